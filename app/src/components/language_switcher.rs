@@ -1,0 +1,68 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::i18n::{Key, Lang, text, use_language};
+
+/// Four buttons, one per language. Without JavaScript each is a link that asks
+/// the server to set the language cookie and come back here; once the page is
+/// interactive a tap switches the language in place, with no reload.
+#[component]
+pub fn LanguageSwitcher() -> impl IntoView {
+    let language = use_language();
+    let location = use_location();
+    let options = Lang::ALL.map(|option| {
+        let href = move || {
+            format!(
+                "/language/{}?next={}",
+                option.code(),
+                encode_path(&location.pathname.get())
+            )
+        };
+        view! {
+            <a
+                href=href
+                rel="external nofollow"
+                hreflang=option.code()
+                lang=option.code()
+                title=text(option, Key::LanguageName)
+                aria-current=move || (language.get() == option).then_some("true")
+                on:click=move |event| {
+                    event.prevent_default();
+                    language.set(option);
+                }
+            >
+                {text(option, Key::LanguageShort)}
+            </a>
+        }
+    });
+    view! {
+        <nav class="language-switcher" aria-label=language.t(Key::LanguageLabel)>
+            {options.into_iter().collect_view()}
+        </nav>
+    }
+}
+
+/// Percent-encodes a path for a query value, keeping only unreserved characters and `/`.
+fn encode_path(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_path;
+
+    #[test]
+    fn encodes_everything_but_plain_path_characters() {
+        assert_eq!(encode_path("/studio"), "/studio");
+        assert_eq!(encode_path("/a b?c=d&e"), "/a%20b%3Fc%3Dd%26e");
+        assert_eq!(encode_path("/dúkan"), "/d%C3%BAkan");
+    }
+}

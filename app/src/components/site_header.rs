@@ -1,0 +1,23 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::LanguageSwitcher;
+use crate::i18n::{Key, use_language};
+
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let language = use_language();
+    view! {
+        <header class="site-header">
+            <div class="site-header__top">
+                <a class="brand" href="/">{language.t(Key::AppName)}</a>
+                <LanguageSwitcher/>
+            </div>
+            <nav class="main-nav" aria-label=language.t(Key::NavLabel)>
+                <A href="/studio">{language.t(Key::NavStudio)}</A>
+                <A href="/review">{language.t(Key::NavReview)}</A>
+                <A href="/market">{language.t(Key::NavMarket)}</A>
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,53 @@
+//! Keeps the chosen language on the device (local storage), in the cookie the
+//! server reads, and in `<html lang>`. Runs only in the browser, after hydration.
+
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::i18n::{LANGUAGE_COOKIE, Lang, Language, language_from_cookies};
+
+const STORAGE_KEY: &str = "sawda.language";
+const ONE_YEAR_SECONDS: u32 = 365 * 24 * 60 * 60;
+
+pub fn keep_in_step(language: Language) {
+    // A cookie can be lost (cleared, expired) while the device store keeps the choice.
+    Effect::new(move |previous: Option<()>| {
+        let current = language.get();
+        if previous.is_none()
+            && cookie_language().is_none()
+            && let Some(saved) = saved_language()
+            && saved != current
+        {
+            // Setting the signal runs this effect again, which then remembers it.
+            language.set(saved);
+            return;
+        }
+        remember(current);
+    });
+}
+
+fn saved_language() -> Option<Lang> {
+    let code = LocalStorage::get::<String>(STORAGE_KEY).ok()?;
+    Lang::from_code(&code)
+}
+
+fn remember(lang: Lang) {
+    let document = document();
+    if let Some(root) = document.document_element() {
+        let _ = root.set_attribute("lang", lang.code());
+    }
+    // Storage can be full or disabled; the cookie still carries the choice then.
+    let _ = LocalStorage::set(STORAGE_KEY, lang.code());
+    if let Some(html) = document.dyn_ref::<web_sys::HtmlDocument>() {
+        let _ = html.set_cookie(&format!(
+            "{LANGUAGE_COOKIE}={}; Path=/; Max-Age={ONE_YEAR_SECONDS}; SameSite=Lax",
+            lang.code()
+        ));
+    }
+}
+
+fn cookie_language() -> Option<Lang> {
+    let html = document().dyn_into::<web_sys::HtmlDocument>().ok()?;
+    language_from_cookies(&html.cookie().ok()?)
+}

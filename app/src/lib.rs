@@ -1,0 +1,25 @@
+//! Sawda's web application: rendered on the server, hydrated in the browser.
+
+pub mod components;
+pub mod content_security_policy;
+pub mod i18n;
+pub mod money;
+pub mod pages;
+mod shell;
+
+#[cfg(feature = "hydrate")]
+mod device_language;
+
+pub use shell::{App, shell};
+
+/// The browser's entry point, called by the hydration script once the wasm is loaded.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // A marker for people and browser tests: the page is interactive now.
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
+}

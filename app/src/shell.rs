@@ -1,0 +1,113 @@
+use leptos::prelude::*;
+use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use crate::components::{SiteFooter, SiteHeader};
+use crate::i18n::{Key, Lang, provide_language};
+use crate::pages::{HomePage, MarketPage, NotFoundPage, ReviewPage, StudioPage};
+
+/// The HTML document around the app. Runs only on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = request_language();
+    #[cfg(not(feature = "hydrate"))]
+    provide_context(ServerLanguage(lang));
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#0b5d4b"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The language the server chose for this request, handed from the shell to the app.
+#[cfg(not(feature = "hydrate"))]
+#[derive(Clone, Copy)]
+struct ServerLanguage(Lang);
+
+#[cfg(feature = "ssr")]
+fn request_language() -> Lang {
+    use crate::i18n::choose_language;
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return Lang::DEFAULT;
+    };
+    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    choose_language(header(http::header::COOKIE), header(http::header::ACCEPT_LANGUAGE))
+}
+
+/// The page's policy names the nonce leptos_axum made for this response's scripts.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use crate::content_security_policy::content_security_policy;
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce();
+    let policy = content_security_policy(nonce.as_deref());
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn request_language() -> Lang {
+    Lang::DEFAULT
+}
+
+/// On the server: what the shell chose. In the browser: what the server wrote into
+/// `<html lang>`, so that hydration renders exactly the same text.
+fn initial_language() -> Lang {
+    #[cfg(feature = "hydrate")]
+    {
+        document()
+            .document_element()
+            .and_then(|root| root.get_attribute("lang"))
+            .and_then(|code| Lang::from_code(&code))
+            .unwrap_or(Lang::DEFAULT)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        use_context::<ServerLanguage>().map_or(Lang::DEFAULT, |chosen| chosen.0)
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let language = provide_language(initial_language());
+    #[cfg(feature = "hydrate")]
+    crate::device_language::keep_in_step(language);
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/sawda.css"/>
+        <Title text=language.t(Key::AppName)/>
+        <Meta name="description" content=language.t(Key::MetaDescription)/>
+        <Router>
+            <SiteHeader/>
+            <main id="main">
+                <Routes fallback=NotFoundPage>
+                    <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=StaticSegment("studio") view=StudioPage/>
+                    <Route path=StaticSegment("review") view=ReviewPage/>
+                    <Route path=StaticSegment("market") view=MarketPage/>
+                </Routes>
+            </main>
+            <SiteFooter/>
+        </Router>
+    }
+}

@@ -1,0 +1,117 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startSawda, launchBrowser, phone, waitForHydration, texts, outputDir } from './support.mjs';
+
+let sawda;
+let browser;
+
+before(async () => {
+  sawda = await startSawda();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await sawda?.stop();
+});
+
+const heading = (page) => page.locator('h1').first().textContent();
+
+test('a first visit with no known language is in Karakalpak and hydrates cleanly', async () => {
+  const { context, page, problems } = await phone(browser, { locale: 'de-DE' });
+  await page.goto(sawda.url);
+  await waitForHydration(page);
+  assert.equal(await page.getAttribute('html', 'lang'), 'kaa');
+  assert.equal(await heading(page), texts.kaa['home.title']);
+  assert.match(await page.textContent('.example'), /35\u00a0000 swm/);
+  assert.deepEqual(problems, [], 'no console errors (hydration, CSP, missing files)');
+  await context.close();
+});
+
+test('the browser language decides the first visit', async () => {
+  const { context, page } = await phone(browser, { locale: 'ru-RU' });
+  await page.goto(sawda.url);
+  assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+  assert.equal(await heading(page), texts.ru['home.title']);
+  await context.close();
+});
+
+test('switching language changes the text in place and survives a reload', async () => {
+  const { context, page, problems } = await phone(browser, { locale: 'de-DE' });
+  await page.goto(sawda.url);
+  await waitForHydration(page);
+  // Marks this document: a full page load would lose the mark.
+  await page.evaluate(() => { window.sawdaMark = 'still here'; });
+
+  await page.click('.language-switcher a[hreflang="en"]');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.equal(await heading(page), texts.en['home.title']);
+  assert.equal(await page.evaluate(() => window.sawdaMark), 'still here', 'switched without a reload');
+  assert.equal(await page.getAttribute('.language-switcher a[hreflang="en"]', 'aria-current'), 'true');
+  assert.equal(await page.evaluate(() => localStorage.getItem('sawda.language')), '"en"');
+  assert.equal(await page.title(), texts.en['app.name']);
+
+  await page.reload();
+  await waitForHydration(page);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en', 'the server renders the chosen language');
+  assert.equal(await heading(page), texts.en['home.title']);
+
+  // Client-side navigation keeps the language.
+  await page.click(`.main-nav a[href="/studio"]`);
+  await page.waitForURL('**/studio');
+  assert.equal(await heading(page), texts.en['studio.title']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a language chosen on the device comes back even if the cookie is lost', async () => {
+  const { context, page } = await phone(browser, { locale: 'de-DE' });
+  await page.goto(sawda.url);
+  await waitForHydration(page);
+  await page.click('.language-switcher a[hreflang="uz"]');
+  await page.waitForFunction(() => document.documentElement.lang === 'uz');
+  await context.clearCookies();
+  await page.reload();
+  await waitForHydration(page);
+  await page.waitForFunction(() => document.documentElement.lang === 'uz');
+  assert.equal(await heading(page), texts.uz['home.title']);
+  const cookies = await context.cookies();
+  assert.ok(cookies.some((c) => c.name === 'sawda_lang' && c.value === 'uz'), 'the cookie is written again');
+  await context.close();
+});
+
+test('without JavaScript the page is readable and the language links work', async () => {
+  const { context, page } = await phone(browser, { locale: 'de-DE', javaScriptEnabled: false });
+  await page.goto(`${sawda.url}/market`);
+  assert.equal(await heading(page), texts.kaa['market.title']);
+  await page.click('.language-switcher a[hreflang="ru"]');
+  await page.waitForURL('**/market');
+  assert.equal(await heading(page), texts.ru['market.title']);
+  await context.close();
+});
+
+test('an unknown address shows a translated page-not-found', async () => {
+  const { context, page } = await phone(browser, { locale: 'en-GB' });
+  const response = await page.goto(`${sawda.url}/no/such/page`);
+  assert.equal(response.status(), 404);
+  assert.equal(await heading(page), texts.en['not_found.title']);
+  await context.close();
+});
+
+test('screenshots of the home page at 360 px in every language', async () => {
+  for (const lang of ['kaa', 'uz', 'ru', 'en']) {
+    const { context, page, problems } = await phone(browser, { locale: 'de-DE' });
+    await page.goto(sawda.url);
+    await waitForHydration(page);
+    await page.click(`.language-switcher a[hreflang="${lang}"]`);
+    await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    assert.equal(await heading(page), texts[lang]['home.title']);
+    // Nothing may be wider than the phone.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${lang}: the page is ${overflow}px wider than the screen`);
+    await page.screenshot({ path: join(outputDir, `home-360-${lang}.png`), fullPage: true });
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});

@@ -1,0 +1,106 @@
+// Starts a real Sawda on a free port with a fresh in-memory database, and a
+// real (Debian) Chromium driven by Playwright. Both stop by themselves.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = join(here, '..', '..');
+export const outputDir = join(here, '..', 'test-results');
+mkdirSync(outputDir, { recursive: true });
+
+/** The translation files, so tests compare with what people really read. */
+export const texts = Object.fromEntries(
+  ['kaa', 'uz', 'ru', 'en'].map((lang) => [
+    lang,
+    JSON.parse(readFileSync(join(repoRoot, 'app', 'locales', `${lang}.json`), 'utf8')),
+  ]),
+);
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A server that exits on its own after `seconds`, whatever happens to the test. */
+export async function startSawda({ seconds = 600 } = {}) {
+  const binary = process.env.SAWDA_BIN;
+  if (!binary) throw new Error('SAWDA_BIN must name the built sawda binary (make test sets it)');
+  const data = mkdtempSync(join(tmpdir(), 'sawda-e2e-'));
+  const child = spawn('timeout', ['--signal=TERM', String(seconds), binary], {
+    env: {
+      PATH: process.env.PATH,
+      SAWDA_ADDR: '127.0.0.1:0',
+      SAWDA_DATA: data,
+      SAWDA_DB: 'mem://',
+      SAWDA_SITE: process.env.SAWDA_SITE ?? join(repoRoot, 'target', 'site'),
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`sawda did not start: ${seen}`)), 60_000);
+    child.stdout.on('data', (chunk) => {
+      seen += chunk;
+      const match = seen.match(/http:\/\/127\.0\.0\.1:\d+/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`sawda exited with ${code}: ${seen}`)));
+  });
+  // The address is printed once the server listens; make sure it answers.
+  for (let i = 0; i < 50; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+}
+
+/** A phone: 360 px wide, touch, and a record of every console error and page error. */
+export async function phone(browser, options = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    ...options,
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return { context, page, problems };
+}
+
+export async function waitForHydration(page) {
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# What a phone downloads on its first visit to the home page: each file raw and
+# as Sawda serves it (brotli), against the 200 KB budget. A report, not a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+binary=${1:?usage: size-report.sh PATH-TO-SAWDA}
+budget=200000
+
+data=$(mktemp -d)
+out=$(mktemp)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$data" "$out"' EXIT
+SAWDA_ADDR=127.0.0.1:0 SAWDA_DATA="$data" SAWDA_DB=mem:// SAWDA_SITE="$PWD/target/site" RUST_LOG=warn \
+  timeout 120 "$binary" >"$out" &
+pid=$!
+for _ in $(seq 1 100); do
+  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$out" || true)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "sawda did not start" >&2; exit 1; }
+
+printf '%-28s %12s %12s\n' "file" "raw bytes" "served (br)"
+total_raw=0
+total_served=0
+for path in / /pkg/sawda.css /pkg/sawda.js /pkg/sawda.wasm /favicon.svg /manifest.webmanifest; do
+  raw=$(curl -sf -H 'Accept-Encoding: identity' "$url$path" | wc -c)
+  served=$(curl -sf -H 'Accept-Encoding: br' "$url$path" | wc -c)
+  printf '%-28s %12d %12d\n' "$path" "$raw" "$served"
+  total_raw=$((total_raw + raw))
+  total_served=$((total_served + served))
+done
+printf '%-28s %12d %12d\n' "total" "$total_raw" "$total_served"
+if [ "$total_served" -le "$budget" ]; then
+  echo "within the budget of $budget bytes served ($((budget - total_served)) to spare)"
+else
+  echo "OVER the budget of $budget bytes served by $((total_served - budget))"
+  wasm="target/site/pkg/sawda.wasm"
+  if command -v twiggy >/dev/null 2>&1; then
+    echo "largest items in the wasm (twiggy top):"
+    twiggy top -n 15 "$wasm"
+  else
+    echo "install twiggy (cargo install twiggy) to see what dominates $wasm"
+  fi
+fi

@@ -1,0 +1,232 @@
+//! Configuration from flags and environment variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sawda",
+    version,
+    about = "Sawda: an offline-first storefront and ad studio for small producers of Karakalpakstan.",
+    long_about = "Sawda: an offline-first storefront and ad studio for small producers of \
+Karakalpakstan.\n\nWith no subcommand it serves the web app, the sync API and the public pages. \
+Every option can also be set by the environment variable shown beside it."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Serve the web app, the API and the public pages (the default).
+    Serve,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Config {
+    /// Address and port to listen on. Use 0.0.0.0:PORT to accept connections from other machines.
+    #[arg(long, env = "SAWDA_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Directory for Sawda's own files: the embedded database and uploaded photos.
+    #[arg(long, env = "SAWDA_DATA", default_value = "./data")]
+    pub data: PathBuf,
+
+    /// Database to use. Unset: the embedded file database under the data directory.
+    /// `mem://`: in memory, gone when Sawda stops (for tests).
+    /// `surrealkv://PATH`: the embedded file database at PATH.
+    /// `ws://HOST:PORT` or `wss://HOST:PORT`: a SurrealDB server or cluster
+    /// (with --db-user and --db-pass).
+    #[arg(long, env = "SAWDA_DB", verbatim_doc_comment)]
+    pub db: Option<String>,
+
+    /// User name for a SurrealDB server (root user).
+    #[arg(long, env = "SAWDA_DB_USER")]
+    pub db_user: Option<String>,
+
+    /// Password for a SurrealDB server.
+    #[arg(long, env = "SAWDA_DB_PASS", hide_env_values = true)]
+    pub db_pass: Option<String>,
+
+    /// SurrealDB namespace.
+    #[arg(long, env = "SAWDA_DB_NS", default_value = "sawda")]
+    pub db_ns: String,
+
+    /// SurrealDB database name within the namespace.
+    #[arg(long, env = "SAWDA_DB_NAME", default_value = "main")]
+    pub db_name: String,
+
+    /// Directory of the built web files (the `pkg/` bundle, icons, manifest),
+    /// as produced by `cargo leptos build`.
+    #[arg(long, env = "SAWDA_SITE", default_value = "target/site")]
+    pub site: PathBuf,
+
+    /// Log format: readable text, or one JSON object per line for log collectors.
+    #[arg(long, env = "SAWDA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the data lives, decided once from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// SurrealKV files in this directory.
+    Embedded(PathBuf),
+    /// In memory only.
+    Memory,
+    /// A SurrealDB server or cluster.
+    Remote { url: String, credentials: Option<(String, String)> },
+}
+
+impl DatabaseTarget {
+    /// The address `surrealdb::engine::any::connect` understands.
+    pub fn address(&self) -> String {
+        match self {
+            DatabaseTarget::Embedded(path) => format!("surrealkv://{}", path.display()),
+            DatabaseTarget::Memory => "mem://".to_string(),
+            DatabaseTarget::Remote { url, .. } => url.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error(
+        "SAWDA_DB `{0}` is not supported: use nothing (embedded), `mem://`, `surrealkv://PATH`, `ws://HOST:PORT` or `wss://HOST:PORT`"
+    )]
+    UnsupportedDatabase(String),
+    #[error("SAWDA_DB_USER and SAWDA_DB_PASS go together: give both or neither")]
+    HalfCredentials,
+    #[error("{0} `{1}` is not a valid name: use letters, digits and underscores")]
+    BadName(&'static str, String),
+}
+
+impl Config {
+    pub fn database_target(&self) -> Result<DatabaseTarget, ConfigError> {
+        for (what, name) in [("SAWDA_DB_NS", &self.db_ns), ("SAWDA_DB_NAME", &self.db_name)] {
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(ConfigError::BadName(what, name.clone()));
+            }
+        }
+        let Some(url) = self.db.as_deref().map(str::trim).filter(|url| !url.is_empty()) else {
+            return Ok(DatabaseTarget::Embedded(self.data.join("db")));
+        };
+        if url == "mem://" || url == "memory" {
+            return Ok(DatabaseTarget::Memory);
+        }
+        if let Some(path) = url.strip_prefix("surrealkv://") {
+            if path.is_empty() {
+                return Err(ConfigError::UnsupportedDatabase(url.to_string()));
+            }
+            return Ok(DatabaseTarget::Embedded(Path::new(path).to_path_buf()));
+        }
+        let remote = ["ws://", "wss://"]
+            .iter()
+            .any(|scheme| url.len() > scheme.len() && url.starts_with(scheme));
+        if !remote {
+            return Err(ConfigError::UnsupportedDatabase(url.to_string()));
+        }
+        let credentials = match (&self.db_user, &self.db_pass) {
+            (Some(user), Some(pass)) => Some((user.clone(), pass.clone())),
+            (None, None) => None,
+            _ => return Err(ConfigError::HalfCredentials),
+        };
+        Ok(DatabaseTarget::Remote { url: url.to_string(), credentials })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Config {
+        let mut argv = vec!["sawda"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).expect("arguments parse").config
+    }
+
+    #[test]
+    fn defaults_to_the_embedded_database_under_the_data_directory() {
+        let config = config(&["--data", "/srv/sawda"]);
+        assert_eq!(
+            config.database_target(),
+            Ok(DatabaseTarget::Embedded(PathBuf::from("/srv/sawda/db")))
+        );
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+    }
+
+    #[test]
+    fn accepts_every_supported_engine() {
+        assert_eq!(config(&["--db", "mem://"]).database_target(), Ok(DatabaseTarget::Memory));
+        assert_eq!(
+            config(&["--db", "surrealkv:///var/lib/sawda"]).database_target(),
+            Ok(DatabaseTarget::Embedded(PathBuf::from("/var/lib/sawda")))
+        );
+        assert_eq!(
+            config(&["--db", "ws://127.0.0.1:8000", "--db-user", "root", "--db-pass", "pw"])
+                .database_target(),
+            Ok(DatabaseTarget::Remote {
+                url: "ws://127.0.0.1:8000".into(),
+                credentials: Some(("root".into(), "pw".into()))
+            })
+        );
+        assert!(matches!(
+            config(&["--db", "wss://db.example:443"]).database_target(),
+            Ok(DatabaseTarget::Remote { credentials: None, .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_unknown_engines_with_a_clear_message() {
+        for url in ["postgres://x", "http://127.0.0.1:8000", "ws://", "surrealkv://", "rocksdb://x"] {
+            let error = config(&["--db", url]).database_target().unwrap_err();
+            assert_eq!(error, ConfigError::UnsupportedDatabase(url.into()));
+            assert!(error.to_string().contains("mem://"), "{error}");
+        }
+    }
+
+    #[test]
+    fn credentials_come_in_pairs() {
+        let only_user = config(&["--db", "ws://h:1", "--db-user", "root"]);
+        assert_eq!(only_user.database_target(), Err(ConfigError::HalfCredentials));
+    }
+
+    #[test]
+    fn rejects_odd_namespace_names() {
+        let error = config(&["--db-ns", "a;b"]).database_target().unwrap_err();
+        assert_eq!(error, ConfigError::BadName("SAWDA_DB_NS", "a;b".into()));
+    }
+
+    #[test]
+    fn rejects_a_bad_address() {
+        let error = Cli::try_parse_from(["sawda", "--addr", "not-an-address"]).unwrap_err();
+        assert!(error.to_string().contains("--addr"), "{error}");
+    }
+
+    #[test]
+    fn help_explains_each_setting() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        for variable in [
+            "SAWDA_ADDR",
+            "SAWDA_DATA",
+            "SAWDA_DB",
+            "SAWDA_DB_USER",
+            "SAWDA_DB_PASS",
+            "SAWDA_DB_NS",
+            "SAWDA_DB_NAME",
+        ] {
+            assert!(help.contains(variable), "help lacks {variable}:\n{help}");
+        }
+    }
+}

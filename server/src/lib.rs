@@ -1,0 +1,86 @@
+//! The Sawda server: the web app, the API and the public pages over one SurrealDB.
+
+pub mod config;
+pub mod database;
+pub mod data_directory;
+pub mod health;
+pub mod language_choice;
+pub mod logging;
+pub mod migrations;
+pub mod security_headers;
+pub mod shutdown;
+pub mod web;
+
+use std::future::Future;
+
+use config::Config;
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+/// What every request handler may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Surreal<Any>,
+    pub leptos_options: leptos::config::LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    DataDirectory(#[from] data_directory::DataDirectoryError),
+    #[error("{0}")]
+    Database(#[from] database::DatabaseError),
+    #[error("{0}")]
+    Migration(#[from] migrations::MigrationError),
+    #[error("cannot listen on {addr}: {source}{hint}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error, hint: &'static str },
+    #[error("the server stopped with an error: {0}")]
+    Server(std::io::Error),
+}
+
+/// Opens the database, brings its schema up to date, and serves until `shutdown` resolves;
+/// requests in flight are finished, then the database is closed.
+pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+    let target = config.database_target()?;
+    data_directory::ensure_writable(&config.data)?;
+
+    // Bind first: a taken port should fail in a second, not after opening the database.
+    let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|source| {
+        let hint = match source.kind() {
+            std::io::ErrorKind::AddrInUse => " (is another Sawda already running? choose another port with SAWDA_ADDR)",
+            std::io::ErrorKind::PermissionDenied => " (ports below 1024 need privileges; choose another with SAWDA_ADDR)",
+            _ => "",
+        };
+        ServeError::Listen { addr: config.addr, source, hint }
+    })?;
+    let addr = listener.local_addr().map_err(ServeError::Server)?;
+
+    let db = database::connect(&target, &config.db_ns, &config.db_name).await?;
+    let applied = migrations::migrate(&db, migrations::MIGRATIONS).await?;
+    tracing::info!(
+        database = %target.address(),
+        schema_version = migrations::latest_version(migrations::MIGRATIONS),
+        newly_applied = applied.len(),
+        "database ready"
+    );
+
+    let state = AppState { db, leptos_options: web::leptos_options(&config, addr) };
+    let router = web::router(state.clone(), &config.site);
+    tracing::info!("Sawda is listening on http://{addr}");
+    println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");
+
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    database::close(state.db).await;
+    tracing::info!("stopped");
+    served.map_err(ServeError::Server)
+}

@@ -1,0 +1,90 @@
+//! The HTTP surface: routes, static files and the layers around them.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use app::{App, shell};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+
+use crate::config::Config;
+use crate::{AppState, health, language_choice, security_headers};
+
+/// Requests carry small JSON; photos will have their own, chunked route.
+const MAX_REQUEST_BODY: usize = 1024 * 1024;
+const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+
+pub fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("sawda")
+        .site_root(config.site.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+pub fn router(state: AppState, site: &Path) -> Router {
+    let routes = generate_route_list(App);
+    let pages = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let not_found = {
+        let options = state.leptos_options.clone();
+        leptos_axum::render_app_to_stream(move || shell(options.clone()))
+    };
+    let static_files = ServiceBuilder::new()
+        // The bundle's file names do not change between releases: always revalidate.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .service(
+            ServeDir::new(site)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(axum::handler::HandlerWithoutStateExt::into_service(not_found)),
+        );
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis)),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::map_response(security_headers::add))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_DEADLINE))
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/language/{code}", get(language_choice::choose))
+        .leptos_routes(&state, routes, pages)
+        .fallback_service(static_files)
+        .layer(layers)
+        .with_state(state)
+}

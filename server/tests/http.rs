@@ -1,0 +1,180 @@
+//! The HTTP surface through the real router, over a real (in-memory) SurrealDB.
+
+mod support;
+
+use app::i18n::{Key, Lang, text};
+use axum::http::StatusCode;
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+/// The text as it appears in HTML (`'` is escaped by the renderer).
+fn html_text(lang: Lang, key: Key) -> String {
+    text(lang, key).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[tokio::test]
+async fn healthz_is_ok_when_the_database_answers() {
+    let router = support::router().await;
+    let response = support::get(&router, "/healthz", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(support::header(&response, "cache-control"), "no-store");
+    let body: serde_json::Value = serde_json::from_str(&support::body_text(response).await).unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "ok");
+    assert_eq!(body["schema_version"], sawda_server::migrations::latest_version(sawda_server::migrations::MIGRATIONS));
+}
+
+#[tokio::test]
+async fn healthz_is_503_when_the_database_does_not_answer() {
+    // A handle that was never connected fails every query, as a lost database does.
+    let router = support::router_with(Surreal::<Any>::init(), &std::env::temp_dir()).await;
+    let response = support::get(&router, "/healthz", &[]).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = serde_json::from_str(&support::body_text(response).await).unwrap();
+    assert_eq!(body["status"], "unavailable");
+}
+
+#[tokio::test]
+async fn the_home_page_speaks_karakalpak_unless_told_otherwise() {
+    let router = support::router().await;
+    let response = support::get(&router, "/", &[("accept-language", "de-DE,de;q=0.9")]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = support::body_text(response).await;
+    assert!(html.contains(r#"<html lang="kaa""#), "{html}");
+    assert!(html.contains(&html_text(Lang::Kaa, Key::HomeTitle)));
+}
+
+#[tokio::test]
+async fn the_home_page_follows_accept_language_then_the_cookie() {
+    let router = support::router().await;
+    let html = support::body_text(support::get(&router, "/", &[("accept-language", "ru-RU,ru;q=0.9,en;q=0.8")]).await).await;
+    assert!(html.contains(r#"<html lang="ru""#));
+    assert!(html.contains(&html_text(Lang::Ru, Key::HomeTitle)));
+
+    let html = support::body_text(
+        support::get(&router, "/", &[("accept-language", "ru"), ("cookie", "sawda_lang=uz")]).await,
+    )
+    .await;
+    assert!(html.contains(r#"<html lang="uz""#));
+    assert!(html.contains(&html_text(Lang::Uz, Key::HomeTitle)));
+    assert!(html.contains("35\u{a0}000 soʻm"), "prices are grouped the Uzbek way");
+}
+
+#[tokio::test]
+async fn every_route_renders_in_every_language() {
+    let router = support::router().await;
+    for lang in Lang::ALL {
+        let cookie = format!("sawda_lang={}", lang.code());
+        for (path, key) in [
+            ("/", Key::HomeTitle),
+            ("/studio", Key::StudioTitle),
+            ("/review", Key::ReviewTitle),
+            ("/market", Key::MarketTitle),
+        ] {
+            let response = support::get(&router, path, &[("cookie", &cookie)]).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let html = support::body_text(response).await;
+            assert!(html.contains(&html_text(lang, key)), "{path} in {lang:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_matching_script_nonce() {
+    let router = support::router().await;
+    let response = support::get(&router, "/", &[]).await;
+    assert_eq!(support::header(&response, "x-content-type-options"), "nosniff");
+    assert_eq!(support::header(&response, "referrer-policy"), "strict-origin-when-cross-origin");
+    assert!(support::header(&response, "vary").contains("Cookie"));
+    assert!(!support::header(&response, "x-request-id").is_empty(), "every response has a request id");
+    let policy = support::header(&response, "content-security-policy").to_string();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
+    let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce");
+    let html = support::body_text(response).await;
+    assert!(html.contains(&format!(r#"nonce="{nonce}""#)), "the hydration script carries the nonce");
+
+    let other = support::get(&router, "/", &[]).await;
+    assert_ne!(support::header(&other, "content-security-policy"), policy, "a fresh nonce per response");
+
+    let health = support::get(&router, "/healthz", &[]).await;
+    let strict = support::header(&health, "content-security-policy");
+    assert!(strict.contains("default-src 'self'") && !strict.contains("nonce"), "{strict}");
+}
+
+#[tokio::test]
+async fn pages_are_compressed_for_browsers_that_accept_it() {
+    let router = support::router().await;
+    for encoding in ["br", "gzip"] {
+        let response = support::get(&router, "/", &[("accept-encoding", encoding)]).await;
+        assert_eq!(support::header(&response, "content-encoding"), encoding);
+    }
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_in_the_visitors_language() {
+    let router = support::router().await;
+    let response = support::get(&router, "/no/such/page", &[("cookie", "sawda_lang=ru")]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let html = support::body_text(response).await;
+    assert!(html.contains(&html_text(Lang::Ru, Key::NotFoundTitle)), "{html}");
+}
+
+#[tokio::test]
+async fn the_language_link_sets_the_cookie_and_returns() {
+    let router = support::router().await;
+    let response = support::get(&router, "/language/en?next=/studio", &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(support::header(&response, "location"), "/studio");
+    let cookie = support::header(&response, "set-cookie");
+    assert!(cookie.starts_with("sawda_lang=en;"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+}
+
+#[tokio::test]
+async fn the_language_link_never_leaves_the_site() {
+    let router = support::router().await;
+    for next in ["//evil.example/x", "https://evil.example", "/%5Cevil.example"] {
+        let response = support::get(&router, &format!("/language/ru?next={next}"), &[]).await;
+        assert_eq!(support::header(&response, "location"), "/", "next={next}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_language_is_refused_and_sets_nothing() {
+    let router = support::router().await;
+    let response = support::get(&router, "/language/de?next=/", &[("accept-language", "ru")]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(response.headers().get("set-cookie").is_none());
+    assert_eq!(support::body_text(response).await, text(Lang::Ru, Key::ErrorUnknownLanguage));
+}
+
+#[tokio::test]
+async fn static_files_are_served_precompressed() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("sawda.js"), "console.log('plain');").unwrap();
+    std::fs::write(pkg.join("sawda.js.br"), b"brotli bytes").unwrap();
+    let router = support::router_with(support::migrated_memory_db().await, site.path()).await;
+
+    let response = support::get(&router, "/pkg/sawda.js", &[("accept-encoding", "br")]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(support::header(&response, "content-encoding"), "br");
+    assert_eq!(support::header(&response, "cache-control"), "no-cache");
+    assert_eq!(support::body_text(response).await, "brotli bytes");
+
+    let response = support::get(&router, "/pkg/sawda.js", &[]).await;
+    assert_eq!(support::body_text(response).await, "console.log('plain');");
+}
+
+#[tokio::test]
+async fn oversized_request_bodies_are_refused() {
+    let router = support::router().await;
+    let request = axum::http::Request::post("/healthz")
+        .header("content-length", (2 * 1024 * 1024).to_string())
+        .body(axum::body::Body::from(vec![b'x'; 2 * 1024 * 1024]))
+        .unwrap();
+    let response = support::send(&router, request).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}

@@ -1,0 +1,141 @@
+//! Migrations against a real SurrealDB: in memory and on disk.
+
+mod support;
+
+use std::time::Duration;
+
+use sawda_server::config::DatabaseTarget;
+use sawda_server::database;
+use sawda_server::migrations::{MIGRATIONS, Migration, MigrationError, migrate, schema_version};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+async fn ledger_rows(db: &Surreal<Any>) -> Vec<i64> {
+    db.query("SELECT VALUE version FROM schema_migration ORDER BY version")
+        .await
+        .unwrap()
+        .check()
+        .unwrap()
+        .take(0)
+        .unwrap()
+}
+
+fn with_extra(extra: Migration) -> Vec<Migration> {
+    let mut all: Vec<Migration> =
+        MIGRATIONS.iter().map(|m| Migration { version: m.version, name: m.name, script: m.script }).collect();
+    all.push(extra);
+    all
+}
+
+#[tokio::test]
+async fn an_empty_database_gets_every_migration_once() {
+    let db = support::memory_db().await;
+    assert_eq!(schema_version(&db).await.unwrap(), 0);
+
+    let applied = migrate(&db, MIGRATIONS).await.unwrap();
+    let all: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+    assert_eq!(applied, all);
+    assert_eq!(ledger_rows(&db).await, all);
+
+    let again = migrate(&db, MIGRATIONS).await.unwrap();
+    assert!(again.is_empty(), "nothing is applied twice: {again:?}");
+    assert_eq!(ledger_rows(&db).await, all);
+}
+
+#[tokio::test]
+async fn migrations_survive_a_restart_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = DatabaseTarget::Embedded(dir.path().join("db"));
+
+    let db = database::connect(&target, "sawda", "main").await.unwrap();
+    assert!(!migrate(&db, MIGRATIONS).await.unwrap().is_empty());
+    database::close(db).await;
+
+    let db = reopen(&target).await;
+    assert!(migrate(&db, MIGRATIONS).await.unwrap().is_empty(), "already applied before the restart");
+    assert_eq!(schema_version(&db).await.unwrap(), MIGRATIONS.last().unwrap().version);
+}
+
+/// The previous handle's store closes in the background; the lock may take a moment.
+async fn reopen(target: &DatabaseTarget) -> Surreal<Any> {
+    for _ in 0..50 {
+        match database::connect(target, "sawda", "main").await {
+            Ok(db) => return db,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    database::connect(target, "sawda", "main").await.expect("the database reopens")
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused_with_a_clear_message() {
+    let db = support::migrated_memory_db().await;
+    db.query("CREATE schema_migration CONTENT { version: 999, name: 'from the future', checksum: '0000000000000000', applied_by: 'sawda 9' }")
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+
+    let error = migrate(&db, MIGRATIONS).await.unwrap_err();
+    assert!(matches!(error, MigrationError::NewerSchema { database: 999, .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("schema version 999"), "{message}");
+    assert!(message.contains("newer"), "{message}");
+}
+
+#[tokio::test]
+async fn a_failing_migration_changes_nothing() {
+    let db = support::migrated_memory_db().await;
+    let broken = with_extra(Migration {
+        version: 1000,
+        name: "broken on purpose",
+        script: "DEFINE TABLE crate_of_melons SCHEMAFULL;\n\
+                 DEFINE FIELD weight ON crate_of_melons TYPE int;\n\
+                 CREATE crate_of_melons SET weight = 'heavy';",
+    });
+
+    let error = migrate(&db, &broken).await.unwrap_err();
+    let MigrationError::Failed { version: 1000, cause, .. } = &error else {
+        panic!("expected a failed migration, got {error:?}");
+    };
+    assert!(!cause.contains("failed transaction"), "the real cause is reported: {cause}");
+
+    let info = db.query("INFO FOR DB").await.unwrap().take::<surrealdb::types::Value>(0).unwrap().into_json_value();
+    assert!(info["tables"].get("crate_of_melons").is_none(), "the table was rolled back: {info}");
+    assert_eq!(schema_version(&db).await.unwrap(), MIGRATIONS.last().unwrap().version);
+}
+
+#[tokio::test]
+async fn an_edited_migration_is_refused() {
+    let db = support::migrated_memory_db().await;
+    let edited: Vec<Migration> = MIGRATIONS
+        .iter()
+        .map(|m| Migration { version: m.version, name: m.name, script: "DEFINE TABLE something_else;" })
+        .collect();
+    let error = migrate(&db, &edited).await.unwrap_err();
+    assert!(matches!(error, MigrationError::Edited { version: 1, .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn two_servers_starting_together_apply_each_migration_once() {
+    let db = support::memory_db().await;
+    let other = db.clone();
+    let extra = || {
+        with_extra(Migration {
+            version: 1001,
+            name: "a table",
+            script: "DEFINE TABLE storefront_probe SCHEMAFULL; DEFINE FIELD name ON storefront_probe TYPE string;",
+        })
+    };
+    let (first, second) = tokio::join!(
+        async { migrate(&db, &extra()).await },
+        async { migrate(&other, &extra()).await }
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let mut applied: Vec<i64> = first.iter().chain(&second).copied().collect();
+    applied.sort();
+    let mut expected: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+    expected.push(1001);
+    assert_eq!(ledger_rows(&db).await, expected, "one ledger row per migration");
+    assert!(applied.len() <= expected.len(), "no migration reported applied twice: {applied:?}");
+}
