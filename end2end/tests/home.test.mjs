@@ -50,7 +50,7 @@ test('switching language changes the text in place and survives a reload', async
   assert.equal(await page.evaluate(() => window.sawdaMark), 'still here', 'switched without a reload');
   assert.equal(await page.getAttribute('.language-switcher a[hreflang="en"]', 'aria-current'), 'true');
   assert.equal(await page.evaluate(() => localStorage.getItem('sawda.language')), '"en"');
-  assert.equal(await page.title(), texts.en['app.name']);
+  assert.equal(await page.title(), `${texts.en['app.name']} — ${texts.en['app.tagline']}`);
 
   await page.reload();
   await waitForHydration(page);

@@ -75,16 +75,16 @@ pub fn router(state: AppState, site: &Path) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(CatchPanicLayer::new())
-        .layer(axum::middleware::map_response(security_headers::add))
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_DEADLINE))
-        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY));
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_DEADLINE));
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/language/{code}", get(language_choice::choose))
         .leptos_routes(&state, routes, pages)
         .fallback_service(static_files)
+        .layer(axum::middleware::map_response(security_headers::add))
         .layer(layers)
         .with_state(state)
 }

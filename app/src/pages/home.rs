@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::i18n::{Key, fill, text, use_language};
@@ -17,7 +18,12 @@ pub fn HomePage() -> impl IntoView {
             &[("price", &format_som(EXAMPLE_JAM_PRICE_SOM, lang))],
         )
     };
+    let title = move || {
+        let lang = language.get();
+        format!("{} — {}", text(lang, Key::AppName), text(lang, Key::AppTagline))
+    };
     view! {
+        <Title text=title/>
         <section class="hero">
             <h1>{language.t(Key::HomeTitle)}</h1>
             <p class="lead">{language.t(Key::HomeLead)}</p>
