@@ -1,5 +1,6 @@
 //! Sawda's web application: rendered on the server, hydrated in the browser.
 
+pub mod accounts;
 pub mod components;
 pub mod content_security_policy;
 pub mod i18n;

@@ -25,6 +25,23 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web app, the API and the public pages (the default).
     Serve,
+    /// Administration from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum AdminCommand {
+    /// Create an admin account. Asks for the password twice on a terminal; reads one
+    /// line from standard input otherwise (for scripts).
+    Create {
+        /// Phone number in Uzbek format, e.g. +998901234567.
+        #[arg(long)]
+        phone: String,
+        /// The admin's name as shown to others.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use surrealdb::Surreal;
+use surrealdb::{IndexedResults, Surreal};
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
 
@@ -42,4 +42,15 @@ pub async fn connect(target: &DatabaseTarget, ns: &str, db_name: &str) -> Result
 pub async fn close(db: Surreal<Any>) {
     drop(db);
     tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// The cause of a failed `BEGIN … COMMIT` block, if it failed. Every statement of
+/// a failed transaction reports an error; the cause is the one that is not about
+/// the transaction itself being cancelled.
+pub fn transaction_failure(response: &mut IndexedResults) -> Option<surrealdb::Error> {
+    let mut errors: Vec<(usize, surrealdb::Error)> = response.take_errors().into_iter().collect();
+    errors.sort_by_key(|(index, _)| *index);
+    let about_transaction = |error: &surrealdb::Error| error.to_string().contains("transaction");
+    let cause = errors.iter().position(|(_, error)| !about_transaction(error)).unwrap_or(0);
+    (!errors.is_empty()).then(|| errors.swap_remove(cause).1)
 }

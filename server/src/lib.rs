@@ -1,5 +1,7 @@
 //! The Sawda server: the web app, the API and the public pages over one SurrealDB.
 
+pub mod accounts;
+pub mod api;
 pub mod config;
 pub mod database;
 pub mod data_directory;
@@ -22,6 +24,13 @@ use surrealdb::engine::any::Any;
 pub struct AppState {
     pub db: Surreal<Any>,
     pub leptos_options: leptos::config::LeptosOptions,
+    pub rate_limits: std::sync::Arc<accounts::rate_limit::RateLimits>,
+}
+
+impl AppState {
+    pub fn new(db: Surreal<Any>, leptos_options: leptos::config::LeptosOptions) -> Self {
+        AppState { db, leptos_options, rate_limits: Default::default() }
+    }
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -44,6 +53,23 @@ pub enum ServeError {
     Listen { addr: std::net::SocketAddr, source: std::io::Error, hint: &'static str },
     #[error("the server stopped with an error: {0}")]
     Server(std::io::Error),
+    #[error("{0}")]
+    Admin(#[from] accounts::admin_command::AdminError),
+}
+
+/// `sawda admin create`: opens the configured database, brings the schema up to
+/// date, creates the admin, and returns.
+pub async fn create_admin(config: Config, phone: &str, name: &str) -> Result<String, ServeError> {
+    let target = config.database_target()?;
+    if matches!(target, config::DatabaseTarget::Embedded(_)) {
+        data_directory::ensure_writable(&config.data)?;
+    }
+    let password = accounts::admin_command::read_password()?;
+    let db = database::connect(&target, &config.db_ns, &config.db_name).await?;
+    migrations::migrate(&db, migrations::MIGRATIONS).await?;
+    let created = accounts::admin_command::create_admin(&db, phone, name, password).await;
+    database::close(db).await;
+    Ok(created?)
 }
 
 /// Opens the database, brings its schema up to date, and serves until `shutdown` resolves;
@@ -72,7 +98,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         "database ready"
     );
 
-    let state = AppState { db, leptos_options: web::leptos_options(&config, addr) };
+    let state = AppState::new(db, web::leptos_options(&config, addr));
     let router = web::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");

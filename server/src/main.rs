@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use sawda_server::config::{Cli, Command};
+use sawda_server::config::{AdminCommand, Cli, Command};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -9,6 +9,11 @@ async fn main() -> ExitCode {
     sawda_server::logging::init(cli.config.log_format);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => sawda_server::serve(cli.config, sawda_server::shutdown::signal()).await,
+        Command::Admin(AdminCommand::Create { phone, name }) => {
+            sawda_server::create_admin(cli.config, &phone, &name).await.map(|phone| {
+                println!("admin {phone} created");
+            })
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

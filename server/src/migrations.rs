@@ -14,11 +14,18 @@ pub struct Migration {
 }
 
 /// Append only: a migration, once released, is never edited (its checksum is kept).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "schema migration ledger",
-    script: include_str!("../migrations/0001_schema_migration.surql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "schema migration ledger",
+        script: include_str!("../migrations/0001_schema_migration.surql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts, invitations, sessions, reset codes",
+        script: include_str!("../migrations/0002_accounts.surql"),
+    },
+];
 
 const LEDGER: &str = "schema_migration";
 const APPLY_ATTEMPTS: u64 = 4;
@@ -121,21 +128,10 @@ async fn apply(db: &Surreal<Any>, migration: &Migration) -> Result<(), String> {
         .bind(("applied_by", concat!("sawda ", env!("CARGO_PKG_VERSION"))))
         .await
         .map_err(|error| error.to_string())?;
-    let mut errors: Vec<(usize, surrealdb::Error)> = response.take_errors().into_iter().collect();
-    if errors.is_empty() {
-        return Ok(());
+    match crate::database::transaction_failure(&mut response) {
+        None => Ok(()),
+        Some(cause) => Err(cause.to_string()),
     }
-    // Every statement of a failed transaction reports an error; the cause is the one
-    // that is not about the transaction itself.
-    errors.sort_by_key(|(index, _)| *index);
-    let messages: Vec<String> = errors.into_iter().map(|(_, error)| error.to_string()).collect();
-    let cause = messages
-        .iter()
-        .find(|m| !m.contains("transaction"))
-        .or(messages.first())
-        .cloned()
-        .unwrap_or_default();
-    Err(cause)
 }
 
 async fn applied_by_someone_else(db: &Surreal<Any>, version: i64) -> bool {

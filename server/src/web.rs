@@ -23,7 +23,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 
 use crate::config::Config;
-use crate::{AppState, health, language_choice, security_headers};
+use crate::{AppState, api, health, language_choice, security_headers};
 
 /// Requests carry small JSON; photos will have their own, chunked route.
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -82,6 +82,7 @@ pub fn router(state: AppState, site: &Path) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/language/{code}", get(language_choice::choose))
+        .nest("/api/v1", api::router(state.clone()))
         .leptos_routes(&state, routes, pages)
         .fallback_service(static_files)
         .layer(axum::middleware::map_response(security_headers::add))

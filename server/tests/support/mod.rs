@@ -27,7 +27,7 @@ pub async fn migrated_memory_db() -> Surreal<Any> {
 pub fn state(db: Surreal<Any>, site: &Path) -> AppState {
     let cli: Cli = clap::Parser::parse_from(["sawda", "--site", site.to_str().unwrap()]);
     let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
-    AppState { db, leptos_options: web::leptos_options(&cli.config, addr) }
+    AppState::new(db, web::leptos_options(&cli.config, addr))
 }
 
 pub async fn router_with(db: Surreal<Any>, site: &Path) -> Router {

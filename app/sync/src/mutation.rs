@@ -1,0 +1,403 @@
+//! A mutation: one edit made on a device, as it is queued and sent.
+//!
+//! On the wire it is small, because phones push them over 2G:
+//!
+//! ```json
+//! {"id":"01J8Z3K4M5N6P7Q8R9S0T1V2W3","rec":"01J8Z3K4M0AAAAAAAAAAAAAAAA","kind":"product",
+//!  "owner":"user:amina","at":"0190f3a1b2c3-0000-01J8Z3K4M5DEVICE0000000000",
+//!  "set":{"name":"Melon jam","price":25000}}
+//! ```
+//!
+//! or `"del":true` instead of `"set"` to delete the record. What a client may
+//! send is checked by [`Mutation::validate`] (the mutation alone) and
+//! [`Mutation::check_write`] (against the stored record); both answer with a
+//! [`Rejection`] whose code the app translates for the user.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::hlc::Stamp;
+use crate::ids::{MutationId, Owner, RecordId};
+use crate::json_len;
+use crate::record::{Fields, Kind, Record};
+
+/// Longest field name.
+pub const MAX_FIELD_NAME_LEN: usize = 40;
+/// Most fields one mutation may set.
+pub const MAX_FIELDS_PER_MUTATION: usize = 128;
+/// Largest value of one field, as JSON. Photos travel separately; this is text.
+pub const MAX_VALUE_BYTES: usize = 16 * 1024;
+/// Largest mutation, as JSON: well under a push batch ([`crate::protocol::Limits`]).
+pub const MAX_MUTATION_BYTES: usize = 64 * 1024;
+
+/// What a mutation does to its record.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Action {
+    /// Sets these fields (a `null` value clears a field).
+    Set(Fields),
+    /// Deletes the record (see [`crate::merge`] for when a deletion wins).
+    Delete,
+}
+
+/// One edit.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Mutation {
+    /// Unique; the server applies each id once.
+    pub id: MutationId,
+    pub record: RecordId,
+    /// The record's kind; it never changes.
+    pub kind: Kind,
+    /// The record's owner; it never changes, and only the owner edits.
+    pub owner: Owner,
+    /// When, by the editing device's clock.
+    pub at: Stamp,
+    pub action: Action,
+}
+
+/// The wire form, borrowed for writing.
+#[derive(Serialize)]
+struct MutationOut<'a> {
+    id: MutationId,
+    rec: RecordId,
+    kind: Kind,
+    owner: &'a Owner,
+    at: Stamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    set: Option<&'a Fields>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    del: bool,
+}
+
+/// The wire form, for reading.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MutationIn {
+    id: MutationId,
+    rec: RecordId,
+    kind: Kind,
+    owner: Owner,
+    at: Stamp,
+    #[serde(default)]
+    set: Option<Fields>,
+    #[serde(default)]
+    del: bool,
+}
+
+impl Serialize for Mutation {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (set, del) = match &self.action {
+            Action::Set(fields) => (Some(fields), false),
+            Action::Delete => (None, true),
+        };
+        MutationOut { id: self.id, rec: self.record, kind: self.kind, owner: &self.owner, at: self.at, set, del }
+            .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Mutation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let m = MutationIn::deserialize(deserializer)?;
+        let action = match (m.set, m.del) {
+            (Some(fields), false) => Action::Set(fields),
+            (None, true) => Action::Delete,
+            (Some(_), true) => {
+                return Err(serde::de::Error::custom(format_args!(
+                    "mutation {}: either \"set\" fields or \"del\": true, not both",
+                    m.id
+                )));
+            }
+            (None, false) => {
+                return Err(serde::de::Error::custom(format_args!(
+                    "mutation {}: needs \"set\" (the fields to set) or \"del\": true",
+                    m.id
+                )));
+            }
+        };
+        Ok(Mutation { id: m.id, record: m.rec, kind: m.kind, owner: m.owner, at: m.at, action })
+    }
+}
+
+/// Why a mutation was refused. The app shows a translated message per code.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// A field name that is not lower-case ASCII letters, digits and `_`, or too long.
+    BadFieldName,
+    /// A field only the server sets (review state, counters…).
+    ServerField,
+    /// One value above [`MAX_VALUE_BYTES`].
+    ValueTooLarge,
+    /// More than [`MAX_FIELDS_PER_MUTATION`] fields.
+    TooManyFields,
+    /// The whole mutation above [`MAX_MUTATION_BYTES`].
+    TooLarge,
+    /// A `set` with no fields.
+    NoFields,
+    /// Someone else's record.
+    NotOwner,
+    /// The record exists with another kind.
+    WrongKind,
+    /// An edit of a record this device does not have (only on the device).
+    UnknownRecord,
+}
+
+/// A refused mutation: a code for the app, a message for people and logs.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    pub code: RejectCode,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn new(code: RejectCode, message: impl Into<String>) -> Self {
+        Rejection { code, message: message.into() }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+fn check_field_name(name: &str) -> Result<(), Rejection> {
+    let mut chars = name.chars();
+    let well_formed = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if well_formed && name.len() <= MAX_FIELD_NAME_LEN {
+        Ok(())
+    } else {
+        Err(Rejection::new(
+            RejectCode::BadFieldName,
+            format!(
+                "field name {name:?}: a field name is a lower-case ASCII letter, then letters, digits or _, \
+                 at most {MAX_FIELD_NAME_LEN} in all"
+            ),
+        ))
+    }
+}
+
+impl Mutation {
+    /// The checks that need nothing but the mutation.
+    pub fn validate(&self) -> Result<(), Rejection> {
+        let Action::Set(fields) = &self.action else {
+            return Ok(());
+        };
+        if fields.is_empty() {
+            return Err(Rejection::new(RejectCode::NoFields, "the edit sets no field"));
+        }
+        if fields.len() > MAX_FIELDS_PER_MUTATION {
+            return Err(Rejection::new(
+                RejectCode::TooManyFields,
+                format!("the edit sets {} fields, at most {MAX_FIELDS_PER_MUTATION} are allowed", fields.len()),
+            ));
+        }
+        for (name, value) in fields {
+            check_field_name(name)?;
+            if self.kind.is_server_field(name) {
+                return Err(Rejection::new(
+                    RejectCode::ServerField,
+                    format!("field {name:?} of a {:?} is set by the server only", self.kind),
+                ));
+            }
+            let len = json_len(value);
+            if len > MAX_VALUE_BYTES {
+                return Err(Rejection::new(
+                    RejectCode::ValueTooLarge,
+                    format!("field {name:?} is {len} bytes, at most {MAX_VALUE_BYTES} are allowed"),
+                ));
+            }
+        }
+        let len = json_len(self);
+        if len > MAX_MUTATION_BYTES {
+            return Err(Rejection::new(
+                RejectCode::TooLarge,
+                format!("the edit is {len} bytes, at most {MAX_MUTATION_BYTES} are allowed"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The checks against the stored record (`None`: the mutation creates it),
+    /// for a mutation sent by `who`.
+    pub fn check_write(&self, who: &Owner, existing: Option<&Record>) -> Result<(), Rejection> {
+        if self.owner != *who {
+            return Err(Rejection::new(
+                RejectCode::NotOwner,
+                format!("the edit is for records of {}, but was sent by {who}", self.owner),
+            ));
+        }
+        let Some(record) = existing else {
+            return Ok(());
+        };
+        if record.owner() != who {
+            return Err(Rejection::new(RejectCode::NotOwner, format!("record {} is not yours", record.id())));
+        }
+        if record.kind() != self.kind {
+            return Err(Rejection::new(
+                RejectCode::WrongKind,
+                format!("record {} is a {:?}, not a {:?}", record.id(), record.kind(), self.kind),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::DeviceId;
+    use serde_json::{Value, json};
+
+    fn edit(fields: Value) -> Mutation {
+        let device = DeviceId::new(1_700_000_000_000, [9; 10]);
+        Mutation {
+            id: MutationId::new(1_700_000_000_000, [1; 10]),
+            record: RecordId::new(1_700_000_000_000, [2; 10]),
+            kind: Kind::Product,
+            owner: "user:amina".parse().unwrap(),
+            at: Stamp::new(1_700_000_000_000, 0, device),
+            action: Action::Set(serde_json::from_value(fields).unwrap()),
+        }
+    }
+
+    fn code(m: &Mutation) -> Option<RejectCode> {
+        m.validate().err().map(|r| r.code)
+    }
+
+    #[test]
+    fn wire_form_is_short_and_round_trips() {
+        let m = edit(json!({"name": "Melon jam", "price": 25000}));
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(json.starts_with(r#"{"id":""#), "{json}");
+        assert!(json.contains(r#","rec":""#) && json.contains(r#","kind":"product","owner":"user:amina","at":""#));
+        assert!(json.ends_with(r#","set":{"name":"Melon jam","price":25000}}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Mutation>(&json).unwrap(), m);
+
+        let del = Mutation { action: Action::Delete, ..m };
+        let json = serde_json::to_string(&del).unwrap();
+        assert!(json.ends_with(r#","del":true}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Mutation>(&json).unwrap(), del);
+    }
+
+    #[test]
+    fn bad_wire_forms_are_refused_with_a_reason() {
+        let good = serde_json::to_value(edit(json!({"name": "x"}))).unwrap();
+        let broken = |change: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+            let mut json = good.clone();
+            change(json.as_object_mut().unwrap());
+            serde_json::from_value::<Mutation>(json).unwrap_err().to_string()
+        };
+        let err = broken(&|j| {
+            j.insert("del".into(), json!(true));
+        });
+        assert!(err.contains("not both"), "{err}");
+        let err = broken(&|j| {
+            j.remove("set");
+        });
+        assert!(err.contains("needs \"set\""), "{err}");
+        let err = broken(&|j| {
+            j.insert("set".into(), json!(["name"]));
+        });
+        assert!(err.contains("expected a map"), "{err}");
+        let err = broken(&|j| {
+            j.insert("id".into(), json!("nope"));
+        });
+        assert!(err.contains("bad mutation id"), "{err}");
+        let err = broken(&|j| {
+            j.insert("rec".into(), json!(7));
+        });
+        assert!(err.contains("record id as a string"), "{err}");
+        let err = broken(&|j| {
+            j.insert("owner".into(), json!(""));
+        });
+        assert!(err.contains("bad owner"), "{err}");
+        let err = broken(&|j| {
+            j.insert("at".into(), json!("now"));
+        });
+        assert!(err.contains("bad stamp"), "{err}");
+        let err = broken(&|j| {
+            j.insert("kind".into(), json!("shop"));
+        });
+        assert!(err.contains("unknown variant `shop`"), "{err}");
+        let err = broken(&|j| {
+            j.insert("fields".into(), json!({}));
+        });
+        assert!(err.contains("unknown field `fields`"), "{err}");
+        let err = broken(&|j| {
+            j.remove("at");
+        });
+        assert!(err.contains("missing field `at`"), "{err}");
+    }
+
+    #[test]
+    fn field_names_are_checked() {
+        assert_eq!(code(&edit(json!({"name": 1, "price_uzs": 2, "photo2": 3}))), None);
+        for bad in ["", "Name", "2nd", "_x", "näme", "with space", "a-b"] {
+            assert_eq!(code(&edit(json!({ bad: 1 }))), Some(RejectCode::BadFieldName), "{bad:?}");
+        }
+        let long = "a".repeat(MAX_FIELD_NAME_LEN + 1);
+        assert_eq!(code(&edit(json!({ long: 1 }))), Some(RejectCode::BadFieldName));
+        let longest = "a".repeat(MAX_FIELD_NAME_LEN);
+        assert_eq!(code(&edit(json!({ longest: 1 }))), None);
+    }
+
+    #[test]
+    fn server_fields_are_refused() {
+        let m = edit(json!({"name": "x", "review_state": "approved"}));
+        let rejection = m.validate().unwrap_err();
+        assert_eq!(rejection.code, RejectCode::ServerField);
+        assert!(rejection.message.contains("review_state"), "{rejection}");
+        assert_eq!(code(&edit(json!({"owner": "user:me"}))), Some(RejectCode::ServerField));
+        let comment = Mutation { kind: Kind::ReviewComment, ..edit(json!({"review_state": "x"})) };
+        assert_eq!(code(&comment), None);
+    }
+
+    #[test]
+    fn sizes_are_bounded() {
+        assert_eq!(code(&edit(json!({}))), Some(RejectCode::NoFields));
+        let many: Fields = (0..=MAX_FIELDS_PER_MUTATION).map(|n| (format!("f{n}"), json!(n))).collect();
+        assert_eq!(code(&edit(serde_json::to_value(many).unwrap())), Some(RejectCode::TooManyFields));
+        // The quotes count: a string of MAX - 2 characters is exactly at the limit.
+        assert_eq!(code(&edit(json!({"story": "a".repeat(MAX_VALUE_BYTES - 2)}))), None);
+        assert_eq!(
+            code(&edit(json!({"story": "a".repeat(MAX_VALUE_BYTES - 1)}))),
+            Some(RejectCode::ValueTooLarge)
+        );
+        let big: Fields = (0..5).map(|n| (format!("part{n}"), json!("a".repeat(15_000)))).collect();
+        assert_eq!(code(&edit(serde_json::to_value(big).unwrap())), Some(RejectCode::TooLarge));
+        let del = Mutation { action: Action::Delete, ..edit(json!({})) };
+        assert_eq!(code(&del), None);
+    }
+
+    #[test]
+    fn only_the_owner_writes() {
+        let m = edit(json!({"name": "x"}));
+        let amina: Owner = "user:amina".parse().unwrap();
+        let bahadir: Owner = "user:bahadir".parse().unwrap();
+        assert!(m.check_write(&amina, None).is_ok());
+        assert_eq!(m.check_write(&bahadir, None).unwrap_err().code, RejectCode::NotOwner);
+
+        let theirs = Record::new(m.record, Kind::Product, bahadir.clone());
+        assert_eq!(m.check_write(&amina, Some(&theirs)).unwrap_err().code, RejectCode::NotOwner);
+        let forged = Mutation { owner: bahadir.clone(), ..m.clone() };
+        assert!(forged.check_write(&bahadir, Some(&theirs)).is_ok());
+
+        let ad = Record::new(m.record, Kind::AdPost, amina.clone());
+        assert_eq!(m.check_write(&amina, Some(&ad)).unwrap_err().code, RejectCode::WrongKind);
+    }
+
+    #[test]
+    fn rejections_read_and_write_as_codes() {
+        let r = Rejection::new(RejectCode::ServerField, "no");
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(json, r#"{"code":"server_field","message":"no"}"#);
+        assert_eq!(serde_json::from_str::<Rejection>(&json).unwrap(), r);
+        let err = serde_json::from_str::<Rejection>(r#"{"code":"nope","message":""}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown variant `nope`"), "{err}");
+    }
+}

@@ -1,0 +1,266 @@
+//! The outbox: edits made on the device that the server has not confirmed.
+//!
+//! Stored with the rest of the device's data (browser local storage), so a
+//! reload, a crash or a week offline loses nothing. Its [`Outbox::len`] is the
+//! "N changes waiting" the app shows.
+//!
+//! Two edits of the same record that have not been sent yet are combined into
+//! one mutation (the later one, carrying the fields of both): typing into a
+//! form queues one mutation per record, not one per keystroke. A mutation that
+//! was handed out for sending is never changed again, because the server may
+//! have applied it already.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{MutationId, RecordId};
+use crate::mutation::{Action, Mutation, Rejection};
+use crate::protocol::{Limits, Outcome, PushResponse, batch_len};
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Queued {
+    mutation: Mutation,
+    /// Handed out by [`Outbox::next_batch`]: the server may have it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    sent: bool,
+}
+
+/// A mutation the server refused, kept for the app to show (and not retried).
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refused {
+    pub mutation: Mutation,
+    pub rejection: Rejection,
+}
+
+/// The queue of unconfirmed mutations, oldest first, and the refused ones.
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outbox {
+    queue: Vec<Queued>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    refused: Vec<Refused>,
+}
+
+impl Outbox {
+    pub fn new() -> Self {
+        Outbox::default()
+    }
+
+    /// How many changes are waiting for the server.
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// The waiting mutations, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Mutation> {
+        self.queue.iter().map(|q| &q.mutation)
+    }
+
+    /// Whether a change to this record is waiting.
+    pub fn has_pending(&self, record: RecordId) -> bool {
+        self.iter().any(|m| m.record == record)
+    }
+
+    /// Mutations the server refused, for the app to show.
+    pub fn refused(&self) -> &[Refused] {
+        &self.refused
+    }
+
+    /// Forgets a refused mutation once the user has seen it.
+    pub fn dismiss(&mut self, id: MutationId) {
+        self.refused.retain(|r| r.mutation.id != id);
+    }
+
+    /// Queues a mutation (already validated by the caller) and returns what
+    /// is queued for its record: the mutation itself, or the unsent mutation
+    /// it was combined into.
+    pub fn enqueue(&mut self, mutation: Mutation) -> &Mutation {
+        let last_of_record = self.queue.iter().rposition(|q| q.mutation.record == mutation.record);
+        if let Some(i) = last_of_record
+            && let Some(combined) = combine(&self.queue[i], &mutation)
+        {
+            self.queue[i].mutation = combined;
+            return &self.queue[i].mutation;
+        }
+        self.queue.push(Queued { mutation, sent: false });
+        &self.queue[self.queue.len() - 1].mutation
+    }
+
+    /// The next push: the oldest waiting mutations within `limits`, including
+    /// ones sent before and not yet confirmed (resending them is safe).
+    pub fn next_batch(&mut self, limits: Limits) -> Vec<Mutation> {
+        let n = batch_len(self.iter(), limits);
+        self.queue[..n]
+            .iter_mut()
+            .map(|q| {
+                q.sent = true;
+                q.mutation.clone()
+            })
+            .collect()
+    }
+
+    /// Takes in the server's answer: applied and duplicate mutations leave
+    /// the queue; rejected ones leave it for the refused list. Answers for
+    /// mutations no longer queued (a late or repeated response) are ignored.
+    /// Returns each mutation that left the queue with its outcome.
+    pub fn acknowledge(&mut self, response: &PushResponse) -> Vec<(Mutation, Outcome)> {
+        let outcomes: BTreeMap<MutationId, &Outcome> =
+            response.results.iter().map(|r| (r.id, &r.result)).collect();
+        let mut settled = Vec::new();
+        self.queue.retain(|q| match outcomes.get(&q.mutation.id) {
+            Some(outcome) => {
+                settled.push((q.mutation.clone(), (*outcome).clone()));
+                false
+            }
+            None => true,
+        });
+        for (mutation, outcome) in &settled {
+            if let Outcome::Rejected(rejection) = outcome {
+                self.refused.push(Refused { mutation: mutation.clone(), rejection: rejection.clone() });
+            }
+        }
+        settled
+    }
+}
+
+/// `later` folded into `earlier` when that is safe: never sent, both set
+/// fields, and the result still a valid mutation.
+fn combine(earlier: &Queued, later: &Mutation) -> Option<Mutation> {
+    let (Action::Set(old), Action::Set(new)) = (&earlier.mutation.action, &later.action) else {
+        return None;
+    };
+    if earlier.sent {
+        return None;
+    }
+    let mut fields = old.clone();
+    fields.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+    // The later stamp now covers the earlier fields too: it moves the
+    // device's own edit forward in time. Another device's edit made in
+    // between then loses to it and goes to history, as any concurrent loser.
+    let combined = Mutation { action: Action::Set(fields), ..later.clone() };
+    combined.validate().is_ok().then_some(combined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hlc::Stamp;
+    use crate::ids::DeviceId;
+    use crate::mutation::{MAX_FIELDS_PER_MUTATION, RejectCode};
+    use crate::protocol::MutationResult;
+    use crate::record::Kind;
+    use serde_json::json;
+
+    fn record(n: u8) -> RecordId {
+        RecordId::new(1, [n; 10])
+    }
+
+    fn set(n: u64, rec: u8, fields: &[(&str, i64)]) -> Mutation {
+        Mutation {
+            id: MutationId::new(n, [0; 10]),
+            record: record(rec),
+            kind: Kind::Product,
+            owner: "user:amina".parse().unwrap(),
+            at: Stamp::new(n, 0, DeviceId::new(1, [1; 10])),
+            action: Action::Set(fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()),
+        }
+    }
+
+    fn answer(results: &[(MutationId, Outcome)]) -> PushResponse {
+        PushResponse {
+            results: results.iter().map(|(id, result)| MutationResult { id: *id, result: result.clone() }).collect(),
+        }
+    }
+
+    #[test]
+    fn unsent_edits_of_a_record_are_combined() {
+        let mut outbox = Outbox::new();
+        outbox.enqueue(set(1, 1, &[("name", 1), ("price", 1)]));
+        outbox.enqueue(set(2, 2, &[("name", 2)]));
+        let combined = outbox.enqueue(set(3, 1, &[("price", 3)])).clone();
+        assert_eq!(outbox.len(), 2);
+        assert_eq!(combined.id, MutationId::new(3, [0; 10]));
+        assert_eq!(combined.at, set(3, 1, &[]).at);
+        assert_eq!(combined.action, set(0, 0, &[("name", 1), ("price", 3)]).action);
+    }
+
+    #[test]
+    fn sent_edits_and_deletions_are_not_combined() {
+        let mut outbox = Outbox::new();
+        outbox.enqueue(set(1, 1, &[("name", 1)]));
+        assert_eq!(outbox.next_batch(Limits::DEFAULT).len(), 1);
+        outbox.enqueue(set(2, 1, &[("name", 2)]));
+        assert_eq!(outbox.len(), 2, "the sent one may be applied already");
+        outbox.enqueue(Mutation { action: Action::Delete, ..set(3, 1, &[]) });
+        outbox.enqueue(set(4, 1, &[("name", 4)]));
+        assert_eq!(outbox.len(), 4);
+        // Only up to a valid mutation.
+        let mut outbox = Outbox::new();
+        let many: Vec<(String, i64)> = (0..MAX_FIELDS_PER_MUTATION).map(|n| (format!("f{n}"), 0)).collect();
+        let many: Vec<(&str, i64)> = many.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        outbox.enqueue(set(1, 1, &many));
+        outbox.enqueue(set(2, 1, &[("one_more", 1)]));
+        assert_eq!(outbox.len(), 2);
+    }
+
+    #[test]
+    fn batches_resend_until_acknowledged() {
+        let mut outbox = Outbox::new();
+        for n in 0..5 {
+            outbox.enqueue(set(n, n as u8, &[("name", 0)]));
+        }
+        let limits = Limits { max_mutations: 2, ..Limits::DEFAULT };
+        let first = outbox.next_batch(limits);
+        assert_eq!(first.len(), 2);
+        assert_eq!(outbox.next_batch(limits), first, "unanswered: sent again");
+        outbox.acknowledge(&answer(&[(first[0].id, Outcome::Applied), (first[1].id, Outcome::Duplicate)]));
+        assert_eq!(outbox.len(), 3);
+        assert_ne!(outbox.next_batch(limits), first);
+    }
+
+    #[test]
+    fn rejected_ones_leave_the_queue_for_the_refused_list() {
+        let mut outbox = Outbox::new();
+        let a = outbox.enqueue(set(1, 1, &[("name", 1)])).clone();
+        let b = outbox.enqueue(set(2, 2, &[("name", 2)])).clone();
+        let c = outbox.enqueue(set(3, 3, &[("name", 3)])).clone();
+        outbox.next_batch(Limits::DEFAULT);
+        let no = Rejection::new(RejectCode::NotOwner, "not yours");
+        let settled = outbox.acknowledge(&answer(&[
+            (a.id, Outcome::Rejected(no.clone())),
+            (b.id, Outcome::Applied),
+            (MutationId::new(99, [9; 10]), Outcome::Applied),
+        ]));
+        assert_eq!(settled.len(), 2);
+        assert_eq!(outbox.iter().collect::<Vec<_>>(), [&c]);
+        assert_eq!(outbox.refused(), [Refused { mutation: a.clone(), rejection: no }]);
+        // The same answer again (a duplicated response) changes nothing.
+        let before = outbox.clone();
+        assert!(outbox.acknowledge(&answer(&[(a.id, Outcome::Applied)])).is_empty());
+        assert_eq!(outbox, before);
+        outbox.dismiss(a.id);
+        assert!(outbox.refused().is_empty());
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_bad_input_is_refused() {
+        let mut outbox = Outbox::new();
+        outbox.enqueue(set(1, 1, &[("name", 1)]));
+        outbox.next_batch(Limits::DEFAULT);
+        outbox.enqueue(set(2, 2, &[("name", 2)]));
+        let json = serde_json::to_string(&outbox).unwrap();
+        assert!(json.contains(r#""sent":true"#), "{json}");
+        assert_eq!(serde_json::from_str::<Outbox>(&json).unwrap(), outbox);
+        for bad in [r#"{"queue":[{"sent":true}]}"#, r#"{"queue":[],"extra":1}"#, r#"{"queue":{}}"#, "[]"] {
+            assert!(serde_json::from_str::<Outbox>(bad).is_err(), "{bad}");
+        }
+        assert_eq!(serde_json::from_str::<Outbox>(r#"{"queue":[]}"#).unwrap(), Outbox::new());
+    }
+}

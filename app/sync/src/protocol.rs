@@ -1,0 +1,379 @@
+//! The wire: what a device and the server say to each other.
+//!
+//! - `POST /api/v1/sync/push` with a [`PushRequest`] → [`PushResponse`], one
+//!   [`Outcome`] per mutation.
+//! - `GET /api/v1/sync/pull?version=1&cursor=…&limit=…` ([`PullRequest`]) →
+//!   [`PullResponse`]: the records changed since the cursor.
+//! - Either may answer a [`SyncError`] instead, e.g. "please reload" to a
+//!   client that speaks another [`PROTOCOL_VERSION`].
+//!
+//! `docs/sync.md` describes it all with examples.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{DeviceId, MutationId};
+use crate::json_len;
+use crate::mutation::{Mutation, Rejection};
+use crate::record::Record;
+
+/// The version of this protocol. Bump it on any change an older app could
+/// misread; the server then answers older apps [`SyncError::VersionMismatch`].
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Records per pull page when the device does not say.
+pub const DEFAULT_PULL_LIMIT: u32 = 200;
+/// Most records per pull page.
+pub const MAX_PULL_LIMIT: u32 = 500;
+
+/// How big one push may be. The device cuts its queue with these, the server
+/// refuses larger batches (the byte limit is its HTTP body limit).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Limits {
+    pub max_mutations: usize,
+    /// Bytes of the request body: the compact JSON of the [`PushRequest`].
+    pub max_bytes: usize,
+}
+
+impl Limits {
+    /// 1 000 queued edits go in two requests; 256 KiB is small enough to
+    /// finish on a 2G link before it drops.
+    pub const DEFAULT: Limits = Limits { max_mutations: 500, max_bytes: 256 * 1024 };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// A batch of mutations from one device.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub version: u32,
+    pub device: DeviceId,
+    pub mutations: Vec<Mutation>,
+}
+
+#[derive(Deserialize)]
+struct VersionOnly {
+    version: u32,
+}
+
+impl PushRequest {
+    /// Reads a request body as the server must: the version first, so an
+    /// older app gets "please reload" even when the rest would not parse.
+    pub fn from_json(body: &[u8]) -> Result<PushRequest, SyncError> {
+        let bad = |e: serde_json::Error| SyncError::BadRequest { message: e.to_string() };
+        let VersionOnly { version } = serde_json::from_slice(body).map_err(bad)?;
+        check_version(version)?;
+        serde_json::from_slice(body).map_err(bad)
+    }
+}
+
+/// What became of one mutation.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Applied now.
+    Applied,
+    /// Applied before (a retried request): nothing changed now.
+    Duplicate,
+    /// Refused; the rest of the batch is not affected.
+    Rejected(Rejection),
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutationResult {
+    pub id: MutationId,
+    pub result: Outcome,
+}
+
+/// The server's answer to a push: one result per mutation, in order.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushResponse {
+    pub results: Vec<MutationResult>,
+}
+
+fn default_pull_limit() -> u32 {
+    DEFAULT_PULL_LIMIT
+}
+
+/// "What changed since `cursor`?" Sent as a query string, so unknown
+/// parameters (a cache-buster) are ignored.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub version: u32,
+    /// The `cursor` of the last page taken in; 0 for a device that never pulled.
+    pub cursor: u64,
+    /// Records per page; the server keeps it within 1..=[`MAX_PULL_LIMIT`].
+    #[serde(default = "default_pull_limit")]
+    pub limit: u32,
+}
+
+/// A record as the server holds it, with the sequence number of its last change.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub seq: u64,
+    pub record: Record,
+}
+
+/// A page of changes.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullResponse {
+    /// Records changed after the request's cursor, oldest change first.
+    pub changes: Vec<Snapshot>,
+    /// Where the next pull starts.
+    pub cursor: u64,
+    /// More changes wait after `cursor`: pull again at once.
+    pub more: bool,
+}
+
+/// A whole request refused.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(tag = "error", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SyncError {
+    /// The app is older (or newer) than the server: reload it. Its queue is
+    /// kept and sent by the reloaded app.
+    VersionMismatch { server_version: u32, message: String },
+    /// More mutations or bytes than [`Limits::DEFAULT`].
+    BatchTooLarge { max_mutations: usize, max_bytes: usize, message: String },
+    /// The body or query does not parse.
+    BadRequest { message: String },
+}
+
+impl SyncError {
+    /// The HTTP status to answer it with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            SyncError::VersionMismatch { .. } => 409,
+            SyncError::BatchTooLarge { .. } => 413,
+            SyncError::BadRequest { .. } => 400,
+        }
+    }
+
+    pub fn batch_too_large() -> Self {
+        let Limits { max_mutations, max_bytes } = Limits::DEFAULT;
+        SyncError::BatchTooLarge {
+            max_mutations,
+            max_bytes,
+            message: format!("a push takes at most {max_mutations} mutations and {max_bytes} bytes"),
+        }
+    }
+}
+
+impl fmt::Display for SyncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SyncError::VersionMismatch { message, .. }
+            | SyncError::BatchTooLarge { message, .. }
+            | SyncError::BadRequest { message } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for SyncError {}
+
+/// "Please reload" unless the client speaks this protocol.
+pub fn check_version(version: u32) -> Result<(), SyncError> {
+    if version == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(SyncError::VersionMismatch {
+            server_version: PROTOCOL_VERSION,
+            message: format!(
+                "this app speaks sync protocol {version}, the server speaks {PROTOCOL_VERSION}: please reload the page"
+            ),
+        })
+    }
+}
+
+/// Bytes of a [`PushRequest`] with no mutations (its device id has a fixed length).
+fn envelope_len() -> usize {
+    json_len(&PushRequest { version: PROTOCOL_VERSION, device: DeviceId::new(0, [0; 10]), mutations: Vec::new() })
+}
+
+/// How many mutations from the front go into the next push within `limits`.
+/// At least one, if there is one: a lone mutation larger than the byte limit
+/// cannot happen after [`Mutation::validate`] (see [`crate::mutation::MAX_MUTATION_BYTES`]).
+pub fn batch_len<'a>(mutations: impl IntoIterator<Item = &'a Mutation>, limits: Limits) -> usize {
+    let mut bytes = envelope_len();
+    let mut count = 0;
+    for m in mutations.into_iter().take(limits.max_mutations) {
+        // A comma before every mutation but the first.
+        bytes += json_len(m) + usize::from(count > 0);
+        if count > 0 && bytes > limits.max_bytes {
+            break;
+        }
+        count += 1;
+    }
+    count
+}
+
+/// Cuts a queue into pushes, in order, each within `limits`.
+pub fn cut_batches(mutations: &[Mutation], limits: Limits) -> Vec<&[Mutation]> {
+    let mut batches = Vec::new();
+    let mut rest = mutations;
+    while !rest.is_empty() {
+        let (batch, tail) = rest.split_at(batch_len(rest, limits));
+        batches.push(batch);
+        rest = tail;
+    }
+    batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hlc::Stamp;
+    use crate::ids::RecordId;
+    use crate::mutation::{Action, RejectCode};
+    use crate::record::Kind;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn device() -> DeviceId {
+        DeviceId::new(1_700_000_000_000, [3; 10])
+    }
+
+    fn mutation(n: u64, text_len: usize) -> Mutation {
+        Mutation {
+            id: MutationId::new(1_700_000_000_000 + n, [1; 10]),
+            record: RecordId::new(1_700_000_000_000, [2; 10]),
+            kind: Kind::Product,
+            owner: "user:amina".parse().unwrap(),
+            at: Stamp::new(1_700_000_000_000 + n, 0, device()),
+            action: Action::Set([("story".to_string(), json!("a".repeat(text_len)))].into()),
+        }
+    }
+
+    fn request(mutations: &[Mutation]) -> PushRequest {
+        PushRequest { version: PROTOCOL_VERSION, device: device(), mutations: mutations.to_vec() }
+    }
+
+    #[test]
+    fn push_round_trips_and_checks_the_version_first() {
+        let req = request(&[mutation(1, 3), mutation(2, 0)]);
+        let body = serde_json::to_vec(&req).unwrap();
+        assert_eq!(PushRequest::from_json(&body).unwrap(), req);
+
+        let old = br#"{"version":0,"device":"x","mutations":[{"whatever":1}]}"#;
+        let err = PushRequest::from_json(old).unwrap_err();
+        assert!(matches!(err, SyncError::VersionMismatch { server_version: PROTOCOL_VERSION, .. }));
+        assert_eq!(err.http_status(), 409);
+        assert!(err.to_string().contains("please reload"), "{err}");
+
+        let err = PushRequest::from_json(b"{\"mutations\":[]}").unwrap_err();
+        assert!(matches!(&err, SyncError::BadRequest { message } if message.contains("missing field `version`")));
+        assert_eq!(err.http_status(), 400);
+        let err = PushRequest::from_json(br#"{"version":1,"device":"nope","mutations":[]}"#).unwrap_err();
+        assert!(err.to_string().contains("bad device id"), "{err}");
+        let err = PushRequest::from_json(br#"{"version":1,"mutations":[]"#).unwrap_err();
+        assert!(matches!(err, SyncError::BadRequest { .. }));
+        let err = PushRequest::from_json(b"").unwrap_err();
+        assert!(matches!(err, SyncError::BadRequest { .. }));
+    }
+
+    #[test]
+    fn push_response_wire_form() {
+        let id = MutationId::new(1, [1; 10]);
+        let resp = PushResponse {
+            results: vec![
+                MutationResult { id, result: Outcome::Applied },
+                MutationResult { id, result: Outcome::Duplicate },
+                MutationResult {
+                    id,
+                    result: Outcome::Rejected(Rejection::new(RejectCode::ServerField, "no")),
+                },
+            ],
+        };
+        let json = serde_json::to_string(&resp).unwrap();
+        assert!(json.contains(&format!(r#"{{"id":"{id}","result":"applied"}}"#)), "{json}");
+        assert!(json.contains(r#""result":"duplicate""#), "{json}");
+        assert!(json.contains(r#""result":{"rejected":{"code":"server_field","message":"no"}}"#), "{json}");
+        assert_eq!(serde_json::from_str::<PushResponse>(&json).unwrap(), resp);
+
+        for bad in [
+            r#"{"results":[{"id":"x","result":"applied"}]}"#,
+            &format!(r#"{{"results":[{{"id":"{id}","result":"maybe"}}]}}"#),
+            &format!(r#"{{"results":[{{"id":"{id}","result":{{"rejected":{{"code":"server_field"}}}}}}]}}"#),
+            r#"{"result":[]}"#,
+        ] {
+            assert!(serde_json::from_str::<PushResponse>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pull_wire_forms() {
+        let req: PullRequest = serde_json::from_str(r#"{"version":1,"cursor":42}"#).unwrap();
+        assert_eq!(req, PullRequest { version: 1, cursor: 42, limit: DEFAULT_PULL_LIMIT });
+        for bad in [r#"{"version":1,"cursor":-1}"#, r#"{"version":1,"cursor":"x"}"#, r#"{"cursor":1}"#] {
+            assert!(serde_json::from_str::<PullRequest>(bad).is_err(), "{bad}");
+        }
+        let resp = PullResponse { changes: vec![], cursor: 7, more: false };
+        let json = serde_json::to_string(&resp).unwrap();
+        assert_eq!(json, r#"{"changes":[],"cursor":7,"more":false}"#);
+        assert_eq!(serde_json::from_str::<PullResponse>(&json).unwrap(), resp);
+        let bad = r#"{"changes":[{"seq":1,"record":{"id":"x"}}],"cursor":7,"more":false}"#;
+        assert!(serde_json::from_str::<PullResponse>(bad).unwrap_err().to_string().contains("bad record id"));
+    }
+
+    #[test]
+    fn sync_errors_wire_form() {
+        let err = SyncError::batch_too_large();
+        assert_eq!(err.http_status(), 413);
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(json["error"], "batch_too_large");
+        assert_eq!(json["max_mutations"], 500);
+        assert_eq!(serde_json::from_value::<SyncError>(json).unwrap(), err);
+        let json = serde_json::to_value(check_version(2).unwrap_err()).unwrap();
+        assert_eq!(json["error"], "version_mismatch");
+        assert_eq!(json["server_version"], PROTOCOL_VERSION);
+        assert!(serde_json::from_str::<SyncError>(r#"{"error":"teapot"}"#).is_err());
+        assert!(check_version(PROTOCOL_VERSION).is_ok());
+    }
+
+    #[test]
+    fn a_lone_oversized_mutation_still_goes() {
+        let limits = Limits { max_mutations: 10, max_bytes: 100 };
+        let queue = [mutation(1, 500), mutation(2, 500)];
+        let batches = cut_batches(&queue, limits);
+        assert_eq!(batches.iter().map(|b| b.len()).collect::<Vec<_>>(), [1, 1]);
+        assert!(cut_batches(&[], limits).is_empty());
+    }
+
+    proptest! {
+        #![proptest_config(crate::tests::config(300))]
+
+        #[test]
+        fn batches_keep_both_limits_and_the_order(
+            sizes in proptest::collection::vec(0usize..400, 0..60),
+            max_mutations in 1usize..20,
+            max_bytes in 1_000usize..3_000,
+        ) {
+            let queue: Vec<Mutation> = sizes.iter().enumerate().map(|(n, s)| mutation(n as u64, *s)).collect();
+            let limits = Limits { max_mutations, max_bytes };
+            let batches = cut_batches(&queue, limits);
+            prop_assert_eq!(batches.concat(), queue.clone());
+            for (i, batch) in batches.iter().enumerate() {
+                prop_assert!(!batch.is_empty() && batch.len() <= max_mutations);
+                let bytes = serde_json::to_vec(&request(batch)).unwrap().len();
+                prop_assert!(bytes <= max_bytes, "batch {} is {} bytes", i, bytes);
+                // Greedy: the next mutation would not have fitted.
+                if let Some(next) = batches.get(i + 1).map(|b| &b[0]) {
+                    let mut more = batch.to_vec();
+                    more.push(next.clone());
+                    let over = more.len() > max_mutations
+                        || serde_json::to_vec(&request(&more)).unwrap().len() > max_bytes;
+                    prop_assert!(over);
+                }
+            }
+        }
+    }
+}

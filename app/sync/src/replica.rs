@@ -1,0 +1,420 @@
+//! The device's copy of its records: what the app reads and edits.
+//!
+//! A [`Replica`] holds the records, the [`Outbox`], the pull cursor and the
+//! clock, and is stored whole in browser local storage (per signed-in user).
+//! An edit is applied to the local record at once and queued; a pull joins the
+//! server's copies in without losing queued edits (merging keeps the newer
+//! value whichever side it is on).
+//!
+//! While a record has queued edits, the replica also keeps the server's copy
+//! as last known (`confirmed`), so that when the server refuses an edit the
+//! record is rebuilt without it: server copy + the edits still queued.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::hlc::{Clock, Stamp};
+use crate::ids::{DeviceId, MutationId, Owner, RecordId};
+use crate::merge::MergeError;
+use crate::mutation::{Action, Mutation, RejectCode, Rejection};
+use crate::outbox::Outbox;
+use crate::protocol::{Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse};
+use crate::record::{Fields, Kind, Record, by_record};
+
+/// One device's records, queue, cursor and clock.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replica {
+    owner: Owner,
+    clock: Clock,
+    #[serde(with = "by_record")]
+    records: BTreeMap<RecordId, Record>,
+    /// The server's copy of each record with queued edits, as last known.
+    #[serde(default, with = "by_record", skip_serializing_if = "BTreeMap::is_empty")]
+    confirmed: BTreeMap<RecordId, Record>,
+    outbox: Outbox,
+    cursor: u64,
+}
+
+impl Replica {
+    /// A new, empty store for `owner` on this device.
+    pub fn new(device: DeviceId, owner: Owner) -> Self {
+        Replica {
+            owner,
+            clock: Clock::new(device),
+            records: BTreeMap::new(),
+            confirmed: BTreeMap::new(),
+            outbox: Outbox::new(),
+            cursor: 0,
+        }
+    }
+
+    pub fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
+    pub fn device(&self) -> DeviceId {
+        self.clock.device()
+    }
+
+    pub fn record(&self, id: RecordId) -> Option<&Record> {
+        self.records.get(&id)
+    }
+
+    /// Every record, deleted ones included (check [`Record::is_deleted`]).
+    pub fn records(&self) -> impl Iterator<Item = &Record> {
+        self.records.values()
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Forgets a refused edit once the user has seen it.
+    pub fn dismiss(&mut self, refused: MutationId) {
+        self.outbox.dismiss(refused);
+    }
+
+    /// Where the next pull starts.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// Creates a record; its id (and its first mutation's) is made from
+    /// `now_ms` and `random`.
+    pub fn create(
+        &mut self,
+        kind: Kind,
+        fields: Fields,
+        now_ms: u64,
+        random: [u8; 10],
+    ) -> Result<RecordId, Rejection> {
+        let id = RecordId::new(now_ms, random);
+        self.submit(id, kind, Action::Set(fields), now_ms, random)?;
+        Ok(id)
+    }
+
+    /// Sets fields of a record; returns the edit's stamp.
+    pub fn edit(
+        &mut self,
+        record: RecordId,
+        fields: Fields,
+        now_ms: u64,
+        random: [u8; 10],
+    ) -> Result<Stamp, Rejection> {
+        let kind = self.kind_of(record)?;
+        self.submit(record, kind, Action::Set(fields), now_ms, random)
+    }
+
+    /// Deletes a record; returns the deletion's stamp.
+    pub fn delete(&mut self, record: RecordId, now_ms: u64, random: [u8; 10]) -> Result<Stamp, Rejection> {
+        let kind = self.kind_of(record)?;
+        self.submit(record, kind, Action::Delete, now_ms, random)
+    }
+
+    fn kind_of(&self, record: RecordId) -> Result<Kind, Rejection> {
+        self.records
+            .get(&record)
+            .map(Record::kind)
+            .ok_or_else(|| Rejection::new(RejectCode::UnknownRecord, format!("record {record} is not on this device")))
+    }
+
+    /// Checks an edit as the server will, applies it here and queues it.
+    fn submit(
+        &mut self,
+        record: RecordId,
+        kind: Kind,
+        action: Action,
+        now_ms: u64,
+        random: [u8; 10],
+    ) -> Result<Stamp, Rejection> {
+        let mutation = Mutation {
+            id: MutationId::new(now_ms, random),
+            record,
+            kind,
+            owner: self.owner.clone(),
+            at: self.clock.tick(now_ms),
+            action,
+        };
+        mutation.validate()?;
+        mutation.check_write(&self.owner, self.records.get(&record))?;
+        if !self.outbox.has_pending(record)
+            && let Some(current) = self.records.get(&record)
+        {
+            // No queued edit: the local copy is all the server's.
+            self.confirmed.insert(record, current.clone());
+        }
+        let at = mutation.at;
+        let queued = self.outbox.enqueue(mutation).clone();
+        take_in(&mut self.records, &queued);
+        Ok(at)
+    }
+
+    /// The next push, if anything is waiting.
+    pub fn push_request(&mut self, limits: Limits) -> Option<PushRequest> {
+        let mutations = self.outbox.next_batch(limits);
+        (!mutations.is_empty()).then(|| PushRequest { version: PROTOCOL_VERSION, device: self.device(), mutations })
+    }
+
+    /// Takes in the answer to a push (any push: late and repeated answers are fine).
+    pub fn receive_push(&mut self, response: &PushResponse) {
+        let mut refused = BTreeSet::new();
+        let settled = self.outbox.acknowledge(response);
+        for (mutation, outcome) in &settled {
+            match outcome {
+                Outcome::Applied | Outcome::Duplicate => {
+                    if self.outbox.has_pending(mutation.record) {
+                        take_in(&mut self.confirmed, mutation);
+                    }
+                }
+                Outcome::Rejected(_) => {
+                    refused.insert(mutation.record);
+                }
+            }
+        }
+        for record in refused {
+            self.rebuild(record);
+        }
+        for (mutation, _) in &settled {
+            if !self.outbox.has_pending(mutation.record) {
+                self.confirmed.remove(&mutation.record);
+            }
+        }
+    }
+
+    /// A record as the server has it plus the edits still queued.
+    fn rebuild(&mut self, record: RecordId) {
+        let mut rebuilt = BTreeMap::new();
+        if let Some(confirmed) = self.confirmed.get(&record) {
+            rebuilt.insert(record, confirmed.clone());
+        }
+        for mutation in self.outbox.iter().filter(|m| m.record == record) {
+            take_in(&mut rebuilt, mutation);
+        }
+        match rebuilt.remove(&record) {
+            Some(r) => self.records.insert(record, r),
+            None => self.records.remove(&record),
+        };
+    }
+
+    /// The next pull.
+    pub fn pull_request(&self, limit: u32) -> PullRequest {
+        PullRequest { version: PROTOCOL_VERSION, cursor: self.cursor, limit }
+    }
+
+    /// Takes in a page of changes. Queued local edits that are newer keep
+    /// winning. Returns the records that could not be merged (another kind or
+    /// owner under the same id, which only a broken server sends); the rest
+    /// are taken in and the cursor moves on regardless.
+    pub fn receive_pull(&mut self, response: PullResponse) -> Vec<MergeError> {
+        let mut problems = Vec::new();
+        for snapshot in response.changes {
+            let server = snapshot.record;
+            if let Some(newest) = server.stamps().max() {
+                self.clock.observe(&newest);
+            }
+            let id = server.id();
+            if let Err(problem) = join_into(&mut self.records, &server) {
+                problems.push(problem);
+                continue;
+            }
+            if self.outbox.has_pending(id) {
+                // Cannot fail: the same record joined the local copy above.
+                let _ = join_into(&mut self.confirmed, &server);
+            }
+        }
+        // A late page starts before the cursor: it adds nothing new, so the
+        // cursor never moves back.
+        self.cursor = self.cursor.max(response.cursor);
+        problems
+    }
+}
+
+/// Applies a mutation to its record in `records`, creating the record if needed.
+fn take_in(records: &mut BTreeMap<RecordId, Record>, mutation: &Mutation) {
+    match records.get_mut(&mutation.record) {
+        // Checked against this record before it was queued, so it fits; only
+        // a hand-edited store could hold one that does not, and it is left out.
+        Some(record) => {
+            let _ = record.apply(mutation);
+        }
+        None => {
+            records.insert(mutation.record, Record::from_mutation(mutation));
+        }
+    }
+}
+
+fn join_into(records: &mut BTreeMap<RecordId, Record>, other: &Record) -> Result<(), MergeError> {
+    match records.get_mut(&other.id()) {
+        Some(record) => record.join(other),
+        None => {
+            records.insert(other.id(), other.clone());
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{MutationResult, Snapshot};
+    use serde_json::json;
+
+    fn amina() -> Owner {
+        "user:amina".parse().unwrap()
+    }
+
+    fn phone(n: u8) -> Replica {
+        Replica::new(DeviceId::new(1, [n; 10]), amina())
+    }
+
+    fn fields(pairs: &[(&str, serde_json::Value)]) -> Fields {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    fn applied(request: &PushRequest) -> PushResponse {
+        PushResponse {
+            results: request.mutations.iter().map(|m| MutationResult { id: m.id, result: Outcome::Applied }).collect(),
+        }
+    }
+
+    fn page(records: &[&Record], cursor: u64) -> PullResponse {
+        PullResponse {
+            changes: records.iter().map(|r| Snapshot { seq: cursor, record: (*r).clone() }).collect(),
+            cursor,
+            more: false,
+        }
+    }
+
+    #[test]
+    fn edits_apply_at_once_and_wait_in_the_queue() {
+        let mut phone = phone(1);
+        let id = phone.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
+        phone.edit(id, fields(&[("price", json!(25_000))]), 1_001, [2; 10]).unwrap();
+        let record = phone.record(id).unwrap();
+        assert_eq!(record.get("name"), Some(&json!("Melon jam")));
+        assert_eq!(record.get("price"), Some(&json!(25_000)));
+        assert_eq!(phone.outbox().len(), 1, "combined into one mutation");
+        phone.delete(id, 1_002, [3; 10]).unwrap();
+        assert!(phone.record(id).unwrap().is_deleted());
+        assert_eq!(phone.outbox().len(), 2);
+
+        let request = phone.push_request(Limits::DEFAULT).unwrap();
+        assert_eq!(request.mutations.len(), 2);
+        assert_eq!(request.device, phone.device());
+        phone.receive_push(&applied(&request));
+        assert!(phone.outbox().is_empty());
+        assert!(phone.confirmed.is_empty());
+        assert!(phone.push_request(Limits::DEFAULT).is_none());
+    }
+
+    #[test]
+    fn bad_edits_are_refused_on_the_device() {
+        let mut phone = phone(1);
+        let id = phone.create(Kind::Product, fields(&[("name", json!("x"))]), 1, [1; 10]).unwrap();
+        let err = phone.edit(id, fields(&[("review_state", json!("approved"))]), 2, [2; 10]).unwrap_err();
+        assert_eq!(err.code, RejectCode::ServerField);
+        let err = phone.edit(RecordId::new(5, [5; 10]), fields(&[("name", json!(1))]), 3, [3; 10]).unwrap_err();
+        assert_eq!(err.code, RejectCode::UnknownRecord);
+        assert_eq!(phone.delete(RecordId::new(5, [5; 10]), 3, [3; 10]).unwrap_err().code, RejectCode::UnknownRecord);
+        assert_eq!(phone.create(Kind::Product, Fields::new(), 4, [4; 10]).unwrap_err().code, RejectCode::NoFields);
+        assert_eq!(phone.outbox().len(), 1);
+        assert_eq!(phone.record(id).unwrap().get("review_state"), None);
+    }
+
+    #[test]
+    fn a_pull_keeps_newer_queued_edits() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
+        let mut server_copy = a.record(id).unwrap().clone();
+        a.push_request(Limits::DEFAULT);
+        // Offline: a newer local edit, while another phone's older edit reaches the server.
+        a.edit(id, fields(&[("name", json!("Qawın jamı"))]), 3_000, [2; 10]).unwrap();
+        server_copy.set(&fields(&[("name", json!("older")), ("price", json!(1))]), Stamp::new(2_000, 0, DeviceId::new(1, [2; 10])));
+        assert!(a.receive_pull(page(&[&server_copy], 5)).is_empty());
+        let record = a.record(id).unwrap();
+        assert_eq!(record.get("name"), Some(&json!("Qawın jamı")));
+        assert_eq!(record.get("price"), Some(&json!(1)));
+        assert_eq!(record.history()[0].value, json!("older"));
+        assert_eq!(a.cursor(), 5);
+        // A late page does not move the cursor back.
+        a.receive_pull(page(&[], 3));
+        assert_eq!(a.cursor(), 5);
+        // The clock has seen the server's stamps.
+        let stamp = a.edit(id, fields(&[("story", json!("…"))]), 0, [3; 10]).unwrap();
+        assert!(stamp > Stamp::new(3_000, 0, DeviceId::new(1, [2; 10])));
+    }
+
+    #[test]
+    fn a_refused_edit_is_undone_but_later_edits_stay() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
+        let first = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&first));
+        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10]).unwrap();
+        let second = a.push_request(Limits::DEFAULT).unwrap();
+        a.edit(id, fields(&[("price", json!(7))]), 3_000, [3; 10]).unwrap();
+        let rejection = Rejection::new(RejectCode::NotOwner, "no");
+        a.receive_push(&PushResponse {
+            results: vec![MutationResult { id: second.mutations[0].id, result: Outcome::Rejected(rejection.clone()) }],
+        });
+        let record = a.record(id).unwrap();
+        assert_eq!(record.get("name"), Some(&json!("Melon jam")));
+        assert_eq!(record.get("price"), Some(&json!(7)));
+        assert_eq!(a.outbox().len(), 1);
+        assert_eq!(a.outbox().refused()[0].rejection, rejection);
+        a.dismiss(second.mutations[0].id);
+        assert!(a.outbox().refused().is_empty());
+
+        // A refused creation takes the record away.
+        let mut b = phone(2);
+        let id = b.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let push = b.push_request(Limits::DEFAULT).unwrap();
+        b.receive_push(&PushResponse {
+            results: vec![MutationResult { id: push.mutations[0].id, result: Outcome::Rejected(rejection) }],
+        });
+        assert!(b.record(id).is_none());
+        assert!(b.records.is_empty() && b.confirmed.is_empty() && b.outbox().is_empty());
+    }
+
+    #[test]
+    fn merge_problems_are_reported_and_skipped() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let theirs = Record::new(id, Kind::AdPost, amina());
+        let problems = a.receive_pull(page(&[&theirs], 9));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(a.record(id).unwrap().kind(), Kind::Product);
+        assert_eq!(a.cursor(), 9);
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_bad_input_is_refused() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Storefront, fields(&[("name", json!("Aral crafts"))]), 1_000, [1; 10]).unwrap();
+        a.push_request(Limits::DEFAULT);
+        a.edit(id, fields(&[("district", json!("Chimbay"))]), 2_000, [2; 10]).unwrap();
+        a.receive_pull(page(&[&Record::new(id, Kind::Storefront, amina())], 3));
+        let json = serde_json::to_string(&a).unwrap();
+        let back: Replica = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, a);
+
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let broken = |change: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = value.clone();
+            change(&mut v);
+            serde_json::from_value::<Replica>(v).unwrap_err().to_string()
+        };
+        let err = broken(&|v| {
+            let twice = v["records"][0].clone();
+            v["records"].as_array_mut().unwrap().push(twice);
+        });
+        assert!(err.contains("appears twice"), "{err}");
+        assert!(broken(&|v| v["cursor"] = json!(-1)).contains("invalid value"));
+        assert!(broken(&|v| v["clock"] = json!("tomorrow")).contains("bad stamp"));
+        assert!(broken(&|v| v["owner"] = json!("a b")).contains("bad owner"));
+        assert!(broken(&|v| v["records"] = json!({})).contains("expected a sequence"));
+        assert!(broken(&|v| v["outbox"] = json!(null)).contains("invalid type"));
+    }
+}

@@ -1,0 +1,456 @@
+//! Several phones and one server over a bad network.
+//!
+//! 2–4 devices of two users edit, create and delete records (shared between a
+//! user's phones, and their own) while offline. Every push request, push
+//! response, pull request and pull response may be dropped, duplicated,
+//! delayed and reordered; the server is restarted (its state written to JSON
+//! and read back) and phones reloaded at random points; a coordinator decides
+//! server fields; an intruder sends edits of other people's records. Then the
+//! network heals and every device syncs until quiet, and:
+//!
+//! - every device holds exactly the server's records of its user;
+//! - the latest edit of every field by every device is still there, as the
+//!   current value or in history (a device's own older values are replaced
+//!   by its newer ones: it saw them), and the newest deletion of each record
+//!   is its tombstone;
+//! - no mutation was applied twice, no intruder's edit was applied, and every
+//!   coordinator decision stands.
+//!
+//! On failure proptest prints the smallest failing list of steps and its seed.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use sawda_sync::protocol::MAX_PULL_LIMIT;
+use sawda_sync::{
+    Action, DeviceId, Fields, Kind, Limits, Mutation, MutationId, Outcome, Owner, PROTOCOL_VERSION,
+    PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, RejectCode, Replica,
+    ServerState, Stamp,
+};
+use serde_json::{Value, json};
+
+const FIELDS: [&str; 4] = ["name", "price", "story", "district"];
+
+#[derive(Clone, Copy, Debug)]
+enum Fate {
+    Deliver,
+    Drop,
+    Duplicate,
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Create { device: usize, storefront: bool },
+    /// Sets the fields picked by the bits of `fields` (never none).
+    Edit { device: usize, record: usize, fields: u8 },
+    Delete { device: usize, record: usize },
+    /// Tries to set a server field: refused on the device.
+    Cheat { device: usize, record: usize },
+    Push { device: usize, max_mutations: usize },
+    Pull { device: usize, limit: u32 },
+    /// One message from the network, picked by index.
+    Network { message: usize, fate: Fate },
+    Decide { record: usize },
+    Intrude { device: usize, record: usize, forge_owner: bool },
+    RestartServer,
+    ReloadDevice { device: usize },
+    /// A phone's clock jumps (a flat battery, a time zone).
+    Clock { device: usize, jump_ms: i64 },
+    Wait { ms: u64 },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let device = 0usize..4;
+    let pick = 0usize..64;
+    prop_oneof![
+        2 => (device.clone(), any::<bool>()).prop_map(|(device, storefront)| Step::Create { device, storefront }),
+        8 => (device.clone(), pick.clone(), 1u8..16).prop_map(|(device, record, fields)| Step::Edit { device, record, fields }),
+        2 => (device.clone(), pick.clone()).prop_map(|(device, record)| Step::Delete { device, record }),
+        1 => (device.clone(), pick.clone()).prop_map(|(device, record)| Step::Cheat { device, record }),
+        5 => (device.clone(), 1usize..4).prop_map(|(device, max_mutations)| Step::Push { device, max_mutations }),
+        4 => (device.clone(), 1u32..4).prop_map(|(device, limit)| Step::Pull { device, limit }),
+        12 => (pick.clone(), prop_oneof![3 => Just(Fate::Deliver), 1 => Just(Fate::Drop), 1 => Just(Fate::Duplicate)])
+            .prop_map(|(message, fate)| Step::Network { message, fate }),
+        1 => pick.clone().prop_map(|record| Step::Decide { record }),
+        1 => (device.clone(), pick.clone(), any::<bool>())
+            .prop_map(|(device, record, forge_owner)| Step::Intrude { device, record, forge_owner }),
+        1 => Just(Step::RestartServer),
+        1 => device.clone().prop_map(|device| Step::ReloadDevice { device }),
+        1 => (device, -20_000i64..20_000).prop_map(|(device, jump_ms)| Step::Clock { device, jump_ms }),
+        1 => (1u64..5_000).prop_map(|ms| Step::Wait { ms }),
+    ]
+}
+
+#[derive(Clone, Debug)]
+enum Message {
+    PushRequest(usize, PushRequest),
+    PushResponse(usize, PushResponse),
+    PullRequest(usize, PullRequest),
+    PullResponse(usize, PullResponse),
+}
+
+/// One field value set by a device, as the test remembers it.
+struct Edit {
+    value: Value,
+    at: Stamp,
+}
+
+struct World {
+    now_ms: u64,
+    /// How far each phone's clock is from the true time.
+    skew_ms: Vec<i64>,
+    users: Vec<Owner>,
+    devices: Vec<Replica>,
+    server: ServerState,
+    network: Vec<Message>,
+    random: u64,
+    /// The latest edit per (record, field, device).
+    latest: BTreeMap<(RecordId, String, DeviceId), Edit>,
+    deletions: BTreeMap<RecordId, Stamp>,
+    decisions: BTreeMap<RecordId, Value>,
+    applied: BTreeSet<MutationId>,
+    intrusions: BTreeSet<MutationId>,
+}
+
+fn user(n: usize) -> Owner {
+    ["user:amina", "user:bahadir"][n].parse().unwrap()
+}
+
+impl World {
+    fn new(devices: usize) -> World {
+        // Two phones of Amina's share her records; Bahadir has the others.
+        let users: Vec<Owner> = (0..devices).map(|d| user(usize::from(d >= 2 && devices > 2))).collect();
+        let replicas = (0..devices)
+            .map(|d| Replica::new(DeviceId::new(1_700_000_000_000, [d as u8 + 1; 10]), users[d].clone()))
+            .collect();
+        World {
+            now_ms: 1_700_000_000_000,
+            skew_ms: (0..devices).map(|d| [0, -3_000, 7_000, 150][d]).collect(),
+            users,
+            devices: replicas,
+            server: ServerState::new(DeviceId::new(1_700_000_000_000, [0xee; 10])),
+            network: Vec::new(),
+            random: 0,
+            latest: BTreeMap::new(),
+            deletions: BTreeMap::new(),
+            decisions: BTreeMap::new(),
+            applied: BTreeSet::new(),
+            intrusions: BTreeSet::new(),
+        }
+    }
+
+    fn phone_time(&self, device: usize) -> u64 {
+        self.now_ms.saturating_add_signed(self.skew_ms[device])
+    }
+
+    /// Unique random bytes, as `crypto.getRandomValues` would give.
+    fn random(&mut self) -> [u8; 10] {
+        self.random += 1;
+        let mut bytes = [0u8; 10];
+        bytes[2..].copy_from_slice(&self.random.to_be_bytes());
+        bytes
+    }
+
+    fn value(&mut self) -> Value {
+        self.random += 1;
+        if self.random % 3 == 0 { json!(self.random) } else { json!(format!("v{}", self.random)) }
+    }
+
+    fn device_record(&self, device: usize, pick: usize) -> Option<RecordId> {
+        let ids: Vec<RecordId> = self.devices[device].records().map(Record::id).collect();
+        (!ids.is_empty()).then(|| ids[pick % ids.len()])
+    }
+
+    fn server_record(&self, pick: usize) -> Option<&Record> {
+        let n = self.server.records().count();
+        (n > 0).then(|| self.server.records().nth(pick % n).unwrap())
+    }
+
+    fn remember(&mut self, device: usize, record: RecordId, fields: &Fields, at: Stamp) {
+        for (name, value) in fields {
+            let key = (record, name.clone(), self.devices[device].device());
+            self.latest.insert(key, Edit { value: value.clone(), at });
+        }
+    }
+
+    fn edit_fields(&mut self, bits: u8) -> Fields {
+        let mut fields = Fields::new();
+        for (i, name) in FIELDS.iter().enumerate() {
+            if bits & (1 << i) != 0 {
+                fields.insert(name.to_string(), self.value());
+            }
+        }
+        fields
+    }
+
+    fn step(&mut self, step: &Step) {
+        self.now_ms += 3;
+        let n = self.devices.len();
+        match *step {
+            Step::Create { device, storefront } => {
+                let device = device % n;
+                let kind = if storefront { Kind::Storefront } else { Kind::Product };
+                let fields = self.edit_fields(1);
+                let (now, random) = (self.phone_time(device), self.random());
+                let id = self.devices[device].create(kind, fields.clone(), now, random).unwrap();
+                let at = self.devices[device].record(id).unwrap().fields()["name"].at;
+                self.remember(device, id, &fields, at);
+            }
+            Step::Edit { device, record, fields } => {
+                let device = device % n;
+                let Some(id) = self.device_record(device, record) else { return };
+                let fields = self.edit_fields(fields);
+                let (now, random) = (self.phone_time(device), self.random());
+                let seen = self.devices[device].records().flat_map(Record::stamps).max();
+                let at = self.devices[device].edit(id, fields.clone(), now, random).unwrap();
+                // An edit made after seeing a value beats it, whatever the phone's clock says.
+                assert!(Some(at) > seen, "{at:?} is not newer than {seen:?}");
+                self.remember(device, id, &fields, at);
+            }
+            Step::Delete { device, record } => {
+                let device = device % n;
+                let Some(id) = self.device_record(device, record) else { return };
+                let (now, random) = (self.phone_time(device), self.random());
+                let at = self.devices[device].delete(id, now, random).unwrap();
+                let newest = self.deletions.entry(id).or_insert(at);
+                *newest = (*newest).max(at);
+            }
+            Step::Cheat { device, record } => {
+                let device = device % n;
+                let Some(id) = self.device_record(device, record) else { return };
+                let fields = Fields::from([("review_state".to_string(), json!("approved"))]);
+                let (now, random) = (self.phone_time(device), self.random());
+                let waiting = self.devices[device].outbox().len();
+                let refused = self.devices[device].edit(id, fields, now, random).unwrap_err();
+                assert_eq!(refused.code, RejectCode::ServerField);
+                assert_eq!(self.devices[device].outbox().len(), waiting);
+            }
+            Step::Push { device, max_mutations } => {
+                let device = device % n;
+                let limits = Limits { max_mutations, ..Limits::DEFAULT };
+                if let Some(request) = self.devices[device].push_request(limits) {
+                    self.network.push(Message::PushRequest(device, request));
+                }
+            }
+            Step::Pull { device, limit } => {
+                let device = device % n;
+                let request = self.devices[device].pull_request(limit);
+                self.network.push(Message::PullRequest(device, request));
+            }
+            Step::Network { message, fate } => {
+                if self.network.is_empty() {
+                    return;
+                }
+                let i = message % self.network.len();
+                let message = match fate {
+                    Fate::Drop => {
+                        self.network.remove(i);
+                        return;
+                    }
+                    Fate::Deliver => self.network.remove(i),
+                    Fate::Duplicate => self.network[i].clone(),
+                };
+                self.deliver(message);
+            }
+            Step::Decide { record } => {
+                let Some(id) = self.server_record(record).map(Record::id) else { return };
+                let value = self.value();
+                let fields = Fields::from([("review_state".to_string(), value.clone())]);
+                self.server.set_server_fields(id, &fields, self.now_ms).unwrap();
+                self.decisions.insert(id, value);
+            }
+            Step::Intrude { device, record, forge_owner } => {
+                let device = device % n;
+                let me = self.users[device].clone();
+                let Some(target) = self.server_record(record).filter(|r| *r.owner() != me).cloned() else {
+                    return;
+                };
+                let (now, random) = (self.phone_time(device), self.random());
+                let mutation = Mutation {
+                    id: MutationId::new(now, random),
+                    record: target.id(),
+                    kind: target.kind(),
+                    owner: if forge_owner { target.owner().clone() } else { me },
+                    at: Stamp::new(now + 1_000_000, 0, self.devices[device].device()),
+                    action: Action::Set(Fields::from([("name".to_string(), json!("defaced"))])),
+                };
+                self.intrusions.insert(mutation.id);
+                let request = PushRequest {
+                    version: PROTOCOL_VERSION,
+                    device: self.devices[device].device(),
+                    mutations: vec![mutation],
+                };
+                self.network.push(Message::PushRequest(device, request));
+            }
+            Step::RestartServer => {
+                let stored = serde_json::to_string(&self.server).unwrap();
+                self.server = serde_json::from_str(&stored).unwrap();
+            }
+            Step::ReloadDevice { device } => {
+                let device = device % n;
+                let stored = serde_json::to_string(&self.devices[device]).unwrap();
+                self.devices[device] = serde_json::from_str(&stored).unwrap();
+            }
+            Step::Clock { device, jump_ms } => self.skew_ms[device % n] += jump_ms,
+            Step::Wait { ms } => self.now_ms += ms,
+        }
+    }
+
+    fn push_to_server(&mut self, device: usize, request: &PushRequest) -> PushResponse {
+        let response = self.server.apply_push(&self.users[device], request).unwrap();
+        assert_eq!(response.results.len(), request.mutations.len());
+        for result in &response.results {
+            if self.intrusions.contains(&result.id) {
+                let Outcome::Rejected(rejection) = &result.result else {
+                    panic!("an intruder's edit {} was {:?}", result.id, result.result);
+                };
+                assert_eq!(rejection.code, RejectCode::NotOwner);
+            } else {
+                match &result.result {
+                    Outcome::Applied => assert!(self.applied.insert(result.id), "{} applied twice", result.id),
+                    Outcome::Duplicate => assert!(self.applied.contains(&result.id)),
+                    Outcome::Rejected(r) => panic!("an honest edit {} was rejected: {r}", result.id),
+                }
+            }
+        }
+        response
+    }
+
+    fn pull_from_server(&self, device: usize, request: &PullRequest) -> PullResponse {
+        self.server.pull(&self.users[device], request).unwrap()
+    }
+
+    fn deliver(&mut self, message: Message) {
+        match message {
+            Message::PushRequest(device, request) => {
+                let response = self.push_to_server(device, &request);
+                self.network.push(Message::PushResponse(device, response));
+            }
+            Message::PullRequest(device, request) => {
+                let response = self.pull_from_server(device, &request);
+                self.network.push(Message::PullResponse(device, response));
+            }
+            Message::PushResponse(device, response) => self.devices[device].receive_push(&response),
+            Message::PullResponse(device, response) => {
+                let problems = self.devices[device].receive_pull(response);
+                assert!(problems.is_empty(), "{problems:?}");
+            }
+        }
+    }
+
+    /// A reliable network: every device pushes all it has, then pulls all.
+    fn sync_everyone(&mut self) {
+        for device in 0..self.devices.len() {
+            for _ in 0..100 {
+                let Some(request) = self.devices[device].push_request(Limits::DEFAULT) else { break };
+                let response = self.push_to_server(device, &request);
+                self.devices[device].receive_push(&response);
+            }
+        }
+        for device in 0..self.devices.len() {
+            loop {
+                let request = self.devices[device].pull_request(MAX_PULL_LIMIT);
+                let response = self.pull_from_server(device, &request);
+                let more = response.more;
+                assert!(self.devices[device].receive_pull(response).is_empty());
+                if !more {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Heals the network: what is in flight arrives (late, in some order),
+    /// then everyone syncs until nothing is waiting.
+    fn heal(&mut self) {
+        while let Some(message) = self.network.pop() {
+            self.deliver(message);
+        }
+        self.sync_everyone();
+        for (device, replica) in self.devices.iter().enumerate() {
+            assert!(replica.outbox().is_empty(), "device {device} still has changes waiting");
+            assert!(replica.outbox().refused().is_empty(), "device {device} had an edit refused");
+        }
+    }
+
+    fn check(&self) {
+        for (device, replica) in self.devices.iter().enumerate() {
+            let on_device: Vec<&Record> = replica.records().collect();
+            let on_server: Vec<&Record> = self.server.records().filter(|r| *r.owner() == self.users[device]).collect();
+            assert_eq!(on_device, on_server, "device {device} differs from the server");
+        }
+        for ((id, field, device), edit) in &self.latest {
+            let record = self.server.record(*id).expect("an edited record is on the server");
+            let current = record.fields().get(field).map(|f| (&f.value, f.at));
+            let lost = record.history().iter().filter(|l| &l.field == field).map(|l| (&l.value, l.at));
+            let kept: Vec<(&Value, Stamp)> = current.into_iter().chain(lost).filter(|(_, at)| at.device() == *device).collect();
+            assert!(
+                kept.len() == 1 && *kept[0].0 == edit.value && kept[0].1 >= edit.at,
+                "record {id} field {field}: the latest edit by {device} ({} at {:?}) became {kept:?}",
+                edit.value,
+                edit.at
+            );
+        }
+        for (id, deleted) in &self.deletions {
+            assert_eq!(self.server.record(*id).unwrap().deleted_at(), Some(*deleted), "record {id}");
+        }
+        for (id, value) in &self.decisions {
+            assert_eq!(self.server.record(*id).unwrap().get("review_state"), Some(value), "record {id}");
+        }
+        for record in self.server.records() {
+            let owners_devices: BTreeSet<DeviceId> = (0..self.devices.len())
+                .filter(|&d| self.users[d] == *record.owner())
+                .map(|d| self.devices[d].device())
+                .collect();
+            for (name, field) in record.fields() {
+                if name != "review_state" {
+                    assert!(owners_devices.contains(&field.at.device()), "record {} field {name} by a stranger", record.id());
+                }
+            }
+        }
+    }
+}
+
+fn simulate(devices: usize, steps: &[Step]) {
+    let mut world = World::new(devices);
+    // A start every phone shares: a storefront and a product each user made.
+    for device in [0, devices - 1] {
+        world.step(&Step::Create { device, storefront: true });
+        world.step(&Step::Create { device, storefront: false });
+    }
+    world.sync_everyone();
+    for step in steps {
+        world.step(step);
+    }
+    world.heal();
+    world.check();
+}
+
+proptest! {
+    #![proptest_config(common::config(2_000))]
+
+    #[test]
+    fn devices_and_server_agree_after_a_bad_network(
+        devices in 2usize..=4,
+        steps in proptest::collection::vec(step(), 0..120),
+    ) {
+        simulate(devices, &steps);
+    }
+}
+
+#[test]
+fn a_long_offline_day() {
+    // Two phones of one user edit the same record offline for hours, then meet.
+    let day: Vec<Step> = (0..400)
+        .flat_map(|i| {
+            [
+                Step::Edit { device: i % 2, record: i / 3, fields: (i % 15 + 1) as u8 },
+                Step::Wait { ms: 60_000 },
+            ]
+        })
+        .chain([Step::Push { device: 0, max_mutations: 3 }, Step::Network { message: 0, fate: Fate::Drop }])
+        .collect();
+    simulate(2, &day);
+}

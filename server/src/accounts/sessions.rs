@@ -1,0 +1,125 @@
+//! Sessions: a random token in an HttpOnly cookie, its hash in SurrealDB.
+//! Valid 90 days and renewed on use, because an entrepreneur may be offline for weeks.
+
+use chrono::{DateTime, Duration, Utc};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+use surrealdb::types::SurrealValue;
+
+use super::{Account, secrets};
+
+pub const COOKIE: &str = "sawda_session";
+pub const LIFETIME_DAYS: i64 = 90;
+/// Renewing at most daily spares a database write on every request.
+const RENEW_AFTER_HOURS: i64 = 24;
+
+pub struct Session {
+    pub id: String,
+    pub account: Account,
+    /// Set when this request renewed the session: the cookie is sent again.
+    pub renewed: bool,
+}
+
+#[derive(SurrealValue)]
+struct SessionRow {
+    id: String,
+    account: String,
+    renewed_at: DateTime<Utc>,
+}
+
+/// Starts a session; returns the token for the cookie.
+pub async fn start(db: &Surreal<Any>, account_id: &str) -> Result<String, surrealdb::Error> {
+    let token = secrets::session_token();
+    db.query(
+        "CREATE session CONTENT { token_hash: $hash, account: type::record('account', $account), \
+         expires_at: $expires, renewed_at: time::now() }",
+    )
+    .bind(("hash", secrets::digest(&token)))
+    .bind(("account", account_id.to_string()))
+    .bind(("expires", Utc::now() + Duration::days(LIFETIME_DAYS)))
+    .await?
+    .check()?;
+    Ok(token)
+}
+
+/// The live session for a token, renewed when it is a day or more since the last renewal.
+pub async fn find(db: &Surreal<Any>, token: &str) -> Result<Option<Session>, surrealdb::Error> {
+    let row: Option<SessionRow> = db
+        .query(
+            "SELECT record::id(id) AS id, record::id(account) AS account, renewed_at \
+             FROM session WHERE token_hash = $hash AND expires_at > time::now()",
+        )
+        .bind(("hash", secrets::digest(token)))
+        .await?
+        .check()?
+        .take(0)?;
+    let Some(row) = row else { return Ok(None) };
+    let Some(account) = super::people::find_by_id(db, &row.account).await? else {
+        return Ok(None);
+    };
+    let renewed = Utc::now() - row.renewed_at > Duration::hours(RENEW_AFTER_HOURS);
+    if renewed {
+        db.query("UPDATE type::record('session', $id) SET expires_at = $expires, renewed_at = time::now()")
+            .bind(("id", row.id.clone()))
+            .bind(("expires", Utc::now() + Duration::days(LIFETIME_DAYS)))
+            .await?
+            .check()?;
+    }
+    Ok(Some(Session { id: row.id, account, renewed }))
+}
+
+pub async fn end(db: &Surreal<Any>, session_id: &str) -> Result<(), surrealdb::Error> {
+    db.query("DELETE type::record('session', $id)").bind(("id", session_id.to_string())).await?.check()?;
+    Ok(())
+}
+
+/// Ends every session of an account (a lost phone, a password reset, a removed coordinator).
+pub async fn end_all(db: &Surreal<Any>, account_id: &str) -> Result<(), surrealdb::Error> {
+    db.query("DELETE session WHERE account = type::record('account', $account)")
+        .bind(("account", account_id.to_string()))
+        .await?
+        .check()?;
+    Ok(())
+}
+
+/// The `Set-Cookie` value that carries a session (or clears it with `None`).
+pub fn cookie(token: Option<&str>, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    match token {
+        Some(token) => {
+            let max_age = LIFETIME_DAYS * 24 * 60 * 60;
+            format!("{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+        }
+        None => format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"),
+    }
+}
+
+/// The session token in a `Cookie:` header.
+pub fn token_from_cookies(header: &str) -> Option<&str> {
+    header.split(';').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        (name.trim() == COOKIE && !value.trim().is_empty()).then(|| value.trim())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_http_only_and_lax() {
+        let set = cookie(Some("abc"), true);
+        assert!(set.starts_with("sawda_session=abc;"));
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.ends_with("; Secure"));
+        assert!(set.contains("Max-Age=7776000"));
+        assert!(!cookie(Some("abc"), false).contains("Secure"));
+        assert!(cookie(None, false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn finds_the_token_among_other_cookies() {
+        assert_eq!(token_from_cookies("sawda_lang=ru; sawda_session=t0k"), Some("t0k"));
+        assert_eq!(token_from_cookies("sawda_session="), None);
+        assert_eq!(token_from_cookies("other=1"), None);
+    }
+}

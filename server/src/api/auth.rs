@@ -1,0 +1,154 @@
+//! Sign-up with an invitation, sign-in, sign-out, who am I, and password reset.
+
+use std::net::SocketAddr;
+
+use app::accounts::{check_name, check_password, normalise_invitation_code, normalise_phone};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::error::{ApiError, JsonBody};
+use super::signed_in::{MaybeSignedIn, SignedIn, is_https};
+use crate::AppState;
+use crate::accounts::people::{self, AccountError};
+use crate::accounts::{Account, passwords, reset_codes, sessions};
+
+const MAX_GENDER_CHARS: usize = 50;
+
+#[derive(Deserialize)]
+pub struct SignUp {
+    code: String,
+    phone: String,
+    name: String,
+    password: String,
+    gender: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    phone: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub struct Reset {
+    phone: String,
+    code: String,
+    password: String,
+}
+
+/// The client's address, for rate limits; tests without a socket share one bucket.
+pub struct Client(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
+        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
+        Ok(Client(address.unwrap_or_else(|| "unknown".into())))
+    }
+}
+
+fn limit_client(state: &AppState, client: &Client) -> Result<(), ApiError> {
+    state.rate_limits.per_client.attempt(&format!("client:{}", client.0)).map_err(ApiError::rate_limited)
+}
+
+fn limit_phone(state: &AppState, phone: &str) -> Result<(), ApiError> {
+    state.rate_limits.per_phone.attempt(&format!("phone:{phone}")).map_err(ApiError::rate_limited)
+}
+
+fn signed_in_response(status: StatusCode, account: &Account, token: &str, headers: &HeaderMap) -> Response {
+    let cookie = sessions::cookie(Some(token), is_https(headers));
+    let mut response = (status, Json(account)).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII cookie"));
+    response
+}
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    JsonBody(form): JsonBody<SignUp>,
+) -> Result<Response, ApiError> {
+    limit_client(&state, &client)?;
+    let code = normalise_invitation_code(&form.code).ok_or(ApiError::INVITATION_INVALID)?;
+    let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
+    let name = check_name(&form.name).ok_or(ApiError::BAD_NAME)?;
+    if !check_password(&form.password) {
+        return Err(ApiError::WEAK_PASSWORD);
+    }
+    let gender = form.gender.map(|g| g.trim().to_string()).filter(|g| !g.is_empty());
+    if gender.as_ref().is_some_and(|g| g.chars().count() > MAX_GENDER_CHARS || g.chars().any(char::is_control)) {
+        return Err(ApiError::BAD_GENDER);
+    }
+    let hash = passwords::hash(form.password).await;
+    let account = match people::sign_up(&state.db, &code, &phone, &name, &hash, gender).await {
+        Ok(account) => account,
+        Err(AccountError::InvitationInvalid) => return Err(ApiError::INVITATION_INVALID),
+        Err(AccountError::PhoneTaken) => return Err(ApiError::PHONE_TAKEN),
+        Err(AccountError::Database(error)) => return Err(error.into()),
+    };
+    let token = sessions::start(&state.db, &account.id).await?;
+    Ok(signed_in_response(StatusCode::CREATED, &account, &token, &headers))
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    JsonBody(form): JsonBody<SignIn>,
+) -> Result<Response, ApiError> {
+    limit_client(&state, &client)?;
+    let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
+    limit_phone(&state, &phone)?;
+    // An unknown phone costs the same work and gets the same answer as a wrong password.
+    let Some((account, stored)) = people::find_for_sign_in(&state.db, &phone).await? else {
+        passwords::verify_nothing(form.password).await;
+        return Err(ApiError::INVALID_CREDENTIALS);
+    };
+    if form.password.len() > app::accounts::MAX_PASSWORD_BYTES || !passwords::verify(form.password, stored).await {
+        return Err(ApiError::INVALID_CREDENTIALS);
+    }
+    state.rate_limits.per_phone.forget(&format!("phone:{phone}"));
+    let token = sessions::start(&state.db, &account.id).await?;
+    Ok(signed_in_response(StatusCode::OK, &account, &token, &headers))
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    MaybeSignedIn(signed_in): MaybeSignedIn,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(signed_in) = signed_in {
+        sessions::end(&state.db, &signed_in.session_id).await?;
+    }
+    let cookie = sessions::cookie(None, is_https(&headers));
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+pub async fn me(signed_in: SignedIn) -> Json<Account> {
+    Json(signed_in.account)
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    client: Client,
+    JsonBody(form): JsonBody<Reset>,
+) -> Result<StatusCode, ApiError> {
+    limit_client(&state, &client)?;
+    let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
+    limit_phone(&state, &phone)?;
+    let code = normalise_invitation_code(&form.code).ok_or(ApiError::RESET_CODE_INVALID)?;
+    if !check_password(&form.password) {
+        return Err(ApiError::WEAK_PASSWORD);
+    }
+    let hash = passwords::hash(form.password).await;
+    if reset_codes::redeem(&state.db, &phone, &code, hash).await? {
+        state.rate_limits.per_phone.forget(&format!("phone:{phone}"));
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::RESET_CODE_INVALID)
+    }
+}

@@ -1,0 +1,106 @@
+//! API errors: a status, a stable machine-readable `code`, and a message in the
+//! language of the person who asked (filled in by `localise`, which sees the request).
+
+use app::i18n::{Key, choose_language, text};
+use axum::Json;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+#[derive(Debug, Clone, Copy)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub key: Key,
+    pub retry_after_seconds: Option<u64>,
+}
+
+impl ApiError {
+    const fn new(status: StatusCode, code: &'static str, key: Key) -> Self {
+        ApiError { status, code, key, retry_after_seconds: None }
+    }
+
+    pub const BAD_REQUEST: ApiError = ApiError::new(StatusCode::BAD_REQUEST, "bad_request", Key::ErrorBadRequest);
+    pub const TOO_LARGE: ApiError = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", Key::ErrorTooLarge);
+    pub const BAD_PHONE: ApiError = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_phone", Key::ErrorBadPhone);
+    pub const WEAK_PASSWORD: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", Key::ErrorWeakPassword);
+    pub const BAD_NAME: ApiError = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_name", Key::ErrorBadName);
+    pub const BAD_GENDER: ApiError = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_gender", Key::ErrorBadGender);
+    pub const BAD_DISTRICT: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_district", Key::ErrorBadDistrict);
+    pub const BAD_WORKSHOP: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_workshop", Key::ErrorBadWorkshop);
+    pub const INVALID_CREDENTIALS: ApiError =
+        ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", Key::ErrorInvalidCredentials);
+    pub const INVITATION_INVALID: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invitation_invalid", Key::ErrorInvitationInvalid);
+    pub const PHONE_TAKEN: ApiError = ApiError::new(StatusCode::CONFLICT, "phone_taken", Key::ErrorPhoneTaken);
+    pub const RESET_CODE_INVALID: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "reset_code_invalid", Key::ErrorResetCodeInvalid);
+    pub const NOT_SIGNED_IN: ApiError = ApiError::new(StatusCode::UNAUTHORIZED, "not_signed_in", Key::ErrorNotSignedIn);
+    pub const FORBIDDEN: ApiError = ApiError::new(StatusCode::FORBIDDEN, "forbidden", Key::ErrorForbidden);
+    pub const NOT_FOUND: ApiError = ApiError::new(StatusCode::NOT_FOUND, "not_found", Key::ErrorNotFound);
+    pub const INTERNAL: ApiError =
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", Key::ErrorInternal);
+
+    pub fn rate_limited(wait: std::time::Duration) -> ApiError {
+        ApiError {
+            retry_after_seconds: Some(wait.as_secs().max(1)),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", Key::ErrorRateLimited)
+        }
+    }
+}
+
+/// Database trouble is logged in full and shown to people as a calm, general message.
+impl From<surrealdb::Error> for ApiError {
+    fn from(error: surrealdb::Error) -> Self {
+        tracing::error!(%error, "database error in an API request");
+        ApiError::INTERNAL
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        if let Some(seconds) = self.retry_after_seconds {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Writes the body of every `ApiError` in the caller's language.
+pub async fn localise(request: Request, next: Next) -> Response {
+    let lang = {
+        let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
+        choose_language(header(header::COOKIE), header(header::ACCEPT_LANGUAGE))
+    };
+    let response = next.run(request).await;
+    let Some(error) = response.extensions().get::<ApiError>().copied() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = Json(json!({ "code": error.code, "message": text(lang, error.key) }));
+    (parts, body).into_response()
+}
+
+/// A JSON request body whose problems answer as API errors.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::TOO_LARGE),
+            Err(_) => Err(ApiError::BAD_REQUEST),
+        }
+    }
+}

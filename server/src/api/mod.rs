@@ -1,0 +1,50 @@
+//! The JSON API under `/api/v1/`, documented in `docs/api.md`.
+
+pub mod auth;
+pub mod error;
+pub mod invitations;
+pub mod people;
+pub mod signed_in;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::{MethodRouter, delete, get, post, put};
+
+use crate::AppState;
+
+/// Forms and lists are small; a body beyond this is refused before it is parsed.
+const MAX_API_BODY: usize = 16 * 1024;
+
+/// Every endpoint, once: the router is built from this list, and the authorisation
+/// test walks the same list, so an endpoint cannot be added without being tested.
+pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::POST, "/auth/sign-up", post(auth::sign_up)),
+        (Method::POST, "/auth/sign-in", post(auth::sign_in)),
+        (Method::POST, "/auth/sign-out", post(auth::sign_out)),
+        (Method::POST, "/auth/reset", post(auth::reset_password)),
+        (Method::GET, "/me", get(auth::me)),
+        (Method::POST, "/invitations", post(invitations::create)),
+        (Method::GET, "/invitations", get(invitations::list)),
+        (Method::POST, "/invitations/{code}/revoke", post(invitations::revoke)),
+        (Method::GET, "/workshops/{id}/sheet", get(invitations::sheet)),
+        (Method::POST, "/coordinators", post(people::create_coordinator)),
+        (Method::GET, "/coordinators", get(people::list_coordinators)),
+        (Method::PUT, "/coordinators/{id}/districts", put(people::set_coordinator_districts)),
+        (Method::DELETE, "/coordinators/{id}", delete(people::remove_coordinator)),
+        (Method::GET, "/entrepreneurs", get(people::list_entrepreneurs)),
+        (Method::POST, "/accounts/{id}/reset-code", post(people::issue_reset_code)),
+        (Method::POST, "/accounts/{id}/end-sessions", post(people::end_sessions)),
+    ]
+}
+
+pub fn router(state: AppState) -> Router<AppState> {
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, route)| router.route(path, route))
+        .fallback(|| async { error::ApiError::NOT_FOUND })
+        .layer(DefaultBodyLimit::max(MAX_API_BODY))
+        .layer(axum::middleware::from_fn_with_state(state, signed_in::resolve_session))
+        .layer(axum::middleware::from_fn(error::localise))
+}

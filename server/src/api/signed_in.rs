@@ -1,0 +1,79 @@
+//! Who is asking: the session cookie, resolved once per request, renewed on use.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use crate::AppState;
+use crate::accounts::{Account, sessions};
+
+#[derive(Clone)]
+struct CurrentSession(Option<Arc<sessions::Session>>);
+
+pub async fn resolve_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let token = request
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(sessions::token_from_cookies)
+        .map(str::to_string);
+    let session = match token {
+        Some(token) => match sessions::find(&state.db, &token).await {
+            Ok(found) => found.map(|session| (session, token)),
+            Err(error) => return ApiError::from(error).into_response(),
+        },
+        None => None,
+    };
+    let secure = is_https(request.headers());
+    let renewed_token = session.as_ref().filter(|(s, _)| s.renewed).map(|(_, token)| token.clone());
+    request.extensions_mut().insert(CurrentSession(session.map(|(s, _)| Arc::new(s))));
+    let mut response = next.run(request).await;
+    // A renewed session gets a fresh cookie lifetime too, unless the handler set its own.
+    if let Some(token) = renewed_token
+        && !response.headers().contains_key(header::SET_COOKIE)
+        && let Ok(value) = HeaderValue::from_str(&sessions::cookie(Some(&token), secure))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Behind a TLS-terminating proxy the request says so; cookies are then `Secure`.
+pub fn is_https(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+/// The signed-in person; answers 401 `not_signed_in` when there is none.
+pub struct SignedIn {
+    pub account: Account,
+    pub session_id: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<CurrentSession>() {
+            Some(CurrentSession(Some(session))) => {
+                Ok(SignedIn { account: session.account.clone(), session_id: session.id.clone() })
+            }
+            _ => Err(ApiError::NOT_SIGNED_IN),
+        }
+    }
+}
+
+/// The session, if any: for endpoints open to everyone (sign-out).
+pub struct MaybeSignedIn(pub Option<SignedIn>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeSignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeSignedIn(SignedIn::from_request_parts(parts, state).await.ok()))
+    }
+}

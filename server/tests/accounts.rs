@@ -1,0 +1,512 @@
+//! Accounts end to end through the real router and a real (in-memory) SurrealDB:
+//! the authorisation table, invitations, sessions, rate limits and password reset.
+
+mod support;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use sawda_server::accounts::people::{self, NewAccount};
+use sawda_server::accounts::{invitations, passwords, reset_codes, sessions};
+use sawda_server::api;
+use serde_json::{Value, json};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+const PASSWORD: &str = "qawın-jam-2026";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Entrepreneur,
+    EntrepreneurElsewhere,
+    Coordinator,
+    CoordinatorElsewhere,
+    Admin,
+}
+
+const EVERYONE: [Who; 6] = [
+    Who::Anonymous,
+    Who::Entrepreneur,
+    Who::EntrepreneurElsewhere,
+    Who::Coordinator,
+    Who::CoordinatorElsewhere,
+    Who::Admin,
+];
+
+/// A fresh world: Chimbay with a coordinator and an entrepreneur, Bozatau with the
+/// same, one admin, a Chimbay workshop with open codes, and a live reset code.
+struct World {
+    db: Surreal<Any>,
+    router: Router,
+    tokens: Vec<(Who, String)>,
+    ids: Vec<(Who, String)>,
+    workshop: String,
+    open_codes: Vec<String>,
+    reset_code: String,
+}
+
+impl World {
+    async fn new() -> World {
+        let db = support::migrated_memory_db().await;
+        let hash = password_hash().await;
+        let mut tokens = Vec::new();
+        let mut ids = Vec::new();
+        let people = [
+            (Who::Admin, "+998901000001", "admin", vec![], None),
+            (Who::Coordinator, "+998901000002", "coordinator", vec!["chimbay".to_string()], None),
+            (Who::CoordinatorElsewhere, "+998901000003", "coordinator", vec!["bozatau".to_string()], None),
+            (Who::Entrepreneur, "+998901000004", "entrepreneur", vec![], Some("chimbay")),
+            (Who::EntrepreneurElsewhere, "+998901000005", "entrepreneur", vec![], Some("bozatau")),
+        ];
+        for (who, phone, role, districts, district) in people {
+            let new = NewAccount {
+                phone: phone.into(),
+                name: format!("{who:?}"),
+                role,
+                password_hash: hash.clone(),
+                districts,
+            };
+            let account = people::create(&db, new).await.unwrap();
+            if let Some(district) = district {
+                db.query("UPDATE type::record('account', $id) SET district = $district")
+                    .bind(("id", account.id.clone()))
+                    .bind(("district", district))
+                    .await
+                    .unwrap()
+                    .check()
+                    .unwrap();
+            }
+            tokens.push((who, sessions::start(&db, &account.id).await.unwrap()));
+            ids.push((who, account.id));
+        }
+        let coordinator = ids.iter().find(|(w, _)| *w == Who::Coordinator).unwrap().1.clone();
+        let (workshop, codes) = invitations::create_workshop(
+            &db,
+            &coordinator,
+            invitations::NewWorkshop {
+                name: "Sesame biscuits".into(),
+                district: "chimbay".into(),
+                date: "2026-12-01".into(),
+                seats: 4,
+            },
+        )
+        .await
+        .unwrap();
+        let entrepreneur = ids.iter().find(|(w, _)| *w == Who::Entrepreneur).unwrap().1.clone();
+        let reset_code = reset_codes::issue(&db, &entrepreneur, &coordinator).await.unwrap();
+        let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+        World {
+            db,
+            router,
+            tokens,
+            ids,
+            workshop: workshop.id,
+            open_codes: codes.into_iter().map(|c| c.code).collect(),
+            reset_code,
+        }
+    }
+
+    fn id(&self, who: Who) -> &str {
+        &self.ids.iter().find(|(w, _)| *w == who).unwrap().1
+    }
+
+    fn token(&self, who: Who) -> Option<&str> {
+        self.tokens.iter().find(|(w, _)| *w == who).map(|(_, t)| t.as_str())
+    }
+
+    async fn call(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(format!("/api/v1{path}"));
+        if let Some(token) = self.token(who) {
+            request = request.header("cookie", format!("sawda_session={token}"));
+        }
+        let body = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = support::send(&self.router, request.body(body).unwrap()).await;
+        let status = response.status();
+        let text = support::body_text(response).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+}
+
+/// One argon2 hash shared by every test account: hashing is slow on purpose.
+async fn password_hash() -> String {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| passwords::hash(PASSWORD.into())).await.clone()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// 2xx
+    Allowed,
+    /// 401
+    SignIn,
+    /// 403 or 404
+    Denied,
+}
+
+use Expect::{Allowed as A, Denied as D, SignIn as U};
+
+/// What each person may do, endpoint by endpoint, in the order of `EVERYONE`:
+/// anonymous, entrepreneur, entrepreneur of another district, coordinator of the
+/// district, coordinator of another district, admin.
+fn expectations(method: &Method, path: &str) -> Option<[Expect; 6]> {
+    Some(match (method.as_str(), path) {
+        ("POST", "/auth/sign-up") => [A, A, A, A, A, A],
+        ("POST", "/auth/sign-in") => [A, A, A, A, A, A],
+        ("POST", "/auth/sign-out") => [A, A, A, A, A, A],
+        ("POST", "/auth/reset") => [A, A, A, A, A, A],
+        ("GET", "/me") => [U, A, A, A, A, A],
+        ("POST", "/invitations") => [U, D, D, A, D, A],
+        ("GET", "/invitations") => [U, D, D, A, A, A],
+        ("POST", "/invitations/{code}/revoke") => [U, D, D, A, D, A],
+        ("GET", "/workshops/{id}/sheet") => [U, D, D, A, D, A],
+        ("POST", "/coordinators") => [U, D, D, D, D, A],
+        ("GET", "/coordinators") => [U, D, D, D, D, A],
+        ("PUT", "/coordinators/{id}/districts") => [U, D, D, D, D, A],
+        ("DELETE", "/coordinators/{id}") => [U, D, D, D, D, A],
+        ("GET", "/entrepreneurs") => [U, D, D, A, A, A],
+        ("POST", "/accounts/{id}/reset-code") => [U, D, D, A, D, A],
+        ("POST", "/accounts/{id}/end-sessions") => [U, D, D, A, D, A],
+        _ => return None,
+    })
+}
+
+/// A concrete, valid request for an endpoint in a given world.
+fn request_for(world: &World, path: &str) -> (String, Option<Value>) {
+    match path {
+        "/auth/sign-up" => (
+            path.into(),
+            Some(json!({"code": world.open_codes[0], "phone": "+998917770001", "name": "Aysha", "password": "long-enough-1"})),
+        ),
+        "/auth/sign-in" => (path.into(), Some(json!({"phone": "+998901000004", "password": PASSWORD}))),
+        "/auth/reset" => (
+            path.into(),
+            Some(json!({"phone": "+998901000004", "code": world.reset_code, "password": "a-new-password"})),
+        ),
+        "/invitations" if true => (
+            path.into(),
+            Some(json!({"name": "Melon jam", "district": "chimbay", "date": "2026-12-05", "seats": 2})),
+        ),
+        "/invitations/{code}/revoke" => (format!("/invitations/{}/revoke", world.open_codes[1]), None),
+        "/workshops/{id}/sheet" => (format!("/workshops/{}/sheet", world.workshop), None),
+        "/coordinators" => (
+            path.into(),
+            Some(json!({"phone": "+998917770002", "name": "Dilnoza", "password": "long-enough-2", "districts": ["kungrad"]})),
+        ),
+        "/coordinators/{id}/districts" => (
+            format!("/coordinators/{}/districts", world.id(Who::CoordinatorElsewhere)),
+            Some(json!({"districts": ["bozatau", "kungrad"]})),
+        ),
+        "/coordinators/{id}" => (format!("/coordinators/{}", world.id(Who::CoordinatorElsewhere)), None),
+        "/accounts/{id}/reset-code" => (format!("/accounts/{}/reset-code", world.id(Who::Entrepreneur)), None),
+        "/accounts/{id}/end-sessions" => (format!("/accounts/{}/end-sessions", world.id(Who::Entrepreneur)), None),
+        _ => (path.into(), None),
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_allows_and_denies_by_role() {
+    let mut failures = Vec::new();
+    for (method, path, _) in api::endpoints() {
+        let Some(expected) = expectations(&method, path) else {
+            panic!("{method} {path} is missing from the authorisation table: add its row");
+        };
+        for (who, expect) in EVERYONE.into_iter().zip(expected) {
+            // A fresh world per case: allowed requests change things (revoke, delete).
+            let world = World::new().await;
+            let (uri, body) = request_for(&world, path);
+            let body = body.or_else(|| (method == Method::POST || method == Method::PUT).then(|| json!({})));
+            let (status, answer) = world.call(who, method.clone(), &uri, body).await;
+            let ok = match expect {
+                Expect::Allowed => status.is_success(),
+                Expect::SignIn => status == StatusCode::UNAUTHORIZED,
+                Expect::Denied => status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+            };
+            if !ok {
+                failures.push(format!("{method} {path} as {who:?}: expected {expect:?}, got {status} {answer}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "authorisation table violations:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn coordinators_see_only_their_districts() {
+    let world = World::new().await;
+    let (_, elsewhere) = world.call(Who::CoordinatorElsewhere, Method::GET, "/entrepreneurs", None).await;
+    let phones: Vec<&str> = elsewhere.as_array().unwrap().iter().map(|a| a["phone"].as_str().unwrap()).collect();
+    assert_eq!(phones, ["+998901000005"]);
+    let (_, invitations) = world.call(Who::CoordinatorElsewhere, Method::GET, "/invitations", None).await;
+    assert_eq!(invitations, json!([]), "no Chimbay codes for a Bozatau coordinator");
+    let (_, own) = world.call(Who::Coordinator, Method::GET, "/invitations", None).await;
+    assert_eq!(own.as_array().unwrap().len(), 4);
+    assert!(own.as_array().unwrap().iter().all(|i| i["state"] == "open"));
+    let (_, all) = world.call(Who::Admin, Method::GET, "/entrepreneurs", None).await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn sign_up_takes_the_district_from_the_invitation_and_signs_in() {
+    let world = World::new().await;
+    let code = world.open_codes[2].to_lowercase().replace('-', " ");
+    let (status, account) = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-up",
+            Some(json!({"code": code, "phone": "90 777 00 11", "name": " Gulnar ", "password": "sesame-cookies", "gender": "woman"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    assert_eq!(account["phone"], "+998907770011");
+    assert_eq!(account["name"], "Gulnar");
+    assert_eq!(account["role"], "entrepreneur");
+    assert_eq!(account["district"], "chimbay");
+    assert!(account.get("password_hash").is_none() && account.get("gender").is_none());
+
+    // The code is spent.
+    let (status, answer) = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-up",
+            Some(json!({"code": world.open_codes[2], "phone": "+998907770012", "name": "B", "password": "sesame-cookies"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["code"], "invitation_invalid");
+}
+
+#[tokio::test]
+async fn two_sign_ups_with_one_code_at_once_exactly_one_wins() {
+    let world = World::new().await;
+    let code = world.open_codes[0].clone();
+    let attempt = |phone: &'static str| {
+        let world = &world;
+        let code = code.clone();
+        async move {
+            world
+                .call(
+                    Who::Anonymous,
+                    Method::POST,
+                    "/auth/sign-up",
+                    Some(json!({"code": code, "phone": phone, "name": "Racer", "password": "long-enough-9"})),
+                )
+                .await
+        }
+    };
+    let (first, second) = tokio::join!(attempt("+998917771001"), attempt("+998917771002"));
+    let wins = [&first, &second].iter().filter(|(status, _)| *status == StatusCode::CREATED).count();
+    assert_eq!(wins, 1, "first: {first:?}, second: {second:?}");
+    let loser = if first.0 == StatusCode::CREATED { &second } else { &first };
+    assert_eq!(loser.1["code"], "invitation_invalid", "{loser:?}");
+    let used: Vec<Value> = world
+        .db
+        .query("SELECT VALUE used_by FROM invitation WHERE code = $code")
+        .bind(("code", code))
+        .await
+        .unwrap()
+        .take::<surrealdb::types::Value>(0)
+        .map(|v| v.into_json_value().as_array().cloned().unwrap_or_default())
+        .unwrap();
+    assert_eq!(used.len(), 1);
+}
+
+#[tokio::test]
+async fn expired_and_revoked_codes_are_refused() {
+    let world = World::new().await;
+    world
+        .db
+        .query("UPDATE invitation SET expires_at = time::now() - 1h WHERE code = $code")
+        .bind(("code", world.open_codes[0].clone()))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let (status, _) = world.call(Who::Coordinator, Method::POST, &format!("/invitations/{}/revoke", world.open_codes[1]), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for code in &world.open_codes[..2] {
+        let (status, answer) = world
+            .call(
+                Who::Anonymous,
+                Method::POST,
+                "/auth/sign-up",
+                Some(json!({"code": code, "phone": "+998917772001", "name": "Late", "password": "long-enough-3"})),
+            )
+            .await;
+        assert_eq!((status, answer["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invitation_invalid")));
+    }
+    let (_, list) = world.call(Who::Coordinator, Method::GET, "/invitations", None).await;
+    let state_of = |code: &str| list.as_array().unwrap().iter().find(|i| i["code"] == code).unwrap()["state"].clone();
+    assert_eq!(state_of(&world.open_codes[0]), "expired");
+    assert_eq!(state_of(&world.open_codes[1]), "revoked");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_code_and_a_translated_message() {
+    let world = World::new().await;
+    let cases = [
+        (json!({"code": world.open_codes[0], "phone": "12345", "name": "A", "password": "long-enough-4"}), "bad_phone"),
+        (json!({"code": world.open_codes[0], "phone": "+998917773001", "name": "  ", "password": "long-enough-4"}), "bad_name"),
+        (json!({"code": world.open_codes[0], "phone": "+998917773001", "name": "A", "password": "short"}), "weak_password"),
+        (json!({"code": "O0O0-1111", "phone": "+998917773001", "name": "A", "password": "long-enough-4"}), "invitation_invalid"),
+        (json!({"code": world.open_codes[0], "phone": "+998901000004", "name": "A", "password": "long-enough-4"}), "phone_taken"),
+        (json!({"phone": "+998917773001"}), "bad_request"),
+    ];
+    for (body, code) in cases {
+        let (status, answer) = world.call(Who::Anonymous, Method::POST, "/auth/sign-up", Some(body)).await;
+        assert!(status.is_client_error(), "{code}: {status}");
+        assert_eq!(answer["code"], code, "{answer}");
+        assert!(!answer["message"].as_str().unwrap().is_empty());
+    }
+    // Nothing was created, and the code is still open.
+    let (_, list) = world.call(Who::Coordinator, Method::GET, "/invitations", None).await;
+    assert!(list.as_array().unwrap().iter().all(|i| i["state"] == "open"));
+
+    // Messages follow the visitor's language.
+    let request = Request::post("/api/v1/auth/sign-in")
+        .header("content-type", "application/json")
+        .header("accept-language", "ru")
+        .body(Body::from(json!({"phone": "+998901000004", "password": "wrong-password"}).to_string()))
+        .unwrap();
+    let answer: Value = serde_json::from_str(&support::body_text(support::send(&world.router, request).await).await).unwrap();
+    assert_eq!(answer["message"], app::i18n::text(app::i18n::Lang::Ru, app::i18n::Key::ErrorInvalidCredentials));
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_phone_answer_the_same() {
+    let world = World::new().await;
+    let wrong = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": "not-it-at-all"}))).await;
+    let unknown = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998909999999", "password": "not-it-at-all"}))).await;
+    assert_eq!(wrong, unknown);
+    assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_phone() {
+    let world = World::new().await;
+    let body = json!({"phone": "+998901000002", "password": "guessing-123"});
+    for _ in 0..5 {
+        let (status, _) = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(body.clone())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let request = Request::post("/api/v1/auth/sign-in")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"phone": "+998901000002", "password": PASSWORD}).to_string()))
+        .unwrap();
+    let response = support::send(&world.router, request).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert!(!support::header(&response, "retry-after").is_empty());
+    let answer: Value = serde_json::from_str(&support::body_text(response).await).unwrap();
+    assert_eq!(answer["code"], "rate_limited");
+    // Another phone is not affected.
+    let (status, _) = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": PASSWORD}))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sessions_expire_renew_and_end() {
+    let world = World::new().await;
+    // Renewal: a session last renewed two days ago is extended and its cookie re-sent.
+    world
+        .db
+        .query("UPDATE session SET renewed_at = time::now() - 2d, expires_at = time::now() + 1d")
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let token = world.token(Who::Entrepreneur).unwrap();
+    let request = Request::get("/api/v1/me").header("cookie", format!("sawda_session={token}")).body(Body::empty()).unwrap();
+    let response = support::send(&world.router, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(support::header(&response, "set-cookie").contains("Max-Age=7776000"));
+    let days_left: Vec<i64> = world
+        .db
+        .query("SELECT VALUE duration::days(expires_at - time::now()) FROM session WHERE account = type::record('account', $id)")
+        .bind(("id", world.id(Who::Entrepreneur).to_string()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert!(days_left.iter().all(|d| *d >= 89), "{days_left:?}");
+
+    // Expiry: past its time a session signs nobody in.
+    world.db.query("UPDATE session SET expires_at = time::now() - 1s").await.unwrap().check().unwrap();
+    assert_eq!(world.call(Who::Entrepreneur, Method::GET, "/me", None).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_on_the_server() {
+    let world = World::new().await;
+    assert_eq!(world.call(Who::Entrepreneur, Method::GET, "/me", None).await.0, StatusCode::OK);
+    assert_eq!(world.call(Who::Entrepreneur, Method::POST, "/auth/sign-out", None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(world.call(Who::Entrepreneur, Method::GET, "/me", None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(world.call(Who::Coordinator, Method::GET, "/me", None).await.0, StatusCode::OK, "others stay signed in");
+}
+
+#[tokio::test]
+async fn a_coordinator_can_end_all_sessions_of_an_entrepreneur() {
+    let world = World::new().await;
+    let path = format!("/accounts/{}/end-sessions", world.id(Who::Entrepreneur));
+    assert_eq!(world.call(Who::Coordinator, Method::POST, &path, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(world.call(Who::Entrepreneur, Method::GET, "/me", None).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_reset_code_sets_a_new_password_once() {
+    let world = World::new().await;
+    let path = format!("/accounts/{}/reset-code", world.id(Who::Entrepreneur));
+    let (status, issued) = world.call(Who::Coordinator, Method::POST, &path, None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let code = issued["code"].as_str().unwrap().to_string();
+    let body = json!({"phone": "+998901000004", "code": code, "password": "brand-new-pass"});
+    assert_eq!(world.call(Who::Anonymous, Method::POST, "/auth/reset", Some(body.clone())).await.0, StatusCode::NO_CONTENT);
+    let (status, again) = world.call(Who::Anonymous, Method::POST, "/auth/reset", Some(body)).await;
+    assert_eq!((status, again["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reset_code_invalid")));
+    // The old sessions are over; the new password works, the old one does not.
+    assert_eq!(world.call(Who::Entrepreneur, Method::GET, "/me", None).await.0, StatusCode::UNAUTHORIZED);
+    let new = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": "brand-new-pass"}))).await;
+    assert_eq!(new.0, StatusCode::OK);
+    let old = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": PASSWORD}))).await;
+    assert_eq!(old.0, StatusCode::UNAUTHORIZED);
+    // The code issued when the world was made was replaced by the newer one.
+    let stale = json!({"phone": "+998901000004", "code": world.reset_code, "password": "yet-another-pass"});
+    assert_eq!(world.call(Who::Anonymous, Method::POST, "/auth/reset", Some(stale)).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_printable_sheet_has_a_slip_and_a_qr_code_per_open_code() {
+    let world = World::new().await;
+    let (status, html) = world.call(Who::Coordinator, Method::GET, &format!("/workshops/{}/sheet", world.workshop), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = html.as_str().unwrap();
+    assert_eq!(html.matches("class=\"slip\"").count(), 4);
+    assert_eq!(html.matches("<svg").count(), 4);
+    for code in &world.open_codes {
+        assert!(html.contains(code.as_str()), "{code}");
+        assert!(html.contains(&format!("/sign-up?code={code}")));
+    }
+}
+
+#[tokio::test]
+async fn oversized_api_bodies_are_refused_cleanly() {
+    let world = World::new().await;
+    let big = json!({"phone": "+998901000004", "password": "x".repeat(64 * 1024)});
+    let (status, answer) = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(answer["code"], "too_large");
+}
+
+#[tokio::test]
+async fn unknown_api_paths_answer_in_json() {
+    let world = World::new().await;
+    let (status, answer) = world.call(Who::Anonymous, Method::GET, "/no-such-thing", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(answer["code"], "not_found");
+}
