@@ -28,7 +28,7 @@ tools:
 
 build:
 	@echo "==> building Sawda (release: server, wasm, CSS; the first build takes a while)"
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 
 test-rust:
 	@echo "==> Rust unit and integration tests"

@@ -1,9 +1,11 @@
 //! Sawda's web application: rendered on the server, hydrated in the browser.
 
 pub mod accounts;
+pub mod api_client;
 pub mod components;
 pub mod content_security_policy;
 pub mod i18n;
+mod lazy_pages;
 pub mod money;
 pub mod pages;
 mod shell;

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    Lazy, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 use crate::components::{SiteFooter, SiteHeader};
 use crate::i18n::{Key, Lang, provide_language};
+use crate::lazy_pages;
 use crate::pages::{HomePage, MarketPage, NotFoundPage, ReviewPage, StudioPage};
 
 /// The HTML document around the app. Runs only on the server.
@@ -105,6 +106,13 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("studio") view=StudioPage/>
                     <Route path=StaticSegment("review") view=ReviewPage/>
                     <Route path=StaticSegment("market") view=MarketPage/>
+                    <Route path=StaticSegment("sign-in") view={Lazy::<lazy_pages::SignIn>::new()}/>
+                    <Route path=StaticSegment("sign-up") view={Lazy::<lazy_pages::SignUp>::new()}/>
+                    <Route path=StaticSegment("reset-password") view={Lazy::<lazy_pages::ResetPassword>::new()}/>
+                    <Route path=StaticSegment("account") view={Lazy::<lazy_pages::Account>::new()}/>
+                    <Route path=StaticSegment("invitations") view={Lazy::<lazy_pages::Invitations>::new()}/>
+                    <Route path=StaticSegment("entrepreneurs") view={Lazy::<lazy_pages::Entrepreneurs>::new()}/>
+                    <Route path=StaticSegment("coordinators") view={Lazy::<lazy_pages::Coordinators>::new()}/>
                 </Routes>
             </main>
             <SiteFooter/>

@@ -44,13 +44,34 @@ pub async fn close(db: Surreal<Any>) {
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
-/// The cause of a failed `BEGIN … COMMIT` block, if it failed. Every statement of
-/// a failed transaction reports an error; the cause is the one that is not about
-/// the transaction itself being cancelled.
-pub fn transaction_failure(response: &mut IndexedResults) -> Option<surrealdb::Error> {
+/// Why a `BEGIN … COMMIT` block failed, if it did. Every statement of a failed
+/// transaction reports an error; the cause is the first that is not one of the
+/// placeholders SurrealDB puts on the statements the failure cancelled.
+pub struct TransactionFailure {
+    pub cause: surrealdb::Error,
+    /// Another transaction wrote the same records at the same time: trying again may succeed.
+    pub retryable: bool,
+}
+
+pub fn transaction_failure(response: &mut IndexedResults) -> Option<TransactionFailure> {
     let mut errors: Vec<(usize, surrealdb::Error)> = response.take_errors().into_iter().collect();
+    if errors.is_empty() {
+        return None;
+    }
     errors.sort_by_key(|(index, _)| *index);
-    let about_transaction = |error: &surrealdb::Error| error.to_string().contains("transaction");
-    let cause = errors.iter().position(|(_, error)| !about_transaction(error)).unwrap_or(0);
-    (!errors.is_empty()).then(|| errors.swap_remove(cause).1)
+    let retryable = errors.iter().any(|(_, error)| is_conflict(error));
+    let placeholder = |error: &surrealdb::Error| {
+        let message = error.to_string();
+        ["not executed due to a failed transaction", "due to a cancelled transaction", "aborted due to a prior error"]
+            .iter()
+            .any(|text| message.contains(text))
+    };
+    let cause = errors.iter().position(|(_, error)| !placeholder(error)).unwrap_or(0);
+    Some(TransactionFailure { cause: errors.swap_remove(cause).1, retryable })
+}
+
+/// A write-write conflict between concurrent transactions.
+pub fn is_conflict(error: &surrealdb::Error) -> bool {
+    matches!(error.query_details(), Some(surrealdb::types::QueryError::TransactionConflict))
+        || error.to_string().contains("can be retried")
 }

@@ -130,7 +130,7 @@ async fn apply(db: &Surreal<Any>, migration: &Migration) -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     match crate::database::transaction_failure(&mut response) {
         None => Ok(()),
-        Some(cause) => Err(cause.to_string()),
+        Some(failure) => Err(failure.cause.to_string()),
     }
 }
 

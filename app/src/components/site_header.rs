@@ -17,6 +17,7 @@ pub fn SiteHeader() -> impl IntoView {
                 <A href="/studio">{language.t(Key::NavStudio)}</A>
                 <A href="/review">{language.t(Key::NavReview)}</A>
                 <A href="/market">{language.t(Key::NavMarket)}</A>
+                <A href="/account">{language.t(Key::NavAccount)}</A>
             </nav>
         </header>
     }

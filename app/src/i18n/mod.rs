@@ -33,6 +33,11 @@ impl Language {
         self.0.get()
     }
 
+    /// The language now, without re-running the caller when it changes.
+    pub fn get_untracked(self) -> Lang {
+        self.0.get_untracked()
+    }
+
     pub fn set(self, lang: Lang) {
         self.0.set(lang)
     }

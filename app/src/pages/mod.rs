@@ -1,11 +1,23 @@
+mod account;
 mod home;
+mod invitations;
 mod market;
 mod not_found;
+mod people;
+mod reset_password;
 mod review;
+mod sign_in;
+mod sign_up;
 mod studio;
 
+pub use account::AccountPage;
 pub use home::HomePage;
+pub use invitations::InvitationsPage;
 pub use market::MarketPage;
 pub use not_found::NotFoundPage;
+pub use people::{CoordinatorsPage, EntrepreneursPage};
+pub use reset_password::ResetPasswordPage;
 pub use review::ReviewPage;
+pub use sign_in::SignInPage;
+pub use sign_up::SignUpPage;
 pub use studio::StudioPage;

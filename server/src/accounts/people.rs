@@ -112,8 +112,8 @@ pub async fn sign_up(
             .await?;
         match crate::database::transaction_failure(&mut response) {
             None => break,
-            Some(error) if is_conflict(&error) && attempt < CONFLICT_RETRIES => attempt += 1,
-            Some(error) => return Err(classify(error)),
+            Some(failure) if failure.retryable && attempt < CONFLICT_RETRIES => attempt += 1,
+            Some(failure) => return Err(classify(failure.cause)),
         }
     }
     find_by_phone(db, phone)
@@ -170,9 +170,4 @@ fn classify(error: surrealdb::Error) -> AccountError {
     } else {
         AccountError::Database(error)
     }
-}
-
-pub fn is_conflict(error: &surrealdb::Error) -> bool {
-    let message = error.to_string().to_lowercase();
-    message.contains("conflict") || message.contains("can be retried")
 }

@@ -1,0 +1,78 @@
+//! Calls to the JSON API from the browser. Errors arrive already translated by the
+//! server; a request that cannot reach the server becomes the "no connection" problem.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::i18n::{Key, Lang, text};
+
+/// An account as the API returns it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct AccountView {
+    pub id: String,
+    pub phone: String,
+    pub name: String,
+    pub role: String,
+    pub district: Option<String>,
+    #[serde(default)]
+    pub districts: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Problem {
+    pub code: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn offline(lang: Lang) -> Problem {
+        Problem { code: "offline".into(), message: text(lang, Key::ErrorOffline).into() }
+    }
+}
+
+/// Starts an API call from an event handler. Events fire only in the browser.
+pub fn spawn(task: impl std::future::Future<Output = ()> + 'static) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(task);
+    #[cfg(not(feature = "hydrate"))]
+    drop(task);
+}
+
+/// `method` `path` with an optional JSON body; a 204 reads as JSON `null`.
+#[cfg(feature = "hydrate")]
+pub async fn call<T: DeserializeOwned>(lang: Lang, method: &str, path: &str, body: Option<String>) -> Result<T, Problem> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|_| Problem::offline(lang))?;
+    let _ = headers.set("accept-language", lang.code());
+    if let Some(body) = &body {
+        let _ = headers.set("content-type", "application/json");
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| Problem::offline(lang))?;
+    let window = leptos::prelude::window();
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| Problem::offline(lang))?
+        .unchecked_into();
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let text = if text.is_empty() { "null".to_string() } else { text };
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|_| Problem::offline(lang))
+    } else {
+        Err(serde_json::from_str(&text).unwrap_or_else(|_| Problem::offline(lang)))
+    }
+}
+
+/// On the server no event handler runs, so no API call is ever made from here.
+#[cfg(not(feature = "hydrate"))]
+pub async fn call<T: DeserializeOwned>(lang: Lang, _method: &str, _path: &str, _body: Option<String>) -> Result<T, Problem> {
+    Err(Problem::offline(lang))
+}

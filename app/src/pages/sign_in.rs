@@ -1,0 +1,55 @@
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use serde_json::json;
+
+use crate::api_client::{AccountView, call, spawn};
+use crate::components::FormField;
+use crate::i18n::{Key, use_language};
+
+/// Where each role starts after signing in.
+pub fn home_of(role: &str) -> &'static str {
+    match role {
+        "coordinator" | "admin" => "/account",
+        _ => "/studio",
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let language = use_language();
+    let phone = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let navigate = use_navigate();
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        busy.set(true);
+        let body = json!({ "phone": phone.get_untracked(), "password": password.get_untracked() }).to_string();
+        let navigate = navigate.clone();
+        spawn(async move {
+            let result = call::<AccountView>(language.get_untracked(), "POST", "/api/v1/auth/sign-in", Some(body)).await;
+            busy.set(false);
+            match result {
+                Ok(account) => navigate(home_of(&account.role), Default::default()),
+                Err(error) => problem.set(Some(error.message)),
+            }
+        });
+    };
+    view! {
+        <section class="page narrow">
+            <h1>{language.t(Key::SignInTitle)}</h1>
+            <form class="form" on:submit=submit>
+                <FormField label=Key::FormPhone name="phone" kind="tel" value=phone hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
+                <FormField label=Key::FormPassword name="password" kind="password" value=password autocomplete="current-password"/>
+                <p class="problem" role="alert">{move || problem.get()}</p>
+                <button class="button" type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { language.t(Key::FormWorking)() } else { language.t(Key::SignInSubmit)() }}
+                </button>
+            </form>
+            <p><a href="/sign-up">{language.t(Key::SignInJoin)}</a></p>
+            <p><a href="/reset-password">{language.t(Key::SignInForgot)}</a></p>
+        </section>
+    }
+}
