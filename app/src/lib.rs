@@ -16,13 +16,17 @@ mod device_language;
 pub use shell::{App, shell};
 
 /// The browser's entry point, called by the hydration script once the wasm is loaded.
+/// Hydration waits for the code of a lazily loaded page when the address needs one.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // A marker for people and browser tests: the page is interactive now.
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "true");
-    }
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else { return };
+        leptos::mount::hydrate_from_async(body, App).await.forget();
+        // A marker for people and browser tests: the page is interactive now.
+        if let Some(root) = leptos::prelude::document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }

@@ -1,6 +1,6 @@
 // Starts a real Sawda on a free port with a fresh in-memory database, and a
 // real (Debian) Chromium driven by Playwright. Both stop by themselves.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -31,20 +31,40 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
-/** A server that exits on its own after `seconds`, whatever happens to the test. */
-export async function startSawda({ seconds = 600 } = {}) {
+function sawdaBinary() {
   const binary = process.env.SAWDA_BIN;
   if (!binary) throw new Error('SAWDA_BIN must name the built sawda binary (make test sets it)');
+  return binary;
+}
+
+/**
+ * A server that exits on its own after `seconds`, whatever happens to the test.
+ * In memory by default; `admin` makes it use the embedded file database, with
+ * that admin created first by `sawda admin create`, as an operator would.
+ */
+export async function startSawda({ seconds = 600, admin } = {}) {
+  const binary = sawdaBinary();
   const data = mkdtempSync(join(tmpdir(), 'sawda-e2e-'));
+  const env = {
+    PATH: process.env.PATH,
+    SAWDA_ADDR: '127.0.0.1:0',
+    SAWDA_DATA: data,
+    SAWDA_SITE: process.env.SAWDA_SITE ?? join(repoRoot, 'target', 'site'),
+    RUST_LOG: 'warn',
+  };
+  if (admin) {
+    const created = spawnSync(binary, ['admin', 'create', '--phone', admin.phone, '--name', admin.name], {
+      env,
+      input: `${admin.password}\n`,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (created.status !== 0) throw new Error(`admin create failed: ${created.stderr}`);
+  } else {
+    env.SAWDA_DB = 'mem://';
+  }
   const child = spawn('timeout', ['--signal=TERM', String(seconds), binary], {
-    env: {
-      PATH: process.env.PATH,
-      SAWDA_ADDR: '127.0.0.1:0',
-      SAWDA_DATA: data,
-      SAWDA_DB: 'mem://',
-      SAWDA_SITE: process.env.SAWDA_SITE ?? join(repoRoot, 'target', 'site'),
-      RUST_LOG: 'warn',
-    },
+    env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {
@@ -103,4 +123,29 @@ export async function phone(browser, options = {}) {
 
 export async function waitForHydration(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+/** Calls the JSON API from the test itself (as a script would); returns status, body and cookie. */
+export async function api(url, method, path, { body, cookie } = {}) {
+  const response = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(cookie ? { cookie } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  const setCookie = response.headers.get('set-cookie');
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : null,
+    cookie: setCookie ? setCookie.split(';')[0] : undefined,
+  };
+}
+
+/** Waits until the page is interactive and any lazily loaded page code has arrived. */
+export async function ready(page) {
+  await waitForHydration(page);
+  await page.waitForLoadState('networkidle');
 }

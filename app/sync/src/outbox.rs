@@ -5,10 +5,10 @@
 //! "N changes waiting" the app shows.
 //!
 //! Two edits of the same record that have not been sent yet are combined into
-//! one mutation (the later one, carrying the fields of both): typing into a
-//! form queues one mutation per record, not one per keystroke. A mutation that
-//! was handed out for sending is never changed again, because the server may
-//! have applied it already.
+//! one mutation (the later one, with its id and stamp, carrying the fields of
+//! both): typing into a form queues one mutation per record, not one per
+//! keystroke. A mutation handed out for sending is left as it is, so that the
+//! answer to that push settles it and its fields do not travel twice.
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ use crate::protocol::{Limits, Outcome, PushResponse, batch_len};
 #[serde(deny_unknown_fields)]
 struct Queued {
     mutation: Mutation,
-    /// Handed out by [`Outbox::next_batch`]: the server may have it.
+    /// Handed out by [`Outbox::next_batch`]: no longer combined with later edits.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     sent: bool,
 }
@@ -197,7 +197,7 @@ mod tests {
         outbox.enqueue(set(1, 1, &[("name", 1)]));
         assert_eq!(outbox.next_batch(Limits::DEFAULT).len(), 1);
         outbox.enqueue(set(2, 1, &[("name", 2)]));
-        assert_eq!(outbox.len(), 2, "the sent one may be applied already");
+        assert_eq!(outbox.len(), 2, "the answer to the sent one will settle it");
         outbox.enqueue(Mutation { action: Action::Delete, ..set(3, 1, &[]) });
         outbox.enqueue(set(4, 1, &[("name", 4)]));
         assert_eq!(outbox.len(), 4);

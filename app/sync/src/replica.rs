@@ -379,6 +379,27 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_edit_keeps_what_was_pulled_meanwhile() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
+        let first = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&first));
+        let mut server_copy = a.record(id).unwrap().clone();
+        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10]).unwrap();
+        let push = a.push_request(Limits::DEFAULT).unwrap();
+        // Meanwhile the other phone set the price, and this phone pulled it.
+        server_copy.set(&fields(&[("price", json!(9))]), Stamp::new(2_500, 0, DeviceId::new(1, [2; 10])));
+        a.receive_pull(page(&[&server_copy], 4));
+        a.receive_push(&PushResponse {
+            results: vec![MutationResult {
+                id: push.mutations[0].id,
+                result: Outcome::Rejected(Rejection::new(RejectCode::NotOwner, "no")),
+            }],
+        });
+        assert_eq!(a.record(id), Some(&server_copy));
+    }
+
+    #[test]
     fn merge_problems_are_reported_and_skipped() {
         let mut a = phone(1);
         let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();

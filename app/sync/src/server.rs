@@ -209,7 +209,7 @@ impl ServerState {
         let limit = request.limit.clamp(1, MAX_PULL_LIMIT) as usize;
         let mut changes = Vec::new();
         let mut cursor = request.cursor;
-        for (&seq, id) in self.log.range((Bound::Excluded(request.cursor.saturating_add(1)), Bound::Unbounded)) {
+        for (&seq, id) in self.log.range((Bound::Excluded(request.cursor), Bound::Unbounded)) {
             if changes.len() == limit {
                 break;
             }
