@@ -56,14 +56,15 @@ pub fn AccountPage() -> impl IntoView {
                 let lang = language.get();
                 let districts = me.district.iter().chain(me.districts.iter())
                     .map(|id| district_name(lang, id)).collect::<Vec<_>>().join(", ");
+                let districts_label = if me.district.is_some() { Key::AccountDistrict } else { Key::AccountDistricts };
                 let manages = me.role != "entrepreneur";
                 let is_admin = me.role == "admin";
                 view! {
                     <dl class="facts">
                         <dt>{text(lang, Key::FormName)}</dt><dd class="account-name">{me.name.clone()}</dd>
                         <dt>{text(lang, Key::FormPhone)}</dt><dd>{me.phone.clone()}</dd>
-                        <dt>{text(lang, Key::AccountDistricts)}</dt><dd>{districts}</dd>
-                        <dt>"·"</dt><dd class="account-role">{role_name(lang, &me.role)}</dd>
+                        <dt>{text(lang, districts_label)}</dt><dd>{districts}</dd>
+                        <dt>{text(lang, Key::AccountRole)}</dt><dd class="account-role">{role_name(lang, &me.role)}</dd>
                     </dl>
                     <nav class="actions">
                         {manages.then(|| view! {

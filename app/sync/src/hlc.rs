@@ -10,7 +10,9 @@
 //! On the wire a stamp is one string of 44 characters,
 //! `"0190f3a1b2c3-0004-01J8Z3K4M5N6P7Q8R9S0T1V2W3"`: wall time as 12 hex
 //! digits, counter as 4, then the device. The fixed widths make the string
-//! order equal to the stamp order, so a database can sort by it.
+//! order equal to the stamp order, so a database can sort by it. Inside a push
+//! the pushing device's own stamps leave the device out (`"0190f3a1b2c3-0004"`):
+//! the push names it once.
 
 use std::fmt;
 use std::str::FromStr;
@@ -34,7 +36,11 @@ pub struct Stamp {
 impl Stamp {
     /// `wall_ms` above [`MAX_WALL_MS`] saturates.
     pub fn new(wall_ms: u64, counter: u16, device: DeviceId) -> Self {
-        Stamp { wall_ms: wall_ms.min(MAX_WALL_MS), counter, device }
+        Stamp {
+            wall_ms: wall_ms.min(MAX_WALL_MS),
+            counter,
+            device,
+        }
     }
 
     pub fn wall_ms(&self) -> u64 {
@@ -61,16 +67,28 @@ pub enum StampError {
     /// The counter is not 4 lower-case hex digits.
     Counter,
     Device(IdError),
+    /// `WALL-COUNTER` outside a push, where no device is implied.
+    NoDevice,
 }
 
 impl fmt::Display for StampError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const SHAPE: &str = "a stamp is WALL-COUNTER-DEVICE, e.g. 0190f3a1b2c3-0004-01J8Z3K4M5N6P7Q8R9S0T1V2W3";
+        const SHAPE: &str =
+            "a stamp is WALL-COUNTER-DEVICE, e.g. 0190f3a1b2c3-0004-01J8Z3K4M5N6P7Q8R9S0T1V2W3";
         match self {
             StampError::Shape => write!(f, "{SHAPE}"),
-            StampError::Wall => write!(f, "the wall time must be 12 lower-case hex digits ({SHAPE})"),
-            StampError::Counter => write!(f, "the counter must be 4 lower-case hex digits ({SHAPE})"),
+            StampError::Wall => write!(
+                f,
+                "the wall time must be 12 lower-case hex digits ({SHAPE})"
+            ),
+            StampError::Counter => {
+                write!(f, "the counter must be 4 lower-case hex digits ({SHAPE})")
+            }
             StampError::Device(e) => write!(f, "its device: {e}"),
+            StampError::NoDevice => write!(
+                f,
+                "a stamp without its device is only understood inside a push, which names the device ({SHAPE})"
+            ),
         }
     }
 }
@@ -82,28 +100,79 @@ fn hex(s: &str, len: usize) -> Option<u64> {
     canonical.then(|| u64::from_str_radix(s, 16).ok()).flatten()
 }
 
-impl FromStr for Stamp {
-    type Err = StampError;
-
-    /// Only the canonical form is read, so equal stamps are equal strings.
-    fn from_str(s: &str) -> Result<Self, StampError> {
+impl Stamp {
+    /// Reads a stamp; `WALL-COUNTER` is read too when `pusher` implies the
+    /// device. Only the canonical form is read, so equal stamps are equal strings.
+    pub(crate) fn parse_in(s: &str, pusher: Option<DeviceId>) -> Result<Stamp, StampError> {
         let mut parts = s.split('-');
-        let (Some(wall), Some(counter), Some(device), None) =
+        let (Some(wall), Some(counter), device, None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(StampError::Shape);
         };
+        let device = match (device, pusher) {
+            (Some(device), _) => device.parse().map_err(StampError::Device)?,
+            (None, Some(pusher)) => pusher,
+            (None, None) => return Err(StampError::NoDevice),
+        };
         Ok(Stamp {
             wall_ms: hex(wall, 12).ok_or(StampError::Wall)?,
             counter: hex(counter, 4).ok_or(StampError::Counter)? as u16,
-            device: device.parse().map_err(StampError::Device)?,
+            device,
         })
+    }
+
+    /// The stamp as written in a push from `pusher`: without the device when
+    /// it is the pusher's.
+    pub(crate) fn in_push(self, pusher: DeviceId) -> impl fmt::Display + Serialize {
+        InPush {
+            stamp: self,
+            pusher,
+        }
+    }
+}
+
+struct InPush {
+    stamp: Stamp,
+    pusher: DeviceId,
+}
+
+impl fmt::Display for InPush {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Stamp {
+            wall_ms,
+            counter,
+            device,
+        } = self.stamp;
+        if device == self.pusher {
+            write!(f, "{wall_ms:012x}-{counter:04x}")
+        } else {
+            fmt::Display::fmt(&self.stamp, f)
+        }
+    }
+}
+
+impl Serialize for InPush {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl FromStr for Stamp {
+    type Err = StampError;
+
+    fn from_str(s: &str) -> Result<Self, StampError> {
+        Stamp::parse_in(s, None)
     }
 }
 
 impl fmt::Display for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:012x}-{:04x}-{}", self.wall_ms, self.counter, self.device)
+        write!(
+            f,
+            "{:012x}-{:04x}-{}",
+            self.wall_ms, self.counter, self.device
+        )
     }
 }
 
@@ -136,7 +205,9 @@ pub struct Clock {
 impl Clock {
     /// A clock that has seen nothing yet.
     pub fn new(device: DeviceId) -> Self {
-        Clock { last: Stamp::new(0, 0, device) }
+        Clock {
+            last: Stamp::new(0, 0, device),
+        }
     }
 
     pub fn device(&self) -> DeviceId {
@@ -197,7 +268,8 @@ mod tests {
         let d = device(1).to_string();
         let cases = [
             (String::new(), StampError::Shape),
-            ("0190f3a1b2c3-0004".to_string(), StampError::Shape),
+            ("0190f3a1b2c3".to_string(), StampError::Shape),
+            ("0190f3a1b2c3-0004".to_string(), StampError::NoDevice),
             (format!("0190f3a1b2c3-0004-{d}-x"), StampError::Shape),
             (format!("190f3a1b2c3-0004-{d}"), StampError::Wall),
             (format!("0190F3A1B2C3-0004-{d}"), StampError::Wall),
@@ -212,10 +284,37 @@ mod tests {
             "0190f3a1b2c3-0004-01J8".parse::<Stamp>(),
             Err(StampError::Device(IdError::Length(4)))
         ));
-        let err = serde_json::from_str::<Stamp>("\"0190f3a1b2c3\"").unwrap_err().to_string();
-        assert!(err.contains("bad stamp: a stamp is WALL-COUNTER-DEVICE"), "{err}");
-        let err = serde_json::from_str::<Stamp>("[1, 2]").unwrap_err().to_string();
+        let err = serde_json::from_str::<Stamp>("\"0190f3a1b2c3\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bad stamp: a stamp is WALL-COUNTER-DEVICE"),
+            "{err}"
+        );
+        let err = serde_json::from_str::<Stamp>("[1, 2]")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("stamp as a string"), "{err}");
+    }
+
+    #[test]
+    fn in_a_push_the_pushers_device_is_left_out() {
+        let mine = Stamp::new(0x0190_f3a1_b2c3, 4, device(1));
+        assert_eq!(mine.in_push(device(1)).to_string(), "0190f3a1b2c3-0004");
+        assert_eq!(
+            Stamp::parse_in("0190f3a1b2c3-0004", Some(device(1))),
+            Ok(mine)
+        );
+        // Another device's stamp is written whole, and read whole.
+        assert_eq!(mine.in_push(device(2)).to_string(), mine.to_string());
+        assert_eq!(
+            Stamp::parse_in(&mine.to_string(), Some(device(2))),
+            Ok(mine)
+        );
+        assert_eq!(
+            Stamp::parse_in("0190f3a1b2c3-04", Some(device(1))),
+            Err(StampError::Counter)
+        );
     }
 
     #[test]
@@ -265,7 +364,11 @@ mod tests {
     fn event() -> impl Strategy<Value = Event> {
         prop_oneof![
             (0u64..50).prop_map(Event::Tick),
-            (0u64..50, prop_oneof![0u16..4, Just(u16::MAX - 1), Just(u16::MAX)], 0u8..4)
+            (
+                0u64..50,
+                prop_oneof![0u16..4, Just(u16::MAX - 1), Just(u16::MAX)],
+                0u8..4
+            )
                 .prop_map(|(w, c, d)| Event::Observe(w, c, d)),
         ]
     }

@@ -18,7 +18,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::hlc::Stamp;
-use crate::ids::{MutationId, Owner, RecordId};
+use crate::ids::{DeviceId, MutationId, Owner, RecordId};
 use crate::json_len;
 use crate::record::{Fields, Kind, Record};
 
@@ -55,66 +55,103 @@ pub struct Mutation {
     pub action: Action,
 }
 
-/// The wire form, borrowed for writing.
+/// The wire form, borrowed for writing; `At` is the stamp, whole or as in a push.
 #[derive(Serialize)]
-struct MutationOut<'a> {
+struct MutationOut<'a, At> {
     id: MutationId,
     rec: RecordId,
     kind: Kind,
     owner: &'a Owner,
-    at: Stamp,
+    at: At,
     #[serde(skip_serializing_if = "Option::is_none")]
     set: Option<&'a Fields>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     del: bool,
 }
 
-/// The wire form, for reading.
+/// The wire form, for reading; the stamp is read once it is known whether a
+/// push names its device.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct MutationIn {
+pub(crate) struct MutationIn {
     id: MutationId,
     rec: RecordId,
     kind: Kind,
     owner: Owner,
-    at: Stamp,
+    at: String,
     #[serde(default)]
     set: Option<Fields>,
     #[serde(default)]
     del: bool,
 }
 
-impl Serialize for Mutation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl MutationIn {
+    /// The mutation, its stamp read as in a push from `pusher` (if any).
+    pub(crate) fn read(self, pusher: Option<DeviceId>) -> Result<Mutation, String> {
+        let at = Stamp::parse_in(&self.at, pusher)
+            .map_err(|e| format!("mutation {}: bad stamp: {e}", self.id))?;
+        let action = match (self.set, self.del) {
+            (Some(fields), false) => Action::Set(fields),
+            (None, true) => Action::Delete,
+            (Some(_), true) => {
+                return Err(format!(
+                    "mutation {}: either \"set\" fields or \"del\": true, not both",
+                    self.id
+                ));
+            }
+            (None, false) => {
+                return Err(format!(
+                    "mutation {}: needs \"set\" (the fields to set) or \"del\": true",
+                    self.id
+                ));
+            }
+        };
+        Ok(Mutation {
+            id: self.id,
+            record: self.rec,
+            kind: self.kind,
+            owner: self.owner,
+            at,
+            action,
+        })
+    }
+}
+
+impl Mutation {
+    fn wire<At: Serialize>(&self, at: At) -> MutationOut<'_, At> {
         let (set, del) = match &self.action {
             Action::Set(fields) => (Some(fields), false),
             Action::Delete => (None, true),
         };
-        MutationOut { id: self.id, rec: self.record, kind: self.kind, owner: &self.owner, at: self.at, set, del }
-            .serialize(serializer)
+        MutationOut {
+            id: self.id,
+            rec: self.record,
+            kind: self.kind,
+            owner: &self.owner,
+            at,
+            set,
+            del,
+        }
+    }
+
+    /// The mutation as written in a push from `pusher`: its stamp without the
+    /// device when the pusher made it.
+    pub(crate) fn in_push(&self, pusher: DeviceId) -> impl Serialize + '_ {
+        self.wire(self.at.in_push(pusher))
+    }
+}
+
+impl Serialize for Mutation {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.wire(self.at).serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Mutation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let m = MutationIn::deserialize(deserializer)?;
-        let action = match (m.set, m.del) {
-            (Some(fields), false) => Action::Set(fields),
-            (None, true) => Action::Delete,
-            (Some(_), true) => {
-                return Err(serde::de::Error::custom(format_args!(
-                    "mutation {}: either \"set\" fields or \"del\": true, not both",
-                    m.id
-                )));
-            }
-            (None, false) => {
-                return Err(serde::de::Error::custom(format_args!(
-                    "mutation {}: needs \"set\" (the fields to set) or \"del\": true",
-                    m.id
-                )));
-            }
-        };
-        Ok(Mutation { id: m.id, record: m.rec, kind: m.kind, owner: m.owner, at: m.at, action })
+        MutationIn::deserialize(deserializer)?
+            .read(None)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -152,13 +189,33 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(code: RejectCode, message: impl Into<String>) -> Self {
-        Rejection { code, message: message.into() }
+        Rejection {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl RejectCode {
+    /// The code on the wire (`"server_field"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectCode::BadFieldName => "bad_field_name",
+            RejectCode::ServerField => "server_field",
+            RejectCode::ValueTooLarge => "value_too_large",
+            RejectCode::TooManyFields => "too_many_fields",
+            RejectCode::TooLarge => "too_large",
+            RejectCode::NoFields => "no_fields",
+            RejectCode::NotOwner => "not_owner",
+            RejectCode::WrongKind => "wrong_kind",
+            RejectCode::UnknownRecord => "unknown_record",
+        }
     }
 }
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.code.as_str(), self.message)
     }
 }
 
@@ -188,12 +245,18 @@ impl Mutation {
             return Ok(());
         };
         if fields.is_empty() {
-            return Err(Rejection::new(RejectCode::NoFields, "the edit sets no field"));
+            return Err(Rejection::new(
+                RejectCode::NoFields,
+                "the edit sets no field",
+            ));
         }
         if fields.len() > MAX_FIELDS_PER_MUTATION {
             return Err(Rejection::new(
                 RejectCode::TooManyFields,
-                format!("the edit sets {} fields, at most {MAX_FIELDS_PER_MUTATION} are allowed", fields.len()),
+                format!(
+                    "the edit sets {} fields, at most {MAX_FIELDS_PER_MUTATION} are allowed",
+                    fields.len()
+                ),
             ));
         }
         for (name, value) in fields {
@@ -201,7 +264,10 @@ impl Mutation {
             if self.kind.is_server_field(name) {
                 return Err(Rejection::new(
                     RejectCode::ServerField,
-                    format!("field {name:?} of a {:?} is set by the server only", self.kind),
+                    format!(
+                        "field {name:?} of a {} is set by the server only",
+                        self.kind
+                    ),
                 ));
             }
             let len = json_len(value);
@@ -228,19 +294,30 @@ impl Mutation {
         if self.owner != *who {
             return Err(Rejection::new(
                 RejectCode::NotOwner,
-                format!("the edit is for records of {}, but was sent by {who}", self.owner),
+                format!(
+                    "the edit is for records of {}, but was sent by {who}",
+                    self.owner
+                ),
             ));
         }
         let Some(record) = existing else {
             return Ok(());
         };
         if record.owner() != who {
-            return Err(Rejection::new(RejectCode::NotOwner, format!("record {} is not yours", record.id())));
+            return Err(Rejection::new(
+                RejectCode::NotOwner,
+                format!("record {} is not yours", record.id()),
+            ));
         }
         if record.kind() != self.kind {
             return Err(Rejection::new(
                 RejectCode::WrongKind,
-                format!("record {} is a {:?}, not a {:?}", record.id(), record.kind(), self.kind),
+                format!(
+                    "record {} is a {}, not a {}",
+                    record.id(),
+                    record.kind(),
+                    self.kind
+                ),
             ));
         }
         Ok(())
@@ -250,7 +327,6 @@ impl Mutation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::DeviceId;
     use serde_json::{Value, json};
 
     fn edit(fields: Value) -> Mutation {
@@ -274,11 +350,20 @@ mod tests {
         let m = edit(json!({"name": "Melon jam", "price": 25000}));
         let json = serde_json::to_string(&m).unwrap();
         assert!(json.starts_with(r#"{"id":""#), "{json}");
-        assert!(json.contains(r#","rec":""#) && json.contains(r#","kind":"product","owner":"user:amina","at":""#));
-        assert!(json.ends_with(r#","set":{"name":"Melon jam","price":25000}}"#), "{json}");
+        assert!(
+            json.contains(r#","rec":""#)
+                && json.contains(r#","kind":"product","owner":"user:amina","at":""#)
+        );
+        assert!(
+            json.ends_with(r#","set":{"name":"Melon jam","price":25000}}"#),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<Mutation>(&json).unwrap(), m);
 
-        let del = Mutation { action: Action::Delete, ..m };
+        let del = Mutation {
+            action: Action::Delete,
+            ..m
+        };
         let json = serde_json::to_string(&del).unwrap();
         assert!(json.ends_with(r#","del":true}"#), "{json}");
         assert_eq!(serde_json::from_str::<Mutation>(&json).unwrap(), del);
@@ -290,7 +375,9 @@ mod tests {
         let broken = |change: &dyn Fn(&mut serde_json::Map<String, Value>)| {
             let mut json = good.clone();
             change(json.as_object_mut().unwrap());
-            serde_json::from_value::<Mutation>(json).unwrap_err().to_string()
+            serde_json::from_value::<Mutation>(json)
+                .unwrap_err()
+                .to_string()
         };
         let err = broken(&|j| {
             j.insert("del".into(), json!(true));
@@ -321,6 +408,14 @@ mod tests {
         });
         assert!(err.contains("bad stamp"), "{err}");
         let err = broken(&|j| {
+            j.insert("at".into(), json!("0190f3a1b2c3-0004"));
+        });
+        assert!(err.contains("only understood inside a push"), "{err}");
+        let err = broken(&|j| {
+            j.insert("at".into(), json!(42));
+        });
+        assert!(err.contains("expected a string"), "{err}");
+        let err = broken(&|j| {
             j.insert("kind".into(), json!("shop"));
         });
         assert!(err.contains("unknown variant `shop`"), "{err}");
@@ -336,12 +431,22 @@ mod tests {
 
     #[test]
     fn field_names_are_checked() {
-        assert_eq!(code(&edit(json!({"name": 1, "price_uzs": 2, "photo2": 3}))), None);
+        assert_eq!(
+            code(&edit(json!({"name": 1, "price_uzs": 2, "photo2": 3}))),
+            None
+        );
         for bad in ["", "Name", "2nd", "_x", "näme", "with space", "a-b"] {
-            assert_eq!(code(&edit(json!({ bad: 1 }))), Some(RejectCode::BadFieldName), "{bad:?}");
+            assert_eq!(
+                code(&edit(json!({ bad: 1 }))),
+                Some(RejectCode::BadFieldName),
+                "{bad:?}"
+            );
         }
         let long = "a".repeat(MAX_FIELD_NAME_LEN + 1);
-        assert_eq!(code(&edit(json!({ long: 1 }))), Some(RejectCode::BadFieldName));
+        assert_eq!(
+            code(&edit(json!({ long: 1 }))),
+            Some(RejectCode::BadFieldName)
+        );
         let longest = "a".repeat(MAX_FIELD_NAME_LEN);
         assert_eq!(code(&edit(json!({ longest: 1 }))), None);
     }
@@ -352,25 +457,47 @@ mod tests {
         let rejection = m.validate().unwrap_err();
         assert_eq!(rejection.code, RejectCode::ServerField);
         assert!(rejection.message.contains("review_state"), "{rejection}");
-        assert_eq!(code(&edit(json!({"owner": "user:me"}))), Some(RejectCode::ServerField));
-        let comment = Mutation { kind: Kind::ReviewComment, ..edit(json!({"review_state": "x"})) };
+        assert_eq!(
+            code(&edit(json!({"owner": "user:me"}))),
+            Some(RejectCode::ServerField)
+        );
+        let comment = Mutation {
+            kind: Kind::ReviewComment,
+            ..edit(json!({"review_state": "x"}))
+        };
         assert_eq!(code(&comment), None);
     }
 
     #[test]
     fn sizes_are_bounded() {
         assert_eq!(code(&edit(json!({}))), Some(RejectCode::NoFields));
-        let many: Fields = (0..=MAX_FIELDS_PER_MUTATION).map(|n| (format!("f{n}"), json!(n))).collect();
-        assert_eq!(code(&edit(serde_json::to_value(many).unwrap())), Some(RejectCode::TooManyFields));
+        let many: Fields = (0..=MAX_FIELDS_PER_MUTATION)
+            .map(|n| (format!("f{n}"), json!(n)))
+            .collect();
+        assert_eq!(
+            code(&edit(serde_json::to_value(many).unwrap())),
+            Some(RejectCode::TooManyFields)
+        );
         // The quotes count: a string of MAX - 2 characters is exactly at the limit.
-        assert_eq!(code(&edit(json!({"story": "a".repeat(MAX_VALUE_BYTES - 2)}))), None);
+        assert_eq!(
+            code(&edit(json!({"story": "a".repeat(MAX_VALUE_BYTES - 2)}))),
+            None
+        );
         assert_eq!(
             code(&edit(json!({"story": "a".repeat(MAX_VALUE_BYTES - 1)}))),
             Some(RejectCode::ValueTooLarge)
         );
-        let big: Fields = (0..5).map(|n| (format!("part{n}"), json!("a".repeat(15_000)))).collect();
-        assert_eq!(code(&edit(serde_json::to_value(big).unwrap())), Some(RejectCode::TooLarge));
-        let del = Mutation { action: Action::Delete, ..edit(json!({})) };
+        let big: Fields = (0..5)
+            .map(|n| (format!("part{n}"), json!("a".repeat(15_000))))
+            .collect();
+        assert_eq!(
+            code(&edit(serde_json::to_value(big).unwrap())),
+            Some(RejectCode::TooLarge)
+        );
+        let del = Mutation {
+            action: Action::Delete,
+            ..edit(json!({}))
+        };
         assert_eq!(code(&del), None);
     }
 
@@ -380,15 +507,27 @@ mod tests {
         let amina: Owner = "user:amina".parse().unwrap();
         let bahadir: Owner = "user:bahadir".parse().unwrap();
         assert!(m.check_write(&amina, None).is_ok());
-        assert_eq!(m.check_write(&bahadir, None).unwrap_err().code, RejectCode::NotOwner);
+        assert_eq!(
+            m.check_write(&bahadir, None).unwrap_err().code,
+            RejectCode::NotOwner
+        );
 
         let theirs = Record::new(m.record, Kind::Product, bahadir.clone());
-        assert_eq!(m.check_write(&amina, Some(&theirs)).unwrap_err().code, RejectCode::NotOwner);
-        let forged = Mutation { owner: bahadir.clone(), ..m.clone() };
+        assert_eq!(
+            m.check_write(&amina, Some(&theirs)).unwrap_err().code,
+            RejectCode::NotOwner
+        );
+        let forged = Mutation {
+            owner: bahadir.clone(),
+            ..m.clone()
+        };
         assert!(forged.check_write(&bahadir, Some(&theirs)).is_ok());
 
         let ad = Record::new(m.record, Kind::AdPost, amina.clone());
-        assert_eq!(m.check_write(&amina, Some(&ad)).unwrap_err().code, RejectCode::WrongKind);
+        assert_eq!(
+            m.check_write(&amina, Some(&ad)).unwrap_err().code,
+            RejectCode::WrongKind
+        );
     }
 
     #[test]
@@ -396,6 +535,24 @@ mod tests {
         let r = Rejection::new(RejectCode::ServerField, "no");
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(json, r#"{"code":"server_field","message":"no"}"#);
+        assert_eq!(r.to_string(), "server_field: no");
+        let codes = [
+            RejectCode::BadFieldName,
+            RejectCode::ServerField,
+            RejectCode::ValueTooLarge,
+            RejectCode::TooManyFields,
+            RejectCode::TooLarge,
+            RejectCode::NoFields,
+            RejectCode::NotOwner,
+            RejectCode::WrongKind,
+            RejectCode::UnknownRecord,
+        ];
+        for code in codes {
+            assert_eq!(
+                serde_json::to_string(&code).unwrap(),
+                format!("\"{}\"", code.as_str())
+            );
+        }
         assert_eq!(serde_json::from_str::<Rejection>(&json).unwrap(), r);
         let err = serde_json::from_str::<Rejection>(r#"{"code":"nope","message":""}"#).unwrap_err();
         assert!(err.to_string().contains("unknown variant `nope`"), "{err}");

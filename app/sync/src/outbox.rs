@@ -82,14 +82,20 @@ impl Outbox {
     /// is queued for its record: the mutation itself, or the unsent mutation
     /// it was combined into.
     pub fn enqueue(&mut self, mutation: Mutation) -> &Mutation {
-        let last_of_record = self.queue.iter().rposition(|q| q.mutation.record == mutation.record);
+        let last_of_record = self
+            .queue
+            .iter()
+            .rposition(|q| q.mutation.record == mutation.record);
         if let Some(i) = last_of_record
             && let Some(combined) = combine(&self.queue[i], &mutation)
         {
             self.queue[i].mutation = combined;
             return &self.queue[i].mutation;
         }
-        self.queue.push(Queued { mutation, sent: false });
+        self.queue.push(Queued {
+            mutation,
+            sent: false,
+        });
         &self.queue[self.queue.len() - 1].mutation
     }
 
@@ -123,7 +129,10 @@ impl Outbox {
         });
         for (mutation, outcome) in &settled {
             if let Outcome::Rejected(rejection) = outcome {
-                self.refused.push(Refused { mutation: mutation.clone(), rejection: rejection.clone() });
+                self.refused.push(Refused {
+                    mutation: mutation.clone(),
+                    rejection: rejection.clone(),
+                });
             }
         }
         settled
@@ -144,7 +153,10 @@ fn combine(earlier: &Queued, later: &Mutation) -> Option<Mutation> {
     // The later stamp now covers the earlier fields too: it moves the
     // device's own edit forward in time. Another device's edit made in
     // between then loses to it and goes to history, as any concurrent loser.
-    let combined = Mutation { action: Action::Set(fields), ..later.clone() };
+    let combined = Mutation {
+        action: Action::Set(fields),
+        ..later.clone()
+    };
     combined.validate().is_ok().then_some(combined)
 }
 
@@ -169,13 +181,24 @@ mod tests {
             kind: Kind::Product,
             owner: "user:amina".parse().unwrap(),
             at: Stamp::new(n, 0, DeviceId::new(1, [1; 10])),
-            action: Action::Set(fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()),
+            action: Action::Set(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), json!(v)))
+                    .collect(),
+            ),
         }
     }
 
     fn answer(results: &[(MutationId, Outcome)]) -> PushResponse {
         PushResponse {
-            results: results.iter().map(|(id, result)| MutationResult { id: *id, result: result.clone() }).collect(),
+            results: results
+                .iter()
+                .map(|(id, result)| MutationResult {
+                    id: *id,
+                    result: result.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -188,7 +211,10 @@ mod tests {
         assert_eq!(outbox.len(), 2);
         assert_eq!(combined.id, MutationId::new(3, [0; 10]));
         assert_eq!(combined.at, set(3, 1, &[]).at);
-        assert_eq!(combined.action, set(0, 0, &[("name", 1), ("price", 3)]).action);
+        assert_eq!(
+            combined.action,
+            set(0, 0, &[("name", 1), ("price", 3)]).action
+        );
     }
 
     #[test]
@@ -198,12 +224,17 @@ mod tests {
         assert_eq!(outbox.next_batch(Limits::DEFAULT).len(), 1);
         outbox.enqueue(set(2, 1, &[("name", 2)]));
         assert_eq!(outbox.len(), 2, "the answer to the sent one will settle it");
-        outbox.enqueue(Mutation { action: Action::Delete, ..set(3, 1, &[]) });
+        outbox.enqueue(Mutation {
+            action: Action::Delete,
+            ..set(3, 1, &[])
+        });
         outbox.enqueue(set(4, 1, &[("name", 4)]));
         assert_eq!(outbox.len(), 4);
         // Only up to a valid mutation.
         let mut outbox = Outbox::new();
-        let many: Vec<(String, i64)> = (0..MAX_FIELDS_PER_MUTATION).map(|n| (format!("f{n}"), 0)).collect();
+        let many: Vec<(String, i64)> = (0..MAX_FIELDS_PER_MUTATION)
+            .map(|n| (format!("f{n}"), 0))
+            .collect();
         let many: Vec<(&str, i64)> = many.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         outbox.enqueue(set(1, 1, &many));
         outbox.enqueue(set(2, 1, &[("one_more", 1)]));
@@ -216,11 +247,17 @@ mod tests {
         for n in 0..5 {
             outbox.enqueue(set(n, n as u8, &[("name", 0)]));
         }
-        let limits = Limits { max_mutations: 2, ..Limits::DEFAULT };
+        let limits = Limits {
+            max_mutations: 2,
+            ..Limits::DEFAULT
+        };
         let first = outbox.next_batch(limits);
         assert_eq!(first.len(), 2);
         assert_eq!(outbox.next_batch(limits), first, "unanswered: sent again");
-        outbox.acknowledge(&answer(&[(first[0].id, Outcome::Applied), (first[1].id, Outcome::Duplicate)]));
+        outbox.acknowledge(&answer(&[
+            (first[0].id, Outcome::Applied),
+            (first[1].id, Outcome::Duplicate),
+        ]));
         assert_eq!(outbox.len(), 3);
         assert_ne!(outbox.next_batch(limits), first);
     }
@@ -240,10 +277,20 @@ mod tests {
         ]));
         assert_eq!(settled.len(), 2);
         assert_eq!(outbox.iter().collect::<Vec<_>>(), [&c]);
-        assert_eq!(outbox.refused(), [Refused { mutation: a.clone(), rejection: no }]);
+        assert_eq!(
+            outbox.refused(),
+            [Refused {
+                mutation: a.clone(),
+                rejection: no
+            }]
+        );
         // The same answer again (a duplicated response) changes nothing.
         let before = outbox.clone();
-        assert!(outbox.acknowledge(&answer(&[(a.id, Outcome::Applied)])).is_empty());
+        assert!(
+            outbox
+                .acknowledge(&answer(&[(a.id, Outcome::Applied)]))
+                .is_empty()
+        );
         assert_eq!(outbox, before);
         outbox.dismiss(a.id);
         assert!(outbox.refused().is_empty());
@@ -258,9 +305,17 @@ mod tests {
         let json = serde_json::to_string(&outbox).unwrap();
         assert!(json.contains(r#""sent":true"#), "{json}");
         assert_eq!(serde_json::from_str::<Outbox>(&json).unwrap(), outbox);
-        for bad in [r#"{"queue":[{"sent":true}]}"#, r#"{"queue":[],"extra":1}"#, r#"{"queue":{}}"#, "[]"] {
+        for bad in [
+            r#"{"queue":[{"sent":true}]}"#,
+            r#"{"queue":[],"extra":1}"#,
+            r#"{"queue":{}}"#,
+            "[]",
+        ] {
             assert!(serde_json::from_str::<Outbox>(bad).is_err(), "{bad}");
         }
-        assert_eq!(serde_json::from_str::<Outbox>(r#"{"queue":[]}"#).unwrap(), Outbox::new());
+        assert_eq!(
+            serde_json::from_str::<Outbox>(r#"{"queue":[]}"#).unwrap(),
+            Outbox::new()
+        );
     }
 }

@@ -11,11 +11,12 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{DeviceId, MutationId};
 use crate::json_len;
-use crate::mutation::{Mutation, Rejection};
+use crate::mutation::{Mutation, MutationIn, Rejection};
 use crate::record::Record;
 
 /// The version of this protocol. Bump it on any change an older app could
@@ -39,7 +40,10 @@ pub struct Limits {
 impl Limits {
     /// 1 000 queued edits go in two requests; 256 KiB is small enough to
     /// finish on a 2G link before it drops.
-    pub const DEFAULT: Limits = Limits { max_mutations: 500, max_bytes: 256 * 1024 };
+    pub const DEFAULT: Limits = Limits {
+        max_mutations: 500,
+        max_bytes: 256 * 1024,
+    };
 }
 
 impl Default for Limits {
@@ -48,13 +52,52 @@ impl Default for Limits {
     }
 }
 
-/// A batch of mutations from one device.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A batch of mutations from one device. On the wire the stamps of the
+/// device's own mutations leave out the device, which the push names once.
+#[derive(Clone, PartialEq, Debug)]
 pub struct PushRequest {
     pub version: u32,
     pub device: DeviceId,
     pub mutations: Vec<Mutation>,
+}
+
+impl Serialize for PushRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut push = serializer.serialize_struct("PushRequest", 3)?;
+        push.serialize_field("version", &self.version)?;
+        push.serialize_field("device", &self.device)?;
+        let mutations: Vec<_> = self
+            .mutations
+            .iter()
+            .map(|m| m.in_push(self.device))
+            .collect();
+        push.serialize_field("mutations", &mutations)?;
+        push.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for PushRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct PushIn {
+            version: u32,
+            device: DeviceId,
+            mutations: Vec<MutationIn>,
+        }
+        let push = PushIn::deserialize(deserializer)?;
+        let mutations = push
+            .mutations
+            .into_iter()
+            .map(|m| m.read(Some(push.device)))
+            .collect::<Result<_, _>>()
+            .map_err(serde::de::Error::custom)?;
+        Ok(PushRequest {
+            version: push.version,
+            device: push.device,
+            mutations,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -66,7 +109,9 @@ impl PushRequest {
     /// Reads a request body as the server must: the version first, so an
     /// older app gets "please reload" even when the rest would not parse.
     pub fn from_json(body: &[u8]) -> Result<PushRequest, SyncError> {
-        let bad = |e: serde_json::Error| SyncError::BadRequest { message: e.to_string() };
+        let bad = |e: serde_json::Error| SyncError::BadRequest {
+            message: e.to_string(),
+        };
         let VersionOnly { version } = serde_json::from_slice(body).map_err(bad)?;
         check_version(version)?;
         serde_json::from_slice(body).map_err(bad)
@@ -141,9 +186,16 @@ pub struct PullResponse {
 pub enum SyncError {
     /// The app is older (or newer) than the server: reload it. Its queue is
     /// kept and sent by the reloaded app.
-    VersionMismatch { server_version: u32, message: String },
+    VersionMismatch {
+        server_version: u32,
+        message: String,
+    },
     /// More mutations or bytes than [`Limits::DEFAULT`].
-    BatchTooLarge { max_mutations: usize, max_bytes: usize, message: String },
+    BatchTooLarge {
+        max_mutations: usize,
+        max_bytes: usize,
+        message: String,
+    },
     /// The body or query does not parse.
     BadRequest { message: String },
 }
@@ -159,11 +211,16 @@ impl SyncError {
     }
 
     pub fn batch_too_large() -> Self {
-        let Limits { max_mutations, max_bytes } = Limits::DEFAULT;
+        let Limits {
+            max_mutations,
+            max_bytes,
+        } = Limits::DEFAULT;
         SyncError::BatchTooLarge {
             max_mutations,
             max_bytes,
-            message: format!("a push takes at most {max_mutations} mutations and {max_bytes} bytes"),
+            message: format!(
+                "a push takes at most {max_mutations} mutations and {max_bytes} bytes"
+            ),
         }
     }
 }
@@ -196,10 +253,15 @@ pub fn check_version(version: u32) -> Result<(), SyncError> {
 
 /// Bytes of a [`PushRequest`] with no mutations (its device id has a fixed length).
 fn envelope_len() -> usize {
-    json_len(&PushRequest { version: PROTOCOL_VERSION, device: DeviceId::new(0, [0; 10]), mutations: Vec::new() })
+    json_len(&PushRequest {
+        version: PROTOCOL_VERSION,
+        device: DeviceId::new(0, [0; 10]),
+        mutations: Vec::new(),
+    })
 }
 
 /// How many mutations from the front go into the next push within `limits`.
+/// Each is measured as written alone, which is never smaller than in a push.
 /// At least one, if there is one: a lone mutation larger than the byte limit
 /// cannot happen after [`Mutation::validate`] (see [`crate::mutation::MAX_MUTATION_BYTES`]).
 pub fn batch_len<'a>(mutations: impl IntoIterator<Item = &'a Mutation>, limits: Limits) -> usize {
@@ -254,7 +316,11 @@ mod tests {
     }
 
     fn request(mutations: &[Mutation]) -> PushRequest {
-        PushRequest { version: PROTOCOL_VERSION, device: device(), mutations: mutations.to_vec() }
+        PushRequest {
+            version: PROTOCOL_VERSION,
+            device: device(),
+            mutations: mutations.to_vec(),
+        }
     }
 
     #[test]
@@ -265,15 +331,31 @@ mod tests {
 
         let old = br#"{"version":0,"device":"x","mutations":[{"whatever":1}]}"#;
         let err = PushRequest::from_json(old).unwrap_err();
-        assert!(matches!(err, SyncError::VersionMismatch { server_version: PROTOCOL_VERSION, .. }));
+        assert!(matches!(
+            err,
+            SyncError::VersionMismatch {
+                server_version: PROTOCOL_VERSION,
+                ..
+            }
+        ));
         assert_eq!(err.http_status(), 409);
         assert!(err.to_string().contains("please reload"), "{err}");
 
         let err = PushRequest::from_json(b"{\"mutations\":[]}").unwrap_err();
-        assert!(matches!(&err, SyncError::BadRequest { message } if message.contains("missing field `version`")));
+        assert!(
+            matches!(&err, SyncError::BadRequest { message } if message.contains("missing field `version`"))
+        );
         assert_eq!(err.http_status(), 400);
-        let err = PushRequest::from_json(br#"{"version":1,"device":"nope","mutations":[]}"#).unwrap_err();
+        let err =
+            PushRequest::from_json(br#"{"version":1,"device":"nope","mutations":[]}"#).unwrap_err();
         assert!(err.to_string().contains("bad device id"), "{err}");
+        let bad_stamp = br#"{"version":1,"device":"01ARYZ6S41TSV4RRFFQ69G5FAV","mutations":[{"id":"01ARYZ6S41TSV4RRFFQ69G5FAV","rec":"01ARYZ6S41TSV4RRFFQ69G5FAV","kind":"product","owner":"a","at":"0190f3a1b2c3","del":true}]}"#;
+        let err = PushRequest::from_json(bad_stamp).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("mutation 01ARYZ6S41TSV4RRFFQ69G5FAV: bad stamp"),
+            "{err}"
+        );
         let err = PushRequest::from_json(br#"{"version":1,"mutations":[]"#).unwrap_err();
         assert!(matches!(err, SyncError::BadRequest { .. }));
         let err = PushRequest::from_json(b"").unwrap_err();
@@ -281,12 +363,32 @@ mod tests {
     }
 
     #[test]
+    fn a_push_names_its_device_once() {
+        let mut other = mutation(2, 0);
+        other.at = Stamp::new(5, 1, DeviceId::new(1, [9; 10]));
+        let req = request(&[mutation(1, 3), other.clone()]);
+        let json = serde_json::to_string(&req).unwrap();
+        let own = format!(r#""at":"{:012x}-0000","#, 1_700_000_000_001u64);
+        assert!(json.contains(&own), "{json}");
+        assert!(json.contains(&format!(r#""at":"{}""#, other.at)), "{json}");
+        assert_eq!(serde_json::from_str::<PushRequest>(&json).unwrap(), req);
+        let alone = serde_json::to_string(&req.mutations[0]).unwrap();
+        assert!(json.len() < alone.len() + serde_json::to_string(&other).unwrap().len() + 60);
+    }
+
+    #[test]
     fn push_response_wire_form() {
         let id = MutationId::new(1, [1; 10]);
         let resp = PushResponse {
             results: vec![
-                MutationResult { id, result: Outcome::Applied },
-                MutationResult { id, result: Outcome::Duplicate },
+                MutationResult {
+                    id,
+                    result: Outcome::Applied,
+                },
+                MutationResult {
+                    id,
+                    result: Outcome::Duplicate,
+                },
                 MutationResult {
                     id,
                     result: Outcome::Rejected(Rejection::new(RejectCode::ServerField, "no")),
@@ -294,15 +396,23 @@ mod tests {
             ],
         };
         let json = serde_json::to_string(&resp).unwrap();
-        assert!(json.contains(&format!(r#"{{"id":"{id}","result":"applied"}}"#)), "{json}");
+        assert!(
+            json.contains(&format!(r#"{{"id":"{id}","result":"applied"}}"#)),
+            "{json}"
+        );
         assert!(json.contains(r#""result":"duplicate""#), "{json}");
-        assert!(json.contains(r#""result":{"rejected":{"code":"server_field","message":"no"}}"#), "{json}");
+        assert!(
+            json.contains(r#""result":{"rejected":{"code":"server_field","message":"no"}}"#),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<PushResponse>(&json).unwrap(), resp);
 
         for bad in [
             r#"{"results":[{"id":"x","result":"applied"}]}"#,
             &format!(r#"{{"results":[{{"id":"{id}","result":"maybe"}}]}}"#),
-            &format!(r#"{{"results":[{{"id":"{id}","result":{{"rejected":{{"code":"server_field"}}}}}}]}}"#),
+            &format!(
+                r#"{{"results":[{{"id":"{id}","result":{{"rejected":{{"code":"server_field"}}}}}}]}}"#
+            ),
             r#"{"result":[]}"#,
         ] {
             assert!(serde_json::from_str::<PushResponse>(bad).is_err(), "{bad}");
@@ -312,16 +422,36 @@ mod tests {
     #[test]
     fn pull_wire_forms() {
         let req: PullRequest = serde_json::from_str(r#"{"version":1,"cursor":42}"#).unwrap();
-        assert_eq!(req, PullRequest { version: 1, cursor: 42, limit: DEFAULT_PULL_LIMIT });
-        for bad in [r#"{"version":1,"cursor":-1}"#, r#"{"version":1,"cursor":"x"}"#, r#"{"cursor":1}"#] {
+        assert_eq!(
+            req,
+            PullRequest {
+                version: 1,
+                cursor: 42,
+                limit: DEFAULT_PULL_LIMIT
+            }
+        );
+        for bad in [
+            r#"{"version":1,"cursor":-1}"#,
+            r#"{"version":1,"cursor":"x"}"#,
+            r#"{"cursor":1}"#,
+        ] {
             assert!(serde_json::from_str::<PullRequest>(bad).is_err(), "{bad}");
         }
-        let resp = PullResponse { changes: vec![], cursor: 7, more: false };
+        let resp = PullResponse {
+            changes: vec![],
+            cursor: 7,
+            more: false,
+        };
         let json = serde_json::to_string(&resp).unwrap();
         assert_eq!(json, r#"{"changes":[],"cursor":7,"more":false}"#);
         assert_eq!(serde_json::from_str::<PullResponse>(&json).unwrap(), resp);
         let bad = r#"{"changes":[{"seq":1,"record":{"id":"x"}}],"cursor":7,"more":false}"#;
-        assert!(serde_json::from_str::<PullResponse>(bad).unwrap_err().to_string().contains("bad record id"));
+        assert!(
+            serde_json::from_str::<PullResponse>(bad)
+                .unwrap_err()
+                .to_string()
+                .contains("bad record id")
+        );
     }
 
     #[test]
@@ -341,7 +471,10 @@ mod tests {
 
     #[test]
     fn a_lone_oversized_mutation_still_goes() {
-        let limits = Limits { max_mutations: 10, max_bytes: 100 };
+        let limits = Limits {
+            max_mutations: 10,
+            max_bytes: 100,
+        };
         let queue = [mutation(1, 500), mutation(2, 500)];
         let batches = cut_batches(&queue, limits);
         assert_eq!(batches.iter().map(|b| b.len()).collect::<Vec<_>>(), [1, 1]);
@@ -365,13 +498,13 @@ mod tests {
                 prop_assert!(!batch.is_empty() && batch.len() <= max_mutations);
                 let bytes = serde_json::to_vec(&request(batch)).unwrap().len();
                 prop_assert!(bytes <= max_bytes, "batch {} is {} bytes", i, bytes);
-                // Greedy: the next mutation would not have fitted.
+                // Greedy: the next mutation would not have fitted, measured
+                // (as batch_len does) with each mutation written alone.
                 if let Some(next) = batches.get(i + 1).map(|b| &b[0]) {
-                    let mut more = batch.to_vec();
-                    more.push(next.clone());
-                    let over = more.len() > max_mutations
-                        || serde_json::to_vec(&request(&more)).unwrap().len() > max_bytes;
-                    prop_assert!(over);
+                    let alone = |m: &Mutation| serde_json::to_vec(m).unwrap().len();
+                    let bytes = serde_json::to_vec(&request(&[])).unwrap().len()
+                        + batch.iter().map(alone).sum::<usize>() + batch.len() + alone(next);
+                    prop_assert!(batch.len() == max_mutations || bytes > max_bytes);
                 }
             }
         }

@@ -57,7 +57,13 @@ impl Kind {
                 "view_count",
                 "order_count",
             ],
-            Kind::AdPost => &["review_state", "reviewed_by", "approved_at", "view_count", "share_count"],
+            Kind::AdPost => &[
+                "review_state",
+                "reviewed_by",
+                "approved_at",
+                "view_count",
+                "share_count",
+            ],
             Kind::OrderRequest => &["received_at"],
             Kind::ReviewComment => &[],
         }
@@ -65,6 +71,23 @@ impl Kind {
 
     pub fn is_server_field(self, field: &str) -> bool {
         RESERVED_FIELDS.contains(&field) || self.server_fields().contains(&field)
+    }
+
+    /// The name on the wire (`"ad_post"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Storefront => "storefront",
+            Kind::Product => "product",
+            Kind::AdPost => "ad_post",
+            Kind::OrderRequest => "order_request",
+            Kind::ReviewComment => "review_comment",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -140,7 +163,11 @@ impl TryFrom<RecordData> for Record {
             deleted: data.deleted,
             history: data.history,
         };
-        if let Some(lost) = record.history.iter().find(|l| !record.fields.contains_key(&l.field)) {
+        if let Some(lost) = record
+            .history
+            .iter()
+            .find(|l| !record.fields.contains_key(&l.field))
+        {
             return Err(NotCanonical(format!(
                 "record {}: history has a value of field {:?}, which has no current value",
                 record.id, lost.field
@@ -162,7 +189,14 @@ impl TryFrom<RecordData> for Record {
 impl Record {
     /// A record with no fields yet.
     pub fn new(id: RecordId, kind: Kind, owner: Owner) -> Self {
-        Record { id, kind, owner, fields: BTreeMap::new(), deleted: None, history: Vec::new() }
+        Record {
+            id,
+            kind,
+            owner,
+            fields: BTreeMap::new(),
+            deleted: None,
+            history: Vec::new(),
+        }
     }
 
     pub fn id(&self) -> RecordId {
@@ -271,20 +305,44 @@ mod tests {
     }
 
     fn product() -> Record {
-        let mut record = Record::new(RecordId::new(1, [1; 10]), Kind::Product, "user:amina".parse().unwrap());
-        record.set(&Fields::from([("name".into(), json!("Melon jam"))]), stamp(10, 1));
-        record.set(&Fields::from([("name".into(), json!("Qawın jamı"))]), stamp(20, 2));
+        let mut record = Record::new(
+            RecordId::new(1, [1; 10]),
+            Kind::Product,
+            "user:amina".parse().unwrap(),
+        );
+        record.set(
+            &Fields::from([("name".into(), json!("Melon jam"))]),
+            stamp(10, 1),
+        );
+        record.set(
+            &Fields::from([("name".into(), json!("Qawın jamı"))]),
+            stamp(20, 2),
+        );
         record
     }
 
     #[test]
     fn kinds_have_readable_names() {
-        let names: Vec<String> = Kind::ALL.iter().map(|k| serde_json::to_string(k).unwrap()).collect();
+        let names: Vec<String> = Kind::ALL
+            .iter()
+            .map(|k| serde_json::to_string(k).unwrap())
+            .collect();
         assert_eq!(
             names,
-            ["\"storefront\"", "\"product\"", "\"ad_post\"", "\"order_request\"", "\"review_comment\""]
+            [
+                "\"storefront\"",
+                "\"product\"",
+                "\"ad_post\"",
+                "\"order_request\"",
+                "\"review_comment\""
+            ]
         );
-        let err = serde_json::from_str::<Kind>("\"shop\"").unwrap_err().to_string();
+        for kind in Kind::ALL {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
+        }
+        let err = serde_json::from_str::<Kind>("\"shop\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown variant `shop`"), "{err}");
     }
 
@@ -317,10 +375,15 @@ mod tests {
         let broken = |change: &dyn Fn(&mut Value)| {
             let mut json = good.clone();
             change(&mut json);
-            serde_json::from_value::<Record>(json).unwrap_err().to_string()
+            serde_json::from_value::<Record>(json)
+                .unwrap_err()
+                .to_string()
         };
         let err = broken(&|j| j["history"][0]["field"] = json!("price"));
-        assert!(err.contains("field \"price\", which has no current value"), "{err}");
+        assert!(
+            err.contains("field \"price\", which has no current value"),
+            "{err}"
+        );
         // A lost value newer than the winner: no merge makes that.
         let err = broken(&|j| j["history"][0]["at"] = j["fields"]["name"]["at"].clone());
         assert!(err.contains("not in canonical form"), "{err}");
@@ -347,10 +410,16 @@ mod tests {
         record.delete(stamp(30, 1));
         assert!(record.is_deleted());
         // A coordinator's decision does not bring a deleted record back.
-        record.set(&Fields::from([("review_state".into(), json!("approved"))]), stamp(40, 9));
+        record.set(
+            &Fields::from([("review_state".into(), json!("approved"))]),
+            stamp(40, 9),
+        );
         assert!(record.is_deleted());
         // The owner's newer edit does, with all its fields.
-        record.set(&Fields::from([("price".into(), json!(25_000))]), stamp(50, 2));
+        record.set(
+            &Fields::from([("price".into(), json!(25_000))]),
+            stamp(50, 2),
+        );
         assert!(!record.is_deleted());
         assert_eq!(record.get("name"), Some(&json!("Qawın jamı")));
     }

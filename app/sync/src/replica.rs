@@ -19,7 +19,9 @@ use crate::ids::{DeviceId, MutationId, Owner, RecordId};
 use crate::merge::MergeError;
 use crate::mutation::{Action, Mutation, RejectCode, Rejection};
 use crate::outbox::Outbox;
-use crate::protocol::{Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse};
+use crate::protocol::{
+    Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse,
+};
 use crate::record::{Fields, Kind, Record, by_record};
 
 /// One device's records, queue, cursor and clock.
@@ -31,7 +33,11 @@ pub struct Replica {
     #[serde(with = "by_record")]
     records: BTreeMap<RecordId, Record>,
     /// The server's copy of each record with queued edits, as last known.
-    #[serde(default, with = "by_record", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        with = "by_record",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     confirmed: BTreeMap<RecordId, Record>,
     outbox: Outbox,
     cursor: u64,
@@ -108,16 +114,23 @@ impl Replica {
     }
 
     /// Deletes a record; returns the deletion's stamp.
-    pub fn delete(&mut self, record: RecordId, now_ms: u64, random: [u8; 10]) -> Result<Stamp, Rejection> {
+    pub fn delete(
+        &mut self,
+        record: RecordId,
+        now_ms: u64,
+        random: [u8; 10],
+    ) -> Result<Stamp, Rejection> {
         let kind = self.kind_of(record)?;
         self.submit(record, kind, Action::Delete, now_ms, random)
     }
 
     fn kind_of(&self, record: RecordId) -> Result<Kind, Rejection> {
-        self.records
-            .get(&record)
-            .map(Record::kind)
-            .ok_or_else(|| Rejection::new(RejectCode::UnknownRecord, format!("record {record} is not on this device")))
+        self.records.get(&record).map(Record::kind).ok_or_else(|| {
+            Rejection::new(
+                RejectCode::UnknownRecord,
+                format!("record {record} is not on this device"),
+            )
+        })
     }
 
     /// Checks an edit as the server will, applies it here and queues it.
@@ -154,7 +167,11 @@ impl Replica {
     /// The next push, if anything is waiting.
     pub fn push_request(&mut self, limits: Limits) -> Option<PushRequest> {
         let mutations = self.outbox.next_batch(limits);
-        (!mutations.is_empty()).then(|| PushRequest { version: PROTOCOL_VERSION, device: self.device(), mutations })
+        (!mutations.is_empty()).then(|| PushRequest {
+            version: PROTOCOL_VERSION,
+            device: self.device(),
+            mutations,
+        })
     }
 
     /// Takes in the answer to a push (any push: late and repeated answers are fine).
@@ -200,7 +217,11 @@ impl Replica {
 
     /// The next pull.
     pub fn pull_request(&self, limit: u32) -> PullRequest {
-        PullRequest { version: PROTOCOL_VERSION, cursor: self.cursor, limit }
+        PullRequest {
+            version: PROTOCOL_VERSION,
+            cursor: self.cursor,
+            limit,
+        }
     }
 
     /// Takes in a page of changes. Queued local edits that are newer keep
@@ -270,18 +291,34 @@ mod tests {
     }
 
     fn fields(pairs: &[(&str, serde_json::Value)]) -> Fields {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     fn applied(request: &PushRequest) -> PushResponse {
         PushResponse {
-            results: request.mutations.iter().map(|m| MutationResult { id: m.id, result: Outcome::Applied }).collect(),
+            results: request
+                .mutations
+                .iter()
+                .map(|m| MutationResult {
+                    id: m.id,
+                    result: Outcome::Applied,
+                })
+                .collect(),
         }
     }
 
     fn page(records: &[&Record], cursor: u64) -> PullResponse {
         PullResponse {
-            changes: records.iter().map(|r| Snapshot { seq: cursor, record: (*r).clone() }).collect(),
+            changes: records
+                .iter()
+                .map(|r| Snapshot {
+                    seq: cursor,
+                    record: (*r).clone(),
+                })
+                .collect(),
             cursor,
             more: false,
         }
@@ -290,8 +327,17 @@ mod tests {
     #[test]
     fn edits_apply_at_once_and_wait_in_the_queue() {
         let mut phone = phone(1);
-        let id = phone.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
-        phone.edit(id, fields(&[("price", json!(25_000))]), 1_001, [2; 10]).unwrap();
+        let id = phone
+            .create(
+                Kind::Product,
+                fields(&[("name", json!("Melon jam"))]),
+                1_000,
+                [1; 10],
+            )
+            .unwrap();
+        phone
+            .edit(id, fields(&[("price", json!(25_000))]), 1_001, [2; 10])
+            .unwrap();
         let record = phone.record(id).unwrap();
         assert_eq!(record.get("name"), Some(&json!("Melon jam")));
         assert_eq!(record.get("price"), Some(&json!(25_000)));
@@ -312,13 +358,41 @@ mod tests {
     #[test]
     fn bad_edits_are_refused_on_the_device() {
         let mut phone = phone(1);
-        let id = phone.create(Kind::Product, fields(&[("name", json!("x"))]), 1, [1; 10]).unwrap();
-        let err = phone.edit(id, fields(&[("review_state", json!("approved"))]), 2, [2; 10]).unwrap_err();
+        let id = phone
+            .create(Kind::Product, fields(&[("name", json!("x"))]), 1, [1; 10])
+            .unwrap();
+        let err = phone
+            .edit(
+                id,
+                fields(&[("review_state", json!("approved"))]),
+                2,
+                [2; 10],
+            )
+            .unwrap_err();
         assert_eq!(err.code, RejectCode::ServerField);
-        let err = phone.edit(RecordId::new(5, [5; 10]), fields(&[("name", json!(1))]), 3, [3; 10]).unwrap_err();
+        let err = phone
+            .edit(
+                RecordId::new(5, [5; 10]),
+                fields(&[("name", json!(1))]),
+                3,
+                [3; 10],
+            )
+            .unwrap_err();
         assert_eq!(err.code, RejectCode::UnknownRecord);
-        assert_eq!(phone.delete(RecordId::new(5, [5; 10]), 3, [3; 10]).unwrap_err().code, RejectCode::UnknownRecord);
-        assert_eq!(phone.create(Kind::Product, Fields::new(), 4, [4; 10]).unwrap_err().code, RejectCode::NoFields);
+        assert_eq!(
+            phone
+                .delete(RecordId::new(5, [5; 10]), 3, [3; 10])
+                .unwrap_err()
+                .code,
+            RejectCode::UnknownRecord
+        );
+        assert_eq!(
+            phone
+                .create(Kind::Product, Fields::new(), 4, [4; 10])
+                .unwrap_err()
+                .code,
+            RejectCode::NoFields
+        );
         assert_eq!(phone.outbox().len(), 1);
         assert_eq!(phone.record(id).unwrap().get("review_state"), None);
     }
@@ -326,12 +400,23 @@ mod tests {
     #[test]
     fn a_pull_keeps_newer_queued_edits() {
         let mut a = phone(1);
-        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
+        let id = a
+            .create(
+                Kind::Product,
+                fields(&[("name", json!("Melon jam"))]),
+                1_000,
+                [1; 10],
+            )
+            .unwrap();
         let mut server_copy = a.record(id).unwrap().clone();
         a.push_request(Limits::DEFAULT);
         // Offline: a newer local edit, while another phone's older edit reaches the server.
-        a.edit(id, fields(&[("name", json!("Qawın jamı"))]), 3_000, [2; 10]).unwrap();
-        server_copy.set(&fields(&[("name", json!("older")), ("price", json!(1))]), Stamp::new(2_000, 0, DeviceId::new(1, [2; 10])));
+        a.edit(id, fields(&[("name", json!("Qawın jamı"))]), 3_000, [2; 10])
+            .unwrap();
+        server_copy.set(
+            &fields(&[("name", json!("older")), ("price", json!(1))]),
+            Stamp::new(2_000, 0, DeviceId::new(1, [2; 10])),
+        );
         assert!(a.receive_pull(page(&[&server_copy], 5)).is_empty());
         let record = a.record(id).unwrap();
         assert_eq!(record.get("name"), Some(&json!("Qawın jamı")));
@@ -342,22 +427,36 @@ mod tests {
         a.receive_pull(page(&[], 3));
         assert_eq!(a.cursor(), 5);
         // The clock has seen the server's stamps.
-        let stamp = a.edit(id, fields(&[("story", json!("…"))]), 0, [3; 10]).unwrap();
+        let stamp = a
+            .edit(id, fields(&[("story", json!("…"))]), 0, [3; 10])
+            .unwrap();
         assert!(stamp > Stamp::new(3_000, 0, DeviceId::new(1, [2; 10])));
     }
 
     #[test]
     fn a_refused_edit_is_undone_but_later_edits_stay() {
         let mut a = phone(1);
-        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
+        let id = a
+            .create(
+                Kind::Product,
+                fields(&[("name", json!("Melon jam"))]),
+                1_000,
+                [1; 10],
+            )
+            .unwrap();
         let first = a.push_request(Limits::DEFAULT).unwrap();
         a.receive_push(&applied(&first));
-        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10]).unwrap();
+        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10])
+            .unwrap();
         let second = a.push_request(Limits::DEFAULT).unwrap();
-        a.edit(id, fields(&[("price", json!(7))]), 3_000, [3; 10]).unwrap();
+        a.edit(id, fields(&[("price", json!(7))]), 3_000, [3; 10])
+            .unwrap();
         let rejection = Rejection::new(RejectCode::NotOwner, "no");
         a.receive_push(&PushResponse {
-            results: vec![MutationResult { id: second.mutations[0].id, result: Outcome::Rejected(rejection.clone()) }],
+            results: vec![MutationResult {
+                id: second.mutations[0].id,
+                result: Outcome::Rejected(rejection.clone()),
+            }],
         });
         let record = a.record(id).unwrap();
         assert_eq!(record.get("name"), Some(&json!("Melon jam")));
@@ -369,10 +468,20 @@ mod tests {
 
         // A refused creation takes the record away.
         let mut b = phone(2);
-        let id = b.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let id = b
+            .create(
+                Kind::Product,
+                fields(&[("name", json!("x"))]),
+                1_000,
+                [1; 10],
+            )
+            .unwrap();
         let push = b.push_request(Limits::DEFAULT).unwrap();
         b.receive_push(&PushResponse {
-            results: vec![MutationResult { id: push.mutations[0].id, result: Outcome::Rejected(rejection) }],
+            results: vec![MutationResult {
+                id: push.mutations[0].id,
+                result: Outcome::Rejected(rejection),
+            }],
         });
         assert!(b.record(id).is_none());
         assert!(b.records.is_empty() && b.confirmed.is_empty() && b.outbox().is_empty());
@@ -381,14 +490,25 @@ mod tests {
     #[test]
     fn a_refused_edit_keeps_what_was_pulled_meanwhile() {
         let mut a = phone(1);
-        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
+        let id = a
+            .create(
+                Kind::Product,
+                fields(&[("name", json!("Melon jam"))]),
+                1_000,
+                [1; 10],
+            )
+            .unwrap();
         let first = a.push_request(Limits::DEFAULT).unwrap();
         a.receive_push(&applied(&first));
         let mut server_copy = a.record(id).unwrap().clone();
-        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10]).unwrap();
+        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10])
+            .unwrap();
         let push = a.push_request(Limits::DEFAULT).unwrap();
         // Meanwhile the other phone set the price, and this phone pulled it.
-        server_copy.set(&fields(&[("price", json!(9))]), Stamp::new(2_500, 0, DeviceId::new(1, [2; 10])));
+        server_copy.set(
+            &fields(&[("price", json!(9))]),
+            Stamp::new(2_500, 0, DeviceId::new(1, [2; 10])),
+        );
         a.receive_pull(page(&[&server_copy], 4));
         a.receive_push(&PushResponse {
             results: vec![MutationResult {
@@ -402,7 +522,14 @@ mod tests {
     #[test]
     fn merge_problems_are_reported_and_skipped() {
         let mut a = phone(1);
-        let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let id = a
+            .create(
+                Kind::Product,
+                fields(&[("name", json!("x"))]),
+                1_000,
+                [1; 10],
+            )
+            .unwrap();
         let theirs = Record::new(id, Kind::AdPost, amina());
         let problems = a.receive_pull(page(&[&theirs], 9));
         assert_eq!(problems.len(), 1);
@@ -413,9 +540,22 @@ mod tests {
     #[test]
     fn stored_form_round_trips_and_bad_input_is_refused() {
         let mut a = phone(1);
-        let id = a.create(Kind::Storefront, fields(&[("name", json!("Aral crafts"))]), 1_000, [1; 10]).unwrap();
+        let id = a
+            .create(
+                Kind::Storefront,
+                fields(&[("name", json!("Aral crafts"))]),
+                1_000,
+                [1; 10],
+            )
+            .unwrap();
         a.push_request(Limits::DEFAULT);
-        a.edit(id, fields(&[("district", json!("Chimbay"))]), 2_000, [2; 10]).unwrap();
+        a.edit(
+            id,
+            fields(&[("district", json!("Chimbay"))]),
+            2_000,
+            [2; 10],
+        )
+        .unwrap();
         a.receive_pull(page(&[&Record::new(id, Kind::Storefront, amina())], 3));
         let json = serde_json::to_string(&a).unwrap();
         let back: Replica = serde_json::from_str(&json).unwrap();
@@ -425,7 +565,9 @@ mod tests {
         let broken = |change: &dyn Fn(&mut serde_json::Value)| {
             let mut v = value.clone();
             change(&mut v);
-            serde_json::from_value::<Replica>(v).unwrap_err().to_string()
+            serde_json::from_value::<Replica>(v)
+                .unwrap_err()
+                .to_string()
         };
         let err = broken(&|v| {
             let twice = v["records"][0].clone();

@@ -27,8 +27,13 @@ fn device(n: u8) -> DeviceId {
 /// Random mutations on one record, with stamps that often collide.
 fn mutations(devices: u8, max: usize) -> impl Strategy<Value = Vec<Mutation>> {
     let stamp = (0u64..12, 0u16..3, 0..devices).prop_map(|(w, c, d)| Stamp::new(w, c, device(d)));
-    let value = prop_oneof![(0i64..4).prop_map(|n| json!(n)), "[ab]{0,2}".prop_map(Value::from), Just(Value::Null)];
-    let fields = proptest::collection::btree_map(proptest::sample::select(&FIELDS[..]), value, 1..3);
+    let value = prop_oneof![
+        (0i64..4).prop_map(|n| json!(n)),
+        "[ab]{0,2}".prop_map(Value::from),
+        Just(Value::Null)
+    ];
+    let fields =
+        proptest::collection::btree_map(proptest::sample::select(&FIELDS[..]), value, 1..3);
     let action = prop_oneof![
         4 => fields.prop_map(|f| Action::Set(f.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
         1 => Just(Action::Delete),
@@ -64,7 +69,10 @@ fn joined(a: &Record, b: &Record) -> Record {
 /// The rules, written plainly: per field, the newest value of each device;
 /// the newest of those is current, the next ones (at most HISTORY_PER_FIELD)
 /// are history, each lost to the one before it.
-fn model(mutations: &[Mutation]) -> (BTreeMap<String, (Value, Stamp)>, Vec<Lost>, Option<Stamp>) {
+/// Current values with their stamps, history, tombstone.
+type Expected = (BTreeMap<String, (Value, Stamp)>, Vec<Lost>, Option<Stamp>);
+
+fn model(mutations: &[Mutation]) -> Expected {
     // The tie-break for equal stamps: null < numbers < strings, then by text.
     let key = |v: &Value| {
         let rank = match v {
@@ -82,7 +90,9 @@ fn model(mutations: &[Mutation]) -> (BTreeMap<String, (Value, Stamp)>, Vec<Lost>
             Action::Set(fields) => {
                 for (name, value) in fields {
                     let candidate = (m.at, key(value), value.clone());
-                    let slot = newest.entry((name.clone(), m.at.device())).or_insert(candidate.clone());
+                    let slot = newest
+                        .entry((name.clone(), m.at.device()))
+                        .or_insert(candidate.clone());
                     if (candidate.0, &candidate.1) > (slot.0, &slot.1) {
                         *slot = candidate;
                     }
@@ -100,7 +110,12 @@ fn model(mutations: &[Mutation]) -> (BTreeMap<String, (Value, Stamp)>, Vec<Lost>
         writes.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
         writes.truncate(1 + HISTORY_PER_FIELD);
         for pair in writes.windows(2) {
-            history.push(Lost { field: name.clone(), value: pair[1].2.clone(), at: pair[1].0, lost_to: pair[0].0 });
+            history.push(Lost {
+                field: name.clone(),
+                value: pair[1].2.clone(),
+                at: pair[1].0,
+                lost_to: pair[0].0,
+            });
         }
         current.insert(name, (writes[0].2.clone(), writes[0].0));
     }
@@ -108,7 +123,7 @@ fn model(mutations: &[Mutation]) -> (BTreeMap<String, (Value, Stamp)>, Vec<Lost>
 }
 
 proptest! {
-    #![proptest_config(common::config(1_000))]
+    #![proptest_config(common::config(2_000))]
 
     #[test]
     fn any_order_gives_the_same_record(

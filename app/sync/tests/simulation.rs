@@ -42,23 +42,58 @@ enum Fate {
 
 #[derive(Clone, Debug)]
 enum Step {
-    Create { device: usize, storefront: bool },
+    Create {
+        device: usize,
+        storefront: bool,
+    },
     /// Sets the fields picked by the bits of `fields` (never none).
-    Edit { device: usize, record: usize, fields: u8 },
-    Delete { device: usize, record: usize },
+    Edit {
+        device: usize,
+        record: usize,
+        fields: u8,
+    },
+    Delete {
+        device: usize,
+        record: usize,
+    },
     /// Tries to set a server field: refused on the device.
-    Cheat { device: usize, record: usize },
-    Push { device: usize, max_mutations: usize },
-    Pull { device: usize, limit: u32 },
+    Cheat {
+        device: usize,
+        record: usize,
+    },
+    Push {
+        device: usize,
+        max_mutations: usize,
+    },
+    Pull {
+        device: usize,
+        limit: u32,
+    },
     /// One message from the network, picked by index.
-    Network { message: usize, fate: Fate },
-    Decide { record: usize },
-    Intrude { device: usize, record: usize, forge_owner: bool },
+    Network {
+        message: usize,
+        fate: Fate,
+    },
+    Decide {
+        record: usize,
+    },
+    Intrude {
+        device: usize,
+        record: usize,
+        forge_owner: bool,
+    },
     RestartServer,
-    ReloadDevice { device: usize },
+    ReloadDevice {
+        device: usize,
+    },
     /// A phone's clock jumps (a flat battery, a time zone).
-    Clock { device: usize, jump_ms: i64 },
-    Wait { ms: u64 },
+    Clock {
+        device: usize,
+        jump_ms: i64,
+    },
+    Wait {
+        ms: u64,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -121,9 +156,16 @@ fn user(n: usize) -> Owner {
 impl World {
     fn new(devices: usize) -> World {
         // Two phones of Amina's share her records; Bahadir has the others.
-        let users: Vec<Owner> = (0..devices).map(|d| user(usize::from(d >= 2 && devices > 2))).collect();
+        let users: Vec<Owner> = (0..devices)
+            .map(|d| user(usize::from(d >= 2 && devices > 2)))
+            .collect();
         let replicas = (0..devices)
-            .map(|d| Replica::new(DeviceId::new(1_700_000_000_000, [d as u8 + 1; 10]), users[d].clone()))
+            .map(|d| {
+                Replica::new(
+                    DeviceId::new(1_700_000_000_000, [d as u8 + 1; 10]),
+                    users[d].clone(),
+                )
+            })
             .collect();
         World {
             now_ms: 1_700_000_000_000,
@@ -155,7 +197,11 @@ impl World {
 
     fn value(&mut self) -> Value {
         self.random += 1;
-        if self.random % 3 == 0 { json!(self.random) } else { json!(format!("v{}", self.random)) }
+        if self.random.is_multiple_of(3) {
+            json!(self.random)
+        } else {
+            json!(format!("v{}", self.random))
+        }
     }
 
     fn device_record(&self, device: usize, pick: usize) -> Option<RecordId> {
@@ -171,7 +217,13 @@ impl World {
     fn remember(&mut self, device: usize, record: RecordId, fields: &Fields, at: Stamp) {
         for (name, value) in fields {
             let key = (record, name.clone(), self.devices[device].device());
-            self.latest.insert(key, Edit { value: value.clone(), at });
+            self.latest.insert(
+                key,
+                Edit {
+                    value: value.clone(),
+                    at,
+                },
+            );
         }
     }
 
@@ -191,27 +243,46 @@ impl World {
         match *step {
             Step::Create { device, storefront } => {
                 let device = device % n;
-                let kind = if storefront { Kind::Storefront } else { Kind::Product };
+                let kind = if storefront {
+                    Kind::Storefront
+                } else {
+                    Kind::Product
+                };
                 let fields = self.edit_fields(1);
                 let (now, random) = (self.phone_time(device), self.random());
-                let id = self.devices[device].create(kind, fields.clone(), now, random).unwrap();
+                let id = self.devices[device]
+                    .create(kind, fields.clone(), now, random)
+                    .unwrap();
                 let at = self.devices[device].record(id).unwrap().fields()["name"].at;
                 self.remember(device, id, &fields, at);
             }
-            Step::Edit { device, record, fields } => {
+            Step::Edit {
+                device,
+                record,
+                fields,
+            } => {
                 let device = device % n;
-                let Some(id) = self.device_record(device, record) else { return };
+                let Some(id) = self.device_record(device, record) else {
+                    return;
+                };
                 let fields = self.edit_fields(fields);
                 let (now, random) = (self.phone_time(device), self.random());
-                let seen = self.devices[device].records().flat_map(Record::stamps).max();
-                let at = self.devices[device].edit(id, fields.clone(), now, random).unwrap();
+                let seen = self.devices[device]
+                    .records()
+                    .flat_map(Record::stamps)
+                    .max();
+                let at = self.devices[device]
+                    .edit(id, fields.clone(), now, random)
+                    .unwrap();
                 // An edit made after seeing a value beats it, whatever the phone's clock says.
                 assert!(Some(at) > seen, "{at:?} is not newer than {seen:?}");
                 self.remember(device, id, &fields, at);
             }
             Step::Delete { device, record } => {
                 let device = device % n;
-                let Some(id) = self.device_record(device, record) else { return };
+                let Some(id) = self.device_record(device, record) else {
+                    return;
+                };
                 let (now, random) = (self.phone_time(device), self.random());
                 let at = self.devices[device].delete(id, now, random).unwrap();
                 let newest = self.deletions.entry(id).or_insert(at);
@@ -219,17 +290,27 @@ impl World {
             }
             Step::Cheat { device, record } => {
                 let device = device % n;
-                let Some(id) = self.device_record(device, record) else { return };
+                let Some(id) = self.device_record(device, record) else {
+                    return;
+                };
                 let fields = Fields::from([("review_state".to_string(), json!("approved"))]);
                 let (now, random) = (self.phone_time(device), self.random());
                 let waiting = self.devices[device].outbox().len();
-                let refused = self.devices[device].edit(id, fields, now, random).unwrap_err();
+                let refused = self.devices[device]
+                    .edit(id, fields, now, random)
+                    .unwrap_err();
                 assert_eq!(refused.code, RejectCode::ServerField);
                 assert_eq!(self.devices[device].outbox().len(), waiting);
             }
-            Step::Push { device, max_mutations } => {
+            Step::Push {
+                device,
+                max_mutations,
+            } => {
                 let device = device % n;
-                let limits = Limits { max_mutations, ..Limits::DEFAULT };
+                let limits = Limits {
+                    max_mutations,
+                    ..Limits::DEFAULT
+                };
                 if let Some(request) = self.devices[device].push_request(limits) {
                     self.network.push(Message::PushRequest(device, request));
                 }
@@ -255,16 +336,28 @@ impl World {
                 self.deliver(message);
             }
             Step::Decide { record } => {
-                let Some(id) = self.server_record(record).map(Record::id) else { return };
+                let Some(id) = self.server_record(record).map(Record::id) else {
+                    return;
+                };
                 let value = self.value();
                 let fields = Fields::from([("review_state".to_string(), value.clone())]);
-                self.server.set_server_fields(id, &fields, self.now_ms).unwrap();
+                self.server
+                    .set_server_fields(id, &fields, self.now_ms)
+                    .unwrap();
                 self.decisions.insert(id, value);
             }
-            Step::Intrude { device, record, forge_owner } => {
+            Step::Intrude {
+                device,
+                record,
+                forge_owner,
+            } => {
                 let device = device % n;
                 let me = self.users[device].clone();
-                let Some(target) = self.server_record(record).filter(|r| *r.owner() != me).cloned() else {
+                let Some(target) = self
+                    .server_record(record)
+                    .filter(|r| *r.owner() != me)
+                    .cloned()
+                else {
                     return;
                 };
                 let (now, random) = (self.phone_time(device), self.random());
@@ -272,7 +365,11 @@ impl World {
                     id: MutationId::new(now, random),
                     record: target.id(),
                     kind: target.kind(),
-                    owner: if forge_owner { target.owner().clone() } else { me },
+                    owner: if forge_owner {
+                        target.owner().clone()
+                    } else {
+                        me
+                    },
                     at: Stamp::new(now + 1_000_000, 0, self.devices[device].device()),
                     action: Action::Set(Fields::from([("name".to_string(), json!("defaced"))])),
                 };
@@ -299,7 +396,10 @@ impl World {
     }
 
     fn push_to_server(&mut self, device: usize, request: &PushRequest) -> PushResponse {
-        let response = self.server.apply_push(&self.users[device], request).unwrap();
+        let response = self
+            .server
+            .apply_push(&self.users[device], request)
+            .unwrap();
         assert_eq!(response.results.len(), request.mutations.len());
         for result in &response.results {
             if self.intrusions.contains(&result.id) {
@@ -309,9 +409,15 @@ impl World {
                 assert_eq!(rejection.code, RejectCode::NotOwner);
             } else {
                 match &result.result {
-                    Outcome::Applied => assert!(self.applied.insert(result.id), "{} applied twice", result.id),
+                    Outcome::Applied => assert!(
+                        self.applied.insert(result.id),
+                        "{} applied twice",
+                        result.id
+                    ),
                     Outcome::Duplicate => assert!(self.applied.contains(&result.id)),
-                    Outcome::Rejected(r) => panic!("an honest edit {} was rejected: {r}", result.id),
+                    Outcome::Rejected(r) => {
+                        panic!("an honest edit {} was rejected: {r}", result.id)
+                    }
                 }
             }
         }
@@ -322,19 +428,24 @@ impl World {
         self.server.pull(&self.users[device], request).unwrap()
     }
 
+    /// Delivers a message as JSON, the way it travels.
     fn deliver(&mut self, message: Message) {
         match message {
             Message::PushRequest(device, request) => {
+                let request =
+                    PushRequest::from_json(&serde_json::to_vec(&request).unwrap()).unwrap();
                 let response = self.push_to_server(device, &request);
                 self.network.push(Message::PushResponse(device, response));
             }
             Message::PullRequest(device, request) => {
-                let response = self.pull_from_server(device, &request);
+                let response = self.pull_from_server(device, &through_the_wire(&request));
                 self.network.push(Message::PullResponse(device, response));
             }
-            Message::PushResponse(device, response) => self.devices[device].receive_push(&response),
+            Message::PushResponse(device, response) => {
+                self.devices[device].receive_push(&through_the_wire(&response));
+            }
             Message::PullResponse(device, response) => {
-                let problems = self.devices[device].receive_pull(response);
+                let problems = self.devices[device].receive_pull(through_the_wire(&response));
                 assert!(problems.is_empty(), "{problems:?}");
             }
         }
@@ -344,11 +455,16 @@ impl World {
     fn sync_everyone(&mut self) {
         for device in 0..self.devices.len() {
             for _ in 0..100 {
-                let Some(request) = self.devices[device].push_request(Limits::DEFAULT) else { break };
+                let Some(request) = self.devices[device].push_request(Limits::DEFAULT) else {
+                    break;
+                };
                 let response = self.push_to_server(device, &request);
                 self.devices[device].receive_push(&response);
             }
-            assert!(self.devices[device].outbox().is_empty(), "device {device} cannot empty its queue");
+            assert!(
+                self.devices[device].outbox().is_empty(),
+                "device {device} cannot empty its queue"
+            );
         }
         for device in 0..self.devices.len() {
             let mut pages = 0;
@@ -361,7 +477,10 @@ impl World {
                 if !more {
                     break;
                 }
-                assert!(pages < 100, "device {device} keeps being told there is more");
+                assert!(
+                    pages < 100,
+                    "device {device} keeps being told there is more"
+                );
             }
         }
     }
@@ -374,21 +493,42 @@ impl World {
         }
         self.sync_everyone();
         for (device, replica) in self.devices.iter().enumerate() {
-            assert!(replica.outbox().refused().is_empty(), "device {device} had an edit refused");
+            assert!(
+                replica.outbox().refused().is_empty(),
+                "device {device} had an edit refused"
+            );
         }
     }
 
     fn check(&self) {
         for (device, replica) in self.devices.iter().enumerate() {
             let on_device: Vec<&Record> = replica.records().collect();
-            let on_server: Vec<&Record> = self.server.records().filter(|r| *r.owner() == self.users[device]).collect();
-            assert_eq!(on_device, on_server, "device {device} differs from the server");
+            let on_server: Vec<&Record> = self
+                .server
+                .records()
+                .filter(|r| *r.owner() == self.users[device])
+                .collect();
+            assert_eq!(
+                on_device, on_server,
+                "device {device} differs from the server"
+            );
         }
         for ((id, field, device), edit) in &self.latest {
-            let record = self.server.record(*id).expect("an edited record is on the server");
+            let record = self
+                .server
+                .record(*id)
+                .expect("an edited record is on the server");
             let current = record.fields().get(field).map(|f| (&f.value, f.at));
-            let lost = record.history().iter().filter(|l| &l.field == field).map(|l| (&l.value, l.at));
-            let kept: Vec<(&Value, Stamp)> = current.into_iter().chain(lost).filter(|(_, at)| at.device() == *device).collect();
+            let lost = record
+                .history()
+                .iter()
+                .filter(|l| &l.field == field)
+                .map(|l| (&l.value, l.at));
+            let kept: Vec<(&Value, Stamp)> = current
+                .into_iter()
+                .chain(lost)
+                .filter(|(_, at)| at.device() == *device)
+                .collect();
             assert!(
                 kept.len() == 1 && *kept[0].0 == edit.value && kept[0].1 >= edit.at,
                 "record {id} field {field}: the latest edit by {device} ({} at {:?}) became {kept:?}",
@@ -397,10 +537,18 @@ impl World {
             );
         }
         for (id, deleted) in &self.deletions {
-            assert_eq!(self.server.record(*id).unwrap().deleted_at(), Some(*deleted), "record {id}");
+            assert_eq!(
+                self.server.record(*id).unwrap().deleted_at(),
+                Some(*deleted),
+                "record {id}"
+            );
         }
         for (id, value) in &self.decisions {
-            assert_eq!(self.server.record(*id).unwrap().get("review_state"), Some(value), "record {id}");
+            assert_eq!(
+                self.server.record(*id).unwrap().get("review_state"),
+                Some(value),
+                "record {id}"
+            );
         }
         for record in self.server.records() {
             let owners_devices: BTreeSet<DeviceId> = (0..self.devices.len())
@@ -409,19 +557,33 @@ impl World {
                 .collect();
             for (name, field) in record.fields() {
                 if name != "review_state" {
-                    assert!(owners_devices.contains(&field.at.device()), "record {} field {name} by a stranger", record.id());
+                    assert!(
+                        owners_devices.contains(&field.at.device()),
+                        "record {} field {name} by a stranger",
+                        record.id()
+                    );
                 }
             }
         }
     }
 }
 
+fn through_the_wire<T: serde::Serialize + serde::de::DeserializeOwned>(message: &T) -> T {
+    serde_json::from_slice(&serde_json::to_vec(message).unwrap()).unwrap()
+}
+
 fn simulate(devices: usize, steps: &[Step]) {
     let mut world = World::new(devices);
     // A start every phone shares: a storefront and a product each user made.
     for device in [0, devices - 1] {
-        world.step(&Step::Create { device, storefront: true });
-        world.step(&Step::Create { device, storefront: false });
+        world.step(&Step::Create {
+            device,
+            storefront: true,
+        });
+        world.step(&Step::Create {
+            device,
+            storefront: false,
+        });
     }
     world.sync_everyone();
     for step in steps {
@@ -432,12 +594,12 @@ fn simulate(devices: usize, steps: &[Step]) {
 }
 
 proptest! {
-    #![proptest_config(common::config(2_000))]
+    #![proptest_config(common::config(5_000))]
 
     #[test]
     fn devices_and_server_agree_after_a_bad_network(
         devices in 2usize..=4,
-        steps in proptest::collection::vec(step(), 0..120),
+        steps in proptest::collection::vec(step(), 0..150),
     ) {
         simulate(devices, &steps);
     }
@@ -449,11 +611,24 @@ fn a_long_offline_day() {
     let day: Vec<Step> = (0..400)
         .flat_map(|i| {
             [
-                Step::Edit { device: i % 2, record: i / 3, fields: (i % 15 + 1) as u8 },
+                Step::Edit {
+                    device: i % 2,
+                    record: i / 3,
+                    fields: (i % 15 + 1) as u8,
+                },
                 Step::Wait { ms: 60_000 },
             ]
         })
-        .chain([Step::Push { device: 0, max_mutations: 3 }, Step::Network { message: 0, fate: Fate::Drop }])
+        .chain([
+            Step::Push {
+                device: 0,
+                max_mutations: 3,
+            },
+            Step::Network {
+                message: 0,
+                fate: Fate::Drop,
+            },
+        ])
         .collect();
     simulate(2, &day);
 }
