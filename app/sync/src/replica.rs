@@ -176,18 +176,18 @@ impl Replica {
 
     /// Takes in the answer to a push (any push: late and repeated answers are fine).
     pub fn receive_push(&mut self, response: &PushResponse) {
-        let mut refused = BTreeSet::new();
         let settled = self.outbox.acknowledge(response);
+        let refused: BTreeSet<RecordId> = settled
+            .iter()
+            .filter(|(_, outcome)| matches!(outcome, Outcome::Rejected(_)))
+            .map(|(mutation, _)| mutation.record)
+            .collect();
         for (mutation, outcome) in &settled {
-            match outcome {
-                Outcome::Applied | Outcome::Duplicate => {
-                    if self.outbox.has_pending(mutation.record) {
-                        take_in(&mut self.confirmed, mutation);
-                    }
-                }
-                Outcome::Rejected(_) => {
-                    refused.insert(mutation.record);
-                }
+            // The server has it: part of its copy, for records still to be rebuilt.
+            let rebuilt_later =
+                refused.contains(&mutation.record) || self.outbox.has_pending(mutation.record);
+            if !matches!(outcome, Outcome::Rejected(_)) && rebuilt_later {
+                take_in(&mut self.confirmed, mutation);
             }
         }
         for record in refused {
@@ -485,6 +485,40 @@ mod tests {
         });
         assert!(b.record(id).is_none());
         assert!(b.records.is_empty() && b.confirmed.is_empty() && b.outbox().is_empty());
+    }
+
+    #[test]
+    fn an_edit_applied_in_the_same_answer_as_a_refused_one_stays() {
+        let mut a = phone(1);
+        let id = a
+            .create(
+                Kind::Product,
+                fields(&[("name", json!("Melon jam"))]),
+                1_000,
+                [1; 10],
+            )
+            .unwrap();
+        a.push_request(Limits::DEFAULT).unwrap();
+        a.edit(id, fields(&[("price", json!(1))]), 2_000, [2; 10])
+            .unwrap();
+        let push = a.push_request(Limits::DEFAULT).unwrap();
+        assert_eq!(push.mutations.len(), 2);
+        a.receive_push(&PushResponse {
+            results: vec![
+                MutationResult {
+                    id: push.mutations[0].id,
+                    result: Outcome::Applied,
+                },
+                MutationResult {
+                    id: push.mutations[1].id,
+                    result: Outcome::Rejected(Rejection::new(RejectCode::NotOwner, "no")),
+                },
+            ],
+        });
+        let record = a.record(id).unwrap();
+        assert_eq!(record.get("name"), Some(&json!("Melon jam")));
+        assert_eq!(record.get("price"), None);
+        assert!(a.confirmed.is_empty());
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! response, pull request and pull response may be dropped, duplicated,
 //! delayed and reordered; the server is restarted (its state written to JSON
 //! and read back) and phones reloaded at random points; a coordinator decides
-//! server fields; an intruder sends edits of other people's records. Then the
+//! server fields; an intruder sends edits of other people's records; the
+//! server refuses some honest edits (a rule the phone does not know). Then the
 //! network heals and every device syncs until quiet, and:
 //!
 //! - every device holds exactly the server's records of its user;
@@ -13,8 +14,8 @@
 //!   current value or in history (a device's own older values are replaced
 //!   by its newer ones: it saw them), and the newest deletion of each record
 //!   is its tombstone;
-//! - no mutation was applied twice, no intruder's edit was applied, and every
-//!   coordinator decision stands.
+//! - no mutation was applied twice, no intruder's edit was applied, every
+//!   coordinator decision stands, and a refused edit is gone everywhere.
 //!
 //! On failure proptest prints the smallest failing list of steps and its seed.
 
@@ -23,11 +24,11 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use sawda_sync::protocol::MAX_PULL_LIMIT;
+use sawda_sync::protocol::{MAX_PULL_LIMIT, MutationResult};
 use sawda_sync::{
     Action, DeviceId, Fields, Kind, Limits, Mutation, MutationId, Outcome, Owner, PROTOCOL_VERSION,
-    PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, RejectCode, Replica,
-    ServerState, Stamp,
+    PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, RejectCode, Rejection,
+    Replica, ServerState, Stamp,
 };
 use serde_json::{Value, json};
 
@@ -82,6 +83,8 @@ enum Step {
         record: usize,
         forge_owner: bool,
     },
+    /// The server will refuse the next new mutation it sees, and every retry of it.
+    Veto,
     RestartServer,
     ReloadDevice {
         device: usize,
@@ -111,6 +114,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => pick.clone().prop_map(|record| Step::Decide { record }),
         1 => (device.clone(), pick.clone(), any::<bool>())
             .prop_map(|(device, record, forge_owner)| Step::Intrude { device, record, forge_owner }),
+        1 => Just(Step::Veto),
         1 => Just(Step::RestartServer),
         1 => device.clone().prop_map(|device| Step::ReloadDevice { device }),
         1 => (device, -20_000i64..20_000).prop_map(|(device, jump_ms)| Step::Clock { device, jump_ms }),
@@ -143,10 +147,12 @@ struct World {
     random: u64,
     /// The latest edit per (record, field, device).
     latest: BTreeMap<(RecordId, String, DeviceId), Edit>,
-    deletions: BTreeMap<RecordId, Stamp>,
+    deletions: BTreeMap<RecordId, Vec<Stamp>>,
     decisions: BTreeMap<RecordId, Value>,
     applied: BTreeSet<MutationId>,
     intrusions: BTreeSet<MutationId>,
+    veto_next: bool,
+    vetoed: BTreeMap<MutationId, Mutation>,
 }
 
 fn user(n: usize) -> Owner {
@@ -180,6 +186,8 @@ impl World {
             decisions: BTreeMap::new(),
             applied: BTreeSet::new(),
             intrusions: BTreeSet::new(),
+            veto_next: false,
+            vetoed: BTreeMap::new(),
         }
     }
 
@@ -285,8 +293,7 @@ impl World {
                 };
                 let (now, random) = (self.phone_time(device), self.random());
                 let at = self.devices[device].delete(id, now, random).unwrap();
-                let newest = self.deletions.entry(id).or_insert(at);
-                *newest = (*newest).max(at);
+                self.deletions.entry(id).or_default().push(at);
             }
             Step::Cheat { device, record } => {
                 let device = device % n;
@@ -381,6 +388,7 @@ impl World {
                 };
                 self.network.push(Message::PushRequest(device, request));
             }
+            Step::Veto => self.veto_next = true,
             Step::RestartServer => {
                 let stored = serde_json::to_string(&self.server).unwrap();
                 self.server = serde_json::from_str(&stored).unwrap();
@@ -396,10 +404,39 @@ impl World {
     }
 
     fn push_to_server(&mut self, device: usize, request: &PushRequest) -> PushResponse {
-        let response = self
+        // Vetoed mutations do not reach the server's rules; a veto sticks to
+        // its mutation, as a real server's refusal would.
+        let mut passed = request.clone();
+        passed.mutations.clear();
+        for m in &request.mutations {
+            let fresh = !self.applied.contains(&m.id)
+                && !self.intrusions.contains(&m.id)
+                && !self.vetoed.contains_key(&m.id);
+            if self.veto_next && fresh {
+                self.vetoed.insert(m.id, m.clone());
+                self.veto_next = false;
+            }
+            if !self.vetoed.contains_key(&m.id) {
+                passed.mutations.push(m.clone());
+            }
+        }
+        let answered = self
             .server
-            .apply_push(&self.users[device], request)
+            .apply_push(&self.users[device], &passed)
             .unwrap();
+        let mut answered = answered.results.into_iter();
+        let results = request
+            .mutations
+            .iter()
+            .map(|m| match self.vetoed.contains_key(&m.id) {
+                true => MutationResult {
+                    id: m.id,
+                    result: Outcome::Rejected(Rejection::new(RejectCode::NotOwner, "vetoed")),
+                },
+                false => answered.next().unwrap(),
+            })
+            .collect();
+        let response = PushResponse { results };
         assert_eq!(response.results.len(), request.mutations.len());
         for result in &response.results {
             if self.intrusions.contains(&result.id) {
@@ -415,9 +452,11 @@ impl World {
                         result.id
                     ),
                     Outcome::Duplicate => assert!(self.applied.contains(&result.id)),
-                    Outcome::Rejected(r) => {
-                        panic!("an honest edit {} was rejected: {r}", result.id)
-                    }
+                    Outcome::Rejected(r) => assert!(
+                        self.vetoed.contains_key(&result.id),
+                        "an honest edit {} was rejected: {r}",
+                        result.id
+                    ),
                 }
             }
         }
@@ -493,10 +532,13 @@ impl World {
         }
         self.sync_everyone();
         for (device, replica) in self.devices.iter().enumerate() {
-            assert!(
-                replica.outbox().refused().is_empty(),
-                "device {device} had an edit refused"
-            );
+            for refused in replica.outbox().refused() {
+                let id = refused.mutation.id;
+                assert!(
+                    self.vetoed.contains_key(&id),
+                    "device {device}: {id} refused"
+                );
+            }
         }
     }
 
@@ -514,6 +556,14 @@ impl World {
             );
         }
         for ((id, field, device), edit) in &self.latest {
+            let vetoed = self.vetoed.values().any(|m| {
+                let sets_it =
+                    matches!(&m.action, Action::Set(fields) if fields.contains_key(field));
+                m.record == *id && m.at.device() == *device && sets_it && edit.at <= m.at
+            });
+            if vetoed {
+                continue;
+            }
             let record = self
                 .server
                 .record(*id)
@@ -536,12 +586,11 @@ impl World {
                 edit.at
             );
         }
-        for (id, deleted) in &self.deletions {
-            assert_eq!(
-                self.server.record(*id).unwrap().deleted_at(),
-                Some(*deleted),
-                "record {id}"
-            );
+        for (id, deletions) in &self.deletions {
+            let vetoed = |at: &Stamp| self.vetoed.values().any(|m| m.record == *id && m.at == *at);
+            let newest = deletions.iter().filter(|at| !vetoed(at)).max().copied();
+            let on_server = self.server.record(*id).and_then(Record::deleted_at);
+            assert_eq!(on_server, newest, "record {id}");
         }
         for (id, value) in &self.decisions {
             assert_eq!(
