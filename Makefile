@@ -26,6 +26,11 @@ test: tools build test-rust test-browser
 tools:
 	@scripts/install-tools.sh
 
+# Order holds under `make -j` too: tools, then the build, then the tests.
+build: | tools
+test-rust test-browser: | build
+test-browser: | test-rust
+
 build:
 	@echo "==> building Sawda (release: server, wasm, CSS; the first build takes a while)"
 	cargo leptos build --release --precompress --split

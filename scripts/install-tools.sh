@@ -24,6 +24,9 @@ else
   say "chromium, brotli and curl are installed"
 fi
 
+# Tools installed by cargo live here; make it so when run on its own, too.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+command -v rustup >/dev/null 2>&1 || { echo "rustup is missing: install Rust with rustup first" >&2; exit 1; }
 command -v cargo >/dev/null 2>&1 || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
 command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js 20 or newer first" >&2; exit 1; }
 

@@ -48,8 +48,9 @@ pub async fn call<T: DeserializeOwned>(lang: Lang, method: &str, path: &str, bod
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| Problem::offline(lang))?;
     let _ = headers.set("accept-language", lang.code());
+    // The server takes writes only as JSON (its guard against cross-site forms).
+    let _ = headers.set("content-type", "application/json");
     if let Some(body) = &body {
-        let _ = headers.set("content-type", "application/json");
         init.set_body(&wasm_bindgen::JsValue::from_str(body));
     }
     init.set_headers(&headers);

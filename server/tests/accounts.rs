@@ -116,17 +116,14 @@ impl World {
     }
 
     async fn call(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(format!("/api/v1{path}"));
+        let mut request = Request::builder().method(method.clone()).uri(format!("/api/v1{path}"));
         if let Some(token) = self.token(who) {
             request = request.header("cookie", format!("sawda_session={token}"));
         }
-        let body = match body {
-            Some(body) => {
-                request = request.header("content-type", "application/json");
-                Body::from(body.to_string())
-            }
-            None => Body::empty(),
-        };
+        if method != Method::GET {
+            request = request.header("content-type", "application/json");
+        }
+        let body = body.map_or_else(Body::empty, |body| Body::from(body.to_string()));
         let response = support::send(&self.router, request.body(body).unwrap()).await;
         let status = response.status();
         let text = support::body_text(response).await;
@@ -506,4 +503,27 @@ async fn unknown_api_paths_answer_in_json() {
     let (status, answer) = world.call(Who::Anonymous, Method::GET, "/no-such-thing", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(answer["code"], "not_found");
+}
+
+#[tokio::test]
+async fn writes_from_other_sites_are_refused() {
+    let world = World::new().await;
+    let token = world.token(Who::Coordinator).unwrap();
+    let path = format!("/api/v1/invitations/{}/revoke", world.open_codes[0]);
+    // A cross-site HTML form can send neither a JSON content type nor a same-origin fetch.
+    let form = Request::post(&path)
+        .header("cookie", format!("sawda_session={token}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(support::send(&world.router, form).await.status(), StatusCode::FORBIDDEN);
+    let cross = Request::post(&path)
+        .header("cookie", format!("sawda_session={token}"))
+        .header("content-type", "application/json")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(support::send(&world.router, cross).await.status(), StatusCode::FORBIDDEN);
+    let (_, list) = world.call(Who::Coordinator, Method::GET, "/invitations", None).await;
+    assert!(list.as_array().unwrap().iter().all(|i| i["state"] == "open"), "nothing was revoked");
 }

@@ -3,7 +3,12 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
 
+/// Each hash takes about 19 MiB for a moment: a burst of sign-ins waits its turn
+/// instead of exhausting memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 pub async fn hash(password: String) -> String {
+    let _turn = HASHING.acquire().await.expect("the semaphore is never closed");
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any input").to_string()
@@ -13,6 +18,7 @@ pub async fn hash(password: String) -> String {
 }
 
 pub async fn verify(password: String, stored: String) -> bool {
+    let _turn = HASHING.acquire().await.expect("the semaphore is never closed");
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
     })

@@ -58,13 +58,17 @@ pub async fn find(db: &Surreal<Any>, token: &str) -> Result<Option<Session>, sur
         return Ok(None);
     };
     let renewed = Utc::now() - row.renewed_at > Duration::hours(RENEW_AFTER_HOURS);
-    if renewed {
-        db.query("UPDATE type::record('session', $id) SET expires_at = $expires, renewed_at = time::now()")
+    // Renewal is best effort: two requests of one page may both try it at once, and
+    // the one that loses the write conflict must still be served.
+    let renewed = renewed
+        && db
+            .query("UPDATE type::record('session', $id) SET expires_at = $expires, renewed_at = time::now()")
             .bind(("id", row.id.clone()))
             .bind(("expires", Utc::now() + Duration::days(LIFETIME_DAYS)))
-            .await?
-            .check()?;
-    }
+            .await
+            .and_then(|response| response.check())
+            .inspect_err(|error| tracing::warn!(%error, "session renewal skipped"))
+            .is_ok();
     Ok(Some(Session { id: row.id, account, renewed }))
 }
 

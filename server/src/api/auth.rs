@@ -103,12 +103,16 @@ pub async fn sign_in(
     limit_client(&state, &client)?;
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
     limit_phone(&state, &phone)?;
+    // Refused before the lookup, so that its speed says nothing about the phone.
+    if form.password.len() > app::accounts::MAX_PASSWORD_BYTES {
+        return Err(ApiError::INVALID_CREDENTIALS);
+    }
     // An unknown phone costs the same work and gets the same answer as a wrong password.
     let Some((account, stored)) = people::find_for_sign_in(&state.db, &phone).await? else {
         passwords::verify_nothing(form.password).await;
         return Err(ApiError::INVALID_CREDENTIALS);
     };
-    if form.password.len() > app::accounts::MAX_PASSWORD_BYTES || !passwords::verify(form.password, stored).await {
+    if !passwords::verify(form.password, stored).await {
         return Err(ApiError::INVALID_CREDENTIALS);
     }
     state.rate_limits.per_phone.forget(&format!("phone:{phone}"));

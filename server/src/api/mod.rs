@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod invitations;
 pub mod people;
+mod same_site;
 pub mod signed_in;
 
 use axum::Router;
@@ -46,5 +47,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .fallback(|| async { error::ApiError::NOT_FOUND })
         .layer(DefaultBodyLimit::max(MAX_API_BODY))
         .layer(axum::middleware::from_fn_with_state(state, signed_in::resolve_session))
+        .layer(axum::middleware::from_fn(same_site::only_same_site_writes))
         .layer(axum::middleware::from_fn(error::localise))
 }

@@ -112,11 +112,11 @@ pub async fn list_entrepreneurs(State(state): State<AppState>, signed_in: Signed
 
 /// The person behind an id, if the one asking may manage them (else 404, not to reveal them).
 async fn managed(state: &AppState, signed_in: &SignedIn, id: &str) -> Result<Account, ApiError> {
-    let target = people::find_by_id(&state.db, id).await?.ok_or(ApiError::NOT_FOUND)?;
     if signed_in.account.role() == Some(Role::Entrepreneur) {
         return Err(ApiError::FORBIDDEN);
     }
-    if signed_in.account.manages(&target) { Ok(target) } else { Err(ApiError::FORBIDDEN) }
+    let target = people::find_by_id(&state.db, id).await?;
+    target.filter(|target| signed_in.account.manages(target)).ok_or(ApiError::NOT_FOUND)
 }
 
 pub async fn issue_reset_code(
