@@ -83,9 +83,28 @@ pub struct Config {
     #[arg(long, env = "SAWDA_SITE", default_value = "target/site")]
     pub site: PathBuf,
 
+    /// The address people use to reach Sawda, e.g. `https://sawda.example`: printed
+    /// on invitation slips, and https here makes session cookies `Secure`.
+    /// Unset: the address each request came to.
+    #[arg(long, env = "SAWDA_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Behind your own reverse proxy: take the client's address (for rate limits)
+    /// from the last entry of `X-Forwarded-For`. Never set this without such a proxy.
+    #[arg(long, env = "SAWDA_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_proxy: bool,
+
     /// Log format: readable text, or one JSON object per line for log collectors.
     #[arg(long, env = "SAWDA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+fn parse_public_url(url: &str) -> Result<String, String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url.trim_end_matches('/').to_string()),
+        _ => Err("give the full address, like https://sawda.example".into()),
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,6 +241,14 @@ mod tests {
     fn rejects_odd_namespace_names() {
         let error = config(&["--db-ns", "a;b"]).database_target().unwrap_err();
         assert_eq!(error, ConfigError::BadName("SAWDA_DB_NS", "a;b".into()));
+    }
+
+    #[test]
+    fn reads_the_public_address_and_proxy_trust() {
+        let config = config(&["--public-url", "https://sawda.example/", "--trust-proxy", "true"]);
+        assert_eq!(config.public_url.as_deref(), Some("https://sawda.example"));
+        assert!(config.trust_proxy);
+        assert!(Cli::try_parse_from(["sawda", "--public-url", "sawda.example"]).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod logging;
 pub mod migrations;
 pub mod security_headers;
 pub mod shutdown;
+pub mod site;
 pub mod web;
 
 use std::future::Future;
@@ -25,11 +26,16 @@ pub struct AppState {
     pub db: Surreal<Any>,
     pub leptos_options: leptos::config::LeptosOptions,
     pub rate_limits: std::sync::Arc<accounts::rate_limit::RateLimits>,
+    pub site: std::sync::Arc<site::Site>,
 }
 
 impl AppState {
     pub fn new(db: Surreal<Any>, leptos_options: leptos::config::LeptosOptions) -> Self {
-        AppState { db, leptos_options, rate_limits: Default::default() }
+        AppState { db, leptos_options, rate_limits: Default::default(), site: Default::default() }
+    }
+
+    pub fn with_site(self, site: site::Site) -> Self {
+        AppState { site: std::sync::Arc::new(site), ..self }
     }
 }
 
@@ -98,7 +104,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         "database ready"
     );
 
-    let state = AppState::new(db, web::leptos_options(&config, addr));
+    let state = AppState::new(db, web::leptos_options(&config, addr)).with_site(site::Site::from_config(&config));
     let router = web::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");

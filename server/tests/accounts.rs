@@ -527,3 +527,15 @@ async fn writes_from_other_sites_are_refused() {
     let (_, list) = world.call(Who::Coordinator, Method::GET, "/invitations", None).await;
     assert!(list.as_array().unwrap().iter().all(|i| i["state"] == "open"), "nothing was revoked");
 }
+
+#[tokio::test]
+async fn a_workshop_behind_one_address_is_not_locked_out_by_its_own_successes() {
+    let world = World::new().await;
+    // Every request here comes from the same (unknown) client address.
+    for _ in 0..60 {
+        let (status, _) = world
+            .call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": PASSWORD})))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}

@@ -18,10 +18,15 @@ impl RateLimit {
 
     /// Counts an attempt for `key`; `Err(wait)` once the key has used its allowance.
     pub fn attempt(&self, key: &str) -> Result<(), Duration> {
-        self.attempt_at(key, Instant::now())
+        self.attempt_at(key, Instant::now(), true)
     }
 
-    fn attempt_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
+    /// `Err(wait)` when the key has used its allowance; counts nothing.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        self.attempt_at(key, Instant::now(), false)
+    }
+
+    fn attempt_at(&self, key: &str, now: Instant, count: bool) -> Result<(), Duration> {
         let mut attempts = self.attempts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // Forget keys whose window has passed, so the map does not grow without end.
         if attempts.len() > 10_000 {
@@ -35,7 +40,9 @@ impl RateLimit {
             let oldest = *times.front().expect("full");
             return Err(self.window.saturating_sub(now.duration_since(oldest)));
         }
-        times.push_back(now);
+        if count {
+            times.push_back(now);
+        }
         Ok(())
     }
 
@@ -49,7 +56,7 @@ impl RateLimit {
 pub struct RateLimits {
     /// Failed attempts per phone number.
     pub per_phone: RateLimit,
-    /// All attempts per client address.
+    /// Failed attempts per client address (a workshop shares one address: successes are free).
     pub per_client: RateLimit,
 }
 
@@ -57,7 +64,7 @@ impl Default for RateLimits {
     fn default() -> Self {
         RateLimits {
             per_phone: RateLimit::new(5, Duration::from_secs(15 * 60)),
-            per_client: RateLimit::new(30, Duration::from_secs(15 * 60)),
+            per_client: RateLimit::new(50, Duration::from_secs(15 * 60)),
         }
     }
 }
@@ -71,12 +78,12 @@ mod tests {
         let limit = RateLimit::new(3, Duration::from_secs(60));
         let start = Instant::now();
         for _ in 0..3 {
-            assert!(limit.attempt_at("k", start).is_ok());
+            assert!(limit.attempt_at("k", start, true).is_ok());
         }
-        let wait = limit.attempt_at("k", start + Duration::from_secs(10)).unwrap_err();
+        let wait = limit.attempt_at("k", start + Duration::from_secs(10), true).unwrap_err();
         assert_eq!(wait, Duration::from_secs(50));
-        assert!(limit.attempt_at("other", start).is_ok(), "keys are separate");
-        assert!(limit.attempt_at("k", start + Duration::from_secs(61)).is_ok(), "the window slides");
+        assert!(limit.attempt_at("other", start, true).is_ok(), "keys are separate");
+        assert!(limit.attempt_at("k", start + Duration::from_secs(61), true).is_ok(), "the window slides");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::error::{ApiError, JsonBody};
-use super::signed_in::{MaybeSignedIn, SignedIn, is_https};
+use super::signed_in::{MaybeSignedIn, SignedIn};
 use crate::AppState;
 use crate::accounts::people::{self, AccountError};
 use crate::accounts::{Account, passwords, reset_codes, sessions};
@@ -39,28 +39,38 @@ pub struct Reset {
     password: String,
 }
 
-/// The client's address, for rate limits; tests without a socket share one bucket.
+/// The client's address, for rate limits (see `Site::client_address`).
 pub struct Client(String);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+impl axum::extract::FromRequestParts<AppState> for Client {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
-        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
-        Ok(Client(address.unwrap_or_else(|| "unknown".into())))
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, ApiError> {
+        let socket = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        Ok(Client(format!("client:{}", state.site.client_address(&parts.headers, socket))))
     }
 }
 
-fn limit_client(state: &AppState, client: &Client) -> Result<(), ApiError> {
-    state.rate_limits.per_client.attempt(&format!("client:{}", client.0)).map_err(ApiError::rate_limited)
+/// Runs a sign-in, sign-up or reset within the client's allowance of failures.
+async fn limited<T>(
+    state: &AppState,
+    client: &Client,
+    attempt: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    state.rate_limits.per_client.check(&client.0).map_err(ApiError::rate_limited)?;
+    let outcome = attempt.await;
+    if outcome.is_err() {
+        let _ = state.rate_limits.per_client.attempt(&client.0);
+    }
+    outcome
 }
 
 fn limit_phone(state: &AppState, phone: &str) -> Result<(), ApiError> {
     state.rate_limits.per_phone.attempt(&format!("phone:{phone}")).map_err(ApiError::rate_limited)
 }
 
-fn signed_in_response(status: StatusCode, account: &Account, token: &str, headers: &HeaderMap) -> Response {
-    let cookie = sessions::cookie(Some(token), is_https(headers));
+fn signed_in_response(status: StatusCode, account: &Account, token: &str, secure: bool) -> Response {
+    let cookie = sessions::cookie(Some(token), secure);
     let mut response = (status, Json(account)).into_response();
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII cookie"));
     response
@@ -72,7 +82,10 @@ pub async fn sign_up(
     headers: HeaderMap,
     JsonBody(form): JsonBody<SignUp>,
 ) -> Result<Response, ApiError> {
-    limit_client(&state, &client)?;
+    limited(&state, &client, sign_up_with(&state, &headers, form)).await
+}
+
+async fn sign_up_with(state: &AppState, headers: &HeaderMap, form: SignUp) -> Result<Response, ApiError> {
     let code = normalise_invitation_code(&form.code).ok_or(ApiError::INVITATION_INVALID)?;
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
     let name = check_name(&form.name).ok_or(ApiError::BAD_NAME)?;
@@ -91,7 +104,7 @@ pub async fn sign_up(
         Err(AccountError::Database(error)) => return Err(error.into()),
     };
     let token = sessions::start(&state.db, &account.id).await?;
-    Ok(signed_in_response(StatusCode::CREATED, &account, &token, &headers))
+    Ok(signed_in_response(StatusCode::CREATED, &account, &token, state.site.secure_cookies(headers)))
 }
 
 pub async fn sign_in(
@@ -100,9 +113,12 @@ pub async fn sign_in(
     headers: HeaderMap,
     JsonBody(form): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
-    limit_client(&state, &client)?;
+    limited(&state, &client, sign_in_with(&state, &headers, form)).await
+}
+
+async fn sign_in_with(state: &AppState, headers: &HeaderMap, form: SignIn) -> Result<Response, ApiError> {
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
-    limit_phone(&state, &phone)?;
+    limit_phone(state, &phone)?;
     // Refused before the lookup, so that its speed says nothing about the phone.
     if form.password.len() > app::accounts::MAX_PASSWORD_BYTES {
         return Err(ApiError::INVALID_CREDENTIALS);
@@ -117,7 +133,7 @@ pub async fn sign_in(
     }
     state.rate_limits.per_phone.forget(&format!("phone:{phone}"));
     let token = sessions::start(&state.db, &account.id).await?;
-    Ok(signed_in_response(StatusCode::OK, &account, &token, &headers))
+    Ok(signed_in_response(StatusCode::OK, &account, &token, state.site.secure_cookies(headers)))
 }
 
 pub async fn sign_out(
@@ -128,7 +144,7 @@ pub async fn sign_out(
     if let Some(signed_in) = signed_in {
         sessions::end(&state.db, &signed_in.session_id).await?;
     }
-    let cookie = sessions::cookie(None, is_https(&headers));
+    let cookie = sessions::cookie(None, state.site.secure_cookies(&headers));
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
@@ -141,9 +157,12 @@ pub async fn reset_password(
     client: Client,
     JsonBody(form): JsonBody<Reset>,
 ) -> Result<StatusCode, ApiError> {
-    limit_client(&state, &client)?;
+    limited(&state, &client, reset_with(&state, form)).await
+}
+
+async fn reset_with(state: &AppState, form: Reset) -> Result<StatusCode, ApiError> {
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
-    limit_phone(&state, &phone)?;
+    limit_phone(state, &phone)?;
     let code = normalise_invitation_code(&form.code).ok_or(ApiError::RESET_CODE_INVALID)?;
     if !check_password(&form.password) {
         return Err(ApiError::WEAK_PASSWORD);

@@ -116,16 +116,9 @@ pub async fn sheet(
     let codes = invitations::of_workshop(&state.db, &workshop_id).await?;
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let lang = choose_language(header(header::COOKIE), header(header::ACCEPT_LANGUAGE));
-    let origin = public_origin(&headers);
+    let origin = state.site.origin(&headers);
     let html = render_sheet(lang, &workshop, &codes, &origin);
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
-}
-
-/// Where the sign-up link on the slips points: the address the coordinator reached.
-fn public_origin(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    let scheme = if super::signed_in::is_https(headers) { "https" } else { "http" };
-    format!("{scheme}://{host}")
 }
 
 fn escape(text: &str) -> String {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -29,7 +29,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         },
         None => None,
     };
-    let secure = is_https(request.headers());
+    let secure = state.site.secure_cookies(request.headers());
     let renewed_token = session.as_ref().filter(|(s, _)| s.renewed).map(|(_, token)| token.clone());
     request.extensions_mut().insert(CurrentSession(session.map(|(s, _)| Arc::new(s))));
     let mut response = next.run(request).await;
@@ -41,11 +41,6 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
-}
-
-/// Behind a TLS-terminating proxy the request says so; cookies are then `Secure`.
-pub fn is_https(headers: &HeaderMap) -> bool {
-    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
 }
 
 /// The signed-in person; answers 401 `not_signed_in` when there is none.

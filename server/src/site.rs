@@ -1,0 +1,97 @@
+//! How this server is reached from outside: its public address and whether a
+//! reverse proxy in front of it may be trusted to say who the client is.
+
+use axum::http::{HeaderMap, header};
+
+use crate::config::Config;
+
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// `https://sawda.example` when configured; printed on invitation slips.
+    pub public_url: Option<String>,
+    /// Take the client's address from `X-Forwarded-For` (set by our own proxy).
+    pub trust_proxy: bool,
+}
+
+impl Site {
+    pub fn from_config(config: &Config) -> Site {
+        Site {
+            public_url: config.public_url.as_deref().map(|url| url.trim_end_matches('/').to_string()),
+            trust_proxy: config.trust_proxy,
+        }
+    }
+
+    /// Cookies are `Secure` when the public address is https, or a proxy says the request was.
+    pub fn secure_cookies(&self, headers: &HeaderMap) -> bool {
+        match &self.public_url {
+            Some(url) => url.starts_with("https://"),
+            None => headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|proto| proto.eq_ignore_ascii_case("https")),
+        }
+    }
+
+    /// The address people reach: the configured one, else the one this request used.
+    pub fn origin(&self, headers: &HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+        let scheme = if self.secure_cookies(headers) { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    }
+
+    /// The client's address for rate limits: the socket's, or behind a trusted proxy
+    /// the last address the proxy appended to `X-Forwarded-For`.
+    pub fn client_address(&self, headers: &HeaderMap, socket: Option<std::net::IpAddr>) -> String {
+        let forwarded = self
+            .trust_proxy
+            .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+            .flatten()
+            .and_then(|list| list.rsplit(',').next())
+            .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
+        match forwarded.or(socket) {
+            // One IPv6 client usually holds a whole /64.
+            Some(std::net::IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Some(ip) => ip.to_string(),
+            None => "unknown".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn the_public_url_decides_links_and_cookies() {
+        let site = Site { public_url: Some("https://sawda.example".into()), trust_proxy: false };
+        let plain = headers(&[("host", "127.0.0.1:3000")]);
+        assert_eq!(site.origin(&plain), "https://sawda.example");
+        assert!(site.secure_cookies(&plain));
+        let local = Site::default();
+        assert_eq!(local.origin(&plain), "http://127.0.0.1:3000");
+        assert!(!local.secure_cookies(&plain));
+        assert!(local.secure_cookies(&headers(&[("x-forwarded-proto", "https")])));
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let socket = Some("10.0.0.1".parse().unwrap());
+        let forwarded = headers(&[("x-forwarded-for", "1.2.3.4, 5.6.7.8")]);
+        assert_eq!(Site::default().client_address(&forwarded, socket), "10.0.0.1");
+        let proxied = Site { public_url: None, trust_proxy: true };
+        assert_eq!(proxied.client_address(&forwarded, socket), "5.6.7.8");
+        assert_eq!(proxied.client_address(&headers(&[]), socket), "10.0.0.1");
+        let v6 = headers(&[("x-forwarded-for", "2001:db8:1:2:3:4:5:6")]);
+        assert_eq!(proxied.client_address(&v6, None), "2001:db8:1:2::/64");
+    }
+}
