@@ -267,7 +267,19 @@ async fn sign_up_takes_the_district_from_the_invitation_and_signs_in() {
     assert_eq!(account["district"], "chimbay");
     assert!(account.get("password_hash").is_none() && account.get("gender").is_none());
 
-    // The code is spent.
+    // The same request again (its answer was lost on the way): signed in, not refused.
+    let (status, again) = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-up",
+            Some(json!({"code": code, "phone": "90 777 00 11", "name": "Gulnar", "password": "sesame-cookies"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["id"], account["id"]);
+
+    // For anyone else the code is spent.
     let (status, answer) = world
         .call(
             Who::Anonymous,

@@ -55,6 +55,17 @@ pub async fn find_for_sign_in(db: &Surreal<Any>, phone: &str) -> Result<Option<(
     Ok(row.map(|row| (row.account, row.password_hash)))
 }
 
+/// The invitation code an account signed up with, if any.
+pub async fn invitation_code_of(db: &Surreal<Any>, phone: &str) -> Result<Option<String>, surrealdb::Error> {
+    let codes: Vec<Option<String>> = db
+        .query("SELECT VALUE invitation.code FROM account WHERE phone = $phone")
+        .bind(("phone", phone.to_string()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(codes.into_iter().flatten().next())
+}
+
 pub async fn find_by_phone(db: &Surreal<Any>, phone: &str) -> Result<Option<Account>, surrealdb::Error> {
     db.query(format!("SELECT {ACCOUNT_COLUMNS} FROM account WHERE phone = $phone"))
         .bind(("phone", phone.to_string()))
@@ -143,15 +154,6 @@ pub async fn set_districts(db: &Surreal<Any>, id: &str, districts: Vec<String>) 
         .await?
         .check()?;
     Ok(())
-}
-
-pub async fn set_password(db: &Surreal<Any>, id: &str, password_hash: String) -> Result<(), surrealdb::Error> {
-    db.query("UPDATE type::record('account', $id) SET password_hash = $hash")
-        .bind(("id", id.to_string()))
-        .bind(("hash", password_hash))
-        .await?
-        .check()?;
-    sessions::end_all(db, id).await
 }
 
 /// Removes an account and ends its sessions.

@@ -3,9 +3,8 @@
 use chrono::{Duration, Utc};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
-use surrealdb::types::SurrealValue;
 
-use super::{people, secrets};
+use super::secrets;
 
 pub const VALID_HOURS: i64 = 24;
 
@@ -28,41 +27,35 @@ pub async fn issue(db: &Surreal<Any>, account_id: &str, issued_by: &str) -> Resu
     Ok(code)
 }
 
-#[derive(SurrealValue)]
-struct Pending {
-    id: String,
-    account: String,
-}
+/// How many times a reset retries when another request touched the same rows at once.
+const CONFLICT_RETRIES: usize = 3;
 
 /// Sets the new password when the code belongs to that phone's account and is live;
-/// `false` (and nothing changed) otherwise. Every session of the account ends.
+/// `false` (and nothing changed) otherwise. All in one transaction: the code is
+/// spent, the password set and every session of the account ended, or none of it.
 pub async fn redeem(db: &Surreal<Any>, phone: &str, code: &str, password_hash: String) -> Result<bool, surrealdb::Error> {
-    let Some(account) = people::find_by_phone(db, phone).await? else {
-        return Ok(false);
-    };
-    let pending: Option<Pending> = db
-        .query(
-            "SELECT record::id(id) AS id, record::id(account) AS account FROM reset_code \
-             WHERE code_hash = $hash AND account = type::record('account', $account) \
-             AND used_at = NONE AND expires_at > time::now()",
-        )
-        .bind(("hash", secrets::digest(code)))
-        .bind(("account", account.id.clone()))
-        .await?
-        .check()?
-        .take(0)?;
-    let Some(pending) = pending else { return Ok(false) };
-    // Marking it used only if still unused makes a second, simultaneous use fail.
-    let marked: Option<Pending> = db
-        .query(
-            "UPDATE type::record('reset_code', $id) SET used_at = time::now() WHERE used_at = NONE \
-             RETURN record::id(id) AS id, record::id(account) AS account",
-        )
-        .bind(("id", pending.id))
-        .await?
-        .check()?
-        .take(0)?;
-    let Some(marked) = marked else { return Ok(false) };
-    people::set_password(db, &marked.account, password_hash).await?;
-    Ok(true)
+    let query = "BEGIN TRANSACTION;
+        LET $account = (SELECT VALUE id FROM account WHERE phone = $phone)[0];
+        LET $code = (SELECT VALUE id FROM reset_code WHERE code_hash = $hash AND account = $account
+            AND used_at = NONE AND expires_at > time::now())[0];
+        IF $account = NONE OR $code = NONE { THROW 'reset_code_invalid' };
+        UPDATE $code SET used_at = time::now();
+        UPDATE $account SET password_hash = $password;
+        DELETE session WHERE account = $account;
+        COMMIT TRANSACTION;";
+    let mut attempt = 0;
+    loop {
+        let mut response = db
+            .query(query)
+            .bind(("phone", phone.to_string()))
+            .bind(("hash", secrets::digest(code)))
+            .bind(("password", password_hash.clone()))
+            .await?;
+        match crate::database::transaction_failure(&mut response) {
+            None => return Ok(true),
+            Some(failure) if failure.cause.to_string().contains("reset_code_invalid") => return Ok(false),
+            Some(failure) if failure.retryable && attempt < CONFLICT_RETRIES => attempt += 1,
+            Some(failure) => return Err(failure.cause),
+        }
+    }
 }

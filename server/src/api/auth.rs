@@ -96,15 +96,35 @@ async fn sign_up_with(state: &AppState, headers: &HeaderMap, form: SignUp) -> Re
     if gender.as_ref().is_some_and(|g| g.chars().count() > MAX_GENDER_CHARS || g.chars().any(char::is_control)) {
         return Err(ApiError::BAD_GENDER);
     }
-    let hash = passwords::hash(form.password).await;
+    let hash = passwords::hash(form.password.clone()).await;
     let account = match people::sign_up(&state.db, &code, &phone, &name, &hash, gender).await {
         Ok(account) => account,
-        Err(AccountError::InvitationInvalid) => return Err(ApiError::INVITATION_INVALID),
+        // On 2G the answer to a sign-up can be lost and the phone sends it again:
+        // the same phone, code and password then sign in instead of failing.
+        Err(AccountError::InvitationInvalid) => match already_signed_up(state, &code, &phone, form.password).await? {
+            Some(account) => account,
+            None => return Err(ApiError::INVITATION_INVALID),
+        },
         Err(AccountError::PhoneTaken) => return Err(ApiError::PHONE_TAKEN),
         Err(AccountError::Database(error)) => return Err(error.into()),
     };
     let token = sessions::start(&state.db, &account.id).await?;
     Ok(signed_in_response(StatusCode::CREATED, &account, &token, state.site.secure_cookies(headers)))
+}
+
+async fn already_signed_up(
+    state: &AppState,
+    code: &str,
+    phone: &str,
+    password: String,
+) -> Result<Option<Account>, ApiError> {
+    if people::invitation_code_of(&state.db, phone).await?.as_deref() != Some(code) {
+        return Ok(None);
+    }
+    let Some((account, stored)) = people::find_for_sign_in(&state.db, phone).await? else {
+        return Ok(None);
+    };
+    Ok(passwords::verify(password, stored).await.then_some(account))
 }
 
 pub async fn sign_in(
