@@ -12,6 +12,7 @@ pub mod migrations;
 pub mod security_headers;
 pub mod shutdown;
 pub mod site;
+pub mod sync_store;
 pub mod web;
 
 use std::future::Future;

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "accounts, invitations, sessions, reset codes",
         script: include_str!("../migrations/0002_accounts.surql"),
     },
+    Migration {
+        version: 3,
+        name: "synced records, applied mutations, change sequence",
+        script: include_str!("../migrations/0003_sync.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

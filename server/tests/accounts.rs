@@ -170,6 +170,8 @@ fn expectations(method: &Method, path: &str) -> Option<[Expect; 6]> {
         ("GET", "/entrepreneurs") => [U, D, D, A, A, A],
         ("POST", "/accounts/{id}/reset-code") => [U, D, D, A, D, A],
         ("POST", "/accounts/{id}/end-sessions") => [U, D, D, A, D, A],
+        ("POST", "/sync/push") => [U, A, A, A, A, A],
+        ("GET", "/sync/pull") => [U, A, A, A, A, A],
         _ => return None,
     })
 }
@@ -203,6 +205,11 @@ fn request_for(world: &World, path: &str) -> (String, Option<Value>) {
         "/coordinators/{id}" => (format!("/coordinators/{}", world.id(Who::CoordinatorElsewhere)), None),
         "/accounts/{id}/reset-code" => (format!("/accounts/{}/reset-code", world.id(Who::Entrepreneur)), None),
         "/accounts/{id}/end-sessions" => (format!("/accounts/{}/end-sessions", world.id(Who::Entrepreneur)), None),
+        "/sync/push" => {
+            let device = sawda_sync::DeviceId::new(1_760_000_000_000, [1; 10]).to_string();
+            (path.into(), Some(json!({"version": sawda_sync::PROTOCOL_VERSION, "device": device, "mutations": []})))
+        }
+        "/sync/pull" => ("/sync/pull?version=1&cursor=0".into(), None),
         _ => (path.into(), None),
     }
 }

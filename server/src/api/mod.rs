@@ -6,6 +6,7 @@ pub mod invitations;
 pub mod people;
 mod same_site;
 pub mod signed_in;
+pub mod sync;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +38,8 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/entrepreneurs", get(people::list_entrepreneurs)),
         (Method::POST, "/accounts/{id}/reset-code", post(people::issue_reset_code)),
         (Method::POST, "/accounts/{id}/end-sessions", post(people::end_sessions)),
+        (Method::POST, "/sync/push", post(sync::push).layer(DefaultBodyLimit::max(sync::MAX_PUSH_BODY))),
+        (Method::GET, "/sync/pull", get(sync::pull)),
     ]
 }
 

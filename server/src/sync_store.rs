@@ -1,0 +1,168 @@
+//! The sync protocol's server rules (`sawda_sync::server`) over SurrealDB: each
+//! push is read, merged in Rust and written back in one transaction, so a crash
+//! or a cut connection leaves nothing half-applied.
+
+use std::collections::{BTreeMap, HashSet};
+
+use sawda_sync::protocol::{Limits, MAX_PULL_LIMIT, MutationResult, Outcome, check_version};
+use sawda_sync::server::{apply_mutation, may_see};
+use sawda_sync::{Owner, PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, SyncError};
+use sawda_sync::protocol::Snapshot;
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+use surrealdb::types::{RecordId as DbId, SurrealValue};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncStoreError {
+    #[error("{0:?}")]
+    Protocol(SyncError),
+    #[error(transparent)]
+    Database(#[from] surrealdb::Error),
+    #[error("a stored record cannot be read: {0}")]
+    Corrupt(String),
+}
+
+#[derive(SurrealValue)]
+struct Stored {
+    seq: i64,
+    body: String,
+}
+
+#[derive(SurrealValue)]
+struct Row {
+    key: String,
+    owner: String,
+    kind: String,
+    seq: i64,
+    body: String,
+}
+
+/// How many times a push is retried when another push touched the same rows at once.
+const CONFLICT_RETRIES: usize = 5;
+
+pub async fn push(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Result<PushResponse, SyncStoreError> {
+    check_version(request.version).map_err(SyncStoreError::Protocol)?;
+    if request.mutations.len() > Limits::DEFAULT.max_mutations {
+        return Err(SyncStoreError::Protocol(SyncError::batch_too_large()));
+    }
+    let mut attempt = 0;
+    loop {
+        match push_once(db, who, request).await {
+            Err(SyncStoreError::Database(error)) if crate::database::is_conflict(&error) && attempt < CONFLICT_RETRIES => {
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Result<PushResponse, SyncStoreError> {
+    let mutation_ids: Vec<DbId> =
+        request.mutations.iter().map(|m| DbId::new("sync_applied", m.id.to_string().as_str())).collect();
+    let record_ids: Vec<DbId> = request
+        .mutations
+        .iter()
+        .map(|m| m.record.to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .map(|key| DbId::new("sync_record", key.as_str()))
+        .collect();
+
+    let transaction = db.clone().begin().await?;
+    let mut read = transaction
+        .query("SELECT VALUE record::id(id) FROM $applied; SELECT seq, body FROM $records; (SELECT VALUE seq FROM sync_counter:main)[0] OR 0;")
+        .bind(("applied", mutation_ids))
+        .bind(("records", record_ids))
+        .await?
+        .check()?;
+    let applied: HashSet<String> = read.take::<Vec<String>>(0)?.into_iter().collect();
+    let stored: Vec<Stored> = read.take(1)?;
+    let mut last_seq: i64 = read.take::<Option<i64>>(2)?.unwrap_or(0);
+
+    let mut records: BTreeMap<RecordId, Record> = BTreeMap::new();
+    for row in stored {
+        let record: Record = serde_json::from_str(&row.body).map_err(|e| SyncStoreError::Corrupt(e.to_string()))?;
+        records.insert(record.id(), record);
+    }
+    let mut changed: BTreeMap<RecordId, Record> = BTreeMap::new();
+    let mut newly_applied = Vec::new();
+    let mut results = Vec::with_capacity(request.mutations.len());
+    for mutation in &request.mutations {
+        let key = mutation.id.to_string();
+        let result = if applied.contains(&key) || newly_applied.contains(&key) {
+            Outcome::Duplicate
+        } else {
+            match apply_mutation(records.get(&mutation.record), who, mutation) {
+                Ok(record) => {
+                    if records.get(&mutation.record) != Some(&record) {
+                        changed.insert(mutation.record, record.clone());
+                    }
+                    records.insert(mutation.record, record);
+                    newly_applied.push(key);
+                    Outcome::Applied
+                }
+                Err(rejection) => Outcome::Rejected(rejection),
+            }
+        };
+        results.push(MutationResult { id: mutation.id, result });
+    }
+
+    if !newly_applied.is_empty() {
+        let rows: Vec<Row> = changed
+            .into_values()
+            .map(|record| {
+                last_seq += 1;
+                Row {
+                    key: record.id().to_string(),
+                    owner: record.owner().to_string(),
+                    kind: record.kind().name().to_string(),
+                    seq: last_seq,
+                    body: serde_json::to_string(&record).expect("records serialise"),
+                }
+            })
+            .collect();
+        transaction
+            .query(
+                "UPSERT sync_counter:main SET seq = $seq;
+                 FOR $row IN $rows {
+                     UPSERT type::record('sync_record', $row.key)
+                         CONTENT { owner: $row.owner, kind: $row.kind, seq: $row.seq, body: $row.body };
+                 };
+                 FOR $id IN $applied { CREATE type::record('sync_applied', $id); };",
+            )
+            .bind(("seq", last_seq))
+            .bind(("rows", rows))
+            .bind(("applied", newly_applied))
+            .await?
+            .check()?;
+    }
+    transaction.commit().await?;
+    Ok(PushResponse { results })
+}
+
+pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Result<PullResponse, SyncStoreError> {
+    check_version(request.version).map_err(SyncStoreError::Protocol)?;
+    let limit = i64::from(request.limit.clamp(1, MAX_PULL_LIMIT));
+    let cursor = i64::try_from(request.cursor).unwrap_or(i64::MAX);
+    // One more than asked for tells whether more changes wait.
+    let rows: Vec<Stored> = db
+        .query("SELECT seq, body FROM sync_record WHERE owner = $owner AND seq > $cursor ORDER BY seq LIMIT $limit")
+        .bind(("owner", who.to_string()))
+        .bind(("cursor", cursor))
+        .bind(("limit", limit + 1))
+        .await?
+        .check()?
+        .take(0)?;
+    let more = rows.len() as i64 > limit;
+    let mut changes = Vec::new();
+    let mut last = request.cursor;
+    for row in rows.into_iter().take(limit as usize) {
+        let record: Record = serde_json::from_str(&row.body).map_err(|e| SyncStoreError::Corrupt(e.to_string()))?;
+        last = row.seq as u64;
+        // The query already keeps to the owner; the protocol's rule has the last word.
+        if may_see(who, &record) {
+            changes.push(Snapshot { seq: row.seq as u64, record });
+        }
+    }
+    Ok(PullResponse { changes, cursor: last, more })
+}

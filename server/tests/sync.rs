@@ -1,0 +1,175 @@
+//! The sync endpoints over a real (in-memory) SurrealDB, driven by the protocol's
+//! own device replica: pushes apply once, pulls bring edits to another phone, and
+//! nobody reaches records that are not theirs.
+
+mod support;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use sawda_sync::protocol::Limits;
+use sawda_sync::{DeviceId, Fields, Kind, Owner, PullResponse, PushResponse, Replica};
+use sawda_server::accounts::people::{self, NewAccount};
+use sawda_server::accounts::{passwords, sessions};
+use serde_json::{Value, json};
+
+struct Person {
+    owner: Owner,
+    cookie: String,
+}
+
+async fn person(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone: &str) -> Person {
+    let account = people::create(
+        db,
+        NewAccount {
+            phone: phone.into(),
+            name: "Gulnar".into(),
+            role: "entrepreneur",
+            password_hash: passwords::hash("long-enough-1".into()).await,
+            districts: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let token = sessions::start(db, &account.id).await.unwrap();
+    Person { owner: account.id.parse().unwrap(), cookie: format!("sawda_session={token}") }
+}
+
+fn phone_of(person: &Person, seed: u8) -> Replica {
+    Replica::new(DeviceId::new(1_760_000_000_000 + u64::from(seed), [seed; 10]), person.owner.clone())
+}
+
+fn fields(pairs: &[(&str, Value)]) -> Fields {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+async fn post_push(router: &Router, person: &Person, body: String) -> (StatusCode, Value) {
+    let request = Request::post("/api/v1/sync/push")
+        .header("cookie", &person.cookie)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let response = support::send(router, request).await;
+    let status = response.status();
+    (status, serde_json::from_str(&support::body_text(response).await).unwrap())
+}
+
+async fn get_pull(router: &Router, person: &Person, cursor: u64) -> (StatusCode, Value) {
+    let request = Request::get(format!("/api/v1/sync/pull?version=1&cursor={cursor}&limit=100"))
+        .header("cookie", &person.cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = support::send(router, request).await;
+    let status = response.status();
+    (status, serde_json::from_str(&support::body_text(response).await).unwrap())
+}
+
+async fn sync(router: &Router, person: &Person, replica: &mut Replica) {
+    while let Some(push) = replica.push_request(Limits::DEFAULT) {
+        let (status, answer) = post_push(router, person, serde_json::to_string(&push).unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        replica.receive_push(&serde_json::from_value::<PushResponse>(answer).unwrap());
+    }
+    loop {
+        let (status, answer) = get_pull(router, person, replica.cursor()).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let page: PullResponse = serde_json::from_value(answer).unwrap();
+        let more = page.more;
+        assert!(replica.receive_pull(page).is_empty());
+        if !more {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_retried_push_applies_once_and_another_phone_receives_it() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000010").await;
+    let mut phone = phone_of(&gulnar, 1);
+    let shop = phone
+        .create(Kind::Storefront, fields(&[("name", json!("Sesame biscuits")), ("district", json!("chimbay"))]), 1_760_000_000_100, [2; 10])
+        .unwrap();
+    phone.edit(shop, fields(&[("story", json!("Baked in Chimbay"))]), 1_760_000_000_200, [3; 10]).unwrap();
+
+    let push = serde_json::to_string(&phone.push_request(Limits::DEFAULT).unwrap()).unwrap();
+    let (status, first) = post_push(&router, &gulnar, push.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert!(first["results"].as_array().unwrap().iter().all(|r| r["result"] == "applied"), "{first}");
+    // The same request again, as after a lost answer: nothing applies twice.
+    let (_, second) = post_push(&router, &gulnar, push).await;
+    assert!(second["results"].as_array().unwrap().iter().all(|r| r["result"] == "duplicate"), "{second}");
+    phone.receive_push(&serde_json::from_value(first).unwrap());
+
+    // Her second phone gets everything.
+    let mut other_phone = phone_of(&gulnar, 9);
+    sync(&router, &gulnar, &mut other_phone).await;
+    sync(&router, &gulnar, &mut phone).await;
+    assert_eq!(other_phone.record(shop), phone.record(shop));
+    assert_eq!(other_phone.record(shop).unwrap().get("story"), Some(&json!("Baked in Chimbay")));
+
+    // Different fields edited on both phones offline: both edits survive.
+    phone.edit(shop, fields(&[("name", json!("Gulnar's sesame biscuits"))]), 1_760_000_001_000, [4; 10]).unwrap();
+    other_phone.edit(shop, fields(&[("story", json!("From my grandmother's recipe"))]), 1_760_000_001_001, [5; 10]).unwrap();
+    sync(&router, &gulnar, &mut phone).await;
+    sync(&router, &gulnar, &mut other_phone).await;
+    sync(&router, &gulnar, &mut phone).await;
+    assert_eq!(phone.record(shop), other_phone.record(shop));
+    let record = phone.record(shop).unwrap();
+    assert_eq!(record.get("name"), Some(&json!("Gulnar's sesame biscuits")));
+    assert_eq!(record.get("story"), Some(&json!("From my grandmother's recipe")));
+}
+
+#[tokio::test]
+async fn nobody_reads_or_changes_records_that_are_not_theirs() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000011").await;
+    let aysha = person(&db, "+998901000012").await;
+    let mut hers = phone_of(&gulnar, 1);
+    let shop = hers.create(Kind::Storefront, fields(&[("name", json!("Melon jam"))]), 1_760_000_000_100, [2; 10]).unwrap();
+    sync(&router, &gulnar, &mut hers).await;
+
+    let (_, page) = get_pull(&router, &aysha, 0).await;
+    assert_eq!(page["changes"], json!([]), "another entrepreneur sees nothing of hers");
+
+    // Aysha's phone sends an edit of Gulnar's storefront beside one of her own.
+    let mut intruder = phone_of(&aysha, 7);
+    let own = intruder.create(Kind::Product, fields(&[("name", json!("Liquorice tea"))]), 1_760_000_000_300, [8; 10]).unwrap();
+    let mut push = intruder.push_request(Limits::DEFAULT).unwrap();
+    let mut forged = push.mutations[0].clone();
+    forged.record = shop;
+    forged.kind = Kind::Storefront;
+    forged.id = sawda_sync::MutationId::new(1_760_000_000_400, [9; 10]);
+    push.mutations.insert(0, forged);
+    let (status, answer) = post_push(&router, &aysha, serde_json::to_string(&push).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let results = answer["results"].as_array().unwrap();
+    assert!(results[0]["result"].get("rejected").is_some(), "{answer}");
+    assert_eq!(results[1]["result"], "applied", "a rejected mutation never blocks the rest: {answer}");
+
+    sync(&router, &gulnar, &mut hers).await;
+    assert_eq!(hers.record(shop).unwrap().get("name"), Some(&json!("Melon jam")), "her storefront is untouched");
+    let mut second = phone_of(&aysha, 3);
+    sync(&router, &aysha, &mut second).await;
+    assert!(second.record(own).is_some());
+    assert!(second.record(shop).is_none());
+}
+
+#[tokio::test]
+async fn old_apps_are_told_to_reload_and_bad_input_changes_nothing() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000013").await;
+    let (status, answer) = post_push(&router, &gulnar, json!({"version": 0, "device": "x", "mutations": []}).to_string()).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(answer["error"], "version_mismatch");
+    let (status, answer) = post_push(&router, &gulnar, "{not json".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["error"], "bad_request");
+    let (status, _) = get_pull(&router, &gulnar, 0).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = get_pull(&router, &gulnar, 0).await;
+    assert_eq!(page["changes"], json!([]));
+}
