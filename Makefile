@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 SAWDA := $(CARGO_TARGET_DIR)/release/sawda
 ARGS ?=
 
-.PHONY: run test tools build test-rust test-browser size
+.PHONY: run test tools build test-rust test-browser size bench
 
 ## run: install what is missing, build a release, start Sawda on 127.0.0.1:3000
 run: tools build
@@ -46,3 +46,7 @@ test-browser:
 ## size: what the first visit downloads, raw and as served (brotli)
 size: tools build
 	@scripts/size-report.sh "$(SAWDA)"
+
+## bench: what syncing costs (wire bytes; 1,000 queued mutations coming online)
+bench: tools
+	cargo bench -p sawda-server --bench sync

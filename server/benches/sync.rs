@@ -1,0 +1,120 @@
+//! Prints what syncing costs: the bytes a push of 100 edited fields puts on the
+//! wire against those fields' own JSON (target: at most 2x), and the server time
+//! and requests for a phone coming online with 1,000 queued mutations, over the
+//! embedded database (target: at most 1 s and 3 requests). A report, not a test:
+//! `cargo bench -p sawda-server --bench sync` (or `make bench`).
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::Request;
+use sawda_server::accounts::people::{self, NewAccount};
+use sawda_server::accounts::sessions;
+use sawda_server::config::{Cli, DatabaseTarget};
+use sawda_server::{AppState, database, migrations, web};
+use sawda_sync::protocol::Limits;
+use sawda_sync::{DeviceId, Fields, Kind, PullResponse, PushResponse, Replica};
+use serde_json::json;
+use tower::ServiceExt;
+
+fn fields(count: usize, start: usize) -> Fields {
+    (start..start + count).map(|i| (format!("field_{i}"), json!(format!("value number {i}")))).collect()
+}
+
+fn wire_size() {
+    println!("Wire size of a push of 100 edited fields (JSON bytes):");
+    for records in [1usize, 4, 10, 20, 100] {
+        let owner = "k3xq9w2m7a".parse().unwrap();
+        let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [1; 10]), owner);
+        let per_record = 100 / records;
+        let mut fields_json = 0;
+        for r in 0..records {
+            let set = fields(per_record, r * per_record);
+            fields_json += serde_json::to_string(&set).unwrap().len();
+            phone.create(Kind::Product, set, 1_760_000_000_000 + r as u64, [r as u8 + 2; 10]).unwrap();
+        }
+        let push = serde_json::to_string(&phone.push_request(Limits::DEFAULT).unwrap()).unwrap();
+        println!(
+            "  {records:>3} record(s): push {:>6} B, fields {:>6} B, ratio {:.2}x",
+            push.len(),
+            fields_json,
+            push.len() as f64 / fields_json as f64
+        );
+    }
+}
+
+async fn coming_online() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database::connect(&DatabaseTarget::Embedded(dir.path().join("db")), "sawda", "bench").await.unwrap();
+    migrations::migrate(&db, migrations::MIGRATIONS).await.unwrap();
+    let account = people::create(
+        &db,
+        NewAccount {
+            phone: "+998901234567".into(),
+            name: "Gulnar".into(),
+            role: "entrepreneur",
+            password_hash: sawda_server::accounts::passwords::hash("long-enough-1".into()).await,
+            districts: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let cookie = format!("sawda_session={}", sessions::start(&db, &account.id).await.unwrap());
+    let cli: Cli = clap::Parser::parse_from(["sawda"]);
+    let state = AppState::new(db.clone(), web::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()));
+    let router = web::router(state, &std::env::temp_dir());
+
+    let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [1; 10]), account.id.parse().unwrap());
+    for i in 0..1_000u64 {
+        let set: Fields = [("name".to_string(), json!(format!("Product {i}"))), ("price_som".to_string(), json!(25_000 + i))]
+            .into_iter()
+            .collect();
+        let mut random = [7u8; 10];
+        random[..8].copy_from_slice(&i.to_be_bytes());
+        phone.create(Kind::Product, set, 1_760_000_000_000 + i, random).unwrap();
+    }
+    println!("A phone comes online with {} queued mutations (embedded SurrealKV):", phone.outbox().len());
+
+    let mut server_time = Duration::ZERO;
+    let (mut pushes, mut pulls) = (0, 0);
+    while let Some(push) = phone.push_request(Limits::DEFAULT) {
+        let request = Request::post("/api/v1/sync/push")
+            .header("cookie", &cookie)
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::to_string(&push).unwrap()))
+            .unwrap();
+        let started = Instant::now();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        server_time += started.elapsed();
+        pushes += 1;
+        phone.receive_push(&serde_json::from_slice::<PushResponse>(&body).unwrap());
+    }
+    loop {
+        let request = Request::get(format!("/api/v1/sync/pull?version=1&cursor={}&limit=500", phone.cursor()))
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap();
+        let started = Instant::now();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        server_time += started.elapsed();
+        pulls += 1;
+        let page: PullResponse = serde_json::from_slice(&body).unwrap();
+        let more = page.more;
+        phone.receive_pull(page);
+        if !more {
+            break;
+        }
+    }
+    println!("  push requests: {pushes}, pull requests: {pulls}, server time: {} ms", server_time.as_millis());
+    println!("  still queued after sync: {}", phone.outbox().len());
+    drop(router);
+    database::close(db).await;
+}
+
+#[tokio::main]
+async fn main() {
+    wire_size();
+    coming_online().await;
+}
