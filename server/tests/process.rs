@@ -179,3 +179,139 @@ fn admin_create_reads_the_password_from_a_pipe_and_signs_in_later() {
     assert!(response.contains(r#""role":"admin""#), "{response}");
     assert!(terminate(&mut child).success());
 }
+
+/// Signs up an entrepreneur through the API of a running server; returns the session cookie
+/// and the account id.
+fn entrepreneur_session(data: &std::path::Path, address: &str) -> (String, String) {
+    let _ = data;
+    let body = r#"{"phone":"+998901112233","password":"admin-password-1"}"#;
+    let response = raw_request(address, "POST", "/api/v1/auth/sign-in", None, Some(body));
+    let cookie = response
+        .lines()
+        .find_map(|line| line.to_lowercase().starts_with("set-cookie: sawda_session=").then(|| line[12..].split(';').next().unwrap().to_string()))
+        .unwrap_or_else(|| panic!("no session in {response}"));
+    let id = response.split(r#""id":""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    (cookie, id)
+}
+
+fn raw_request(address: &str, method: &str, path: &str, cookie: Option<&str>, body: Option<&str>) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = body.unwrap_or("");
+    let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{cookie}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
+fn create_account(data: &std::path::Path) {
+    let mut child = sawda(data)
+        .args(["admin", "create", "--phone", "+998901112233", "--name", "Gulnar"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "admin-password-1").unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// A push of `count` new products, as the phone `seed` would send it.
+fn product_push(owner: &str, seed: u8, count: u64) -> String {
+    let mut phone = sawda_sync::Replica::new(sawda_sync::DeviceId::new(1_760_000_000_000, [seed; 10]), owner.parse().unwrap());
+    for i in 0..count {
+        let fields = [("name".to_string(), serde_json::json!(format!("Product {i}")))].into_iter().collect();
+        let mut random = [seed; 10];
+        random[..8].copy_from_slice(&i.to_be_bytes());
+        phone.create(sawda_sync::Kind::Product, fields, 1_760_000_000_000 + i, random).unwrap();
+    }
+    serde_json::to_string(&phone.push_request(sawda_sync::protocol::Limits::DEFAULT).unwrap()).unwrap()
+}
+
+fn synced_count(address: &str, cookie: &str) -> usize {
+    let response = raw_request(address, "GET", "/api/v1/sync/pull?version=1&cursor=0&limit=500", Some(cookie), None);
+    response.matches(r#""seq":"#).count()
+}
+
+#[test]
+fn a_push_cut_off_mid_request_applies_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    create_account(data.path());
+    let (mut child, address) = start(data.path());
+    let (cookie, owner) = entrepreneur_session(data.path(), &address);
+    let body = product_push(&owner, 3, 50);
+    // Half the body, then the connection drops.
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/sync/push HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..body.len() / 2]
+    )
+    .unwrap();
+    drop(stream);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(synced_count(&address, &cookie), 0, "nothing of a cut-off push is applied");
+    // The phone sends it again, whole: everything applies, once.
+    let answer = raw_request(&address, "POST", "/api/v1/sync/push", Some(&cookie), Some(&body));
+    assert_eq!(answer.matches(r#""result":"applied""#).count(), 50, "{answer}");
+    assert_eq!(synced_count(&address, &cookie), 50);
+    assert!(terminate(&mut child).success());
+}
+
+#[test]
+fn a_server_killed_during_pushes_keeps_whole_batches_only() {
+    let data = tempfile::tempdir().unwrap();
+    create_account(data.path());
+    let (mut child, address) = start(data.path());
+    let (cookie, owner) = entrepreneur_session(data.path(), &address);
+    // Batches of 100 products, pushed one after another while the server is killed.
+    let batches: Vec<String> = (0..20u8).map(|seed| product_push(&owner, seed + 10, 100)).collect();
+    let pusher = {
+        let (address, cookie, batches) = (address.clone(), cookie.clone(), batches.clone());
+        std::thread::spawn(move || {
+            for batch in &batches {
+                let answer = raw_request(&address, "POST", "/api/v1/sync/push", Some(&cookie), Some(batch));
+                if answer.is_empty() {
+                    break;
+                }
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(400));
+    child.kill().unwrap(); // SIGKILL: no clean shutdown at all
+    child.wait().unwrap();
+    pusher.join().unwrap();
+
+    let (mut child, address) = start(data.path());
+    let before = synced_count(&address, &cookie);
+    eprintln!("{before} of 2000 records were applied when the server was killed");
+    assert_eq!(before % 100, 0, "only whole batches were applied, found {before} records");
+    // Every batch sent again: the applied ones answer duplicate, the rest apply now.
+    for batch in &batches {
+        let answer = raw_request(&address, "POST", "/api/v1/sync/push", Some(&cookie), Some(batch));
+        let applied = answer.matches(r#""result":"applied""#).count();
+        let duplicate = answer.matches(r#""result":"duplicate""#).count();
+        assert!(applied == 100 && duplicate == 0 || applied == 0 && duplicate == 100, "{applied} applied, {duplicate} duplicate");
+    }
+    let mut total = 0;
+    let mut cursor = 0u64;
+    loop {
+        let page = raw_request(&address, "GET", &format!("/api/v1/sync/pull?version=1&cursor={cursor}&limit=500"), Some(&cookie), None);
+        total += page.matches(r#""seq":"#).count();
+        let body = page.split("\r\n\r\n").nth(1).unwrap_or("");
+        let json: serde_json::Value = serde_json::from_str(body.trim()).unwrap_or_default();
+        cursor = json["cursor"].as_u64().unwrap_or(cursor);
+        if json["more"] != true {
+            break;
+        }
+    }
+    assert_eq!(total, 2_000, "nothing lost, nothing doubled");
+    assert!(terminate(&mut child).success());
+}
