@@ -26,7 +26,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Records per pull page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 200;
 /// Most records per pull page.
-pub const MAX_PULL_LIMIT: u32 = 500;
+pub const MAX_PULL_LIMIT: u32 = 1000;
 
 /// How big one push may be. The device cuts its queue with these, the server
 /// refuses larger batches (the byte limit is its HTTP body limit).
