@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::api_client::{AccountView, call, spawn};
 use crate::components::FormField;
-use crate::i18n::{Key, use_language};
+use crate::i18n::{Key, Lang, use_language};
 
 /// Where each role starts after signing in.
 pub fn home_of(role: &str) -> &'static str {
@@ -13,6 +13,27 @@ pub fn home_of(role: &str) -> &'static str {
         "coordinator" | "admin" => "/account",
         _ => "/studio",
     }
+}
+
+/// Sends a sign-in or a sign-up; once signed in, opens the person's start page,
+/// else shows the server's (translated) reason.
+pub fn enter(
+    lang: Lang,
+    path: &'static str,
+    body: String,
+    busy: RwSignal<bool>,
+    problem: RwSignal<Option<String>>,
+    navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
+) {
+    busy.set(true);
+    spawn(async move {
+        let result = call::<AccountView>(lang, "POST", path, Some(body)).await;
+        busy.set(false);
+        match result {
+            Ok(account) => navigate(home_of(&account.role), Default::default()),
+            Err(error) => problem.set(Some(error.message)),
+        }
+    });
 }
 
 #[component]
@@ -25,17 +46,8 @@ pub fn SignInPage() -> impl IntoView {
     let navigate = use_navigate();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        busy.set(true);
         let body = json!({ "phone": phone.get_untracked(), "password": password.get_untracked() }).to_string();
-        let navigate = navigate.clone();
-        spawn(async move {
-            let result = call::<AccountView>(language.get_untracked(), "POST", "/api/v1/auth/sign-in", Some(body)).await;
-            busy.set(false);
-            match result {
-                Ok(account) => navigate(home_of(&account.role), Default::default()),
-                Err(error) => problem.set(Some(error.message)),
-            }
-        });
+        enter(language.get_untracked(), "/api/v1/auth/sign-in", body, busy, problem, navigate.clone());
     };
     view! {
         <section class="page narrow">

@@ -3,8 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde_json::json;
 
-use super::sign_in::home_of;
-use crate::api_client::{AccountView, call, spawn};
+use super::sign_in::enter;
 use crate::components::FormField;
 use crate::i18n::{Key, use_language};
 
@@ -22,7 +21,6 @@ pub fn SignUpPage() -> impl IntoView {
     let navigate = use_navigate();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        busy.set(true);
         let gender = gender.get_untracked();
         let body = json!({
             "code": code.get_untracked(),
@@ -32,15 +30,7 @@ pub fn SignUpPage() -> impl IntoView {
             "gender": (!gender.trim().is_empty()).then_some(gender),
         })
         .to_string();
-        let navigate = navigate.clone();
-        spawn(async move {
-            let result = call::<AccountView>(language.get_untracked(), "POST", "/api/v1/auth/sign-up", Some(body)).await;
-            busy.set(false);
-            match result {
-                Ok(account) => navigate(home_of(&account.role), Default::default()),
-                Err(error) => problem.set(Some(error.message)),
-            }
-        });
+        enter(language.get_untracked(), "/api/v1/auth/sign-up", body, busy, problem, navigate.clone());
     };
     view! {
         <section class="page narrow">
