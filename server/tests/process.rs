@@ -180,10 +180,9 @@ fn admin_create_reads_the_password_from_a_pipe_and_signs_in_later() {
     assert!(terminate(&mut child).success());
 }
 
-/// Signs up an entrepreneur through the API of a running server; returns the session cookie
-/// and the account id.
-fn entrepreneur_session(data: &std::path::Path, address: &str) -> (String, String) {
-    let _ = data;
+/// Signs in the account `create_account` made, through the API of a running server;
+/// returns the session cookie and the account id.
+fn entrepreneur_session(address: &str) -> (String, String) {
     let body = r#"{"phone":"+998901112233","password":"admin-password-1"}"#;
     let response = raw_request(address, "POST", "/api/v1/auth/sign-in", None, Some(body));
     let cookie = response
@@ -244,7 +243,7 @@ fn a_push_cut_off_mid_request_applies_nothing() {
     let data = tempfile::tempdir().unwrap();
     create_account(data.path());
     let (mut child, address) = start(data.path());
-    let (cookie, owner) = entrepreneur_session(data.path(), &address);
+    let (cookie, owner) = entrepreneur_session(&address);
     let body = product_push(&owner, 3, 50);
     // Half the body, then the connection drops.
     let mut stream = TcpStream::connect(&address).unwrap();
@@ -270,7 +269,7 @@ fn a_server_killed_during_pushes_keeps_whole_batches_only() {
     let data = tempfile::tempdir().unwrap();
     create_account(data.path());
     let (mut child, address) = start(data.path());
-    let (cookie, owner) = entrepreneur_session(data.path(), &address);
+    let (cookie, owner) = entrepreneur_session(&address);
     // Batches of 100 products, pushed one after another while the server is killed.
     let batches: Vec<String> = (0..20u8).map(|seed| product_push(&owner, seed + 10, 100)).collect();
     let pusher = {

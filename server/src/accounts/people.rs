@@ -2,7 +2,6 @@
 
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
-use surrealdb::types::SurrealValue;
 
 use super::{ACCOUNT_COLUMNS, Account, sessions};
 
@@ -24,12 +23,6 @@ pub struct NewAccount {
     pub districts: Vec<String>,
 }
 
-#[derive(SurrealValue)]
-struct WithPassword {
-    account: Account,
-    password_hash: String,
-}
-
 /// How many times a sign-up retries when another one touched the same invitation at once.
 const CONFLICT_RETRIES: usize = 3;
 
@@ -43,16 +36,17 @@ pub async fn find_by_id(db: &Surreal<Any>, id: &str) -> Result<Option<Account>, 
 
 /// The account and its password hash, for signing in.
 pub async fn find_for_sign_in(db: &Surreal<Any>, phone: &str) -> Result<Option<(Account, String)>, surrealdb::Error> {
-    let row: Option<WithPassword> = db
+    let mut response = db
         .query(format!(
-            "SELECT password_hash, {{ {} }} AS account FROM account WHERE phone = $phone",
-            "id: record::id(id), phone: phone, name: name, role: role, district: district, districts: districts"
+            "SELECT {ACCOUNT_COLUMNS} FROM account WHERE phone = $phone; \
+             SELECT VALUE password_hash FROM account WHERE phone = $phone;"
         ))
         .bind(("phone", phone.to_string()))
         .await?
-        .check()?
-        .take(0)?;
-    Ok(row.map(|row| (row.account, row.password_hash)))
+        .check()?;
+    let account: Option<Account> = response.take(0)?;
+    let hash: Option<String> = response.take(1)?;
+    Ok(account.zip(hash))
 }
 
 /// The invitation code an account signed up with, if any.
