@@ -214,6 +214,11 @@ impl Clock {
         self.last.device
     }
 
+    /// The last stamp this clock issued or observed.
+    pub fn last(&self) -> Stamp {
+        self.last
+    }
+
     /// The stamp for a local edit at `now_ms` (the device's wall clock):
     /// newer than every stamp this clock issued or observed, even when the
     /// wall clock went backwards.

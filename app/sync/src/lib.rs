@@ -35,7 +35,7 @@ pub use protocol::{
     SyncError,
 };
 pub use record::{Fields, Kind, Record};
-pub use replica::Replica;
+pub use replica::{Replica, ReplicaMergeError};
 pub use server::ServerState;
 
 /// Bytes of a value's compact JSON, without building the string.

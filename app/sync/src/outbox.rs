@@ -99,6 +99,17 @@ impl Outbox {
         &self.queue[self.queue.len() - 1].mutation
     }
 
+    /// Marks every queued mutation as no longer to be combined with later
+    /// edits, as if sent. Done when another tab may hold a copy of the queue:
+    /// were both tabs to fold their next edit into the same queued mutation,
+    /// each would carry its older fields forward under a newer stamp, and the
+    /// stale tab's copy could then beat the other tab's newer value.
+    pub fn seal(&mut self) {
+        for queued in &mut self.queue {
+            queued.sent = true;
+        }
+    }
+
     /// The next push: the oldest waiting mutations within `limits`, including
     /// ones sent before and not yet confirmed (resending them is safe).
     pub fn next_batch(&mut self, limits: Limits) -> Vec<Mutation> {
@@ -128,7 +139,10 @@ impl Outbox {
             None => true,
         });
         for (mutation, outcome) in &settled {
-            if let Outcome::Rejected(rejection) = outcome {
+            let known = self.refused.iter().any(|r| r.mutation.id == mutation.id);
+            if let Outcome::Rejected(rejection) = outcome
+                && !known
+            {
                 self.refused.push(Refused {
                     mutation: mutation.clone(),
                     rejection: rejection.clone(),
@@ -136,6 +150,33 @@ impl Outbox {
             }
         }
         settled
+    }
+}
+
+impl Outbox {
+    /// Takes in another copy of this device's outbox (another tab wrote the
+    /// store meanwhile): the union of both queues, oldest first, and of both
+    /// refused lists. A mutation the other copy already saw settled comes
+    /// back into the queue; pushing it again is answered as a duplicate.
+    ///
+    /// Everything that was in both copies is sealed (see [`Outbox::seal`]).
+    pub fn merge(&mut self, other: &Outbox) {
+        self.seal();
+        for theirs in &other.queue {
+            if self.queue.iter().all(|q| q.mutation.id != theirs.mutation.id) {
+                self.queue.push(Queued {
+                    mutation: theirs.mutation.clone(),
+                    sent: true,
+                });
+            }
+        }
+        self.queue
+            .sort_by(|a, b| (a.mutation.at, a.mutation.id).cmp(&(b.mutation.at, b.mutation.id)));
+        for refused in &other.refused {
+            if self.refused.iter().all(|r| r.mutation.id != refused.mutation.id) {
+                self.refused.push(refused.clone());
+            }
+        }
     }
 }
 

@@ -82,6 +82,13 @@ impl Replica {
         self.outbox.dismiss(refused);
     }
 
+    /// Stops queued edits from being combined with later ones: call it when
+    /// this copy of the store is loaded while another tab may be using it
+    /// (see [`Outbox::seal`]).
+    pub fn seal(&mut self) {
+        self.outbox.seal();
+    }
+
     /// Where the next pull starts.
     pub fn cursor(&self) -> u64 {
         self.cursor
@@ -249,6 +256,50 @@ impl Replica {
         // cursor never moves back.
         self.cursor = self.cursor.max(response.cursor);
         problems
+    }
+}
+
+/// Why two copies of a device's store cannot be merged.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ReplicaMergeError {
+    /// The other copy belongs to another person or another device.
+    NotTheSameStore,
+}
+
+impl std::fmt::Display for ReplicaMergeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the other copy is another person's or another device's store")
+    }
+}
+
+impl std::error::Error for ReplicaMergeError {}
+
+impl Replica {
+    /// Takes in another copy of this same store, written by another tab of
+    /// the browser meanwhile, so that neither tab's edits are lost whichever
+    /// wrote last: records are joined, queues and refused lists united, and
+    /// the clock and the cursor take the later of the two (both copies'
+    /// pulled records are in the join, so the later cursor is safe). Queued
+    /// edits are sealed ([`Replica::seal`]).
+    pub fn merge(&mut self, other: &Replica) -> Result<Vec<MergeError>, ReplicaMergeError> {
+        if self.owner != other.owner || self.device() != other.device() {
+            return Err(ReplicaMergeError::NotTheSameStore);
+        }
+        let mut problems = Vec::new();
+        for record in other.records.values() {
+            if let Err(problem) = join_into(&mut self.records, record) {
+                problems.push(problem);
+            }
+        }
+        self.outbox.merge(&other.outbox);
+        for record in other.confirmed.values() {
+            let _ = join_into(&mut self.confirmed, record);
+        }
+        let outbox = &self.outbox;
+        self.confirmed.retain(|id, _| outbox.has_pending(*id));
+        self.clock.observe(&other.clock.last());
+        self.cursor = self.cursor.max(other.cursor);
+        Ok(problems)
     }
 }
 
@@ -613,5 +664,47 @@ mod tests {
         assert!(broken(&|v| v["owner"] = json!("a b")).contains("bad owner"));
         assert!(broken(&|v| v["records"] = json!({})).contains("expected a sequence"));
         assert!(broken(&|v| v["outbox"] = json!(null)).contains("invalid type"));
+    }
+
+    #[test]
+    fn a_stale_copy_written_over_a_newer_one_is_merged_back() {
+        let mut first = phone(1);
+        let id = first
+            .create(Kind::Product, fields(&[("name", json!("Jam"))]), 10, [1; 10])
+            .unwrap();
+        let request = first.push_request(Limits::DEFAULT).unwrap();
+        first.receive_push(&applied(&request));
+        // A second tab loads the store, then the first tab edits on.
+        let mut second = first.clone();
+        second.seal();
+        first
+            .edit(id, fields(&[("price", json!(25_000))]), 20, [2; 10])
+            .unwrap();
+        // The second tab pulls and writes its copy over the first tab's.
+        let mut server_copy = first.record(id).unwrap().clone();
+        server_copy.apply(&request.mutations[0]).unwrap();
+        second.receive_pull(page(&[&server_copy], 7));
+        let mut merged = second.clone();
+        merged.merge(&first).unwrap();
+        let mut other_way = first.clone();
+        other_way.merge(&second).unwrap();
+        for copy in [&merged, &other_way] {
+            assert_eq!(copy.record(id).unwrap().get("price"), Some(&json!(25_000)));
+            assert_eq!(copy.outbox().len(), 1, "the edit still waits");
+            assert_eq!(copy.cursor(), 7);
+        }
+        assert_eq!(merged.records().collect::<Vec<_>>(), other_way.records().collect::<Vec<_>>());
+        // Merging again changes nothing.
+        let before = merged.clone();
+        merged.merge(&before).unwrap();
+        assert_eq!(merged, before);
+    }
+
+    #[test]
+    fn only_copies_of_the_same_store_merge() {
+        let mut one = phone(1);
+        assert_eq!(one.merge(&phone(2)), Err(ReplicaMergeError::NotTheSameStore));
+        let someone_else = Replica::new(one.device(), "user:bahadir".parse().unwrap());
+        assert_eq!(one.merge(&someone_else), Err(ReplicaMergeError::NotTheSameStore));
     }
 }

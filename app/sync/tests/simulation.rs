@@ -17,6 +17,14 @@
 //! - no mutation was applied twice, no intruder's edit was applied, every
 //!   coordinator decision stands, and a refused edit is gone everywhere.
 //!
+//! A phone may also have a second tab open on the same store. Each tab reads
+//! the store before it edits; the other tab's copy may still be older and be
+//! written over the newer one (a sync result written by a tab that had not
+//! seen the latest edit); the tabs then merge the two copies
+//! (`Replica::merge`), as the app does on the browser's storage event. Not
+//! modelled: both tabs editing within the few milliseconds a write takes to
+//! reach the other tab (docs/sync.md).
+//!
 //! On failure proptest prints the smallest failing list of steps and its seed.
 
 mod common;
@@ -83,6 +91,21 @@ enum Step {
         record: usize,
         forge_owner: bool,
     },
+    /// A second tab loads the phone's store (and seals its queue: `Replica::seal`).
+    OpenTab {
+        device: usize,
+    },
+    /// The second tab edits its copy.
+    TabEdit {
+        device: usize,
+        record: usize,
+        fields: u8,
+    },
+    /// The second tab's copy and the first tab's meet (either wrote last).
+    TabWrite {
+        device: usize,
+        tab_wrote_last: bool,
+    },
     /// The server will refuse the next new mutation it sees, and every retry of it.
     Veto,
     RestartServer,
@@ -114,6 +137,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => pick.clone().prop_map(|record| Step::Decide { record }),
         1 => (device.clone(), pick.clone(), any::<bool>())
             .prop_map(|(device, record, forge_owner)| Step::Intrude { device, record, forge_owner }),
+        1 => device.clone().prop_map(|device| Step::OpenTab { device }),
+        2 => (device.clone(), pick.clone(), 1u8..16).prop_map(|(device, record, fields)| Step::TabEdit { device, record, fields }),
+        1 => (device.clone(), any::<bool>()).prop_map(|(device, tab_wrote_last)| Step::TabWrite { device, tab_wrote_last }),
         1 => Just(Step::Veto),
         1 => Just(Step::RestartServer),
         1 => device.clone().prop_map(|device| Step::ReloadDevice { device }),
@@ -142,6 +168,8 @@ struct World {
     skew_ms: Vec<i64>,
     users: Vec<Owner>,
     devices: Vec<Replica>,
+    /// A second tab's copy of each phone's store, while one is open.
+    tabs: Vec<Option<Replica>>,
     server: ServerState,
     network: Vec<Message>,
     random: u64,
@@ -178,6 +206,7 @@ impl World {
             skew_ms: (0..devices).map(|d| [0, -3_000, 7_000, 150][d]).collect(),
             users,
             devices: replicas,
+            tabs: vec![None; devices],
             server: ServerState::new(DeviceId::new(1_700_000_000_000, [0xee; 10])),
             network: Vec::new(),
             random: 0,
@@ -222,16 +251,25 @@ impl World {
         (n > 0).then(|| self.server.records().nth(pick % n).unwrap())
     }
 
+    /// Keeps the newest edit of each field by each device. Two tabs of one
+    /// phone share its device id, so their edits are ordered by stamp (and an
+    /// exact tie by value, as the merge breaks it), not by when they happened.
     fn remember(&mut self, device: usize, record: RecordId, fields: &Fields, at: Stamp) {
         for (name, value) in fields {
             let key = (record, name.clone(), self.devices[device].device());
-            self.latest.insert(
-                key,
-                Edit {
-                    value: value.clone(),
-                    at,
-                },
-            );
+            let newer = match self.latest.get(&key) {
+                None => true,
+                Some(old) => at > old.at || (at == old.at && tie_beats(value, &old.value)),
+            };
+            if newer {
+                self.latest.insert(
+                    key,
+                    Edit {
+                        value: value.clone(),
+                        at,
+                    },
+                );
+            }
         }
     }
 
@@ -388,6 +426,59 @@ impl World {
                 };
                 self.network.push(Message::PushRequest(device, request));
             }
+            Step::OpenTab { device } => {
+                let device = device % n;
+                // A tab already open wrote its edits when it made them.
+                if let Some(tab) = self.tabs[device].take() {
+                    assert!(self.devices[device].merge(&tab).unwrap().is_empty());
+                }
+                // The new tab seals the queue and writes it back; the first
+                // tab takes that in before its next edit.
+                self.devices[device].seal();
+                self.tabs[device] = Some(self.devices[device].clone());
+            }
+            Step::TabEdit {
+                device,
+                record,
+                fields,
+            } => {
+                let device = device % n;
+                let Some(tab) = &mut self.tabs[device] else {
+                    return;
+                };
+                // Each tab reads the store before it edits.
+                assert!(tab.merge(&self.devices[device]).unwrap().is_empty());
+                let ids: Vec<RecordId> = tab.records().map(Record::id).collect();
+                if ids.is_empty() {
+                    return;
+                }
+                let id = ids[record % ids.len()];
+                let fields = self.edit_fields(fields);
+                let (now, random) = (self.phone_time(device), self.random());
+                let tab = self.tabs[device].as_mut().unwrap();
+                let at = tab.edit(id, fields.clone(), now, random).unwrap();
+                // The write reaches the first tab before it edits again; it
+                // may later write over it with an older copy (TabWrite).
+                let written = tab.clone();
+                assert!(self.devices[device].merge(&written).unwrap().is_empty());
+                self.remember(device, id, &fields, at);
+            }
+            Step::TabWrite {
+                device,
+                tab_wrote_last,
+            } => {
+                let device = device % n;
+                let Some(mut tab) = self.tabs[device].take() else {
+                    return;
+                };
+                // The one that wrote last takes the other's copy in.
+                if tab_wrote_last {
+                    assert!(tab.merge(&self.devices[device]).unwrap().is_empty());
+                    self.devices[device] = tab;
+                } else {
+                    assert!(self.devices[device].merge(&tab).unwrap().is_empty());
+                }
+            }
             Step::Veto => self.veto_next = true,
             Step::RestartServer => {
                 let stored = serde_json::to_string(&self.server).unwrap();
@@ -527,6 +618,13 @@ impl World {
     /// Heals the network: what is in flight arrives (late, in some order),
     /// then everyone syncs until nothing is waiting.
     fn heal(&mut self) {
+        // A tab's edits were written when made: the other tab takes them in.
+        for device in 0..self.devices.len() {
+            self.step(&Step::TabWrite {
+                device,
+                tab_wrote_last: device % 2 == 0,
+            });
+        }
         while let Some(message) = self.network.pop() {
             self.deliver(message);
         }
@@ -614,6 +712,18 @@ impl World {
                 }
             }
         }
+    }
+}
+
+/// Whether `a` beats `b` set with the same stamp (the merge's tie-break for
+/// the strings and numbers this test writes: strings above numbers, then
+/// the larger).
+fn tie_beats(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(a), Value::String(b)) => a > b,
+        (Value::Number(a), Value::Number(b)) => a.to_string() > b.to_string(),
+        (Value::String(_), _) => true,
+        _ => false,
     }
 }
 
