@@ -1,13 +1,13 @@
 //! Calls to the JSON API from the browser. Errors arrive already translated by the
 //! server; a request that cannot reach the server becomes the "no connection" problem.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
 
 use crate::i18n::{Key, Lang, text};
 
-/// An account as the API returns it.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// An account as the API returns it (and as this device remembers it).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct AccountView {
     pub id: String,
     pub phone: String,
@@ -38,15 +38,19 @@ pub fn spawn(task: impl std::future::Future<Output = ()> + 'static) {
     drop(task);
 }
 
-/// `method` `path` with an optional JSON body; a 204 reads as JSON `null`.
+/// The request never got an answer: no network, or the connection broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoAnswer;
+
+/// `method` `path` with an optional JSON body; returns the status and the body.
 #[cfg(feature = "hydrate")]
-pub async fn call<T: DeserializeOwned>(lang: Lang, method: &str, path: &str, body: Option<String>) -> Result<T, Problem> {
+pub async fn send(lang: Lang, method: &str, path: &str, body: Option<String>) -> Result<(u16, String), NoAnswer> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
     let init = web_sys::RequestInit::new();
     init.set_method(method);
-    let headers = web_sys::Headers::new().map_err(|_| Problem::offline(lang))?;
+    let headers = web_sys::Headers::new().map_err(|_| NoAnswer)?;
     let _ = headers.set("accept-language", lang.code());
     // The server takes writes only as JSON (its guard against cross-site forms).
     let _ = headers.set("content-type", "application/json");
@@ -54,18 +58,22 @@ pub async fn call<T: DeserializeOwned>(lang: Lang, method: &str, path: &str, bod
         init.set_body(&wasm_bindgen::JsValue::from_str(body));
     }
     init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| Problem::offline(lang))?;
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| NoAnswer)?;
     let window = leptos::prelude::window();
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|_| Problem::offline(lang))?
-        .unchecked_into();
-    let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| NoAnswer)?.unchecked_into();
+    let promise = response.text().map_err(|_| NoAnswer)?;
+    // A body cut off mid-way is no answer either.
+    let text = JsFuture::from(promise).await.map_err(|_| NoAnswer)?.as_string().unwrap_or_default();
+    Ok((response.status(), text))
+}
+
+/// `method` `path` with an optional JSON body; a 204 reads as JSON `null`.
+#[cfg(feature = "hydrate")]
+pub async fn call<T: DeserializeOwned>(lang: Lang, method: &str, path: &str, body: Option<String>) -> Result<T, Problem> {
+    let (status, text) = send(lang, method, path, body).await.map_err(|_| Problem::offline(lang))?;
     let text = if text.is_empty() { "null".to_string() } else { text };
-    if response.ok() {
+    if (200..300).contains(&status) {
         serde_json::from_str(&text).map_err(|_| Problem::offline(lang))
     } else {
         Err(serde_json::from_str(&text).unwrap_or_else(|_| Problem::offline(lang)))

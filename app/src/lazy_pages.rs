@@ -1,6 +1,6 @@
 //! Pages loaded on demand: their code is split out of the main wasm (`cargo leptos
 //! build --split`), so a buyer opening the home page does not download the forms
-//! of sign-up or the coordinators' desk.
+//! of sign-up, the coordinators' desk or the studio and its sync.
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -8,6 +8,7 @@ use leptos_router::{LazyRoute, lazy_route};
 use crate::pages::{
     AccountPage, CoordinatorsPage, EntrepreneursPage, InvitationsPage, ResetPasswordPage, SignInPage, SignUpPage,
 };
+use crate::studio::StudioPage;
 
 macro_rules! lazy_page {
     ($route:ident, $page:ident) => {
@@ -26,6 +27,7 @@ macro_rules! lazy_page {
     };
 }
 
+lazy_page!(Studio, StudioPage);
 lazy_page!(SignIn, SignInPage);
 lazy_page!(SignUp, SignUpPage);
 lazy_page!(ResetPassword, ResetPasswordPage);

@@ -4,14 +4,25 @@ pub mod accounts;
 pub mod api_client;
 pub mod components;
 pub mod content_security_policy;
+pub mod device_store;
 pub mod i18n;
 mod lazy_pages;
 pub mod money;
 pub mod pages;
+pub mod retry_schedule;
 mod shell;
+pub mod storefront;
+pub mod studio;
+pub mod sync_status;
 
 #[cfg(feature = "hydrate")]
+mod background_sync;
+#[cfg(feature = "hydrate")]
 mod device_language;
+#[cfg(feature = "hydrate")]
+mod local_storage_slot;
+#[cfg(feature = "hydrate")]
+mod remembered_account;
 
 pub use shell::{App, shell};
 

@@ -8,7 +8,7 @@ use leptos_router::{
 use crate::components::{SiteFooter, SiteHeader};
 use crate::i18n::{Key, Lang, provide_language};
 use crate::lazy_pages;
-use crate::pages::{HomePage, MarketPage, NotFoundPage, ReviewPage, StudioPage};
+use crate::pages::{HomePage, MarketPage, NotFoundPage, ReviewPage};
 
 /// The HTML document around the app. Runs only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -103,7 +103,7 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage/>
-                    <Route path=StaticSegment("studio") view=StudioPage/>
+                    <Route path=StaticSegment("studio") view={Lazy::<lazy_pages::Studio>::new()}/>
                     <Route path=StaticSegment("review") view=ReviewPage/>
                     <Route path=StaticSegment("market") view=MarketPage/>
                     <Route path=StaticSegment("sign-in") view={Lazy::<lazy_pages::SignIn>::new()}/>

@@ -3,7 +3,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::accounts::District;
 use crate::api_client::{AccountView, call, spawn};
-use crate::i18n::{Key, Lang, text, use_language};
+use crate::i18n::{Key, Lang, fill, text, use_language};
 
 /// The translated name of a district id (the id itself when unknown).
 pub fn district_name(lang: Lang, id: &str) -> String {
@@ -27,7 +27,11 @@ pub fn load_account() -> RwSignal<Option<AccountView>> {
         let navigate = navigate.clone();
         spawn(async move {
             match call::<AccountView>(language.get_untracked(), "GET", "/api/v1/me", None).await {
-                Ok(me) => account.set(Some(me)),
+                Ok(me) => {
+                    #[cfg(feature = "hydrate")]
+                    crate::remembered_account::remember(&me);
+                    account.set(Some(me))
+                }
                 Err(problem) if problem.code == "not_signed_in" => navigate("/sign-in", Default::default()),
                 Err(_) => {}
             }
@@ -41,14 +45,31 @@ pub fn AccountPage() -> impl IntoView {
     let language = use_language();
     let account = load_account();
     let navigate = use_navigate();
-    let sign_out = move |_| {
+    // Edits not yet on the server, counted when she asks to sign out.
+    let unsent = RwSignal::new(0usize);
+    let sign_out = move |anyway: bool| {
+        let Some(me) = account.get_untracked() else { return };
+        #[cfg(feature = "hydrate")]
+        {
+            let waiting = crate::remembered_account::waiting_changes(&me);
+            if waiting > 0 && !anyway {
+                unsent.set(waiting);
+                return;
+            }
+        }
+        let _ = anyway;
         let navigate = navigate.clone();
         spawn(async move {
             if call::<()>(language.get_untracked(), "POST", "/api/v1/auth/sign-out", None).await.is_ok() {
+                // A shared phone: the next person must not find her work.
+                #[cfg(feature = "hydrate")]
+                crate::remembered_account::forget(&me);
+                let _ = &me;
                 navigate("/sign-in", Default::default());
             }
         });
     };
+    let sign_out_anyway = sign_out.clone();
     view! {
         <section class="page narrow">
             <h1>{language.t(Key::AccountTitle)}</h1>
@@ -75,7 +96,20 @@ pub fn AccountPage() -> impl IntoView {
                     </nav>
                 }
             })}
-            <button class="button secondary" type="button" on:click=sign_out>{language.t(Key::AccountSignOut)}</button>
+            {move || (unsent.get() > 0).then(|| {
+                let sign_out_anyway = sign_out_anyway.clone();
+                let count = unsent.get().to_string();
+                view! {
+                    <div class="warning" role="alert">
+                        <p>{move || fill(text(language.get(), Key::SignOutWaitingWarning), &[("count", &count)])}</p>
+                        <button class="button danger" type="button" on:click=move |_| sign_out_anyway(true)>
+                            {language.t(Key::SignOutAnyway)}
+                        </button>
+                        <a class="button" href="/studio">{language.t(Key::SignOutStay)}</a>
+                    </div>
+                }
+            })}
+            <button class="button secondary" type="button" on:click=move |_| sign_out(false)>{language.t(Key::AccountSignOut)}</button>
         </section>
     }
 }

@@ -8,7 +8,6 @@ mod reset_password;
 mod review;
 mod sign_in;
 mod sign_up;
-mod studio;
 
 pub use account::AccountPage;
 pub use home::HomePage;
@@ -20,4 +19,3 @@ pub use reset_password::ResetPasswordPage;
 pub use review::ReviewPage;
 pub use sign_in::SignInPage;
 pub use sign_up::SignUpPage;
-pub use studio::StudioPage;

@@ -30,7 +30,11 @@ pub fn enter(
         let result = call::<AccountView>(lang, "POST", path, Some(body)).await;
         busy.set(false);
         match result {
-            Ok(account) => navigate(home_of(&account.role), Default::default()),
+            Ok(account) => {
+                #[cfg(feature = "hydrate")]
+                crate::remembered_account::remember(&account);
+                navigate(home_of(&account.role), Default::default())
+            }
             Err(error) => problem.set(Some(error.message)),
         }
     });

@@ -108,6 +108,20 @@ impl Replica {
         Ok(id)
     }
 
+    /// Sets fields of the record `record`, creating it when this device does
+    /// not have it: for a record whose id every device derives alike (a
+    /// person's storefront), so that two phones creating it offline make one.
+    pub fn put(
+        &mut self,
+        record: RecordId,
+        kind: Kind,
+        fields: Fields,
+        now_ms: u64,
+        random: [u8; 10],
+    ) -> Result<Stamp, Rejection> {
+        self.submit(record, kind, Action::Set(fields), now_ms, random)
+    }
+
     /// Sets fields of a record; returns the edit's stamp.
     pub fn edit(
         &mut self,
@@ -706,5 +720,24 @@ mod tests {
         assert_eq!(one.merge(&phone(2)), Err(ReplicaMergeError::NotTheSameStore));
         let someone_else = Replica::new(one.device(), "user:bahadir".parse().unwrap());
         assert_eq!(one.merge(&someone_else), Err(ReplicaMergeError::NotTheSameStore));
+    }
+
+    #[test]
+    fn put_creates_a_record_under_a_known_id_once() {
+        let id = RecordId::new(0, [7; 10]);
+        let (mut one, mut two) = (phone(1), phone(2));
+        one.put(id, Kind::Storefront, fields(&[("name", json!("Aral"))]), 10, [1; 10])
+            .unwrap();
+        two.put(id, Kind::Storefront, fields(&[("story", json!("Since 1990"))]), 11, [2; 10])
+            .unwrap();
+        let from_two = two.record(id).unwrap().clone();
+        let mut joined = one.record(id).unwrap().clone();
+        joined.join(&from_two).unwrap();
+        assert_eq!(joined.get("name"), Some(&json!("Aral")));
+        assert_eq!(joined.get("story"), Some(&json!("Since 1990")));
+        let wrong = one
+            .put(id, Kind::Product, fields(&[("name", json!("x"))]), 12, [3; 10])
+            .unwrap_err();
+        assert_eq!(wrong.code, RejectCode::WrongKind);
     }
 }

@@ -1,0 +1,10 @@
+//! The entrepreneur's studio: her storefront, edited on the phone whether or
+//! not there is a signal, with the state of her changes always in view.
+
+mod page;
+mod storefront_editor;
+mod studio_state;
+mod sync_status_bar;
+
+pub use page::StudioPage;
+pub use studio_state::{Phase, Refusal, Studio};

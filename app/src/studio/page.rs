@@ -1,0 +1,63 @@
+//! `/studio`. Rendered on the server as "opening"; in the browser it opens the
+//! signed-in person's store on this device, which works without a network.
+
+use leptos::prelude::*;
+
+use super::storefront_editor::StorefrontEditor;
+use super::sync_status_bar::SyncStatusBar;
+use super::{Phase, Studio};
+use crate::i18n::{Key, use_language};
+
+#[component]
+pub fn StudioPage() -> impl IntoView {
+    let language = use_language();
+    let studio = Studio::new();
+    provide_context(studio);
+    // Effects run only in the browser, after hydration.
+    Effect::new(move |_| open(studio, language));
+    view! {
+        <section class="page narrow studio">
+            <h1>{language.t(Key::StudioTitle)}</h1>
+            {move || match studio.phase.get() {
+                Phase::Opening => view! { <p class="studio-opening">{language.t(Key::StudioOpening)}</p> }.into_any(),
+                Phase::NoAccount => view! {
+                    <p>{language.t(Key::StudioSignInFirst)}</p>
+                    <a class="button" href="/sign-in">{language.t(Key::SignInTitle)}</a>
+                }.into_any(),
+                Phase::Open => view! {
+                    <SyncStatusBar/>
+                    <p class="lead">{language.t(Key::StudioBody)}</p>
+                    <StorefrontEditor/>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Opens the store of the person this device remembers at once (offline
+/// too); asks the server who is signed in when the device does not know.
+fn open(studio: Studio, language: crate::i18n::Language) {
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::api_client::{AccountView, call, spawn};
+        use crate::remembered_account::{recall, remember};
+
+        if let Some(account) = recall() {
+            studio.phase.set(Phase::Open);
+            crate::background_sync::open(studio, language, &account);
+            return;
+        }
+        spawn(async move {
+            match call::<AccountView>(language.get_untracked(), "GET", "/api/v1/me", None).await {
+                Ok(account) => {
+                    remember(&account);
+                    studio.phase.set(Phase::Open);
+                    crate::background_sync::open(studio, language, &account);
+                }
+                Err(_) => studio.phase.set(Phase::NoAccount),
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (studio, language);
+}
