@@ -22,9 +22,12 @@ done
 printf '%-44s %12s %12s\n' "file" "raw bytes" "served (br)"
 total_raw=0
 total_served=0
+# The bundle is served under /pkg/<release>/ (server/src/release.rs); the page names it.
+pkg=$(curl -sf "$url/" | grep -o '/pkg/[0-9a-f]\{16\}' | head -1)
+[ -n "$pkg" ] || { echo "the home page names no /pkg/<release>/ bundle" >&2; exit 1; }
 # The JS glue's static imports (the wasm-split loader) load with it; split chunks load later, on demand.
-imports=$(grep -o 'from *"\./[^"]*\.js"' target/site/pkg/sawda.js | sed 's|.*"\./|/pkg/|; s|"$||' | sort -u || true)
-for path in / /pkg/sawda.css /pkg/sawda.js $imports /pkg/sawda.wasm /favicon.svg /manifest.webmanifest; do
+imports=$(grep -o 'from *"\./[^"]*\.js"' target/site/pkg/sawda.js | sed "s|.*\"\./|$pkg/|; s|\"\$||" | sort -u || true)
+for path in / $pkg/sawda.css $pkg/sawda.js $imports $pkg/sawda.wasm /favicon.svg /manifest.webmanifest; do
   raw=$(curl -sf -H 'Accept-Encoding: identity' "$url$path" | wc -c)
   served=$(curl -sf -H 'Accept-Encoding: br' "$url$path" | wc -c)
   printf '%-44s %12d %12d\n' "$path" "$raw" "$served"
@@ -34,6 +37,12 @@ done
 printf '%-44s %12d %12d\n' "total" "$total_raw" "$total_served"
 on_demand=$(find target/site/pkg -name '*.wasm' ! -name sawda.wasm | wc -l)
 echo "($on_demand more wasm chunks load only when a page that needs them opens)"
+# After the page is shown, the service worker keeps the whole release for offline use.
+kept=0
+for path in $(curl -sf "$url/sw.js" | head -1 | grep -o '"/pkg/[^"]*"' | tr -d '"'); do
+  kept=$((kept + $(curl -sf -H 'Accept-Encoding: br' "$url$path" | wc -c)))
+done
+echo "then, in the background, the service worker keeps the whole release for offline use: $kept bytes served (br)"
 if [ "$total_served" -le "$budget" ]; then
   echo "within the budget of $budget bytes served ($((budget - total_served)) to spare)"
 else

@@ -105,8 +105,18 @@ pub fn open(studio: Studio, language: Language, account: &AccountView) {
 }
 
 /// Signals follow the store. Set outside the engine's borrow, so that
-/// anything they wake may read the store.
+/// anything they wake may read the store. Fields are re-read only after a
+/// change that went into the store: after a refused one, what she typed
+/// stays in the field for her to try again.
 fn publish(status: Option<SyncStatus>) {
+    show(status);
+    if let Some(studio) = with_engine(|e| e.studio) {
+        studio.revision.update(|n| *n += 1);
+    }
+}
+
+/// Like [`publish`], without re-reading the fields.
+fn show(status: Option<SyncStatus>) {
     let Some((studio, waiting, refused, stopped)) = with_engine(|e| {
         let replica = e.store.replica();
         let refused: Vec<Refusal> = replica
@@ -126,7 +136,6 @@ fn publish(status: Option<SyncStatus>) {
     if studio.refused.get_untracked() != refused {
         studio.refused.set(refused);
     }
-    studio.revision.update(|n| *n += 1);
 }
 
 fn waiting() -> usize {
@@ -164,7 +173,7 @@ pub fn set_storefront_field(field: &'static str, value: String) {
                 });
             }
         }
-        Some(Err(problem)) => publish(Some(SyncStatus::Store(problem))),
+        Some(Err(problem)) => show(Some(SyncStatus::Store(problem))),
     }
 }
 
@@ -238,7 +247,10 @@ async fn run() {
             e.running = again;
             again
         });
-        publish(status);
+        match status {
+            Some(_) => show(status),
+            None => publish(None),
+        }
         if let Some(ms) = retry_in {
             sync_after(ms);
         }
@@ -277,7 +289,7 @@ async fn sync_once() -> Result<(), Failure> {
         let Some(request) = update(|replica| replica.push_request(Limits::DEFAULT))? else {
             break;
         };
-        publish(Some(SyncStatus::Sending(waiting())));
+        show(Some(SyncStatus::Sending(waiting())));
         let body = serde_json::to_string(&request).map_err(|_| Failure::Server)?;
         let text = exchange("POST", "/api/v1/sync/push", Some(body)).await?;
         let response: PushResponse = serde_json::from_str(&text).map_err(|_| Failure::Server)?;
@@ -311,7 +323,7 @@ fn listen_once() {
     }
     // Handles are kept for the page's life: the engine lives as long.
     std::mem::forget(window_event_listener(leptos::ev::online, |_| request_sync()));
-    std::mem::forget(window_event_listener(leptos::ev::offline, |_| publish(None)));
+    std::mem::forget(window_event_listener(leptos::ev::offline, |_| show(None)));
     std::mem::forget(window_event_listener(leptos::ev::storage, |event| {
         let ours = with_engine(|e| event.key().as_deref() == Some(e.key.as_str())).unwrap_or(false);
         if !ours {
@@ -323,7 +335,7 @@ fn listen_once() {
                 with_engine(|e| e.stopped = Some(SyncStatus::Store(StoreProblem::Removed)));
                 publish(None);
             }
-            Some(Err(problem)) => publish(Some(SyncStatus::Store(problem))),
+            Some(Err(problem)) => show(Some(SyncStatus::Store(problem))),
             Some(Ok(_)) => publish(None),
             None => {}
         }

@@ -23,6 +23,8 @@ mod device_language;
 mod local_storage_slot;
 #[cfg(feature = "hydrate")]
 mod remembered_account;
+#[cfg(feature = "hydrate")]
+mod service_worker;
 
 pub use shell::{App, shell};
 

@@ -1,14 +1,14 @@
 use leptos::prelude::*;
-use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     Lazy, StaticSegment,
     components::{Route, Router, Routes},
 };
 
-use crate::components::{SiteFooter, SiteHeader};
+use crate::components::{NewVersionNotice, SiteFooter, SiteHeader};
 use crate::i18n::{Key, Lang, provide_language};
 use crate::lazy_pages;
-use crate::pages::{HomePage, MarketPage, NotFoundPage, ReviewPage};
+use crate::pages::{HomePage, MarketPage, NotFoundPage, OfflinePage, ReviewPage};
 
 /// The HTML document around the app. Runs only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -17,6 +17,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_context(ServerLanguage(lang));
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    // The bundle's folder is named by this release (see the server's `release`).
+    let stylesheet = format!("/{}/sawda.css", options.site_pkg_dir);
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -26,6 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#0b5d4b"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -95,17 +98,18 @@ pub fn App() -> impl IntoView {
     crate::device_language::keep_in_step(language);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/sawda.css"/>
         <Title text=language.t(Key::AppName)/>
         <Meta name="description" content=language.t(Key::MetaDescription)/>
         <Router>
             <SiteHeader/>
+            <NewVersionNotice/>
             <main id="main">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("studio") view={Lazy::<lazy_pages::Studio>::new()}/>
                     <Route path=StaticSegment("review") view=ReviewPage/>
                     <Route path=StaticSegment("market") view=MarketPage/>
+                    <Route path=StaticSegment("offline") view=OfflinePage/>
                     <Route path=StaticSegment("sign-in") view={Lazy::<lazy_pages::SignIn>::new()}/>
                     <Route path=StaticSegment("sign-up") view={Lazy::<lazy_pages::SignUp>::new()}/>
                     <Route path=StaticSegment("reset-password") view={Lazy::<lazy_pages::ResetPassword>::new()}/>

@@ -41,15 +41,16 @@ function sawdaBinary() {
  * A server that exits on its own after `seconds`, whatever happens to the test.
  * In memory by default; `admin` makes it use the embedded file database, with
  * that admin created first by `sawda admin create`, as an operator would.
+ * `site` serves another build of the web files; `addr` a chosen address.
  */
-export async function startSawda({ seconds = 600, admin } = {}) {
+export async function startSawda({ seconds = 600, admin, site, addr = '127.0.0.1:0' } = {}) {
   const binary = sawdaBinary();
   const data = mkdtempSync(join(tmpdir(), 'sawda-e2e-'));
   const env = {
     PATH: process.env.PATH,
-    SAWDA_ADDR: '127.0.0.1:0',
+    SAWDA_ADDR: addr,
     SAWDA_DATA: data,
-    SAWDA_SITE: process.env.SAWDA_SITE ?? join(repoRoot, 'target', 'site'),
+    SAWDA_SITE: site ?? process.env.SAWDA_SITE ?? join(repoRoot, 'target', 'site'),
     RUST_LOG: 'warn',
   };
   if (admin) {
@@ -148,4 +149,36 @@ export async function api(url, method, path, { body, cookie } = {}) {
 export async function ready(page) {
   await waitForHydration(page);
   await page.waitForLoadState('networkidle');
+}
+
+/**
+ * Entrepreneurs made the way the programme makes them: an admin (created by
+ * `startSawda({ admin })`) invites, and each person signs up with a code.
+ */
+export async function signUpEntrepreneurs(url, admin, people) {
+  const signedIn = await api(url, 'POST', '/auth/sign-in', { body: { phone: admin.phone, password: admin.password } });
+  if (signedIn.status !== 200) throw new Error(`admin sign-in: ${JSON.stringify(signedIn.body)}`);
+  const workshop = await api(url, 'POST', '/invitations', {
+    cookie: signedIn.cookie,
+    body: { name: 'Studio workshop', district: 'nukus', date: '2026-12-01', seats: people.length },
+  });
+  if (workshop.status !== 201) throw new Error(`invitations: ${JSON.stringify(workshop.body)}`);
+  const accounts = [];
+  for (const [i, person] of people.entries()) {
+    const code = workshop.body.invitations[i].code;
+    const made = await api(url, 'POST', '/auth/sign-up', { body: { code, ...person } });
+    if (made.status !== 201) throw new Error(`sign-up: ${JSON.stringify(made.body)}`);
+    accounts.push({ ...made.body, cookie: made.cookie });
+  }
+  return accounts;
+}
+
+/** Signs in through the sign-in page, as a person does, and waits for where it leads. */
+export async function signInOnPage(page, url, who, landing = '**/studio') {
+  await page.goto(`${url}/sign-in`);
+  await ready(page);
+  await page.fill('input[name="phone"]', who.phone);
+  await page.fill('input[name="password"]', who.password);
+  await page.click('form button[type="submit"]');
+  await page.waitForURL(landing);
 }

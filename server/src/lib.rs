@@ -9,6 +9,7 @@ pub mod health;
 pub mod language_choice;
 pub mod logging;
 pub mod migrations;
+pub mod release;
 pub mod security_headers;
 pub mod shutdown;
 pub mod site;

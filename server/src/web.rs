@@ -23,7 +23,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 
 use crate::config::Config;
-use crate::{AppState, api, health, language_choice, security_headers};
+use crate::{AppState, api, health, language_choice, release, security_headers};
 
 /// Requests carry small JSON; photos will have their own, chunked route.
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -33,7 +33,7 @@ pub fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("sawda")
         .site_root(config.site.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(release::pkg_dir(&config.site))
         .site_addr(addr)
         .build()
 }
@@ -48,8 +48,16 @@ pub fn router(state: AppState, site: &Path) -> Router {
         let options = state.leptos_options.clone();
         leptos_axum::render_app_to_stream(move || shell(options.clone()))
     };
+    // This release's bundle, named by its content hash: cached for good.
+    let bundle = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ))
+        .service(ServeDir::new(site.join("pkg")).precompressed_br().precompressed_gzip());
+    let bundle_path = format!("/{}", state.leptos_options.site_pkg_dir);
     let static_files = ServiceBuilder::new()
-        // The bundle's file names do not change between releases: always revalidate.
+        // Icons and the manifest keep their names between releases: always revalidate.
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .service(
             ServeDir::new(site)
@@ -82,6 +90,8 @@ pub fn router(state: AppState, site: &Path) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/language/{code}", get(language_choice::choose))
+        .route("/sw.js", get(release::service_worker))
+        .nest_service(&bundle_path, bundle)
         .nest("/api/v1", api::router(state.clone()))
         .leptos_routes(&state, routes, pages)
         .fallback_service(static_files)

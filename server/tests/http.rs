@@ -150,22 +150,69 @@ async fn an_unknown_language_is_refused_and_sets_nothing() {
 }
 
 #[tokio::test]
-async fn static_files_are_served_precompressed() {
+async fn the_bundle_is_served_under_its_release_precompressed_and_cached_for_good() {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
     std::fs::write(pkg.join("sawda.js"), "console.log('plain');").unwrap();
     std::fs::write(pkg.join("sawda.js.br"), b"brotli bytes").unwrap();
+    std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
     let router = support::router_with(support::migrated_memory_db().await, site.path()).await;
+    let release = sawda_server::release::release_id(site.path());
 
-    let response = support::get(&router, "/pkg/sawda.js", &[("accept-encoding", "br")]).await;
+    let page = support::body_text(support::get(&router, "/", &[]).await).await;
+    assert!(page.contains(&format!("/pkg/{release}/sawda.js")), "{page}");
+    assert!(page.contains(&format!("/pkg/{release}/sawda.css")), "{page}");
+
+    let path = format!("/pkg/{release}/sawda.js");
+    let response = support::get(&router, &path, &[("accept-encoding", "br")]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(support::header(&response, "content-encoding"), "br");
-    assert_eq!(support::header(&response, "cache-control"), "no-cache");
+    assert_eq!(support::header(&response, "cache-control"), "public, max-age=31536000, immutable");
     assert_eq!(support::body_text(response).await, "brotli bytes");
-
-    let response = support::get(&router, "/pkg/sawda.js", &[]).await;
+    let response = support::get(&router, &path, &[]).await;
     assert_eq!(support::body_text(response).await, "console.log('plain');");
+
+    // Another release's bundle is not this server's to serve.
+    let response = support::get(&router, "/pkg/0123456789abcdef/sawda.js", &[]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Files outside the bundle keep their names and are revalidated.
+    let response = support::get(&router, "/favicon.svg", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(support::header(&response, "cache-control"), "no-cache");
+}
+
+#[tokio::test]
+async fn the_service_worker_names_this_release_and_its_files() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    for name in ["sawda.js", "sawda.wasm", "chunk_1.wasm", "sawda.css", "sawda.d.ts", "sawda.wasm.br"] {
+        std::fs::write(pkg.join(name), name).unwrap();
+    }
+    let router = support::router_with(support::migrated_memory_db().await, site.path()).await;
+    // No worker script in the site: none is served.
+    assert_eq!(support::get(&router, "/sw.js", &[]).await.status(), StatusCode::NOT_FOUND);
+
+    std::fs::write(site.path().join("sw.js"), "self.addEventListener('fetch', () => {});").unwrap();
+    let response = support::get(&router, "/sw.js", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(support::header(&response, "content-type"), "text/javascript; charset=utf-8");
+    assert_eq!(support::header(&response, "cache-control"), "no-cache");
+    let script = support::body_text(response).await;
+    let (first, rest) = script.split_once('\n').unwrap();
+    assert_eq!(rest, "self.addEventListener('fetch', () => {});");
+    let preamble: serde_json::Value =
+        serde_json::from_str(first.strip_prefix("const SAWDA = ").unwrap().trim_end_matches(';')).unwrap();
+    let release = sawda_server::release::release_id(site.path());
+    assert_eq!(preamble["release"], release.as_str());
+    let files: Vec<&str> = preamble["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let bundle = |name: &str| format!("/pkg/{release}/{name}");
+    assert_eq!(
+        files,
+        [&bundle("chunk_1.wasm"), &bundle("sawda.css"), &bundle("sawda.js"), &bundle("sawda.wasm"), "/favicon.svg", "/manifest.webmanifest"]
+    );
+    assert_eq!(preamble["pages"], serde_json::json!(["/", "/studio", "/offline"]));
 }
 
 #[tokio::test]

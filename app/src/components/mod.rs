@@ -1,9 +1,11 @@
 mod form_field;
 mod language_switcher;
+mod new_version_notice;
 mod site_footer;
 mod site_header;
 
 pub use language_switcher::LanguageSwitcher;
+pub use new_version_notice::NewVersionNotice;
 pub use site_footer::SiteFooter;
 pub use site_header::SiteHeader;
 pub use form_field::FormField;

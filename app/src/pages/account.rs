@@ -70,6 +70,7 @@ pub fn AccountPage() -> impl IntoView {
         });
     };
     let sign_out_anyway = sign_out.clone();
+    let sign_out_plain = sign_out.clone();
     view! {
         <section class="page narrow">
             <h1>{language.t(Key::AccountTitle)}</h1>
@@ -109,7 +110,16 @@ pub fn AccountPage() -> impl IntoView {
                     </div>
                 }
             })}
-            <button class="button secondary" type="button" on:click=move |_| sign_out(false)>{language.t(Key::AccountSignOut)}</button>
+            <Show when=move || unsent.get() == 0>
+                {
+                    let sign_out = sign_out_plain.clone();
+                    view! {
+                        <button class="button secondary" type="button" on:click=move |_| sign_out(false)>
+                            {language.t(Key::AccountSignOut)}
+                        </button>
+                    }
+                }
+            </Show>
         </section>
     }
 }

@@ -16,20 +16,20 @@ pub fn StorefrontEditor() -> impl IntoView {
     view! {
         <form class="form storefront-editor" on:submit=|event| event.prevent_default()>
             <h2>{language.t(Key::StorefrontHeading)}</h2>
-            <label class="field">
-                <span class="field-label">{language.t(Key::StorefrontName)}</span>
-                <input name="storefront-name" type="text" maxlength=MAX_NAME_CHARS autocomplete="off"
+            <div class="field">
+                <label for="storefront-name">{language.t(Key::StorefrontName)}</label>
+                <input id="storefront-name" name="storefront-name" type="text" maxlength=MAX_NAME_CHARS autocomplete="off"
                     prop:value=move || studio.storefront_text(NAME)
                     on:input=move |event| studio.set_storefront_text(NAME, event_target_value(&event))/>
-                <span class="field-hint">{language.t(Key::StorefrontNameHint)}</span>
-            </label>
-            <label class="field">
-                <span class="field-label">{language.t(Key::StorefrontStory)}</span>
-                <textarea name="storefront-story" rows="6" maxlength=MAX_STORY_CHARS
+                <p class="hint">{language.t(Key::StorefrontNameHint)}</p>
+            </div>
+            <div class="field">
+                <label for="storefront-story">{language.t(Key::StorefrontStory)}</label>
+                <textarea id="storefront-story" name="storefront-story" rows="6" maxlength=MAX_STORY_CHARS
                     prop:value=move || studio.storefront_text(STORY)
                     on:input=move |event| studio.set_storefront_text(STORY, event_target_value(&event))></textarea>
-                <span class="field-hint">{language.t(Key::StorefrontStoryHint)}</span>
-            </label>
+                <p class="hint">{language.t(Key::StorefrontStoryHint)}</p>
+            </div>
         </form>
     }
 }

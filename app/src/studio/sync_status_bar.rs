@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::Studio;
+use crate::device_store::StoreProblem;
 use crate::i18n::{Key, use_language};
 use crate::sync_status::{SyncStatus, refusal_message};
 
@@ -18,10 +19,10 @@ pub fn SyncStatusBar() -> impl IntoView {
         <div class="sync-status" data-tone=move || studio.status.get().tone() role="status" aria-live="polite">
             <span class="sync-status-text">{move || studio.status.get().message(language.get())}</span>
             {move || match studio.status.get() {
-                SyncStatus::NeedsReload(_) | SyncStatus::Store(_) => Some(view! {
+                SyncStatus::NeedsReload(_) | SyncStatus::Store(StoreProblem::Unreadable) => Some(view! {
                     <button class="button small" type="button" on:click=reload>{language.t(Key::ActionReload)}</button>
                 }.into_any()),
-                SyncStatus::SignedOut(_) => Some(view! {
+                SyncStatus::SignedOut(_) | SyncStatus::Store(StoreProblem::Removed) => Some(view! {
                     <a class="button small" href="/sign-in">{language.t(Key::SignInTitle)}</a>
                 }.into_any()),
                 _ => None,

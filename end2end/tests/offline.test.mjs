@@ -1,0 +1,199 @@
+// The studio offline: edits saved on the phone survive a cold reload with no
+// network, reach the server when it returns, reach her other phone, and two
+// phones editing different fields offline both keep their edit.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage,
+} from './support.mjs';
+
+const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
+const AYSULU = { phone: '+998903001122', name: 'Aysulu', password: 'aral-honey-2026' };
+const en = texts.en;
+
+let sawda;
+let browser;
+let aysulu;
+
+before(async () => {
+  sawda = await startSawda({ admin: ADMIN });
+  browser = await launchBrowser();
+  [aysulu] = await signUpEntrepreneurs(sawda.url, ADMIN, [AYSULU]);
+});
+
+after(async () => {
+  await browser?.close();
+  await sawda?.stop();
+});
+
+const status = (page) => page.locator('.sync-status-text');
+const waitingText = (n) => en['sync.waiting'].replace('{count}', n);
+const offlineText = (n) => en['sync.offline'].replace('{count}', n);
+
+async function expectStatus(page, text, timeout = 20_000) {
+  await page.waitForFunction(
+    (expected) => document.querySelector('.sync-status-text')?.textContent === expected,
+    text,
+    { timeout },
+  ).catch(async () => assert.fail(`status is "${await status(page).textContent()}", expected "${text}"`));
+}
+
+/** Opens the studio on a new phone signed in as Aysulu, with the service worker in control. */
+async function studioPhone() {
+  const device = await phone(browser, { locale: 'en-GB' });
+  await signInOnPage(device.page, sawda.url, AYSULU);
+  await ready(device.page);
+  await expectStatus(device.page, en['sync.all_saved']);
+  await device.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  return device;
+}
+
+/** The storefront as the server holds it, read through the sync API with her session. */
+async function storefrontOnServer() {
+  const pulled = await api(sawda.url, 'GET', '/sync/pull?version=1&cursor=0&limit=1000', { cookie: aysulu.cookie });
+  assert.equal(pulled.status, 200);
+  const storefront = pulled.body.changes.map((c) => c.record).find((r) => r.kind === 'storefront');
+  return storefront && Object.fromEntries(Object.entries(storefront.fields).map(([k, v]) => [k, v.v]));
+}
+
+test('edits made offline survive a cold reload and reach the server when the network returns', async () => {
+  const { context, page, problems } = await studioPhone();
+  await context.setOffline(true);
+  await page.fill('#storefront-name', 'Aral honey');
+  await page.fill('#storefront-story', 'Wild flowers of the Amudarya delta, harvested by hand.');
+  await expectStatus(page, offlineText(1));
+
+  // A cold reload with no network: the service worker serves the page and
+  // the bundle, and the store on the phone has everything.
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.inputValue('#storefront-name'), 'Aral honey');
+  assert.equal(await page.inputValue('#storefront-story'), 'Wild flowers of the Amudarya delta, harvested by hand.');
+  await expectStatus(page, offlineText(1));
+  await page.screenshot({ path: join(outputDir, 'studio-offline-360.png'), fullPage: true });
+  // A page never visited gets the "no connection" page, with a way back.
+  await page.goto(`${sawda.url}/market`);
+  assert.equal(await page.locator('h1').textContent(), en['offline.title']);
+  await page.goto(`${sawda.url}/studio`);
+  await ready(page);
+  assert.equal(await page.inputValue('#storefront-name'), 'Aral honey');
+
+  assert.equal(await storefrontOnServer(), undefined, 'nothing reached the server while offline');
+  await context.setOffline(false);
+  await expectStatus(page, en['sync.all_saved']);
+  await page.screenshot({ path: join(outputDir, 'studio-all-saved-360.png'), fullPage: true });
+  assert.deepEqual(await storefrontOnServer(), {
+    name: 'Aral honey',
+    story: 'Wild flowers of the Amudarya delta, harvested by hand.',
+  });
+  assert.deepEqual(problems.filter((p) => !p.includes('net::ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
+test('her second phone receives the edits; both phones edit different fields offline and both edits stay', async () => {
+  const first = await studioPhone();
+  const second = await studioPhone();
+  assert.equal(await second.page.inputValue('#storefront-name'), 'Aral honey', 'pulled on opening');
+
+  await first.context.setOffline(true);
+  await second.context.setOffline(true);
+  await first.page.fill('#storefront-name', 'Aral delta honey');
+  await second.page.fill('#storefront-story', 'From our family apiary near Moynaq.');
+  await expectStatus(first.page, offlineText(1));
+  await expectStatus(second.page, offlineText(1));
+
+  await first.context.setOffline(false);
+  await expectStatus(first.page, en['sync.all_saved']);
+  await second.context.setOffline(false);
+  await expectStatus(second.page, en['sync.all_saved']);
+  // The first phone hears of the second's edit when it next syncs (here: it comes back into view).
+  await first.page.reload();
+  await ready(first.page);
+  for (const { page } of [first, second]) {
+    await page.waitForFunction(
+      () => document.querySelector('#storefront-name')?.value === 'Aral delta honey'
+        && document.querySelector('#storefront-story')?.value === 'From our family apiary near Moynaq.',
+      null,
+      { timeout: 20_000 },
+    );
+  }
+  assert.deepEqual(await storefrontOnServer(), {
+    name: 'Aral delta honey',
+    story: 'From our family apiary near Moynaq.',
+  });
+  await first.context.close();
+  await second.context.close();
+});
+
+test('two tabs of one phone share the store without losing an edit', async () => {
+  const { context, page } = await studioPhone();
+  const other = await context.newPage();
+  await other.goto(`${sawda.url}/studio`);
+  await ready(other);
+  await context.setOffline(true);
+  await page.fill('#storefront-name', 'Aral honey, two tabs');
+  // The other tab hears of it through the storage event.
+  await other.waitForFunction(() => document.querySelector('#storefront-name')?.value === 'Aral honey, two tabs');
+  await other.fill('#storefront-story', 'Written in the second tab.');
+  await page.waitForFunction(() => document.querySelector('#storefront-story')?.value === 'Written in the second tab.');
+  await context.setOffline(false);
+  await expectStatus(page, en['sync.all_saved']);
+  await expectStatus(other, en['sync.all_saved']);
+  const server = await storefrontOnServer();
+  assert.equal(server.name, 'Aral honey, two tabs');
+  assert.equal(server.story, 'Written in the second tab.');
+  await context.close();
+});
+
+test('a full phone storage refuses the new edit clearly and keeps the queued ones', async () => {
+  const { context, page } = await studioPhone();
+  await context.setOffline(true);
+  await page.fill('#storefront-name', 'Queued before the storage filled');
+  await expectStatus(page, offlineText(1));
+  // Fill what is left of the site's storage, as photos or other sites' data would.
+  const probe = await page.evaluate(() => {
+    let n = 0;
+    for (let size = 256 * 1024; size >= 1; size = Math.floor(size / 2)) {
+      const block = 'x'.repeat(size);
+      for (;;) {
+        try { localStorage.setItem(`filler-${n++}`, block); } catch { break; }
+      }
+    }
+    try { localStorage.setItem('filler-probe', 'x'.repeat(64)); return 'room left'; } catch (e) { return e.name; }
+  });
+  assert.equal(probe, 'QuotaExceededError');
+  await page.fill('#storefront-story', 'This story does not fit any more');
+  await expectStatus(page, en['sync.storage_full']);
+  await page.screenshot({ path: join(outputDir, 'studio-storage-full-360.png'), fullPage: true });
+  // Room again, and a reload: the queued edit is there, the refused one is not.
+  await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('filler-')).forEach((k) => localStorage.removeItem(k)));
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.inputValue('#storefront-name'), 'Queued before the storage filled');
+  await expectStatus(page, offlineText(1));
+  await context.setOffline(false);
+  await expectStatus(page, en['sync.all_saved']);
+  await context.close();
+});
+
+test('signing out with edits waiting warns first, then clears them from the shared phone', async () => {
+  const { context, page } = await studioPhone();
+  // The network is up but sync cannot get through (a captive portal, say).
+  await page.route('**/api/v1/sync/**', (route) => route.abort('failed'));
+  await page.fill('#storefront-name', 'Not sent yet');
+  await expectStatus(page, en['sync.retrying'].replace('{count}', 1));
+  await page.screenshot({ path: join(outputDir, 'studio-retrying-360.png'), fullPage: true });
+  await page.goto(`${sawda.url}/account`);
+  await ready(page);
+  await page.click('button:has-text("' + en['account.sign_out'] + '")');
+  const warning = page.locator('.warning');
+  await warning.waitFor();
+  assert.match(await warning.textContent(), /Changes not yet sent: 1/);
+  await page.screenshot({ path: join(outputDir, 'sign-out-warning-360.png'), fullPage: true });
+  await page.click('.warning button');
+  await page.waitForURL('**/sign-in');
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('sawda.store') || k === 'sawda.account'));
+  assert.deepEqual(left, []);
+  await context.close();
+});

@@ -1,0 +1,96 @@
+// Sawda's service worker: after one visit, the studio opens and works with no
+// network, a cold reload included.
+//
+// The server serves this file as /sw.js with a first line
+//   const SAWDA = { release, files, pages };
+// naming this release (a hash of the app bundle's content), the bundle's
+// files (under /pkg/<release>/) and the pages kept for offline use
+// (server/src/release.rs). Each release has its own cache, so a page of one
+// release never gets another release's wasm.
+//
+// - Install: keep the release's files and pages, all or nothing.
+// - Update: a new worker waits until the page asks it to take over (the
+//   "new version" notice), so an open page is never switched under its feet.
+// - Pages: from the network when it answers within a few seconds (and kept),
+//   else the kept copy, else the "no connection" page.
+// - The bundle: from the cache; it never changes under its name.
+// - The API is never cached: the app's own store handles offline data.
+
+/* global SAWDA */
+const CACHE = `sawda-${SAWDA.release}`;
+const PAGE_TIMEOUT_MS = 4000;
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(SAWDA.files);
+    await cache.addAll(SAWDA.pages);
+    // The first worker takes over at once: there is nothing to be out of step with.
+    if (!self.registration.active) await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names
+      .filter((name) => name.startsWith('sawda-') && name !== CACHE)
+      .map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'take-over') self.skipWaiting();
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  const path = url.pathname;
+  if (path.startsWith('/api/') || path.startsWith('/language/') || path === '/sw.js' || path === '/healthz') return;
+  if (request.mode === 'navigate') {
+    event.respondWith(page(event, url));
+  } else if (path.startsWith('/pkg/') || SAWDA.files.includes(path)) {
+    event.respondWith(kept(request, path));
+  }
+});
+
+async function kept(request, path) {
+  const cached = await caches.match(request, { ignoreVary: true, ignoreSearch: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok && path.startsWith(`/pkg/${SAWDA.release}/`)) {
+    const cache = await caches.open(CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+async function page(event, url) {
+  const cache = await caches.open(CACHE);
+  const fromNetwork = fetch(event.request).then(async (response) => {
+    // Only plain addresses are kept: a query may carry a one-time code.
+    if (response.ok && !response.redirected && response.type === 'basic' && url.search === '') {
+      await cache.put(url.pathname, response.clone());
+    }
+    return response;
+  });
+  event.waitUntil(fromNetwork.catch(() => undefined));
+  try {
+    return await Promise.race([
+      fromNetwork,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('slow')), PAGE_TIMEOUT_MS)),
+    ]);
+  } catch (_) {
+    const copy = await cache.match(url.pathname, { ignoreVary: true });
+    if (copy) return copy;
+    try {
+      return await fromNetwork;
+    } catch (_) {
+      return (await cache.match('/offline', { ignoreVary: true })) || Response.error();
+    }
+  }
+}
