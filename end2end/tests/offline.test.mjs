@@ -197,3 +197,19 @@ test('signing out with edits waiting warns first, then clears them from the shar
   assert.deepEqual(left, []);
   await context.close();
 });
+
+test('the studio and its status speak Karakalpak', async () => {
+  const { context, page, problems } = await phone(browser, { locale: 'kaa' });
+  await signInOnPage(page, sawda.url, AYSULU);
+  await ready(page);
+  await expectStatus(page, texts.kaa['sync.all_saved']);
+  assert.equal(await page.locator('h2').textContent(), texts.kaa['storefront.heading']);
+  await context.setOffline(true);
+  await page.fill('#storefront-name', 'Aral balı');
+  await expectStatus(page, texts.kaa['sync.offline'].replace('{count}', 1));
+  await page.screenshot({ path: join(outputDir, 'studio-offline-kaa-360.png'), fullPage: true });
+  await context.setOffline(false);
+  await expectStatus(page, texts.kaa['sync.all_saved']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

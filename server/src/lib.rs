@@ -106,6 +106,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         "database ready"
     );
 
+    let housekeeping = tokio::spawn(forget_old_applied_mutations(db.clone()));
     let state = AppState::new(db, web::leptos_options(&config, addr)).with_site(site::Site::from_config(&config));
     let router = web::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
@@ -114,7 +115,22 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
+    housekeeping.abort();
     database::close(state.db).await;
     tracing::info!("stopped");
     served.map_err(ServeError::Server)
+}
+
+/// Daily, from the start: applied mutation ids older than the sync store keeps them.
+async fn forget_old_applied_mutations(db: Surreal<Any>) {
+    let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    loop {
+        daily.tick().await;
+        match sync_store::forget_applied(&db, sync_store::APPLIED_KEPT_DAYS).await {
+            Ok(0) => {}
+            Ok(forgotten) => tracing::info!(forgotten, "forgot old applied mutation ids"),
+            // Several servers may run it at once; a conflict is tried again tomorrow.
+            Err(error) => tracing::warn!(%error, "could not forget old applied mutation ids"),
+        }
+    }
 }

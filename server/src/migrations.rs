@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "synced records, applied mutations, change sequence",
         script: include_str!("../migrations/0003_sync.surql"),
     },
+    Migration {
+        version: 4,
+        name: "age index of applied mutations",
+        script: include_str!("../migrations/0004_sync_retention.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

@@ -140,6 +140,24 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
     Ok(PushResponse { results })
 }
 
+/// How long a mutation id is remembered as applied. A device retrying a push
+/// within this time gets `duplicate`; after it, the mutation is applied again,
+/// which changes nothing (merging is idempotent: a record is a function of
+/// the set of edits it has taken in) and is answered `applied`. A phone
+/// offline for longer than this with an unanswered push is all it would take.
+pub const APPLIED_KEPT_DAYS: i64 = 180;
+
+/// Forgets applied mutation ids older than `days`; returns how many.
+pub async fn forget_applied(db: &Surreal<Any>, days: i64) -> Result<usize, surrealdb::Error> {
+    let forgotten: Vec<surrealdb::types::Value> = db
+        .query("DELETE sync_applied WHERE applied_at < time::now() - type::duration($age) RETURN BEFORE")
+        .bind(("age", format!("{days}d")))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(forgotten.len())
+}
+
 pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Result<PullResponse, SyncStoreError> {
     check_version(request.version).map_err(SyncStoreError::Protocol)?;
     let limit = i64::from(request.limit.clamp(1, MAX_PULL_LIMIT));

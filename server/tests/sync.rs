@@ -173,3 +173,35 @@ async fn old_apps_are_told_to_reload_and_bad_input_changes_nothing() {
     let (_, page) = get_pull(&router, &gulnar, 0).await;
     assert_eq!(page["changes"], json!([]));
 }
+
+#[tokio::test]
+async fn old_applied_ids_are_forgotten_and_a_very_late_retry_changes_nothing() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000011").await;
+    let mut phone = phone_of(&gulnar, 1);
+    let shop = phone.create(Kind::Storefront, fields(&[("name", json!("Qawın"))]), 1_760_000_000_100, [2; 10]).unwrap();
+    let push = serde_json::to_string(&phone.push_request(Limits::DEFAULT).unwrap()).unwrap();
+    let (_, first) = post_push(&router, &gulnar, push.clone()).await;
+    assert_eq!(first["results"][0]["result"], "applied");
+    let (_, before) = get_pull(&router, &gulnar, 0).await;
+
+    // Young ids stay; one made to look 200 days old is forgotten.
+    assert_eq!(sawda_server::sync_store::forget_applied(&db, 180).await.unwrap(), 0);
+    db.query("DELETE sync_applied; CREATE sync_applied:old SET applied_at = time::now() - 200d;")
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    assert_eq!(sawda_server::sync_store::forget_applied(&db, 180).await.unwrap(), 1);
+
+    // The phone's answer was lost long ago and it retries now: applied again,
+    // and the record and its change sequence stay as they were.
+    let (_, late) = post_push(&router, &gulnar, push).await;
+    assert_eq!(late["results"][0]["result"], "applied");
+    let (_, after) = get_pull(&router, &gulnar, 0).await;
+    assert_eq!(after, before);
+    phone.receive_push(&serde_json::from_value(late).unwrap());
+    assert!(phone.outbox().is_empty());
+    assert!(phone.record(shop).is_some());
+}
