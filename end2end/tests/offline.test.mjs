@@ -51,7 +51,7 @@ async function studioPhone() {
 
 /** The storefront as the server holds it, read through the sync API with her session. */
 async function storefrontOnServer() {
-  const pulled = await api(sawda.url, 'GET', '/sync/pull?version=1&cursor=0&limit=1000', { cookie: aysulu.cookie });
+  const pulled = await api(sawda.url, 'GET', '/sync/pull?version=2&cursor=0&limit=1000', { cookie: aysulu.cookie });
   assert.equal(pulled.status, 200);
   const storefront = pulled.body.changes.map((c) => c.record).find((r) => r.kind === 'storefront');
   return storefront && Object.fromEntries(Object.entries(storefront.fields).map(([k, v]) => [k, v.v]));

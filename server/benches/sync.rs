@@ -91,7 +91,7 @@ async fn coming_online() {
         phone.receive_push(&serde_json::from_slice::<PushResponse>(&body).unwrap());
     }
     loop {
-        let request = Request::get(format!("/api/v1/sync/pull?version=1&cursor={}&limit=1000", phone.cursor()))
+        let request = Request::get(format!("/api/v1/sync/pull?version=2&cursor={}&limit=1000", phone.cursor()))
             .header("cookie", &cookie)
             .body(Body::empty())
             .unwrap();

@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "age index of applied mutations",
         script: include_str!("../migrations/0004_sync_retention.surql"),
     },
+    Migration {
+        version: 5,
+        name: "unique storefront addresses",
+        script: include_str!("../migrations/0005_storefront_address.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

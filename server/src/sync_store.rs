@@ -8,6 +8,10 @@ use sawda_sync::protocol::{Limits, MAX_PULL_LIMIT, MutationResult, Outcome, chec
 use sawda_sync::server::{apply_mutation, may_see};
 use sawda_sync::{Owner, PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, SyncError};
 use sawda_sync::protocol::Snapshot;
+use sawda_sync::{Action, Kind, Rejection};
+use app::field_problem::FieldProblem;
+use app::record_rules::{check_fields, rejection};
+use app::storefront::rules::SLUG;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::{RecordId as DbId, SurrealValue};
@@ -35,6 +39,35 @@ struct Row {
     kind: String,
     seq: i64,
     body: String,
+    slug: Option<String>,
+}
+
+#[derive(SurrealValue)]
+struct Claim {
+    key: String,
+    slug: String,
+}
+
+/// The web address a storefront edit asks for, if any.
+fn asked_slug(mutation: &sawda_sync::Mutation) -> Option<&str> {
+    match (&mutation.kind, &mutation.action) {
+        (Kind::Storefront, Action::Set(fields)) => fields.get(SLUG).and_then(|v| v.as_str()),
+        _ => None,
+    }
+}
+
+/// The app's rules for the fields an edit sets, and a storefront address
+/// not held by another storefront (`claims`: address → record key).
+fn check_rules(mutation: &sawda_sync::Mutation, claims: &BTreeMap<String, String>) -> Result<(), Rejection> {
+    if let Action::Set(fields) = &mutation.action {
+        check_fields(mutation.kind, fields).map_err(|(field, problem)| rejection(&field, problem))?;
+    }
+    if let Some(slug) = asked_slug(mutation)
+        && claims.get(slug).is_some_and(|holder| *holder != mutation.record.to_string())
+    {
+        return Err(rejection(SLUG, FieldProblem::SlugTaken));
+    }
+    Ok(())
 }
 
 /// How many times a push is retried when another push touched the same rows at once.
@@ -48,7 +81,12 @@ pub async fn push(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Resu
     let mut attempt = 0;
     loop {
         match push_once(db, who, request).await {
-            Err(SyncStoreError::Database(error)) if crate::database::is_conflict(&error) && attempt < CONFLICT_RETRIES => {
+            // Two pushes claiming one storefront address at once: the loser's
+            // retry reads the claim and refuses its edit.
+            Err(SyncStoreError::Database(error))
+                if (crate::database::is_conflict(&error) || error.to_string().contains("sync_record_slug"))
+                    && attempt < CONFLICT_RETRIES =>
+            {
                 attempt += 1;
             }
             outcome => return outcome,
@@ -68,16 +106,25 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
         .map(|key| DbId::new("sync_record", key.as_str()))
         .collect();
 
+    let slugs: Vec<String> = request.mutations.iter().filter_map(asked_slug).map(str::to_owned).collect();
+
     let transaction = db.clone().begin().await?;
     let mut read = transaction
-        .query("SELECT VALUE record::id(id) FROM $applied; SELECT seq, body FROM $records; (SELECT VALUE seq FROM sync_counter:main)[0] OR 0;")
+        .query(
+            "SELECT VALUE record::id(id) FROM $applied; SELECT seq, body FROM $records; \
+             (SELECT VALUE seq FROM sync_counter:main)[0] OR 0; \
+             SELECT record::id(id) AS key, slug FROM sync_record WHERE slug IN $slugs;",
+        )
         .bind(("applied", mutation_ids))
         .bind(("records", record_ids))
+        .bind(("slugs", slugs))
         .await?
         .check()?;
     let applied: HashSet<String> = read.take::<Vec<String>>(0)?.into_iter().collect();
     let stored: Vec<Stored> = read.take(1)?;
     let mut last_seq: i64 = read.take::<Option<i64>>(2)?.unwrap_or(0);
+    let mut claims: BTreeMap<String, String> =
+        read.take::<Vec<Claim>>(3)?.into_iter().map(|claim| (claim.slug, claim.key)).collect();
 
     let mut records: BTreeMap<RecordId, Record> = BTreeMap::new();
     for row in stored {
@@ -92,8 +139,12 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
         let result = if applied.contains(&key) || newly_applied.contains(&key) {
             Outcome::Duplicate
         } else {
-            match apply_mutation(records.get(&mutation.record), who, mutation) {
+            let checked = check_rules(mutation, &claims);
+            match checked.and_then(|()| apply_mutation(records.get(&mutation.record), who, mutation)) {
                 Ok(record) => {
+                    if let Some(slug) = asked_slug(mutation) {
+                        claims.insert(slug.to_owned(), mutation.record.to_string());
+                    }
                     if records.get(&mutation.record) != Some(&record) {
                         changed.insert(mutation.record, record.clone());
                     }
@@ -118,6 +169,9 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
                     kind: record.kind().name().to_string(),
                     seq: last_seq,
                     body: serde_json::to_string(&record).expect("records serialise"),
+                    slug: (record.kind() == Kind::Storefront)
+                        .then(|| record.get(SLUG).and_then(|v| v.as_str()).map(str::to_owned))
+                        .flatten(),
                 }
             })
             .collect();
@@ -126,7 +180,7 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
                 "UPSERT sync_counter:main SET seq = $seq;
                  FOR $row IN $rows {
                      UPSERT type::record('sync_record', $row.key)
-                         CONTENT { owner: $row.owner, kind: $row.kind, seq: $row.seq, body: $row.body };
+                         CONTENT { owner: $row.owner, kind: $row.kind, seq: $row.seq, body: $row.body, slug: $row.slug };
                  };
                  FOR $id IN $applied { CREATE type::record('sync_applied', $id); };",
             )

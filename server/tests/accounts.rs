@@ -209,7 +209,7 @@ fn request_for(world: &World, path: &str) -> (String, Option<Value>) {
             let device = sawda_sync::DeviceId::new(1_760_000_000_000, [1; 10]).to_string();
             (path.into(), Some(json!({"version": sawda_sync::PROTOCOL_VERSION, "device": device, "mutations": []})))
         }
-        "/sync/pull" => ("/sync/pull?version=1&cursor=0".into(), None),
+        "/sync/pull" => ("/sync/pull?version=2&cursor=0".into(), None),
         _ => (path.into(), None),
     }
 }

@@ -234,7 +234,7 @@ fn product_push(owner: &str, seed: u8, count: u64) -> String {
 }
 
 fn synced_count(address: &str, cookie: &str) -> usize {
-    let response = raw_request(address, "GET", "/api/v1/sync/pull?version=1&cursor=0&limit=500", Some(cookie), None);
+    let response = raw_request(address, "GET", "/api/v1/sync/pull?version=2&cursor=0&limit=500", Some(cookie), None);
     response.matches(r#""seq":"#).count()
 }
 
@@ -302,7 +302,7 @@ fn a_server_killed_during_pushes_keeps_whole_batches_only() {
     let mut total = 0;
     let mut cursor = 0u64;
     loop {
-        let page = raw_request(&address, "GET", &format!("/api/v1/sync/pull?version=1&cursor={cursor}&limit=500"), Some(&cookie), None);
+        let page = raw_request(&address, "GET", &format!("/api/v1/sync/pull?version=2&cursor={cursor}&limit=500"), Some(&cookie), None);
         total += page.matches(r#""seq":"#).count();
         let body = page.split("\r\n\r\n").nth(1).unwrap_or("");
         let json: serde_json::Value = serde_json::from_str(body.trim()).unwrap_or_default();

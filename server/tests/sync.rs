@@ -55,7 +55,7 @@ async fn post_push(router: &Router, person: &Person, body: String) -> (StatusCod
 }
 
 async fn get_pull(router: &Router, person: &Person, cursor: u64) -> (StatusCode, Value) {
-    let request = Request::get(format!("/api/v1/sync/pull?version=1&cursor={cursor}&limit=100"))
+    let request = Request::get(format!("/api/v1/sync/pull?version=2&cursor={cursor}&limit=100"))
         .header("cookie", &person.cookie)
         .body(Body::empty())
         .unwrap();
@@ -204,4 +204,69 @@ async fn old_applied_ids_are_forgotten_and_a_very_late_retry_changes_nothing() {
     phone.receive_push(&serde_json::from_value(late).unwrap());
     assert!(phone.outbox().is_empty());
     assert!(phone.record(shop).is_some());
+}
+
+#[tokio::test]
+async fn edits_that_break_the_rules_are_refused_per_field_and_change_nothing() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000012").await;
+    let mut phone = phone_of(&gulnar, 1);
+    // An old or broken app would queue these; the server checks them again.
+    let jam = phone
+        .create(Kind::Product, fields(&[("name", json!("Melon jam")), ("price_som", json!(25_000.5))]), 1_760_000_000_100, [2; 10])
+        .unwrap();
+    phone.create(Kind::Storefront, fields(&[("name", json!("Aral")), ("telegram", json!("@x"))]), 1_760_000_000_200, [3; 10]).unwrap();
+    phone.create(Kind::Product, fields(&[("name", json!("Qurt")), ("colour", json!("red"))]), 1_760_000_000_300, [4; 10]).unwrap();
+    let good = phone.create(Kind::Product, fields(&[("name", json!("Qurt")), ("price_som", json!(8_000))]), 1_760_000_000_400, [5; 10]).unwrap();
+    let push = serde_json::to_string(&phone.push_request(Limits::DEFAULT).unwrap()).unwrap();
+    let (status, answer) = post_push(&router, &gulnar, push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let results = answer["results"].as_array().unwrap();
+    let refused: Vec<(&str, &str)> = results[..3]
+        .iter()
+        .map(|r| (r["result"]["rejected"]["code"].as_str().unwrap(), r["result"]["rejected"]["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(refused[0].0, "invalid_value");
+    assert!(refused[0].1.starts_with("price_som: "), "{}", refused[0].1);
+    assert!(refused[1].1.starts_with("telegram: "), "{}", refused[1].1);
+    assert!(refused[2].1.starts_with("colour: "), "{}", refused[2].1);
+    assert_eq!(results[3]["result"], "applied");
+    phone.receive_push(&serde_json::from_value(answer).unwrap());
+    assert!(phone.record(jam).is_none(), "a refused creation is undone on the phone");
+    assert_eq!(phone.outbox().refused().len(), 3);
+    let (_, pulled) = get_pull(&router, &gulnar, 0).await;
+    let on_server: Vec<&str> = pulled["changes"].as_array().unwrap().iter().map(|c| c["record"]["id"].as_str().unwrap()).collect();
+    assert_eq!(on_server, [good.to_string()]);
+}
+
+#[tokio::test]
+async fn a_storefront_address_belongs_to_one_storefront() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000013").await;
+    let aysulu = person(&db, "+998901000014").await;
+    let mut hers = phone_of(&gulnar, 1);
+    let mut other = phone_of(&aysulu, 2);
+    let shop = hers.create(Kind::Storefront, fields(&[("name", json!("Aral honey")), ("slug", json!("aral-honey"))]), 1_760_000_000_100, [2; 10]).unwrap();
+    sync(&router, &gulnar, &mut hers).await;
+    assert!(hers.outbox().refused().is_empty());
+
+    // Another person asks for the same address: refused as taken, and her
+    // storefront keeps its own.
+    other.create(Kind::Storefront, fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]), 1_760_000_000_200, [3; 10]).unwrap();
+    let push = serde_json::to_string(&other.push_request(Limits::DEFAULT).unwrap()).unwrap();
+    let (_, answer) = post_push(&router, &aysulu, push).await;
+    assert_eq!(answer["results"][0]["result"]["rejected"]["code"], "taken", "{answer}");
+
+    // The owner may set it again, and moving to another address frees it.
+    hers.edit(shop, fields(&[("slug", json!("aral-honey")), ("story", json!("Since 1990"))]), 1_760_000_000_300, [4; 10]).unwrap();
+    sync(&router, &gulnar, &mut hers).await;
+    hers.edit(shop, fields(&[("slug", json!("aral-delta-honey"))]), 1_760_000_000_400, [5; 10]).unwrap();
+    sync(&router, &gulnar, &mut hers).await;
+    assert!(hers.outbox().refused().is_empty());
+    let mut again = phone_of(&aysulu, 3);
+    again.create(Kind::Storefront, fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]), 1_760_000_000_500, [6; 10]).unwrap();
+    sync(&router, &aysulu, &mut again).await;
+    assert!(again.outbox().refused().is_empty(), "{:?}", again.outbox().refused());
 }

@@ -177,6 +177,12 @@ pub enum RejectCode {
     WrongKind,
     /// An edit of a record this device does not have (only on the device).
     UnknownRecord,
+    /// A value that breaks its kind's rules (a price that is not a whole
+    /// number); the app's rules, checked by the app and the server alike.
+    InvalidValue,
+    /// A value that must be unique (a storefront's web address) belongs to
+    /// another record.
+    Taken,
 }
 
 /// A refused mutation: a code for the app, a message for people and logs.
@@ -209,6 +215,8 @@ impl RejectCode {
             RejectCode::NotOwner => "not_owner",
             RejectCode::WrongKind => "wrong_kind",
             RejectCode::UnknownRecord => "unknown_record",
+            RejectCode::InvalidValue => "invalid_value",
+            RejectCode::Taken => "taken",
         }
     }
 }

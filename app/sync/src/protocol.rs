@@ -2,7 +2,7 @@
 //!
 //! - `POST /api/v1/sync/push` with a [`PushRequest`] → [`PushResponse`], one
 //!   [`Outcome`] per mutation.
-//! - `GET /api/v1/sync/pull?version=1&cursor=…&limit=…` ([`PullRequest`]) →
+//! - `GET /api/v1/sync/pull?version=2&cursor=…&limit=…` ([`PullRequest`]) →
 //!   [`PullResponse`]: the records changed since the cursor.
 //! - Either may answer a [`SyncError`] instead, e.g. "please reload" to a
 //!   client that speaks another [`PROTOCOL_VERSION`].
@@ -21,7 +21,7 @@ use crate::record::Record;
 
 /// The version of this protocol. Bump it on any change an older app could
 /// misread; the server then answers older apps [`SyncError::VersionMismatch`].
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Records per pull page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 200;

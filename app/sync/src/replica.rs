@@ -299,6 +299,17 @@ impl Replica {
         if self.owner != other.owner || self.device() != other.device() {
             return Err(ReplicaMergeError::NotTheSameStore);
         }
+        // A copy with no edit queued for a record holds the server's copy of
+        // it. Where the other copy does queue edits, that copy is what a
+        // refusal rebuilds the record from: it must not be forgotten.
+        let ours_pending: BTreeSet<RecordId> = self.outbox.iter().map(|m| m.record).collect();
+        let theirs_pending: BTreeSet<RecordId> = other.outbox.iter().map(|m| m.record).collect();
+        let server_copies: Vec<Record> = theirs_pending
+            .difference(&ours_pending)
+            .filter_map(|id| self.records.get(id))
+            .chain(ours_pending.difference(&theirs_pending).filter_map(|id| other.records.get(id)))
+            .cloned()
+            .collect();
         let mut problems = Vec::new();
         for record in other.records.values() {
             if let Err(problem) = join_into(&mut self.records, record) {
@@ -306,7 +317,7 @@ impl Replica {
             }
         }
         self.outbox.merge(&other.outbox);
-        for record in other.confirmed.values() {
+        for record in other.confirmed.values().chain(&server_copies) {
             let _ = join_into(&mut self.confirmed, record);
         }
         let outbox = &self.outbox;
@@ -739,5 +750,39 @@ mod tests {
             .put(id, Kind::Product, fields(&[("name", json!("x"))]), 12, [3; 10])
             .unwrap_err();
         assert_eq!(wrong.code, RejectCode::WrongKind);
+    }
+
+    #[test]
+    fn a_refusal_after_a_merge_keeps_what_the_other_copy_pulled() {
+        let mut first = phone(1);
+        let id = first
+            .create(Kind::Product, fields(&[("name", json!("Jam"))]), 10, [1; 10])
+            .unwrap();
+        // A second tab loads the store with the creation still queued.
+        let mut second = first.clone();
+        second.seal();
+        // The first tab sends it, and pulls a coordinator's decision.
+        let request = first.push_request(Limits::DEFAULT).unwrap();
+        first.receive_push(&applied(&request));
+        let mut decided = first.record(id).unwrap().clone();
+        let coordinator = Stamp::new(50, 0, DeviceId::new(1, [9; 10]));
+        decided.set(&fields(&[("review_state", json!("approved"))]), coordinator);
+        first.receive_pull(page(&[&decided], 3));
+        // The tabs merge: the creation is queued again (the server will say
+        // duplicate), and this time the server refuses it (a rule changed).
+        let mut merged = second.clone();
+        merged.merge(&first).unwrap();
+        let again = merged.push_request(Limits::DEFAULT).unwrap();
+        merged.receive_push(&PushResponse {
+            results: vec![MutationResult {
+                id: again.mutations[0].id,
+                result: Outcome::Rejected(Rejection::new(RejectCode::NotOwner, "no")),
+            }],
+        });
+        assert_eq!(
+            merged.record(id).unwrap().get("review_state"),
+            Some(&json!("approved")),
+            "the pulled decision survives the rebuild"
+        );
     }
 }

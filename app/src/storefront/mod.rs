@@ -1,10 +1,12 @@
-//! A person's storefront as a synced record: its id and the fields the studio
-//! edits. The issue of the storefront builder adds the rest of its fields.
+//! A person's storefront as a synced record: its id, its fields and their
+//! rules, and its web address.
+
+pub mod rules;
+pub mod slug;
 
 use sawda_sync::{Owner, RecordId};
 
-pub const NAME: &str = "name";
-pub const STORY: &str = "story";
+pub use rules::{NAME, STORY};
 
 /// The id of `owner`'s storefront, the same on every device: two phones that
 /// start the storefront offline start one record, whose fields then merge.

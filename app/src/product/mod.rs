@@ -1,0 +1,3 @@
+//! A product on a storefront, as a synced record.
+
+pub mod rules;
