@@ -142,20 +142,16 @@ fn waiting() -> usize {
     with_engine(|e| e.store.replica().outbox().len()).unwrap_or(0)
 }
 
-/// The storefront's text field as stored here.
-pub fn storefront_text(field: &str) -> Option<String> {
-    with_engine(|e| {
-        let record = e.store.replica().record(e.storefront)?;
-        record.get(field).and_then(Value::as_str).map(str::to_owned)
-    })
-    .flatten()
+/// A storefront field as stored here.
+pub fn storefront_value(field: &str) -> Option<Value> {
+    with_engine(|e| e.store.replica().record(e.storefront)?.get(field).cloned()).flatten()
 }
 
 /// Saves a storefront field on the device, then syncs shortly.
-pub fn set_storefront_field(field: &'static str, value: String) {
+pub fn set_storefront_field(field: &'static str, value: Value) {
     let saved = with_engine(|e| {
         let id = e.storefront;
-        let fields = Fields::from([(field.to_string(), Value::String(value))]);
+        let fields = Fields::from([(field.to_string(), value)]);
         e.store.update(|replica| replica.put(id, Kind::Storefront, fields, now_ms(), random_bytes()))
     });
     match saved {

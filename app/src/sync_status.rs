@@ -70,6 +70,9 @@ fn store_problem_key(problem: StoreProblem) -> Key {
 
 /// Why the server refused an edit, in the person's words.
 pub fn refusal_message(lang: Lang, code: RejectCode) -> String {
+    if code == RejectCode::Taken {
+        return text(lang, Key::FieldSlugTaken).to_string();
+    }
     let reason = match code {
         RejectCode::NotOwner | RejectCode::WrongKind | RejectCode::ServerField => Key::SyncRefusedNotAllowed,
         _ => Key::SyncRefusedInvalid,
