@@ -21,14 +21,13 @@ use crate::device_store::{DeviceStore, StoreProblem, key_for};
 use crate::i18n::Language;
 use crate::local_storage_slot::LocalStorageSlot;
 use crate::retry_schedule::{AFTER_EDIT_MS, PULL_EVERY_MS, retry_delay_ms};
-use crate::storefront::storefront_id;
-use crate::studio::{Refusal, Studio};
+use crate::product::rules as product;
+use crate::studio::{ProductLine, Refusal, Studio};
 use crate::sync_status::SyncStatus;
 
 struct Engine {
     store: DeviceStore<LocalStorageSlot>,
     key: String,
-    storefront: RecordId,
     studio: Studio,
     language: Language,
     running: bool,
@@ -89,7 +88,6 @@ pub fn open(studio: Studio, language: Language, account: &AccountView) {
         *engine.borrow_mut() = Some(Engine {
             store,
             key,
-            storefront: storefront_id(&owner),
             studio,
             language,
             running: false,
@@ -142,28 +140,64 @@ fn waiting() -> usize {
     with_engine(|e| e.store.replica().outbox().len()).unwrap_or(0)
 }
 
-/// A storefront field as stored here.
-pub fn storefront_value(field: &str) -> Option<Value> {
-    with_engine(|e| e.store.replica().record(e.storefront)?.get(field).cloned()).flatten()
+/// A field of a record as stored here.
+pub fn field_value(record: RecordId, field: &str) -> Option<Value> {
+    with_engine(|e| e.store.replica().record(record)?.get(field).cloned()).flatten()
 }
 
-/// Saves a storefront field on the device, then syncs shortly.
-pub fn set_storefront_field(field: &'static str, value: Value) {
-    let saved = with_engine(|e| {
-        let id = e.storefront;
-        let fields = Fields::from([(field.to_string(), value)]);
-        e.store.update(|replica| replica.put(id, Kind::Storefront, fields, now_ms(), random_bytes()))
-    });
+/// Her products of `storefront` on this phone, not deleted, in storefront order.
+pub fn products_of(storefront: RecordId) -> Vec<ProductLine> {
+    let storefront = storefront.to_string();
+    let mut products: Vec<ProductLine> = with_engine(|e| {
+        e.store
+            .replica()
+            .records()
+            .filter(|r| r.kind() == Kind::Product && !r.is_deleted())
+            .filter(|r| r.get(product::STOREFRONT).and_then(Value::as_str) == Some(storefront.as_str()))
+            .map(|r| ProductLine {
+                id: r.id(),
+                name: r.get(product::NAME).and_then(Value::as_str).unwrap_or_default().to_owned(),
+                price_som: r.get(product::PRICE_SOM).and_then(Value::as_u64),
+                availability: r.get(product::AVAILABILITY).and_then(Value::as_str).unwrap_or_default().to_owned(),
+                position: r.get(product::POSITION).and_then(Value::as_f64).unwrap_or(0.0),
+            })
+            .collect()
+    })
+    .unwrap_or_default();
+    products.sort_by(|a, b| a.position.total_cmp(&b.position).then(a.id.cmp(&b.id)));
+    products
+}
+
+/// Saves fields of a record on the device (creating it if needed), then syncs shortly.
+pub fn put(kind: Kind, record: RecordId, fields: Fields) {
+    let saved = with_engine(|e| e.store.update(|replica| replica.put(record, kind, fields, now_ms(), random_bytes())));
+    settle_edit(saved.map(|saved| saved.map(|edited| edited.map(|_| ()))));
+}
+
+/// Starts a record on the device; its id, or none when it could not be saved.
+pub fn create(kind: Kind, fields: Fields) -> Option<RecordId> {
+    let saved = with_engine(|e| e.store.update(|replica| replica.create(kind, fields, now_ms(), random_bytes())));
+    let id = saved.as_ref().and_then(|s| s.as_ref().ok()).and_then(|s| s.as_ref().ok()).copied();
+    settle_edit(saved.map(|saved| saved.map(|edited| edited.map(|_| ()))));
+    id
+}
+
+pub fn delete(record: RecordId) {
+    let saved = with_engine(|e| e.store.update(|replica| replica.delete(record, now_ms(), random_bytes())));
+    settle_edit(saved.map(|saved| saved.map(|edited| edited.map(|_| ()))));
+}
+
+/// After an edit: shown and synced soon, or why it was not saved.
+fn settle_edit(saved: Option<Result<Result<(), sawda_sync::Rejection>, StoreProblem>>) {
     match saved {
         None => {}
-        Some(Ok(Ok(_))) => {
+        Some(Ok(Ok(()))) => {
             publish(None);
             sync_after(AFTER_EDIT_MS);
         }
         // The device's own check, the same as the server's (a value too long).
         Some(Ok(Err(rejection))) => {
-            let studio = with_engine(|e| e.studio);
-            if let Some(studio) = studio {
+            if let Some(studio) = with_engine(|e| e.studio) {
                 studio.refused.update(|refused| {
                     refused.push(Refusal { mutation: format!("local-{}", now_ms()), code: rejection.code })
                 });

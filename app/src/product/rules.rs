@@ -174,7 +174,9 @@ mod tests {
         assert_eq!(parse_usd_cents("12,5"), Ok(1_250));
         assert_eq!(parse_usd_cents("12"), Ok(1_200));
         assert_eq!(parse_usd_cents("0.07"), Ok(7));
-        for bad in ["12.505", "", ".5", "12.", "1e3", "-1", "12 50", "99999999999999999999"] {
+        // Half typed, "12." reads as 12.00.
+        assert_eq!(parse_usd_cents("12."), Ok(1_200));
+        for bad in ["12.505", "", ".5", "1e3", "-1", "12 50", "99999999999999999999"] {
             assert_eq!(parse_usd_cents(bad), Err(FieldProblem::PriceUsd), "{bad}");
         }
     }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::product_list::ProductList;
 use super::storefront_editor::StorefrontEditor;
 use super::sync_status_bar::SyncStatusBar;
 use super::{Phase, Studio};
@@ -27,7 +28,8 @@ pub fn StudioPage() -> impl IntoView {
                 Phase::Open => view! {
                     <SyncStatusBar/>
                     <p class="lead">{language.t(Key::StudioBody)}</p>
-                    <StorefrontEditor/>
+                    {move || studio.storefront_target().map(|target| view! { <StorefrontEditor target/> })}
+                    <ProductList/>
                 }.into_any(),
             }}
         </section>
@@ -42,17 +44,22 @@ fn open(studio: Studio, language: crate::i18n::Language) {
         use crate::api_client::{AccountView, call, spawn};
         use crate::remembered_account::{recall, remember};
 
-        if let Some(account) = recall() {
+        let open_for = move |account: &AccountView| {
+            if let Ok(owner) = account.id.parse() {
+                studio.storefront.set(Some(crate::storefront::storefront_id(&owner)));
+            }
             studio.phase.set(Phase::Open);
-            crate::background_sync::open(studio, language, &account);
+            crate::background_sync::open(studio, language, account);
+        };
+        if let Some(account) = recall() {
+            open_for(&account);
             return;
         }
         spawn(async move {
             match call::<AccountView>(language.get_untracked(), "GET", "/api/v1/me", None).await {
                 Ok(account) => {
                     remember(&account);
-                    studio.phase.set(Phase::Open);
-                    crate::background_sync::open(studio, language, &account);
+                    open_for(&account);
                 }
                 Err(_) => studio.phase.set(Phase::NoAccount),
             }

@@ -10,7 +10,7 @@
 //! keystroke. A mutation handed out for sending is left as it is, so that the
 //! answer to that push settles it and its fields do not travel twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +35,10 @@ pub struct Refused {
     pub rejection: Rejection,
 }
 
+/// How many settled and dismissed mutation ids an outbox remembers, so that
+/// another tab's older copy cannot bring them back (see [`Outbox::merge`]).
+pub const SETTLED_KEPT: usize = 1_000;
+
 /// The queue of unconfirmed mutations, oldest first, and the refused ones.
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,6 +46,21 @@ pub struct Outbox {
     queue: Vec<Queued>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     refused: Vec<Refused>,
+    /// The latest mutations the server answered (oldest first).
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    settled: VecDeque<MutationId>,
+    /// The latest refusals the person dismissed (oldest first).
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    dismissed: VecDeque<MutationId>,
+}
+
+fn remember(list: &mut VecDeque<MutationId>, id: MutationId) {
+    if !list.contains(&id) {
+        list.push_back(id);
+        while list.len() > SETTLED_KEPT {
+            list.pop_front();
+        }
+    }
 }
 
 impl Outbox {
@@ -76,6 +95,7 @@ impl Outbox {
     /// Forgets a refused mutation once the user has seen it.
     pub fn dismiss(&mut self, id: MutationId) {
         self.refused.retain(|r| r.mutation.id != id);
+        remember(&mut self.dismissed, id);
     }
 
     /// Queues a mutation (already validated by the caller) and returns what
@@ -138,6 +158,9 @@ impl Outbox {
             }
             None => true,
         });
+        for (mutation, _) in &settled {
+            remember(&mut self.settled, mutation.id);
+        }
         for (mutation, outcome) in &settled {
             let known = self.refused.iter().any(|r| r.mutation.id == mutation.id);
             if let Outcome::Rejected(rejection) = outcome
@@ -155,15 +178,21 @@ impl Outbox {
 
 impl Outbox {
     /// Takes in another copy of this device's outbox (another tab wrote the
-    /// store meanwhile): the union of both queues, oldest first, and of both
-    /// refused lists. A mutation the other copy already saw settled comes
-    /// back into the queue; pushing it again is answered as a duplicate.
-    ///
-    /// Everything that was in both copies is sealed (see [`Outbox::seal`]).
-    pub fn merge(&mut self, other: &Outbox) {
+    /// store meanwhile): the union of both queues, oldest first, without what
+    /// either copy saw the server answer; and of both refused lists, without
+    /// what either copy dismissed. Everything queued is sealed (see
+    /// [`Outbox::seal`]). Returns the mutations this copy still had queued
+    /// that the other saw answered.
+    pub fn merge(&mut self, other: &Outbox) -> Vec<Mutation> {
         self.seal();
+        let theirs_settled: BTreeSet<MutationId> = other.settled.iter().copied().collect();
+        let ours_settled: BTreeSet<MutationId> = self.settled.iter().copied().collect();
+        let (dropped, kept): (Vec<Queued>, Vec<Queued>) =
+            std::mem::take(&mut self.queue).into_iter().partition(|q| theirs_settled.contains(&q.mutation.id));
+        self.queue = kept;
         for theirs in &other.queue {
-            if self.queue.iter().all(|q| q.mutation.id != theirs.mutation.id) {
+            let id = theirs.mutation.id;
+            if !ours_settled.contains(&id) && self.queue.iter().all(|q| q.mutation.id != id) {
                 self.queue.push(Queued {
                     mutation: theirs.mutation.clone(),
                     sent: true,
@@ -172,11 +201,26 @@ impl Outbox {
         }
         self.queue
             .sort_by(|a, b| (a.mutation.at, a.mutation.id).cmp(&(b.mutation.at, b.mutation.id)));
+        for id in &other.settled {
+            remember(&mut self.settled, *id);
+        }
+        for id in &other.dismissed {
+            remember(&mut self.dismissed, *id);
+        }
         for refused in &other.refused {
             if self.refused.iter().all(|r| r.mutation.id != refused.mutation.id) {
                 self.refused.push(refused.clone());
             }
         }
+        let dismissed = &self.dismissed;
+        self.refused.retain(|r| !dismissed.contains(&r.mutation.id));
+        dropped.into_iter().map(|q| q.mutation).collect()
+    }
+
+    /// Whether this copy saw the server refuse the mutation `id`.
+    pub fn was_refused(&self, id: MutationId) -> bool {
+        self.refused.iter().any(|r| r.mutation.id == id)
+            || (self.settled.contains(&id) && self.dismissed.contains(&id))
     }
 }
 

@@ -347,16 +347,16 @@ mod tests {
         );
         assert_eq!(err.http_status(), 400);
         let err =
-            PushRequest::from_json(br#"{"version":1,"device":"nope","mutations":[]}"#).unwrap_err();
+            PushRequest::from_json(br#"{"version":2,"device":"nope","mutations":[]}"#).unwrap_err();
         assert!(err.to_string().contains("bad device id"), "{err}");
-        let bad_stamp = br#"{"version":1,"device":"01ARYZ6S41TSV4RRFFQ69G5FAV","mutations":[{"id":"01ARYZ6S41TSV4RRFFQ69G5FAV","rec":"01ARYZ6S41TSV4RRFFQ69G5FAV","kind":"product","owner":"a","at":"0190f3a1b2c3","del":true}]}"#;
+        let bad_stamp = br#"{"version":2,"device":"01ARYZ6S41TSV4RRFFQ69G5FAV","mutations":[{"id":"01ARYZ6S41TSV4RRFFQ69G5FAV","rec":"01ARYZ6S41TSV4RRFFQ69G5FAV","kind":"product","owner":"a","at":"0190f3a1b2c3","del":true}]}"#;
         let err = PushRequest::from_json(bad_stamp).unwrap_err();
         assert!(
             err.to_string()
                 .contains("mutation 01ARYZ6S41TSV4RRFFQ69G5FAV: bad stamp"),
             "{err}"
         );
-        let err = PushRequest::from_json(br#"{"version":1,"mutations":[]"#).unwrap_err();
+        let err = PushRequest::from_json(br#"{"version":2,"mutations":[]"#).unwrap_err();
         assert!(matches!(err, SyncError::BadRequest { .. }));
         let err = PushRequest::from_json(b"").unwrap_err();
         assert!(matches!(err, SyncError::BadRequest { .. }));
@@ -462,7 +462,7 @@ mod tests {
         assert_eq!(json["error"], "batch_too_large");
         assert_eq!(json["max_mutations"], 500);
         assert_eq!(serde_json::from_value::<SyncError>(json).unwrap(), err);
-        let json = serde_json::to_value(check_version(2).unwrap_err()).unwrap();
+        let json = serde_json::to_value(check_version(PROTOCOL_VERSION + 1).unwrap_err()).unwrap();
         assert_eq!(json["error"], "version_mismatch");
         assert_eq!(json["server_version"], PROTOCOL_VERSION);
         assert!(serde_json::from_str::<SyncError>(r#"{"error":"teapot"}"#).is_err());

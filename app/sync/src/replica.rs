@@ -310,15 +310,50 @@ impl Replica {
             .chain(ours_pending.difference(&theirs_pending).filter_map(|id| other.records.get(id)))
             .cloned()
             .collect();
+        // Records holding an edit one copy queued and the other saw refused:
+        // joining the copies would bring the refused value back, so they are
+        // rebuilt from what both know of the server plus the edits still queued.
+        let refused_here: BTreeSet<RecordId> = other
+            .outbox
+            .iter()
+            .filter(|m| self.outbox.was_refused(m.id))
+            .map(|m| m.record)
+            .collect();
+        let ours_before = self.clone();
         let mut problems = Vec::new();
         for record in other.records.values() {
             if let Err(problem) = join_into(&mut self.records, record) {
                 problems.push(problem);
             }
         }
-        self.outbox.merge(&other.outbox);
+        let dropped = self.outbox.merge(&other.outbox);
+        let refused_there: BTreeSet<RecordId> = dropped
+            .iter()
+            .filter(|m| other.outbox.was_refused(m.id))
+            .map(|m| m.record)
+            .collect();
         for record in other.confirmed.values().chain(&server_copies) {
             let _ = join_into(&mut self.confirmed, record);
+        }
+        for record in refused_here.union(&refused_there) {
+            let mut rebuilt = BTreeMap::new();
+            for side in [&ours_before, other] {
+                let known = if side.outbox.has_pending(*record) {
+                    side.confirmed.get(record)
+                } else {
+                    side.records.get(record)
+                };
+                if let Some(known) = known {
+                    let _ = join_into(&mut rebuilt, known);
+                }
+            }
+            for mutation in self.outbox.iter().filter(|m| m.record == *record) {
+                take_in(&mut rebuilt, mutation);
+            }
+            match rebuilt.remove(record) {
+                Some(r) => self.records.insert(*record, r),
+                None => self.records.remove(record),
+            };
         }
         let outbox = &self.outbox;
         self.confirmed.retain(|id, _| outbox.has_pending(*id));
@@ -768,10 +803,30 @@ mod tests {
         let coordinator = Stamp::new(50, 0, DeviceId::new(1, [9; 10]));
         decided.set(&fields(&[("review_state", json!("approved"))]), coordinator);
         first.receive_pull(page(&[&decided], 3));
-        // The tabs merge: the creation is queued again (the server will say
-        // duplicate), and this time the server refuses it (a rule changed).
+        // The tabs merge: the second tab's copy still queues the creation,
+        // which the first saw answered: it is not queued again, and the
+        // pulled decision stays.
+        for merged in [
+            {
+                let mut m = second.clone();
+                m.merge(&first).unwrap();
+                m
+            },
+            {
+                let mut m = first.clone();
+                m.merge(&second).unwrap();
+                m
+            },
+        ] {
+            assert!(merged.outbox().is_empty());
+            assert_eq!(merged.record(id).unwrap().get("review_state"), Some(&json!("approved")));
+        }
+        // Were it queued again (a copy older than the settled ids kept) and
+        // then refused, the rebuild keeps the decision too.
         let mut merged = second.clone();
         merged.merge(&first).unwrap();
+        merged.outbox.enqueue(request.mutations[0].clone());
+        merged.confirmed.insert(id, decided.clone());
         let again = merged.push_request(Limits::DEFAULT).unwrap();
         merged.receive_push(&PushResponse {
             results: vec![MutationResult {
@@ -784,5 +839,52 @@ mod tests {
             Some(&json!("approved")),
             "the pulled decision survives the rebuild"
         );
+    }
+
+    #[test]
+    fn a_refusal_seen_in_one_tab_is_not_undone_by_the_other() {
+        let mut first = phone(1);
+        let id = first
+            .create(Kind::Product, fields(&[("name", json!("Jam"))]), 10, [1; 10])
+            .unwrap();
+        let request = first.push_request(Limits::DEFAULT).unwrap();
+        first.receive_push(&applied(&request));
+        first
+            .edit(id, fields(&[("price", json!(-5))]), 20, [2; 10])
+            .unwrap();
+        let mut second = first.clone();
+        second.seal();
+        // The first tab's push of the price is refused; the second never saw it.
+        let request = first.push_request(Limits::DEFAULT).unwrap();
+        first.receive_push(&PushResponse {
+            results: vec![MutationResult {
+                id: request.mutations[0].id,
+                result: Outcome::Rejected(Rejection::new(RejectCode::InvalidValue, "price")),
+            }],
+        });
+        assert_eq!(first.record(id).unwrap().get("price"), None);
+        for merged in [
+            {
+                let mut m = second.clone();
+                m.merge(&first).unwrap();
+                m
+            },
+            {
+                let mut m = first.clone();
+                m.merge(&second).unwrap();
+                m
+            },
+        ] {
+            assert!(merged.outbox().is_empty(), "the refused edit is not queued again");
+            assert_eq!(merged.record(id).unwrap().get("price"), None, "nor its value shown");
+            assert_eq!(merged.record(id).unwrap().get("name"), Some(&json!("Jam")));
+            assert_eq!(merged.outbox().refused().len(), 1);
+        }
+        // Dismissed in one tab, it stays dismissed after a merge with the other.
+        let mut dismissed = first.clone();
+        dismissed.dismiss(request.mutations[0].id);
+        let mut merged = dismissed.clone();
+        merged.merge(&first).unwrap();
+        assert!(merged.outbox().refused().is_empty());
     }
 }

@@ -1,0 +1,97 @@
+//! One product's fields, saved on the phone as she types them once they pass
+//! the server's rules. Prices are typed the way people write them ("25 000")
+//! and kept as whole numbers.
+
+use leptos::prelude::*;
+use serde_json::{Value, json};
+
+use super::inputs::{ChoiceInput, FieldProblemLine, TextInput, field_id};
+use super::product_list::availability_key;
+use super::{Studio, Target};
+use crate::field_problem::FieldProblem;
+use crate::i18n::{Key, use_language};
+use crate::product::rules::{
+    AVAILABILITY, AVAILABILITY_CHOICES, DESCRIPTION, HANDMADE, MATERIALS, NAME, PRICE_SOM, PRICE_USD_CENTS,
+    SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_usd_cents,
+};
+use crate::storefront::rules::CATEGORY;
+
+#[component]
+pub fn ProductEditor(target: Target) -> impl IntoView {
+    let language = use_language();
+    let studio = expect_context::<Studio>();
+    let is_food = move || {
+        studio.storefront_target().is_some_and(|storefront| studio.text(storefront, CATEGORY) == "food")
+    };
+    view! {
+        <form class="form product-editor" on:submit=|event| event.prevent_default()>
+            <TextInput target field=NAME label=Key::ProductName hint=Key::ProductNameHint max=80/>
+            <TextInput target field=DESCRIPTION label=Key::ProductDescription hint=Key::ProductDescriptionHint
+                max=2_000 optional=true multiline=true/>
+            <NumberInput target field=PRICE_SOM label=Key::ProductPriceSom hint=Key::ProductPriceSomHint
+                parse=parse_som show=|n| n.to_string()/>
+            <NumberInput target field=PRICE_USD_CENTS label=Key::ProductPriceUsd hint=Key::StorefrontOptional
+                optional=true parse=parse_usd_cents show=|cents| format!("{}.{:02}", cents / 100, cents % 100)/>
+            <TextInput target field=UNIT label=Key::ProductUnit hint=Key::ProductUnitHint max=40/>
+            <ChoiceInput target field=AVAILABILITY label=Key::ProductAvailability
+                choices=AVAILABILITY_CHOICES.iter().map(|a| (*a, availability_key(a))).collect()/>
+            <NumberInput target field=STOCK label=Key::ProductStock hint=Key::StorefrontOptional optional=true
+                parse=parse_whole show=|n| n.to_string()/>
+            <TextInput target field=MATERIALS label=Key::ProductMaterials hint=Key::StorefrontOptional max=500 optional=true/>
+            <Show when=is_food>
+                <TextInput target field=SHELF_LIFE label=Key::ProductShelfLife hint=Key::StorefrontOptional max=80 optional=true/>
+                <TextInput target field=STORAGE label=Key::ProductStorage hint=Key::StorefrontOptional max=200 optional=true/>
+            </Show>
+            <label class="check">
+                <input type="checkbox" name="handmade"
+                    prop:checked=move || studio.value(target, HANDMADE).as_bool().unwrap_or(false)
+                    on:change=move |event| studio.set(target, HANDMADE, json!(event_target_checked(&event)))/>
+                {language.t(Key::ProductHandmade)}
+            </label>
+            <button class="button danger" type="button" on:click=move |_| studio.delete(target.record)>
+                {language.t(Key::ProductsDelete)}
+            </button>
+        </form>
+    }
+    .into_any()
+}
+
+fn parse_whole(typed: &str) -> Result<u64, FieldProblem> {
+    typed.trim().parse().map_err(|_| FieldProblem::WholeNumber)
+}
+
+/// A number typed as text: saved as a whole number once it reads as one.
+#[component]
+fn NumberInput(
+    target: Target,
+    field: &'static str,
+    label: Key,
+    hint: Key,
+    #[prop(optional)] optional: bool,
+    parse: fn(&str) -> Result<u64, FieldProblem>,
+    show: fn(u64) -> String,
+) -> impl IntoView {
+    let language = use_language();
+    let studio = expect_context::<Studio>();
+    let id = field_id(target, field);
+    let save = move |typed: String| {
+        if optional && typed.trim().is_empty() {
+            studio.set(target, field, Value::Null);
+            return;
+        }
+        match parse(&typed) {
+            Ok(n) => studio.set(target, field, json!(n)),
+            Err(problem) => studio.refuse(target, field, problem),
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{language.t(label)}</label>
+            <input id=id.clone() name=id type="text" inputmode="decimal" autocomplete="off"
+                prop:value=move || studio.value(target, field).as_u64().map(show).unwrap_or_default()
+                on:input=move |event| save(event_target_value(&event))/>
+            <FieldProblemLine target field/>
+            <p class="hint">{language.t(hint)}</p>
+        </div>
+    }
+}

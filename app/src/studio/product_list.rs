@@ -1,0 +1,74 @@
+//! Her products, in their order on the storefront: add one, open one to
+//! edit, move it up or down with a thumb.
+
+use leptos::prelude::*;
+use sawda_sync::Kind;
+
+use super::product_editor::ProductEditor;
+use super::{Studio, Target};
+use crate::i18n::{Key, text, use_language};
+use crate::money::format_som;
+
+pub fn availability_key(availability: &str) -> Key {
+    match availability {
+        "made_to_order" => Key::AvailabilityMadeToOrder,
+        "sold_out" => Key::AvailabilitySoldOut,
+        _ => Key::AvailabilityInStock,
+    }
+}
+
+#[component]
+pub fn ProductList() -> impl IntoView {
+    let language = use_language();
+    let studio = expect_context::<Studio>();
+    view! {
+        <section class="products">
+            <h2>{language.t(Key::ProductsHeading)}</h2>
+            <Show when=move || studio.products().is_empty()>
+                <p>{language.t(Key::ProductsEmpty)}</p>
+            </Show>
+            <ol class="product-list">
+                <For each=move || studio.products() key=|p| (p.id, p.name.clone(), p.price_som, p.availability.clone()) let:product>
+                    {
+                        let id = product.id;
+                        let target = Target { kind: Kind::Product, record: id };
+                        let open = move || studio.editing.get() == Some(id);
+                        let name = if product.name.is_empty() { None } else { Some(product.name.clone()) };
+                        let price = product.price_som;
+                        let availability = product.availability.clone();
+                        view! {
+                            <li class="product" data-open=move || open().to_string()>
+                                <div class="product-line">
+                                    <span class="product-name">
+                                        {move || name.clone().unwrap_or_else(|| text(language.get(), Key::ProductsUnnamed).to_owned())}
+                                    </span>
+                                    <span class="product-price">{move || match price {
+                                        Some(som) => format_som(som as i64, language.get()),
+                                        None => text(language.get(), Key::ProductsNoPrice).to_owned(),
+                                    }}</span>
+                                    <span class="product-availability">{move || text(language.get(), availability_key(&availability))}</span>
+                                </div>
+                                <div class="actions">
+                                    <button class="button small" type="button"
+                                        on:click=move |_| studio.editing.set(if open() { None } else { Some(id) })>
+                                        {move || if open() { language.t(Key::ProductsDone)() } else { language.t(Key::ProductsEdit)() }}
+                                    </button>
+                                    <button class="button small secondary" type="button" aria-label=language.t(Key::ProductsUp)
+                                        on:click=move |_| studio.move_product(id, -1)>"↑"</button>
+                                    <button class="button small secondary" type="button" aria-label=language.t(Key::ProductsDown)
+                                        on:click=move |_| studio.move_product(id, 1)>"↓"</button>
+                                </div>
+                                <Show when=open>
+                                    <ProductEditor target/>
+                                </Show>
+                            </li>
+                        }
+                        .into_any()
+                    }
+                </For>
+            </ol>
+            <button class="button" type="button" on:click=move |_| studio.add_product()>{language.t(Key::ProductsAdd)}</button>
+        </section>
+    }
+    .into_any()
+}
