@@ -45,6 +45,25 @@ pub struct NoAnswer;
 /// `method` `path` with an optional JSON body; returns the status and the body.
 #[cfg(feature = "hydrate")]
 pub async fn send(lang: Lang, method: &str, path: &str, body: Option<String>) -> Result<(u16, String), NoAnswer> {
+    let body = body.map(|text| wasm_bindgen::JsValue::from_str(&text));
+    send_raw(lang, method, path, body, "application/json").await
+}
+
+/// `method` `path` with raw bytes (a piece of a photo).
+#[cfg(feature = "hydrate")]
+pub async fn send_bytes(lang: Lang, method: &str, path: &str, bytes: &[u8]) -> Result<(u16, String), NoAnswer> {
+    let body = js_sys::Uint8Array::from(bytes);
+    send_raw(lang, method, path, Some(body.into()), "application/octet-stream").await
+}
+
+#[cfg(feature = "hydrate")]
+async fn send_raw(
+    lang: Lang,
+    method: &str,
+    path: &str,
+    body: Option<wasm_bindgen::JsValue>,
+    content_type: &str,
+) -> Result<(u16, String), NoAnswer> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
@@ -52,10 +71,10 @@ pub async fn send(lang: Lang, method: &str, path: &str, body: Option<String>) ->
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| NoAnswer)?;
     let _ = headers.set("accept-language", lang.code());
-    // The server takes writes only as JSON (its guard against cross-site forms).
-    let _ = headers.set("content-type", "application/json");
+    // The server takes writes only as JSON or raw bytes (its guard against cross-site forms).
+    let _ = headers.set("content-type", content_type);
     if let Some(body) = &body {
-        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+        init.set_body(body);
     }
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| NoAnswer)?;

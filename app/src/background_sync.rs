@@ -21,6 +21,8 @@ use crate::device_store::{DeviceStore, StoreProblem, key_for};
 use crate::i18n::Language;
 use crate::local_storage_slot::LocalStorageSlot;
 use crate::retry_schedule::{AFTER_EDIT_MS, PULL_EVERY_MS, retry_delay_ms};
+use crate::photo_ref::photos_of;
+use crate::photo_uploads::{self, UploadFailure};
 use crate::product::rules as product;
 use crate::studio::{ProductLine, Refusal, Studio};
 use crate::sync_status::SyncStatus;
@@ -343,6 +345,21 @@ async fn sync_once() -> Result<(), Failure> {
             break;
         }
     }
+    let (hashes, studio) = with_engine(|e| {
+        let hashes: Vec<String> = e.store.replica().records().flat_map(photos_of).collect();
+        (hashes, e.studio)
+    })
+    .ok_or(Failure::Store(StoreProblem::Removed))?;
+    let mut unique = hashes;
+    unique.sort();
+    unique.dedup();
+    photo_uploads::upload(language(), unique, |hash, state| studio.set_photo_state(hash, state)).await.map_err(
+        |failure| match failure {
+            UploadFailure::NoAnswer => Failure::NoAnswer,
+            UploadFailure::SignedOut => Failure::SignedOut,
+            UploadFailure::Server => Failure::Server,
+        },
+    )?;
     Ok(())
 }
 

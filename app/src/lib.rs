@@ -26,6 +26,10 @@ mod device_language;
 #[cfg(feature = "hydrate")]
 mod local_storage_slot;
 #[cfg(feature = "hydrate")]
+mod phone_photos;
+#[cfg(feature = "hydrate")]
+mod photo_uploads;
+#[cfg(feature = "hydrate")]
 mod remembered_account;
 #[cfg(feature = "hydrate")]
 mod service_worker;

@@ -9,6 +9,7 @@ pub mod health;
 pub mod language_choice;
 pub mod logging;
 pub mod migrations;
+pub mod photos;
 pub mod release;
 pub mod security_headers;
 pub mod shutdown;
@@ -29,11 +30,26 @@ pub struct AppState {
     pub leptos_options: leptos::config::LeptosOptions,
     pub rate_limits: std::sync::Arc<accounts::rate_limit::RateLimits>,
     pub site: std::sync::Arc<site::Site>,
+    pub photos: std::sync::Arc<photos::Photos>,
 }
 
 impl AppState {
+    /// Photos go to a fresh temporary directory until `with_photos` says where.
     pub fn new(db: Surreal<Any>, leptos_options: leptos::config::LeptosOptions) -> Self {
-        AppState { db, leptos_options, rate_limits: Default::default(), site: Default::default() }
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let scratch = std::env::temp_dir().join(format!("sawda-photos-{}-{n}", std::process::id()));
+        AppState {
+            db,
+            leptos_options,
+            rate_limits: Default::default(),
+            site: Default::default(),
+            photos: std::sync::Arc::new(photos::Photos::on_disk(&scratch)),
+        }
+    }
+
+    pub fn with_photos(self, photos: photos::Photos) -> Self {
+        AppState { photos: std::sync::Arc::new(photos), ..self }
     }
 
     pub fn with_site(self, site: site::Site) -> Self {
@@ -107,7 +123,9 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     );
 
     let housekeeping = tokio::spawn(forget_old_applied_mutations(db.clone()));
-    let state = AppState::new(db, web::leptos_options(&config, addr)).with_site(site::Site::from_config(&config));
+    let state = AppState::new(db, web::leptos_options(&config, addr))
+        .with_site(site::Site::from_config(&config))
+        .with_photos(photos::Photos::on_disk(&config.data.join("photos")));
     let router = web::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");

@@ -172,6 +172,9 @@ fn expectations(method: &Method, path: &str) -> Option<[Expect; 6]> {
         ("POST", "/accounts/{id}/end-sessions") => [U, D, D, A, D, A],
         ("POST", "/sync/push") => [U, A, A, A, A, A],
         ("GET", "/sync/pull") => [U, A, A, A, A, A],
+        ("POST", "/photos/missing") => [U, A, A, A, A, A],
+        ("GET", "/photos/{hash}/upload") => [U, A, A, A, A, A],
+        ("PUT", "/photos/{hash}/upload") => [U, A, A, A, A, A],
         _ => return None,
     })
 }
@@ -210,6 +213,9 @@ fn request_for(world: &World, path: &str) -> (String, Option<Value>) {
             (path.into(), Some(json!({"version": sawda_sync::PROTOCOL_VERSION, "device": device, "mutations": []})))
         }
         "/sync/pull" => ("/sync/pull?version=2&cursor=0".into(), None),
+        "/photos/missing" => (path.into(), Some(json!({"hashes": ["c".repeat(64)]}))),
+        // A first piece of a larger photo: taken, not yet checked.
+        "/photos/{hash}/upload" => (format!("/photos/{}/upload?offset=0&total=1000", "c".repeat(64)), None),
         _ => (path.into(), None),
     }
 }

@@ -3,6 +3,7 @@
 
 mod inputs;
 mod page;
+mod photo_picker;
 mod product_editor;
 mod product_list;
 mod storefront_editor;
@@ -10,4 +11,4 @@ mod studio_state;
 mod sync_status_bar;
 
 pub use page::StudioPage;
-pub use studio_state::{Phase, ProductLine, Refusal, Studio, Target};
+pub use studio_state::{Phase, PhotoState, ProductLine, Refusal, Studio, Target};

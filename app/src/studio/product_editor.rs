@@ -6,12 +6,14 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use super::inputs::{ChoiceInput, FieldProblemLine, TextInput, field_id};
+use super::photo_picker::PhotoPicker;
 use super::product_list::availability_key;
 use super::{Studio, Target};
 use crate::field_problem::FieldProblem;
 use crate::i18n::{Key, use_language};
 use crate::product::rules::{
-    AVAILABILITY, AVAILABILITY_CHOICES, DESCRIPTION, HANDMADE, MATERIALS, NAME, PRICE_SOM, PRICE_USD_CENTS,
+    AVAILABILITY, AVAILABILITY_CHOICES, DESCRIPTION, HANDMADE, MATERIALS, MAX_PHOTOS, NAME, PHOTOS, PRICE_SOM,
+    PRICE_USD_CENTS,
     SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_usd_cents,
 };
 use crate::storefront::rules::CATEGORY;
@@ -26,6 +28,7 @@ pub fn ProductEditor(target: Target) -> impl IntoView {
     view! {
         <form class="form product-editor" on:submit=|event| event.prevent_default()>
             <TextInput target field=NAME label=Key::ProductName hint=Key::ProductNameHint max=80/>
+            <PhotoPicker target field=PHOTOS label=Key::PhotosHeading max=MAX_PHOTOS many=true/>
             <TextInput target field=DESCRIPTION label=Key::ProductDescription hint=Key::ProductDescriptionHint
                 max=2_000 optional=true multiline=true/>
             <NumberInput target field=PRICE_SOM label=Key::ProductPriceSom hint=Key::ProductPriceSomHint

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use super::inputs::{ChoiceInput, FieldProblemLine, TextInput};
+use super::photo_picker::PhotoPicker;
 use super::{Studio, Target};
 use crate::accounts::District;
 use crate::i18n::{Key, fill, text, use_language};
 use crate::storefront::rules::{
-    CATEGORIES, CATEGORY, DELIVERY, DELIVERY_OPTIONS, DISTRICT, INSTAGRAM, MAX_NAME_CHARS, MAX_PAYMENT_NOTE_CHARS,
+    CATEGORIES, CATEGORY, COVER_PHOTO, DELIVERY, DELIVERY_OPTIONS, DISTRICT, INSTAGRAM, MAX_NAME_CHARS, MAX_PAYMENT_NOTE_CHARS,
     MAX_STORY_CHARS, NAME, PAYMENT, PAYMENT_METHODS, SLUG, STORY, TELEGRAM, WHATSAPP,
 };
 use crate::storefront::slug;
@@ -23,6 +24,7 @@ pub fn StorefrontEditor(target: Target) -> impl IntoView {
             <h2>{language.t(Key::StorefrontHeading)}</h2>
             <TextInput target field=NAME label=Key::StorefrontName hint=Key::StorefrontNameHint max=MAX_NAME_CHARS/>
             <SlugInput target/>
+            <PhotoPicker target field=COVER_PHOTO label=Key::PhotosCover max=1 many=false/>
             <TextInput target field=STORY label=Key::StorefrontStory hint=Key::StorefrontStoryHint max=MAX_STORY_CHARS
                 optional=true multiline=true/>
             <ChoiceInput target field=DISTRICT label=Key::StorefrontDistrict

@@ -33,6 +33,16 @@ pub struct Target {
     pub record: RecordId,
 }
 
+/// Where a photo stands, as the studio shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhotoState {
+    OnPhone,
+    Uploading(u8),
+    Uploaded,
+    /// The server refused it (not a photo, damaged…): it will not be sent again.
+    Refused,
+}
+
 /// A product as its list shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProductLine {
@@ -55,6 +65,8 @@ pub struct Studio {
     pub storefront: RwSignal<Option<RecordId>>,
     /// The product open in the editor.
     pub editing: RwSignal<Option<RecordId>>,
+    /// Photos whose state this page has learnt (added here, or from an upload).
+    pub photos: RwSignal<Vec<(String, PhotoState)>>,
 }
 
 impl Studio {
@@ -67,7 +79,22 @@ impl Studio {
             problems: RwSignal::new(Vec::new()),
             storefront: RwSignal::new(None),
             editing: RwSignal::new(None),
+            photos: RwSignal::new(Vec::new()),
         }
+    }
+
+    pub fn photo_state(self, hash: &str) -> Option<PhotoState> {
+        self.photos.with(|photos| photos.iter().find(|(h, _)| h == hash).map(|(_, s)| *s))
+    }
+
+    pub fn set_photo_state(self, hash: &str, state: PhotoState) {
+        if self.photo_state(hash) == Some(state) {
+            return;
+        }
+        self.photos.update(|photos| {
+            photos.retain(|(h, _)| h != hash);
+            photos.push((hash.to_owned(), state));
+        });
     }
 
     pub fn storefront_target(self) -> Option<Target> {

@@ -16,11 +16,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub key: Key,
     pub retry_after_seconds: Option<u64>,
+    /// For `upload_offset`: the bytes of the photo the server has, where the phone resumes.
+    pub received: Option<u64>,
 }
 
 impl ApiError {
     const fn new(status: StatusCode, code: &'static str, key: Key) -> Self {
-        ApiError { status, code, key, retry_after_seconds: None }
+        ApiError { status, code, key, retry_after_seconds: None, received: None }
     }
 
     pub const BAD_REQUEST: ApiError = ApiError::new(StatusCode::BAD_REQUEST, "bad_request", Key::ErrorBadRequest);
@@ -44,8 +46,23 @@ impl ApiError {
     pub const NOT_SIGNED_IN: ApiError = ApiError::new(StatusCode::UNAUTHORIZED, "not_signed_in", Key::ErrorNotSignedIn);
     pub const FORBIDDEN: ApiError = ApiError::new(StatusCode::FORBIDDEN, "forbidden", Key::ErrorForbidden);
     pub const NOT_FOUND: ApiError = ApiError::new(StatusCode::NOT_FOUND, "not_found", Key::ErrorNotFound);
+    pub const PHOTO_NOT_IMAGE: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "photo_not_image", Key::ErrorPhotoNotImage);
+    pub const PHOTO_DAMAGED: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "photo_damaged", Key::ErrorPhotoDamaged);
+    pub const PHOTO_TOO_MANY_PIXELS: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "photo_too_many_pixels", Key::ErrorPhotoTooManyPixels);
+    pub const PHOTO_TOO_LARGE: ApiError =
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "photo_too_large", Key::ErrorPhotoTooLarge);
+    pub const PHOTO_MISMATCH: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "photo_mismatch", Key::ErrorPhotoMismatch);
+    pub const UPLOAD_OFFSET: ApiError = ApiError::new(StatusCode::CONFLICT, "upload_offset", Key::ErrorUploadOffset);
     pub const INTERNAL: ApiError =
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", Key::ErrorInternal);
+
+    pub fn upload_offset(received: u64) -> ApiError {
+        ApiError { received: Some(received), ..ApiError::UPLOAD_OFFSET }
+    }
 
     pub fn rate_limited(wait: std::time::Duration) -> ApiError {
         ApiError {
@@ -86,7 +103,11 @@ pub async fn localise(request: Request, next: Next) -> Response {
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    let body = Json(json!({ "code": error.code, "message": text(lang, error.key) }));
+    let mut body = json!({ "code": error.code, "message": text(lang, error.key) });
+    if let Some(received) = error.received {
+        body["received"] = json!(received);
+    }
+    let body = Json(body);
     (parts, body).into_response()
 }
 

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod invitations;
 pub mod people;
+pub mod photos;
 mod same_site;
 pub mod signed_in;
 pub mod sync;
@@ -40,6 +41,9 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/accounts/{id}/end-sessions", post(people::end_sessions)),
         (Method::POST, "/sync/push", post(sync::push).layer(DefaultBodyLimit::max(sync::MAX_PUSH_BODY))),
         (Method::GET, "/sync/pull", get(sync::pull)),
+        (Method::POST, "/photos/missing", post(photos::missing)),
+        (Method::GET, "/photos/{hash}/upload", get(photos::progress)),
+        (Method::PUT, "/photos/{hash}/upload", put(photos::upload).layer(DefaultBodyLimit::max(photos::MAX_PIECE_BODY))),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Writes to the API come only from this site's own pages: a JSON content type
-//! (which a cross-site form cannot send without a CORS preflight, and there is no
-//! CORS here) and, where the browser says, a same-origin fetch.
+//! (or raw bytes for a photo's pieces; a cross-site form can send neither without
+//! a CORS preflight, and there is no CORS here) and, where the browser says, a
+//! same-origin fetch.
 
 use axum::extract::Request;
 use axum::http::{Method, header};
@@ -17,7 +18,7 @@ pub async fn only_same_site_writes(request: Request, next: Next) -> Response {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/octet-stream"));
     let cross_site = headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())

@@ -1,0 +1,115 @@
+//! Photos on the phone. A photo taken or chosen is drawn again at most 1280
+//! pixels on its longest side as JPEG (which leaves every bit of metadata
+//! behind, the GPS position included), with a 320-pixel thumbnail, named by
+//! the SHA-256 of the large one's bytes, and kept in the browser's Cache
+//! Storage (local storage is far too small for photos) under the address the
+//! server will serve it at: `/photos/<hash>/{large,thumb}.jpg`. Records point
+//! at photos by that hash. Runs only in the browser.
+
+use js_sys::{Promise, Uint8Array};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, Cache, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap, Response, ResponseInit};
+
+/// Separate from the app's caches (`sawda-<release>`), which a new release replaces.
+const CACHE: &str = "photos-v1";
+pub const LARGE_SIDE: f64 = 1280.0;
+pub const THUMB_SIDE: f64 = 320.0;
+const QUALITY: f64 = 0.82;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddProblem {
+    NotAnImage,
+    NoRoom,
+}
+
+pub fn address(hash: &str, size: &str) -> String {
+    format!("/photos/{hash}/{size}.jpg")
+}
+
+async fn cache() -> Result<Cache, JsValue> {
+    let caches = window().caches()?;
+    Ok(JsFuture::from(caches.open(CACHE)).await?.unchecked_into())
+}
+
+/// Shrinks, names and keeps a photo the person chose; returns its hash.
+pub async fn add(file: Blob) -> Result<String, AddProblem> {
+    let bitmap: ImageBitmap = JsFuture::from(window().create_image_bitmap_with_blob(&file).map_err(|_| AddProblem::NotAnImage)?)
+        .await
+        .map_err(|_| AddProblem::NotAnImage)?
+        .unchecked_into();
+    let large = draw(&bitmap, LARGE_SIDE).await.map_err(|_| AddProblem::NotAnImage)?;
+    let thumb = draw(&bitmap, THUMB_SIDE).await.map_err(|_| AddProblem::NotAnImage)?;
+    bitmap.close();
+    let bytes = blob_bytes(&large).await.map_err(|_| AddProblem::NotAnImage)?;
+    let hash = sha256_hex(&bytes).await.map_err(|_| AddProblem::NotAnImage)?;
+    let cache = cache().await.map_err(|_| AddProblem::NoRoom)?;
+    for (blob, size) in [(&large, "large"), (&thumb, "thumb")] {
+        let init = ResponseInit::new();
+        let headers = web_sys::Headers::new().map_err(|_| AddProblem::NoRoom)?;
+        let _ = headers.set("content-type", "image/jpeg");
+        init.set_headers(&headers);
+        let response = Response::new_with_opt_blob_and_init(Some(blob), &init).map_err(|_| AddProblem::NoRoom)?;
+        // A full phone refuses the put (QuotaExceededError): nothing is referenced then.
+        JsFuture::from(cache.put_with_str(&address(&hash, size), &response)).await.map_err(|_| AddProblem::NoRoom)?;
+    }
+    Ok(hash)
+}
+
+/// The picture drawn at most `side` pixels on its longest side, as JPEG.
+async fn draw(bitmap: &ImageBitmap, side: f64) -> Result<Blob, JsValue> {
+    let (width, height) = (f64::from(bitmap.width()), f64::from(bitmap.height()));
+    let scale = (side / width.max(height)).min(1.0);
+    let (w, h) = ((width * scale).round().max(1.0), (height * scale).round().max(1.0));
+    let canvas: HtmlCanvasElement = document().create_element("canvas")?.unchecked_into();
+    canvas.set_width(w as u32);
+    canvas.set_height(h as u32);
+    let context: CanvasRenderingContext2d =
+        canvas.get_context("2d")?.ok_or_else(|| JsValue::from_str("no 2d context"))?.unchecked_into();
+    // JPEG has no transparency: what was transparent is white.
+    context.set_fill_style_str("#ffffff");
+    context.fill_rect(0.0, 0.0, w, h);
+    context.draw_image_with_image_bitmap_and_dw_and_dh(bitmap, 0.0, 0.0, w, h)?;
+    let made = Promise::new(&mut |resolve, reject| {
+        let done = Closure::once_into_js(move |blob: JsValue| {
+            if blob.is_null() {
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("no blob"));
+            } else {
+                let _ = resolve.call1(&JsValue::NULL, &blob);
+            }
+        });
+        let _ = canvas.to_blob_with_type_and_encoder_options(done.unchecked_ref(), "image/jpeg", &JsValue::from_f64(QUALITY));
+    });
+    Ok(JsFuture::from(made).await?.unchecked_into())
+}
+
+async fn blob_bytes(blob: &Blob) -> Result<Vec<u8>, JsValue> {
+    let buffer = JsFuture::from(blob.array_buffer()).await?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+async fn sha256_hex(bytes: &[u8]) -> Result<String, JsValue> {
+    let subtle = window().crypto()?.subtle();
+    let digest = JsFuture::from(subtle.digest_with_str_and_u8_array("SHA-256", &mut bytes.to_vec())?).await?;
+    Ok(Uint8Array::new(&digest).to_vec().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The bytes of a photo kept on this phone (the large one, which is what is uploaded).
+pub async fn kept_bytes(hash: &str) -> Option<Vec<u8>> {
+    let cache = cache().await.ok()?;
+    let found = JsFuture::from(cache.match_with_str(&address(hash, "large"))).await.ok()?;
+    let response: Response = found.dyn_into().ok()?;
+    let blob: Blob = JsFuture::from(response.blob().ok()?).await.ok()?.unchecked_into();
+    blob_bytes(&blob).await.ok()
+}
+
+/// An address for an `<img>` of a photo kept on this phone (a `blob:` URL), if it is.
+pub async fn kept_url(hash: &str, size: &str) -> Option<String> {
+    let cache = cache().await.ok()?;
+    let found = JsFuture::from(cache.match_with_str(&address(hash, size))).await.ok()?;
+    let response: Response = found.dyn_into().ok()?;
+    let blob: Blob = JsFuture::from(response.blob().ok()?).await.ok()?.unchecked_into();
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}

@@ -1,0 +1,166 @@
+//! A record's photos: thumbnails with where each stands (on this phone,
+//! uploading, uploaded), the first marked main, and a button to take or
+//! choose another. `many` is a product's list of up to six; otherwise the
+//! field holds one photo (a storefront's cover).
+
+use leptos::prelude::*;
+use serde_json::{Value, json};
+
+use super::inputs::FieldProblemLine;
+use super::{PhotoState, Studio, Target};
+use crate::i18n::{Key, fill, text, use_language};
+
+fn hashes(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Value::String(one) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
+#[component]
+pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, many: bool) -> impl IntoView {
+    let language = use_language();
+    let studio = expect_context::<Studio>();
+    let problem = RwSignal::new(None::<Key>);
+    let busy = RwSignal::new(false);
+    let current = move || hashes(&studio.value(target, field));
+    let store = move |list: Vec<String>| {
+        let value = if many {
+            json!(list)
+        } else {
+            list.first().map_or(Value::Null, |h| Value::String(h.clone()))
+        };
+        studio.set(target, field, value);
+    };
+    let input_id = format!("{}-photo-input", super::inputs::field_id(target, field));
+    let chosen = move |event: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+            input.set_value("");
+            busy.set(true);
+            problem.set(None);
+            leptos::task::spawn_local(async move {
+                match crate::phone_photos::add(file.into()).await {
+                    Ok(hash) => {
+                        studio.set_photo_state(&hash, PhotoState::OnPhone);
+                        let mut list = current();
+                        if !list.contains(&hash) {
+                            list.push(hash);
+                        }
+                        if !many {
+                            list = list.split_off(list.len() - 1);
+                        }
+                        store(list);
+                    }
+                    Err(crate::phone_photos::AddProblem::NotAnImage) => problem.set(Some(Key::PhotosNotImage)),
+                    Err(crate::phone_photos::AddProblem::NoRoom) => problem.set(Some(Key::PhotosNoRoom)),
+                }
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = event;
+    };
+    view! {
+        <fieldset class="group photos">
+            <legend>{language.t(label)}</legend>
+            {many.then(|| view! { <p class="hint">{language.t(Key::PhotosHint)}</p> })}
+            <ul class="photo-list">
+                <For each=current key=|hash| hash.clone() let:hash>
+                    {
+                        let main = {
+                            let hash = hash.clone();
+                            move || many && current().first() == Some(&hash)
+                        };
+                        let make_main = {
+                            let hash = hash.clone();
+                            move |_| {
+                                let mut list = current();
+                                list.retain(|h| *h != hash);
+                                list.insert(0, hash.clone());
+                                store(list);
+                            }
+                        };
+                        let remove = {
+                            let hash = hash.clone();
+                            move |_| store(current().into_iter().filter(|h| *h != hash).collect())
+                        };
+                        let state_hash = hash.clone();
+                        let state = move || match studio.photo_state(&state_hash) {
+                            Some(PhotoState::Uploading(percent)) => {
+                                fill(text(language.get(), Key::PhotosUploading), &[("percent", &percent.to_string())])
+                            }
+                            Some(PhotoState::OnPhone) => text(language.get(), Key::PhotosOnPhone).to_owned(),
+                            Some(PhotoState::Refused) => text(language.get(), Key::PhotosNotImage).to_owned(),
+                            Some(PhotoState::Uploaded) | None => text(language.get(), Key::PhotosUploaded).to_owned(),
+                        };
+                        let data_state = {
+                            let hash = hash.clone();
+                            move || match studio.photo_state(&hash) {
+                                Some(PhotoState::OnPhone) => "on-phone",
+                                Some(PhotoState::Uploading(_)) => "uploading",
+                                Some(PhotoState::Refused) => "refused",
+                                Some(PhotoState::Uploaded) | None => "uploaded",
+                            }
+                        };
+                        view! {
+                            <li class="photo" data-hash=hash.clone() data-state=data_state>
+                                <PhotoThumb hash=hash.clone()/>
+                                <span class="photo-state">{state}</span>
+                                <Show when=main.clone()>
+                                    <strong class="photo-main">{language.t(Key::PhotosMain)}</strong>
+                                </Show>
+                                <div class="actions">
+                                    <Show when=move || many && !main()>
+                                        <button class="button small secondary" type="button" on:click=make_main.clone()>
+                                            {language.t(Key::PhotosMakeMain)}
+                                        </button>
+                                    </Show>
+                                    <button class="button small secondary" type="button" on:click=remove>
+                                        {language.t(Key::PhotosRemove)}
+                                    </button>
+                                </div>
+                            </li>
+                        }
+                        .into_any()
+                    }
+                </For>
+            </ul>
+            <Show when=move || current().len() < max>
+                <label class="button secondary photo-add" for=input_id.clone()>
+                    {move || if busy.get() { language.t(Key::FormWorking)() } else { language.t(Key::PhotosAdd)() }}
+                </label>
+                <input id=input_id.clone() class="visually-hidden" type="file" accept="image/*" on:change=chosen/>
+            </Show>
+            <p class="problem" role="alert">{move || problem.get().map(|key| text(language.get(), key))}</p>
+            <FieldProblemLine target field/>
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// A photo's thumbnail: the copy on this phone when there is one, else the server's.
+#[component]
+fn PhotoThumb(hash: String) -> impl IntoView {
+    let source = RwSignal::new(format!("/photos/{hash}/thumb.jpg"));
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let hash = hash.clone();
+            leptos::task::spawn_local(async move {
+                if let Some(url) = crate::phone_photos::kept_url(&hash, "thumb").await {
+                    source.set(url);
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &hash;
+    });
+    view! { <img class="photo-thumb" src=move || source.get() alt="" width="96" height="96"/> }
+}

@@ -1,0 +1,123 @@
+//! What the server does with every uploaded photo before anything is kept:
+//! its real type read from its bytes (not its name), decoded within limits
+//! (a small file claiming a huge picture is refused before it is unpacked),
+//! and drawn again as plain JPEG in the sizes the pages need. Nothing of the
+//! original file (metadata such as a GPS position, or anything hostile hidden
+//! in it) passes through.
+
+use std::io::Cursor;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+
+/// The longest side of the photo on pages, and of its thumbnail, in pixels.
+pub const LARGE_SIDE: u32 = 1280;
+pub const THUMB_SIDE: u32 = 320;
+/// A phone camera's photo is below this; anything larger is not a photo.
+pub const MAX_SIDE: u32 = 8_000;
+/// Memory a decode may take: a 8000 × 8000 RGBA picture is 256 MB.
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+const JPEG_QUALITY: u8 = 82;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PhotoProblem {
+    #[error("not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    #[error("the image is damaged or cut off")]
+    Damaged,
+    #[error("the image is larger than {MAX_SIDE} pixels on a side")]
+    TooManyPixels,
+}
+
+/// The sizes kept of one photo, as JPEG.
+pub struct Sizes {
+    pub large: Vec<u8>,
+    pub thumb: Vec<u8>,
+}
+
+pub fn check_and_redraw(bytes: &[u8]) -> Result<Sizes, PhotoProblem> {
+    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| PhotoProblem::NotAnImage)?;
+    if !matches!(reader.format(), Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) {
+        return Err(PhotoProblem::NotAnImage);
+    }
+    let mut reader = reader;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|error| match error {
+        image::ImageError::Limits(_) => PhotoProblem::TooManyPixels,
+        _ => PhotoProblem::Damaged,
+    })?;
+    Ok(Sizes { large: jpeg(&fit(&image, LARGE_SIDE))?, thumb: jpeg(&fit(&image, THUMB_SIDE))? })
+}
+
+/// The picture scaled down (never up) so its longest side is at most `side`.
+fn fit(image: &DynamicImage, side: u32) -> DynamicImage {
+    if image.width().max(image.height()) <= side {
+        image.clone()
+    } else {
+        image.resize(side, side, FilterType::Triangle)
+    }
+}
+
+fn jpeg(image: &DynamicImage) -> Result<Vec<u8>, PhotoProblem> {
+    let mut out = Vec::new();
+    // JPEG has no transparency: a PNG's is laid on white rather than black.
+    let rgb = match image {
+        DynamicImage::ImageRgb8(rgb) => rgb.clone(),
+        other => {
+            let rgba = other.to_rgba8();
+            let mut rgb = image::RgbImage::new(rgba.width(), rgba.height());
+            for (x, y, pixel) in rgba.enumerate_pixels() {
+                let alpha = u16::from(pixel[3]);
+                let over_white = |c: u8| ((u16::from(c) * alpha + 255 * (255 - alpha)) / 255) as u8;
+                rgb.put_pixel(x, y, image::Rgb([over_white(pixel[0]), over_white(pixel[1]), over_white(pixel[2])]));
+            }
+            rgb
+        }
+    };
+    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).encode_image(&rgb).map_err(|_| PhotoProblem::Damaged)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
+        let image = DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        }));
+        let mut out = Cursor::new(Vec::new());
+        image.write_to(&mut out, format).unwrap();
+        out.into_inner()
+    }
+
+    fn size_of(jpeg: &[u8]) -> (u32, u32) {
+        let image = image::load_from_memory_with_format(jpeg, ImageFormat::Jpeg).unwrap();
+        (image.width(), image.height())
+    }
+
+    #[test]
+    fn photos_are_redrawn_as_jpeg_in_two_sizes() {
+        for format in [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::WebP] {
+            let sizes = check_and_redraw(&encoded(2000, 1000, format)).unwrap();
+            assert_eq!(size_of(&sizes.large), (1280, 640), "{format:?}");
+            assert_eq!(size_of(&sizes.thumb), (320, 160), "{format:?}");
+        }
+        // Small photos are not blown up.
+        let sizes = check_and_redraw(&encoded(200, 300, ImageFormat::Png)).unwrap();
+        assert_eq!(size_of(&sizes.large), (200, 300));
+    }
+
+    #[test]
+    fn what_is_not_a_photo_is_refused() {
+        assert_eq!(check_and_redraw(b"<html><script>alert(1)</script></html>").err(), Some(PhotoProblem::NotAnImage));
+        assert_eq!(check_and_redraw(b"GIF89a....").err(), Some(PhotoProblem::NotAnImage));
+        let png = encoded(300, 300, ImageFormat::Png);
+        assert_eq!(check_and_redraw(&png[..png.len() / 2]).err(), Some(PhotoProblem::Damaged));
+    }
+}

@@ -1,0 +1,163 @@
+//! Photos: uploaded in pieces that survive a broken connection, named by
+//! the SHA-256 of their bytes (so the same photo is never stored twice),
+//! checked and redrawn (`checks`) before they are kept (`store`).
+
+pub mod checks;
+pub mod store;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use checks::{PhotoProblem, check_and_redraw};
+use store::{DiskPhotoStore, PhotoStore, Size};
+
+/// A phone shrinks a photo to about 200 KB; the original of a camera is
+/// under this. Anything larger is refused before a byte is kept.
+pub const MAX_UPLOAD_BYTES: u64 = 8 * 1024 * 1024;
+/// One piece of an upload: small enough to get through on 2G.
+pub const MAX_PIECE_BYTES: usize = 256 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Progress {
+    pub received: u64,
+    pub done: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("larger than {MAX_UPLOAD_BYTES} bytes")]
+    TooLarge,
+    #[error("the upload is at {received}")]
+    Offset { received: u64 },
+    #[error("more bytes than announced, or none announced")]
+    BadLength,
+    #[error("the bytes do not have the SHA-256 they are named by")]
+    Mismatch,
+    #[error(transparent)]
+    Photo(#[from] PhotoProblem),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+pub struct Photos {
+    store: Box<dyn PhotoStore>,
+    /// Pieces received so far, one file per photo: `<hash>.part`.
+    uploads: PathBuf,
+    /// Photos a request is writing now: a second writer waits its turn.
+    busy: Mutex<HashSet<String>>,
+}
+
+impl Photos {
+    /// Photos kept under `dir` (`<data>/photos` in production).
+    pub fn on_disk(dir: &Path) -> Photos {
+        Photos {
+            store: Box::new(DiskPhotoStore::new(dir.join("kept"))),
+            uploads: dir.join("uploads"),
+            busy: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Which of these photos the server does not keep yet.
+    pub async fn missing(&self, hashes: &[String]) -> std::io::Result<Vec<String>> {
+        let mut missing = Vec::new();
+        for hash in hashes {
+            if !self.store.has(hash).await? && !missing.contains(hash) {
+                missing.push(hash.clone());
+            }
+        }
+        Ok(missing)
+    }
+
+    fn part(&self, hash: &str) -> PathBuf {
+        self.uploads.join(format!("{hash}.part"))
+    }
+
+    async fn received(&self, hash: &str) -> std::io::Result<u64> {
+        match tokio::fs::metadata(self.part(hash)).await {
+            Ok(meta) => Ok(meta.len()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// How far the upload of `hash` got.
+    pub async fn progress(&self, hash: &str) -> std::io::Result<Progress> {
+        if self.store.has(hash).await? {
+            return Ok(Progress { received: 0, done: true });
+        }
+        Ok(Progress { received: self.received(hash).await?, done: false })
+    }
+
+    /// Takes the piece of `hash` starting at `offset` of `total` bytes. The
+    /// last piece has the whole checked and kept, or refused and forgotten.
+    pub async fn receive(&self, hash: &str, offset: u64, total: u64, piece: &[u8]) -> Result<Progress, UploadError> {
+        if total > MAX_UPLOAD_BYTES {
+            let _ = tokio::fs::remove_file(self.part(hash)).await;
+            return Err(UploadError::TooLarge);
+        }
+        if total == 0 {
+            return Err(UploadError::BadLength);
+        }
+        if self.store.has(hash).await? {
+            return Ok(Progress { received: total, done: true });
+        }
+        let Some(_turn) = Turn::take(&self.busy, hash) else {
+            return Err(UploadError::Offset { received: self.received(hash).await? });
+        };
+        let received = self.received(hash).await?;
+        if offset != received {
+            return Err(UploadError::Offset { received });
+        }
+        let now = received + piece.len() as u64;
+        if now > total {
+            let _ = tokio::fs::remove_file(self.part(hash)).await;
+            return Err(UploadError::BadLength);
+        }
+        tokio::fs::create_dir_all(&self.uploads).await?;
+        let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(self.part(hash)).await?;
+        file.write_all(piece).await?;
+        file.sync_data().await?;
+        drop(file);
+        if now < total {
+            return Ok(Progress { received: now, done: false });
+        }
+        let whole = tokio::fs::read(self.part(hash)).await?;
+        // Whatever the outcome, the pieces are done with.
+        let _ = tokio::fs::remove_file(self.part(hash)).await;
+        if hex::encode(Sha256::digest(&whole)) != hash {
+            return Err(UploadError::Mismatch);
+        }
+        let sizes = tokio::task::spawn_blocking(move || check_and_redraw(&whole))
+            .await
+            .map_err(|_| UploadError::Photo(PhotoProblem::Damaged))??;
+        self.store.put(hash, sizes).await?;
+        Ok(Progress { received: total, done: true })
+    }
+
+    pub async fn get(&self, hash: &str, size: Size) -> std::io::Result<Option<Vec<u8>>> {
+        self.store.get(hash, size).await
+    }
+}
+
+/// One writer per photo at a time; the turn ends when it is dropped.
+struct Turn<'a> {
+    busy: &'a Mutex<HashSet<String>>,
+    hash: String,
+}
+
+impl<'a> Turn<'a> {
+    fn take(busy: &'a Mutex<HashSet<String>>, hash: &str) -> Option<Turn<'a>> {
+        let mut set = busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        set.insert(hash.to_owned()).then(|| Turn { busy, hash: hash.to_owned() })
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.hash);
+    }
+}

@@ -1,0 +1,232 @@
+//! Photo uploads over the real router: pieces that resume after a cut, one
+//! copy per photo, and every kind of bad file refused with nothing kept.
+
+mod support;
+
+use std::io::Cursor;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use image::{DynamicImage, ImageFormat};
+use sawda_server::accounts::people::{self, NewAccount};
+use sawda_server::accounts::{passwords, sessions};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+struct Phone {
+    router: Router,
+    cookie: String,
+}
+
+async fn phone() -> Phone {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let account = people::create(
+        &db,
+        NewAccount {
+            phone: "+998901000020".into(),
+            name: "Aysulu".into(),
+            role: "entrepreneur",
+            password_hash: passwords::hash("long-enough-1".into()).await,
+            districts: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let token = sessions::start(&db, &account.id).await.unwrap();
+    Phone { router, cookie: format!("sawda_session={token}") }
+}
+
+fn hash_of(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn photo(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
+    let image = DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 239) as u8])
+    }));
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+impl Phone {
+    async fn call(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("cookie", &self.cookie)
+            .header("content-type", content_type)
+            .header("accept-language", "en")
+            .body(Body::from(body))
+            .unwrap();
+        let response = support::send(&self.router, request).await;
+        let status = response.status();
+        let text = support::body_text(response).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn missing(&self, hashes: &[&str]) -> Vec<String> {
+        let body = json!({ "hashes": hashes }).to_string().into_bytes();
+        let (status, answer) = self.call("POST", "/api/v1/photos/missing", "application/json", body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        serde_json::from_value(answer["missing"].clone()).unwrap()
+    }
+
+    async fn piece(&self, hash: &str, offset: u64, total: u64, bytes: &[u8]) -> (StatusCode, Value) {
+        let path = format!("/api/v1/photos/{hash}/upload?offset={offset}&total={total}");
+        self.call("PUT", &path, "application/octet-stream", bytes.to_vec()).await
+    }
+
+    /// Sends the whole file in pieces of `size`, as the phone does.
+    async fn upload(&self, hash: &str, bytes: &[u8], size: usize) -> (StatusCode, Value) {
+        let mut answer = (StatusCode::OK, Value::Null);
+        for (i, piece) in bytes.chunks(size).enumerate() {
+            answer = self.piece(hash, (i * size) as u64, bytes.len() as u64, piece).await;
+            if answer.0 != StatusCode::OK {
+                break;
+            }
+        }
+        answer
+    }
+
+    async fn served(&self, hash: &str, file: &str) -> (StatusCode, Vec<u8>) {
+        let response = support::get(&self.router, &format!("/photos/{hash}/{file}"), &[]).await;
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20).await.unwrap().to_vec();
+        (status, bytes)
+    }
+}
+
+#[tokio::test]
+async fn a_cut_upload_resumes_and_the_photo_is_kept_redrawn() {
+    let phone = phone().await;
+    let bytes = photo(1600, 1200, ImageFormat::Png);
+    let hash = hash_of(&bytes);
+    assert_eq!(phone.missing(&[&hash]).await, [hash.clone()]);
+
+    // Two pieces arrive, then the connection drops mid-way.
+    let piece = 64 * 1024;
+    let total = bytes.len() as u64;
+    assert_eq!(phone.piece(&hash, 0, total, &bytes[..piece]).await.1, json!({"received": piece, "done": false}));
+    assert_eq!(phone.piece(&hash, piece as u64, total, &bytes[piece..2 * piece]).await.0, StatusCode::OK);
+    // The phone comes back unsure of what arrived; a piece sent from the wrong place says where.
+    let (status, answer) = phone.piece(&hash, 0, total, &bytes[..piece]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(answer["code"], "upload_offset");
+    assert_eq!(answer["received"], 2 * piece);
+    let (_, progress) = phone.call("GET", &format!("/api/v1/photos/{hash}/upload"), "application/json", vec![]).await;
+    assert_eq!(progress, json!({"received": 2 * piece, "done": false}));
+    let (status, done) = phone.upload_from(&hash, &bytes, 2 * piece, piece).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["done"], true);
+
+    assert!(phone.missing(&[&hash]).await.is_empty());
+    let (status, large) = phone.served(&hash, "large.jpg").await;
+    assert_eq!(status, StatusCode::OK);
+    let large = image::load_from_memory_with_format(&large, ImageFormat::Jpeg).unwrap();
+    assert_eq!((large.width(), large.height()), (1280, 960));
+    let (_, thumb) = phone.served(&hash, "thumb.jpg").await;
+    let thumb = image::load_from_memory_with_format(&thumb, ImageFormat::Jpeg).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (320, 240));
+}
+
+impl Phone {
+    async fn upload_from(&self, hash: &str, bytes: &[u8], from: usize, size: usize) -> (StatusCode, Value) {
+        let mut answer = (StatusCode::OK, Value::Null);
+        let mut offset = from;
+        while offset < bytes.len() {
+            let end = (offset + size).min(bytes.len());
+            answer = self.piece(hash, offset as u64, bytes.len() as u64, &bytes[offset..end]).await;
+            if answer.0 != StatusCode::OK {
+                break;
+            }
+            offset = end;
+        }
+        answer
+    }
+}
+
+#[tokio::test]
+async fn the_same_photo_is_kept_once() {
+    let phone = phone().await;
+    let bytes = photo(400, 300, ImageFormat::Jpeg);
+    let hash = hash_of(&bytes);
+    assert_eq!(phone.upload(&hash, &bytes, 100_000).await.1["done"], true);
+    // Sent again (another product, another phone): taken as done at the first piece.
+    let (status, again) = phone.piece(&hash, 0, bytes.len() as u64, &bytes[..10]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again, json!({"received": bytes.len(), "done": true}));
+    assert!(phone.missing(&[&hash, &hash]).await.is_empty());
+}
+
+/// A PNG that claims 100 000 × 100 000 pixels in a few dozen bytes.
+fn decompression_bomb() -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+        out
+    }
+    let mut header = Vec::new();
+    header.extend_from_slice(&100_000u32.to_be_bytes());
+    header.extend_from_slice(&100_000u32.to_be_bytes());
+    header.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit greyscale
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &header));
+    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+#[tokio::test]
+async fn bad_files_are_refused_with_a_reason_and_nothing_is_kept() {
+    let phone = phone().await;
+    let whole = photo(300, 300, ImageFormat::Png);
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        ("a web page named .jpg", b"<!doctype html><html><script>alert(1)</script></html>".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "photo_not_image"),
+        ("a GIF", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "photo_not_image"),
+        ("a cut-off photo", whole[..whole.len() / 2].to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "photo_damaged"),
+        ("a decompression bomb", decompression_bomb(), StatusCode::UNPROCESSABLE_ENTITY, "photo_too_many_pixels"),
+    ];
+    for (what, bytes, status, code) in cases {
+        let hash = hash_of(&bytes);
+        let (got, answer) = phone.upload(&hash, &bytes, 64 * 1024).await;
+        assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{what}: {answer}");
+        assert!(!answer["message"].as_str().unwrap().is_empty(), "{what}");
+        assert_eq!(phone.missing(&[&hash]).await, [hash.clone()], "{what}: nothing kept");
+        let (_, progress) = phone.call("GET", &format!("/api/v1/photos/{hash}/upload"), "application/json", vec![]).await;
+        assert_eq!(progress["received"], 0, "{what}: no pieces left behind");
+        assert_eq!(phone.served(&hash, "large.jpg").await.0, StatusCode::NOT_FOUND);
+    }
+
+    // A 30 MB file is refused at its first piece, before anything is written.
+    let hash = "a".repeat(64);
+    let (status, answer) = phone.piece(&hash, 0, 30 * 1024 * 1024, &[0u8; 1024]).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("photo_too_large")));
+    // Bytes that are not what their name says.
+    let bytes = photo(100, 100, ImageFormat::Png);
+    let (status, answer) = phone.upload(&"b".repeat(64), &bytes, 64 * 1024).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_mismatch")));
+    // A piece larger than the pieces allowed, a bad name, more bytes than announced.
+    let (status, _) = phone.piece(&hash_of(&bytes), 0, 2 << 20, &vec![0u8; 600 * 1024]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, _) = phone.piece("../../etc/passwd", 0, 10, b"x").await;
+    assert_ne!(status, StatusCode::OK);
+    let (status, answer) = phone.piece(&hash_of(&bytes), 0, 5, b"too many bytes").await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    assert_eq!(phone.served("not-a-hash", "large.jpg").await.0, StatusCode::NOT_FOUND);
+}
