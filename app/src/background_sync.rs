@@ -24,7 +24,7 @@ use crate::retry_schedule::{AFTER_EDIT_MS, PULL_EVERY_MS, retry_delay_ms};
 use crate::photo_ref::photos_of;
 use crate::photo_uploads::{self, UploadFailure};
 use crate::product::rules as product;
-use crate::studio::{ProductLine, Refusal, Studio};
+use crate::studio::{PhotoState, ProductLine, Refusal, Studio};
 use crate::sync_status::SyncStatus;
 
 struct Engine {
@@ -353,7 +353,18 @@ async fn sync_once() -> Result<(), Failure> {
     let mut unique = hashes;
     unique.sort();
     unique.dedup();
-    photo_uploads::upload(language(), unique, |hash, state| studio.set_photo_state(hash, state)).await.map_err(
+    // Photos still to send count as changes being sent: "All saved" waits for them.
+    let show_photo = |hash: &str, state: PhotoState| {
+        studio.set_photo_state(hash, state);
+        let sending = unique
+            .iter()
+            .filter(|h| matches!(studio.photo_state(h), Some(PhotoState::OnPhone | PhotoState::Uploading(_))))
+            .count();
+        if sending > 0 {
+            show(Some(SyncStatus::Sending(sending)));
+        }
+    };
+    photo_uploads::upload(language(), unique.clone(), show_photo).await.map_err(
         |failure| match failure {
             UploadFailure::NoAnswer => Failure::NoAnswer,
             UploadFailure::SignedOut => Failure::SignedOut,

@@ -61,6 +61,11 @@ pub async fn upload(lang: Lang, hashes: Vec<String>, show: impl Fn(&str, PhotoSt
         show(hash, PhotoState::Uploaded);
     }
     for hash in &missing {
+        if kept_bytes(hash).await.is_some() {
+            show(hash, PhotoState::OnPhone);
+        }
+    }
+    for hash in &missing {
         let Some(bytes) = kept_bytes(hash).await else { continue };
         upload_one(lang, hash, &bytes, &show).await?;
     }

@@ -145,22 +145,26 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
     .into_any()
 }
 
-/// A photo's thumbnail: the copy on this phone when there is one, else the server's.
+/// A photo's thumbnail: the copy on this phone when there is one, else the
+/// server's (asked for only then, so a photo not yet uploaded is never a 404).
 #[component]
 fn PhotoThumb(hash: String) -> impl IntoView {
-    let source = RwSignal::new(format!("/photos/{hash}/thumb.jpg"));
+    let source = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         {
             let hash = hash.clone();
             leptos::task::spawn_local(async move {
-                if let Some(url) = crate::phone_photos::kept_url(&hash, "thumb").await {
-                    source.set(url);
-                }
+                let kept = crate::phone_photos::kept_url(&hash, "thumb").await;
+                source.set(Some(kept.unwrap_or_else(|| crate::phone_photos::address(&hash, "thumb"))));
             });
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = &hash;
     });
-    view! { <img class="photo-thumb" src=move || source.get() alt="" width="96" height="96"/> }
+    view! {
+        <span class="photo-thumb">
+            {move || source.get().map(|src| view! { <img src=src alt="" width="96" height="96"/> })}
+        </span>
+    }
 }
