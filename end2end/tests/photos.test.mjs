@@ -86,6 +86,15 @@ test('a storefront with two products and photos is made offline and reaches the 
   await page.waitForFunction(() => [...document.querySelectorAll('.photo')].length === 3
     && [...document.querySelectorAll('.photo')].every((p) => p.dataset.state === 'uploaded'), null, { timeout: 30_000 });
   await page.screenshot({ path: join(outputDir, 'studio-photos-uploaded-360.png'), fullPage: true });
+  await page.click('button:has-text("' + en['products.done'] + '")');
+
+  // The preview shows the storefront as buyers will see it, from the phone.
+  await page.click('button.preview-toggle');
+  assert.equal(await page.locator('.preview h2').textContent(), 'Sesame biscuits of Chimbay');
+  assert.deepEqual(await page.locator('.preview-product strong').allTextContents(), ['Sesame biscuits', 'Qurt']);
+  await page.locator('.preview .photo-thumb img').first().waitFor();
+  await page.screenshot({ path: join(outputDir, 'studio-preview-360.png'), fullPage: true });
+  await page.click('button.preview-toggle');
 
   // On the server: the records, pointing at photos it keeps, in two sizes, as JPEG.
   const pulled = await api(sawda.url, 'GET', '/sync/pull?version=2&cursor=0&limit=1000', { cookie: gulnar.cookie });

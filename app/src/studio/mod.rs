@@ -7,6 +7,7 @@ mod photo_picker;
 mod product_editor;
 mod product_list;
 mod storefront_editor;
+mod storefront_preview;
 mod studio_state;
 mod sync_status_bar;
 

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::product_list::ProductList;
 use super::storefront_editor::StorefrontEditor;
+use super::storefront_preview::StorefrontPreview;
 use super::sync_status_bar::SyncStatusBar;
 use super::{Phase, Studio};
 use crate::i18n::{Key, use_language};
@@ -14,6 +15,7 @@ pub fn StudioPage() -> impl IntoView {
     let language = use_language();
     let studio = Studio::new();
     provide_context(studio);
+    let previewing = RwSignal::new(false);
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| open(studio, language));
     view! {
@@ -28,8 +30,14 @@ pub fn StudioPage() -> impl IntoView {
                 Phase::Open => view! {
                     <SyncStatusBar/>
                     <p class="lead">{language.t(Key::StudioBody)}</p>
-                    {move || studio.storefront_target().map(|target| view! { <StorefrontEditor target/> })}
-                    <ProductList/>
+                    <button class="button secondary preview-toggle" type="button" on:click=move |_| previewing.update(|p| *p = !*p)>
+                        {move || if previewing.get() { language.t(Key::PreviewClose)() } else { language.t(Key::PreviewOpen)() }}
+                    </button>
+                    {move || studio.storefront_target().map(|target| if previewing.get() {
+                        view! { <StorefrontPreview target/> }.into_any()
+                    } else {
+                        view! { <StorefrontEditor target/><ProductList/> }.into_any()
+                    })}
                 }.into_any(),
             }}
         </section>

@@ -148,7 +148,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
 /// A photo's thumbnail: the copy on this phone when there is one, else the
 /// server's (asked for only then, so a photo not yet uploaded is never a 404).
 #[component]
-fn PhotoThumb(hash: String) -> impl IntoView {
+pub(super) fn PhotoThumb(hash: String) -> impl IntoView {
     let source = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]

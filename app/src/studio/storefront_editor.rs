@@ -47,7 +47,7 @@ pub fn StorefrontEditor(target: Target) -> impl IntoView {
     .into_any()
 }
 
-fn category_key(category: &str) -> Key {
+pub(super) fn category_key(category: &str) -> Key {
     match category {
         "food" => Key::CategoryFood,
         "drinks" => Key::CategoryDrinks,
@@ -60,7 +60,7 @@ fn category_key(category: &str) -> Key {
     }
 }
 
-fn payment_key(method: &str) -> Key {
+pub(super) fn payment_key(method: &str) -> Key {
     match method {
         "cash_on_delivery" => Key::PaymentCashOnDelivery,
         "click" => Key::PaymentClick,
@@ -70,7 +70,7 @@ fn payment_key(method: &str) -> Key {
     }
 }
 
-fn delivery_key(option: &str) -> Key {
+pub(super) fn delivery_key(option: &str) -> Key {
     match option {
         "pickup" => Key::DeliveryPickup,
         "district" => Key::DeliveryDistrict,
