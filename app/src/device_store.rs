@@ -147,9 +147,18 @@ fn parse(text: &str, owner: &Owner) -> Result<Replica, StoreProblem> {
 }
 
 /// How many edits wait in a stored store's text (for a warning before it is
-/// removed); `None` when it cannot be read.
+/// removed); `None` when it cannot be read. Reads only the queue's length, so
+/// the account page does not carry the whole store's reader.
 pub fn waiting_in(text: &str) -> Option<usize> {
-    serde_json::from_str::<Replica>(text).ok().map(|replica| replica.outbox().len())
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        outbox: Queue,
+    }
+    #[derive(serde::Deserialize)]
+    struct Queue {
+        queue: Vec<serde::de::IgnoredAny>,
+    }
+    serde_json::from_str::<Stored>(text).ok().map(|stored| stored.outbox.queue.len())
 }
 
 #[cfg(test)]
