@@ -14,6 +14,7 @@ const LANGS: [&str; 4] = ["kaa", "uz", "ru", "en"];
 fn main() {
     let dir = Path::new("locales");
     println!("cargo:rerun-if-changed=locales");
+    println!("cargo:rerun-if-env-changed=CARGO_FEATURE_HYDRATE");
     let tables: Vec<serde_json::Map<String, serde_json::Value>> = LANGS
         .iter()
         .map(|lang| {
@@ -80,16 +81,30 @@ fn main() {
         writeln!(out, "            Key::{} => {key:?},", variant(key)).unwrap();
     }
     out.push_str("        }\n    }\n}\n\n");
-    out.push_str("/// Texts by language (in `Lang` order), then by `Key as usize`.\n");
-    out.push_str("pub static TEXTS: [[&str; KEY_COUNT]; 4] = [\n");
-    for table in &tables {
-        out.push_str("    [\n");
-        for key in &keys {
-            writeln!(out, "        {:?},", table[*key].as_str().unwrap()).unwrap();
+    // In the browser's wasm every string stays in the first download (code
+    // splitting moves code, not data), so the wasm carries no texts: each page
+    // brings its language's (see `i18n::page_texts`). Only the language names,
+    // which the switcher shows in every language, are built in.
+    let browser_only = std::env::var_os("CARGO_FEATURE_HYDRATE").is_some() && std::env::var_os("CARGO_FEATURE_SSR").is_none();
+    if browser_only {
+        out.push_str("/// Each language's name and short name, in `Lang` order.\n");
+        out.push_str("pub static LANGUAGE_LABELS: [[&str; 2]; 4] = [\n");
+        for table in &tables {
+            writeln!(out, "    [{:?}, {:?}],", table["language.name"].as_str().unwrap(), table["language.short"].as_str().unwrap()).unwrap();
         }
-        out.push_str("    ],\n");
+        out.push_str("];\n");
+    } else {
+        out.push_str("/// Texts by language (in `Lang` order), then by `Key as usize`.\n");
+        out.push_str("pub static TEXTS: [[&str; KEY_COUNT]; 4] = [\n");
+        for table in &tables {
+            out.push_str("    [\n");
+            for key in &keys {
+                writeln!(out, "        {:?},", table[*key].as_str().unwrap()).unwrap();
+            }
+            out.push_str("    ],\n");
+        }
+        out.push_str("];\n");
     }
-    out.push_str("];\n");
 
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("texts.rs");
     std::fs::write(dest, out).unwrap();

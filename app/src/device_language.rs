@@ -19,8 +19,13 @@ pub fn keep_in_step(language: Language) {
             && let Some(saved) = saved_language()
             && saved != current
         {
-            // Setting the signal runs this effect again, which then remembers it.
-            language.set(saved);
+            // Setting the signal (once its texts are here) runs this effect
+            // again, which then remembers it.
+            leptos::task::spawn_local(async move {
+                if crate::i18n::page_texts::load(saved).await {
+                    language.set(saved);
+                }
+            });
             return;
         }
         remember(current);

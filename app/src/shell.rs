@@ -29,6 +29,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="stylesheet" href=stylesheet/>
+                // Outside the hydrated body: the page's texts for the browser.
+                <script type="application/json" id=crate::i18n::page_texts::ELEMENT_ID data-lang=lang.code()
+                    inner_html=page_texts_json(lang)></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -36,6 +39,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The page's language's texts, for the browser (see `i18n::page_texts`).
+fn page_texts_json(lang: Lang) -> String {
+    #[cfg(not(feature = "hydrate"))]
+    {
+        crate::i18n::page_texts::json_for_page(lang)
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = lang;
+        String::new()
     }
 }
 

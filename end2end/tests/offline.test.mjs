@@ -232,6 +232,13 @@ test('the studio and its status speak Karakalpak', async () => {
   await page.fill('#storefront-name', 'Aral balı');
   await expectStatus(page, texts.kaa['sync.offline'].replace('{count}', 1));
   await page.screenshot({ path: join(outputDir, 'studio-offline-kaa-360.png'), fullPage: true });
+  // Switching language works offline too: the service worker kept every language's texts.
+  await page.click('.language-switcher a[hreflang="ru"]');
+  await page.waitForFunction(() => document.documentElement.lang === 'ru');
+  await expectStatus(page, texts.ru['sync.offline'].replace('{count}', 1));
+  assert.equal(await page.locator('.storefront-editor h2').textContent(), texts.ru['storefront.heading']);
+  await page.click('.language-switcher a[hreflang="kaa"]');
+  await page.waitForFunction(() => document.documentElement.lang === 'kaa');
   await context.setOffline(false);
   await expectStatus(page, texts.kaa['sync.all_saved']);
   assert.deepEqual(problems, []);

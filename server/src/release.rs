@@ -19,13 +19,23 @@ use crate::AppState;
 
 /// Pages a phone keeps from its first visit, so they open with no network.
 pub const OFFLINE_PAGES: [&str; 3] = ["/", "/studio", "/offline"];
-/// Public files every page uses.
-const SHELL_FILES: [&str; 2] = ["/favicon.svg", "/manifest.webmanifest"];
+/// Public files every page uses, and each language's texts (for switching offline).
+const SHELL_FILES: [&str; 6] = [
+    "/favicon.svg",
+    "/manifest.webmanifest",
+    "/texts/kaa.json",
+    "/texts/uz.json",
+    "/texts/ru.json",
+    "/texts/en.json",
+];
 
 /// The content hash naming this release: 16 hex digits of the SHA-256 of the
-/// bundle's file names and bytes.
+/// bundle's file names and bytes, and of the texts (served apart from it).
 pub fn release_id(site: &Path) -> String {
     let mut hash = Sha256::new();
+    for lang in app::i18n::Lang::ALL {
+        hash.update(app::i18n::page_texts::json(lang).as_bytes());
+    }
     for name in bundle_files(site) {
         let bytes = std::fs::read(site.join("pkg").join(&name)).unwrap_or_default();
         hash.update(name.as_bytes());
@@ -106,4 +116,17 @@ mod tests {
         assert_eq!(release_id(empty.path()).len(), 16);
         assert!(bundle_files(empty.path()).is_empty());
     }
+}
+
+/// `GET /texts/{code}.json`: a language's texts, in the app's key order.
+pub async fn texts(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let lang = file.strip_suffix(".json").and_then(app::i18n::Lang::from_code);
+    let Some(lang) = lang.filter(|lang| file == format!("{}.json", lang.code())) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mut response = app::i18n::page_texts::json(lang).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
 }

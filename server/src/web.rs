@@ -91,6 +91,7 @@ pub fn router(state: AppState, site: &Path) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/language/{code}", get(language_choice::choose))
         .route("/sw.js", get(release::service_worker))
+        .route("/texts/{file}", get(release::texts))
         .route("/photos/{hash}/{file}", get(api::photos::serve))
         .nest_service(&bundle_path, bundle)
         .nest("/api/v1", api::router(state.clone()))

@@ -210,7 +210,18 @@ async fn the_service_worker_names_this_release_and_its_files() {
     let bundle = |name: &str| format!("/pkg/{release}/{name}");
     assert_eq!(
         files,
-        [&bundle("chunk_1.wasm"), &bundle("sawda.css"), &bundle("sawda.js"), &bundle("sawda.wasm"), "/favicon.svg", "/manifest.webmanifest"]
+        [
+            &bundle("chunk_1.wasm"),
+            &bundle("sawda.css"),
+            &bundle("sawda.js"),
+            &bundle("sawda.wasm"),
+            "/favicon.svg",
+            "/manifest.webmanifest",
+            "/texts/kaa.json",
+            "/texts/uz.json",
+            "/texts/ru.json",
+            "/texts/en.json"
+        ]
     );
     assert_eq!(preamble["pages"], serde_json::json!(["/", "/studio", "/offline"]));
 }
@@ -224,4 +235,20 @@ async fn oversized_request_bodies_are_refused() {
         .unwrap();
     let response = support::send(&router, request).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn each_language_s_texts_are_served_and_the_page_carries_its_own() {
+    let router = support::router().await;
+    let response = support::get(&router, "/texts/ru.json", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let texts: Vec<String> = serde_json::from_str(&support::body_text(response).await).unwrap();
+    assert_eq!(texts.len(), Key::ALL.len());
+    assert_eq!(texts[Key::HomeTitle as usize], text(Lang::Ru, Key::HomeTitle));
+    for bad in ["/texts/de.json", "/texts/ru", "/texts/RU.json", "/texts/ru.json.br"] {
+        assert_eq!(support::get(&router, bad, &[]).await.status(), StatusCode::NOT_FOUND, "{bad}");
+    }
+    let page = support::body_text(support::get(&router, "/", &[("accept-language", "uz")]).await).await;
+    assert!(page.contains(r#"id="sawda-texts" data-lang="uz""#), "{page}");
+    assert!(page.contains(&serde_json::to_string(text(Lang::Uz, Key::HomeTitle)).unwrap()));
 }

@@ -28,7 +28,7 @@ pub fn LanguageSwitcher() -> impl IntoView {
                 aria-current=move || (language.get() == option).then_some("true")
                 on:click=move |event| {
                     event.prevent_default();
-                    language.set(option);
+                    switch_to(language, option);
                 }
             >
                 {text(option, Key::LanguageShort)}
@@ -40,6 +40,22 @@ pub fn LanguageSwitcher() -> impl IntoView {
             {options.into_iter().collect_view()}
         </nav>
     }
+}
+
+/// Switches in place once the language's texts are here; without them (no
+/// network, not kept yet) the link's own way through the server is taken.
+fn switch_to(language: crate::i18n::Language, option: Lang) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        if crate::i18n::page_texts::load(option).await {
+            language.set(option);
+        } else {
+            let next = encode_path(&window().location().pathname().unwrap_or_default());
+            let _ = window().location().set_href(&format!("/language/{}?next={next}", option.code()));
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (language, option);
 }
 
 /// Percent-encodes a path for a query value, keeping only unreserved characters and `/`.

@@ -2,6 +2,7 @@
 
 mod lang;
 mod negotiate;
+pub mod page_texts;
 mod texts {
     include!(concat!(env!("OUT_DIR"), "/texts.rs"));
 }
@@ -14,7 +15,16 @@ use leptos::prelude::*;
 
 /// The text for `key` in `lang`.
 pub fn text(lang: Lang, key: Key) -> &'static str {
-    texts::TEXTS[lang as usize][key as usize]
+    #[cfg(feature = "hydrate")]
+    {
+        // The switcher names every language in its own; those few are built in.
+        match key {
+            Key::LanguageName => return texts::LANGUAGE_LABELS[lang as usize][0],
+            Key::LanguageShort => return texts::LANGUAGE_LABELS[lang as usize][1],
+            _ => {}
+        }
+    }
+    page_texts::get(lang, key)
 }
 
 /// Fills `{name}` placeholders of a text.
