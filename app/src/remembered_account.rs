@@ -8,7 +8,8 @@ use sawda_sync::Owner;
 
 use crate::api_client::AccountView;
 use crate::device_store::{key_for, waiting_in};
-use crate::local_storage_slot::available;
+use crate::device_store::Slot;
+use crate::local_storage_slot::{LocalStorageSlot, available};
 
 const KEY: &str = "sawda.account";
 
@@ -42,8 +43,10 @@ pub fn forget(account: &AccountView) {
     if !available() {
         return;
     }
-    if let Ok(owner) = account.id.parse::<Owner>() {
-        LocalStorage::delete(key_for(&owner));
+    if let Ok(owner) = account.id.parse::<Owner>()
+        && let Ok(mut store) = LocalStorageSlot::new(key_for(&owner))
+    {
+        store.remove();
     }
     LocalStorage::delete(KEY);
 }

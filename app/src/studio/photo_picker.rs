@@ -10,21 +10,13 @@ use super::inputs::FieldProblemLine;
 use super::{PhotoState, Studio, Target};
 use crate::i18n::{Key, fill, text, use_language};
 
-fn hashes(value: &Value) -> Vec<String> {
-    match value {
-        Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-        Value::String(one) => vec![one.clone()],
-        _ => Vec::new(),
-    }
-}
-
 #[component]
 pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, many: bool) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
     let problem = RwSignal::new(None::<Key>);
     let busy = RwSignal::new(false);
-    let current = move || hashes(&studio.value(target, field));
+    let current = move || studio.texts(target, field);
     let store = move |list: Vec<String>| {
         let value = if many {
             json!(list)

@@ -113,21 +113,12 @@ fn SlugInput(target: Target) -> impl IntoView {
     }
 }
 
-/// The stored list of choices of `field` (delivery options).
-fn chosen(studio: Studio, target: Target, field: &'static str) -> Vec<String> {
-    studio
-        .value(target, field)
-        .as_array()
-        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default()
-}
-
 #[component]
 fn DeliveryInput(target: Target) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
     let toggle = move |option: &'static str| {
-        let mut options = chosen(studio, target, DELIVERY);
+        let mut options = studio.texts(target, DELIVERY);
         match options.iter().position(|o| o == option) {
             Some(at) => {
                 options.remove(at);
@@ -142,7 +133,7 @@ fn DeliveryInput(target: Target) -> impl IntoView {
             {DELIVERY_OPTIONS.iter().map(|option| view! {
                 <label class="check">
                     <input type="checkbox" name="delivery" value=*option
-                        prop:checked=move || chosen(studio, target, DELIVERY).iter().any(|o| o == option)
+                        prop:checked=move || studio.texts(target, DELIVERY).iter().any(|o| o == option)
                         on:change=move |_| toggle(option)/>
                     {language.t(delivery_key(option))}
                 </label>

@@ -15,10 +15,6 @@ use crate::money::format_som;
 use crate::product::rules as product;
 use crate::storefront::rules as storefront;
 
-fn strings(value: &Value) -> Vec<String> {
-    value.as_array().map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
-}
-
 /// Links buyers can open on a phone: Telegram, WhatsApp and Instagram.
 fn contact_links(telegram: &str, whatsapp: &str, instagram: &str) -> Vec<(&'static str, String)> {
     let mut links = Vec::new();
@@ -61,7 +57,7 @@ pub fn StorefrontPreview(target: Target) -> impl IntoView {
                 {move || studio.products().into_iter().filter(|p| !p.name.is_empty()).map(|line| {
                     let item = Target { kind: Kind::Product, record: line.id };
                     let lang = language.get();
-                    let main_photo = strings(&studio.value(item, product::PHOTOS)).into_iter().next();
+                    let main_photo = studio.texts(item, product::PHOTOS).into_iter().next();
                     let usd = studio.value(item, product::PRICE_USD_CENTS).as_u64()
                         .map(|cents| format!(" · ${}.{:02}", cents / 100, cents % 100));
                     let handmade = studio.value(item, product::HANDMADE).as_bool() == Some(true);
@@ -111,7 +107,7 @@ pub fn StorefrontPreview(target: Target) -> impl IntoView {
                 })
             }}
             {move || {
-                let delivery = strings(&studio.value(target, storefront::DELIVERY));
+                let delivery = studio.texts(target, storefront::DELIVERY);
                 (!delivery.is_empty()).then(|| view! {
                     <h3>{language.t(Key::StorefrontDelivery)}</h3>
                     <ul>

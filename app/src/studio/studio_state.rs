@@ -119,6 +119,16 @@ impl Studio {
         self.value(target, field).as_str().unwrap_or_default().to_owned()
     }
 
+    /// The texts of a field: a list's strings (photos, delivery options), or
+    /// a single text as a list of one (a cover photo).
+    pub fn texts(self, target: Target, field: &'static str) -> Vec<String> {
+        match self.value(target, field) {
+            Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Value::String(one) => vec![one],
+            _ => Vec::new(),
+        }
+    }
+
     /// Checks a field by the same rules as the server; saves it on this phone
     /// and queues it when it passes, else shows why under the field.
     pub fn set(self, target: Target, field: &'static str, value: Value) {
