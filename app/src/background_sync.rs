@@ -353,6 +353,8 @@ async fn sync_once() -> Result<(), Failure> {
     let mut unique = hashes;
     unique.sort();
     unique.dedup();
+    // Photos this page already saw uploaded are not asked about again every half minute.
+    unique.retain(|hash| studio.photo_state(hash) != Some(PhotoState::Uploaded));
     // Photos still to send count as changes being sent: "All saved" waits for them.
     let show_photo = |hash: &str, state: PhotoState| {
         studio.set_photo_state(hash, state);
