@@ -122,10 +122,10 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         "database ready"
     );
 
-    let housekeeping = tokio::spawn(forget_old_applied_mutations(db.clone()));
     let state = AppState::new(db, web::leptos_options(&config, addr))
         .with_site(site::Site::from_config(&config))
         .with_photos(photos::Photos::on_disk(&config.data.join("photos")));
+    let housekeeping = tokio::spawn(daily_housekeeping(state.clone()));
     let router = web::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");
@@ -139,16 +139,22 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     served.map_err(ServeError::Server)
 }
 
-/// Daily, from the start: applied mutation ids older than the sync store keeps them.
-async fn forget_old_applied_mutations(db: Surreal<Any>) {
+/// Daily, from the start: applied mutation ids older than the sync store
+/// keeps them, and the pieces of photo uploads nobody continued.
+async fn daily_housekeeping(state: AppState) {
     let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
     loop {
         daily.tick().await;
-        match sync_store::forget_applied(&db, sync_store::APPLIED_KEPT_DAYS).await {
+        match sync_store::forget_applied(&state.db, sync_store::APPLIED_KEPT_DAYS).await {
             Ok(0) => {}
             Ok(forgotten) => tracing::info!(forgotten, "forgot old applied mutation ids"),
             // Several servers may run it at once; a conflict is tried again tomorrow.
             Err(error) => tracing::warn!(%error, "could not forget old applied mutation ids"),
+        }
+        match state.photos.forget_abandoned(photos::ABANDONED_AFTER).await {
+            Ok(0) => {}
+            Ok(forgotten) => tracing::info!(forgotten, "forgot abandoned photo uploads"),
+            Err(error) => tracing::warn!(%error, "could not forget abandoned photo uploads"),
         }
     }
 }

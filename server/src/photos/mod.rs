@@ -141,6 +141,49 @@ impl Photos {
     pub async fn get(&self, hash: &str, size: Size) -> std::io::Result<Option<Vec<u8>>> {
         self.store.get(hash, size).await
     }
+
+    /// Forgets uploads no piece has reached for `idle`: a phone that gave up
+    /// (the photo was removed before it was sent) leaves its pieces behind.
+    pub async fn forget_abandoned(&self, idle: std::time::Duration) -> std::io::Result<usize> {
+        let mut entries = match tokio::fs::read_dir(&self.uploads).await {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(error) => return Err(error),
+        };
+        let mut forgotten = 0;
+        while let Some(entry) = entries.next_entry().await? {
+            let modified = entry.metadata().await?.modified()?;
+            let idle_for = modified.elapsed().unwrap_or_default();
+            if entry.file_name().to_string_lossy().ends_with(".part") && idle_for > idle {
+                tokio::fs::remove_file(entry.path()).await?;
+                forgotten += 1;
+            }
+        }
+        Ok(forgotten)
+    }
+}
+
+/// How long the pieces of an upload nobody continues are kept.
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 60 * 60);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pieces_of_an_upload_nobody_continues_are_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let photos = Photos::on_disk(dir.path());
+        assert_eq!(photos.forget_abandoned(ABANDONED_AFTER).await.unwrap(), 0, "no uploads yet");
+        let (old, fresh) = ("a".repeat(64), "b".repeat(64));
+        photos.receive(&old, 0, 1_000, b"first piece").await.unwrap();
+        photos.receive(&fresh, 0, 1_000, b"first piece").await.unwrap();
+        let eight_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(8 * 24 * 60 * 60);
+        std::fs::File::options().write(true).open(photos.part(&old)).unwrap().set_modified(eight_days_ago).unwrap();
+        assert_eq!(photos.forget_abandoned(ABANDONED_AFTER).await.unwrap(), 1);
+        assert_eq!(photos.progress(&old).await.unwrap().received, 0);
+        assert_eq!(photos.progress(&fresh).await.unwrap().received, 11);
+    }
 }
 
 /// One writer per photo at a time; the turn ends when it is dropped.
