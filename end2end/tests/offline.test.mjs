@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage,
+  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -27,17 +27,9 @@ after(async () => {
   await sawda?.stop();
 });
 
-const status = (page) => page.locator('.sync-status-text');
 const waitingText = (n) => en['sync.waiting'].replace('{count}', n);
 const offlineText = (n) => en['sync.offline'].replace('{count}', n);
 
-async function expectStatus(page, text, timeout = 20_000) {
-  await page.waitForFunction(
-    (expected) => document.querySelector('.sync-status-text')?.textContent === expected,
-    text,
-    { timeout },
-  ).catch(async () => assert.fail(`status is "${await status(page).textContent()}", expected "${text}"`));
-}
 
 /** Opens the studio on a new phone signed in as Aysulu, with the service worker in control. */
 async function studioPhone() {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, makePng,
+  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, makePng,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -27,11 +27,6 @@ after(async () => {
   await sawda?.stop();
 });
 
-const statusText = (page) => page.locator('.sync-status-text').textContent();
-async function expectStatus(page, text) {
-  await page.waitForFunction((t) => document.querySelector('.sync-status-text')?.textContent === t, text, { timeout: 30_000 })
-    .catch(async () => assert.fail(`status is "${await statusText(page)}", expected "${text}"`));
-}
 
 async function addPhoto(page, picker, png, name) {
   await page.locator(`${picker} input[type="file"]`).setInputFiles({ name, mimeType: 'image/png', buffer: png });

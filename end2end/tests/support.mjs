@@ -217,3 +217,15 @@ export function makePng(width, height, seed = 0) {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/** Waits until the studio's sync status reads `text`, else fails saying what it reads. */
+export async function expectStatus(page, text, timeout = 30_000) {
+  await page.waitForFunction(
+    (expected) => document.querySelector('.sync-status-text')?.textContent === expected,
+    text,
+    { timeout },
+  ).catch(async () => {
+    const now = await page.locator('.sync-status-text').textContent().catch(() => '(none)');
+    throw new Error(`status is "${now}", expected "${text}"`);
+  });
+}

@@ -435,6 +435,15 @@ mod tests {
         }
     }
 
+    /// `a` merged with `b`, and `b` with `a`: the same store written by two tabs.
+    fn both_ways(a: &Replica, b: &Replica) -> [Replica; 2] {
+        let mut ab = a.clone();
+        ab.merge(b).unwrap();
+        let mut ba = b.clone();
+        ba.merge(a).unwrap();
+        [ab, ba]
+    }
+
     #[test]
     fn edits_apply_at_once_and_wait_in_the_queue() {
         let mut phone = phone(1);
@@ -744,10 +753,7 @@ mod tests {
         let mut server_copy = first.record(id).unwrap().clone();
         server_copy.apply(&request.mutations[0]).unwrap();
         second.receive_pull(page(&[&server_copy], 7));
-        let mut merged = second.clone();
-        merged.merge(&first).unwrap();
-        let mut other_way = first.clone();
-        other_way.merge(&second).unwrap();
+        let [mut merged, other_way] = both_ways(&second, &first);
         for copy in [&merged, &other_way] {
             assert_eq!(copy.record(id).unwrap().get("price"), Some(&json!(25_000)));
             assert_eq!(copy.outbox().len(), 1, "the edit still waits");
@@ -806,18 +812,7 @@ mod tests {
         // The tabs merge: the second tab's copy still queues the creation,
         // which the first saw answered: it is not queued again, and the
         // pulled decision stays.
-        for merged in [
-            {
-                let mut m = second.clone();
-                m.merge(&first).unwrap();
-                m
-            },
-            {
-                let mut m = first.clone();
-                m.merge(&second).unwrap();
-                m
-            },
-        ] {
+        for merged in both_ways(&first, &second) {
             assert!(merged.outbox().is_empty());
             assert_eq!(merged.record(id).unwrap().get("review_state"), Some(&json!("approved")));
         }
@@ -863,18 +858,7 @@ mod tests {
             }],
         });
         assert_eq!(first.record(id).unwrap().get("price"), None);
-        for merged in [
-            {
-                let mut m = second.clone();
-                m.merge(&first).unwrap();
-                m
-            },
-            {
-                let mut m = first.clone();
-                m.merge(&second).unwrap();
-                m
-            },
-        ] {
+        for merged in both_ways(&first, &second) {
             assert!(merged.outbox().is_empty(), "the refused edit is not queued again");
             assert_eq!(merged.record(id).unwrap().get("price"), None, "nor its value shown");
             assert_eq!(merged.record(id).unwrap().get("name"), Some(&json!("Jam")));
