@@ -20,8 +20,7 @@ fn main() {
         .map(|lang| {
             let path = dir.join(format!("{lang}.json"));
             println!("cargo:rerun-if-changed={}", path.display());
-            let text = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
             match serde_json::from_str(&text) {
                 Ok(serde_json::Value::Object(map)) => map,
                 Ok(_) => panic!("{}: must be one JSON object of \"key\": \"text\"", path.display()),
@@ -85,12 +84,19 @@ fn main() {
     // splitting moves code, not data), so the wasm carries no texts: each page
     // brings its language's (see `i18n::page_texts`). Only the language names,
     // which the switcher shows in every language, are built in.
-    let browser_only = std::env::var_os("CARGO_FEATURE_HYDRATE").is_some() && std::env::var_os("CARGO_FEATURE_SSR").is_none();
+    let browser_only =
+        std::env::var_os("CARGO_FEATURE_HYDRATE").is_some() && std::env::var_os("CARGO_FEATURE_SSR").is_none();
     if browser_only {
         out.push_str("/// Each language's name and short name, in `Lang` order.\n");
         out.push_str("pub static LANGUAGE_LABELS: [[&str; 2]; 4] = [\n");
         for table in &tables {
-            writeln!(out, "    [{:?}, {:?}],", table["language.name"].as_str().unwrap(), table["language.short"].as_str().unwrap()).unwrap();
+            writeln!(
+                out,
+                "    [{:?}, {:?}],",
+                table["language.name"].as_str().unwrap(),
+                table["language.short"].as_str().unwrap()
+            )
+            .unwrap();
         }
         out.push_str("];\n");
     } else {

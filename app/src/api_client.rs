@@ -1,8 +1,8 @@
 //! Calls to the JSON API from the browser. Errors arrive already translated by the
 //! server; a request that cannot reach the server becomes the "no connection" problem.
 
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Key, Lang, text};
 
@@ -89,7 +89,12 @@ async fn send_raw(
 
 /// `method` `path` with an optional JSON body; a 204 reads as JSON `null`.
 #[cfg(feature = "hydrate")]
-pub async fn call<T: DeserializeOwned>(lang: Lang, method: &str, path: &str, body: Option<String>) -> Result<T, Problem> {
+pub async fn call<T: DeserializeOwned>(
+    lang: Lang,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<T, Problem> {
     let (status, text) = send(lang, method, path, body).await.map_err(|_| Problem::offline(lang))?;
     let text = if text.is_empty() { "null".to_string() } else { text };
     if (200..300).contains(&status) {
@@ -101,6 +106,11 @@ pub async fn call<T: DeserializeOwned>(lang: Lang, method: &str, path: &str, bod
 
 /// On the server no event handler runs, so no API call is ever made from here.
 #[cfg(not(feature = "hydrate"))]
-pub async fn call<T: DeserializeOwned>(lang: Lang, _method: &str, _path: &str, _body: Option<String>) -> Result<T, Problem> {
+pub async fn call<T: DeserializeOwned>(
+    lang: Lang,
+    _method: &str,
+    _path: &str,
+    _body: Option<String>,
+) -> Result<T, Problem> {
     Err(Problem::offline(lang))
 }

@@ -20,10 +20,10 @@ use crate::api_client::{AccountView, send};
 use crate::device_store::{DeviceStore, StoreProblem, key_for};
 use crate::i18n::Language;
 use crate::local_storage_slot::LocalStorageSlot;
-use crate::retry_schedule::{AFTER_EDIT_MS, PULL_EVERY_MS, retry_delay_ms};
 use crate::photo_ref::photos_of;
 use crate::photo_uploads::{self, UploadFailure};
 use crate::product::rules as product;
+use crate::retry_schedule::{AFTER_EDIT_MS, PULL_EVERY_MS, retry_delay_ms};
 use crate::studio::{PhotoState, ProductLine, Refusal, Studio};
 use crate::sync_status::SyncStatus;
 
@@ -129,9 +129,9 @@ fn show(status: Option<SyncStatus>) {
     }) else {
         return;
     };
-    let status = stopped.or(status).unwrap_or_else(|| {
-        if online() { SyncStatus::settled(waiting) } else { SyncStatus::Offline(waiting) }
-    });
+    let status = stopped
+        .or(status)
+        .unwrap_or_else(|| if online() { SyncStatus::settled(waiting) } else { SyncStatus::Offline(waiting) });
     studio.status.set(status);
     if studio.refused.get_untracked() != refused {
         studio.refused.set(refused);
@@ -271,7 +271,9 @@ async fn run() {
                 Err(Failure::NeedsReload) => {
                     e.stopped = Some(SyncStatus::NeedsReload(e.store.replica().outbox().len()))
                 }
-                Err(Failure::Store(StoreProblem::Removed)) => e.stopped = Some(SyncStatus::Store(StoreProblem::Removed)),
+                Err(Failure::Store(StoreProblem::Removed)) => {
+                    e.stopped = Some(SyncStatus::Store(StoreProblem::Removed))
+                }
                 Err(Failure::Store(problem)) => status = Some(SyncStatus::Store(problem)),
             }
             let again = e.again && retry_in.is_none() && e.stopped.is_none();
@@ -294,9 +296,7 @@ async fn run() {
 
 /// Changes the store; a failed write ends the sync.
 fn update<R>(change: impl FnOnce(&mut Replica) -> R) -> Result<R, Failure> {
-    with_engine(|e| e.store.update(change))
-        .ok_or(Failure::Store(StoreProblem::Removed))?
-        .map_err(Failure::Store)
+    with_engine(|e| e.store.update(change)).ok_or(Failure::Store(StoreProblem::Removed))?.map_err(Failure::Store)
 }
 
 fn language() -> crate::i18n::Lang {
@@ -366,13 +366,11 @@ async fn sync_once() -> Result<(), Failure> {
             show(Some(SyncStatus::Sending(sending)));
         }
     };
-    photo_uploads::upload(language(), unique.clone(), show_photo).await.map_err(
-        |failure| match failure {
-            UploadFailure::NoAnswer => Failure::NoAnswer,
-            UploadFailure::SignedOut => Failure::SignedOut,
-            UploadFailure::Server => Failure::Server,
-        },
-    )?;
+    photo_uploads::upload(language(), unique.clone(), show_photo).await.map_err(|failure| match failure {
+        UploadFailure::NoAnswer => Failure::NoAnswer,
+        UploadFailure::SignedOut => Failure::SignedOut,
+        UploadFailure::Server => Failure::Server,
+    })?;
     Ok(())
 }
 

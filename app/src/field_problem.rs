@@ -6,8 +6,12 @@ use crate::i18n::{Key, Lang, fill, text};
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum FieldProblem {
     Required,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     /// Not text, not a number, not a list…: only a broken or hostile client sends it.
     WrongType,
     /// Not a field of this kind of record.
@@ -16,12 +20,17 @@ pub enum FieldProblem {
     /// The same choice twice in a list.
     Repeated,
     WholeNumber,
-    OutOfRange { min: u64, max: u64 },
+    OutOfRange {
+        min: u64,
+        max: u64,
+    },
     PriceUsd,
     Telegram,
     Phone,
     Instagram,
-    TooManyPhotos { max: usize },
+    TooManyPhotos {
+        max: usize,
+    },
     Photo,
     SlugCharacters,
     SlugHyphens,

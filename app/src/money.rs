@@ -40,10 +40,7 @@ mod tests {
         assert_eq!(group_digits(25_000, Lang::Uz), "25\u{a0}000");
         assert_eq!(group_digits(1_234_567, Lang::Ru), "1\u{a0}234\u{a0}567");
         assert_eq!(group_digits(-1_500, Lang::En), "-1,500");
-        assert_eq!(
-            group_digits(i64::MIN, Lang::En),
-            "-9,223,372,036,854,775,808"
-        );
+        assert_eq!(group_digits(i64::MIN, Lang::En), "-9,223,372,036,854,775,808");
     }
 
     #[test]

@@ -36,10 +36,11 @@ async fn cache() -> Result<Cache, JsValue> {
 
 /// Shrinks, names and keeps a photo the person chose; returns its hash.
 pub async fn add(file: Blob) -> Result<String, AddProblem> {
-    let bitmap: ImageBitmap = JsFuture::from(window().create_image_bitmap_with_blob(&file).map_err(|_| AddProblem::NotAnImage)?)
-        .await
-        .map_err(|_| AddProblem::NotAnImage)?
-        .unchecked_into();
+    let bitmap: ImageBitmap =
+        JsFuture::from(window().create_image_bitmap_with_blob(&file).map_err(|_| AddProblem::NotAnImage)?)
+            .await
+            .map_err(|_| AddProblem::NotAnImage)?
+            .unchecked_into();
     let large = draw(&bitmap, LARGE_SIDE).await.map_err(|_| AddProblem::NotAnImage)?;
     let thumb = draw(&bitmap, THUMB_SIDE).await.map_err(|_| AddProblem::NotAnImage)?;
     bitmap.close();
@@ -80,7 +81,11 @@ async fn draw(bitmap: &ImageBitmap, side: f64) -> Result<Blob, JsValue> {
                 let _ = resolve.call1(&JsValue::NULL, &blob);
             }
         });
-        let _ = canvas.to_blob_with_type_and_encoder_options(done.unchecked_ref(), "image/jpeg", &JsValue::from_f64(QUALITY));
+        let _ = canvas.to_blob_with_type_and_encoder_options(
+            done.unchecked_ref(),
+            "image/jpeg",
+            &JsValue::from_f64(QUALITY),
+        );
     });
     Ok(JsFuture::from(made).await?.unchecked_into())
 }

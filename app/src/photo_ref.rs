@@ -46,7 +46,7 @@ mod tests {
 
     #[test]
     fn records_point_at_their_photos() {
-        use sawda_sync::{DeviceId, Mutation, MutationId, Owner, RecordId, Stamp, Action, Fields};
+        use sawda_sync::{Action, DeviceId, Fields, Mutation, MutationId, Owner, RecordId, Stamp};
         let owner: Owner = "amina01".parse().unwrap();
         let (a, b) = ("a".repeat(64), "b".repeat(64));
         let make = |kind, fields: Fields| {

@@ -72,7 +72,12 @@ pub async fn upload(lang: Lang, hashes: Vec<String>, show: impl Fn(&str, PhotoSt
     Ok(())
 }
 
-async fn upload_one(lang: Lang, hash: &str, bytes: &[u8], show: &impl Fn(&str, PhotoState)) -> Result<(), UploadFailure> {
+async fn upload_one(
+    lang: Lang,
+    hash: &str,
+    bytes: &[u8],
+    show: &impl Fn(&str, PhotoState),
+) -> Result<(), UploadFailure> {
     let total = bytes.len() as u64;
     let path = format!("/api/v1/photos/{hash}/upload");
     let (status, text) = send(lang, "GET", &path, None).await?;

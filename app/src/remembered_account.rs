@@ -7,8 +7,8 @@ use gloo_storage::{LocalStorage, Storage};
 use sawda_sync::Owner;
 
 use crate::api_client::AccountView;
-use crate::device_store::{key_for, waiting_in};
 use crate::device_store::Slot;
+use crate::device_store::{key_for, waiting_in};
 use crate::local_storage_slot::{LocalStorageSlot, available};
 
 const KEY: &str = "sawda.account";
@@ -30,12 +30,7 @@ pub fn waiting_changes(account: &AccountView) -> usize {
     if !available() {
         return 0;
     }
-    LocalStorage::raw()
-        .get_item(&key_for(&owner))
-        .ok()
-        .flatten()
-        .and_then(|text| waiting_in(&text))
-        .unwrap_or(0)
+    LocalStorage::raw().get_item(&key_for(&owner)).ok().flatten().and_then(|text| waiting_in(&text)).unwrap_or(0)
 }
 
 /// Signing out of a shared phone: the account and its store leave the device.

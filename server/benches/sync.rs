@@ -66,9 +66,10 @@ async fn coming_online() {
 
     let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [1; 10]), account.id.parse().unwrap());
     for i in 0..1_000u64 {
-        let set: Fields = [("name".to_string(), json!(format!("Product {i}"))), ("price_som".to_string(), json!(25_000 + i))]
-            .into_iter()
-            .collect();
+        let set: Fields =
+            [("name".to_string(), json!(format!("Product {i}"))), ("price_som".to_string(), json!(25_000 + i))]
+                .into_iter()
+                .collect();
         let mut random = [7u8; 10];
         random[..8].copy_from_slice(&i.to_be_bytes());
         phone.create(Kind::Product, set, 1_760_000_000_000 + i, random).unwrap();

@@ -102,7 +102,9 @@ pub struct Config {
 fn parse_public_url(url: &str) -> Result<String, String> {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
-        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url.trim_end_matches('/').to_string()),
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(url.trim_end_matches('/').to_string())
+        }
         _ => Err("give the full address, like https://sawda.example".into()),
     }
 }
@@ -166,9 +168,7 @@ impl Config {
             }
             return Ok(DatabaseTarget::Embedded(Path::new(path).to_path_buf()));
         }
-        let remote = ["ws://", "wss://"]
-            .iter()
-            .any(|scheme| url.len() > scheme.len() && url.starts_with(scheme));
+        let remote = ["ws://", "wss://"].iter().any(|scheme| url.len() > scheme.len() && url.starts_with(scheme));
         if !remote {
             return Err(ConfigError::UnsupportedDatabase(url.to_string()));
         }
@@ -194,10 +194,7 @@ mod tests {
     #[test]
     fn defaults_to_the_embedded_database_under_the_data_directory() {
         let config = config(&["--data", "/srv/sawda"]);
-        assert_eq!(
-            config.database_target(),
-            Ok(DatabaseTarget::Embedded(PathBuf::from("/srv/sawda/db")))
-        );
+        assert_eq!(config.database_target(), Ok(DatabaseTarget::Embedded(PathBuf::from("/srv/sawda/db"))));
         assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
     }
 
@@ -209,8 +206,7 @@ mod tests {
             Ok(DatabaseTarget::Embedded(PathBuf::from("/var/lib/sawda")))
         );
         assert_eq!(
-            config(&["--db", "ws://127.0.0.1:8000", "--db-user", "root", "--db-pass", "pw"])
-                .database_target(),
+            config(&["--db", "ws://127.0.0.1:8000", "--db-user", "root", "--db-pass", "pw"]).database_target(),
             Ok(DatabaseTarget::Remote {
                 url: "ws://127.0.0.1:8000".into(),
                 credentials: Some(("root".into(), "pw".into()))
@@ -261,15 +257,9 @@ mod tests {
     fn help_explains_each_setting() {
         use clap::CommandFactory;
         let help = Cli::command().render_long_help().to_string();
-        for variable in [
-            "SAWDA_ADDR",
-            "SAWDA_DATA",
-            "SAWDA_DB",
-            "SAWDA_DB_USER",
-            "SAWDA_DB_PASS",
-            "SAWDA_DB_NS",
-            "SAWDA_DB_NAME",
-        ] {
+        for variable in
+            ["SAWDA_ADDR", "SAWDA_DATA", "SAWDA_DB", "SAWDA_DB_USER", "SAWDA_DB_PASS", "SAWDA_DB_NS", "SAWDA_DB_NAME"]
+        {
             assert!(help.contains(variable), "help lacks {variable}:\n{help}");
         }
     }

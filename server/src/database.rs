@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use surrealdb::{IndexedResults, Surreal};
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
+use surrealdb::{IndexedResults, Surreal};
 
 use crate::config::DatabaseTarget;
 
@@ -29,10 +29,11 @@ pub async fn connect(target: &DatabaseTarget, ns: &str, db_name: &str) -> Result
             .await
             .map_err(|source| DatabaseError::SignIn { address: address.clone(), source })?;
     }
-    db.use_ns(ns)
-        .use_db(db_name)
-        .await
-        .map_err(|source| DatabaseError::Select { ns: ns.to_string(), db: db_name.to_string(), source })?;
+    db.use_ns(ns).use_db(db_name).await.map_err(|source| DatabaseError::Select {
+        ns: ns.to_string(),
+        db: db_name.to_string(),
+        source,
+    })?;
     Ok(db)
 }
 

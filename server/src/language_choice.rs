@@ -14,21 +14,14 @@ pub struct Next {
     next: Option<String>,
 }
 
-pub async fn choose(
-    Path(code): Path<String>,
-    Query(query): Query<Next>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn choose(Path(code): Path<String>, Query(query): Query<Next>, headers: HeaderMap) -> Response {
     let Some(lang) = Lang::from_code(&code).filter(|lang| lang.code() == code) else {
         let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
         let current = choose_language(header(header::COOKIE), header(header::ACCEPT_LANGUAGE));
         return (StatusCode::NOT_FOUND, text(current, Key::ErrorUnknownLanguage)).into_response();
     };
     let target = query.next.as_deref().filter(|next| is_local_path(next)).unwrap_or("/");
-    let cookie = format!(
-        "{LANGUAGE_COOKIE}={}; Path=/; Max-Age={ONE_YEAR_SECONDS}; SameSite=Lax",
-        lang.code()
-    );
+    let cookie = format!("{LANGUAGE_COOKIE}={}; Path=/; Max-Age={ONE_YEAR_SECONDS}; SameSite=Lax", lang.code());
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     headers.insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII cookie"));

@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod api;
 pub mod config;
-pub mod database;
 pub mod data_directory;
+pub mod database;
 pub mod health;
 pub mod language_choice;
 pub mod logging;
@@ -106,7 +106,9 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|source| {
         let hint = match source.kind() {
             std::io::ErrorKind::AddrInUse => " (is another Sawda already running? choose another port with SAWDA_ADDR)",
-            std::io::ErrorKind::PermissionDenied => " (ports below 1024 need privileges; choose another with SAWDA_ADDR)",
+            std::io::ErrorKind::PermissionDenied => {
+                " (ports below 1024 need privileges; choose another with SAWDA_ADDR)"
+            }
             _ => "",
         };
         ServeError::Listen { addr: config.addr, source, hint }

@@ -124,10 +124,7 @@ async fn read_applied(db: &Surreal<Any>) -> Result<Vec<Applied>, surrealdb::Erro
     if info["tables"].get(LEDGER).is_none() {
         return Ok(Vec::new());
     }
-    db.query("SELECT version, checksum FROM schema_migration ORDER BY version")
-        .await?
-        .check()?
-        .take(0)
+    db.query("SELECT version, checksum FROM schema_migration ORDER BY version").await?.check()?.take(0)
 }
 
 async fn apply(db: &Surreal<Any>, migration: &Migration) -> Result<(), String> {

@@ -20,14 +20,8 @@ use crate::AppState;
 /// Pages a phone keeps from its first visit, so they open with no network.
 pub const OFFLINE_PAGES: [&str; 3] = ["/", "/studio", "/offline"];
 /// Public files every page uses, and each language's texts (for switching offline).
-const SHELL_FILES: [&str; 6] = [
-    "/favicon.svg",
-    "/manifest.webmanifest",
-    "/texts/kaa.json",
-    "/texts/uz.json",
-    "/texts/ru.json",
-    "/texts/en.json",
-];
+const SHELL_FILES: [&str; 6] =
+    ["/favicon.svg", "/manifest.webmanifest", "/texts/kaa.json", "/texts/uz.json", "/texts/ru.json", "/texts/en.json"];
 
 /// The content hash naming this release: 16 hex digits of the SHA-256 of the
 /// bundle's file names and bytes, and of the texts (served apart from it).

@@ -4,14 +4,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use sawda_sync::protocol::{Limits, MAX_PULL_LIMIT, MutationResult, Outcome, check_version};
-use sawda_sync::server::{apply_mutation, may_see};
-use sawda_sync::{Owner, PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, SyncError};
-use sawda_sync::protocol::Snapshot;
-use sawda_sync::{Action, Kind, Rejection};
 use app::field_problem::FieldProblem;
 use app::record_rules::{check_fields, rejection};
 use app::storefront::rules::SLUG;
+use sawda_sync::protocol::Snapshot;
+use sawda_sync::protocol::{Limits, MAX_PULL_LIMIT, MutationResult, Outcome, check_version};
+use sawda_sync::server::{apply_mutation, may_see};
+use sawda_sync::{Action, Kind, Rejection};
+use sawda_sync::{Owner, PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, SyncError};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::{RecordId as DbId, SurrealValue};

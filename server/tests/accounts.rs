@@ -184,22 +184,25 @@ fn request_for(world: &World, path: &str) -> (String, Option<Value>) {
     match path {
         "/auth/sign-up" => (
             path.into(),
-            Some(json!({"code": world.open_codes[0], "phone": "+998917770001", "name": "Aysha", "password": "long-enough-1"})),
+            Some(
+                json!({"code": world.open_codes[0], "phone": "+998917770001", "name": "Aysha", "password": "long-enough-1"}),
+            ),
         ),
         "/auth/sign-in" => (path.into(), Some(json!({"phone": "+998901000004", "password": PASSWORD}))),
         "/auth/reset" => (
             path.into(),
             Some(json!({"phone": "+998901000004", "code": world.reset_code, "password": "a-new-password"})),
         ),
-        "/invitations" if true => (
-            path.into(),
-            Some(json!({"name": "Melon jam", "district": "chimbay", "date": "2026-12-05", "seats": 2})),
-        ),
+        "/invitations" if true => {
+            (path.into(), Some(json!({"name": "Melon jam", "district": "chimbay", "date": "2026-12-05", "seats": 2})))
+        }
         "/invitations/{code}/revoke" => (format!("/invitations/{}/revoke", world.open_codes[1]), None),
         "/workshops/{id}/sheet" => (format!("/workshops/{}/sheet", world.workshop), None),
         "/coordinators" => (
             path.into(),
-            Some(json!({"phone": "+998917770002", "name": "Dilnoza", "password": "long-enough-2", "districts": ["kungrad"]})),
+            Some(
+                json!({"phone": "+998917770002", "name": "Dilnoza", "password": "long-enough-2", "districts": ["kungrad"]}),
+            ),
         ),
         "/coordinators/{id}/districts" => (
             format!("/coordinators/{}/districts", world.id(Who::CoordinatorElsewhere)),
@@ -348,7 +351,8 @@ async fn expired_and_revoked_codes_are_refused() {
         .unwrap()
         .check()
         .unwrap();
-    let (status, _) = world.call(Who::Coordinator, Method::POST, &format!("/invitations/{}/revoke", world.open_codes[1]), None).await;
+    let (status, _) =
+        world.call(Who::Coordinator, Method::POST, &format!("/invitations/{}/revoke", world.open_codes[1]), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     for code in &world.open_codes[..2] {
         let (status, answer) = world
@@ -372,10 +376,22 @@ async fn bad_input_is_refused_with_a_code_and_a_translated_message() {
     let world = World::new().await;
     let cases = [
         (json!({"code": world.open_codes[0], "phone": "12345", "name": "A", "password": "long-enough-4"}), "bad_phone"),
-        (json!({"code": world.open_codes[0], "phone": "+998917773001", "name": "  ", "password": "long-enough-4"}), "bad_name"),
-        (json!({"code": world.open_codes[0], "phone": "+998917773001", "name": "A", "password": "short"}), "weak_password"),
-        (json!({"code": "O0O0-1111", "phone": "+998917773001", "name": "A", "password": "long-enough-4"}), "invitation_invalid"),
-        (json!({"code": world.open_codes[0], "phone": "+998901000004", "name": "A", "password": "long-enough-4"}), "phone_taken"),
+        (
+            json!({"code": world.open_codes[0], "phone": "+998917773001", "name": "  ", "password": "long-enough-4"}),
+            "bad_name",
+        ),
+        (
+            json!({"code": world.open_codes[0], "phone": "+998917773001", "name": "A", "password": "short"}),
+            "weak_password",
+        ),
+        (
+            json!({"code": "O0O0-1111", "phone": "+998917773001", "name": "A", "password": "long-enough-4"}),
+            "invitation_invalid",
+        ),
+        (
+            json!({"code": world.open_codes[0], "phone": "+998901000004", "name": "A", "password": "long-enough-4"}),
+            "phone_taken",
+        ),
         (json!({"phone": "+998917773001"}), "bad_request"),
     ];
     for (body, code) in cases {
@@ -394,15 +410,30 @@ async fn bad_input_is_refused_with_a_code_and_a_translated_message() {
         .header("accept-language", "ru")
         .body(Body::from(json!({"phone": "+998901000004", "password": "wrong-password"}).to_string()))
         .unwrap();
-    let answer: Value = serde_json::from_str(&support::body_text(support::send(&world.router, request).await).await).unwrap();
+    let answer: Value =
+        serde_json::from_str(&support::body_text(support::send(&world.router, request).await).await).unwrap();
     assert_eq!(answer["message"], app::i18n::text(app::i18n::Lang::Ru, app::i18n::Key::ErrorInvalidCredentials));
 }
 
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_phone_answer_the_same() {
     let world = World::new().await;
-    let wrong = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": "not-it-at-all"}))).await;
-    let unknown = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998909999999", "password": "not-it-at-all"}))).await;
+    let wrong = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-in",
+            Some(json!({"phone": "+998901000004", "password": "not-it-at-all"})),
+        )
+        .await;
+    let unknown = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-in",
+            Some(json!({"phone": "+998909999999", "password": "not-it-at-all"})),
+        )
+        .await;
     assert_eq!(wrong, unknown);
     assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
 }
@@ -425,7 +456,14 @@ async fn sign_in_is_rate_limited_per_phone() {
     let answer: Value = serde_json::from_str(&support::body_text(response).await).unwrap();
     assert_eq!(answer["code"], "rate_limited");
     // Another phone is not affected.
-    let (status, _) = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": PASSWORD}))).await;
+    let (status, _) = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-in",
+            Some(json!({"phone": "+998901000004", "password": PASSWORD})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -441,7 +479,8 @@ async fn sessions_expire_renew_and_end() {
         .check()
         .unwrap();
     let token = world.token(Who::Entrepreneur).unwrap();
-    let request = Request::get("/api/v1/me").header("cookie", format!("sawda_session={token}")).body(Body::empty()).unwrap();
+    let request =
+        Request::get("/api/v1/me").header("cookie", format!("sawda_session={token}")).body(Body::empty()).unwrap();
     let response = support::send(&world.router, request).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(support::header(&response, "set-cookie").contains("Max-Age=7776000"));
@@ -485,24 +524,45 @@ async fn a_reset_code_sets_a_new_password_once() {
     assert_eq!(status, StatusCode::CREATED);
     let code = issued["code"].as_str().unwrap().to_string();
     let body = json!({"phone": "+998901000004", "code": code, "password": "brand-new-pass"});
-    assert_eq!(world.call(Who::Anonymous, Method::POST, "/auth/reset", Some(body.clone())).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        world.call(Who::Anonymous, Method::POST, "/auth/reset", Some(body.clone())).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (status, again) = world.call(Who::Anonymous, Method::POST, "/auth/reset", Some(body)).await;
     assert_eq!((status, again["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reset_code_invalid")));
     // The old sessions are over; the new password works, the old one does not.
     assert_eq!(world.call(Who::Entrepreneur, Method::GET, "/me", None).await.0, StatusCode::UNAUTHORIZED);
-    let new = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": "brand-new-pass"}))).await;
+    let new = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-in",
+            Some(json!({"phone": "+998901000004", "password": "brand-new-pass"})),
+        )
+        .await;
     assert_eq!(new.0, StatusCode::OK);
-    let old = world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": PASSWORD}))).await;
+    let old = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-in",
+            Some(json!({"phone": "+998901000004", "password": PASSWORD})),
+        )
+        .await;
     assert_eq!(old.0, StatusCode::UNAUTHORIZED);
     // The code issued when the world was made was replaced by the newer one.
     let stale = json!({"phone": "+998901000004", "code": world.reset_code, "password": "yet-another-pass"});
-    assert_eq!(world.call(Who::Anonymous, Method::POST, "/auth/reset", Some(stale)).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        world.call(Who::Anonymous, Method::POST, "/auth/reset", Some(stale)).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 #[tokio::test]
 async fn the_printable_sheet_has_a_slip_and_a_qr_code_per_open_code() {
     let world = World::new().await;
-    let (status, html) = world.call(Who::Coordinator, Method::GET, &format!("/workshops/{}/sheet", world.workshop), None).await;
+    let (status, html) =
+        world.call(Who::Coordinator, Method::GET, &format!("/workshops/{}/sheet", world.workshop), None).await;
     assert_eq!(status, StatusCode::OK);
     let html = html.as_str().unwrap();
     assert_eq!(html.matches("class=\"slip\"").count(), 4);
@@ -559,7 +619,12 @@ async fn a_workshop_behind_one_address_is_not_locked_out_by_its_own_successes() 
     // Every request here comes from the same (unknown) client address.
     for _ in 0..60 {
         let (status, _) = world
-            .call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(json!({"phone": "+998901000004", "password": PASSWORD})))
+            .call(
+                Who::Anonymous,
+                Method::POST,
+                "/auth/sign-in",
+                Some(json!({"phone": "+998901000004", "password": PASSWORD})),
+            )
             .await;
         assert_eq!(status, StatusCode::OK);
     }

@@ -47,14 +47,14 @@ async fn the_home_page_speaks_karakalpak_unless_told_otherwise() {
 #[tokio::test]
 async fn the_home_page_follows_accept_language_then_the_cookie() {
     let router = support::router().await;
-    let html = support::body_text(support::get(&router, "/", &[("accept-language", "ru-RU,ru;q=0.9,en;q=0.8")]).await).await;
+    let html =
+        support::body_text(support::get(&router, "/", &[("accept-language", "ru-RU,ru;q=0.9,en;q=0.8")]).await).await;
     assert!(html.contains(r#"<html lang="ru""#));
     assert!(html.contains(&html_text(Lang::Ru, Key::HomeTitle)));
 
-    let html = support::body_text(
-        support::get(&router, "/", &[("accept-language", "ru"), ("cookie", "sawda_lang=uz")]).await,
-    )
-    .await;
+    let html =
+        support::body_text(support::get(&router, "/", &[("accept-language", "ru"), ("cookie", "sawda_lang=uz")]).await)
+            .await;
     assert!(html.contains(r#"<html lang="uz""#));
     assert!(html.contains(&html_text(Lang::Uz, Key::HomeTitle)));
     assert!(html.contains("35\u{a0}000 soʻm"), "prices are grouped the Uzbek way");

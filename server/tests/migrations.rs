@@ -127,10 +127,8 @@ async fn two_servers_starting_together_apply_each_migration_once() {
             script: "DEFINE TABLE storefront_probe SCHEMAFULL; DEFINE FIELD name ON storefront_probe TYPE string;",
         })
     };
-    let (first, second) = tokio::join!(
-        async { migrate(&db, &extra()).await },
-        async { migrate(&other, &extra()).await }
-    );
+    let (first, second) =
+        tokio::join!(async { migrate(&db, &extra()).await }, async { migrate(&other, &extra()).await });
     let (first, second) = (first.unwrap(), second.unwrap());
     let mut applied: Vec<i64> = first.iter().chain(&second).copied().collect();
     applied.sort();

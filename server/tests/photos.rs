@@ -197,7 +197,12 @@ async fn bad_files_are_refused_with_a_reason_and_nothing_is_kept() {
     let phone = phone().await;
     let whole = photo(300, 300, ImageFormat::Png);
     let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
-        ("a web page named .jpg", b"<!doctype html><html><script>alert(1)</script></html>".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "photo_not_image"),
+        (
+            "a web page named .jpg",
+            b"<!doctype html><html><script>alert(1)</script></html>".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo_not_image",
+        ),
         ("a GIF", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "photo_not_image"),
         ("a cut-off photo", whole[..whole.len() / 2].to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "photo_damaged"),
         ("a decompression bomb", decompression_bomb(), StatusCode::UNPROCESSABLE_ENTITY, "photo_too_many_pixels"),
@@ -208,7 +213,8 @@ async fn bad_files_are_refused_with_a_reason_and_nothing_is_kept() {
         assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{what}: {answer}");
         assert!(!answer["message"].as_str().unwrap().is_empty(), "{what}");
         assert_eq!(phone.missing(&[&hash]).await, [hash.clone()], "{what}: nothing kept");
-        let (_, progress) = phone.call("GET", &format!("/api/v1/photos/{hash}/upload"), "application/json", vec![]).await;
+        let (_, progress) =
+            phone.call("GET", &format!("/api/v1/photos/{hash}/upload"), "application/json", vec![]).await;
         assert_eq!(progress["received"], 0, "{what}: no pieces left behind");
         assert_eq!(phone.served(&hash, "large.jpg").await.0, StatusCode::NOT_FOUND);
     }

@@ -187,7 +187,11 @@ fn entrepreneur_session(address: &str) -> (String, String) {
     let response = raw_request(address, "POST", "/api/v1/auth/sign-in", None, Some(body));
     let cookie = response
         .lines()
-        .find_map(|line| line.to_lowercase().starts_with("set-cookie: sawda_session=").then(|| line[12..].split(';').next().unwrap().to_string()))
+        .find_map(|line| {
+            line.to_lowercase()
+                .starts_with("set-cookie: sawda_session=")
+                .then(|| line[12..].split(';').next().unwrap().to_string())
+        })
         .unwrap_or_else(|| panic!("no session in {response}"));
     let id = response.split(r#""id":""#).nth(1).unwrap().split('"').next().unwrap().to_string();
     (cookie, id)
@@ -223,7 +227,8 @@ fn create_account(data: &std::path::Path) {
 
 /// A push of `count` new products, as the phone `seed` would send it.
 fn product_push(owner: &str, seed: u8, count: u64) -> String {
-    let mut phone = sawda_sync::Replica::new(sawda_sync::DeviceId::new(1_760_000_000_000, [seed; 10]), owner.parse().unwrap());
+    let mut phone =
+        sawda_sync::Replica::new(sawda_sync::DeviceId::new(1_760_000_000_000, [seed; 10]), owner.parse().unwrap());
     for i in 0..count {
         let fields = [("name".to_string(), serde_json::json!(format!("Product {i}")))].into_iter().collect();
         let mut random = [seed; 10];
@@ -297,12 +302,21 @@ fn a_server_killed_during_pushes_keeps_whole_batches_only() {
         let answer = raw_request(&address, "POST", "/api/v1/sync/push", Some(&cookie), Some(batch));
         let applied = answer.matches(r#""result":"applied""#).count();
         let duplicate = answer.matches(r#""result":"duplicate""#).count();
-        assert!(applied == 100 && duplicate == 0 || applied == 0 && duplicate == 100, "{applied} applied, {duplicate} duplicate");
+        assert!(
+            applied == 100 && duplicate == 0 || applied == 0 && duplicate == 100,
+            "{applied} applied, {duplicate} duplicate"
+        );
     }
     let mut total = 0;
     let mut cursor = 0u64;
     loop {
-        let page = raw_request(&address, "GET", &format!("/api/v1/sync/pull?version=2&cursor={cursor}&limit=500"), Some(&cookie), None);
+        let page = raw_request(
+            &address,
+            "GET",
+            &format!("/api/v1/sync/pull?version=2&cursor={cursor}&limit=500"),
+            Some(&cookie),
+            None,
+        );
         total += page.matches(r#""seq":"#).count();
         let body = page.split("\r\n\r\n").nth(1).unwrap_or("");
         let json: serde_json::Value = serde_json::from_str(body.trim()).unwrap_or_default();

@@ -7,10 +7,10 @@ mod support;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use sawda_sync::protocol::Limits;
-use sawda_sync::{DeviceId, Fields, Kind, Owner, PullResponse, PushResponse, Replica};
 use sawda_server::accounts::people::{self, NewAccount};
 use sawda_server::accounts::{passwords, sessions};
+use sawda_sync::protocol::Limits;
+use sawda_sync::{DeviceId, Fields, Kind, Owner, PullResponse, PushResponse, Replica};
 use serde_json::{Value, json};
 
 struct Person {
@@ -89,7 +89,12 @@ async fn a_retried_push_applies_once_and_another_phone_receives_it() {
     let gulnar = person(&db, "+998901000010").await;
     let mut phone = phone_of(&gulnar, 1);
     let shop = phone
-        .create(Kind::Storefront, fields(&[("name", json!("Sesame biscuits")), ("district", json!("chimbay"))]), 1_760_000_000_100, [2; 10])
+        .create(
+            Kind::Storefront,
+            fields(&[("name", json!("Sesame biscuits")), ("district", json!("chimbay"))]),
+            1_760_000_000_100,
+            [2; 10],
+        )
         .unwrap();
     phone.edit(shop, fields(&[("story", json!("Baked in Chimbay"))]), 1_760_000_000_200, [3; 10]).unwrap();
 
@@ -111,7 +116,9 @@ async fn a_retried_push_applies_once_and_another_phone_receives_it() {
 
     // Different fields edited on both phones offline: both edits survive.
     phone.edit(shop, fields(&[("name", json!("Gulnar's sesame biscuits"))]), 1_760_000_001_000, [4; 10]).unwrap();
-    other_phone.edit(shop, fields(&[("story", json!("From my grandmother's recipe"))]), 1_760_000_001_001, [5; 10]).unwrap();
+    other_phone
+        .edit(shop, fields(&[("story", json!("From my grandmother's recipe"))]), 1_760_000_001_001, [5; 10])
+        .unwrap();
     sync(&router, &gulnar, &mut phone).await;
     sync(&router, &gulnar, &mut other_phone).await;
     sync(&router, &gulnar, &mut phone).await;
@@ -128,7 +135,8 @@ async fn nobody_reads_or_changes_records_that_are_not_theirs() {
     let gulnar = person(&db, "+998901000011").await;
     let aysha = person(&db, "+998901000012").await;
     let mut hers = phone_of(&gulnar, 1);
-    let shop = hers.create(Kind::Storefront, fields(&[("name", json!("Melon jam"))]), 1_760_000_000_100, [2; 10]).unwrap();
+    let shop =
+        hers.create(Kind::Storefront, fields(&[("name", json!("Melon jam"))]), 1_760_000_000_100, [2; 10]).unwrap();
     sync(&router, &gulnar, &mut hers).await;
 
     let (_, page) = get_pull(&router, &aysha, 0).await;
@@ -136,7 +144,9 @@ async fn nobody_reads_or_changes_records_that_are_not_theirs() {
 
     // Aysha's phone sends an edit of Gulnar's storefront beside one of her own.
     let mut intruder = phone_of(&aysha, 7);
-    let own = intruder.create(Kind::Product, fields(&[("name", json!("Liquorice tea"))]), 1_760_000_000_300, [8; 10]).unwrap();
+    let own = intruder
+        .create(Kind::Product, fields(&[("name", json!("Liquorice tea"))]), 1_760_000_000_300, [8; 10])
+        .unwrap();
     let mut push = intruder.push_request(Limits::DEFAULT).unwrap();
     let mut forged = push.mutations[0].clone();
     forged.record = shop;
@@ -162,7 +172,8 @@ async fn old_apps_are_told_to_reload_and_bad_input_changes_nothing() {
     let db = support::migrated_memory_db().await;
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
     let gulnar = person(&db, "+998901000013").await;
-    let (status, answer) = post_push(&router, &gulnar, json!({"version": 0, "device": "x", "mutations": []}).to_string()).await;
+    let (status, answer) =
+        post_push(&router, &gulnar, json!({"version": 0, "device": "x", "mutations": []}).to_string()).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(answer["error"], "version_mismatch");
     let (status, answer) = post_push(&router, &gulnar, "{not json".into()).await;
@@ -214,18 +225,41 @@ async fn edits_that_break_the_rules_are_refused_per_field_and_change_nothing() {
     let mut phone = phone_of(&gulnar, 1);
     // An old or broken app would queue these; the server checks them again.
     let jam = phone
-        .create(Kind::Product, fields(&[("name", json!("Melon jam")), ("price_som", json!(25_000.5))]), 1_760_000_000_100, [2; 10])
+        .create(
+            Kind::Product,
+            fields(&[("name", json!("Melon jam")), ("price_som", json!(25_000.5))]),
+            1_760_000_000_100,
+            [2; 10],
+        )
         .unwrap();
-    phone.create(Kind::Storefront, fields(&[("name", json!("Aral")), ("telegram", json!("@x"))]), 1_760_000_000_200, [3; 10]).unwrap();
-    phone.create(Kind::Product, fields(&[("name", json!("Qurt")), ("colour", json!("red"))]), 1_760_000_000_300, [4; 10]).unwrap();
-    let good = phone.create(Kind::Product, fields(&[("name", json!("Qurt")), ("price_som", json!(8_000))]), 1_760_000_000_400, [5; 10]).unwrap();
+    phone
+        .create(
+            Kind::Storefront,
+            fields(&[("name", json!("Aral")), ("telegram", json!("@x"))]),
+            1_760_000_000_200,
+            [3; 10],
+        )
+        .unwrap();
+    phone
+        .create(Kind::Product, fields(&[("name", json!("Qurt")), ("colour", json!("red"))]), 1_760_000_000_300, [4; 10])
+        .unwrap();
+    let good = phone
+        .create(
+            Kind::Product,
+            fields(&[("name", json!("Qurt")), ("price_som", json!(8_000))]),
+            1_760_000_000_400,
+            [5; 10],
+        )
+        .unwrap();
     let push = serde_json::to_string(&phone.push_request(Limits::DEFAULT).unwrap()).unwrap();
     let (status, answer) = post_push(&router, &gulnar, push).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let results = answer["results"].as_array().unwrap();
     let refused: Vec<(&str, &str)> = results[..3]
         .iter()
-        .map(|r| (r["result"]["rejected"]["code"].as_str().unwrap(), r["result"]["rejected"]["message"].as_str().unwrap()))
+        .map(|r| {
+            (r["result"]["rejected"]["code"].as_str().unwrap(), r["result"]["rejected"]["message"].as_str().unwrap())
+        })
         .collect();
     assert_eq!(refused[0].0, "invalid_value");
     assert!(refused[0].1.starts_with("price_som: "), "{}", refused[0].1);
@@ -236,7 +270,8 @@ async fn edits_that_break_the_rules_are_refused_per_field_and_change_nothing() {
     assert!(phone.record(jam).is_none(), "a refused creation is undone on the phone");
     assert_eq!(phone.outbox().refused().len(), 3);
     let (_, pulled) = get_pull(&router, &gulnar, 0).await;
-    let on_server: Vec<&str> = pulled["changes"].as_array().unwrap().iter().map(|c| c["record"]["id"].as_str().unwrap()).collect();
+    let on_server: Vec<&str> =
+        pulled["changes"].as_array().unwrap().iter().map(|c| c["record"]["id"].as_str().unwrap()).collect();
     assert_eq!(on_server, [good.to_string()]);
 }
 
@@ -248,25 +283,52 @@ async fn a_storefront_address_belongs_to_one_storefront() {
     let aysulu = person(&db, "+998901000014").await;
     let mut hers = phone_of(&gulnar, 1);
     let mut other = phone_of(&aysulu, 2);
-    let shop = hers.create(Kind::Storefront, fields(&[("name", json!("Aral honey")), ("slug", json!("aral-honey"))]), 1_760_000_000_100, [2; 10]).unwrap();
+    let shop = hers
+        .create(
+            Kind::Storefront,
+            fields(&[("name", json!("Aral honey")), ("slug", json!("aral-honey"))]),
+            1_760_000_000_100,
+            [2; 10],
+        )
+        .unwrap();
     sync(&router, &gulnar, &mut hers).await;
     assert!(hers.outbox().refused().is_empty());
 
     // Another person asks for the same address: refused as taken, and her
     // storefront keeps its own.
-    other.create(Kind::Storefront, fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]), 1_760_000_000_200, [3; 10]).unwrap();
+    other
+        .create(
+            Kind::Storefront,
+            fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]),
+            1_760_000_000_200,
+            [3; 10],
+        )
+        .unwrap();
     let push = serde_json::to_string(&other.push_request(Limits::DEFAULT).unwrap()).unwrap();
     let (_, answer) = post_push(&router, &aysulu, push).await;
     assert_eq!(answer["results"][0]["result"]["rejected"]["code"], "taken", "{answer}");
 
     // The owner may set it again, and moving to another address frees it.
-    hers.edit(shop, fields(&[("slug", json!("aral-honey")), ("story", json!("Since 1990"))]), 1_760_000_000_300, [4; 10]).unwrap();
+    hers.edit(
+        shop,
+        fields(&[("slug", json!("aral-honey")), ("story", json!("Since 1990"))]),
+        1_760_000_000_300,
+        [4; 10],
+    )
+    .unwrap();
     sync(&router, &gulnar, &mut hers).await;
     hers.edit(shop, fields(&[("slug", json!("aral-delta-honey"))]), 1_760_000_000_400, [5; 10]).unwrap();
     sync(&router, &gulnar, &mut hers).await;
     assert!(hers.outbox().refused().is_empty());
     let mut again = phone_of(&aysulu, 3);
-    again.create(Kind::Storefront, fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]), 1_760_000_000_500, [6; 10]).unwrap();
+    again
+        .create(
+            Kind::Storefront,
+            fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]),
+            1_760_000_000_500,
+            [6; 10],
+        )
+        .unwrap();
     sync(&router, &aysulu, &mut again).await;
     assert!(again.outbox().refused().is_empty(), "{:?}", again.outbox().refused());
 }

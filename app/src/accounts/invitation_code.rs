@@ -5,12 +5,10 @@ const CODE_LEN: usize = 8;
 
 /// `abcd-2345`, `ABCD 2345`, `abcd2345` -> `ABCD-2345`; `None` when it cannot be a code.
 pub fn normalise_invitation_code(input: &str) -> Option<String> {
-    let chars: Vec<char> = input
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\u{a0}'))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if chars.len() != CODE_LEN || !chars.iter().all(|c| c.is_ascii() && INVITATION_CODE_ALPHABET.contains(&(*c as u8))) {
+    let chars: Vec<char> =
+        input.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{a0}')).map(|c| c.to_ascii_uppercase()).collect();
+    if chars.len() != CODE_LEN || !chars.iter().all(|c| c.is_ascii() && INVITATION_CODE_ALPHABET.contains(&(*c as u8)))
+    {
         return None;
     }
     let code: String = chars.into_iter().collect();
@@ -30,7 +28,9 @@ mod tests {
 
     #[test]
     fn rejects_ambiguous_or_wrong_length_codes() {
-        for typed in ["ABCD-234", "ABCD-23456", "ABC0-2345", "ABCO-2345", "ABC1-2345", "ABCL-2345", "ABCI-2345", "ÁBCD-2345", ""] {
+        for typed in
+            ["ABCD-234", "ABCD-23456", "ABC0-2345", "ABCO-2345", "ABC1-2345", "ABCL-2345", "ABCI-2345", "ÁBCD-2345", ""]
+        {
             assert_eq!(normalise_invitation_code(typed), None, "{typed}");
         }
     }

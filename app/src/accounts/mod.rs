@@ -10,4 +10,4 @@ mod rules;
 pub use district::District;
 pub use invitation_code::{INVITATION_CODE_ALPHABET, normalise_invitation_code};
 pub use phone::normalise_phone;
-pub use rules::{MAX_NAME_CHARS, MIN_PASSWORD_CHARS, MAX_PASSWORD_BYTES, Role, check_name, check_password};
+pub use rules::{MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, Role, check_name, check_password};

@@ -11,13 +11,7 @@ pub fn LanguageSwitcher() -> impl IntoView {
     let language = use_language();
     let location = use_location();
     let options = Lang::ALL.map(|option| {
-        let href = move || {
-            format!(
-                "/language/{}?next={}",
-                option.code(),
-                encode_path(&location.pathname.get())
-            )
-        };
+        let href = move || format!("/language/{}?next={}", option.code(), encode_path(&location.pathname.get()));
         view! {
             <a
                 href=href

@@ -4,8 +4,8 @@ mod new_version_notice;
 mod site_footer;
 mod site_header;
 
+pub use form_field::FormField;
 pub use language_switcher::LanguageSwitcher;
 pub use new_version_notice::NewVersionNotice;
 pub use site_footer::SiteFooter;
 pub use site_header::SiteHeader;
-pub use form_field::FormField;

@@ -26,9 +26,7 @@ impl Lang {
     /// Reads a code or a full tag (`ru`, `RU`, `uz-Latn-UZ`); `None` for any other language.
     pub fn from_code(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next()?;
-        Lang::ALL
-            .into_iter()
-            .find(|lang| lang.code().eq_ignore_ascii_case(primary))
+        Lang::ALL.into_iter().find(|lang| lang.code().eq_ignore_ascii_case(primary))
     }
 }
 

@@ -29,9 +29,7 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
 
 /// Fills `{name}` placeholders of a text.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_string(), |text, (name, value)| {
-        text.replace(&format!("{{{name}}}"), value)
-    })
+    values.iter().fold(template.to_string(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
 }
 
 /// The language the page is shown in, shared by every component.

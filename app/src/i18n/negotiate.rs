@@ -17,9 +17,7 @@ pub fn choose_language(cookie_header: Option<&str>, accept_language: Option<&str
 pub fn language_from_cookies(header: &str) -> Option<Lang> {
     header.split(';').find_map(|pair| {
         let (name, value) = pair.split_once('=')?;
-        (name.trim() == LANGUAGE_COOKIE)
-            .then(|| Lang::from_code(value.trim().trim_matches('"')))
-            .flatten()
+        (name.trim() == LANGUAGE_COOKIE).then(|| Lang::from_code(value.trim().trim_matches('"'))).flatten()
     })
 }
 

@@ -13,10 +13,7 @@ pub fn HomePage() -> impl IntoView {
     let language = use_language();
     let example = move || {
         let lang = language.get();
-        fill(
-            text(lang, Key::HomeEntrepreneursExample),
-            &[("price", &format_som(EXAMPLE_JAM_PRICE_SOM, lang))],
-        )
+        fill(text(lang, Key::HomeEntrepreneursExample), &[("price", &format_som(EXAMPLE_JAM_PRICE_SOM, lang))])
     };
     let title = move || {
         let lang = language.get();

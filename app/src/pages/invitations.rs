@@ -79,12 +79,21 @@ pub fn InvitationsPage() -> impl IntoView {
     };
     // The districts this person may invite to.
     let districts = move || {
-        account.get().map(|me| {
-            if me.role == "admin" { District::ALL.iter().map(|d| d.id().to_string()).collect() } else { me.districts }
-        }).unwrap_or_default()
+        account
+            .get()
+            .map(|me| {
+                if me.role == "admin" {
+                    District::ALL.iter().map(|d| d.id().to_string()).collect()
+                } else {
+                    me.districts
+                }
+            })
+            .unwrap_or_default()
     };
     Effect::new(move |_| {
-        if district.get_untracked().is_empty() && let Some(first) = districts().first() {
+        if district.get_untracked().is_empty()
+            && let Some(first) = districts().first()
+        {
             district.set(first.clone());
         }
     });

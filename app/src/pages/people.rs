@@ -56,7 +56,9 @@ pub fn EntrepreneursPage() -> impl IntoView {
             let lang = language.get_untracked();
             let path = format!("/api/v1/accounts/{}/end-sessions", person.id);
             match call::<()>(lang, "POST", &path, None).await {
-                Ok(()) => message.set(Some(fill(text(lang, Key::EntrepreneursSessionsEnded), &[("name", &person.name)]))),
+                Ok(()) => {
+                    message.set(Some(fill(text(lang, Key::EntrepreneursSessionsEnded), &[("name", &person.name)])))
+                }
                 Err(error) => message.set(Some(error.message)),
             }
             refresh();

@@ -31,10 +31,8 @@ pub const MAX_STOCK: u64 = 1_000_000;
 
 /// Checks one field's value. `null` clears an optional field.
 pub fn check_field(field: &str, value: &Value) -> Result<(), FieldProblem> {
-    let optional = matches!(
-        field,
-        DESCRIPTION | PRICE_USD_CENTS | STOCK | MATERIALS | SHELF_LIFE | STORAGE | PHOTOS | HANDMADE
-    );
+    let optional =
+        matches!(field, DESCRIPTION | PRICE_USD_CENTS | STOCK | MATERIALS | SHELF_LIFE | STORAGE | PHOTOS | HANDMADE);
     if optional && value.is_null() {
         return Ok(());
     }
@@ -152,7 +150,11 @@ mod tests {
             (STOCK, json!(2_000_000), FieldProblem::OutOfRange { min: 0, max: MAX_STOCK }),
             (HANDMADE, json!("yes"), FieldProblem::WrongType),
             (PHOTOS, json!(vec![photo.clone(); 2]), FieldProblem::Repeated),
-            (PHOTOS, json!((0..7).map(|i| format!("{i:064x}")).collect::<Vec<_>>()), FieldProblem::TooManyPhotos { max: 6 }),
+            (
+                PHOTOS,
+                json!((0..7).map(|i| format!("{i:064x}")).collect::<Vec<_>>()),
+                FieldProblem::TooManyPhotos { max: 6 },
+            ),
             (PHOTOS, json!(["cat.jpg"]), FieldProblem::Photo),
             (POSITION, json!("first"), FieldProblem::WrongType),
             ("review_state", json!("approved"), FieldProblem::UnknownField),

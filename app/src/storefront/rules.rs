@@ -25,8 +25,7 @@ pub const MAX_STORY_CHARS: usize = 2_000;
 pub const MAX_PAYMENT_NOTE_CHARS: usize = 200;
 
 /// What the storefront sells, as buyers filter it.
-pub const CATEGORIES: [&str; 8] =
-    ["food", "drinks", "textiles", "ceramics", "wood", "jewellery", "cosmetics", "other"];
+pub const CATEGORIES: [&str; 8] = ["food", "drinks", "textiles", "ceramics", "wood", "jewellery", "cosmetics", "other"];
 /// How buyers may pay; Sawda only shows her instructions, it takes no payment.
 pub const PAYMENT_METHODS: [&str; 5] = ["cash_on_delivery", "click", "payme", "uzum", "bank_transfer"];
 pub const DELIVERY_OPTIONS: [&str; 4] = ["pickup", "district", "post_uzbekistan", "abroad"];

@@ -9,9 +9,30 @@ pub const MAX_CHARS: usize = 40;
 
 /// Addresses the site itself uses or that would mislead buyers.
 const RESERVED: [&str; 24] = [
-    "account", "admin", "api", "app", "coordinators", "entrepreneurs", "healthz", "help", "invitations",
-    "language", "login", "market", "offline", "official", "pkg", "reset-password", "review", "sawda",
-    "settings", "sign-in", "sign-up", "static", "studio", "support",
+    "account",
+    "admin",
+    "api",
+    "app",
+    "coordinators",
+    "entrepreneurs",
+    "healthz",
+    "help",
+    "invitations",
+    "language",
+    "login",
+    "market",
+    "offline",
+    "official",
+    "pkg",
+    "reset-password",
+    "review",
+    "sawda",
+    "settings",
+    "sign-in",
+    "sign-up",
+    "static",
+    "studio",
+    "support",
 ];
 
 /// The Latin spelling of one character, for a web address: lower case ASCII,

@@ -73,7 +73,12 @@ pub fn TextInput(
 }
 
 #[component]
-pub fn ChoiceInput(target: Target, field: &'static str, label: Key, choices: Vec<(&'static str, Key)>) -> impl IntoView {
+pub fn ChoiceInput(
+    target: Target,
+    field: &'static str,
+    label: Key,
+    choices: Vec<(&'static str, Key)>,
+) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
     let id = field_id(target, field);
@@ -92,4 +97,3 @@ pub fn ChoiceInput(target: Target, field: &'static str, label: Key, choices: Vec
         </div>
     }
 }
-

@@ -18,11 +18,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
     let busy = RwSignal::new(false);
     let current = move || studio.texts(target, field);
     let store = move |list: Vec<String>| {
-        let value = if many {
-            json!(list)
-        } else {
-            list.first().map_or(Value::Null, |h| Value::String(h.clone()))
-        };
+        let value = if many { json!(list) } else { list.first().map_or(Value::Null, |h| Value::String(h.clone())) };
         studio.set(target, field, value);
     };
     let input_id = format!("{}-photo-input", super::inputs::field_id(target, field));

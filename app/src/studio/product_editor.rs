@@ -13,8 +13,7 @@ use crate::field_problem::FieldProblem;
 use crate::i18n::{Key, use_language};
 use crate::product::rules::{
     AVAILABILITY, AVAILABILITY_CHOICES, DESCRIPTION, HANDMADE, MATERIALS, MAX_PHOTOS, NAME, PHOTOS, PRICE_SOM,
-    PRICE_USD_CENTS,
-    SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_usd_cents,
+    PRICE_USD_CENTS, SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_usd_cents,
 };
 use crate::storefront::rules::CATEGORY;
 
@@ -22,9 +21,8 @@ use crate::storefront::rules::CATEGORY;
 pub fn ProductEditor(target: Target) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
-    let is_food = move || {
-        studio.storefront_target().is_some_and(|storefront| studio.text(storefront, CATEGORY) == "food")
-    };
+    let is_food =
+        move || studio.storefront_target().is_some_and(|storefront| studio.text(storefront, CATEGORY) == "food");
     view! {
         <form class="form product-editor" on:submit=|event| event.prevent_default()>
             <TextInput target field=NAME label=Key::ProductName hint=Key::ProductNameHint max=80/>

@@ -11,8 +11,8 @@ use super::{Studio, Target};
 use crate::accounts::District;
 use crate::i18n::{Key, fill, text, use_language};
 use crate::storefront::rules::{
-    CATEGORIES, CATEGORY, COVER_PHOTO, DELIVERY, DELIVERY_OPTIONS, DISTRICT, INSTAGRAM, MAX_NAME_CHARS, MAX_PAYMENT_NOTE_CHARS,
-    MAX_STORY_CHARS, NAME, PAYMENT, PAYMENT_METHODS, SLUG, STORY, TELEGRAM, WHATSAPP,
+    CATEGORIES, CATEGORY, COVER_PHOTO, DELIVERY, DELIVERY_OPTIONS, DISTRICT, INSTAGRAM, MAX_NAME_CHARS,
+    MAX_PAYMENT_NOTE_CHARS, MAX_STORY_CHARS, NAME, PAYMENT, PAYMENT_METHODS, SLUG, STORY, TELEGRAM, WHATSAPP,
 };
 use crate::storefront::slug;
 
@@ -162,14 +162,16 @@ fn payment_options(studio: Studio, target: Target) -> Vec<(String, String)> {
 }
 
 fn payment_value(options: &[(String, String)]) -> Value {
-    json!(options
-        .iter()
-        .map(|(method, note)| if note.is_empty() {
-            json!({ "method": method })
-        } else {
-            json!({ "method": method, "note": note })
-        })
-        .collect::<Vec<_>>())
+    json!(
+        options
+            .iter()
+            .map(|(method, note)| if note.is_empty() {
+                json!({ "method": method })
+            } else {
+                json!({ "method": method, "note": note })
+            })
+            .collect::<Vec<_>>()
+    )
 }
 
 #[component]

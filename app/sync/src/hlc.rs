@@ -36,11 +36,7 @@ pub struct Stamp {
 impl Stamp {
     /// `wall_ms` above [`MAX_WALL_MS`] saturates.
     pub fn new(wall_ms: u64, counter: u16, device: DeviceId) -> Self {
-        Stamp {
-            wall_ms: wall_ms.min(MAX_WALL_MS),
-            counter,
-            device,
-        }
+        Stamp { wall_ms: wall_ms.min(MAX_WALL_MS), counter, device }
     }
 
     pub fn wall_ms(&self) -> u64 {
@@ -73,14 +69,10 @@ pub enum StampError {
 
 impl fmt::Display for StampError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const SHAPE: &str =
-            "a stamp is WALL-COUNTER-DEVICE, e.g. 0190f3a1b2c3-0004-01J8Z3K4M5N6P7Q8R9S0T1V2W3";
+        const SHAPE: &str = "a stamp is WALL-COUNTER-DEVICE, e.g. 0190f3a1b2c3-0004-01J8Z3K4M5N6P7Q8R9S0T1V2W3";
         match self {
             StampError::Shape => write!(f, "{SHAPE}"),
-            StampError::Wall => write!(
-                f,
-                "the wall time must be 12 lower-case hex digits ({SHAPE})"
-            ),
+            StampError::Wall => write!(f, "the wall time must be 12 lower-case hex digits ({SHAPE})"),
             StampError::Counter => {
                 write!(f, "the counter must be 4 lower-case hex digits ({SHAPE})")
             }
@@ -105,9 +97,7 @@ impl Stamp {
     /// device. Only the canonical form is read, so equal stamps are equal strings.
     pub(crate) fn parse_in(s: &str, pusher: Option<DeviceId>) -> Result<Stamp, StampError> {
         let mut parts = s.split('-');
-        let (Some(wall), Some(counter), device, None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(wall), Some(counter), device, None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(StampError::Shape);
         };
         let device = match (device, pusher) {
@@ -125,10 +115,7 @@ impl Stamp {
     /// The stamp as written in a push from `pusher`: without the device when
     /// it is the pusher's.
     pub(crate) fn in_push(self, pusher: DeviceId) -> impl fmt::Display + Serialize {
-        InPush {
-            stamp: self,
-            pusher,
-        }
+        InPush { stamp: self, pusher }
     }
 }
 
@@ -139,11 +126,7 @@ struct InPush {
 
 impl fmt::Display for InPush {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Stamp {
-            wall_ms,
-            counter,
-            device,
-        } = self.stamp;
+        let Stamp { wall_ms, counter, device } = self.stamp;
         if device == self.pusher {
             write!(f, "{wall_ms:012x}-{counter:04x}")
         } else {
@@ -168,11 +151,7 @@ impl FromStr for Stamp {
 
 impl fmt::Display for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:012x}-{:04x}-{}",
-            self.wall_ms, self.counter, self.device
-        )
+        write!(f, "{:012x}-{:04x}-{}", self.wall_ms, self.counter, self.device)
     }
 }
 
@@ -205,9 +184,7 @@ pub struct Clock {
 impl Clock {
     /// A clock that has seen nothing yet.
     pub fn new(device: DeviceId) -> Self {
-        Clock {
-            last: Stamp::new(0, 0, device),
-        }
+        Clock { last: Stamp::new(0, 0, device) }
     }
 
     pub fn device(&self) -> DeviceId {
@@ -285,20 +262,10 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(text.parse::<Stamp>(), Err(expected), "{text}");
         }
-        assert!(matches!(
-            "0190f3a1b2c3-0004-01J8".parse::<Stamp>(),
-            Err(StampError::Device(IdError::Length(4)))
-        ));
-        let err = serde_json::from_str::<Stamp>("\"0190f3a1b2c3\"")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("bad stamp: a stamp is WALL-COUNTER-DEVICE"),
-            "{err}"
-        );
-        let err = serde_json::from_str::<Stamp>("[1, 2]")
-            .unwrap_err()
-            .to_string();
+        assert!(matches!("0190f3a1b2c3-0004-01J8".parse::<Stamp>(), Err(StampError::Device(IdError::Length(4)))));
+        let err = serde_json::from_str::<Stamp>("\"0190f3a1b2c3\"").unwrap_err().to_string();
+        assert!(err.contains("bad stamp: a stamp is WALL-COUNTER-DEVICE"), "{err}");
+        let err = serde_json::from_str::<Stamp>("[1, 2]").unwrap_err().to_string();
         assert!(err.contains("stamp as a string"), "{err}");
     }
 
@@ -306,20 +273,11 @@ mod tests {
     fn in_a_push_the_pushers_device_is_left_out() {
         let mine = Stamp::new(0x0190_f3a1_b2c3, 4, device(1));
         assert_eq!(mine.in_push(device(1)).to_string(), "0190f3a1b2c3-0004");
-        assert_eq!(
-            Stamp::parse_in("0190f3a1b2c3-0004", Some(device(1))),
-            Ok(mine)
-        );
+        assert_eq!(Stamp::parse_in("0190f3a1b2c3-0004", Some(device(1))), Ok(mine));
         // Another device's stamp is written whole, and read whole.
         assert_eq!(mine.in_push(device(2)).to_string(), mine.to_string());
-        assert_eq!(
-            Stamp::parse_in(&mine.to_string(), Some(device(2))),
-            Ok(mine)
-        );
-        assert_eq!(
-            Stamp::parse_in("0190f3a1b2c3-04", Some(device(1))),
-            Err(StampError::Counter)
-        );
+        assert_eq!(Stamp::parse_in(&mine.to_string(), Some(device(2))), Ok(mine));
+        assert_eq!(Stamp::parse_in("0190f3a1b2c3-04", Some(device(1))), Err(StampError::Counter));
     }
 
     #[test]
@@ -369,11 +327,7 @@ mod tests {
     fn event() -> impl Strategy<Value = Event> {
         prop_oneof![
             (0u64..50).prop_map(Event::Tick),
-            (
-                0u64..50,
-                prop_oneof![0u16..4, Just(u16::MAX - 1), Just(u16::MAX)],
-                0u8..4
-            )
+            (0u64..50, prop_oneof![0u16..4, Just(u16::MAX - 1), Just(u16::MAX)], 0u8..4)
                 .prop_map(|(w, c, d)| Event::Observe(w, c, d)),
         ]
     }

@@ -40,14 +40,10 @@ pub enum IdError {
 impl fmt::Display for IdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            IdError::Length(n) => write!(
-                f,
-                "an id is {ULID_LEN} characters of Crockford base32, this one has {n}"
-            ),
-            IdError::Digit { ch, at } => write!(
-                f,
-                "{ch:?} at position {at} is not a Crockford base32 digit (0-9 and A-Z without I, L, O, U)"
-            ),
+            IdError::Length(n) => write!(f, "an id is {ULID_LEN} characters of Crockford base32, this one has {n}"),
+            IdError::Digit { ch, at } => {
+                write!(f, "{ch:?} at position {at} is not a Crockford base32 digit (0-9 and A-Z without I, L, O, U)")
+            }
             IdError::Overflow => {
                 write!(f, "the id is out of range: its first character must be 0-7")
             }
@@ -65,9 +61,7 @@ pub struct Ulid(u128);
 impl Ulid {
     /// The id made at `unix_ms` from 10 random bytes (from `crypto.getRandomValues` in the browser).
     pub fn new(unix_ms: u64, random: [u8; 10]) -> Self {
-        let random = random
-            .iter()
-            .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
+        let random = random.iter().fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
         Ulid((u128::from(unix_ms.min(MAX_ULID_MS)) << 80) | random)
     }
 
@@ -107,10 +101,7 @@ impl FromStr for Ulid {
         let mut value = 0u128;
         for (at, ch) in s.chars().enumerate() {
             let upper = ch.to_ascii_uppercase();
-            let digit = ALPHABET
-                .iter()
-                .position(|&a| char::from(a) == upper)
-                .ok_or(IdError::Digit { ch, at })?;
+            let digit = ALPHABET.iter().position(|&a| char::from(a) == upper).ok_or(IdError::Digit { ch, at })?;
             if at == 0 && digit > 7 {
                 return Err(IdError::Overflow);
             }
@@ -135,8 +126,7 @@ where
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
-        s.parse()
-            .map_err(|e| E::custom(format_args!("bad {}: {e}", self.0)))
+        s.parse().map_err(|e| E::custom(format_args!("bad {}: {e}", self.0)))
     }
 }
 
@@ -245,19 +235,10 @@ impl FromStr for Owner {
             return Err(IdError::Owner("it is empty".into()));
         }
         if s.len() > Self::MAX_LEN {
-            return Err(IdError::Owner(format!(
-                "it is {} bytes long, at most {} are allowed",
-                s.len(),
-                Self::MAX_LEN
-            )));
+            return Err(IdError::Owner(format!("it is {} bytes long, at most {} are allowed", s.len(), Self::MAX_LEN)));
         }
-        if let Some(ch) = s
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '.' | '-')))
-        {
-            return Err(IdError::Owner(format!(
-                "{ch:?} is not allowed (only A-Z, a-z, 0-9 and _ : . -)"
-            )));
+        if let Some(ch) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '.' | '-'))) {
+            return Err(IdError::Owner(format!("{ch:?} is not allowed (only A-Z, a-z, 0-9 and _ : . -)")));
         }
         Ok(Owner(s.to_owned()))
     }
@@ -297,10 +278,7 @@ mod tests {
         let id: Ulid = "01ARYZ6S41TSV4RRFFQ69G5FAV".parse().unwrap();
         assert_eq!(id.unix_ms(), 1_469_918_176_385);
         assert_eq!(id.to_string(), "01ARYZ6S41TSV4RRFFQ69G5FAV");
-        let made = Ulid::new(
-            1_469_918_176_385,
-            id.0.to_be_bytes()[6..].try_into().unwrap(),
-        );
+        let made = Ulid::new(1_469_918_176_385, id.0.to_be_bytes()[6..].try_into().unwrap());
         assert_eq!(made, id);
     }
 
@@ -310,10 +288,7 @@ mod tests {
             assert_eq!(id.to_string().parse::<Ulid>().unwrap(), id);
         }
         assert_eq!(Ulid::new(u64::MAX, [0; 10]).unix_ms(), MAX_ULID_MS);
-        assert_eq!(
-            Ulid::new(u64::MAX, [0xff; 10]).to_string(),
-            "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"
-        );
+        assert_eq!(Ulid::new(u64::MAX, [0xff; 10]).to_string(), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ");
     }
 
     #[test]
@@ -334,27 +309,12 @@ mod tests {
     fn bad_ids_are_refused_with_a_reason() {
         assert_eq!("01ARYZ6S41".parse::<Ulid>(), Err(IdError::Length(10)));
         assert_eq!("".parse::<Ulid>(), Err(IdError::Length(0)));
-        assert_eq!(
-            "01ARYZ6S41TSV4RRFFQ69G5FAVX".parse::<Ulid>(),
-            Err(IdError::Length(27))
-        );
-        assert_eq!(
-            "01ARYZ6S41TSV4RRFFQ69G5FAU".parse::<Ulid>(),
-            Err(IdError::Digit { ch: 'U', at: 25 })
-        );
-        assert_eq!(
-            "0IARYZ6S41TSV4RRFFQ69G5FAV".parse::<Ulid>(),
-            Err(IdError::Digit { ch: 'I', at: 1 })
-        );
-        assert_eq!(
-            "81ARYZ6S41TSV4RRFFQ69G5FAV".parse::<Ulid>(),
-            Err(IdError::Overflow)
-        );
+        assert_eq!("01ARYZ6S41TSV4RRFFQ69G5FAVX".parse::<Ulid>(), Err(IdError::Length(27)));
+        assert_eq!("01ARYZ6S41TSV4RRFFQ69G5FAU".parse::<Ulid>(), Err(IdError::Digit { ch: 'U', at: 25 }));
+        assert_eq!("0IARYZ6S41TSV4RRFFQ69G5FAV".parse::<Ulid>(), Err(IdError::Digit { ch: 'I', at: 1 }));
+        assert_eq!("81ARYZ6S41TSV4RRFFQ69G5FAV".parse::<Ulid>(), Err(IdError::Overflow));
         // 26 characters, but not 26 bytes: counted as characters.
-        assert_eq!(
-            "01ARYZ6S41TSV4RRFFQ69G5FAé".parse::<Ulid>(),
-            Err(IdError::Digit { ch: 'é', at: 25 })
-        );
+        assert_eq!("01ARYZ6S41TSV4RRFFQ69G5FAé".parse::<Ulid>(), Err(IdError::Digit { ch: 'é', at: 25 }));
     }
 
     #[test]
@@ -364,20 +324,11 @@ mod tests {
         assert_eq!(json.len(), ULID_LEN + 2);
         assert_eq!(serde_json::from_str::<RecordId>(&json).unwrap(), id);
 
-        let err = serde_json::from_str::<MutationId>("\"01ARYZ\"")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("bad mutation id: an id is 26 characters"),
-            "{err}"
-        );
-        let err = serde_json::from_str::<DeviceId>("42")
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<MutationId>("\"01ARYZ\"").unwrap_err().to_string();
+        assert!(err.contains("bad mutation id: an id is 26 characters"), "{err}");
+        let err = serde_json::from_str::<DeviceId>("42").unwrap_err().to_string();
         assert!(err.contains("device id as a string"), "{err}");
-        let err = serde_json::from_str::<RecordId>("null")
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<RecordId>("null").unwrap_err().to_string();
         assert!(err.contains("record id as a string"), "{err}");
     }
 
@@ -385,18 +336,13 @@ mod tests {
     fn owners_are_checked() {
         let owner: Owner = serde_json::from_str("\"user:01J8Z3K4M5\"").unwrap();
         assert_eq!(owner.as_str(), "user:01J8Z3K4M5");
-        assert_eq!(
-            serde_json::to_string(&owner).unwrap(),
-            "\"user:01J8Z3K4M5\""
-        );
+        assert_eq!(serde_json::to_string(&owner).unwrap(), "\"user:01J8Z3K4M5\"");
         for bad in ["\"\"", "\"a b\"", "\"<script>\"", "\"ñ\"", "7", "null"] {
             let err = serde_json::from_str::<Owner>(bad).unwrap_err().to_string();
             assert!(err.contains("owner"), "{bad}: {err}");
         }
         let long = format!("\"{}\"", "a".repeat(Owner::MAX_LEN + 1));
-        let err = serde_json::from_str::<Owner>(&long)
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<Owner>(&long).unwrap_err().to_string();
         assert!(err.contains("at most 64"), "{err}");
         assert!("a".repeat(Owner::MAX_LEN).parse::<Owner>().is_ok());
     }

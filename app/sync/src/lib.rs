@@ -31,8 +31,7 @@ pub use merge::MergeError;
 pub use mutation::{Action, Mutation, RejectCode, Rejection};
 pub use outbox::Outbox;
 pub use protocol::{
-    Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse,
-    SyncError,
+    Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse, SyncError,
 };
 pub use record::{Fields, Kind, Record};
 pub use replica::{Replica, ReplicaMergeError};
@@ -60,13 +59,7 @@ pub(crate) fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
 pub(crate) mod tests {
     /// `cases` unless `PROPTEST_CASES` says otherwise.
     pub fn config(cases: u32) -> proptest::test_runner::Config {
-        let cases = std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(cases);
-        proptest::test_runner::Config {
-            cases,
-            ..Default::default()
-        }
+        let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
+        proptest::test_runner::Config { cases, ..Default::default() }
     }
 }

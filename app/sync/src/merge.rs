@@ -42,11 +42,7 @@ pub struct MergeError {
 
 impl fmt::Display for MergeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot merge into record {}: {}",
-            self.record, self.problem
-        )
+        write!(f, "cannot merge into record {}: {}", self.record, self.problem)
     }
 }
 
@@ -68,12 +64,9 @@ fn cmp_values(a: &Value, b: &Value) -> Ordering {
         (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
         (Value::Number(a), Value::Number(b)) => a.to_string().cmp(&b.to_string()),
         (Value::String(a), Value::String(b)) => a.cmp(b),
-        (Value::Array(a), Value::Array(b)) => a
-            .iter()
-            .zip(b)
-            .map(|(a, b)| cmp_values(a, b))
-            .find(|o| o.is_ne())
-            .unwrap_or_else(|| a.len().cmp(&b.len())),
+        (Value::Array(a), Value::Array(b)) => {
+            a.iter().zip(b).map(|(a, b)| cmp_values(a, b)).find(|o| o.is_ne()).unwrap_or_else(|| a.len().cmp(&b.len()))
+        }
         (Value::Object(a), Value::Object(b)) => {
             fn sorted(m: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
                 let mut entries: Vec<_> = m.iter().collect();
@@ -113,12 +106,7 @@ fn settle(field: &str, mut values: Vec<FieldValue>) -> Option<(FieldValue, Vec<L
     let mut lost_to = current.at;
     let history = kept
         .map(|v| {
-            let lost = Lost {
-                field: field.to_owned(),
-                value: v.value,
-                at: v.at,
-                lost_to,
-            };
+            let lost = Lost { field: field.to_owned(), value: v.value, at: v.at, lost_to };
             lost_to = lost.at;
             lost
         })
@@ -129,20 +117,9 @@ fn settle(field: &str, mut values: Vec<FieldValue>) -> Option<(FieldValue, Vec<L
 impl Record {
     /// The current value and the history of a field, as field values.
     fn values_of(&self, field: &str) -> Vec<FieldValue> {
-        let lost = self
-            .history
-            .iter()
-            .filter(|l| l.field == field)
-            .map(|l| FieldValue {
-                value: l.value.clone(),
-                at: l.at,
-            });
-        self.fields
-            .get(field)
-            .cloned()
-            .into_iter()
-            .chain(lost)
-            .collect()
+        let lost =
+            self.history.iter().filter(|l| l.field == field).map(|l| FieldValue { value: l.value.clone(), at: l.at });
+        self.fields.get(field).cloned().into_iter().chain(lost).collect()
     }
 
     /// Puts one field in canonical form after `extra` values joined it.
@@ -162,18 +139,13 @@ impl Record {
     }
 
     fn sort_history(&mut self) {
-        self.history
-            .sort_by(|a, b| a.field.cmp(&b.field).then_with(|| b.at.cmp(&a.at)));
+        self.history.sort_by(|a, b| a.field.cmp(&b.field).then_with(|| b.at.cmp(&a.at)));
     }
 
     /// Every field in canonical form (used to check records read from outside).
     pub(crate) fn settle_all(&mut self) {
-        let names: BTreeSet<String> = self
-            .history
-            .iter()
-            .map(|l| l.field.clone())
-            .chain(self.fields.keys().cloned())
-            .collect();
+        let names: BTreeSet<String> =
+            self.history.iter().map(|l| l.field.clone()).chain(self.fields.keys().cloned()).collect();
         for name in names {
             self.settle_field(&name, []);
         }
@@ -185,13 +157,7 @@ impl Record {
     /// the fields it decides.
     pub fn set(&mut self, fields: &Fields, at: Stamp) {
         for (name, value) in fields {
-            self.settle_field(
-                name,
-                [FieldValue {
-                    value: value.clone(),
-                    at,
-                }],
-            );
+            self.settle_field(name, [FieldValue { value: value.clone(), at }]);
         }
         self.sort_history();
     }
@@ -244,10 +210,7 @@ impl Record {
         } else {
             return Ok(());
         };
-        Err(MergeError {
-            record: self.id,
-            problem,
-        })
+        Err(MergeError { record: self.id, problem })
     }
 }
 
@@ -280,20 +243,12 @@ mod tests {
             kind: Kind::Product,
             owner: owner(),
             at,
-            action: Action::Set(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect(),
-            ),
+            action: Action::Set(fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()),
         }
     }
 
     fn delete(at: Stamp) -> Mutation {
-        Mutation {
-            action: Action::Delete,
-            ..set(at, &[])
-        }
+        Mutation { action: Action::Delete, ..set(at, &[]) }
     }
 
     fn apply_all(mutations: &[&Mutation]) -> Record {
@@ -323,12 +278,7 @@ mod tests {
         assert_eq!(record.get("name"), Some(&json!("Qawın jamı")));
         assert_eq!(
             record.history(),
-            [Lost {
-                field: "name".into(),
-                value: json!("Melon jam"),
-                at: stamp(10, 1),
-                lost_to: stamp(12, 2)
-            }]
+            [Lost { field: "name".into(), value: json!("Melon jam"), at: stamp(10, 1), lost_to: stamp(12, 2) }]
         );
         assert_eq!(record, apply_all(&[&b, &a]));
         assert_eq!(record, apply_all(&[&b, &a, &b, &a]));
@@ -363,17 +313,12 @@ mod tests {
         assert_eq!(cmp_values(&a, &Value::Object(b)), Ordering::Equal);
         assert_eq!(cmp_values(&json!(null), &json!(false)), Ordering::Less);
         assert_eq!(cmp_values(&json!([1]), &json!([1, 2])), Ordering::Less);
-        assert_eq!(
-            cmp_values(&json!({"a": 2}), &json!({"a": 1, "b": 0})),
-            Ordering::Greater
-        );
+        assert_eq!(cmp_values(&json!({"a": 2}), &json!({"a": 1, "b": 0})), Ordering::Greater);
     }
 
     #[test]
     fn history_is_bounded_per_field() {
-        let edits: Vec<Mutation> = (0..30)
-            .map(|n| set(stamp(100 + u64::from(n), n), &[("name", json!(n))]))
-            .collect();
+        let edits: Vec<Mutation> = (0..30).map(|n| set(stamp(100 + u64::from(n), n), &[("name", json!(n))])).collect();
         let record = apply_all(&edits.iter().collect::<Vec<_>>());
         assert_eq!(record.get("name"), Some(&json!(29)));
         assert_eq!(record.history().len(), HISTORY_PER_FIELD);
@@ -401,23 +346,13 @@ mod tests {
         let mut record = apply_all(&[]);
         let mut other = record.clone();
         other.owner = "user:bahadir".parse().unwrap();
-        assert_eq!(
-            record.join(&other).unwrap_err().problem,
-            "the owners differ"
-        );
+        assert_eq!(record.join(&other).unwrap_err().problem, "the owners differ");
         other = Record::new(RecordId::new(2, [2; 10]), Kind::Product, owner());
-        assert_eq!(
-            record.join(&other).unwrap_err().problem,
-            "it is another record"
-        );
+        assert_eq!(record.join(&other).unwrap_err().problem, "it is another record");
         other = Record::new(rid(), Kind::AdPost, owner());
         let err = record.join(&other).unwrap_err();
         assert_eq!(err.problem, "the kinds differ");
-        assert!(
-            err.to_string()
-                .starts_with(&format!("cannot merge into record {}", rid())),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with(&format!("cannot merge into record {}", rid())), "{err}");
         let mut m = set(stamp(1, 1), &[("name", json!(1))]);
         m.owner = "user:bahadir".parse().unwrap();
         assert!(record.apply(&m).is_err());

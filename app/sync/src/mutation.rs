@@ -88,32 +88,18 @@ pub(crate) struct MutationIn {
 impl MutationIn {
     /// The mutation, its stamp read as in a push from `pusher` (if any).
     pub(crate) fn read(self, pusher: Option<DeviceId>) -> Result<Mutation, String> {
-        let at = Stamp::parse_in(&self.at, pusher)
-            .map_err(|e| format!("mutation {}: bad stamp: {e}", self.id))?;
+        let at = Stamp::parse_in(&self.at, pusher).map_err(|e| format!("mutation {}: bad stamp: {e}", self.id))?;
         let action = match (self.set, self.del) {
             (Some(fields), false) => Action::Set(fields),
             (None, true) => Action::Delete,
             (Some(_), true) => {
-                return Err(format!(
-                    "mutation {}: either \"set\" fields or \"del\": true, not both",
-                    self.id
-                ));
+                return Err(format!("mutation {}: either \"set\" fields or \"del\": true, not both", self.id));
             }
             (None, false) => {
-                return Err(format!(
-                    "mutation {}: needs \"set\" (the fields to set) or \"del\": true",
-                    self.id
-                ));
+                return Err(format!("mutation {}: needs \"set\" (the fields to set) or \"del\": true", self.id));
             }
         };
-        Ok(Mutation {
-            id: self.id,
-            record: self.rec,
-            kind: self.kind,
-            owner: self.owner,
-            at,
-            action,
-        })
+        Ok(Mutation { id: self.id, record: self.rec, kind: self.kind, owner: self.owner, at, action })
     }
 }
 
@@ -123,15 +109,7 @@ impl Mutation {
             Action::Set(fields) => (Some(fields), false),
             Action::Delete => (None, true),
         };
-        MutationOut {
-            id: self.id,
-            rec: self.record,
-            kind: self.kind,
-            owner: &self.owner,
-            at,
-            set,
-            del,
-        }
+        MutationOut { id: self.id, rec: self.record, kind: self.kind, owner: &self.owner, at, set, del }
     }
 
     /// The mutation as written in a push from `pusher`: its stamp without the
@@ -149,9 +127,7 @@ impl Serialize for Mutation {
 
 impl<'de> Deserialize<'de> for Mutation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        MutationIn::deserialize(deserializer)?
-            .read(None)
-            .map_err(serde::de::Error::custom)
+        MutationIn::deserialize(deserializer)?.read(None).map_err(serde::de::Error::custom)
     }
 }
 
@@ -195,10 +171,7 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(code: RejectCode, message: impl Into<String>) -> Self {
-        Rejection {
-            code,
-            message: message.into(),
-        }
+        Rejection { code, message: message.into() }
     }
 }
 
@@ -253,18 +226,12 @@ impl Mutation {
             return Ok(());
         };
         if fields.is_empty() {
-            return Err(Rejection::new(
-                RejectCode::NoFields,
-                "the edit sets no field",
-            ));
+            return Err(Rejection::new(RejectCode::NoFields, "the edit sets no field"));
         }
         if fields.len() > MAX_FIELDS_PER_MUTATION {
             return Err(Rejection::new(
                 RejectCode::TooManyFields,
-                format!(
-                    "the edit sets {} fields, at most {MAX_FIELDS_PER_MUTATION} are allowed",
-                    fields.len()
-                ),
+                format!("the edit sets {} fields, at most {MAX_FIELDS_PER_MUTATION} are allowed", fields.len()),
             ));
         }
         for (name, value) in fields {
@@ -272,10 +239,7 @@ impl Mutation {
             if self.kind.is_server_field(name) {
                 return Err(Rejection::new(
                     RejectCode::ServerField,
-                    format!(
-                        "field {name:?} of a {} is set by the server only",
-                        self.kind
-                    ),
+                    format!("field {name:?} of a {} is set by the server only", self.kind),
                 ));
             }
             let len = json_len(value);
@@ -302,30 +266,19 @@ impl Mutation {
         if self.owner != *who {
             return Err(Rejection::new(
                 RejectCode::NotOwner,
-                format!(
-                    "the edit is for records of {}, but was sent by {who}",
-                    self.owner
-                ),
+                format!("the edit is for records of {}, but was sent by {who}", self.owner),
             ));
         }
         let Some(record) = existing else {
             return Ok(());
         };
         if record.owner() != who {
-            return Err(Rejection::new(
-                RejectCode::NotOwner,
-                format!("record {} is not yours", record.id()),
-            ));
+            return Err(Rejection::new(RejectCode::NotOwner, format!("record {} is not yours", record.id())));
         }
         if record.kind() != self.kind {
             return Err(Rejection::new(
                 RejectCode::WrongKind,
-                format!(
-                    "record {} is a {}, not a {}",
-                    record.id(),
-                    record.kind(),
-                    self.kind
-                ),
+                format!("record {} is a {}, not a {}", record.id(), record.kind(), self.kind),
             ));
         }
         Ok(())
@@ -358,20 +311,11 @@ mod tests {
         let m = edit(json!({"name": "Melon jam", "price": 25000}));
         let json = serde_json::to_string(&m).unwrap();
         assert!(json.starts_with(r#"{"id":""#), "{json}");
-        assert!(
-            json.contains(r#","rec":""#)
-                && json.contains(r#","kind":"product","owner":"user:amina","at":""#)
-        );
-        assert!(
-            json.ends_with(r#","set":{"name":"Melon jam","price":25000}}"#),
-            "{json}"
-        );
+        assert!(json.contains(r#","rec":""#) && json.contains(r#","kind":"product","owner":"user:amina","at":""#));
+        assert!(json.ends_with(r#","set":{"name":"Melon jam","price":25000}}"#), "{json}");
         assert_eq!(serde_json::from_str::<Mutation>(&json).unwrap(), m);
 
-        let del = Mutation {
-            action: Action::Delete,
-            ..m
-        };
+        let del = Mutation { action: Action::Delete, ..m };
         let json = serde_json::to_string(&del).unwrap();
         assert!(json.ends_with(r#","del":true}"#), "{json}");
         assert_eq!(serde_json::from_str::<Mutation>(&json).unwrap(), del);
@@ -383,9 +327,7 @@ mod tests {
         let broken = |change: &dyn Fn(&mut serde_json::Map<String, Value>)| {
             let mut json = good.clone();
             change(json.as_object_mut().unwrap());
-            serde_json::from_value::<Mutation>(json)
-                .unwrap_err()
-                .to_string()
+            serde_json::from_value::<Mutation>(json).unwrap_err().to_string()
         };
         let err = broken(&|j| {
             j.insert("del".into(), json!(true));
@@ -439,22 +381,12 @@ mod tests {
 
     #[test]
     fn field_names_are_checked() {
-        assert_eq!(
-            code(&edit(json!({"name": 1, "price_uzs": 2, "photo2": 3}))),
-            None
-        );
+        assert_eq!(code(&edit(json!({"name": 1, "price_uzs": 2, "photo2": 3}))), None);
         for bad in ["", "Name", "2nd", "_x", "näme", "with space", "a-b"] {
-            assert_eq!(
-                code(&edit(json!({ bad: 1 }))),
-                Some(RejectCode::BadFieldName),
-                "{bad:?}"
-            );
+            assert_eq!(code(&edit(json!({ bad: 1 }))), Some(RejectCode::BadFieldName), "{bad:?}");
         }
         let long = "a".repeat(MAX_FIELD_NAME_LEN + 1);
-        assert_eq!(
-            code(&edit(json!({ long: 1 }))),
-            Some(RejectCode::BadFieldName)
-        );
+        assert_eq!(code(&edit(json!({ long: 1 }))), Some(RejectCode::BadFieldName));
         let longest = "a".repeat(MAX_FIELD_NAME_LEN);
         assert_eq!(code(&edit(json!({ longest: 1 }))), None);
     }
@@ -465,47 +397,22 @@ mod tests {
         let rejection = m.validate().unwrap_err();
         assert_eq!(rejection.code, RejectCode::ServerField);
         assert!(rejection.message.contains("review_state"), "{rejection}");
-        assert_eq!(
-            code(&edit(json!({"owner": "user:me"}))),
-            Some(RejectCode::ServerField)
-        );
-        let comment = Mutation {
-            kind: Kind::ReviewComment,
-            ..edit(json!({"review_state": "x"}))
-        };
+        assert_eq!(code(&edit(json!({"owner": "user:me"}))), Some(RejectCode::ServerField));
+        let comment = Mutation { kind: Kind::ReviewComment, ..edit(json!({"review_state": "x"})) };
         assert_eq!(code(&comment), None);
     }
 
     #[test]
     fn sizes_are_bounded() {
         assert_eq!(code(&edit(json!({}))), Some(RejectCode::NoFields));
-        let many: Fields = (0..=MAX_FIELDS_PER_MUTATION)
-            .map(|n| (format!("f{n}"), json!(n)))
-            .collect();
-        assert_eq!(
-            code(&edit(serde_json::to_value(many).unwrap())),
-            Some(RejectCode::TooManyFields)
-        );
+        let many: Fields = (0..=MAX_FIELDS_PER_MUTATION).map(|n| (format!("f{n}"), json!(n))).collect();
+        assert_eq!(code(&edit(serde_json::to_value(many).unwrap())), Some(RejectCode::TooManyFields));
         // The quotes count: a string of MAX - 2 characters is exactly at the limit.
-        assert_eq!(
-            code(&edit(json!({"story": "a".repeat(MAX_VALUE_BYTES - 2)}))),
-            None
-        );
-        assert_eq!(
-            code(&edit(json!({"story": "a".repeat(MAX_VALUE_BYTES - 1)}))),
-            Some(RejectCode::ValueTooLarge)
-        );
-        let big: Fields = (0..5)
-            .map(|n| (format!("part{n}"), json!("a".repeat(15_000))))
-            .collect();
-        assert_eq!(
-            code(&edit(serde_json::to_value(big).unwrap())),
-            Some(RejectCode::TooLarge)
-        );
-        let del = Mutation {
-            action: Action::Delete,
-            ..edit(json!({}))
-        };
+        assert_eq!(code(&edit(json!({"story": "a".repeat(MAX_VALUE_BYTES - 2)}))), None);
+        assert_eq!(code(&edit(json!({"story": "a".repeat(MAX_VALUE_BYTES - 1)}))), Some(RejectCode::ValueTooLarge));
+        let big: Fields = (0..5).map(|n| (format!("part{n}"), json!("a".repeat(15_000)))).collect();
+        assert_eq!(code(&edit(serde_json::to_value(big).unwrap())), Some(RejectCode::TooLarge));
+        let del = Mutation { action: Action::Delete, ..edit(json!({})) };
         assert_eq!(code(&del), None);
     }
 
@@ -515,27 +422,15 @@ mod tests {
         let amina: Owner = "user:amina".parse().unwrap();
         let bahadir: Owner = "user:bahadir".parse().unwrap();
         assert!(m.check_write(&amina, None).is_ok());
-        assert_eq!(
-            m.check_write(&bahadir, None).unwrap_err().code,
-            RejectCode::NotOwner
-        );
+        assert_eq!(m.check_write(&bahadir, None).unwrap_err().code, RejectCode::NotOwner);
 
         let theirs = Record::new(m.record, Kind::Product, bahadir.clone());
-        assert_eq!(
-            m.check_write(&amina, Some(&theirs)).unwrap_err().code,
-            RejectCode::NotOwner
-        );
-        let forged = Mutation {
-            owner: bahadir.clone(),
-            ..m.clone()
-        };
+        assert_eq!(m.check_write(&amina, Some(&theirs)).unwrap_err().code, RejectCode::NotOwner);
+        let forged = Mutation { owner: bahadir.clone(), ..m.clone() };
         assert!(forged.check_write(&bahadir, Some(&theirs)).is_ok());
 
         let ad = Record::new(m.record, Kind::AdPost, amina.clone());
-        assert_eq!(
-            m.check_write(&amina, Some(&ad)).unwrap_err().code,
-            RejectCode::WrongKind
-        );
+        assert_eq!(m.check_write(&amina, Some(&ad)).unwrap_err().code, RejectCode::WrongKind);
     }
 
     #[test]
@@ -556,10 +451,7 @@ mod tests {
             RejectCode::UnknownRecord,
         ];
         for code in codes {
-            assert_eq!(
-                serde_json::to_string(&code).unwrap(),
-                format!("\"{}\"", code.as_str())
-            );
+            assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));
         }
         assert_eq!(serde_json::from_str::<Rejection>(&json).unwrap(), r);
         let err = serde_json::from_str::<Rejection>(r#"{"code":"nope","message":""}"#).unwrap_err();

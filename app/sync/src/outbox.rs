@@ -102,20 +102,14 @@ impl Outbox {
     /// is queued for its record: the mutation itself, or the unsent mutation
     /// it was combined into.
     pub fn enqueue(&mut self, mutation: Mutation) -> &Mutation {
-        let last_of_record = self
-            .queue
-            .iter()
-            .rposition(|q| q.mutation.record == mutation.record);
+        let last_of_record = self.queue.iter().rposition(|q| q.mutation.record == mutation.record);
         if let Some(i) = last_of_record
             && let Some(combined) = combine(&self.queue[i], &mutation)
         {
             self.queue[i].mutation = combined;
             return &self.queue[i].mutation;
         }
-        self.queue.push(Queued {
-            mutation,
-            sent: false,
-        });
+        self.queue.push(Queued { mutation, sent: false });
         &self.queue[self.queue.len() - 1].mutation
     }
 
@@ -148,8 +142,7 @@ impl Outbox {
     /// mutations no longer queued (a late or repeated response) are ignored.
     /// Returns each mutation that left the queue with its outcome.
     pub fn acknowledge(&mut self, response: &PushResponse) -> Vec<(Mutation, Outcome)> {
-        let outcomes: BTreeMap<MutationId, &Outcome> =
-            response.results.iter().map(|r| (r.id, &r.result)).collect();
+        let outcomes: BTreeMap<MutationId, &Outcome> = response.results.iter().map(|r| (r.id, &r.result)).collect();
         let mut settled = Vec::new();
         self.queue.retain(|q| match outcomes.get(&q.mutation.id) {
             Some(outcome) => {
@@ -166,10 +159,7 @@ impl Outbox {
             if let Outcome::Rejected(rejection) = outcome
                 && !known
             {
-                self.refused.push(Refused {
-                    mutation: mutation.clone(),
-                    rejection: rejection.clone(),
-                });
+                self.refused.push(Refused { mutation: mutation.clone(), rejection: rejection.clone() });
             }
         }
         settled
@@ -193,14 +183,10 @@ impl Outbox {
         for theirs in &other.queue {
             let id = theirs.mutation.id;
             if !ours_settled.contains(&id) && self.queue.iter().all(|q| q.mutation.id != id) {
-                self.queue.push(Queued {
-                    mutation: theirs.mutation.clone(),
-                    sent: true,
-                });
+                self.queue.push(Queued { mutation: theirs.mutation.clone(), sent: true });
             }
         }
-        self.queue
-            .sort_by(|a, b| (a.mutation.at, a.mutation.id).cmp(&(b.mutation.at, b.mutation.id)));
+        self.queue.sort_by(|a, b| (a.mutation.at, a.mutation.id).cmp(&(b.mutation.at, b.mutation.id)));
         for id in &other.settled {
             remember(&mut self.settled, *id);
         }
@@ -219,8 +205,7 @@ impl Outbox {
 
     /// Whether this copy saw the server refuse the mutation `id`.
     pub fn was_refused(&self, id: MutationId) -> bool {
-        self.refused.iter().any(|r| r.mutation.id == id)
-            || (self.settled.contains(&id) && self.dismissed.contains(&id))
+        self.refused.iter().any(|r| r.mutation.id == id) || (self.settled.contains(&id) && self.dismissed.contains(&id))
     }
 }
 
@@ -238,10 +223,7 @@ fn combine(earlier: &Queued, later: &Mutation) -> Option<Mutation> {
     // The later stamp now covers the earlier fields too: it moves the
     // device's own edit forward in time. Another device's edit made in
     // between then loses to it and goes to history, as any concurrent loser.
-    let combined = Mutation {
-        action: Action::Set(fields),
-        ..later.clone()
-    };
+    let combined = Mutation { action: Action::Set(fields), ..later.clone() };
     combined.validate().is_ok().then_some(combined)
 }
 
@@ -266,24 +248,13 @@ mod tests {
             kind: Kind::Product,
             owner: "user:amina".parse().unwrap(),
             at: Stamp::new(n, 0, DeviceId::new(1, [1; 10])),
-            action: Action::Set(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), json!(v)))
-                    .collect(),
-            ),
+            action: Action::Set(fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()),
         }
     }
 
     fn answer(results: &[(MutationId, Outcome)]) -> PushResponse {
         PushResponse {
-            results: results
-                .iter()
-                .map(|(id, result)| MutationResult {
-                    id: *id,
-                    result: result.clone(),
-                })
-                .collect(),
+            results: results.iter().map(|(id, result)| MutationResult { id: *id, result: result.clone() }).collect(),
         }
     }
 
@@ -296,10 +267,7 @@ mod tests {
         assert_eq!(outbox.len(), 2);
         assert_eq!(combined.id, MutationId::new(3, [0; 10]));
         assert_eq!(combined.at, set(3, 1, &[]).at);
-        assert_eq!(
-            combined.action,
-            set(0, 0, &[("name", 1), ("price", 3)]).action
-        );
+        assert_eq!(combined.action, set(0, 0, &[("name", 1), ("price", 3)]).action);
     }
 
     #[test]
@@ -309,17 +277,12 @@ mod tests {
         assert_eq!(outbox.next_batch(Limits::DEFAULT).len(), 1);
         outbox.enqueue(set(2, 1, &[("name", 2)]));
         assert_eq!(outbox.len(), 2, "the answer to the sent one will settle it");
-        outbox.enqueue(Mutation {
-            action: Action::Delete,
-            ..set(3, 1, &[])
-        });
+        outbox.enqueue(Mutation { action: Action::Delete, ..set(3, 1, &[]) });
         outbox.enqueue(set(4, 1, &[("name", 4)]));
         assert_eq!(outbox.len(), 4);
         // Only up to a valid mutation.
         let mut outbox = Outbox::new();
-        let many: Vec<(String, i64)> = (0..MAX_FIELDS_PER_MUTATION)
-            .map(|n| (format!("f{n}"), 0))
-            .collect();
+        let many: Vec<(String, i64)> = (0..MAX_FIELDS_PER_MUTATION).map(|n| (format!("f{n}"), 0)).collect();
         let many: Vec<(&str, i64)> = many.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         outbox.enqueue(set(1, 1, &many));
         outbox.enqueue(set(2, 1, &[("one_more", 1)]));
@@ -332,17 +295,11 @@ mod tests {
         for n in 0..5 {
             outbox.enqueue(set(n, n as u8, &[("name", 0)]));
         }
-        let limits = Limits {
-            max_mutations: 2,
-            ..Limits::DEFAULT
-        };
+        let limits = Limits { max_mutations: 2, ..Limits::DEFAULT };
         let first = outbox.next_batch(limits);
         assert_eq!(first.len(), 2);
         assert_eq!(outbox.next_batch(limits), first, "unanswered: sent again");
-        outbox.acknowledge(&answer(&[
-            (first[0].id, Outcome::Applied),
-            (first[1].id, Outcome::Duplicate),
-        ]));
+        outbox.acknowledge(&answer(&[(first[0].id, Outcome::Applied), (first[1].id, Outcome::Duplicate)]));
         assert_eq!(outbox.len(), 3);
         assert_ne!(outbox.next_batch(limits), first);
     }
@@ -362,20 +319,10 @@ mod tests {
         ]));
         assert_eq!(settled.len(), 2);
         assert_eq!(outbox.iter().collect::<Vec<_>>(), [&c]);
-        assert_eq!(
-            outbox.refused(),
-            [Refused {
-                mutation: a.clone(),
-                rejection: no
-            }]
-        );
+        assert_eq!(outbox.refused(), [Refused { mutation: a.clone(), rejection: no }]);
         // The same answer again (a duplicated response) changes nothing.
         let before = outbox.clone();
-        assert!(
-            outbox
-                .acknowledge(&answer(&[(a.id, Outcome::Applied)]))
-                .is_empty()
-        );
+        assert!(outbox.acknowledge(&answer(&[(a.id, Outcome::Applied)])).is_empty());
         assert_eq!(outbox, before);
         outbox.dismiss(a.id);
         assert!(outbox.refused().is_empty());
@@ -390,17 +337,9 @@ mod tests {
         let json = serde_json::to_string(&outbox).unwrap();
         assert!(json.contains(r#""sent":true"#), "{json}");
         assert_eq!(serde_json::from_str::<Outbox>(&json).unwrap(), outbox);
-        for bad in [
-            r#"{"queue":[{"sent":true}]}"#,
-            r#"{"queue":[],"extra":1}"#,
-            r#"{"queue":{}}"#,
-            "[]",
-        ] {
+        for bad in [r#"{"queue":[{"sent":true}]}"#, r#"{"queue":[],"extra":1}"#, r#"{"queue":{}}"#, "[]"] {
             assert!(serde_json::from_str::<Outbox>(bad).is_err(), "{bad}");
         }
-        assert_eq!(
-            serde_json::from_str::<Outbox>(r#"{"queue":[]}"#).unwrap(),
-            Outbox::new()
-        );
+        assert_eq!(serde_json::from_str::<Outbox>(r#"{"queue":[]}"#).unwrap(), Outbox::new());
     }
 }

@@ -40,10 +40,7 @@ pub struct Limits {
 impl Limits {
     /// 1 000 queued edits go in two requests; 256 KiB is small enough to
     /// finish on a 2G link before it drops.
-    pub const DEFAULT: Limits = Limits {
-        max_mutations: 500,
-        max_bytes: 256 * 1024,
-    };
+    pub const DEFAULT: Limits = Limits { max_mutations: 500, max_bytes: 256 * 1024 };
 }
 
 impl Default for Limits {
@@ -66,11 +63,7 @@ impl Serialize for PushRequest {
         let mut push = serializer.serialize_struct("PushRequest", 3)?;
         push.serialize_field("version", &self.version)?;
         push.serialize_field("device", &self.device)?;
-        let mutations: Vec<_> = self
-            .mutations
-            .iter()
-            .map(|m| m.in_push(self.device))
-            .collect();
+        let mutations: Vec<_> = self.mutations.iter().map(|m| m.in_push(self.device)).collect();
         push.serialize_field("mutations", &mutations)?;
         push.end()
     }
@@ -92,11 +85,7 @@ impl<'de> Deserialize<'de> for PushRequest {
             .map(|m| m.read(Some(push.device)))
             .collect::<Result<_, _>>()
             .map_err(serde::de::Error::custom)?;
-        Ok(PushRequest {
-            version: push.version,
-            device: push.device,
-            mutations,
-        })
+        Ok(PushRequest { version: push.version, device: push.device, mutations })
     }
 }
 
@@ -109,9 +98,7 @@ impl PushRequest {
     /// Reads a request body as the server must: the version first, so an
     /// older app gets "please reload" even when the rest would not parse.
     pub fn from_json(body: &[u8]) -> Result<PushRequest, SyncError> {
-        let bad = |e: serde_json::Error| SyncError::BadRequest {
-            message: e.to_string(),
-        };
+        let bad = |e: serde_json::Error| SyncError::BadRequest { message: e.to_string() };
         let VersionOnly { version } = serde_json::from_slice(body).map_err(bad)?;
         check_version(version)?;
         serde_json::from_slice(body).map_err(bad)
@@ -186,16 +173,9 @@ pub struct PullResponse {
 pub enum SyncError {
     /// The app is older (or newer) than the server: reload it. Its queue is
     /// kept and sent by the reloaded app.
-    VersionMismatch {
-        server_version: u32,
-        message: String,
-    },
+    VersionMismatch { server_version: u32, message: String },
     /// More mutations or bytes than [`Limits::DEFAULT`].
-    BatchTooLarge {
-        max_mutations: usize,
-        max_bytes: usize,
-        message: String,
-    },
+    BatchTooLarge { max_mutations: usize, max_bytes: usize, message: String },
     /// The body or query does not parse.
     BadRequest { message: String },
 }
@@ -211,16 +191,11 @@ impl SyncError {
     }
 
     pub fn batch_too_large() -> Self {
-        let Limits {
-            max_mutations,
-            max_bytes,
-        } = Limits::DEFAULT;
+        let Limits { max_mutations, max_bytes } = Limits::DEFAULT;
         SyncError::BatchTooLarge {
             max_mutations,
             max_bytes,
-            message: format!(
-                "a push takes at most {max_mutations} mutations and {max_bytes} bytes"
-            ),
+            message: format!("a push takes at most {max_mutations} mutations and {max_bytes} bytes"),
         }
     }
 }
@@ -253,11 +228,7 @@ pub fn check_version(version: u32) -> Result<(), SyncError> {
 
 /// Bytes of a [`PushRequest`] with no mutations (its device id has a fixed length).
 fn envelope_len() -> usize {
-    json_len(&PushRequest {
-        version: PROTOCOL_VERSION,
-        device: DeviceId::new(0, [0; 10]),
-        mutations: Vec::new(),
-    })
+    json_len(&PushRequest { version: PROTOCOL_VERSION, device: DeviceId::new(0, [0; 10]), mutations: Vec::new() })
 }
 
 /// How many mutations from the front go into the next push within `limits`.
@@ -316,11 +287,7 @@ mod tests {
     }
 
     fn request(mutations: &[Mutation]) -> PushRequest {
-        PushRequest {
-            version: PROTOCOL_VERSION,
-            device: device(),
-            mutations: mutations.to_vec(),
-        }
+        PushRequest { version: PROTOCOL_VERSION, device: device(), mutations: mutations.to_vec() }
     }
 
     #[test]
@@ -331,31 +298,18 @@ mod tests {
 
         let old = br#"{"version":0,"device":"x","mutations":[{"whatever":1}]}"#;
         let err = PushRequest::from_json(old).unwrap_err();
-        assert!(matches!(
-            err,
-            SyncError::VersionMismatch {
-                server_version: PROTOCOL_VERSION,
-                ..
-            }
-        ));
+        assert!(matches!(err, SyncError::VersionMismatch { server_version: PROTOCOL_VERSION, .. }));
         assert_eq!(err.http_status(), 409);
         assert!(err.to_string().contains("please reload"), "{err}");
 
         let err = PushRequest::from_json(b"{\"mutations\":[]}").unwrap_err();
-        assert!(
-            matches!(&err, SyncError::BadRequest { message } if message.contains("missing field `version`"))
-        );
+        assert!(matches!(&err, SyncError::BadRequest { message } if message.contains("missing field `version`")));
         assert_eq!(err.http_status(), 400);
-        let err =
-            PushRequest::from_json(br#"{"version":2,"device":"nope","mutations":[]}"#).unwrap_err();
+        let err = PushRequest::from_json(br#"{"version":2,"device":"nope","mutations":[]}"#).unwrap_err();
         assert!(err.to_string().contains("bad device id"), "{err}");
         let bad_stamp = br#"{"version":2,"device":"01ARYZ6S41TSV4RRFFQ69G5FAV","mutations":[{"id":"01ARYZ6S41TSV4RRFFQ69G5FAV","rec":"01ARYZ6S41TSV4RRFFQ69G5FAV","kind":"product","owner":"a","at":"0190f3a1b2c3","del":true}]}"#;
         let err = PushRequest::from_json(bad_stamp).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("mutation 01ARYZ6S41TSV4RRFFQ69G5FAV: bad stamp"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("mutation 01ARYZ6S41TSV4RRFFQ69G5FAV: bad stamp"), "{err}");
         let err = PushRequest::from_json(br#"{"version":2,"mutations":[]"#).unwrap_err();
         assert!(matches!(err, SyncError::BadRequest { .. }));
         let err = PushRequest::from_json(b"").unwrap_err();
@@ -381,38 +335,21 @@ mod tests {
         let id = MutationId::new(1, [1; 10]);
         let resp = PushResponse {
             results: vec![
-                MutationResult {
-                    id,
-                    result: Outcome::Applied,
-                },
-                MutationResult {
-                    id,
-                    result: Outcome::Duplicate,
-                },
-                MutationResult {
-                    id,
-                    result: Outcome::Rejected(Rejection::new(RejectCode::ServerField, "no")),
-                },
+                MutationResult { id, result: Outcome::Applied },
+                MutationResult { id, result: Outcome::Duplicate },
+                MutationResult { id, result: Outcome::Rejected(Rejection::new(RejectCode::ServerField, "no")) },
             ],
         };
         let json = serde_json::to_string(&resp).unwrap();
-        assert!(
-            json.contains(&format!(r#"{{"id":"{id}","result":"applied"}}"#)),
-            "{json}"
-        );
+        assert!(json.contains(&format!(r#"{{"id":"{id}","result":"applied"}}"#)), "{json}");
         assert!(json.contains(r#""result":"duplicate""#), "{json}");
-        assert!(
-            json.contains(r#""result":{"rejected":{"code":"server_field","message":"no"}}"#),
-            "{json}"
-        );
+        assert!(json.contains(r#""result":{"rejected":{"code":"server_field","message":"no"}}"#), "{json}");
         assert_eq!(serde_json::from_str::<PushResponse>(&json).unwrap(), resp);
 
         for bad in [
             r#"{"results":[{"id":"x","result":"applied"}]}"#,
             &format!(r#"{{"results":[{{"id":"{id}","result":"maybe"}}]}}"#),
-            &format!(
-                r#"{{"results":[{{"id":"{id}","result":{{"rejected":{{"code":"server_field"}}}}}}]}}"#
-            ),
+            &format!(r#"{{"results":[{{"id":"{id}","result":{{"rejected":{{"code":"server_field"}}}}}}]}}"#),
             r#"{"result":[]}"#,
         ] {
             assert!(serde_json::from_str::<PushResponse>(bad).is_err(), "{bad}");
@@ -422,36 +359,16 @@ mod tests {
     #[test]
     fn pull_wire_forms() {
         let req: PullRequest = serde_json::from_str(r#"{"version":1,"cursor":42}"#).unwrap();
-        assert_eq!(
-            req,
-            PullRequest {
-                version: 1,
-                cursor: 42,
-                limit: DEFAULT_PULL_LIMIT
-            }
-        );
-        for bad in [
-            r#"{"version":1,"cursor":-1}"#,
-            r#"{"version":1,"cursor":"x"}"#,
-            r#"{"cursor":1}"#,
-        ] {
+        assert_eq!(req, PullRequest { version: 1, cursor: 42, limit: DEFAULT_PULL_LIMIT });
+        for bad in [r#"{"version":1,"cursor":-1}"#, r#"{"version":1,"cursor":"x"}"#, r#"{"cursor":1}"#] {
             assert!(serde_json::from_str::<PullRequest>(bad).is_err(), "{bad}");
         }
-        let resp = PullResponse {
-            changes: vec![],
-            cursor: 7,
-            more: false,
-        };
+        let resp = PullResponse { changes: vec![], cursor: 7, more: false };
         let json = serde_json::to_string(&resp).unwrap();
         assert_eq!(json, r#"{"changes":[],"cursor":7,"more":false}"#);
         assert_eq!(serde_json::from_str::<PullResponse>(&json).unwrap(), resp);
         let bad = r#"{"changes":[{"seq":1,"record":{"id":"x"}}],"cursor":7,"more":false}"#;
-        assert!(
-            serde_json::from_str::<PullResponse>(bad)
-                .unwrap_err()
-                .to_string()
-                .contains("bad record id")
-        );
+        assert!(serde_json::from_str::<PullResponse>(bad).unwrap_err().to_string().contains("bad record id"));
     }
 
     #[test]
@@ -471,10 +388,7 @@ mod tests {
 
     #[test]
     fn a_lone_oversized_mutation_still_goes() {
-        let limits = Limits {
-            max_mutations: 10,
-            max_bytes: 100,
-        };
+        let limits = Limits { max_mutations: 10, max_bytes: 100 };
         let queue = [mutation(1, 500), mutation(2, 500)];
         let batches = cut_batches(&queue, limits);
         assert_eq!(batches.iter().map(|b| b.len()).collect::<Vec<_>>(), [1, 1]);

@@ -38,32 +38,16 @@ pub enum Kind {
 const RESERVED_FIELDS: &[&str] = &["id", "kind", "owner"];
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
-        Kind::Storefront,
-        Kind::Product,
-        Kind::AdPost,
-        Kind::OrderRequest,
-        Kind::ReviewComment,
-    ];
+    pub const ALL: [Kind; 5] = [Kind::Storefront, Kind::Product, Kind::AdPost, Kind::OrderRequest, Kind::ReviewComment];
 
     /// Fields that only the server sets (review outcome, counters), besides
     /// `id`, `kind` and `owner`. A client that sends one is refused.
     pub fn server_fields(self) -> &'static [&'static str] {
         match self {
-            Kind::Storefront | Kind::Product => &[
-                "review_state",
-                "reviewed_by",
-                "approved_at",
-                "view_count",
-                "order_count",
-            ],
-            Kind::AdPost => &[
-                "review_state",
-                "reviewed_by",
-                "approved_at",
-                "view_count",
-                "share_count",
-            ],
+            Kind::Storefront | Kind::Product => {
+                &["review_state", "reviewed_by", "approved_at", "view_count", "order_count"]
+            }
+            Kind::AdPost => &["review_state", "reviewed_by", "approved_at", "view_count", "share_count"],
             Kind::OrderRequest => &["received_at"],
             Kind::ReviewComment => &[],
         }
@@ -163,11 +147,7 @@ impl TryFrom<RecordData> for Record {
             deleted: data.deleted,
             history: data.history,
         };
-        if let Some(lost) = record
-            .history
-            .iter()
-            .find(|l| !record.fields.contains_key(&l.field))
-        {
+        if let Some(lost) = record.history.iter().find(|l| !record.fields.contains_key(&l.field)) {
             return Err(NotCanonical(format!(
                 "record {}: history has a value of field {:?}, which has no current value",
                 record.id, lost.field
@@ -189,14 +169,7 @@ impl TryFrom<RecordData> for Record {
 impl Record {
     /// A record with no fields yet.
     pub fn new(id: RecordId, kind: Kind, owner: Owner) -> Self {
-        Record {
-            id,
-            kind,
-            owner,
-            fields: BTreeMap::new(),
-            deleted: None,
-            history: Vec::new(),
-        }
+        Record { id, kind, owner, fields: BTreeMap::new(), deleted: None, history: Vec::new() }
     }
 
     pub fn id(&self) -> RecordId {
@@ -229,10 +202,7 @@ impl Record {
     /// Deleted, and no field the owner can edit was set after the deletion.
     pub fn is_deleted(&self) -> bool {
         self.deleted.is_some_and(|deleted| {
-            !self
-                .fields
-                .iter()
-                .any(|(name, field)| field.at > deleted && !self.kind.is_server_field(name))
+            !self.fields.iter().any(|(name, field)| field.at > deleted && !self.kind.is_server_field(name))
         })
     }
 
@@ -305,44 +275,20 @@ mod tests {
     }
 
     fn product() -> Record {
-        let mut record = Record::new(
-            RecordId::new(1, [1; 10]),
-            Kind::Product,
-            "user:amina".parse().unwrap(),
-        );
-        record.set(
-            &Fields::from([("name".into(), json!("Melon jam"))]),
-            stamp(10, 1),
-        );
-        record.set(
-            &Fields::from([("name".into(), json!("Qawın jamı"))]),
-            stamp(20, 2),
-        );
+        let mut record = Record::new(RecordId::new(1, [1; 10]), Kind::Product, "user:amina".parse().unwrap());
+        record.set(&Fields::from([("name".into(), json!("Melon jam"))]), stamp(10, 1));
+        record.set(&Fields::from([("name".into(), json!("Qawın jamı"))]), stamp(20, 2));
         record
     }
 
     #[test]
     fn kinds_have_readable_names() {
-        let names: Vec<String> = Kind::ALL
-            .iter()
-            .map(|k| serde_json::to_string(k).unwrap())
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "\"storefront\"",
-                "\"product\"",
-                "\"ad_post\"",
-                "\"order_request\"",
-                "\"review_comment\""
-            ]
-        );
+        let names: Vec<String> = Kind::ALL.iter().map(|k| serde_json::to_string(k).unwrap()).collect();
+        assert_eq!(names, ["\"storefront\"", "\"product\"", "\"ad_post\"", "\"order_request\"", "\"review_comment\""]);
         for kind in Kind::ALL {
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
         }
-        let err = serde_json::from_str::<Kind>("\"shop\"")
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<Kind>("\"shop\"").unwrap_err().to_string();
         assert!(err.contains("unknown variant `shop`"), "{err}");
     }
 
@@ -375,15 +321,10 @@ mod tests {
         let broken = |change: &dyn Fn(&mut Value)| {
             let mut json = good.clone();
             change(&mut json);
-            serde_json::from_value::<Record>(json)
-                .unwrap_err()
-                .to_string()
+            serde_json::from_value::<Record>(json).unwrap_err().to_string()
         };
         let err = broken(&|j| j["history"][0]["field"] = json!("price"));
-        assert!(
-            err.contains("field \"price\", which has no current value"),
-            "{err}"
-        );
+        assert!(err.contains("field \"price\", which has no current value"), "{err}");
         // A lost value newer than the winner: no merge makes that.
         let err = broken(&|j| j["history"][0]["at"] = j["fields"]["name"]["at"].clone());
         assert!(err.contains("not in canonical form"), "{err}");
@@ -410,16 +351,10 @@ mod tests {
         record.delete(stamp(30, 1));
         assert!(record.is_deleted());
         // A coordinator's decision does not bring a deleted record back.
-        record.set(
-            &Fields::from([("review_state".into(), json!("approved"))]),
-            stamp(40, 9),
-        );
+        record.set(&Fields::from([("review_state".into(), json!("approved"))]), stamp(40, 9));
         assert!(record.is_deleted());
         // The owner's newer edit does, with all its fields.
-        record.set(
-            &Fields::from([("price".into(), json!(25_000))]),
-            stamp(50, 2),
-        );
+        record.set(&Fields::from([("price".into(), json!(25_000))]), stamp(50, 2));
         assert!(!record.is_deleted());
         assert_eq!(record.get("name"), Some(&json!("Qawın jamı")));
     }

@@ -19,9 +19,7 @@ use crate::ids::{DeviceId, MutationId, Owner, RecordId};
 use crate::merge::MergeError;
 use crate::mutation::{Action, Mutation, RejectCode, Rejection};
 use crate::outbox::Outbox;
-use crate::protocol::{
-    Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse,
-};
+use crate::protocol::{Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse};
 use crate::record::{Fields, Kind, Record, by_record};
 
 /// One device's records, queue, cursor and clock.
@@ -33,11 +31,7 @@ pub struct Replica {
     #[serde(with = "by_record")]
     records: BTreeMap<RecordId, Record>,
     /// The server's copy of each record with queued edits, as last known.
-    #[serde(
-        default,
-        with = "by_record",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(default, with = "by_record", skip_serializing_if = "BTreeMap::is_empty")]
     confirmed: BTreeMap<RecordId, Record>,
     outbox: Outbox,
     cursor: u64,
@@ -96,13 +90,7 @@ impl Replica {
 
     /// Creates a record; its id (and its first mutation's) is made from
     /// `now_ms` and `random`.
-    pub fn create(
-        &mut self,
-        kind: Kind,
-        fields: Fields,
-        now_ms: u64,
-        random: [u8; 10],
-    ) -> Result<RecordId, Rejection> {
+    pub fn create(&mut self, kind: Kind, fields: Fields, now_ms: u64, random: [u8; 10]) -> Result<RecordId, Rejection> {
         let id = RecordId::new(now_ms, random);
         self.submit(id, kind, Action::Set(fields), now_ms, random)?;
         Ok(id)
@@ -135,23 +123,16 @@ impl Replica {
     }
 
     /// Deletes a record; returns the deletion's stamp.
-    pub fn delete(
-        &mut self,
-        record: RecordId,
-        now_ms: u64,
-        random: [u8; 10],
-    ) -> Result<Stamp, Rejection> {
+    pub fn delete(&mut self, record: RecordId, now_ms: u64, random: [u8; 10]) -> Result<Stamp, Rejection> {
         let kind = self.kind_of(record)?;
         self.submit(record, kind, Action::Delete, now_ms, random)
     }
 
     fn kind_of(&self, record: RecordId) -> Result<Kind, Rejection> {
-        self.records.get(&record).map(Record::kind).ok_or_else(|| {
-            Rejection::new(
-                RejectCode::UnknownRecord,
-                format!("record {record} is not on this device"),
-            )
-        })
+        self.records
+            .get(&record)
+            .map(Record::kind)
+            .ok_or_else(|| Rejection::new(RejectCode::UnknownRecord, format!("record {record} is not on this device")))
     }
 
     /// Checks an edit as the server will, applies it here and queues it.
@@ -188,11 +169,7 @@ impl Replica {
     /// The next push, if anything is waiting.
     pub fn push_request(&mut self, limits: Limits) -> Option<PushRequest> {
         let mutations = self.outbox.next_batch(limits);
-        (!mutations.is_empty()).then(|| PushRequest {
-            version: PROTOCOL_VERSION,
-            device: self.device(),
-            mutations,
-        })
+        (!mutations.is_empty()).then(|| PushRequest { version: PROTOCOL_VERSION, device: self.device(), mutations })
     }
 
     /// Takes in the answer to a push (any push: late and repeated answers are fine).
@@ -205,8 +182,7 @@ impl Replica {
             .collect();
         for (mutation, outcome) in &settled {
             // The server has it: part of its copy, for records still to be rebuilt.
-            let rebuilt_later =
-                refused.contains(&mutation.record) || self.outbox.has_pending(mutation.record);
+            let rebuilt_later = refused.contains(&mutation.record) || self.outbox.has_pending(mutation.record);
             if !matches!(outcome, Outcome::Rejected(_)) && rebuilt_later {
                 take_in(&mut self.confirmed, mutation);
             }
@@ -238,11 +214,7 @@ impl Replica {
 
     /// The next pull.
     pub fn pull_request(&self, limit: u32) -> PullRequest {
-        PullRequest {
-            version: PROTOCOL_VERSION,
-            cursor: self.cursor,
-            limit,
-        }
+        PullRequest { version: PROTOCOL_VERSION, cursor: self.cursor, limit }
     }
 
     /// Takes in a page of changes. Queued local edits that are newer keep
@@ -313,12 +285,8 @@ impl Replica {
         // Records holding an edit one copy queued and the other saw refused:
         // joining the copies would bring the refused value back, so they are
         // rebuilt from what both know of the server plus the edits still queued.
-        let refused_here: BTreeSet<RecordId> = other
-            .outbox
-            .iter()
-            .filter(|m| self.outbox.was_refused(m.id))
-            .map(|m| m.record)
-            .collect();
+        let refused_here: BTreeSet<RecordId> =
+            other.outbox.iter().filter(|m| self.outbox.was_refused(m.id)).map(|m| m.record).collect();
         let ours_before = self.clone();
         let mut problems = Vec::new();
         for record in other.records.values() {
@@ -327,11 +295,8 @@ impl Replica {
             }
         }
         let dropped = self.outbox.merge(&other.outbox);
-        let refused_there: BTreeSet<RecordId> = dropped
-            .iter()
-            .filter(|m| other.outbox.was_refused(m.id))
-            .map(|m| m.record)
-            .collect();
+        let refused_there: BTreeSet<RecordId> =
+            dropped.iter().filter(|m| other.outbox.was_refused(m.id)).map(|m| m.record).collect();
         for record in other.confirmed.values().chain(&server_copies) {
             let _ = join_into(&mut self.confirmed, record);
         }
@@ -402,34 +367,18 @@ mod tests {
     }
 
     fn fields(pairs: &[(&str, serde_json::Value)]) -> Fields {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
     }
 
     fn applied(request: &PushRequest) -> PushResponse {
         PushResponse {
-            results: request
-                .mutations
-                .iter()
-                .map(|m| MutationResult {
-                    id: m.id,
-                    result: Outcome::Applied,
-                })
-                .collect(),
+            results: request.mutations.iter().map(|m| MutationResult { id: m.id, result: Outcome::Applied }).collect(),
         }
     }
 
     fn page(records: &[&Record], cursor: u64) -> PullResponse {
         PullResponse {
-            changes: records
-                .iter()
-                .map(|r| Snapshot {
-                    seq: cursor,
-                    record: (*r).clone(),
-                })
-                .collect(),
+            changes: records.iter().map(|r| Snapshot { seq: cursor, record: (*r).clone() }).collect(),
             cursor,
             more: false,
         }
@@ -447,17 +396,8 @@ mod tests {
     #[test]
     fn edits_apply_at_once_and_wait_in_the_queue() {
         let mut phone = phone(1);
-        let id = phone
-            .create(
-                Kind::Product,
-                fields(&[("name", json!("Melon jam"))]),
-                1_000,
-                [1; 10],
-            )
-            .unwrap();
-        phone
-            .edit(id, fields(&[("price", json!(25_000))]), 1_001, [2; 10])
-            .unwrap();
+        let id = phone.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
+        phone.edit(id, fields(&[("price", json!(25_000))]), 1_001, [2; 10]).unwrap();
         let record = phone.record(id).unwrap();
         assert_eq!(record.get("name"), Some(&json!("Melon jam")));
         assert_eq!(record.get("price"), Some(&json!(25_000)));
@@ -478,41 +418,13 @@ mod tests {
     #[test]
     fn bad_edits_are_refused_on_the_device() {
         let mut phone = phone(1);
-        let id = phone
-            .create(Kind::Product, fields(&[("name", json!("x"))]), 1, [1; 10])
-            .unwrap();
-        let err = phone
-            .edit(
-                id,
-                fields(&[("review_state", json!("approved"))]),
-                2,
-                [2; 10],
-            )
-            .unwrap_err();
+        let id = phone.create(Kind::Product, fields(&[("name", json!("x"))]), 1, [1; 10]).unwrap();
+        let err = phone.edit(id, fields(&[("review_state", json!("approved"))]), 2, [2; 10]).unwrap_err();
         assert_eq!(err.code, RejectCode::ServerField);
-        let err = phone
-            .edit(
-                RecordId::new(5, [5; 10]),
-                fields(&[("name", json!(1))]),
-                3,
-                [3; 10],
-            )
-            .unwrap_err();
+        let err = phone.edit(RecordId::new(5, [5; 10]), fields(&[("name", json!(1))]), 3, [3; 10]).unwrap_err();
         assert_eq!(err.code, RejectCode::UnknownRecord);
-        assert_eq!(
-            phone
-                .delete(RecordId::new(5, [5; 10]), 3, [3; 10])
-                .unwrap_err()
-                .code,
-            RejectCode::UnknownRecord
-        );
-        assert_eq!(
-            phone
-                .create(Kind::Product, Fields::new(), 4, [4; 10])
-                .unwrap_err()
-                .code,
-            RejectCode::NoFields
-        );
+        assert_eq!(phone.delete(RecordId::new(5, [5; 10]), 3, [3; 10]).unwrap_err().code, RejectCode::UnknownRecord);
+        assert_eq!(phone.create(Kind::Product, Fields::new(), 4, [4; 10]).unwrap_err().code, RejectCode::NoFields);
         assert_eq!(phone.outbox().len(), 1);
         assert_eq!(phone.record(id).unwrap().get("review_state"), None);
     }
@@ -520,19 +432,11 @@ mod tests {
     #[test]
     fn a_pull_keeps_newer_queued_edits() {
         let mut a = phone(1);
-        let id = a
-            .create(
-                Kind::Product,
-                fields(&[("name", json!("Melon jam"))]),
-                1_000,
-                [1; 10],
-            )
-            .unwrap();
+        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
         let mut server_copy = a.record(id).unwrap().clone();
         a.push_request(Limits::DEFAULT);
         // Offline: a newer local edit, while another phone's older edit reaches the server.
-        a.edit(id, fields(&[("name", json!("Qawın jamı"))]), 3_000, [2; 10])
-            .unwrap();
+        a.edit(id, fields(&[("name", json!("Qawın jamı"))]), 3_000, [2; 10]).unwrap();
         server_copy.set(
             &fields(&[("name", json!("older")), ("price", json!(1))]),
             Stamp::new(2_000, 0, DeviceId::new(1, [2; 10])),
@@ -547,36 +451,22 @@ mod tests {
         a.receive_pull(page(&[], 3));
         assert_eq!(a.cursor(), 5);
         // The clock has seen the server's stamps.
-        let stamp = a
-            .edit(id, fields(&[("story", json!("…"))]), 0, [3; 10])
-            .unwrap();
+        let stamp = a.edit(id, fields(&[("story", json!("…"))]), 0, [3; 10]).unwrap();
         assert!(stamp > Stamp::new(3_000, 0, DeviceId::new(1, [2; 10])));
     }
 
     #[test]
     fn a_refused_edit_is_undone_but_later_edits_stay() {
         let mut a = phone(1);
-        let id = a
-            .create(
-                Kind::Product,
-                fields(&[("name", json!("Melon jam"))]),
-                1_000,
-                [1; 10],
-            )
-            .unwrap();
+        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
         let first = a.push_request(Limits::DEFAULT).unwrap();
         a.receive_push(&applied(&first));
-        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10])
-            .unwrap();
+        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10]).unwrap();
         let second = a.push_request(Limits::DEFAULT).unwrap();
-        a.edit(id, fields(&[("price", json!(7))]), 3_000, [3; 10])
-            .unwrap();
+        a.edit(id, fields(&[("price", json!(7))]), 3_000, [3; 10]).unwrap();
         let rejection = Rejection::new(RejectCode::NotOwner, "no");
         a.receive_push(&PushResponse {
-            results: vec![MutationResult {
-                id: second.mutations[0].id,
-                result: Outcome::Rejected(rejection.clone()),
-            }],
+            results: vec![MutationResult { id: second.mutations[0].id, result: Outcome::Rejected(rejection.clone()) }],
         });
         let record = a.record(id).unwrap();
         assert_eq!(record.get("name"), Some(&json!("Melon jam")));
@@ -588,20 +478,10 @@ mod tests {
 
         // A refused creation takes the record away.
         let mut b = phone(2);
-        let id = b
-            .create(
-                Kind::Product,
-                fields(&[("name", json!("x"))]),
-                1_000,
-                [1; 10],
-            )
-            .unwrap();
+        let id = b.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
         let push = b.push_request(Limits::DEFAULT).unwrap();
         b.receive_push(&PushResponse {
-            results: vec![MutationResult {
-                id: push.mutations[0].id,
-                result: Outcome::Rejected(rejection),
-            }],
+            results: vec![MutationResult { id: push.mutations[0].id, result: Outcome::Rejected(rejection) }],
         });
         assert!(b.record(id).is_none());
         assert!(b.records.is_empty() && b.confirmed.is_empty() && b.outbox().is_empty());
@@ -610,25 +490,14 @@ mod tests {
     #[test]
     fn an_edit_applied_in_the_same_answer_as_a_refused_one_stays() {
         let mut a = phone(1);
-        let id = a
-            .create(
-                Kind::Product,
-                fields(&[("name", json!("Melon jam"))]),
-                1_000,
-                [1; 10],
-            )
-            .unwrap();
+        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
         a.push_request(Limits::DEFAULT).unwrap();
-        a.edit(id, fields(&[("price", json!(1))]), 2_000, [2; 10])
-            .unwrap();
+        a.edit(id, fields(&[("price", json!(1))]), 2_000, [2; 10]).unwrap();
         let push = a.push_request(Limits::DEFAULT).unwrap();
         assert_eq!(push.mutations.len(), 2);
         a.receive_push(&PushResponse {
             results: vec![
-                MutationResult {
-                    id: push.mutations[0].id,
-                    result: Outcome::Applied,
-                },
+                MutationResult { id: push.mutations[0].id, result: Outcome::Applied },
                 MutationResult {
                     id: push.mutations[1].id,
                     result: Outcome::Rejected(Rejection::new(RejectCode::NotOwner, "no")),
@@ -644,25 +513,14 @@ mod tests {
     #[test]
     fn a_refused_edit_keeps_what_was_pulled_meanwhile() {
         let mut a = phone(1);
-        let id = a
-            .create(
-                Kind::Product,
-                fields(&[("name", json!("Melon jam"))]),
-                1_000,
-                [1; 10],
-            )
-            .unwrap();
+        let id = a.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_000, [1; 10]).unwrap();
         let first = a.push_request(Limits::DEFAULT).unwrap();
         a.receive_push(&applied(&first));
         let mut server_copy = a.record(id).unwrap().clone();
-        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10])
-            .unwrap();
+        a.edit(id, fields(&[("name", json!("refused"))]), 2_000, [2; 10]).unwrap();
         let push = a.push_request(Limits::DEFAULT).unwrap();
         // Meanwhile the other phone set the price, and this phone pulled it.
-        server_copy.set(
-            &fields(&[("price", json!(9))]),
-            Stamp::new(2_500, 0, DeviceId::new(1, [2; 10])),
-        );
+        server_copy.set(&fields(&[("price", json!(9))]), Stamp::new(2_500, 0, DeviceId::new(1, [2; 10])));
         a.receive_pull(page(&[&server_copy], 4));
         a.receive_push(&PushResponse {
             results: vec![MutationResult {
@@ -676,14 +534,7 @@ mod tests {
     #[test]
     fn merge_problems_are_reported_and_skipped() {
         let mut a = phone(1);
-        let id = a
-            .create(
-                Kind::Product,
-                fields(&[("name", json!("x"))]),
-                1_000,
-                [1; 10],
-            )
-            .unwrap();
+        let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
         let theirs = Record::new(id, Kind::AdPost, amina());
         let problems = a.receive_pull(page(&[&theirs], 9));
         assert_eq!(problems.len(), 1);
@@ -694,22 +545,9 @@ mod tests {
     #[test]
     fn stored_form_round_trips_and_bad_input_is_refused() {
         let mut a = phone(1);
-        let id = a
-            .create(
-                Kind::Storefront,
-                fields(&[("name", json!("Aral crafts"))]),
-                1_000,
-                [1; 10],
-            )
-            .unwrap();
+        let id = a.create(Kind::Storefront, fields(&[("name", json!("Aral crafts"))]), 1_000, [1; 10]).unwrap();
         a.push_request(Limits::DEFAULT);
-        a.edit(
-            id,
-            fields(&[("district", json!("Chimbay"))]),
-            2_000,
-            [2; 10],
-        )
-        .unwrap();
+        a.edit(id, fields(&[("district", json!("Chimbay"))]), 2_000, [2; 10]).unwrap();
         a.receive_pull(page(&[&Record::new(id, Kind::Storefront, amina())], 3));
         let json = serde_json::to_string(&a).unwrap();
         let back: Replica = serde_json::from_str(&json).unwrap();
@@ -719,9 +557,7 @@ mod tests {
         let broken = |change: &dyn Fn(&mut serde_json::Value)| {
             let mut v = value.clone();
             change(&mut v);
-            serde_json::from_value::<Replica>(v)
-                .unwrap_err()
-                .to_string()
+            serde_json::from_value::<Replica>(v).unwrap_err().to_string()
         };
         let err = broken(&|v| {
             let twice = v["records"][0].clone();
@@ -738,17 +574,13 @@ mod tests {
     #[test]
     fn a_stale_copy_written_over_a_newer_one_is_merged_back() {
         let mut first = phone(1);
-        let id = first
-            .create(Kind::Product, fields(&[("name", json!("Jam"))]), 10, [1; 10])
-            .unwrap();
+        let id = first.create(Kind::Product, fields(&[("name", json!("Jam"))]), 10, [1; 10]).unwrap();
         let request = first.push_request(Limits::DEFAULT).unwrap();
         first.receive_push(&applied(&request));
         // A second tab loads the store, then the first tab edits on.
         let mut second = first.clone();
         second.seal();
-        first
-            .edit(id, fields(&[("price", json!(25_000))]), 20, [2; 10])
-            .unwrap();
+        first.edit(id, fields(&[("price", json!(25_000))]), 20, [2; 10]).unwrap();
         // The second tab pulls and writes its copy over the first tab's.
         let mut server_copy = first.record(id).unwrap().clone();
         server_copy.apply(&request.mutations[0]).unwrap();
@@ -778,27 +610,21 @@ mod tests {
     fn put_creates_a_record_under_a_known_id_once() {
         let id = RecordId::new(0, [7; 10]);
         let (mut one, mut two) = (phone(1), phone(2));
-        one.put(id, Kind::Storefront, fields(&[("name", json!("Aral"))]), 10, [1; 10])
-            .unwrap();
-        two.put(id, Kind::Storefront, fields(&[("story", json!("Since 1990"))]), 11, [2; 10])
-            .unwrap();
+        one.put(id, Kind::Storefront, fields(&[("name", json!("Aral"))]), 10, [1; 10]).unwrap();
+        two.put(id, Kind::Storefront, fields(&[("story", json!("Since 1990"))]), 11, [2; 10]).unwrap();
         let from_two = two.record(id).unwrap().clone();
         let mut joined = one.record(id).unwrap().clone();
         joined.join(&from_two).unwrap();
         assert_eq!(joined.get("name"), Some(&json!("Aral")));
         assert_eq!(joined.get("story"), Some(&json!("Since 1990")));
-        let wrong = one
-            .put(id, Kind::Product, fields(&[("name", json!("x"))]), 12, [3; 10])
-            .unwrap_err();
+        let wrong = one.put(id, Kind::Product, fields(&[("name", json!("x"))]), 12, [3; 10]).unwrap_err();
         assert_eq!(wrong.code, RejectCode::WrongKind);
     }
 
     #[test]
     fn a_refusal_after_a_merge_keeps_what_the_other_copy_pulled() {
         let mut first = phone(1);
-        let id = first
-            .create(Kind::Product, fields(&[("name", json!("Jam"))]), 10, [1; 10])
-            .unwrap();
+        let id = first.create(Kind::Product, fields(&[("name", json!("Jam"))]), 10, [1; 10]).unwrap();
         // A second tab loads the store with the creation still queued.
         let mut second = first.clone();
         second.seal();
@@ -839,14 +665,10 @@ mod tests {
     #[test]
     fn a_refusal_seen_in_one_tab_is_not_undone_by_the_other() {
         let mut first = phone(1);
-        let id = first
-            .create(Kind::Product, fields(&[("name", json!("Jam"))]), 10, [1; 10])
-            .unwrap();
+        let id = first.create(Kind::Product, fields(&[("name", json!("Jam"))]), 10, [1; 10]).unwrap();
         let request = first.push_request(Limits::DEFAULT).unwrap();
         first.receive_push(&applied(&request));
-        first
-            .edit(id, fields(&[("price", json!(-5))]), 20, [2; 10])
-            .unwrap();
+        first.edit(id, fields(&[("price", json!(-5))]), 20, [2; 10]).unwrap();
         let mut second = first.clone();
         second.seal();
         // The first tab's push of the price is refused; the second never saw it.

@@ -24,8 +24,8 @@ use crate::hlc::{Clock, Stamp};
 use crate::ids::{DeviceId, MutationId, Owner, RecordId};
 use crate::mutation::{Mutation, RejectCode, Rejection};
 use crate::protocol::{
-    Limits, MAX_PULL_LIMIT, MutationResult, Outcome, PullRequest, PullResponse, PushRequest,
-    PushResponse, Snapshot, SyncError, check_version,
+    Limits, MAX_PULL_LIMIT, MutationResult, Outcome, PullRequest, PullResponse, PushRequest, PushResponse, Snapshot,
+    SyncError, check_version,
 };
 use crate::record::{ByRecord, Fields, Record, by_record};
 
@@ -36,11 +36,7 @@ pub fn may_see(who: &Owner, record: &Record) -> bool {
 
 /// Checks a mutation sent by `who` against the stored record (`None`: not
 /// there yet) and returns the record with it applied.
-pub fn apply_mutation(
-    existing: Option<&Record>,
-    who: &Owner,
-    mutation: &Mutation,
-) -> Result<Record, Rejection> {
+pub fn apply_mutation(existing: Option<&Record>, who: &Owner, mutation: &Mutation) -> Result<Record, Rejection> {
     mutation.validate()?;
     mutation.check_write(who, existing)?;
     match existing {
@@ -48,9 +44,7 @@ pub fn apply_mutation(
         Some(record) => {
             let mut record = record.clone();
             // check_write saw the same kind and owner: this cannot fail.
-            record
-                .apply(mutation)
-                .map_err(|e| Rejection::new(RejectCode::WrongKind, e.to_string()))?;
+            record.apply(mutation).map_err(|e| Rejection::new(RejectCode::WrongKind, e.to_string()))?;
             Ok(record)
         }
     }
@@ -112,10 +106,7 @@ impl TryFrom<ServerData> for ServerState {
                 )));
             }
             if let Some(other) = log.insert(snapshot.seq, *id) {
-                return Err(BadServerState(format!(
-                    "records {other} and {id} share sequence number {}",
-                    snapshot.seq
-                )));
+                return Err(BadServerState(format!("records {other} and {id} share sequence number {}", snapshot.seq)));
             }
         }
         Ok(ServerState {
@@ -156,23 +147,13 @@ impl ServerState {
     /// Applies a push from `who` (the signed-in user who sent it). Each
     /// mutation is applied once whatever the retries; a rejected one does not
     /// stop the others.
-    pub fn apply_push(
-        &mut self,
-        who: &Owner,
-        request: &PushRequest,
-    ) -> Result<PushResponse, SyncError> {
+    pub fn apply_push(&mut self, who: &Owner, request: &PushRequest) -> Result<PushResponse, SyncError> {
         check_version(request.version)?;
         if request.mutations.len() > Limits::DEFAULT.max_mutations {
             return Err(SyncError::batch_too_large());
         }
-        let results = request
-            .mutations
-            .iter()
-            .map(|m| MutationResult {
-                id: m.id,
-                result: self.apply_one(who, m),
-            })
-            .collect();
+        let results =
+            request.mutations.iter().map(|m| MutationResult { id: m.id, result: self.apply_one(who, m) }).collect();
         Ok(PushResponse { results })
     }
 
@@ -202,24 +183,13 @@ impl ServerState {
         }
         self.last_seq += 1;
         self.log.insert(self.last_seq, id);
-        self.records.insert(
-            id,
-            Snapshot {
-                seq: self.last_seq,
-                record,
-            },
-        );
+        self.records.insert(id, Snapshot { seq: self.last_seq, record });
     }
 
     /// Sets fields only the server decides (a coordinator's approval, a
     /// counter) on an existing record; returns their stamp. The stamp is newer
     /// than everything in the record, whatever the device clocks said.
-    pub fn set_server_fields(
-        &mut self,
-        record: RecordId,
-        fields: &Fields,
-        now_ms: u64,
-    ) -> Option<Stamp> {
+    pub fn set_server_fields(&mut self, record: RecordId, fields: &Fields, now_ms: u64) -> Option<Stamp> {
         let mut record = self.record(record)?.clone();
         if let Some(newest) = record.stamps().max() {
             self.clock.observe(&newest);
@@ -237,10 +207,7 @@ impl ServerState {
         let limit = request.limit.clamp(1, MAX_PULL_LIMIT) as usize;
         let mut changes = Vec::new();
         let mut cursor = request.cursor;
-        for (&seq, id) in self
-            .log
-            .range((Bound::Excluded(request.cursor), Bound::Unbounded))
-        {
+        for (&seq, id) in self.log.range((Bound::Excluded(request.cursor), Bound::Unbounded)) {
             if changes.len() == limit {
                 break;
             }
@@ -250,16 +217,8 @@ impl ServerState {
                 changes.push(snapshot.clone());
             }
         }
-        let more = self
-            .log
-            .range((Bound::Excluded(cursor), Bound::Unbounded))
-            .next()
-            .is_some();
-        Ok(PullResponse {
-            changes,
-            cursor,
-            more,
-        })
+        let more = self.log.range((Bound::Excluded(cursor), Bound::Unbounded)).next().is_some();
+        Ok(PullResponse { changes, cursor, more })
     }
 }
 
@@ -295,19 +254,11 @@ mod tests {
     }
 
     fn push(mutations: Vec<Mutation>) -> PushRequest {
-        PushRequest {
-            version: PROTOCOL_VERSION,
-            device: DeviceId::new(1, [1; 10]),
-            mutations,
-        }
+        PushRequest { version: PROTOCOL_VERSION, device: DeviceId::new(1, [1; 10]), mutations }
     }
 
     fn pull(cursor: u64, limit: u32) -> PullRequest {
-        PullRequest {
-            version: PROTOCOL_VERSION,
-            cursor,
-            limit,
-        }
+        PullRequest { version: PROTOCOL_VERSION, cursor, limit }
     }
 
     fn outcomes(response: &PushResponse) -> Vec<&Outcome> {
@@ -317,10 +268,8 @@ mod tests {
     #[test]
     fn a_retried_push_applies_once() {
         let mut server = server();
-        let request = push(vec![
-            edit(1, 1, amina(), json!({"name": "Melon jam"})),
-            edit(2, 2, amina(), json!({"name": "Tea"})),
-        ]);
+        let request =
+            push(vec![edit(1, 1, amina(), json!({"name": "Melon jam"})), edit(2, 2, amina(), json!({"name": "Tea"}))]);
         let first = server.apply_push(&amina(), &request).unwrap();
         assert_eq!(outcomes(&first), [&Outcome::Applied, &Outcome::Applied]);
         let seq = server.last_seq();
@@ -332,12 +281,7 @@ mod tests {
     #[test]
     fn a_rejected_mutation_does_not_stop_the_rest() {
         let mut server = server();
-        server
-            .apply_push(
-                &bahadir(),
-                &push(vec![edit(1, 9, bahadir(), json!({"name": "His"}))]),
-            )
-            .unwrap();
+        server.apply_push(&bahadir(), &push(vec![edit(1, 9, bahadir(), json!({"name": "His"}))])).unwrap();
         let request = push(vec![
             edit(2, 1, amina(), json!({"review_state": "approved"})),
             edit(3, 9, amina(), json!({"name": "Mine now"})),
@@ -354,20 +298,9 @@ mod tests {
             .collect();
         assert_eq!(
             codes,
-            [
-                Some(RejectCode::ServerField),
-                Some(RejectCode::NotOwner),
-                Some(RejectCode::NotOwner),
-                None
-            ]
+            [Some(RejectCode::ServerField), Some(RejectCode::NotOwner), Some(RejectCode::NotOwner), None]
         );
-        assert_eq!(
-            server
-                .record(RecordId::new(1, [9; 10]))
-                .unwrap()
-                .get("name"),
-            Some(&json!("His"))
-        );
+        assert_eq!(server.record(RecordId::new(1, [9; 10])).unwrap().get("name"), Some(&json!("His")));
         assert!(server.record(RecordId::new(1, [2; 10])).is_none());
         // Rejected ids are not remembered: the same answer on a retry.
         let again = server.apply_push(&amina(), &request).unwrap();
@@ -380,25 +313,12 @@ mod tests {
         let mut server = server();
         let mut request = push(vec![]);
         request.version = PROTOCOL_VERSION + 1;
-        assert!(matches!(
-            server.apply_push(&amina(), &request),
-            Err(SyncError::VersionMismatch { .. })
-        ));
-        let old_pull = PullRequest {
-            version: 0,
-            ..pull(0, 10)
-        };
-        assert!(matches!(
-            server.pull(&amina(), &old_pull),
-            Err(SyncError::VersionMismatch { .. })
-        ));
-        let too_many = (0..=Limits::DEFAULT.max_mutations as u64)
-            .map(|n| edit(n, 1, amina(), json!({"n": n})))
-            .collect();
-        assert!(matches!(
-            server.apply_push(&amina(), &push(too_many)),
-            Err(SyncError::BatchTooLarge { .. })
-        ));
+        assert!(matches!(server.apply_push(&amina(), &request), Err(SyncError::VersionMismatch { .. })));
+        let old_pull = PullRequest { version: 0, ..pull(0, 10) };
+        assert!(matches!(server.pull(&amina(), &old_pull), Err(SyncError::VersionMismatch { .. })));
+        let too_many =
+            (0..=Limits::DEFAULT.max_mutations as u64).map(|n| edit(n, 1, amina(), json!({"n": n}))).collect();
+        assert!(matches!(server.apply_push(&amina(), &push(too_many)), Err(SyncError::BatchTooLarge { .. })));
         assert_eq!(server.last_seq(), 0);
     }
 
@@ -407,58 +327,25 @@ mod tests {
         let mut server = server();
         for n in 1..=5u8 {
             let who = if n % 2 == 0 { bahadir() } else { amina() };
-            server
-                .apply_push(
-                    &who,
-                    &push(vec![edit(u64::from(n), n, who.clone(), json!({"n": n}))]),
-                )
-                .unwrap();
+            server.apply_push(&who, &push(vec![edit(u64::from(n), n, who.clone(), json!({"n": n}))])).unwrap();
         }
         // Amina has records 1, 3, 5 at sequence 1, 3, 5.
         let first = server.pull(&amina(), &pull(0, 2)).unwrap();
-        assert_eq!(
-            first.changes.iter().map(|s| s.seq).collect::<Vec<_>>(),
-            [1, 3]
-        );
+        assert_eq!(first.changes.iter().map(|s| s.seq).collect::<Vec<_>>(), [1, 3]);
         assert_eq!((first.cursor, first.more), (3, true));
         let second = server.pull(&amina(), &pull(first.cursor, 2)).unwrap();
-        assert_eq!(
-            second.changes.iter().map(|s| s.seq).collect::<Vec<_>>(),
-            [5]
-        );
+        assert_eq!(second.changes.iter().map(|s| s.seq).collect::<Vec<_>>(), [5]);
         assert_eq!((second.cursor, second.more), (5, false));
         let empty = server.pull(&amina(), &pull(5, 2)).unwrap();
-        assert_eq!(
-            (empty.changes.len(), empty.cursor, empty.more),
-            (0, 5, false)
-        );
+        assert_eq!((empty.changes.len(), empty.cursor, empty.more), (0, 5, false));
         // A record changed again moves to the end of the log, once.
-        server
-            .apply_push(&amina(), &push(vec![edit(9, 1, amina(), json!({"n": 10}))]))
-            .unwrap();
+        server.apply_push(&amina(), &push(vec![edit(9, 1, amina(), json!({"n": 10}))])).unwrap();
         let page = server.pull(&amina(), &pull(0, 0)).unwrap();
-        assert_eq!(
-            page.changes.iter().map(|s| s.seq).collect::<Vec<_>>(),
-            [3],
-            "a limit of 0 means 1"
-        );
+        assert_eq!(page.changes.iter().map(|s| s.seq).collect::<Vec<_>>(), [3], "a limit of 0 means 1");
         let all = server.pull(&amina(), &pull(0, 100)).unwrap();
-        assert_eq!(
-            all.changes.iter().map(|s| s.seq).collect::<Vec<_>>(),
-            [3, 5, 6]
-        );
-        assert!(
-            server
-                .pull(&bahadir(), &pull(0, 100))
-                .unwrap()
-                .changes
-                .iter()
-                .all(|s| s.record.owner() == &bahadir())
-        );
-        assert_eq!(
-            server.pull(&amina(), &pull(u64::MAX, 1)).unwrap().cursor,
-            u64::MAX
-        );
+        assert_eq!(all.changes.iter().map(|s| s.seq).collect::<Vec<_>>(), [3, 5, 6]);
+        assert!(server.pull(&bahadir(), &pull(0, 100)).unwrap().changes.iter().all(|s| s.record.owner() == &bahadir()));
+        assert_eq!(server.pull(&amina(), &pull(u64::MAX, 1)).unwrap().cursor, u64::MAX);
     }
 
     #[test]
@@ -468,23 +355,11 @@ mod tests {
         let mut m = edit(1, 1, amina(), json!({"name": "Melon jam"}));
         m.at = Stamp::new(9_999_999, 0, DeviceId::new(1, [1; 10]));
         server.apply_push(&amina(), &push(vec![m.clone()])).unwrap();
-        let at = server
-            .set_server_fields(
-                m.record,
-                &[("review_state".to_string(), json!("approved"))].into(),
-                5,
-            )
-            .unwrap();
+        let at =
+            server.set_server_fields(m.record, &[("review_state".to_string(), json!("approved"))].into(), 5).unwrap();
         assert!(at > m.at);
-        assert_eq!(
-            server.record(m.record).unwrap().get("review_state"),
-            Some(&json!("approved"))
-        );
-        assert!(
-            server
-                .set_server_fields(RecordId::new(1, [7; 10]), &Fields::new(), 5)
-                .is_none()
-        );
+        assert_eq!(server.record(m.record).unwrap().get("review_state"), Some(&json!("approved")));
+        assert!(server.set_server_fields(RecordId::new(1, [7; 10]), &Fields::new(), 5).is_none());
     }
 
     #[test]
@@ -493,27 +368,19 @@ mod tests {
         server
             .apply_push(
                 &amina(),
-                &push(vec![
-                    edit(1, 1, amina(), json!({"name": "Melon jam"})),
-                    edit(2, 2, amina(), json!({"a": 1})),
-                ]),
+                &push(vec![edit(1, 1, amina(), json!({"name": "Melon jam"})), edit(2, 2, amina(), json!({"a": 1}))]),
             )
             .unwrap();
         let json = serde_json::to_string(&server).unwrap();
         let back: ServerState = serde_json::from_str(&json).unwrap();
         assert_eq!(back, server);
-        assert_eq!(
-            back.pull(&amina(), &pull(0, 10)).unwrap(),
-            server.pull(&amina(), &pull(0, 10)).unwrap()
-        );
+        assert_eq!(back.pull(&amina(), &pull(0, 10)).unwrap(), server.pull(&amina(), &pull(0, 10)).unwrap());
 
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         let broken = |change: &dyn Fn(&mut serde_json::Value)| {
             let mut v = value.clone();
             change(&mut v);
-            serde_json::from_value::<ServerState>(v)
-                .unwrap_err()
-                .to_string()
+            serde_json::from_value::<ServerState>(v).unwrap_err().to_string()
         };
         assert!(broken(&|v| v["last_seq"] = json!(1)).contains("outside 1..=1"));
         assert!(broken(&|v| v["records"][1]["seq"] = json!(1)).contains("share sequence number 1"));

@@ -27,13 +27,8 @@ fn device(n: u8) -> DeviceId {
 /// Random mutations on one record, with stamps that often collide.
 fn mutations(devices: u8, max: usize) -> impl Strategy<Value = Vec<Mutation>> {
     let stamp = (0u64..12, 0u16..3, 0..devices).prop_map(|(w, c, d)| Stamp::new(w, c, device(d)));
-    let value = prop_oneof![
-        (0i64..4).prop_map(|n| json!(n)),
-        "[ab]{0,2}".prop_map(Value::from),
-        Just(Value::Null)
-    ];
-    let fields =
-        proptest::collection::btree_map(proptest::sample::select(&FIELDS[..]), value, 1..3);
+    let value = prop_oneof![(0i64..4).prop_map(|n| json!(n)), "[ab]{0,2}".prop_map(Value::from), Just(Value::Null)];
+    let fields = proptest::collection::btree_map(proptest::sample::select(&FIELDS[..]), value, 1..3);
     let action = prop_oneof![
         4 => fields.prop_map(|f| Action::Set(f.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
         1 => Just(Action::Delete),
@@ -90,9 +85,7 @@ fn model(mutations: &[Mutation]) -> Expected {
             Action::Set(fields) => {
                 for (name, value) in fields {
                     let candidate = (m.at, key(value), value.clone());
-                    let slot = newest
-                        .entry((name.clone(), m.at.device()))
-                        .or_insert(candidate.clone());
+                    let slot = newest.entry((name.clone(), m.at.device())).or_insert(candidate.clone());
                     if (candidate.0, &candidate.1) > (slot.0, &slot.1) {
                         *slot = candidate;
                     }
@@ -110,12 +103,7 @@ fn model(mutations: &[Mutation]) -> Expected {
         writes.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
         writes.truncate(1 + HISTORY_PER_FIELD);
         for pair in writes.windows(2) {
-            history.push(Lost {
-                field: name.clone(),
-                value: pair[1].2.clone(),
-                at: pair[1].0,
-                lost_to: pair[0].0,
-            });
+            history.push(Lost { field: name.clone(), value: pair[1].2.clone(), at: pair[1].0, lost_to: pair[0].0 });
         }
         current.insert(name, (writes[0].2.clone(), writes[0].0));
     }

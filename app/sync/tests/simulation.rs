@@ -34,9 +34,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 use sawda_sync::protocol::{MAX_PULL_LIMIT, MutationResult};
 use sawda_sync::{
-    Action, DeviceId, Fields, Kind, Limits, Mutation, MutationId, Outcome, Owner, PROTOCOL_VERSION,
-    PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, RejectCode, Rejection,
-    Replica, ServerState, Stamp,
+    Action, DeviceId, Fields, Kind, Limits, Mutation, MutationId, Outcome, Owner, PROTOCOL_VERSION, PullRequest,
+    PullResponse, PushRequest, PushResponse, Record, RecordId, RejectCode, Rejection, Replica, ServerState, Stamp,
 };
 use serde_json::{Value, json};
 
@@ -190,16 +189,9 @@ fn user(n: usize) -> Owner {
 impl World {
     fn new(devices: usize) -> World {
         // Two phones of Amina's share her records; Bahadir has the others.
-        let users: Vec<Owner> = (0..devices)
-            .map(|d| user(usize::from(d >= 2 && devices > 2)))
-            .collect();
+        let users: Vec<Owner> = (0..devices).map(|d| user(usize::from(d >= 2 && devices > 2))).collect();
         let replicas = (0..devices)
-            .map(|d| {
-                Replica::new(
-                    DeviceId::new(1_700_000_000_000, [d as u8 + 1; 10]),
-                    users[d].clone(),
-                )
-            })
+            .map(|d| Replica::new(DeviceId::new(1_700_000_000_000, [d as u8 + 1; 10]), users[d].clone()))
             .collect();
         World {
             now_ms: 1_700_000_000_000,
@@ -234,11 +226,7 @@ impl World {
 
     fn value(&mut self) -> Value {
         self.random += 1;
-        if self.random.is_multiple_of(3) {
-            json!(self.random)
-        } else {
-            json!(format!("v{}", self.random))
-        }
+        if self.random.is_multiple_of(3) { json!(self.random) } else { json!(format!("v{}", self.random)) }
     }
 
     fn device_record(&self, device: usize, pick: usize) -> Option<RecordId> {
@@ -262,13 +250,7 @@ impl World {
                 Some(old) => at > old.at || (at == old.at && tie_beats(value, &old.value)),
             };
             if newer {
-                self.latest.insert(
-                    key,
-                    Edit {
-                        value: value.clone(),
-                        at,
-                    },
-                );
+                self.latest.insert(key, Edit { value: value.clone(), at });
             }
         }
     }
@@ -289,37 +271,22 @@ impl World {
         match *step {
             Step::Create { device, storefront } => {
                 let device = device % n;
-                let kind = if storefront {
-                    Kind::Storefront
-                } else {
-                    Kind::Product
-                };
+                let kind = if storefront { Kind::Storefront } else { Kind::Product };
                 let fields = self.edit_fields(1);
                 let (now, random) = (self.phone_time(device), self.random());
-                let id = self.devices[device]
-                    .create(kind, fields.clone(), now, random)
-                    .unwrap();
+                let id = self.devices[device].create(kind, fields.clone(), now, random).unwrap();
                 let at = self.devices[device].record(id).unwrap().fields()["name"].at;
                 self.remember(device, id, &fields, at);
             }
-            Step::Edit {
-                device,
-                record,
-                fields,
-            } => {
+            Step::Edit { device, record, fields } => {
                 let device = device % n;
                 let Some(id) = self.device_record(device, record) else {
                     return;
                 };
                 let fields = self.edit_fields(fields);
                 let (now, random) = (self.phone_time(device), self.random());
-                let seen = self.devices[device]
-                    .records()
-                    .flat_map(Record::stamps)
-                    .max();
-                let at = self.devices[device]
-                    .edit(id, fields.clone(), now, random)
-                    .unwrap();
+                let seen = self.devices[device].records().flat_map(Record::stamps).max();
+                let at = self.devices[device].edit(id, fields.clone(), now, random).unwrap();
                 // An edit made after seeing a value beats it, whatever the phone's clock says.
                 assert!(Some(at) > seen, "{at:?} is not newer than {seen:?}");
                 self.remember(device, id, &fields, at);
@@ -341,21 +308,13 @@ impl World {
                 let fields = Fields::from([("review_state".to_string(), json!("approved"))]);
                 let (now, random) = (self.phone_time(device), self.random());
                 let waiting = self.devices[device].outbox().len();
-                let refused = self.devices[device]
-                    .edit(id, fields, now, random)
-                    .unwrap_err();
+                let refused = self.devices[device].edit(id, fields, now, random).unwrap_err();
                 assert_eq!(refused.code, RejectCode::ServerField);
                 assert_eq!(self.devices[device].outbox().len(), waiting);
             }
-            Step::Push {
-                device,
-                max_mutations,
-            } => {
+            Step::Push { device, max_mutations } => {
                 let device = device % n;
-                let limits = Limits {
-                    max_mutations,
-                    ..Limits::DEFAULT
-                };
+                let limits = Limits { max_mutations, ..Limits::DEFAULT };
                 if let Some(request) = self.devices[device].push_request(limits) {
                     self.network.push(Message::PushRequest(device, request));
                 }
@@ -386,23 +345,13 @@ impl World {
                 };
                 let value = self.value();
                 let fields = Fields::from([("review_state".to_string(), value.clone())]);
-                self.server
-                    .set_server_fields(id, &fields, self.now_ms)
-                    .unwrap();
+                self.server.set_server_fields(id, &fields, self.now_ms).unwrap();
                 self.decisions.insert(id, value);
             }
-            Step::Intrude {
-                device,
-                record,
-                forge_owner,
-            } => {
+            Step::Intrude { device, record, forge_owner } => {
                 let device = device % n;
                 let me = self.users[device].clone();
-                let Some(target) = self
-                    .server_record(record)
-                    .filter(|r| *r.owner() != me)
-                    .cloned()
-                else {
+                let Some(target) = self.server_record(record).filter(|r| *r.owner() != me).cloned() else {
                     return;
                 };
                 let (now, random) = (self.phone_time(device), self.random());
@@ -410,11 +359,7 @@ impl World {
                     id: MutationId::new(now, random),
                     record: target.id(),
                     kind: target.kind(),
-                    owner: if forge_owner {
-                        target.owner().clone()
-                    } else {
-                        me
-                    },
+                    owner: if forge_owner { target.owner().clone() } else { me },
                     at: Stamp::new(now + 1_000_000, 0, self.devices[device].device()),
                     action: Action::Set(Fields::from([("name".to_string(), json!("defaced"))])),
                 };
@@ -437,11 +382,7 @@ impl World {
                 self.devices[device].seal();
                 self.tabs[device] = Some(self.devices[device].clone());
             }
-            Step::TabEdit {
-                device,
-                record,
-                fields,
-            } => {
+            Step::TabEdit { device, record, fields } => {
                 let device = device % n;
                 let Some(tab) = &mut self.tabs[device] else {
                     return;
@@ -463,10 +404,7 @@ impl World {
                 assert!(self.devices[device].merge(&written).unwrap().is_empty());
                 self.remember(device, id, &fields, at);
             }
-            Step::TabWrite {
-                device,
-                tab_wrote_last,
-            } => {
+            Step::TabWrite { device, tab_wrote_last } => {
                 let device = device % n;
                 let Some(mut tab) = self.tabs[device].take() else {
                     return;
@@ -500,9 +438,8 @@ impl World {
         let mut passed = request.clone();
         passed.mutations.clear();
         for m in &request.mutations {
-            let fresh = !self.applied.contains(&m.id)
-                && !self.intrusions.contains(&m.id)
-                && !self.vetoed.contains_key(&m.id);
+            let fresh =
+                !self.applied.contains(&m.id) && !self.intrusions.contains(&m.id) && !self.vetoed.contains_key(&m.id);
             if self.veto_next && fresh {
                 self.vetoed.insert(m.id, m.clone());
                 self.veto_next = false;
@@ -511,10 +448,7 @@ impl World {
                 passed.mutations.push(m.clone());
             }
         }
-        let answered = self
-            .server
-            .apply_push(&self.users[device], &passed)
-            .unwrap();
+        let answered = self.server.apply_push(&self.users[device], &passed).unwrap();
         let mut answered = answered.results.into_iter();
         let results = request
             .mutations
@@ -537,17 +471,11 @@ impl World {
                 assert_eq!(rejection.code, RejectCode::NotOwner);
             } else {
                 match &result.result {
-                    Outcome::Applied => assert!(
-                        self.applied.insert(result.id),
-                        "{} applied twice",
-                        result.id
-                    ),
+                    Outcome::Applied => assert!(self.applied.insert(result.id), "{} applied twice", result.id),
                     Outcome::Duplicate => assert!(self.applied.contains(&result.id)),
-                    Outcome::Rejected(r) => assert!(
-                        self.vetoed.contains_key(&result.id),
-                        "an honest edit {} was rejected: {r}",
-                        result.id
-                    ),
+                    Outcome::Rejected(r) => {
+                        assert!(self.vetoed.contains_key(&result.id), "an honest edit {} was rejected: {r}", result.id)
+                    }
                 }
             }
         }
@@ -562,8 +490,7 @@ impl World {
     fn deliver(&mut self, message: Message) {
         match message {
             Message::PushRequest(device, request) => {
-                let request =
-                    PushRequest::from_json(&serde_json::to_vec(&request).unwrap()).unwrap();
+                let request = PushRequest::from_json(&serde_json::to_vec(&request).unwrap()).unwrap();
                 let response = self.push_to_server(device, &request);
                 self.network.push(Message::PushResponse(device, response));
             }
@@ -591,10 +518,7 @@ impl World {
                 let response = self.push_to_server(device, &request);
                 self.devices[device].receive_push(&response);
             }
-            assert!(
-                self.devices[device].outbox().is_empty(),
-                "device {device} cannot empty its queue"
-            );
+            assert!(self.devices[device].outbox().is_empty(), "device {device} cannot empty its queue");
         }
         for device in 0..self.devices.len() {
             let mut pages = 0;
@@ -607,10 +531,7 @@ impl World {
                 if !more {
                     break;
                 }
-                assert!(
-                    pages < 100,
-                    "device {device} keeps being told there is more"
-                );
+                assert!(pages < 100, "device {device} keeps being told there is more");
             }
         }
     }
@@ -620,10 +541,7 @@ impl World {
     fn heal(&mut self) {
         // A tab's edits were written when made: the other tab takes them in.
         for device in 0..self.devices.len() {
-            self.step(&Step::TabWrite {
-                device,
-                tab_wrote_last: device % 2 == 0,
-            });
+            self.step(&Step::TabWrite { device, tab_wrote_last: device % 2 == 0 });
         }
         while let Some(message) = self.network.pop() {
             self.deliver(message);
@@ -632,10 +550,7 @@ impl World {
         for (device, replica) in self.devices.iter().enumerate() {
             for refused in replica.outbox().refused() {
                 let id = refused.mutation.id;
-                assert!(
-                    self.vetoed.contains_key(&id),
-                    "device {device}: {id} refused"
-                );
+                assert!(self.vetoed.contains_key(&id), "device {device}: {id} refused");
             }
         }
     }
@@ -643,40 +558,22 @@ impl World {
     fn check(&self) {
         for (device, replica) in self.devices.iter().enumerate() {
             let on_device: Vec<&Record> = replica.records().collect();
-            let on_server: Vec<&Record> = self
-                .server
-                .records()
-                .filter(|r| *r.owner() == self.users[device])
-                .collect();
-            assert_eq!(
-                on_device, on_server,
-                "device {device} differs from the server"
-            );
+            let on_server: Vec<&Record> = self.server.records().filter(|r| *r.owner() == self.users[device]).collect();
+            assert_eq!(on_device, on_server, "device {device} differs from the server");
         }
         for ((id, field, device), edit) in &self.latest {
             let vetoed = self.vetoed.values().any(|m| {
-                let sets_it =
-                    matches!(&m.action, Action::Set(fields) if fields.contains_key(field));
+                let sets_it = matches!(&m.action, Action::Set(fields) if fields.contains_key(field));
                 m.record == *id && m.at.device() == *device && sets_it && edit.at <= m.at
             });
             if vetoed {
                 continue;
             }
-            let record = self
-                .server
-                .record(*id)
-                .expect("an edited record is on the server");
+            let record = self.server.record(*id).expect("an edited record is on the server");
             let current = record.fields().get(field).map(|f| (&f.value, f.at));
-            let lost = record
-                .history()
-                .iter()
-                .filter(|l| &l.field == field)
-                .map(|l| (&l.value, l.at));
-            let kept: Vec<(&Value, Stamp)> = current
-                .into_iter()
-                .chain(lost)
-                .filter(|(_, at)| at.device() == *device)
-                .collect();
+            let lost = record.history().iter().filter(|l| &l.field == field).map(|l| (&l.value, l.at));
+            let kept: Vec<(&Value, Stamp)> =
+                current.into_iter().chain(lost).filter(|(_, at)| at.device() == *device).collect();
             assert!(
                 kept.len() == 1 && *kept[0].0 == edit.value && kept[0].1 >= edit.at,
                 "record {id} field {field}: the latest edit by {device} ({} at {:?}) became {kept:?}",
@@ -691,11 +588,7 @@ impl World {
             assert_eq!(on_server, newest, "record {id}");
         }
         for (id, value) in &self.decisions {
-            assert_eq!(
-                self.server.record(*id).unwrap().get("review_state"),
-                Some(value),
-                "record {id}"
-            );
+            assert_eq!(self.server.record(*id).unwrap().get("review_state"), Some(value), "record {id}");
         }
         for record in self.server.records() {
             let owners_devices: BTreeSet<DeviceId> = (0..self.devices.len())
@@ -735,14 +628,8 @@ fn simulate(devices: usize, steps: &[Step]) {
     let mut world = World::new(devices);
     // A start every phone shares: a storefront and a product each user made.
     for device in [0, devices - 1] {
-        world.step(&Step::Create {
-            device,
-            storefront: true,
-        });
-        world.step(&Step::Create {
-            device,
-            storefront: false,
-        });
+        world.step(&Step::Create { device, storefront: true });
+        world.step(&Step::Create { device, storefront: false });
     }
     world.sync_everyone();
     for step in steps {
@@ -769,25 +656,9 @@ fn a_long_offline_day() {
     // Two phones of one user edit the same record offline for hours, then meet.
     let day: Vec<Step> = (0..400)
         .flat_map(|i| {
-            [
-                Step::Edit {
-                    device: i % 2,
-                    record: i / 3,
-                    fields: (i % 15 + 1) as u8,
-                },
-                Step::Wait { ms: 60_000 },
-            ]
+            [Step::Edit { device: i % 2, record: i / 3, fields: (i % 15 + 1) as u8 }, Step::Wait { ms: 60_000 }]
         })
-        .chain([
-            Step::Push {
-                device: 0,
-                max_mutations: 3,
-            },
-            Step::Network {
-                message: 0,
-                fate: Fate::Drop,
-            },
-        ])
+        .chain([Step::Push { device: 0, max_mutations: 3 }, Step::Network { message: 0, fate: Fate::Drop }])
         .collect();
     simulate(2, &day);
 }

@@ -34,9 +34,7 @@ fn push_cost(records: usize, fields_each: usize) -> (usize, usize) {
     for r in 0..records {
         let first = Fields::from([("f0".to_string(), value(r))]);
         let r_random = next(&mut now);
-        let id = phone
-            .create(Kind::Product, first.clone(), now, r_random)
-            .unwrap();
+        let id = phone.create(Kind::Product, first.clone(), now, r_random).unwrap();
         let mut edited = first;
         for f in 1..fields_each {
             let one = Fields::from([(format!("f{f}"), value(r + f))]);
@@ -54,10 +52,7 @@ fn push_cost(records: usize, fields_each: usize) -> (usize, usize) {
             results: request
                 .mutations
                 .iter()
-                .map(|m| sawda_sync::protocol::MutationResult {
-                    id: m.id,
-                    result: sawda_sync::Outcome::Applied,
-                })
+                .map(|m| sawda_sync::protocol::MutationResult { id: m.id, result: sawda_sync::Outcome::Applied })
                 .collect(),
         };
         phone.receive_push(&response);
@@ -83,11 +78,6 @@ fn the_cost_of_one_mutation() {
     // cost 100 times: documented in docs/sync.md, not a target.
     let (wire, fields) = push_cost(100, 1);
     let per_mutation = (wire - fields) / 100;
-    println!(
-        "100 records × 1 field: {wire} bytes for {fields} bytes of fields, {per_mutation} bytes per mutation"
-    );
-    assert!(
-        per_mutation <= 200,
-        "{per_mutation} bytes of overhead per mutation"
-    );
+    println!("100 records × 1 field: {wire} bytes for {fields} bytes of fields, {per_mutation} bytes per mutation");
+    assert!(per_mutation <= 200, "{per_mutation} bytes of overhead per mutation");
 }

@@ -2,12 +2,12 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use app::accounts::{check_name, check_password, normalise_phone, MIN_PASSWORD_CHARS};
+use app::accounts::{MIN_PASSWORD_CHARS, check_name, check_password, normalise_phone};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
-use super::people::{self, AccountError, NewAccount};
 use super::passwords;
+use super::people::{self, AccountError, NewAccount};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {

@@ -144,9 +144,11 @@ pub async fn find(db: &Surreal<Any>, code: &str) -> Result<Option<Invitation>, s
 
 /// Revokes a code that has not been used; a used one stays as it is.
 pub async fn revoke(db: &Surreal<Any>, code: &str) -> Result<(), surrealdb::Error> {
-    db.query("UPDATE invitation SET revoked_at = time::now() WHERE code = $code AND used_by = NONE AND revoked_at = NONE")
-        .bind(("code", code.to_string()))
-        .await?
-        .check()?;
+    db.query(
+        "UPDATE invitation SET revoked_at = time::now() WHERE code = $code AND used_by = NONE AND revoked_at = NONE",
+    )
+    .bind(("code", code.to_string()))
+    .await?
+    .check()?;
     Ok(())
 }

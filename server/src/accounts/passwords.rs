@@ -1,7 +1,7 @@
 //! argon2id password hashes, computed off the async threads (they are slow on purpose).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 /// Each hash takes about 19 MiB for a moment: a burst of sign-ins waits its turn
 /// instead of exhausting memory.
@@ -20,7 +20,8 @@ pub async fn hash(password: String) -> String {
 pub async fn verify(password: String, stored: String) -> bool {
     let _turn = HASHING.acquire().await.expect("the semaphore is never closed");
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        PasswordHash::new(&stored)
+            .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
     })
     .await
     .unwrap_or(false)

@@ -127,18 +127,24 @@ pub async fn sign_up(
 }
 
 /// Everyone of a role, optionally only in some districts (an entrepreneur's own, a coordinator's any).
-pub async fn list(db: &Surreal<Any>, role: &'static str, districts: Option<Vec<String>>) -> Result<Vec<Account>, surrealdb::Error> {
+pub async fn list(
+    db: &Surreal<Any>,
+    role: &'static str,
+    districts: Option<Vec<String>>,
+) -> Result<Vec<Account>, surrealdb::Error> {
     let filter = match districts {
         None => "",
         Some(_) if role == "coordinator" => " AND districts ANYINSIDE $districts",
         Some(_) => " AND district INSIDE $districts",
     };
-    db.query(format!("SELECT {ACCOUNT_COLUMNS}, created_at FROM account WHERE role = $role{filter} ORDER BY created_at DESC"))
-        .bind(("role", role))
-        .bind(("districts", districts.unwrap_or_default()))
-        .await?
-        .check()?
-        .take(0)
+    db.query(format!(
+        "SELECT {ACCOUNT_COLUMNS}, created_at FROM account WHERE role = $role{filter} ORDER BY created_at DESC"
+    ))
+    .bind(("role", role))
+    .bind(("districts", districts.unwrap_or_default()))
+    .await?
+    .check()?
+    .take(0)
 }
 
 pub async fn set_districts(db: &Surreal<Any>, id: &str, districts: Vec<String>) -> Result<(), surrealdb::Error> {

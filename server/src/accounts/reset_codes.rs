@@ -33,7 +33,12 @@ const CONFLICT_RETRIES: usize = 3;
 /// Sets the new password when the code belongs to that phone's account and is live;
 /// `false` (and nothing changed) otherwise. All in one transaction: the code is
 /// spent, the password set and every session of the account ended, or none of it.
-pub async fn redeem(db: &Surreal<Any>, phone: &str, code: &str, password_hash: String) -> Result<bool, surrealdb::Error> {
+pub async fn redeem(
+    db: &Surreal<Any>,
+    phone: &str,
+    code: &str,
+    password_hash: String,
+) -> Result<bool, surrealdb::Error> {
     let query = "BEGIN TRANSACTION;
         LET $account = (SELECT VALUE id FROM account WHERE phone = $phone)[0];
         LET $code = (SELECT VALUE id FROM reset_code WHERE code_hash = $hash AND account = $account

@@ -3,10 +3,10 @@
 use std::net::SocketAddr;
 
 use app::accounts::{check_name, check_password, normalise_invitation_code, normalise_phone};
+use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 
 use super::error::{ApiError, JsonBody};

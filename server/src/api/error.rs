@@ -57,8 +57,7 @@ impl ApiError {
     pub const PHOTO_MISMATCH: ApiError =
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "photo_mismatch", Key::ErrorPhotoMismatch);
     pub const UPLOAD_OFFSET: ApiError = ApiError::new(StatusCode::CONFLICT, "upload_offset", Key::ErrorUploadOffset);
-    pub const INTERNAL: ApiError =
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", Key::ErrorInternal);
+    pub const INTERNAL: ApiError = ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", Key::ErrorInternal);
 
     pub fn upload_offset(received: u64) -> ApiError {
         ApiError { received: Some(received), ..ApiError::UPLOAD_OFFSET }

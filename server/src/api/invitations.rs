@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, JsonBody};
 use super::signed_in::SignedIn;
 use crate::AppState;
-use crate::accounts::invitations::{self, Invitation, MAX_SEATS, NewWorkshop, Workshop};
 use crate::accounts::Account;
+use crate::accounts::invitations::{self, Invitation, MAX_SEATS, NewWorkshop, Workshop};
 
 #[derive(Deserialize)]
 pub struct NewWorkshopForm {

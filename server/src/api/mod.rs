@@ -43,7 +43,11 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/sync/pull", get(sync::pull)),
         (Method::POST, "/photos/missing", post(photos::missing)),
         (Method::GET, "/photos/{hash}/upload", get(photos::progress)),
-        (Method::PUT, "/photos/{hash}/upload", put(photos::upload).layer(DefaultBodyLimit::max(photos::MAX_PIECE_BODY))),
+        (
+            Method::PUT,
+            "/photos/{hash}/upload",
+            put(photos::upload).layer(DefaultBodyLimit::max(photos::MAX_PIECE_BODY)),
+        ),
     ]
 }
 

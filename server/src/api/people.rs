@@ -62,7 +62,8 @@ pub async fn create_coordinator(
         return Err(ApiError::WEAK_PASSWORD);
     }
     let districts = check_districts(form.districts)?;
-    let new = NewAccount { phone, name, role: "coordinator", password_hash: passwords::hash(form.password).await, districts };
+    let new =
+        NewAccount { phone, name, role: "coordinator", password_hash: passwords::hash(form.password).await, districts };
     match people::create(&state.db, new).await {
         Ok(account) => Ok((StatusCode::CREATED, Json(account))),
         Err(AccountError::PhoneTaken) => Err(ApiError::PHONE_TAKEN),
@@ -71,7 +72,10 @@ pub async fn create_coordinator(
     }
 }
 
-pub async fn list_coordinators(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<Account>>, ApiError> {
+pub async fn list_coordinators(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<Account>>, ApiError> {
     admin(&signed_in)?;
     Ok(Json(people::list(&state.db, "coordinator", None).await?))
 }
@@ -100,7 +104,10 @@ pub async fn remove_coordinator(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn list_entrepreneurs(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<Account>>, ApiError> {
+pub async fn list_entrepreneurs(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<Account>>, ApiError> {
     let account = &signed_in.account;
     let districts = match account.role() {
         Some(Role::Admin) => None,

@@ -37,7 +37,11 @@ pub struct Hashes {
 }
 
 /// `POST /api/v1/photos/missing`: `{"hashes": [...]}` → `{"missing": [...]}`.
-pub async fn missing(State(state): State<AppState>, _: SignedIn, JsonBody(body): JsonBody<Hashes>) -> Result<Response, ApiError> {
+pub async fn missing(
+    State(state): State<AppState>,
+    _: SignedIn,
+    JsonBody(body): JsonBody<Hashes>,
+) -> Result<Response, ApiError> {
     if body.hashes.len() > MAX_HASHES {
         return Err(ApiError::TOO_LARGE);
     }
@@ -47,7 +51,11 @@ pub async fn missing(State(state): State<AppState>, _: SignedIn, JsonBody(body):
 }
 
 /// `GET /api/v1/photos/{hash}/upload`: how many bytes have arrived.
-pub async fn progress(State(state): State<AppState>, _: SignedIn, Path(hash): Path<String>) -> Result<Response, ApiError> {
+pub async fn progress(
+    State(state): State<AppState>,
+    _: SignedIn,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
     checked(&hash)?;
     Ok(Json(state.photos.progress(&hash).await.map_err(io_error)?).into_response())
 }
