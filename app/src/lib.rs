@@ -1,40 +1,29 @@
 //! Sawda's web application: rendered on the server, hydrated in the browser.
+//! `docs/architecture.md` is the map; in short:
+//!
+//! - [`rules`]: what the phone and the server agree on (no Leptos, no browser);
+//! - [`device`]: the phone's half of offline-first (store, sync, photos, HTTP);
+//! - [`ui`]: small parts every page uses;
+//! - one module per journey: [`site`], [`account`], [`people`], [`studio`],
+//!   [`market`], [`review`];
+//! - [`routes`]: the one route table; [`shell`]: the HTML document around it.
 
-pub mod accounts;
-pub mod api_client;
-pub mod components;
+pub mod account;
 pub mod content_security_policy;
-pub mod device_store;
-pub mod field_problem;
+pub mod device;
 pub mod i18n;
-mod lazy_pages;
-pub mod money;
-pub mod pages;
-pub mod photo_ref;
-pub mod product;
-pub mod record_rules;
-pub mod retry_schedule;
+pub mod market;
+pub mod people;
+pub mod review;
+pub mod routes;
+pub mod rules;
 mod shell;
-pub mod storefront;
+pub mod site;
 pub mod studio;
-pub mod sync_status;
+pub mod ui;
 
-#[cfg(feature = "hydrate")]
-mod background_sync;
-#[cfg(feature = "hydrate")]
-mod device_language;
-#[cfg(feature = "hydrate")]
-mod local_storage_slot;
-#[cfg(feature = "hydrate")]
-mod phone_photos;
-#[cfg(feature = "hydrate")]
-mod photo_uploads;
-#[cfg(feature = "hydrate")]
-mod remembered_account;
-#[cfg(feature = "hydrate")]
-mod service_worker;
-
-pub use shell::{App, shell};
+pub use routes::App;
+pub use shell::shell;
 
 /// The browser's entry point, called by the hydration script once the wasm is loaded.
 /// Hydration waits for the code of a lazily loaded page when the address needs one.

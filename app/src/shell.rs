@@ -1,14 +1,10 @@
-use leptos::prelude::*;
-use leptos_meta::{Meta, MetaTags, Title, provide_meta_context};
-use leptos_router::{
-    Lazy, StaticSegment,
-    components::{Route, Router, Routes},
-};
+//! The HTML document around the app, and the language the page is drawn in.
 
-use crate::components::{NewVersionNotice, SiteFooter, SiteHeader};
-use crate::i18n::{Key, Lang, provide_language};
-use crate::lazy_pages;
-use crate::pages::{HomePage, MarketPage, NotFoundPage, OfflinePage, ReviewPage};
+use leptos::prelude::*;
+use leptos_meta::MetaTags;
+
+use crate::i18n::Lang;
+use crate::routes::App;
 
 /// The HTML document around the app. Runs only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -91,7 +87,7 @@ fn request_language() -> Lang {
 
 /// On the server: what the shell chose. In the browser: what the server wrote into
 /// `<html lang>`, so that hydration renders exactly the same text.
-fn initial_language() -> Lang {
+pub(crate) fn initial_language() -> Lang {
     #[cfg(feature = "hydrate")]
     {
         document()
@@ -103,39 +99,5 @@ fn initial_language() -> Lang {
     #[cfg(not(feature = "hydrate"))]
     {
         use_context::<ServerLanguage>().map_or(Lang::DEFAULT, |chosen| chosen.0)
-    }
-}
-
-#[component]
-pub fn App() -> impl IntoView {
-    provide_meta_context();
-    let language = provide_language(initial_language());
-    #[cfg(feature = "hydrate")]
-    crate::device_language::keep_in_step(language);
-
-    view! {
-        <Title text=language.t(Key::AppName)/>
-        <Meta name="description" content=language.t(Key::MetaDescription)/>
-        <Router>
-            <SiteHeader/>
-            <NewVersionNotice/>
-            <main id="main">
-                <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=HomePage/>
-                    <Route path=StaticSegment("studio") view={Lazy::<lazy_pages::Studio>::new()}/>
-                    <Route path=StaticSegment("review") view=ReviewPage/>
-                    <Route path=StaticSegment("market") view=MarketPage/>
-                    <Route path=StaticSegment("offline") view=OfflinePage/>
-                    <Route path=StaticSegment("sign-in") view={Lazy::<lazy_pages::SignIn>::new()}/>
-                    <Route path=StaticSegment("sign-up") view={Lazy::<lazy_pages::SignUp>::new()}/>
-                    <Route path=StaticSegment("reset-password") view={Lazy::<lazy_pages::ResetPassword>::new()}/>
-                    <Route path=StaticSegment("account") view={Lazy::<lazy_pages::Account>::new()}/>
-                    <Route path=StaticSegment("invitations") view={Lazy::<lazy_pages::Invitations>::new()}/>
-                    <Route path=StaticSegment("entrepreneurs") view={Lazy::<lazy_pages::Entrepreneurs>::new()}/>
-                    <Route path=StaticSegment("coordinators") view={Lazy::<lazy_pages::Coordinators>::new()}/>
-                </Routes>
-            </main>
-            <SiteFooter/>
-        </Router>
     }
 }

@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use app::field_problem::FieldProblem;
-use app::record_rules::{check_fields, rejection};
-use app::storefront::rules::SLUG;
+use app::rules::problem::FieldProblem;
+use app::rules::records::{check_fields, rejection};
+use app::rules::records::storefront::SLUG;
 use sawda_sync::protocol::Snapshot;
 use sawda_sync::protocol::{Limits, MAX_PULL_LIMIT, MutationResult, Outcome, check_version};
 use sawda_sync::server::{apply_mutation, may_see};

@@ -81,7 +81,7 @@ pub async fn load(lang: Lang) -> bool {
         return true;
     }
     let path = format!("/texts/{}.json", lang.code());
-    match crate::api_client::send(lang, "GET", &path, None).await {
+    match crate::device::http::send(lang, "GET", &path, None).await {
         Ok((200, json)) => loaded::keep(lang, &json),
         _ => false,
     }

@@ -4,12 +4,14 @@
 mod inputs;
 mod page;
 mod photo_picker;
+mod preview;
 mod product_editor;
 mod product_list;
+mod state;
 mod storefront_editor;
-mod storefront_preview;
-mod studio_state;
-mod sync_status_bar;
+mod sync_bar;
 
 pub use page::StudioPage;
-pub use studio_state::{Phase, PhotoState, ProductLine, Refusal, Studio, Target};
+pub use state::{Phase, ProductLine, Studio, Target};
+
+crate::routes::lazy_page!(StudioRoute, StudioPage);

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::product_list::ProductList;
 use super::storefront_editor::StorefrontEditor;
-use super::storefront_preview::StorefrontPreview;
-use super::sync_status_bar::SyncStatusBar;
+use super::preview::StorefrontPreview;
+use super::sync_bar::SyncStatusBar;
 use super::{Phase, Studio};
 use crate::i18n::{Key, use_language};
 
@@ -49,15 +49,15 @@ pub fn StudioPage() -> impl IntoView {
 fn open(studio: Studio, language: crate::i18n::Language) {
     #[cfg(feature = "hydrate")]
     {
-        use crate::api_client::{AccountView, call, spawn};
-        use crate::remembered_account::{recall, remember};
+        use crate::device::http::{AccountView, call, spawn};
+        use crate::device::account::{recall, remember};
 
         let open_for = move |account: &AccountView| {
             if let Ok(owner) = account.id.parse() {
-                studio.storefront.set(Some(crate::storefront::storefront_id(&owner)));
+                studio.storefront.set(Some(crate::rules::records::storefront::storefront_id(&owner)));
             }
             studio.phase.set(Phase::Open);
-            crate::background_sync::open(studio, language, account);
+            crate::device::sync::open(studio.sync, language, account);
         };
         if let Some(account) = recall() {
             open_for(&account);

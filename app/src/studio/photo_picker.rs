@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use super::inputs::FieldProblemLine;
-use super::{PhotoState, Studio, Target};
+use super::{Studio, Target};
+use crate::device::sync::PhotoState;
 use crate::i18n::{Key, fill, text, use_language};
 
 #[component]
@@ -34,7 +35,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
             busy.set(true);
             problem.set(None);
             leptos::task::spawn_local(async move {
-                match crate::phone_photos::add(file.into()).await {
+                match crate::device::photos::add(file.into()).await {
                     Ok(hash) => {
                         studio.set_photo_state(&hash, PhotoState::OnPhone);
                         let mut list = current();
@@ -46,8 +47,8 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
                         }
                         store(list);
                     }
-                    Err(crate::phone_photos::AddProblem::NotAnImage) => problem.set(Some(Key::PhotosNotImage)),
-                    Err(crate::phone_photos::AddProblem::NoRoom) => problem.set(Some(Key::PhotosNoRoom)),
+                    Err(crate::device::photos::AddProblem::NotAnImage) => problem.set(Some(Key::PhotosNotImage)),
+                    Err(crate::device::photos::AddProblem::NoRoom) => problem.set(Some(Key::PhotosNoRoom)),
                 }
                 busy.set(false);
             });
@@ -143,8 +144,8 @@ pub(super) fn PhotoThumb(hash: String) -> impl IntoView {
         {
             let hash = hash.clone();
             leptos::task::spawn_local(async move {
-                let kept = crate::phone_photos::kept_url(&hash, "thumb").await;
-                source.set(Some(kept.unwrap_or_else(|| crate::phone_photos::address(&hash, "thumb"))));
+                let kept = crate::device::photos::kept_url(&hash, "thumb").await;
+                source.set(Some(kept.unwrap_or_else(|| crate::device::photos::address(&hash, "thumb"))));
             });
         }
         #[cfg(not(feature = "hydrate"))]

@@ -9,13 +9,13 @@ use super::inputs::{ChoiceInput, FieldProblemLine, TextInput, field_id};
 use super::photo_picker::PhotoPicker;
 use super::product_list::availability_key;
 use super::{Studio, Target};
-use crate::field_problem::FieldProblem;
+use crate::rules::problem::FieldProblem;
 use crate::i18n::{Key, use_language};
-use crate::product::rules::{
+use crate::rules::records::product::{
     AVAILABILITY, AVAILABILITY_CHOICES, DESCRIPTION, HANDMADE, MATERIALS, MAX_PHOTOS, NAME, PHOTOS, PRICE_SOM,
     PRICE_USD_CENTS, SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_usd_cents,
 };
-use crate::storefront::rules::CATEGORY;
+use crate::rules::records::storefront::CATEGORY;
 
 #[component]
 pub fn ProductEditor(target: Target) -> impl IntoView {

@@ -7,7 +7,7 @@ use sawda_sync::Kind;
 use super::product_editor::ProductEditor;
 use super::{Studio, Target};
 use crate::i18n::{Key, text, use_language};
-use crate::money::format_som;
+use crate::rules::money::format_som;
 
 pub fn availability_key(availability: &str) -> Key {
     match availability {

@@ -8,13 +8,13 @@ use serde_json::{Value, json};
 use super::inputs::{ChoiceInput, FieldProblemLine, TextInput};
 use super::photo_picker::PhotoPicker;
 use super::{Studio, Target};
-use crate::accounts::District;
+use crate::rules::people::District;
 use crate::i18n::{Key, fill, text, use_language};
-use crate::storefront::rules::{
+use crate::rules::records::storefront::{
     CATEGORIES, CATEGORY, COVER_PHOTO, DELIVERY, DELIVERY_OPTIONS, DISTRICT, INSTAGRAM, MAX_NAME_CHARS,
     MAX_PAYMENT_NOTE_CHARS, MAX_STORY_CHARS, NAME, PAYMENT, PAYMENT_METHODS, SLUG, STORY, TELEGRAM, WHATSAPP,
 };
-use crate::storefront::slug;
+use crate::rules::records::slug;
 
 #[component]
 pub fn StorefrontEditor(target: Target) -> impl IntoView {

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use app::accounts::{MIN_PASSWORD_CHARS, check_name, check_password, normalise_phone};
+use app::rules::people::{MIN_PASSWORD_CHARS, check_name, check_password, normalise_phone};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 

@@ -9,7 +9,7 @@ pub mod reset_codes;
 pub mod secrets;
 pub mod sessions;
 
-use app::accounts::{District, Role};
+use app::rules::people::{District, Role};
 use serde::Serialize;
 use surrealdb::types::SurrealValue;
 

@@ -1,6 +1,6 @@
 //! Random tokens and codes, and the hashes kept in their place.
 
-use app::accounts::INVITATION_CODE_ALPHABET;
+use app::rules::people::INVITATION_CODE_ALPHABET;
 use sha2::{Digest, Sha256};
 
 fn random_bytes<const N: usize>() -> [u8; N] {
@@ -47,7 +47,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::accounts::normalise_invitation_code;
+    use app::rules::people::normalise_invitation_code;
 
     #[test]
     fn codes_are_well_formed_and_differ() {

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use app::accounts::{check_name, check_password, normalise_invitation_code, normalise_phone};
+use app::rules::people::{check_name, check_password, normalise_invitation_code, normalise_phone};
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::error::{ApiError, JsonBody};
 use super::signed_in::{MaybeSignedIn, SignedIn};
 use crate::AppState;
-use crate::accounts::people::{self, AccountError};
-use crate::accounts::{Account, passwords, reset_codes, sessions};
+use crate::rules::people::people::{self, AccountError};
+use crate::rules::people::{Account, passwords, reset_codes, sessions};
 
 const MAX_GENDER_CHARS: usize = 50;
 
@@ -140,7 +140,7 @@ async fn sign_in_with(state: &AppState, headers: &HeaderMap, form: SignIn) -> Re
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
     limit_phone(state, &phone)?;
     // Refused before the lookup, so that its speed says nothing about the phone.
-    if form.password.len() > app::accounts::MAX_PASSWORD_BYTES {
+    if form.password.len() > app::rules::people::MAX_PASSWORD_BYTES {
         return Err(ApiError::INVALID_CREDENTIALS);
     }
     // An unknown phone costs the same work and gets the same answer as a wrong password.

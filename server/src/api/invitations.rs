@@ -1,7 +1,7 @@
 //! Coordinators invite workshop participants: batches of codes, a list, revocation,
 //! and a printable A4 sheet with a code and a QR code per slip.
 
-use app::accounts::{District, normalise_invitation_code};
+use app::rules::people::{District, normalise_invitation_code};
 use app::i18n::{Key, Lang, choose_language, text};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, JsonBody};
 use super::signed_in::SignedIn;
 use crate::AppState;
-use crate::accounts::Account;
-use crate::accounts::invitations::{self, Invitation, MAX_SEATS, NewWorkshop, Workshop};
+use crate::rules::people::Account;
+use crate::rules::people::invitations::{self, Invitation, MAX_SEATS, NewWorkshop, Workshop};
 
 #[derive(Deserialize)]
 pub struct NewWorkshopForm {
@@ -45,7 +45,7 @@ pub struct CreatedWorkshop {
 
 fn inviter(signed_in: &SignedIn) -> Result<&Account, ApiError> {
     let account = &signed_in.account;
-    if account.is_admin() || account.role() == Some(app::accounts::Role::Coordinator) {
+    if account.is_admin() || account.role() == Some(app::rules::people::Role::Coordinator) {
         Ok(account)
     } else {
         Err(ApiError::FORBIDDEN)
@@ -69,7 +69,7 @@ pub async fn create(
     if !account.manages_district(&form.district) {
         return Err(ApiError::FORBIDDEN);
     }
-    let name = app::accounts::check_name(&form.name).ok_or(ApiError::BAD_WORKSHOP)?;
+    let name = app::rules::people::check_name(&form.name).ok_or(ApiError::BAD_WORKSHOP)?;
     let date_ok = chrono::NaiveDate::parse_from_str(&form.date, "%Y-%m-%d").is_ok() && form.date.len() == 10;
     if !date_ok || !(1..=MAX_SEATS).contains(&form.seats) {
         return Err(ApiError::BAD_WORKSHOP);

@@ -1,6 +1,6 @@
 //! Admins manage coordinators; coordinators manage the entrepreneurs of their districts.
 
-use app::accounts::{District, Role, check_name, check_password, normalise_phone};
+use app::rules::people::{District, Role, check_name, check_password, normalise_phone};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, JsonBody};
 use super::signed_in::SignedIn;
 use crate::AppState;
-use crate::accounts::people::{self, AccountError, NewAccount};
-use crate::accounts::{Account, passwords, reset_codes, sessions};
+use crate::rules::people::people::{self, AccountError, NewAccount};
+use crate::rules::people::{Account, passwords, reset_codes, sessions};
 
 #[derive(Deserialize)]
 pub struct NewCoordinator {

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::photos::checks::PhotoProblem;
 use crate::photos::store::Size;
 use crate::photos::{MAX_PIECE_BYTES, UploadError};
-use app::photo_ref::is_photo_hash;
+use app::rules::photos::is_photo_hash;
 
 /// The body of one piece, with a little room.
 pub const MAX_PIECE_BODY: usize = MAX_PIECE_BYTES + 1024;

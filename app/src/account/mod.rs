@@ -1,0 +1,17 @@
+//! A person's own account: sign-in, sign-up with an invitation code, a
+//! password reset with a code from a coordinator, and the account page.
+
+mod page;
+mod reset_password;
+mod sign_in;
+mod sign_up;
+
+pub use page::{AccountPage, district_name, load_account, role_name};
+pub use reset_password::ResetPasswordPage;
+pub use sign_in::{SignInPage, home_of};
+pub use sign_up::SignUpPage;
+
+crate::routes::lazy_page!(SignInRoute, SignInPage);
+crate::routes::lazy_page!(SignUpRoute, SignUpPage);
+crate::routes::lazy_page!(ResetPasswordRoute, ResetPasswordPage);
+crate::routes::lazy_page!(AccountRoute, AccountPage);

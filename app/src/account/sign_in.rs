@@ -1,0 +1,71 @@
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use serde_json::json;
+
+use crate::device::http::{AccountView, call, spawn};
+use crate::ui::FormField;
+use crate::i18n::{Key, Lang, use_language};
+
+/// Where each role starts after signing in.
+pub fn home_of(role: &str) -> &'static str {
+    match role {
+        "coordinator" | "admin" => "/account",
+        _ => "/studio",
+    }
+}
+
+/// Sends a sign-in or a sign-up; once signed in, opens the person's start page,
+/// else shows the server's (translated) reason.
+pub fn enter(
+    lang: Lang,
+    path: &'static str,
+    body: String,
+    busy: RwSignal<bool>,
+    problem: RwSignal<Option<String>>,
+    navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
+) {
+    busy.set(true);
+    spawn(async move {
+        let result = call::<AccountView>(lang, "POST", path, Some(body)).await;
+        busy.set(false);
+        match result {
+            Ok(account) => {
+                #[cfg(feature = "hydrate")]
+                crate::device::account::remember(&account);
+                navigate(home_of(&account.role), Default::default())
+            }
+            Err(error) => problem.set(Some(error.message)),
+        }
+    });
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let language = use_language();
+    let phone = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let navigate = use_navigate();
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        let body = json!({ "phone": phone.get_untracked(), "password": password.get_untracked() }).to_string();
+        enter(language.get_untracked(), "/api/v1/auth/sign-in", body, busy, problem, navigate.clone());
+    };
+    view! {
+        <section class="page narrow">
+            <h1>{language.t(Key::SignInTitle)}</h1>
+            <form class="form" on:submit=submit>
+                <FormField label=Key::FormPhone name="phone" kind="tel" value=phone hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
+                <FormField label=Key::FormPassword name="password" kind="password" value=password autocomplete="current-password"/>
+                <p class="problem" role="alert">{move || problem.get()}</p>
+                <button class="button" type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { language.t(Key::FormWorking)() } else { language.t(Key::SignInSubmit)() }}
+                </button>
+            </form>
+            <p><a href="/sign-up">{language.t(Key::SignInJoin)}</a></p>
+            <p><a href="/reset-password">{language.t(Key::SignInForgot)}</a></p>
+        </section>
+    }
+}

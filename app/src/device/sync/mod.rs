@@ -1,0 +1,144 @@
+//! The background sync, as the journeys see it: a [`SyncState`] to show
+//! (status, refused edits, photo states, and a revision that moves whenever
+//! the store changes), and generic access to the records on this device
+//! (`field`, `records`, `put`, `create`, `delete`). It knows records and kinds,
+//! never a journey's view: the studio, and later the order inbox or the ad
+//! studio, each build their own view model from these.
+//!
+//! In the browser these go to the one engine of the page (`engine`); on the
+//! server they answer as an empty device, so callers need no `cfg`.
+
+pub mod schedule;
+pub mod status;
+
+#[cfg(feature = "hydrate")]
+mod engine;
+
+use leptos::prelude::*;
+use sawda_sync::{Fields, Kind, Record, RecordId, RejectCode};
+use serde_json::Value;
+
+pub use status::SyncStatus;
+
+#[cfg(feature = "hydrate")]
+pub use engine::{open, request_sync};
+
+/// An edit the server (or the device's own check) refused.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    pub mutation: String,
+    pub code: RejectCode,
+}
+
+/// Where a photo stands on its way to the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhotoState {
+    OnPhone,
+    Uploading(u8),
+    Uploaded,
+    /// The server refused it (not a photo, damaged…): it will not be sent again.
+    Refused,
+}
+
+/// What the page's sync engine publishes, shared by every journey on the page.
+#[derive(Clone, Copy)]
+pub struct SyncState {
+    pub status: RwSignal<SyncStatus>,
+    /// Moves whenever the store on the device changes (an edit, a pull,
+    /// another tab's write): views that read records track it.
+    pub revision: RwSignal<u64>,
+    pub refused: RwSignal<Vec<Refusal>>,
+    /// Photos whose state this page has learnt (added here, or from an upload).
+    pub photos: RwSignal<Vec<(String, PhotoState)>>,
+}
+
+impl SyncState {
+    /// The page's sync state, made and provided on first use.
+    pub fn of_page() -> SyncState {
+        use_context::<SyncState>().unwrap_or_else(|| {
+            let state = SyncState {
+                status: RwSignal::new(SyncStatus::Opening),
+                revision: RwSignal::new(0),
+                refused: RwSignal::new(Vec::new()),
+                photos: RwSignal::new(Vec::new()),
+            };
+            provide_context(state);
+            state
+        })
+    }
+
+    pub fn photo_state(self, hash: &str) -> Option<PhotoState> {
+        self.photos.with(|photos| photos.iter().find(|(h, _)| h == hash).map(|(_, s)| *s))
+    }
+
+    pub fn set_photo_state(self, hash: &str, state: PhotoState) {
+        if self.photo_state(hash) == Some(state) {
+            return;
+        }
+        self.photos.update(|photos| {
+            photos.retain(|(h, _)| h != hash);
+            photos.push((hash.to_owned(), state));
+        });
+    }
+}
+
+/// A field of a record as stored on this device.
+pub fn field(record: RecordId, field: &str) -> Option<Value> {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::field(record, field)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (record, field);
+        None
+    }
+}
+
+/// The records of `kind` on this device that are not deleted.
+pub fn records(kind: Kind) -> Vec<Record> {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::records(kind)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = kind;
+        Vec::new()
+    }
+}
+
+/// Saves fields of a record on the device (creating it if needed), then syncs shortly.
+pub fn put(kind: Kind, record: RecordId, fields: Fields) {
+    #[cfg(feature = "hydrate")]
+    engine::put(kind, record, fields);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (kind, record, fields);
+}
+
+/// Starts a record on the device; its id, or none when it could not be saved.
+pub fn create(kind: Kind, fields: Fields) -> Option<RecordId> {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::create(kind, fields)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (kind, fields);
+        None
+    }
+}
+
+pub fn delete(record: RecordId) {
+    #[cfg(feature = "hydrate")]
+    engine::delete(record);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = record;
+}
+
+/// The person has read a refusal: it leaves the queue's list and the page.
+pub fn dismiss(state: SyncState, mutation: String) {
+    #[cfg(feature = "hydrate")]
+    engine::dismiss(&mutation);
+    state.refused.update(|refused| refused.retain(|r| r.mutation != mutation));
+}

@@ -1,0 +1,122 @@
+//! Sends the photos her records point at that are kept on this phone and
+//! that the server lacks: content-addressed (the server says which hashes it
+//! lacks, so a photo is sent once), in pieces, and resumed where the server
+//! stopped after a cut. Runs only in the browser, from the background sync.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::device::http::{NoAnswer, send, send_bytes};
+use crate::i18n::Lang;
+use crate::device::photos::kept_bytes;
+use crate::device::sync::PhotoState;
+
+/// Small enough to get through on 2G before a connection drops.
+const PIECE_BYTES: usize = 64 * 1024;
+
+#[derive(Deserialize)]
+struct Missing {
+    missing: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Progress {
+    received: u64,
+    done: bool,
+}
+
+#[derive(Deserialize)]
+struct Problem {
+    code: String,
+    #[serde(default)]
+    received: Option<u64>,
+}
+
+pub enum UploadFailure {
+    NoAnswer,
+    SignedOut,
+    Server,
+}
+
+impl From<NoAnswer> for UploadFailure {
+    fn from(_: NoAnswer) -> Self {
+        UploadFailure::NoAnswer
+    }
+}
+
+/// Uploads what is missing of `hashes` (those kept on this phone), telling
+/// `show` each photo's state as it goes.
+pub async fn upload(lang: Lang, hashes: Vec<String>, show: impl Fn(&str, PhotoState)) -> Result<(), UploadFailure> {
+    if hashes.is_empty() {
+        return Ok(());
+    }
+    let body = json!({ "hashes": hashes }).to_string();
+    let (status, text) = send(lang, "POST", "/api/v1/photos/missing", Some(body)).await?;
+    let missing = match status {
+        200 => serde_json::from_str::<Missing>(&text).map_err(|_| UploadFailure::Server)?.missing,
+        401 => return Err(UploadFailure::SignedOut),
+        _ => return Err(UploadFailure::Server),
+    };
+    for hash in hashes.iter().filter(|h| !missing.contains(h)) {
+        show(hash, PhotoState::Uploaded);
+    }
+    for hash in &missing {
+        if kept_bytes(hash).await.is_some() {
+            show(hash, PhotoState::OnPhone);
+        }
+    }
+    for hash in &missing {
+        let Some(bytes) = kept_bytes(hash).await else { continue };
+        upload_one(lang, hash, &bytes, &show).await?;
+    }
+    Ok(())
+}
+
+async fn upload_one(
+    lang: Lang,
+    hash: &str,
+    bytes: &[u8],
+    show: &impl Fn(&str, PhotoState),
+) -> Result<(), UploadFailure> {
+    let total = bytes.len() as u64;
+    let path = format!("/api/v1/photos/{hash}/upload");
+    let (status, text) = send(lang, "GET", &path, None).await?;
+    let mut offset = match status {
+        200 => serde_json::from_str::<Progress>(&text).map(|p| if p.done { total } else { p.received }).unwrap_or(0),
+        401 => return Err(UploadFailure::SignedOut),
+        _ => return Err(UploadFailure::Server),
+    };
+    // At most one resume per piece, so a confused server cannot keep us here.
+    let mut turns = 2 * (bytes.len() / PIECE_BYTES + 2);
+    while offset < total && turns > 0 {
+        turns -= 1;
+        show(hash, PhotoState::Uploading((offset * 100 / total) as u8));
+        let end = (offset as usize + PIECE_BYTES).min(bytes.len());
+        let piece = &bytes[offset as usize..end];
+        let (status, text) = send_bytes(lang, "PUT", &format!("{path}?offset={offset}&total={total}"), piece).await?;
+        match status {
+            200 => {
+                let progress: Progress = serde_json::from_str(&text).map_err(|_| UploadFailure::Server)?;
+                offset = if progress.done { total } else { progress.received };
+            }
+            401 => return Err(UploadFailure::SignedOut),
+            _ => {
+                let problem: Problem = serde_json::from_str(&text).map_err(|_| UploadFailure::Server)?;
+                match (problem.code.as_str(), problem.received) {
+                    ("upload_offset", Some(received)) => offset = received,
+                    // Sent changed on the way: start again from nothing.
+                    ("photo_mismatch", _) => offset = 0,
+                    ("photo_not_image" | "photo_damaged" | "photo_too_many_pixels" | "photo_too_large", _) => {
+                        show(hash, PhotoState::Refused);
+                        return Ok(());
+                    }
+                    _ => return Err(UploadFailure::Server),
+                }
+            }
+        }
+    }
+    if offset >= total {
+        show(hash, PhotoState::Uploaded);
+    }
+    Ok(())
+}

@@ -1,3 +1,0 @@
-//! A product on a storefront, as a synced record.
-
-pub mod rules;

@@ -1,0 +1,80 @@
+//! How a record points at a photo: by the SHA-256 of the photo's bytes, in
+//! 64 lower-case hex digits. Photos travel and are stored apart from records,
+//! once each, under that name.
+
+use sawda_sync::{Kind, Record};
+use serde_json::Value;
+
+use crate::rules::problem::FieldProblem;
+
+pub const HASH_HEX_LEN: usize = 64;
+
+pub fn is_photo_hash(text: &str) -> bool {
+    text.len() == HASH_HEX_LEN && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+pub fn check_photo(value: &Value) -> Result<(), FieldProblem> {
+    match value.as_str() {
+        Some(text) if is_photo_hash(text) => Ok(()),
+        Some(_) => Err(FieldProblem::Photo),
+        None => Err(FieldProblem::WrongType),
+    }
+}
+
+/// The photos a record points at (none when it is deleted).
+pub fn photos_of(record: &Record) -> Vec<String> {
+    if record.is_deleted() {
+        return Vec::new();
+    }
+    let field = match record.kind() {
+        Kind::Storefront => crate::rules::records::storefront::COVER_PHOTO,
+        Kind::Product => crate::rules::records::product::PHOTOS,
+        _ => return Vec::new(),
+    };
+    let text = |v: &Value| v.as_str().filter(|t| is_photo_hash(t)).map(str::to_owned);
+    match record.get(field) {
+        Some(Value::Array(items)) => items.iter().filter_map(text).collect(),
+        Some(value) => text(value).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn records_point_at_their_photos() {
+        use sawda_sync::{Action, DeviceId, Fields, Mutation, MutationId, Owner, RecordId, Stamp};
+        let owner: Owner = "amina01".parse().unwrap();
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let make = |kind, fields: Fields| {
+            let mutation = Mutation {
+                id: MutationId::new(1, [1; 10]),
+                record: RecordId::new(1, [2; 10]),
+                kind,
+                owner: owner.clone(),
+                at: Stamp::new(1, 0, DeviceId::new(1, [3; 10])),
+                action: Action::Set(fields),
+            };
+            Record::from_mutation(&mutation)
+        };
+        let product = make(Kind::Product, Fields::from([("photos".into(), json!([a, "junk", b]))]));
+        assert_eq!(photos_of(&product), [a.clone(), b.clone()]);
+        let storefront = make(Kind::Storefront, Fields::from([("cover_photo".into(), json!(a))]));
+        assert_eq!(photos_of(&storefront), [a.clone()]);
+        let post = make(Kind::AdPost, Fields::from([("photos".into(), json!([a]))]));
+        assert!(photos_of(&post).is_empty());
+    }
+
+    #[test]
+    fn only_a_sha256_in_lower_case_hex_names_a_photo() {
+        assert!(is_photo_hash(&"0123456789abcdef".repeat(4)));
+        assert!(!is_photo_hash(&"0123456789ABCDEF".repeat(4)));
+        assert!(!is_photo_hash(&"0".repeat(63)));
+        assert!(!is_photo_hash("../../etc/passwd"));
+        assert_eq!(check_photo(&json!(1)), Err(FieldProblem::WrongType));
+        assert_eq!(check_photo(&json!("x")), Err(FieldProblem::Photo));
+    }
+}

@@ -1,0 +1,185 @@
+//! The rules for each field of a product record, the same on the phone (as
+//! she types) and on the server (on every push).
+
+use serde_json::Value;
+
+use crate::rules::problem::{FieldProblem, check_text};
+use crate::rules::photos::check_photo;
+use crate::rules::records::storefront::{one_of, text};
+
+pub const STOREFRONT: &str = "storefront";
+pub const NAME: &str = "name";
+pub const DESCRIPTION: &str = "description";
+pub const PRICE_SOM: &str = "price_som";
+pub const PRICE_USD_CENTS: &str = "price_usd_cents";
+pub const UNIT: &str = "unit";
+pub const AVAILABILITY: &str = "availability";
+pub const STOCK: &str = "stock";
+pub const MATERIALS: &str = "materials";
+pub const SHELF_LIFE: &str = "shelf_life";
+pub const STORAGE: &str = "storage";
+pub const HANDMADE: &str = "handmade";
+pub const PHOTOS: &str = "photos";
+pub const POSITION: &str = "position";
+
+pub const MAX_PHOTOS: usize = 6;
+pub const AVAILABILITY_CHOICES: [&str; 3] = ["in_stock", "made_to_order", "sold_out"];
+/// A billion so'm: far above any product here, far below a number that could overflow anything.
+pub const MAX_PRICE_SOM: u64 = 1_000_000_000;
+pub const MAX_PRICE_USD_CENTS: u64 = 100_000_000;
+pub const MAX_STOCK: u64 = 1_000_000;
+
+/// Checks one field's value. `null` clears an optional field.
+pub fn check_field(field: &str, value: &Value) -> Result<(), FieldProblem> {
+    let optional =
+        matches!(field, DESCRIPTION | PRICE_USD_CENTS | STOCK | MATERIALS | SHELF_LIFE | STORAGE | PHOTOS | HANDMADE);
+    if optional && value.is_null() {
+        return Ok(());
+    }
+    match field {
+        STOREFRONT => text(value)?.parse::<sawda_sync::RecordId>().map(|_| ()).map_err(|_| FieldProblem::WrongType),
+        NAME => check_text(text(value)?, 2, 80),
+        DESCRIPTION => check_text(text(value)?, 0, 2_000),
+        PRICE_SOM => whole_number(value, 0, MAX_PRICE_SOM),
+        PRICE_USD_CENTS => whole_number(value, 0, MAX_PRICE_USD_CENTS),
+        UNIT => check_text(text(value)?, 1, 40),
+        AVAILABILITY => one_of(text(value)?, &AVAILABILITY_CHOICES),
+        STOCK => whole_number(value, 0, MAX_STOCK),
+        MATERIALS => check_text(text(value)?, 0, 500),
+        SHELF_LIFE => check_text(text(value)?, 0, 80),
+        STORAGE => check_text(text(value)?, 0, 200),
+        HANDMADE => value.as_bool().map(|_| ()).ok_or(FieldProblem::WrongType),
+        PHOTOS => check_photos(value),
+        // Where the product stands on the storefront: any finite number, ordered ascending.
+        POSITION => value.as_f64().filter(|p| p.is_finite()).map(|_| ()).ok_or(FieldProblem::WrongType),
+        _ => Err(FieldProblem::UnknownField),
+    }
+}
+
+fn whole_number(value: &Value, min: u64, max: u64) -> Result<(), FieldProblem> {
+    let n = value.as_u64().ok_or(match value {
+        Value::Number(_) => FieldProblem::WholeNumber,
+        _ => FieldProblem::WrongType,
+    })?;
+    if (min..=max).contains(&n) { Ok(()) } else { Err(FieldProblem::OutOfRange { min, max }) }
+}
+
+/// Up to six photos, each once; the first is the main photo.
+fn check_photos(value: &Value) -> Result<(), FieldProblem> {
+    let photos = value.as_array().ok_or(FieldProblem::WrongType)?;
+    if photos.len() > MAX_PHOTOS {
+        return Err(FieldProblem::TooManyPhotos { max: MAX_PHOTOS });
+    }
+    for (i, photo) in photos.iter().enumerate() {
+        check_photo(photo)?;
+        if photos[..i].contains(photo) {
+            return Err(FieldProblem::Repeated);
+        }
+    }
+    Ok(())
+}
+
+/// "25 000", "25000", "25,000" → 25000: what people type for a price in so'm.
+pub fn parse_som(typed: &str) -> Result<u64, FieldProblem> {
+    let digits: String = typed.chars().filter(|c| !c.is_whitespace() && *c != ',' && *c != '\u{a0}').collect();
+    if digits.is_empty() {
+        return Err(FieldProblem::Required);
+    }
+    let n: u64 = digits.parse().map_err(|_| FieldProblem::WholeNumber)?;
+    if n > MAX_PRICE_SOM {
+        return Err(FieldProblem::OutOfRange { min: 0, max: MAX_PRICE_SOM });
+    }
+    Ok(n)
+}
+
+/// "12.50", "12,5", "12" → cents: a dollar price with at most two decimals.
+pub fn parse_usd_cents(typed: &str) -> Result<u64, FieldProblem> {
+    let typed = typed.trim().replace(',', ".");
+    let (whole, fraction) = typed.split_once('.').unwrap_or((&typed, ""));
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if !digits(whole) || (!fraction.is_empty() && !digits(fraction)) || fraction.len() > 2 {
+        return Err(FieldProblem::PriceUsd);
+    }
+    let dollars: u64 = whole.parse().map_err(|_| FieldProblem::PriceUsd)?;
+    let cents: u64 = format!("{fraction:0<2}").parse().map_err(|_| FieldProblem::PriceUsd)?;
+    let total = dollars.checked_mul(100).and_then(|d| d.checked_add(cents)).ok_or(FieldProblem::PriceUsd)?;
+    if total > MAX_PRICE_USD_CENTS {
+        return Err(FieldProblem::PriceUsd);
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn good_values_pass() {
+        let photo = json!("b".repeat(64));
+        for (field, value) in [
+            (STOREFRONT, json!("01J1W7EGG0248H248H248H248H")),
+            (NAME, json!("Melon jam")),
+            (PRICE_SOM, json!(25_000)),
+            (PRICE_SOM, json!(0)),
+            (PRICE_USD_CENTS, json!(250)),
+            (PRICE_USD_CENTS, Value::Null),
+            (UNIT, json!("jar, 500 g")),
+            (AVAILABILITY, json!("made_to_order")),
+            (STOCK, json!(12)),
+            (HANDMADE, json!(true)),
+            (PHOTOS, json!([photo.clone(), json!("c".repeat(64))])),
+            (POSITION, json!(1.5)),
+        ] {
+            assert_eq!(check_field(field, &value), Ok(()), "{field} {value}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_reason() {
+        let photo = json!("b".repeat(64));
+        for (field, value, problem) in [
+            (STOREFRONT, json!("shop"), FieldProblem::WrongType),
+            (PRICE_SOM, json!(25_000.5), FieldProblem::WholeNumber),
+            (PRICE_SOM, json!(-1), FieldProblem::WholeNumber),
+            (PRICE_SOM, json!("25000"), FieldProblem::WrongType),
+            (PRICE_SOM, json!(1_000_000_001u64), FieldProblem::OutOfRange { min: 0, max: MAX_PRICE_SOM }),
+            (PRICE_SOM, Value::Null, FieldProblem::WrongType),
+            (UNIT, json!(""), FieldProblem::Required),
+            (AVAILABILITY, json!("maybe"), FieldProblem::NotInList),
+            (STOCK, json!(2_000_000), FieldProblem::OutOfRange { min: 0, max: MAX_STOCK }),
+            (HANDMADE, json!("yes"), FieldProblem::WrongType),
+            (PHOTOS, json!(vec![photo.clone(); 2]), FieldProblem::Repeated),
+            (
+                PHOTOS,
+                json!((0..7).map(|i| format!("{i:064x}")).collect::<Vec<_>>()),
+                FieldProblem::TooManyPhotos { max: 6 },
+            ),
+            (PHOTOS, json!(["cat.jpg"]), FieldProblem::Photo),
+            (POSITION, json!("first"), FieldProblem::WrongType),
+            ("review_state", json!("approved"), FieldProblem::UnknownField),
+        ] {
+            assert_eq!(check_field(field, &value), Err(problem), "{field} {value}");
+        }
+    }
+
+    #[test]
+    fn prices_are_read_the_way_people_type_them() {
+        assert_eq!(parse_som("25 000"), Ok(25_000));
+        assert_eq!(parse_som("25,000"), Ok(25_000));
+        assert_eq!(parse_som("25\u{a0}000"), Ok(25_000));
+        assert_eq!(parse_som(""), Err(FieldProblem::Required));
+        assert_eq!(parse_som("25.5"), Err(FieldProblem::WholeNumber));
+        assert_eq!(parse_som("-3"), Err(FieldProblem::WholeNumber));
+        assert_eq!(parse_som("99999999999999999999999"), Err(FieldProblem::WholeNumber));
+        assert_eq!(parse_usd_cents("12.50"), Ok(1_250));
+        assert_eq!(parse_usd_cents("12,5"), Ok(1_250));
+        assert_eq!(parse_usd_cents("12"), Ok(1_200));
+        assert_eq!(parse_usd_cents("0.07"), Ok(7));
+        // Half typed, "12." reads as 12.00.
+        assert_eq!(parse_usd_cents("12."), Ok(1_200));
+        for bad in ["12.505", "", ".5", "1e3", "-1", "12 50", "99999999999999999999"] {
+            assert_eq!(parse_usd_cents(bad), Err(FieldProblem::PriceUsd), "{bad}");
+        }
+    }
+}

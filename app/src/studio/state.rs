@@ -1,0 +1,192 @@
+//! The studio's view model, shared by its components: whether the studio is
+//! open and for whom, what she typed that breaks a rule, which product is
+//! open, and her products as lists show them. Records are read and edited
+//! through the device's sync (`device::sync`), whose state it carries.
+
+use leptos::prelude::*;
+use sawda_sync::{Fields, Kind, Record, RecordId};
+use serde_json::Value;
+
+use crate::device::sync::{self, PhotoState, SyncState};
+use crate::rules::problem::FieldProblem;
+use crate::rules::records::{check_fields, product};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    Opening,
+    /// Nobody is signed in on this device.
+    NoAccount,
+    Open,
+}
+
+/// The record a form edits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub kind: Kind,
+    pub record: RecordId,
+}
+
+/// A product as its list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductLine {
+    pub id: RecordId,
+    pub name: String,
+    pub price_som: Option<u64>,
+    pub availability: String,
+    pub position: f64,
+}
+
+#[derive(Clone, Copy)]
+pub struct Studio {
+    pub phase: RwSignal<Phase>,
+    pub sync: SyncState,
+    /// Fields whose typed value breaks the rules: shown under the field, not saved.
+    pub problems: RwSignal<Vec<(Target, &'static str, FieldProblem)>>,
+    /// Her storefront (its id is derived from her account).
+    pub storefront: RwSignal<Option<RecordId>>,
+    /// The product open in the editor.
+    pub editing: RwSignal<Option<RecordId>>,
+}
+
+impl Studio {
+    pub fn new() -> Self {
+        Studio {
+            phase: RwSignal::new(Phase::Opening),
+            sync: SyncState::of_page(),
+            problems: RwSignal::new(Vec::new()),
+            storefront: RwSignal::new(None),
+            editing: RwSignal::new(None),
+        }
+    }
+
+    pub fn photo_state(self, hash: &str) -> Option<PhotoState> {
+        self.sync.photo_state(hash)
+    }
+
+    pub fn set_photo_state(self, hash: &str, state: PhotoState) {
+        self.sync.set_photo_state(hash, state);
+    }
+
+    pub fn storefront_target(self) -> Option<Target> {
+        self.storefront.get().map(|record| Target { kind: Kind::Storefront, record })
+    }
+
+    /// A field as stored on this phone (`null` when unset).
+    pub fn value(self, target: Target, field: &'static str) -> Value {
+        self.sync.revision.track();
+        sync::field(target.record, field).unwrap_or(Value::Null)
+    }
+
+    pub fn text(self, target: Target, field: &'static str) -> String {
+        self.value(target, field).as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The texts of a field: a list's strings (photos, delivery options), or
+    /// a single text as a list of one (a cover photo).
+    pub fn texts(self, target: Target, field: &'static str) -> Vec<String> {
+        match self.value(target, field) {
+            Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Value::String(one) => vec![one],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Checks a field by the same rules as the server; saves it on this phone
+    /// and queues it when it passes, else shows why under the field.
+    pub fn set(self, target: Target, field: &'static str, value: Value) {
+        let fields = Fields::from([(field.to_owned(), value)]);
+        let checked = check_fields(target.kind, &fields).map_err(|(_, problem)| problem);
+        self.problems.update(|problems| {
+            problems.retain(|(t, f, _)| !(*t == target && *f == field));
+            if let Err(problem) = checked {
+                problems.push((target, field, problem));
+            }
+        });
+        if checked.is_ok() {
+            sync::put(target.kind, target.record, fields);
+        }
+    }
+
+    /// Shows a problem found before the value could be made (a price typed with letters).
+    pub fn refuse(self, target: Target, field: &'static str, problem: FieldProblem) {
+        self.problems.update(|problems| {
+            problems.retain(|(t, f, _)| !(*t == target && *f == field));
+            problems.push((target, field, problem));
+        });
+    }
+
+    /// Why the value typed into `field` was not saved.
+    pub fn problem(self, target: Target, field: &'static str) -> Option<FieldProblem> {
+        self.problems.with(|problems| problems.iter().find(|(t, f, _)| *t == target && *f == field).map(|p| p.2))
+    }
+
+    /// Her products on this phone, in their order on the storefront.
+    pub fn products(self) -> Vec<ProductLine> {
+        self.sync.revision.track();
+        self.storefront.get().map(products_of).unwrap_or_default()
+    }
+
+    /// Starts a product (saved at once, like every edit) and opens it.
+    pub fn add_product(self) {
+        if let Some(storefront) = self.storefront.get_untracked() {
+            let last = self.products().iter().map(|p| p.position).fold(0.0, f64::max);
+            let fields = Fields::from([
+                (product::STOREFRONT.to_owned(), Value::String(storefront.to_string())),
+                (product::POSITION.to_owned(), serde_json::json!(last + 1.0)),
+                (product::AVAILABILITY.to_owned(), Value::String("in_stock".into())),
+            ]);
+            if let Some(id) = sync::create(Kind::Product, fields) {
+                self.editing.set(Some(id));
+            }
+        }
+    }
+
+    /// Moves a product one place up (`-1`) or down (`1`) by swapping positions.
+    pub fn move_product(self, id: RecordId, step: isize) {
+        let products = self.products();
+        let Some(at) = products.iter().position(|p| p.id == id) else { return };
+        let Some(other) = at.checked_add_signed(step).and_then(|i| products.get(i)) else { return };
+        let (mine, theirs) = (products[at].position, other.position);
+        let (mine, theirs) = if mine == theirs { (theirs + step as f64, mine) } else { (theirs, mine) };
+        let kind = Kind::Product;
+        self.set(Target { kind, record: id }, product::POSITION, serde_json::json!(mine));
+        self.set(Target { kind, record: other.id }, product::POSITION, serde_json::json!(theirs));
+    }
+
+    pub fn delete(self, record: RecordId) {
+        sync::delete(record);
+        if self.editing.get_untracked() == Some(record) {
+            self.editing.set(None);
+        }
+    }
+
+    /// The person has read a refusal.
+    pub fn dismiss(self, mutation: String) {
+        sync::dismiss(self.sync, mutation);
+    }
+}
+
+/// Her products of `storefront` on this phone, in storefront order.
+fn products_of(storefront: RecordId) -> Vec<ProductLine> {
+    let storefront = storefront.to_string();
+    let text = |r: &Record, field| r.get(field).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let mut products: Vec<ProductLine> = sync::records(Kind::Product)
+        .iter()
+        .filter(|r| r.get(product::STOREFRONT).and_then(Value::as_str) == Some(storefront.as_str()))
+        .map(|r| ProductLine {
+            id: r.id(),
+            name: text(r, product::NAME),
+            price_som: r.get(product::PRICE_SOM).and_then(Value::as_u64),
+            availability: text(r, product::AVAILABILITY),
+            position: r.get(product::POSITION).and_then(Value::as_f64).unwrap_or(0.0),
+        })
+        .collect();
+    products.sort_by(|a, b| a.position.total_cmp(&b.position).then(a.id.cmp(&b.id)));
+    products
+}
+
+impl Default for Studio {
+    fn default() -> Self {
+        Studio::new()
+    }
+}
