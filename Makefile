@@ -33,7 +33,7 @@ test-browser: | test-rust
 
 build:
 	@echo "==> building Sawda (release: server, wasm, CSS; the first build takes a while)"
-	cargo leptos build --release --precompress --split
+	@scripts/build.sh
 
 test-rust:
 	@echo "==> Rust unit and integration tests"

@@ -5,7 +5,7 @@
 //   const SAWDA = { release, files, pages };
 // naming this release (a hash of the app bundle's content), the bundle's
 // files (under /pkg/<release>/) and the pages kept for offline use
-// (server/src/release.rs). Each release has its own cache, so a page of one
+// (server/src/http/release.rs). Each release has its own cache, so a page of one
 // release never gets another release's wasm.
 //
 // - Install: keep the release's files and pages, all or nothing.

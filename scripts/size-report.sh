@@ -22,7 +22,7 @@ done
 printf '%-44s %12s %12s\n' "file" "raw bytes" "served (br)"
 total_raw=0
 total_served=0
-# The bundle is served under /pkg/<release>/ (server/src/release.rs); the page names it.
+# The bundle is served under /pkg/<release>/ (server/src/http/release.rs); the page names it.
 pkg=$(curl -sf "$url/" | grep -o '/pkg/[0-9a-f]\{16\}' | head -1)
 [ -n "$pkg" ] || { echo "the home page names no /pkg/<release>/ bundle" >&2; exit 1; }
 # The JS glue's static imports (the wasm-split loader) load with it; split chunks load later, on demand.

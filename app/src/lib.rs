@@ -3,6 +3,7 @@
 //!
 //! - [`rules`]: what the phone and the server agree on (no Leptos, no browser);
 //! - [`device`]: the phone's half of offline-first (store, sync, photos, HTTP);
+//! - [`wire`]: the bodies of `/api/v1` requests and answers, shared with the server;
 //! - [`ui`]: small parts every page uses;
 //! - one module per journey: [`site`], [`account`], [`people`], [`studio`],
 //!   [`market`], [`review`];
@@ -21,6 +22,7 @@ mod shell;
 pub mod site;
 pub mod studio;
 pub mod ui;
+pub mod wire;
 
 pub use routes::App;
 pub use shell::shell;

@@ -6,12 +6,14 @@
 
 use std::time::{Duration, Instant};
 
+use app::rules::people::Role;
 use axum::body::Body;
 use axum::http::Request;
 use sawda_server::accounts::people::{self, NewAccount};
 use sawda_server::accounts::sessions;
 use sawda_server::config::{Cli, DatabaseTarget};
-use sawda_server::{AppState, database, migrations, web};
+use sawda_server::infra::{database, migrations};
+use sawda_server::{AppState, http};
 use sawda_sync::protocol::Limits;
 use sawda_sync::{DeviceId, Fields, Kind, PullResponse, PushResponse, Replica};
 use serde_json::json;
@@ -52,7 +54,7 @@ async fn coming_online() {
         NewAccount {
             phone: "+998901234567".into(),
             name: "Gulnar".into(),
-            role: "entrepreneur",
+            role: Role::Entrepreneur,
             password_hash: sawda_server::accounts::passwords::hash("long-enough-1".into()).await,
             districts: vec![],
         },
@@ -61,8 +63,8 @@ async fn coming_online() {
     .unwrap();
     let cookie = format!("sawda_session={}", sessions::start(&db, &account.id).await.unwrap());
     let cli: Cli = clap::Parser::parse_from(["sawda"]);
-    let state = AppState::new(db.clone(), web::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()));
-    let router = web::router(state, &std::env::temp_dir());
+    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()));
+    let router = http::router(state, &std::env::temp_dir());
 
     let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [1; 10]), account.id.parse().unwrap());
     for i in 0..1_000u64 {

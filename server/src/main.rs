@@ -6,9 +6,9 @@ use sawda_server::config::{AdminCommand, Cli, Command};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    sawda_server::logging::init(cli.config.log_format);
+    sawda_server::infra::logging::init(cli.config.log_format);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => sawda_server::serve(cli.config, sawda_server::shutdown::signal()).await,
+        Command::Serve => sawda_server::serve(cli.config, sawda_server::infra::shutdown::signal()).await,
         Command::Admin(AdminCommand::Create { phone, name }) => {
             sawda_server::create_admin(cli.config, &phone, &name).await.map(|phone| {
                 println!("admin {phone} created");

@@ -6,9 +6,9 @@ mod reset_password;
 mod sign_in;
 mod sign_up;
 
-pub use page::{AccountPage, district_name, load_account, role_name};
+pub use page::{AccountPage, district_name, load_account};
 pub use reset_password::ResetPasswordPage;
-pub use sign_in::{SignInPage, home_of};
+pub use sign_in::SignInPage;
 pub use sign_up::SignUpPage;
 
 crate::routes::lazy_page!(SignInRoute, SignInPage);

@@ -1,21 +1,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::rules::people::District;
 use crate::device::http::{AccountView, call, spawn};
 use crate::i18n::{Key, Lang, fill, text, use_language};
+use crate::rules::people::{District, Role};
 
 /// The translated name of a district id (the id itself when unknown).
 pub fn district_name(lang: Lang, id: &str) -> String {
     District::from_id(id).map_or_else(|| id.to_string(), |district| text(lang, district.name_key()).to_string())
-}
-
-pub fn role_name(lang: Lang, role: &str) -> &'static str {
-    match role {
-        "admin" => text(lang, Key::RoleAdmin),
-        "coordinator" => text(lang, Key::RoleCoordinator),
-        _ => text(lang, Key::RoleEntrepreneur),
-    }
 }
 
 /// Loads the signed-in account once the page is interactive; sends to sign-in when there is none.
@@ -79,14 +71,14 @@ pub fn AccountPage() -> impl IntoView {
                 let districts = me.district.iter().chain(me.districts.iter())
                     .map(|id| district_name(lang, id)).collect::<Vec<_>>().join(", ");
                 let districts_label = if me.district.is_some() { Key::AccountDistrict } else { Key::AccountDistricts };
-                let manages = me.role != "entrepreneur";
-                let is_admin = me.role == "admin";
+                let manages = me.role != Role::Entrepreneur;
+                let is_admin = me.role == Role::Admin;
                 view! {
                     <dl class="facts">
                         <dt>{text(lang, Key::FormName)}</dt><dd class="account-name">{me.name.clone()}</dd>
                         <dt>{text(lang, Key::FormPhone)}</dt><dd>{me.phone.clone()}</dd>
                         <dt>{text(lang, districts_label)}</dt><dd>{districts}</dd>
-                        <dt>{text(lang, Key::AccountRole)}</dt><dd class="account-role">{role_name(lang, &me.role)}</dd>
+                        <dt>{text(lang, Key::AccountRole)}</dt><dd class="account-role">{text(lang, me.role.name_key())}</dd>
                     </dl>
                     <nav class="actions">
                         {manages.then(|| view! {

@@ -1,10 +1,10 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use serde_json::json;
 
-use crate::device::http::{call, spawn};
-use crate::ui::FormField;
+use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, use_language};
+use crate::ui::FormField;
+use crate::wire::Reset;
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
@@ -18,10 +18,13 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         busy.set(true);
-        let body = json!({ "phone": phone.get_untracked(), "code": code.get_untracked(), "password": password.get_untracked() })
-            .to_string();
+        let body = body(&Reset {
+            phone: phone.get_untracked(),
+            code: code.get_untracked(),
+            password: password.get_untracked(),
+        });
         spawn(async move {
-            let result = call::<()>(language.get_untracked(), "POST", "/api/v1/auth/reset", Some(body)).await;
+            let result = call::<()>(language.get_untracked(), "POST", "/api/v1/auth/reset", body).await;
             busy.set(false);
             match result {
                 Ok(()) => {

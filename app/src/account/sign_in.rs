@@ -1,39 +1,31 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use serde_json::json;
 
-use crate::device::http::{AccountView, call, spawn};
-use crate::ui::FormField;
+use crate::device::http::{AccountView, body, call, spawn};
 use crate::i18n::{Key, Lang, use_language};
-
-/// Where each role starts after signing in.
-pub fn home_of(role: &str) -> &'static str {
-    match role {
-        "coordinator" | "admin" => "/account",
-        _ => "/studio",
-    }
-}
+use crate::ui::FormField;
+use crate::wire::SignIn;
 
 /// Sends a sign-in or a sign-up; once signed in, opens the person's start page,
 /// else shows the server's (translated) reason.
 pub fn enter(
     lang: Lang,
     path: &'static str,
-    body: String,
+    body: Option<String>,
     busy: RwSignal<bool>,
     problem: RwSignal<Option<String>>,
     navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
 ) {
     busy.set(true);
     spawn(async move {
-        let result = call::<AccountView>(lang, "POST", path, Some(body)).await;
+        let result = call::<AccountView>(lang, "POST", path, body).await;
         busy.set(false);
         match result {
             Ok(account) => {
                 #[cfg(feature = "hydrate")]
                 crate::device::account::remember(&account);
-                navigate(home_of(&account.role), Default::default())
+                navigate(account.role.home(), Default::default())
             }
             Err(error) => problem.set(Some(error.message)),
         }
@@ -50,7 +42,7 @@ pub fn SignInPage() -> impl IntoView {
     let navigate = use_navigate();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let body = json!({ "phone": phone.get_untracked(), "password": password.get_untracked() }).to_string();
+        let body = body(&SignIn { phone: phone.get_untracked(), password: password.get_untracked() });
         enter(language.get_untracked(), "/api/v1/auth/sign-in", body, busy, problem, navigate.clone());
     };
     view! {

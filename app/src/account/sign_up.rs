@@ -1,11 +1,12 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use serde_json::json;
 
 use super::sign_in::enter;
-use crate::ui::FormField;
+use crate::device::http::body;
 use crate::i18n::{Key, use_language};
+use crate::ui::FormField;
+use crate::wire::SignUp;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
@@ -22,14 +23,13 @@ pub fn SignUpPage() -> impl IntoView {
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         let gender = gender.get_untracked();
-        let body = json!({
-            "code": code.get_untracked(),
-            "phone": phone.get_untracked(),
-            "name": name.get_untracked(),
-            "password": password.get_untracked(),
-            "gender": (!gender.trim().is_empty()).then_some(gender),
-        })
-        .to_string();
+        let body = body(&SignUp {
+            code: code.get_untracked(),
+            phone: phone.get_untracked(),
+            name: name.get_untracked(),
+            password: password.get_untracked(),
+            gender: (!gender.trim().is_empty()).then_some(gender),
+        });
         enter(language.get_untracked(), "/api/v1/auth/sign-up", body, busy, problem, navigate.clone());
     };
     view! {

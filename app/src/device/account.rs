@@ -7,9 +7,9 @@ use gloo_storage::{LocalStorage, Storage};
 use sawda_sync::Owner;
 
 use crate::device::http::AccountView;
+use crate::device::local_storage::{LocalStorageSlot, available};
 use crate::device::store::Slot;
 use crate::device::store::{key_for, waiting_in};
-use crate::device::local_storage::{LocalStorageSlot, available};
 
 const KEY: &str = "sawda.account";
 

@@ -1,33 +1,21 @@
 //! Calls to the JSON API from the browser. Errors arrive already translated by the
 //! server; a request that cannot reach the server becomes the "no connection" problem.
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Key, Lang, text};
-
-/// An account as the API returns it (and as this device remembers it).
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-pub struct AccountView {
-    pub id: String,
-    pub phone: String,
-    pub name: String,
-    pub role: String,
-    pub district: Option<String>,
-    #[serde(default)]
-    pub districts: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct Problem {
-    pub code: String,
-    pub message: String,
-}
+pub use crate::wire::{AccountView, Problem};
 
 impl Problem {
     fn offline(lang: Lang) -> Problem {
-        Problem { code: "offline".into(), message: text(lang, Key::ErrorOffline).into() }
+        Problem { code: "offline".into(), message: text(lang, Key::ErrorOffline).into(), received: None }
     }
+}
+
+/// A request body: one of the `wire` types as JSON.
+pub fn body<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
 }
 
 /// Starts an API call from an event handler. Events fire only in the browser.

@@ -3,34 +3,14 @@
 //! lacks, so a photo is sent once), in pieces, and resumed where the server
 //! stopped after a cut. Runs only in the browser, from the background sync.
 
-use serde::Deserialize;
-use serde_json::json;
-
-use crate::device::http::{NoAnswer, send, send_bytes};
-use crate::i18n::Lang;
+use crate::device::http::{NoAnswer, body, send, send_bytes};
 use crate::device::photos::kept_bytes;
 use crate::device::sync::PhotoState;
+use crate::i18n::Lang;
+use crate::wire::{MissingPhotos, PhotoHashes, Problem, UploadProgress};
 
 /// Small enough to get through on 2G before a connection drops.
 const PIECE_BYTES: usize = 64 * 1024;
-
-#[derive(Deserialize)]
-struct Missing {
-    missing: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct Progress {
-    received: u64,
-    done: bool,
-}
-
-#[derive(Deserialize)]
-struct Problem {
-    code: String,
-    #[serde(default)]
-    received: Option<u64>,
-}
 
 pub enum UploadFailure {
     NoAnswer,
@@ -50,10 +30,10 @@ pub async fn upload(lang: Lang, hashes: Vec<String>, show: impl Fn(&str, PhotoSt
     if hashes.is_empty() {
         return Ok(());
     }
-    let body = json!({ "hashes": hashes }).to_string();
-    let (status, text) = send(lang, "POST", "/api/v1/photos/missing", Some(body)).await?;
+    let asked = body(&PhotoHashes { hashes: hashes.clone() });
+    let (status, text) = send(lang, "POST", "/api/v1/photos/missing", asked).await?;
     let missing = match status {
-        200 => serde_json::from_str::<Missing>(&text).map_err(|_| UploadFailure::Server)?.missing,
+        200 => serde_json::from_str::<MissingPhotos>(&text).map_err(|_| UploadFailure::Server)?.missing,
         401 => return Err(UploadFailure::SignedOut),
         _ => return Err(UploadFailure::Server),
     };
@@ -82,7 +62,9 @@ async fn upload_one(
     let path = format!("/api/v1/photos/{hash}/upload");
     let (status, text) = send(lang, "GET", &path, None).await?;
     let mut offset = match status {
-        200 => serde_json::from_str::<Progress>(&text).map(|p| if p.done { total } else { p.received }).unwrap_or(0),
+        200 => {
+            serde_json::from_str::<UploadProgress>(&text).map(|p| if p.done { total } else { p.received }).unwrap_or(0)
+        }
         401 => return Err(UploadFailure::SignedOut),
         _ => return Err(UploadFailure::Server),
     };
@@ -96,7 +78,7 @@ async fn upload_one(
         let (status, text) = send_bytes(lang, "PUT", &format!("{path}?offset={offset}&total={total}"), piece).await?;
         match status {
             200 => {
-                let progress: Progress = serde_json::from_str(&text).map_err(|_| UploadFailure::Server)?;
+                let progress: UploadProgress = serde_json::from_str(&text).map_err(|_| UploadFailure::Server)?;
                 offset = if progress.done { total } else { progress.received };
             }
             401 => return Err(UploadFailure::SignedOut),

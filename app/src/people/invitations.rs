@@ -1,30 +1,19 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::account::{district_name, load_account};
-use crate::rules::people::District;
-use crate::device::http::{call, spawn};
-use crate::ui::FormField;
+use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, text, use_language};
+use crate::rules::people::{District, Role};
+use crate::ui::FormField;
+use crate::wire::{CreatedWorkshop, Invitation, InvitationState, NewWorkshop};
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Invitation {
-    code: String,
-    workshop_id: String,
-    workshop_name: String,
-    workshop_date: String,
-    district: String,
-    state: String,
-}
-
-fn state_key(state: &str) -> Key {
+fn state_key(state: InvitationState) -> Key {
     match state {
-        "used" => Key::InvitationStateUsed,
-        "expired" => Key::InvitationStateExpired,
-        "revoked" => Key::InvitationStateRevoked,
-        _ => Key::InvitationStateOpen,
+        InvitationState::Open => Key::InvitationStateOpen,
+        InvitationState::Used => Key::InvitationStateUsed,
+        InvitationState::Expired => Key::InvitationStateExpired,
+        InvitationState::Revoked => Key::InvitationStateRevoked,
     }
 }
 
@@ -50,15 +39,14 @@ pub fn InvitationsPage() -> impl IntoView {
     let seats = RwSignal::new("10".to_string());
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let body = json!({
-            "name": name.get_untracked(),
-            "district": district.get_untracked(),
-            "date": date.get_untracked(),
-            "seats": seats.get_untracked().trim().parse::<i64>().unwrap_or(0),
-        })
-        .to_string();
+        let body = body(&NewWorkshop {
+            name: name.get_untracked(),
+            district: district.get_untracked(),
+            date: date.get_untracked(),
+            seats: seats.get_untracked().trim().parse::<i64>().unwrap_or(0),
+        });
         spawn(async move {
-            match call::<serde_json::Value>(language.get_untracked(), "POST", "/api/v1/invitations", Some(body)).await {
+            match call::<CreatedWorkshop>(language.get_untracked(), "POST", "/api/v1/invitations", body).await {
                 Ok(_) => {
                     problem.set(None);
                     name.set(String::new());
@@ -82,7 +70,7 @@ pub fn InvitationsPage() -> impl IntoView {
         account
             .get()
             .map(|me| {
-                if me.role == "admin" {
+                if me.role == Role::Admin {
                     District::ALL.iter().map(|d| d.id().to_string()).collect()
                 } else {
                     me.districts
@@ -129,12 +117,12 @@ pub fn InvitationsPage() -> impl IntoView {
                         let first_of_workshop = !shown_workshops.contains(&invitation.workshop_id);
                         shown_workshops.push(invitation.workshop_id.clone());
                         let code = invitation.code.clone();
-                        let open = invitation.state == "open";
+                        let open = invitation.state == InvitationState::Open;
                         view! {
-                            <li class="invitation" data-state=invitation.state.clone()>
+                            <li class="invitation" data-state=invitation.state.as_str()>
                                 <span class="code">{invitation.code.clone()}</span>
                                 <span>{format!("{} · {} · {}", invitation.workshop_name, district_name(lang, &invitation.district), invitation.workshop_date)}</span>
-                                <span class="state">{text(lang, state_key(&invitation.state))}</span>
+                                <span class="state">{text(lang, state_key(invitation.state))}</span>
                                 {open.then(|| view! {
                                     <button class="button secondary small" type="button" on:click=move |_| revoke(code.clone())>
                                         {text(lang, Key::InvitationsRevoke)}

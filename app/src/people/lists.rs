@@ -2,20 +2,13 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::account::{district_name, load_account};
-use crate::rules::people::District;
-use crate::device::http::{AccountView, call, spawn};
-use crate::ui::FormField;
+use crate::device::http::{AccountView, body, call, spawn};
 use crate::i18n::{Key, fill, text, use_language};
-
-#[derive(Deserialize)]
-struct ResetCode {
-    code: String,
-    valid_hours: i64,
-}
+use crate::rules::people::District;
+use crate::ui::FormField;
+use crate::wire::{NewCoordinator, ResetCode};
 
 fn load_list(path: &'static str) -> (RwSignal<Vec<AccountView>>, RwSignal<Option<String>>, impl Fn() + Copy) {
     let language = use_language();
@@ -107,15 +100,14 @@ pub fn CoordinatorsPage() -> impl IntoView {
     let chosen = RwSignal::new(Vec::<String>::new());
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let body = json!({
-            "phone": phone.get_untracked(),
-            "name": name.get_untracked(),
-            "password": password.get_untracked(),
-            "districts": chosen.get_untracked(),
-        })
-        .to_string();
+        let body = body(&NewCoordinator {
+            phone: phone.get_untracked(),
+            name: name.get_untracked(),
+            password: password.get_untracked(),
+            districts: chosen.get_untracked(),
+        });
         spawn(async move {
-            match call::<AccountView>(language.get_untracked(), "POST", "/api/v1/coordinators", Some(body)).await {
+            match call::<AccountView>(language.get_untracked(), "POST", "/api/v1/coordinators", body).await {
                 Ok(_) => {
                     message.set(None);
                     phone.set(String::new());

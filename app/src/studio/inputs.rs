@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use super::{Studio, Target};
 use crate::i18n::{Key, use_language};
+use crate::rules::records::field::FieldSpec;
+use crate::rules::records::spec_of;
 
 /// The element id of a field: `storefront-name`, `product-price-som`.
 pub fn field_id(target: Target, field: &str) -> String {
@@ -29,7 +31,6 @@ pub fn TextInput(
     field: &'static str,
     label: Key,
     hint: Key,
-    max: usize,
     #[prop(optional)] optional: bool,
     #[prop(optional)] multiline: bool,
     /// "@name" is typed often; the name is without it.
@@ -41,6 +42,8 @@ pub fn TextInput(
     let language = use_language();
     let studio = expect_context::<Studio>();
     let id = field_id(target, field);
+    // The field's own limit: the same table the phone and the server check against.
+    let max = spec_of(target.kind, field).map_or(0, FieldSpec::max_typed);
     let save = move |typed: String| {
         let typed = if strip_at { typed.trim().trim_start_matches('@').to_owned() } else { typed };
         // An empty optional field is cleared rather than saved empty.

@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::preview::StorefrontPreview;
 use super::product_list::ProductList;
 use super::storefront_editor::StorefrontEditor;
-use super::preview::StorefrontPreview;
 use super::sync_bar::SyncStatusBar;
 use super::{Phase, Studio};
 use crate::i18n::{Key, use_language};
@@ -49,8 +49,8 @@ pub fn StudioPage() -> impl IntoView {
 fn open(studio: Studio, language: crate::i18n::Language) {
     #[cfg(feature = "hydrate")]
     {
-        use crate::device::http::{AccountView, call, spawn};
         use crate::device::account::{recall, remember};
+        use crate::device::http::{AccountView, call, spawn};
 
         let open_for = move |account: &AccountView| {
             if let Ok(owner) = account.id.parse() {

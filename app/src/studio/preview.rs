@@ -6,14 +6,12 @@ use sawda_sync::Kind;
 use serde_json::Value;
 
 use super::photo_picker::PhotoThumb;
-use super::product_list::availability_key;
-use super::storefront_editor::{category_key, delivery_key, payment_key};
 use super::{Studio, Target};
-use crate::rules::people::District;
 use crate::i18n::{Key, text, use_language};
 use crate::rules::money::format_som;
-use crate::rules::records::product as product;
-use crate::rules::records::storefront as storefront;
+use crate::rules::people::District;
+use crate::rules::records::product;
+use crate::rules::records::storefront;
 
 /// Links buyers can open on a phone: Telegram, WhatsApp and Instagram.
 fn contact_links(telegram: &str, whatsapp: &str, instagram: &str) -> Vec<(&'static str, String)> {
@@ -48,7 +46,7 @@ pub fn StorefrontPreview(target: Target) -> impl IntoView {
                     let lang = language.get();
                     let district = District::from_id(&text_of(storefront::DISTRICT)).map(|d| text(lang, d.name_key()));
                     let category = Some(text_of(storefront::CATEGORY)).filter(|c| !c.is_empty())
-                        .map(|c| text(lang, category_key(&c)));
+                        .map(|c| text(lang, storefront::Category::from_id(&c).unwrap_or(storefront::Category::Other).name_key()));
                     [district, category].into_iter().flatten().collect::<Vec<_>>().join(" · ")
                 }}
             </p>
@@ -72,7 +70,7 @@ pub fn StorefrontPreview(target: Target) -> impl IntoView {
                                     {(!studio.text(item, product::UNIT).is_empty()).then(|| format!(" · {}", studio.text(item, product::UNIT)))}
                                 </p>
                                 <p class="hint">
-                                    {text(lang, availability_key(&line.availability))}
+                                    {text(lang, product::Availability::from_id(&line.availability).unwrap_or(product::Availability::InStock).name_key())}
                                     {handmade.then(|| format!(" · {}", text(lang, Key::ProductHandmade)))}
                                 </p>
                             </div>
@@ -100,7 +98,7 @@ pub fn StorefrontPreview(target: Target) -> impl IntoView {
                     <h3>{language.t(Key::StorefrontPayment)}</h3>
                     <ul>
                         {options.into_iter().map(|(method, note)| view! {
-                            <li>{move || text(language.get(), payment_key(&method))}
+                            <li>{move || text(language.get(), storefront::PaymentMethod::from_id(&method).unwrap_or(storefront::PaymentMethod::BankTransfer).name_key())}
                                 {(!note.is_empty()).then(|| format!(": {note}"))}</li>
                         }).collect_view()}
                     </ul>
@@ -112,7 +110,7 @@ pub fn StorefrontPreview(target: Target) -> impl IntoView {
                     <h3>{language.t(Key::StorefrontDelivery)}</h3>
                     <ul>
                         {delivery.into_iter().map(|option| view! {
-                            <li>{move || text(language.get(), delivery_key(&option))}</li>
+                            <li>{move || text(language.get(), storefront::Delivery::from_id(&option).unwrap_or(storefront::Delivery::Abroad).name_key())}</li>
                         }).collect_view()}
                     </ul>
                 })

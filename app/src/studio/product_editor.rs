@@ -7,13 +7,12 @@ use serde_json::{Value, json};
 
 use super::inputs::{ChoiceInput, FieldProblemLine, TextInput, field_id};
 use super::photo_picker::PhotoPicker;
-use super::product_list::availability_key;
 use super::{Studio, Target};
-use crate::rules::problem::FieldProblem;
 use crate::i18n::{Key, use_language};
+use crate::rules::problem::FieldProblem;
 use crate::rules::records::product::{
-    AVAILABILITY, AVAILABILITY_CHOICES, DESCRIPTION, HANDMADE, MATERIALS, MAX_PHOTOS, NAME, PHOTOS, PRICE_SOM,
-    PRICE_USD_CENTS, SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_usd_cents,
+    AVAILABILITY, Availability, DESCRIPTION, HANDMADE, MATERIALS, MAX_PHOTOS, NAME, PHOTOS, PRICE_SOM, PRICE_USD_CENTS,
+    SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_usd_cents,
 };
 use crate::rules::records::storefront::CATEGORY;
 
@@ -25,23 +24,23 @@ pub fn ProductEditor(target: Target) -> impl IntoView {
         move || studio.storefront_target().is_some_and(|storefront| studio.text(storefront, CATEGORY) == "food");
     view! {
         <form class="form product-editor" on:submit=|event| event.prevent_default()>
-            <TextInput target field=NAME label=Key::ProductName hint=Key::ProductNameHint max=80/>
+            <TextInput target field=NAME label=Key::ProductName hint=Key::ProductNameHint/>
             <PhotoPicker target field=PHOTOS label=Key::PhotosHeading max=MAX_PHOTOS many=true/>
             <TextInput target field=DESCRIPTION label=Key::ProductDescription hint=Key::ProductDescriptionHint
-                max=2_000 optional=true multiline=true/>
+                optional=true multiline=true/>
             <NumberInput target field=PRICE_SOM label=Key::ProductPriceSom hint=Key::ProductPriceSomHint
                 parse=parse_som show=|n| n.to_string()/>
             <NumberInput target field=PRICE_USD_CENTS label=Key::ProductPriceUsd hint=Key::StorefrontOptional
                 optional=true parse=parse_usd_cents show=|cents| format!("{}.{:02}", cents / 100, cents % 100)/>
-            <TextInput target field=UNIT label=Key::ProductUnit hint=Key::ProductUnitHint max=40/>
+            <TextInput target field=UNIT label=Key::ProductUnit hint=Key::ProductUnitHint/>
             <ChoiceInput target field=AVAILABILITY label=Key::ProductAvailability
-                choices=AVAILABILITY_CHOICES.iter().map(|a| (*a, availability_key(a))).collect()/>
+                choices=Availability::ALL.iter().map(|a| (a.id(), a.name_key())).collect()/>
             <NumberInput target field=STOCK label=Key::ProductStock hint=Key::StorefrontOptional optional=true
                 parse=parse_whole show=|n| n.to_string()/>
-            <TextInput target field=MATERIALS label=Key::ProductMaterials hint=Key::StorefrontOptional max=500 optional=true/>
+            <TextInput target field=MATERIALS label=Key::ProductMaterials hint=Key::StorefrontOptional optional=true/>
             <Show when=is_food>
-                <TextInput target field=SHELF_LIFE label=Key::ProductShelfLife hint=Key::StorefrontOptional max=80 optional=true/>
-                <TextInput target field=STORAGE label=Key::ProductStorage hint=Key::StorefrontOptional max=200 optional=true/>
+                <TextInput target field=SHELF_LIFE label=Key::ProductShelfLife hint=Key::StorefrontOptional optional=true/>
+                <TextInput target field=STORAGE label=Key::ProductStorage hint=Key::StorefrontOptional optional=true/>
             </Show>
             <label class="check">
                 <input type="checkbox" name="handmade"

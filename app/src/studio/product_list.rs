@@ -8,14 +8,7 @@ use super::product_editor::ProductEditor;
 use super::{Studio, Target};
 use crate::i18n::{Key, text, use_language};
 use crate::rules::money::format_som;
-
-pub fn availability_key(availability: &str) -> Key {
-    match availability {
-        "made_to_order" => Key::AvailabilityMadeToOrder,
-        "sold_out" => Key::AvailabilitySoldOut,
-        _ => Key::AvailabilityInStock,
-    }
-}
+use crate::rules::records::product::Availability;
 
 #[component]
 pub fn ProductList() -> impl IntoView {
@@ -46,7 +39,7 @@ pub fn ProductList() -> impl IntoView {
                                         Some(som) => format_som(som as i64, language.get()),
                                         None => text(language.get(), Key::ProductsNoPrice).to_owned(),
                                     }}</span>
-                                    <span class="product-availability">{move || text(language.get(), availability_key(&availability))}</span>
+                                    <span class="product-availability">{move || text(language.get(), Availability::from_id(&availability).unwrap_or(Availability::InStock).name_key())}</span>
                                 </div>
                                 <div class="actions">
                                     <button class="button small" type="button"

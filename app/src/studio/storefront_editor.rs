@@ -8,13 +8,13 @@ use serde_json::{Value, json};
 use super::inputs::{ChoiceInput, FieldProblemLine, TextInput};
 use super::photo_picker::PhotoPicker;
 use super::{Studio, Target};
-use crate::rules::people::District;
 use crate::i18n::{Key, fill, text, use_language};
-use crate::rules::records::storefront::{
-    CATEGORIES, CATEGORY, COVER_PHOTO, DELIVERY, DELIVERY_OPTIONS, DISTRICT, INSTAGRAM, MAX_NAME_CHARS,
-    MAX_PAYMENT_NOTE_CHARS, MAX_STORY_CHARS, NAME, PAYMENT, PAYMENT_METHODS, SLUG, STORY, TELEGRAM, WHATSAPP,
-};
+use crate::rules::people::District;
 use crate::rules::records::slug;
+use crate::rules::records::storefront::{
+    CATEGORY, COVER_PHOTO, Category, DELIVERY, DISTRICT, Delivery, INSTAGRAM, NAME, PAYMENT, PaymentMethod, SLUG,
+    STORY, TELEGRAM, WHATSAPP, field,
+};
 
 #[component]
 pub fn StorefrontEditor(target: Target) -> impl IntoView {
@@ -22,22 +22,22 @@ pub fn StorefrontEditor(target: Target) -> impl IntoView {
     view! {
         <form class="form storefront-editor" on:submit=|event| event.prevent_default()>
             <h2>{language.t(Key::StorefrontHeading)}</h2>
-            <TextInput target field=NAME label=Key::StorefrontName hint=Key::StorefrontNameHint max=MAX_NAME_CHARS/>
+            <TextInput target field=NAME label=Key::StorefrontName hint=Key::StorefrontNameHint/>
             <SlugInput target/>
             <PhotoPicker target field=COVER_PHOTO label=Key::PhotosCover max=1 many=false/>
-            <TextInput target field=STORY label=Key::StorefrontStory hint=Key::StorefrontStoryHint max=MAX_STORY_CHARS
+            <TextInput target field=STORY label=Key::StorefrontStory hint=Key::StorefrontStoryHint
                 optional=true multiline=true/>
             <ChoiceInput target field=DISTRICT label=Key::StorefrontDistrict
                 choices=District::ALL.iter().map(|d| (d.id(), d.name_key())).collect()/>
             <ChoiceInput target field=CATEGORY label=Key::StorefrontCategory
-                choices=CATEGORIES.iter().map(|c| (*c, category_key(c))).collect()/>
+                choices=Category::ALL.iter().map(|c| (c.id(), c.name_key())).collect()/>
             <fieldset class="group">
                 <legend>{language.t(Key::StorefrontContacts)}</legend>
-                <TextInput target field=TELEGRAM label=Key::StorefrontTelegram hint=Key::StorefrontOptional max=33
+                <TextInput target field=TELEGRAM label=Key::StorefrontTelegram hint=Key::StorefrontOptional
                     optional=true strip_at=true/>
-                <TextInput target field=WHATSAPP label=Key::StorefrontWhatsapp hint=Key::StorefrontOptional max=20
+                <TextInput target field=WHATSAPP label=Key::StorefrontWhatsapp hint=Key::StorefrontOptional
                     optional=true kind="tel" inputmode="tel"/>
-                <TextInput target field=INSTAGRAM label=Key::StorefrontInstagram hint=Key::StorefrontOptional max=31
+                <TextInput target field=INSTAGRAM label=Key::StorefrontInstagram hint=Key::StorefrontOptional
                     optional=true strip_at=true/>
             </fieldset>
             <PaymentInput target/>
@@ -45,38 +45,6 @@ pub fn StorefrontEditor(target: Target) -> impl IntoView {
         </form>
     }
     .into_any()
-}
-
-pub(super) fn category_key(category: &str) -> Key {
-    match category {
-        "food" => Key::CategoryFood,
-        "drinks" => Key::CategoryDrinks,
-        "textiles" => Key::CategoryTextiles,
-        "ceramics" => Key::CategoryCeramics,
-        "wood" => Key::CategoryWood,
-        "jewellery" => Key::CategoryJewellery,
-        "cosmetics" => Key::CategoryCosmetics,
-        _ => Key::CategoryOther,
-    }
-}
-
-pub(super) fn payment_key(method: &str) -> Key {
-    match method {
-        "cash_on_delivery" => Key::PaymentCashOnDelivery,
-        "click" => Key::PaymentClick,
-        "payme" => Key::PaymentPayme,
-        "uzum" => Key::PaymentUzum,
-        _ => Key::PaymentBankTransfer,
-    }
-}
-
-pub(super) fn delivery_key(option: &str) -> Key {
-    match option {
-        "pickup" => Key::DeliveryPickup,
-        "district" => Key::DeliveryDistrict,
-        "post_uzbekistan" => Key::DeliveryPostUzbekistan,
-        _ => Key::DeliveryAbroad,
-    }
 }
 
 /// The web address, with one made from the name offered while it is empty.
@@ -130,12 +98,12 @@ fn DeliveryInput(target: Target) -> impl IntoView {
     view! {
         <fieldset class="group">
             <legend>{language.t(Key::StorefrontDelivery)}</legend>
-            {DELIVERY_OPTIONS.iter().map(|option| view! {
+            {Delivery::ALL.iter().map(|option| view! {
                 <label class="check">
-                    <input type="checkbox" name="delivery" value=*option
-                        prop:checked=move || studio.texts(target, DELIVERY).iter().any(|o| o == option)
-                        on:change=move |_| toggle(option)/>
-                    {language.t(delivery_key(option))}
+                    <input type="checkbox" name="delivery" value=option.id()
+                        prop:checked=move || studio.texts(target, DELIVERY).iter().any(|o| o == option.id())
+                        on:change=move |_| toggle(option.id())/>
+                    {language.t(option.name_key())}
                 </label>
             }).collect_view()}
             <FieldProblemLine target field=DELIVERY/>
@@ -199,20 +167,21 @@ fn PaymentInput(target: Target) -> impl IntoView {
         <fieldset class="group">
             <legend>{language.t(Key::StorefrontPayment)}</legend>
             <p class="hint">{language.t(Key::StorefrontPaymentHint)}</p>
-            {PAYMENT_METHODS.iter().map(|method| {
+            {PaymentMethod::ALL.iter().map(|choice| {
+                let (method, name) = (choice.id(), choice.name_key());
                 let note = move || payment_options(studio, target).into_iter().find(|(m, _)| m == method).map(|(_, n)| n);
                 let note_id = format!("payment-note-{method}");
                 view! {
                     <label class="check">
-                        <input type="checkbox" name="payment" value=*method
+                        <input type="checkbox" name="payment" value=method
                             prop:checked=move || note().is_some()
                             on:change=move |_| toggle(method)/>
-                        {language.t(payment_key(method))}
+                        {language.t(name)}
                     </label>
                     <Show when=move || note().is_some()>
                         <div class="field sub-field">
                             <label for=note_id.clone()>{language.t(Key::StorefrontPaymentNote)}</label>
-                            <input id=note_id.clone() type="text" maxlength=MAX_PAYMENT_NOTE_CHARS autocomplete="off"
+                            <input id=note_id.clone() type="text" maxlength=field(PAYMENT).max_typed() autocomplete="off"
                                 prop:value=move || note().unwrap_or_default()
                                 on:input=move |event| set_note(method, event_target_value(&event))/>
                         </div>

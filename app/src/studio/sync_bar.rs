@@ -4,8 +4,8 @@ use leptos::prelude::*;
 
 use super::Studio;
 use crate::device::store::StoreProblem;
-use crate::i18n::{Key, use_language};
 use crate::device::sync::status::{SyncStatus, refusal_message};
+use crate::i18n::{Key, use_language};
 
 #[component]
 pub fn SyncStatusBar() -> impl IntoView {

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use app::rules::people::{MIN_PASSWORD_CHARS, check_name, check_password, normalise_phone};
+use app::rules::people::{MIN_PASSWORD_CHARS, Role, check_name, check_password, normalise_phone};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
@@ -52,7 +52,7 @@ pub async fn create_admin(db: &Surreal<Any>, phone: &str, name: &str, password: 
     let new = NewAccount {
         phone: phone.clone(),
         name,
-        role: "admin",
+        role: Role::Admin,
         password_hash: passwords::hash(password).await,
         districts: Vec::new(),
     };

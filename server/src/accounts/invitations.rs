@@ -1,7 +1,7 @@
 //! Workshops and their single-use invitation codes.
 
-use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use app::wire::{self, InvitationState};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::{RecordId, SurrealValue};
@@ -19,7 +19,7 @@ pub struct NewWorkshop {
     pub seats: i64,
 }
 
-#[derive(Debug, Clone, Serialize, SurrealValue)]
+#[derive(Debug, Clone, SurrealValue)]
 pub struct Workshop {
     pub id: String,
     pub name: String,
@@ -28,7 +28,7 @@ pub struct Workshop {
     pub seats: i64,
 }
 
-#[derive(Debug, Clone, Serialize, SurrealValue)]
+#[derive(Debug, Clone, SurrealValue)]
 pub struct Invitation {
     pub code: String,
     pub workshop_id: String,
@@ -41,15 +41,43 @@ pub struct Invitation {
 }
 
 impl Invitation {
-    pub fn state(&self) -> &'static str {
+    pub fn state(&self) -> InvitationState {
         if self.revoked_at.is_some() {
-            "revoked"
+            InvitationState::Revoked
         } else if self.used_at.is_some() {
-            "used"
+            InvitationState::Used
         } else if self.expires_at <= Utc::now() {
-            "expired"
+            InvitationState::Expired
         } else {
-            "open"
+            InvitationState::Open
+        }
+    }
+
+    /// As the API lists it.
+    pub fn view(&self) -> wire::Invitation {
+        let time = |at: &DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        wire::Invitation {
+            code: self.code.clone(),
+            workshop_id: self.workshop_id.clone(),
+            workshop_name: self.workshop_name.clone(),
+            workshop_date: self.workshop_date.clone(),
+            district: self.district.clone(),
+            expires_at: time(&self.expires_at),
+            used_at: self.used_at.as_ref().map(time),
+            revoked_at: self.revoked_at.as_ref().map(time),
+            state: self.state(),
+        }
+    }
+}
+
+impl Workshop {
+    pub fn view(&self) -> wire::Workshop {
+        wire::Workshop {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            district: self.district.clone(),
+            date: self.date.clone(),
+            seats: self.seats,
         }
     }
 }

@@ -10,11 +10,11 @@ pub mod secrets;
 pub mod sessions;
 
 use app::rules::people::{District, Role};
-use serde::Serialize;
+use app::wire::AccountView;
 use surrealdb::types::SurrealValue;
 
-/// A signed-in person, as the API shows them to themselves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, SurrealValue)]
+/// A person's account as stored (the schema holds the role to the three names).
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
 pub struct Account {
     pub id: String,
     pub phone: String,
@@ -27,6 +27,19 @@ pub struct Account {
 impl Account {
     pub fn role(&self) -> Option<Role> {
         Role::parse(&self.role)
+    }
+
+    /// As the API shows it.
+    pub fn view(&self) -> AccountView {
+        AccountView {
+            id: self.id.clone(),
+            phone: self.phone.clone(),
+            name: self.name.clone(),
+            // The schema allows only the three roles; the least one is the safe reading.
+            role: self.role().unwrap_or(Role::Entrepreneur),
+            district: self.district.clone(),
+            districts: self.districts.clone(),
+        }
     }
 
     pub fn is_admin(&self) -> bool {

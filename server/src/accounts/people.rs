@@ -1,5 +1,6 @@
 //! Accounts in the database: create, find, list, change, remove.
 
+use app::rules::people::Role;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
@@ -18,7 +19,7 @@ pub enum AccountError {
 pub struct NewAccount {
     pub phone: String,
     pub name: String,
-    pub role: &'static str,
+    pub role: Role,
     pub password_hash: String,
     pub districts: Vec<String>,
 }
@@ -76,7 +77,7 @@ pub async fn create(db: &Surreal<Any>, new: NewAccount) -> Result<Account, Accou
         ))
         .bind(("phone", new.phone))
         .bind(("name", new.name))
-        .bind(("role", new.role))
+        .bind(("role", new.role.as_str()))
         .bind(("hash", new.password_hash))
         .bind(("districts", new.districts))
         .await?
@@ -115,7 +116,7 @@ pub async fn sign_up(
             .bind(("hash", password_hash.to_string()))
             .bind(("gender", gender.clone()))
             .await?;
-        match crate::database::transaction_failure(&mut response) {
+        match crate::infra::database::transaction_failure(&mut response) {
             None => break,
             Some(failure) if failure.retryable && attempt < CONFLICT_RETRIES => attempt += 1,
             Some(failure) => return Err(classify(failure.cause)),
@@ -129,18 +130,18 @@ pub async fn sign_up(
 /// Everyone of a role, optionally only in some districts (an entrepreneur's own, a coordinator's any).
 pub async fn list(
     db: &Surreal<Any>,
-    role: &'static str,
+    role: Role,
     districts: Option<Vec<String>>,
 ) -> Result<Vec<Account>, surrealdb::Error> {
     let filter = match districts {
         None => "",
-        Some(_) if role == "coordinator" => " AND districts ANYINSIDE $districts",
+        Some(_) if role == Role::Coordinator => " AND districts ANYINSIDE $districts",
         Some(_) => " AND district INSIDE $districts",
     };
     db.query(format!(
         "SELECT {ACCOUNT_COLUMNS}, created_at FROM account WHERE role = $role{filter} ORDER BY created_at DESC"
     ))
-    .bind(("role", role))
+    .bind(("role", role.as_str()))
     .bind(("districts", districts.unwrap_or_default()))
     .await?
     .check()?

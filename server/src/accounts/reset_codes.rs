@@ -56,7 +56,7 @@ pub async fn redeem(
             .bind(("hash", secrets::digest(code)))
             .bind(("password", password_hash.clone()))
             .await?;
-        match crate::database::transaction_failure(&mut response) {
+        match crate::infra::database::transaction_failure(&mut response) {
             None => return Ok(true),
             Some(failure) if failure.cause.to_string().contains("reset_code_invalid") => return Ok(false),
             Some(failure) if failure.retryable && attempt < CONFLICT_RETRIES => attempt += 1,

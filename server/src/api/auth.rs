@@ -3,41 +3,19 @@
 use std::net::SocketAddr;
 
 use app::rules::people::{check_name, check_password, normalise_invitation_code, normalise_phone};
+use app::wire::{AccountView, Reset, SignIn, SignUp};
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use super::error::{ApiError, JsonBody};
 use super::signed_in::{MaybeSignedIn, SignedIn};
 use crate::AppState;
-use crate::rules::people::people::{self, AccountError};
-use crate::rules::people::{Account, passwords, reset_codes, sessions};
+use crate::accounts::people::{self, AccountError};
+use crate::accounts::{Account, passwords, reset_codes, sessions};
 
 const MAX_GENDER_CHARS: usize = 50;
-
-#[derive(Deserialize)]
-pub struct SignUp {
-    code: String,
-    phone: String,
-    name: String,
-    password: String,
-    gender: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct SignIn {
-    phone: String,
-    password: String,
-}
-
-#[derive(Deserialize)]
-pub struct Reset {
-    phone: String,
-    code: String,
-    password: String,
-}
 
 /// The client's address, for rate limits (see `Site::client_address`).
 pub struct Client(String);
@@ -71,7 +49,7 @@ fn limit_phone(state: &AppState, phone: &str) -> Result<(), ApiError> {
 
 fn signed_in_response(status: StatusCode, account: &Account, token: &str, secure: bool) -> Response {
     let cookie = sessions::cookie(Some(token), secure);
-    let mut response = (status, Json(account)).into_response();
+    let mut response = (status, Json(account.view())).into_response();
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII cookie"));
     response
 }
@@ -105,8 +83,7 @@ async fn sign_up_with(state: &AppState, headers: &HeaderMap, form: SignUp) -> Re
             Some(account) => account,
             None => return Err(ApiError::INVITATION_INVALID),
         },
-        Err(AccountError::PhoneTaken) => return Err(ApiError::PHONE_TAKEN),
-        Err(AccountError::Database(error)) => return Err(error.into()),
+        Err(other) => return Err(other.into()),
     };
     let token = sessions::start(&state.db, &account.id).await?;
     Ok(signed_in_response(StatusCode::CREATED, &account, &token, state.site.secure_cookies(headers)))
@@ -168,8 +145,8 @@ pub async fn sign_out(
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
-pub async fn me(signed_in: SignedIn) -> Json<Account> {
-    Json(signed_in.account)
+pub async fn me(signed_in: SignedIn) -> Json<AccountView> {
+    Json(signed_in.account.view())
 }
 
 pub async fn reset_password(

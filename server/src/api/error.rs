@@ -2,13 +2,17 @@
 //! language of the person who asked (filled in by `localise`, which sees the request).
 
 use app::i18n::{Key, choose_language, text};
+use app::wire::Problem;
 use axum::Json;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+
+use crate::accounts::people::AccountError;
+use crate::photos::UploadError;
+use crate::photos::checks::PhotoProblem;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApiError {
@@ -79,6 +83,40 @@ impl From<surrealdb::Error> for ApiError {
     }
 }
 
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::PhoneTaken => ApiError::PHONE_TAKEN,
+            AccountError::InvitationInvalid => ApiError::INVITATION_INVALID,
+            AccountError::Database(error) => error.into(),
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(error: UploadError) -> Self {
+        match error {
+            // The piece does not start where the upload is: the phone resumes from `received`.
+            UploadError::Offset { received } => ApiError::upload_offset(received),
+            UploadError::TooLarge => ApiError::PHOTO_TOO_LARGE,
+            UploadError::BadLength => ApiError::BAD_REQUEST,
+            UploadError::Mismatch => ApiError::PHOTO_MISMATCH,
+            UploadError::Photo(PhotoProblem::NotAnImage) => ApiError::PHOTO_NOT_IMAGE,
+            UploadError::Photo(PhotoProblem::Damaged) => ApiError::PHOTO_DAMAGED,
+            UploadError::Photo(PhotoProblem::TooManyPixels) => ApiError::PHOTO_TOO_MANY_PIXELS,
+            UploadError::Io(error) => error.into(),
+        }
+    }
+}
+
+/// Trouble with the photo files is logged in full; people read the general message.
+impl From<std::io::Error> for ApiError {
+    fn from(error: std::io::Error) -> Self {
+        tracing::error!(%error, "photo storage");
+        ApiError::INTERNAL
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();
@@ -102,11 +140,11 @@ pub async fn localise(request: Request, next: Next) -> Response {
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    let mut body = json!({ "code": error.code, "message": text(lang, error.key) });
-    if let Some(received) = error.received {
-        body["received"] = json!(received);
-    }
-    let body = Json(body);
+    let body = Json(Problem {
+        code: error.code.to_owned(),
+        message: text(lang, error.key).to_owned(),
+        received: error.received,
+    });
     (parts, body).into_response()
 }
 

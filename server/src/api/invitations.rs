@@ -1,55 +1,23 @@
 //! Coordinators invite workshop participants: batches of codes, a list, revocation,
 //! and a printable A4 sheet with a code and a QR code per slip.
 
-use app::rules::people::{District, normalise_invitation_code};
 use app::i18n::{Key, Lang, choose_language, text};
+use app::rules::people::{District, Role, normalise_invitation_code};
+use app::wire::{self, CreatedWorkshop, InvitationState};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, JsonBody};
 use super::signed_in::SignedIn;
 use crate::AppState;
-use crate::rules::people::Account;
-use crate::rules::people::invitations::{self, Invitation, MAX_SEATS, NewWorkshop, Workshop};
-
-#[derive(Deserialize)]
-pub struct NewWorkshopForm {
-    name: String,
-    district: String,
-    /// `YYYY-MM-DD`
-    date: String,
-    seats: i64,
-}
-
-#[derive(Serialize)]
-pub struct InvitationView {
-    #[serde(flatten)]
-    invitation: Invitation,
-    state: &'static str,
-}
-
-impl From<Invitation> for InvitationView {
-    fn from(invitation: Invitation) -> Self {
-        InvitationView { state: invitation.state(), invitation }
-    }
-}
-
-#[derive(Serialize)]
-pub struct CreatedWorkshop {
-    workshop: Workshop,
-    invitations: Vec<InvitationView>,
-}
+use crate::accounts::Account;
+use crate::accounts::invitations::{self, Invitation, MAX_SEATS, NewWorkshop, Workshop};
 
 fn inviter(signed_in: &SignedIn) -> Result<&Account, ApiError> {
     let account = &signed_in.account;
-    if account.is_admin() || account.role() == Some(app::rules::people::Role::Coordinator) {
-        Ok(account)
-    } else {
-        Err(ApiError::FORBIDDEN)
-    }
+    if account.is_admin() || account.role() == Some(Role::Coordinator) { Ok(account) } else { Err(ApiError::FORBIDDEN) }
 }
 
 /// What a person may see: an admin everything, a coordinator their districts.
@@ -60,7 +28,7 @@ fn district_filter(account: &Account) -> Option<Vec<String>> {
 pub async fn create(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    JsonBody(form): JsonBody<NewWorkshopForm>,
+    JsonBody(form): JsonBody<wire::NewWorkshop>,
 ) -> Result<(StatusCode, Json<CreatedWorkshop>), ApiError> {
     let account = inviter(&signed_in)?;
     if District::from_id(&form.district).is_none() {
@@ -76,14 +44,14 @@ pub async fn create(
     }
     let new = NewWorkshop { name, district: form.district, date: form.date, seats: form.seats };
     let (workshop, codes) = invitations::create_workshop(&state.db, &account.id, new).await?;
-    let invitations = codes.into_iter().map(InvitationView::from).collect();
-    Ok((StatusCode::CREATED, Json(CreatedWorkshop { workshop, invitations })))
+    let invitations = codes.iter().map(Invitation::view).collect();
+    Ok((StatusCode::CREATED, Json(CreatedWorkshop { workshop: workshop.view(), invitations })))
 }
 
-pub async fn list(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<InvitationView>>, ApiError> {
+pub async fn list(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<wire::Invitation>>, ApiError> {
     let account = inviter(&signed_in)?;
     let all = invitations::list(&state.db, district_filter(account)).await?;
-    Ok(Json(all.into_iter().map(InvitationView::from).collect()))
+    Ok(Json(all.iter().map(Invitation::view).collect()))
 }
 
 pub async fn revoke(
@@ -129,11 +97,11 @@ fn render_sheet(lang: Lang, workshop: &Workshop, codes: &[Invitation], origin: &
     let district = District::from_id(&workshop.district).map_or("", |d| text(lang, d.name_key()));
     let slips: String = codes
         .iter()
-        .filter(|code| code.state() == "open")
+        .filter(|code| code.state() == InvitationState::Open)
         .map(|invitation| {
             let link = format!("{origin}/sign-up?code={}", invitation.code);
             let qr = qrcode::QrCode::new(link.as_bytes())
-                .map(|code| code.render::<qrcode::render::svg::Color>().min_dimensions(132, 132).quiet_zone(false).build())
+                .map(|code| code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(132, 132).quiet_zone(false).build())
                 .unwrap_or_default();
             format!(
                 "<section class=\"slip\"><div class=\"qr\">{qr}</div><div><p class=\"workshop\">{name} · {district} · {date}</p>\

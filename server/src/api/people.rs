@@ -1,35 +1,16 @@
 //! Admins manage coordinators; coordinators manage the entrepreneurs of their districts.
 
 use app::rules::people::{District, Role, check_name, check_password, normalise_phone};
+use app::wire::{AccountView, Districts, NewCoordinator, ResetCode};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, JsonBody};
 use super::signed_in::SignedIn;
 use crate::AppState;
-use crate::rules::people::people::{self, AccountError, NewAccount};
-use crate::rules::people::{Account, passwords, reset_codes, sessions};
-
-#[derive(Deserialize)]
-pub struct NewCoordinator {
-    phone: String,
-    name: String,
-    password: String,
-    districts: Vec<String>,
-}
-
-#[derive(Deserialize)]
-pub struct Districts {
-    districts: Vec<String>,
-}
-
-#[derive(Serialize)]
-pub struct ResetCode {
-    code: String,
-    valid_hours: i64,
-}
+use crate::accounts::people::{self, NewAccount};
+use crate::accounts::{Account, passwords, reset_codes, sessions};
 
 fn admin(signed_in: &SignedIn) -> Result<&Account, ApiError> {
     signed_in.account.is_admin().then_some(&signed_in.account).ok_or(ApiError::FORBIDDEN)
@@ -54,7 +35,7 @@ pub async fn create_coordinator(
     State(state): State<AppState>,
     signed_in: SignedIn,
     JsonBody(form): JsonBody<NewCoordinator>,
-) -> Result<(StatusCode, Json<Account>), ApiError> {
+) -> Result<(StatusCode, Json<AccountView>), ApiError> {
     admin(&signed_in)?;
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
     let name = check_name(&form.name).ok_or(ApiError::BAD_NAME)?;
@@ -62,22 +43,18 @@ pub async fn create_coordinator(
         return Err(ApiError::WEAK_PASSWORD);
     }
     let districts = check_districts(form.districts)?;
-    let new =
-        NewAccount { phone, name, role: "coordinator", password_hash: passwords::hash(form.password).await, districts };
-    match people::create(&state.db, new).await {
-        Ok(account) => Ok((StatusCode::CREATED, Json(account))),
-        Err(AccountError::PhoneTaken) => Err(ApiError::PHONE_TAKEN),
-        Err(AccountError::Database(error)) => Err(error.into()),
-        Err(AccountError::InvitationInvalid) => Err(ApiError::INTERNAL),
-    }
+    let password_hash = passwords::hash(form.password).await;
+    let new = NewAccount { phone, name, role: Role::Coordinator, password_hash, districts };
+    let account = people::create(&state.db, new).await?;
+    Ok((StatusCode::CREATED, Json(account.view())))
 }
 
 pub async fn list_coordinators(
     State(state): State<AppState>,
     signed_in: SignedIn,
-) -> Result<Json<Vec<Account>>, ApiError> {
+) -> Result<Json<Vec<AccountView>>, ApiError> {
     admin(&signed_in)?;
-    Ok(Json(people::list(&state.db, "coordinator", None).await?))
+    Ok(Json(people::list(&state.db, Role::Coordinator, None).await?.iter().map(Account::view).collect()))
 }
 
 pub async fn set_coordinator_districts(
@@ -107,14 +84,14 @@ pub async fn remove_coordinator(
 pub async fn list_entrepreneurs(
     State(state): State<AppState>,
     signed_in: SignedIn,
-) -> Result<Json<Vec<Account>>, ApiError> {
+) -> Result<Json<Vec<AccountView>>, ApiError> {
     let account = &signed_in.account;
     let districts = match account.role() {
         Some(Role::Admin) => None,
         Some(Role::Coordinator) => Some(account.districts.clone()),
         _ => return Err(ApiError::FORBIDDEN),
     };
-    Ok(Json(people::list(&state.db, "entrepreneur", districts).await?))
+    Ok(Json(people::list(&state.db, Role::Entrepreneur, districts).await?.iter().map(Account::view).collect()))
 }
 
 /// The person behind an id, if the one asking may manage them (else 404, not to reveal them).

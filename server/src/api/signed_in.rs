@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 use crate::AppState;
-use crate::rules::people::{Account, sessions};
+use crate::accounts::{Account, sessions};
 
 #[derive(Clone)]
 struct CurrentSession(Option<Arc<sessions::Session>>);

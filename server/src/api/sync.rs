@@ -1,5 +1,6 @@
 //! `POST /api/v1/sync/push` and `GET /api/v1/sync/pull`: the sync protocol
-//! (`docs/sync.md`) for the signed-in person.
+//! (`docs/sync.md`) for the signed-in person. Protocol errors answer in the
+//! protocol's own shape (`{"error": …}`), everything else as an `ApiError`.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -7,15 +8,52 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sawda_sync::{Owner, PullRequest, PushRequest, SyncError};
+use sawda_sync::{Owner, PullRequest, PullResponse, PushRequest, PushResponse, SyncError};
 
 use super::error::ApiError;
 use super::signed_in::SignedIn;
 use crate::AppState;
-use crate::sync_store::{self, SyncStoreError};
+use crate::sync::store::{self, SyncStoreError};
 
 /// A push may carry up to 256 KiB (the protocol's own limit; the API default is 16 KiB).
 pub const MAX_PUSH_BODY: usize = 256 * 1024;
+
+/// Why a sync request got no answer of its kind.
+pub enum SyncFailure {
+    Protocol(SyncError),
+    Api(ApiError),
+}
+
+impl From<ApiError> for SyncFailure {
+    fn from(error: ApiError) -> Self {
+        SyncFailure::Api(error)
+    }
+}
+
+impl From<SyncStoreError> for SyncFailure {
+    fn from(error: SyncStoreError) -> Self {
+        match error {
+            SyncStoreError::Protocol(error) => SyncFailure::Protocol(error),
+            SyncStoreError::Database(error) => SyncFailure::Api(error.into()),
+            SyncStoreError::Corrupt(message) => {
+                tracing::error!(%message, "a stored synced record does not read back");
+                SyncFailure::Api(ApiError::INTERNAL)
+            }
+        }
+    }
+}
+
+impl IntoResponse for SyncFailure {
+    fn into_response(self) -> Response {
+        match self {
+            SyncFailure::Protocol(error) => {
+                let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+                (status, Json(error)).into_response()
+            }
+            SyncFailure::Api(error) => error.into_response(),
+        }
+    }
+}
 
 fn owner(signed_in: &SignedIn) -> Result<Owner, ApiError> {
     signed_in.account.id.parse().map_err(|_| {
@@ -24,41 +62,23 @@ fn owner(signed_in: &SignedIn) -> Result<Owner, ApiError> {
     })
 }
 
-fn protocol_error(error: SyncError) -> Response {
-    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, Json(error)).into_response()
-}
-
-fn answer<T: serde::Serialize>(outcome: Result<T, SyncStoreError>) -> Response {
-    match outcome {
-        Ok(body) => Json(body).into_response(),
-        Err(SyncStoreError::Protocol(error)) => protocol_error(error),
-        Err(SyncStoreError::Database(error)) => ApiError::from(error).into_response(),
-        Err(SyncStoreError::Corrupt(message)) => {
-            tracing::error!(%message, "a stored synced record does not read back");
-            ApiError::INTERNAL.into_response()
-        }
-    }
-}
-
-pub async fn push(State(state): State<AppState>, signed_in: SignedIn, body: Bytes) -> Result<Response, ApiError> {
+pub async fn push(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    body: Bytes,
+) -> Result<Json<PushResponse>, SyncFailure> {
     let who = owner(&signed_in)?;
-    let request = match PushRequest::from_json(&body) {
-        Ok(request) => request,
-        Err(error) => return Ok(protocol_error(error)),
-    };
-    Ok(answer(sync_store::push(&state.db, &who, &request).await))
+    let request = PushRequest::from_json(&body).map_err(SyncFailure::Protocol)?;
+    Ok(Json(store::push(&state.db, &who, &request).await?))
 }
 
 pub async fn pull(
     State(state): State<AppState>,
     signed_in: SignedIn,
     query: Result<Query<PullRequest>, QueryRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<PullResponse>, SyncFailure> {
     let who = owner(&signed_in)?;
-    let Query(request) = match query {
-        Ok(query) => query,
-        Err(rejection) => return Ok(protocol_error(SyncError::BadRequest { message: rejection.body_text() })),
-    };
-    Ok(answer(sync_store::pull(&state.db, &who, &request).await))
+    let Query(request) =
+        query.map_err(|rejection| SyncFailure::Protocol(SyncError::BadRequest { message: rejection.body_text() }))?;
+    Ok(Json(store::pull(&state.db, &who, &request).await?))
 }

@@ -21,11 +21,8 @@ pub const MAX_UPLOAD_BYTES: u64 = 8 * 1024 * 1024;
 /// One piece of an upload: small enough to get through on 2G.
 pub const MAX_PIECE_BYTES: usize = 256 * 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Progress {
-    pub received: u64,
-    pub done: bool,
-}
+/// How much of a photo has arrived (the API's answer as it is).
+pub use app::wire::UploadProgress as Progress;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {

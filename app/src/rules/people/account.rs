@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Key;
+
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// argon2 is given at most this much, so a huge password cannot tie up the server.
 pub const MAX_PASSWORD_BYTES: usize = 256;
@@ -24,6 +26,23 @@ impl Role {
 
     pub fn parse(text: &str) -> Option<Role> {
         [Role::Entrepreneur, Role::Coordinator, Role::Admin].into_iter().find(|role| role.as_str() == text)
+    }
+
+    /// The role's name as people read it.
+    pub fn name_key(self) -> Key {
+        match self {
+            Role::Entrepreneur => Key::RoleEntrepreneur,
+            Role::Coordinator => Key::RoleCoordinator,
+            Role::Admin => Key::RoleAdmin,
+        }
+    }
+
+    /// Where the role starts after signing in.
+    pub fn home(self) -> &'static str {
+        match self {
+            Role::Coordinator | Role::Admin => "/account",
+            Role::Entrepreneur => "/studio",
+        }
     }
 }
 

@@ -1,7 +1,9 @@
-//! The rules of each kind of record's fields, in one place for the phone and
-//! the server: the studio checks an edit before it saves it, and the server
-//! checks every pushed edit again (a phone may run an old or a broken app).
+//! The fields of each kind of record and their rules, one file per kind, in
+//! one place for the phone and the server: the studio checks an edit before it
+//! saves it, and the server checks every pushed edit again (a phone may run an
+//! old or a broken app). The dispatch on the kind is here, and only here.
 
+pub mod field;
 pub mod product;
 pub mod slug;
 pub mod storefront;
@@ -9,17 +11,28 @@ pub mod storefront;
 use sawda_sync::{Fields, Kind, RejectCode, Rejection};
 
 use crate::rules::problem::FieldProblem;
+use field::FieldSpec;
+
+/// The fields of a kind; `None` for a kind whose rules come with its feature
+/// (ad posts, order requests, review comments).
+pub fn fields_of(kind: Kind) -> Option<&'static [FieldSpec]> {
+    match kind {
+        Kind::Storefront => Some(&storefront::FIELDS),
+        Kind::Product => Some(&product::FIELDS),
+        _ => None,
+    }
+}
+
+/// The spec of a field of a kind, if the kind has rules and the field.
+pub fn spec_of(kind: Kind, name: &str) -> Option<&'static FieldSpec> {
+    field::find(fields_of(kind)?, name)
+}
 
 /// Checks every field an edit sets; the first problem, with its field.
 pub fn check_fields(kind: Kind, fields: &Fields) -> Result<(), (String, FieldProblem)> {
-    for (field, value) in fields {
-        let checked = match kind {
-            Kind::Storefront => storefront::check_field(field, value),
-            Kind::Product => product::check_field(field, value),
-            // Ad posts, order requests and review comments get their rules with their features.
-            _ => Ok(()),
-        };
-        checked.map_err(|problem| (field.clone(), problem))?;
+    let Some(specs) = fields_of(kind) else { return Ok(()) };
+    for (name, value) in fields {
+        field::check_in(specs, name, value).map_err(|problem| (name.clone(), problem))?;
     }
     Ok(())
 }

@@ -1,11 +1,10 @@
-//! The rules for each field of a product record, the same on the phone (as
-//! she types) and on the server (on every push).
+//! A product on a storefront as a synced record: its fields and their rules,
+//! the same on the phone (as she types) and on the server (on every push).
 
 use serde_json::Value;
 
-use crate::rules::problem::{FieldProblem, check_text};
-use crate::rules::photos::check_photo;
-use crate::rules::records::storefront::{one_of, text};
+use super::field::{self, FieldSpec, Shape, choices};
+use crate::rules::problem::FieldProblem;
 
 pub const STOREFRONT: &str = "storefront";
 pub const NAME: &str = "name";
@@ -23,60 +22,41 @@ pub const PHOTOS: &str = "photos";
 pub const POSITION: &str = "position";
 
 pub const MAX_PHOTOS: usize = 6;
-pub const AVAILABILITY_CHOICES: [&str; 3] = ["in_stock", "made_to_order", "sold_out"];
 /// A billion so'm: far above any product here, far below a number that could overflow anything.
 pub const MAX_PRICE_SOM: u64 = 1_000_000_000;
 pub const MAX_PRICE_USD_CENTS: u64 = 100_000_000;
 pub const MAX_STOCK: u64 = 1_000_000;
 
+choices!(
+    /// Whether she can sell it now.
+    Availability {
+        InStock = "in_stock" => AvailabilityInStock,
+        MadeToOrder = "made_to_order" => AvailabilityMadeToOrder,
+        SoldOut = "sold_out" => AvailabilitySoldOut,
+    }
+);
+
+/// Every field of a product; any other is refused.
+pub static FIELDS: [FieldSpec; 14] = [
+    FieldSpec::required(STOREFRONT, Shape::Record),
+    FieldSpec::required(NAME, Shape::Text { min: 2, max: 80 }),
+    FieldSpec::optional(DESCRIPTION, Shape::Text { min: 0, max: 2_000 }),
+    FieldSpec::required(PRICE_SOM, Shape::WholeNumber { max: MAX_PRICE_SOM }),
+    FieldSpec::optional(PRICE_USD_CENTS, Shape::WholeNumber { max: MAX_PRICE_USD_CENTS }),
+    FieldSpec::required(UNIT, Shape::Text { min: 1, max: 40 }),
+    FieldSpec::required(AVAILABILITY, Shape::Choice(Availability::IDS)),
+    FieldSpec::optional(STOCK, Shape::WholeNumber { max: MAX_STOCK }),
+    FieldSpec::optional(MATERIALS, Shape::Text { min: 0, max: 500 }),
+    FieldSpec::optional(SHELF_LIFE, Shape::Text { min: 0, max: 80 }),
+    FieldSpec::optional(STORAGE, Shape::Text { min: 0, max: 200 }),
+    FieldSpec::optional(HANDMADE, Shape::Flag),
+    FieldSpec::optional(PHOTOS, Shape::Photos { max: MAX_PHOTOS }),
+    FieldSpec::required(POSITION, Shape::Position),
+];
+
 /// Checks one field's value. `null` clears an optional field.
-pub fn check_field(field: &str, value: &Value) -> Result<(), FieldProblem> {
-    let optional =
-        matches!(field, DESCRIPTION | PRICE_USD_CENTS | STOCK | MATERIALS | SHELF_LIFE | STORAGE | PHOTOS | HANDMADE);
-    if optional && value.is_null() {
-        return Ok(());
-    }
-    match field {
-        STOREFRONT => text(value)?.parse::<sawda_sync::RecordId>().map(|_| ()).map_err(|_| FieldProblem::WrongType),
-        NAME => check_text(text(value)?, 2, 80),
-        DESCRIPTION => check_text(text(value)?, 0, 2_000),
-        PRICE_SOM => whole_number(value, 0, MAX_PRICE_SOM),
-        PRICE_USD_CENTS => whole_number(value, 0, MAX_PRICE_USD_CENTS),
-        UNIT => check_text(text(value)?, 1, 40),
-        AVAILABILITY => one_of(text(value)?, &AVAILABILITY_CHOICES),
-        STOCK => whole_number(value, 0, MAX_STOCK),
-        MATERIALS => check_text(text(value)?, 0, 500),
-        SHELF_LIFE => check_text(text(value)?, 0, 80),
-        STORAGE => check_text(text(value)?, 0, 200),
-        HANDMADE => value.as_bool().map(|_| ()).ok_or(FieldProblem::WrongType),
-        PHOTOS => check_photos(value),
-        // Where the product stands on the storefront: any finite number, ordered ascending.
-        POSITION => value.as_f64().filter(|p| p.is_finite()).map(|_| ()).ok_or(FieldProblem::WrongType),
-        _ => Err(FieldProblem::UnknownField),
-    }
-}
-
-fn whole_number(value: &Value, min: u64, max: u64) -> Result<(), FieldProblem> {
-    let n = value.as_u64().ok_or(match value {
-        Value::Number(_) => FieldProblem::WholeNumber,
-        _ => FieldProblem::WrongType,
-    })?;
-    if (min..=max).contains(&n) { Ok(()) } else { Err(FieldProblem::OutOfRange { min, max }) }
-}
-
-/// Up to six photos, each once; the first is the main photo.
-fn check_photos(value: &Value) -> Result<(), FieldProblem> {
-    let photos = value.as_array().ok_or(FieldProblem::WrongType)?;
-    if photos.len() > MAX_PHOTOS {
-        return Err(FieldProblem::TooManyPhotos { max: MAX_PHOTOS });
-    }
-    for (i, photo) in photos.iter().enumerate() {
-        check_photo(photo)?;
-        if photos[..i].contains(photo) {
-            return Err(FieldProblem::Repeated);
-        }
-    }
-    Ok(())
+pub fn check_field(name: &str, value: &Value) -> Result<(), FieldProblem> {
+    field::check_in(&FIELDS, name, value)
 }
 
 /// "25 000", "25000", "25,000" → 25000: what people type for a price in so'm.

@@ -1,13 +1,12 @@
-//! The rules for each field of a storefront record, the same on the phone (as
-//! she types) and on the server (on every push).
+//! A storefront as a synced record: its id, its fields and their rules (the
+//! same on the phone as she types and on the server on every push), and the
+//! choice lists buyers filter by.
 
 use sawda_sync::{Owner, RecordId};
 use serde_json::Value;
 
-use super::slug;
-use crate::rules::people::{District, normalise_phone};
-use crate::rules::problem::{FieldProblem, check_text};
-use crate::rules::photos::check_photo;
+use super::field::{self, FieldSpec, Shape, choices};
+use crate::rules::problem::FieldProblem;
 
 pub const NAME: &str = "name";
 pub const SLUG: &str = "slug";
@@ -21,101 +20,64 @@ pub const PAYMENT: &str = "payment";
 pub const DELIVERY: &str = "delivery";
 pub const COVER_PHOTO: &str = "cover_photo";
 
-pub const MAX_NAME_CHARS: usize = 80;
-pub const MAX_STORY_CHARS: usize = 2_000;
-pub const MAX_PAYMENT_NOTE_CHARS: usize = 200;
+choices!(
+    /// What the storefront sells, as buyers filter it.
+    Category {
+        Food = "food" => CategoryFood,
+        Drinks = "drinks" => CategoryDrinks,
+        Textiles = "textiles" => CategoryTextiles,
+        Ceramics = "ceramics" => CategoryCeramics,
+        Wood = "wood" => CategoryWood,
+        Jewellery = "jewellery" => CategoryJewellery,
+        Cosmetics = "cosmetics" => CategoryCosmetics,
+        Other = "other" => CategoryOther,
+    }
+);
 
-/// What the storefront sells, as buyers filter it.
-pub const CATEGORIES: [&str; 8] = ["food", "drinks", "textiles", "ceramics", "wood", "jewellery", "cosmetics", "other"];
-/// How buyers may pay; Sawda only shows her instructions, it takes no payment.
-pub const PAYMENT_METHODS: [&str; 5] = ["cash_on_delivery", "click", "payme", "uzum", "bank_transfer"];
-pub const DELIVERY_OPTIONS: [&str; 4] = ["pickup", "district", "post_uzbekistan", "abroad"];
+choices!(
+    /// How buyers may pay; Sawda only shows her instructions, it takes no payment.
+    PaymentMethod {
+        CashOnDelivery = "cash_on_delivery" => PaymentCashOnDelivery,
+        Click = "click" => PaymentClick,
+        Payme = "payme" => PaymentPayme,
+        Uzum = "uzum" => PaymentUzum,
+        BankTransfer = "bank_transfer" => PaymentBankTransfer,
+    }
+);
+
+choices!(
+    /// How her goods reach buyers.
+    Delivery {
+        Pickup = "pickup" => DeliveryPickup,
+        District = "district" => DeliveryDistrict,
+        PostUzbekistan = "post_uzbekistan" => DeliveryPostUzbekistan,
+        Abroad = "abroad" => DeliveryAbroad,
+    }
+);
+
+/// Every field of a storefront; any other is refused.
+pub static FIELDS: [FieldSpec; 11] = [
+    FieldSpec::required(NAME, Shape::Text { min: 2, max: 80 }),
+    FieldSpec::required(SLUG, Shape::Slug),
+    FieldSpec::optional(STORY, Shape::Text { min: 0, max: 2_000 }),
+    FieldSpec::required(DISTRICT, Shape::District),
+    FieldSpec::required(CATEGORY, Shape::Choice(Category::IDS)),
+    FieldSpec::optional(TELEGRAM, Shape::Telegram),
+    FieldSpec::optional(WHATSAPP, Shape::Phone),
+    FieldSpec::optional(INSTAGRAM, Shape::Instagram),
+    FieldSpec::required(PAYMENT, Shape::Payment { methods: PaymentMethod::IDS, note_max: 200 }),
+    FieldSpec::required(DELIVERY, Shape::Choices(Delivery::IDS)),
+    FieldSpec::optional(COVER_PHOTO, Shape::Photo),
+];
+
+/// The spec of one of the fields above.
+pub fn field(name: &str) -> &'static FieldSpec {
+    field::spec(&FIELDS, name)
+}
 
 /// Checks one field's value. `null` clears an optional field.
-pub fn check_field(field: &str, value: &Value) -> Result<(), FieldProblem> {
-    let optional = |value: &Value| value.is_null();
-    match field {
-        NAME => check_text(text(value)?, 2, MAX_NAME_CHARS),
-        SLUG => slug::check(text(value)?),
-        STORY if optional(value) => Ok(()),
-        STORY => check_text(text(value)?, 0, MAX_STORY_CHARS),
-        DISTRICT => District::from_id(text(value)?).map(|_| ()).ok_or(FieldProblem::NotInList),
-        CATEGORY => one_of(text(value)?, &CATEGORIES),
-        TELEGRAM | WHATSAPP | INSTAGRAM | COVER_PHOTO if optional(value) => Ok(()),
-        TELEGRAM => check_telegram(text(value)?),
-        WHATSAPP => normalise_phone(text(value)?).map(|_| ()).ok_or(FieldProblem::Phone),
-        INSTAGRAM => check_instagram(text(value)?),
-        PAYMENT => check_payment(value),
-        DELIVERY => distinct_choices(value, &DELIVERY_OPTIONS),
-        COVER_PHOTO => check_photo(value),
-        _ => Err(FieldProblem::UnknownField),
-    }
-}
-
-pub(crate) fn text(value: &Value) -> Result<&str, FieldProblem> {
-    value.as_str().ok_or(FieldProblem::WrongType)
-}
-
-pub(crate) fn one_of(value: &str, choices: &[&str]) -> Result<(), FieldProblem> {
-    if choices.contains(&value) { Ok(()) } else { Err(FieldProblem::NotInList) }
-}
-
-/// A list of choices, each at most once.
-fn distinct_choices(value: &Value, choices: &[&str]) -> Result<(), FieldProblem> {
-    let items = value.as_array().ok_or(FieldProblem::WrongType)?;
-    let mut seen = Vec::new();
-    for item in items {
-        let choice = text(item)?;
-        one_of(choice, choices)?;
-        if seen.contains(&choice) {
-            return Err(FieldProblem::Repeated);
-        }
-        seen.push(choice);
-    }
-    Ok(())
-}
-
-/// `[{"method": "click", "note": "Click: +998 90 123 45 67"}, …]`: each
-/// method at most once, with her own instructions.
-fn check_payment(value: &Value) -> Result<(), FieldProblem> {
-    let items = value.as_array().ok_or(FieldProblem::WrongType)?;
-    let mut seen = Vec::new();
-    for item in items {
-        let entry = item.as_object().ok_or(FieldProblem::WrongType)?;
-        if entry.keys().any(|k| k != "method" && k != "note") {
-            return Err(FieldProblem::WrongType);
-        }
-        let method = text(entry.get("method").unwrap_or(&Value::Null))?;
-        one_of(method, &PAYMENT_METHODS)?;
-        if seen.contains(&method) {
-            return Err(FieldProblem::Repeated);
-        }
-        seen.push(method);
-        if let Some(note) = entry.get("note") {
-            check_text(text(note)?, 0, MAX_PAYMENT_NOTE_CHARS)?;
-        }
-    }
-    Ok(())
-}
-
-/// Telegram's rules: 5–32 of Latin letters, digits and `_`, starting with a
-/// letter. A leading `@` is not part of the name (the editor drops it).
-pub fn check_telegram(name: &str) -> Result<(), FieldProblem> {
-    let ok = (5..=32).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok { Ok(()) } else { Err(FieldProblem::Telegram) }
-}
-
-/// Instagram's rules: 1–30 of Latin letters, digits, `.` and `_`, not
-/// starting or ending with a dot nor with two dots in a row.
-pub fn check_instagram(name: &str) -> Result<(), FieldProblem> {
-    let ok = (1..=30).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-        && !name.starts_with('.')
-        && !name.ends_with('.')
-        && !name.contains("..");
-    if ok { Ok(()) } else { Err(FieldProblem::Instagram) }
+pub fn check_field(name: &str, value: &Value) -> Result<(), FieldProblem> {
+    field::check_in(&FIELDS, name, value)
 }
 
 /// The id of `owner`'s storefront, the same on every device: two phones that

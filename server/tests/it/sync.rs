@@ -2,41 +2,22 @@
 //! own device replica: pushes apply once, pulls bring edits to another phone, and
 //! nobody reaches records that are not theirs.
 
-mod support;
-
+use crate::support;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use sawda_server::accounts::people::{self, NewAccount};
-use sawda_server::accounts::{passwords, sessions};
 use sawda_sync::protocol::Limits;
-use sawda_sync::{DeviceId, Fields, Kind, Owner, PullResponse, PushResponse, Replica};
+use sawda_sync::{DeviceId, Fields, Kind, PullResponse, PushResponse, Replica};
 use serde_json::{Value, json};
 
-struct Person {
-    owner: Owner,
-    cookie: String,
-}
+use support::Person;
 
 async fn person(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone: &str) -> Person {
-    let account = people::create(
-        db,
-        NewAccount {
-            phone: phone.into(),
-            name: "Gulnar".into(),
-            role: "entrepreneur",
-            password_hash: passwords::hash("long-enough-1".into()).await,
-            districts: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    let token = sessions::start(db, &account.id).await.unwrap();
-    Person { owner: account.id.parse().unwrap(), cookie: format!("sawda_session={token}") }
+    support::entrepreneur(db, phone).await
 }
 
 fn phone_of(person: &Person, seed: u8) -> Replica {
-    Replica::new(DeviceId::new(1_760_000_000_000 + u64::from(seed), [seed; 10]), person.owner.clone())
+    Replica::new(DeviceId::new(1_760_000_000_000 + u64::from(seed), [seed; 10]), person.owner())
 }
 
 fn fields(pairs: &[(&str, Value)]) -> Fields {
@@ -198,13 +179,13 @@ async fn old_applied_ids_are_forgotten_and_a_very_late_retry_changes_nothing() {
     let (_, before) = get_pull(&router, &gulnar, 0).await;
 
     // Young ids stay; one made to look 200 days old is forgotten.
-    assert_eq!(sawda_server::sync_store::forget_applied(&db, 180).await.unwrap(), 0);
+    assert_eq!(sawda_server::sync::store::forget_applied(&db, 180).await.unwrap(), 0);
     db.query("DELETE sync_applied; CREATE sync_applied:old SET applied_at = time::now() - 200d;")
         .await
         .unwrap()
         .check()
         .unwrap();
-    assert_eq!(sawda_server::sync_store::forget_applied(&db, 180).await.unwrap(), 1);
+    assert_eq!(sawda_server::sync::store::forget_applied(&db, 180).await.unwrap(), 1);
 
     // The phone's answer was lost long ago and it retries now: applied again,
     // and the record and its change sequence stay as they were.

@@ -1,19 +1,18 @@
 //! Accounts end to end through the real router and a real (in-memory) SurrealDB:
 //! the authorisation table, invitations, sessions, rate limits and password reset.
 
-mod support;
-
+use crate::support;
+use app::rules::people::Role;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use sawda_server::accounts::people::{self, NewAccount};
-use sawda_server::accounts::{invitations, passwords, reset_codes, sessions};
+use sawda_server::accounts::{invitations, reset_codes};
 use sawda_server::api;
 use serde_json::{Value, json};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
-const PASSWORD: &str = "qawın-jam-2026";
+use support::PASSWORD;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Who {
@@ -39,7 +38,7 @@ const EVERYONE: [Who; 6] = [
 struct World {
     db: Surreal<Any>,
     router: Router,
-    tokens: Vec<(Who, String)>,
+    persons: Vec<(Who, support::Person)>,
     ids: Vec<(Who, String)>,
     workshop: String,
     open_codes: Vec<String>,
@@ -49,36 +48,19 @@ struct World {
 impl World {
     async fn new() -> World {
         let db = support::migrated_memory_db().await;
-        let hash = password_hash().await;
-        let mut tokens = Vec::new();
+        let mut persons = Vec::new();
         let mut ids = Vec::new();
         let people = [
-            (Who::Admin, "+998901000001", "admin", vec![], None),
-            (Who::Coordinator, "+998901000002", "coordinator", vec!["chimbay".to_string()], None),
-            (Who::CoordinatorElsewhere, "+998901000003", "coordinator", vec!["bozatau".to_string()], None),
-            (Who::Entrepreneur, "+998901000004", "entrepreneur", vec![], Some("chimbay")),
-            (Who::EntrepreneurElsewhere, "+998901000005", "entrepreneur", vec![], Some("bozatau")),
+            (Who::Admin, "+998901000001", Role::Admin, vec![], None),
+            (Who::Coordinator, "+998901000002", Role::Coordinator, vec!["chimbay"], None),
+            (Who::CoordinatorElsewhere, "+998901000003", Role::Coordinator, vec!["bozatau"], None),
+            (Who::Entrepreneur, "+998901000004", Role::Entrepreneur, vec![], Some("chimbay")),
+            (Who::EntrepreneurElsewhere, "+998901000005", Role::Entrepreneur, vec![], Some("bozatau")),
         ];
         for (who, phone, role, districts, district) in people {
-            let new = NewAccount {
-                phone: phone.into(),
-                name: format!("{who:?}"),
-                role,
-                password_hash: hash.clone(),
-                districts,
-            };
-            let account = people::create(&db, new).await.unwrap();
-            if let Some(district) = district {
-                db.query("UPDATE type::record('account', $id) SET district = $district")
-                    .bind(("id", account.id.clone()))
-                    .bind(("district", district))
-                    .await
-                    .unwrap()
-                    .check()
-                    .unwrap();
-            }
-            tokens.push((who, sessions::start(&db, &account.id).await.unwrap()));
-            ids.push((who, account.id));
+            let person = support::signed_in(&db, phone, &format!("{who:?}"), role, &districts, district).await;
+            ids.push((who, person.id.clone()));
+            persons.push((who, person));
         }
         let coordinator = ids.iter().find(|(w, _)| *w == Who::Coordinator).unwrap().1.clone();
         let (workshop, codes) = invitations::create_workshop(
@@ -99,7 +81,7 @@ impl World {
         World {
             db,
             router,
-            tokens,
+            persons,
             ids,
             workshop: workshop.id,
             open_codes: codes.into_iter().map(|c| c.code).collect(),
@@ -112,29 +94,14 @@ impl World {
     }
 
     fn token(&self, who: Who) -> Option<&str> {
-        self.tokens.iter().find(|(w, _)| *w == who).map(|(_, t)| t.as_str())
+        let person = &self.persons.iter().find(|(w, _)| *w == who)?.1;
+        person.cookie.strip_prefix("sawda_session=")
     }
 
     async fn call(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method.clone()).uri(format!("/api/v1{path}"));
-        if let Some(token) = self.token(who) {
-            request = request.header("cookie", format!("sawda_session={token}"));
-        }
-        if method != Method::GET {
-            request = request.header("content-type", "application/json");
-        }
-        let body = body.map_or_else(Body::empty, |body| Body::from(body.to_string()));
-        let response = support::send(&self.router, request.body(body).unwrap()).await;
-        let status = response.status();
-        let text = support::body_text(response).await;
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        let person = self.persons.iter().find(|(w, _)| *w == who).map(|(_, p)| p);
+        support::call(&self.router, person, method, &format!("/api/v1{path}"), body).await
     }
-}
-
-/// One argon2 hash shared by every test account: hashing is slow on purpose.
-async fn password_hash() -> String {
-    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| passwords::hash(PASSWORD.into())).await.clone()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

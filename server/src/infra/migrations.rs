@@ -18,27 +18,27 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "schema migration ledger",
-        script: include_str!("../migrations/0001_schema_migration.surql"),
+        script: include_str!("../../migrations/0001_schema_migration.surql"),
     },
     Migration {
         version: 2,
         name: "accounts, invitations, sessions, reset codes",
-        script: include_str!("../migrations/0002_accounts.surql"),
+        script: include_str!("../../migrations/0002_accounts.surql"),
     },
     Migration {
         version: 3,
         name: "synced records, applied mutations, change sequence",
-        script: include_str!("../migrations/0003_sync.surql"),
+        script: include_str!("../../migrations/0003_sync.surql"),
     },
     Migration {
         version: 4,
         name: "age index of applied mutations",
-        script: include_str!("../migrations/0004_sync_retention.surql"),
+        script: include_str!("../../migrations/0004_sync_retention.surql"),
     },
     Migration {
         version: 5,
         name: "unique storefront addresses",
-        script: include_str!("../migrations/0005_storefront_address.surql"),
+        script: include_str!("../../migrations/0005_storefront_address.surql"),
     },
 ];
 
@@ -140,7 +140,7 @@ async fn apply(db: &Surreal<Any>, migration: &Migration) -> Result<(), String> {
         .bind(("applied_by", concat!("sawda ", env!("CARGO_PKG_VERSION"))))
         .await
         .map_err(|error| error.to_string())?;
-    match crate::database::transaction_failure(&mut response) {
+    match crate::infra::database::transaction_failure(&mut response) {
         None => Ok(()),
         Some(failure) => Err(failure.cause.to_string()),
     }

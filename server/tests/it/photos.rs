@@ -1,16 +1,13 @@
 //! Photo uploads over the real router: pieces that resume after a cut, one
 //! copy per photo, and every kind of bad file refused with nothing kept.
 
-mod support;
-
+use crate::support;
 use std::io::Cursor;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use image::{DynamicImage, ImageFormat};
-use sawda_server::accounts::people::{self, NewAccount};
-use sawda_server::accounts::{passwords, sessions};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -22,20 +19,8 @@ struct Phone {
 async fn phone() -> Phone {
     let db = support::migrated_memory_db().await;
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
-    let account = people::create(
-        &db,
-        NewAccount {
-            phone: "+998901000020".into(),
-            name: "Aysulu".into(),
-            role: "entrepreneur",
-            password_hash: passwords::hash("long-enough-1".into()).await,
-            districts: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    let token = sessions::start(&db, &account.id).await.unwrap();
-    Phone { router, cookie: format!("sawda_session={token}") }
+    let aysulu = support::entrepreneur(&db, "+998901000020").await;
+    Phone { router, cookie: aysulu.cookie }
 }
 
 fn hash_of(bytes: &[u8]) -> String {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::AppState;
-use crate::migrations;
+use crate::infra::migrations;
 
 const DATABASE_DEADLINE: Duration = Duration::from_secs(2);
 

@@ -1,7 +1,6 @@
 //! The HTTP surface through the real router, over a real (in-memory) SurrealDB.
 
-mod support;
-
+use crate::support;
 use app::i18n::{Key, Lang, text};
 use axum::http::StatusCode;
 use surrealdb::Surreal;
@@ -21,7 +20,10 @@ async fn healthz_is_ok_when_the_database_answers() {
     let body: serde_json::Value = serde_json::from_str(&support::body_text(response).await).unwrap();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "ok");
-    assert_eq!(body["schema_version"], sawda_server::migrations::latest_version(sawda_server::migrations::MIGRATIONS));
+    assert_eq!(
+        body["schema_version"],
+        sawda_server::infra::migrations::latest_version(sawda_server::infra::migrations::MIGRATIONS)
+    );
 }
 
 #[tokio::test]
@@ -158,7 +160,7 @@ async fn the_bundle_is_served_under_its_release_precompressed_and_cached_for_goo
     std::fs::write(pkg.join("sawda.js.br"), b"brotli bytes").unwrap();
     std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
     let router = support::router_with(support::migrated_memory_db().await, site.path()).await;
-    let release = sawda_server::release::release_id(site.path());
+    let release = sawda_server::http::release::release_id(site.path());
 
     let page = support::body_text(support::get(&router, "/", &[]).await).await;
     assert!(page.contains(&format!("/pkg/{release}/sawda.js")), "{page}");
@@ -204,7 +206,7 @@ async fn the_service_worker_names_this_release_and_its_files() {
     assert_eq!(rest, "self.addEventListener('fetch', () => {});");
     let preamble: serde_json::Value =
         serde_json::from_str(first.strip_prefix("const SAWDA = ").unwrap().trim_end_matches(';')).unwrap();
-    let release = sawda_server::release::release_id(site.path());
+    let release = sawda_server::http::release::release_id(site.path());
     assert_eq!(preamble["release"], release.as_str());
     let files: Vec<&str> = preamble["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
     let bundle = |name: &str| format!("/pkg/{release}/{name}");

@@ -22,8 +22,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+use crate::AppState;
+use crate::api;
 use crate::config::Config;
-use crate::{AppState, api, health, language_choice, release, security_headers};
+
+pub mod health;
+pub mod language_choice;
+pub mod release;
+pub mod security_headers;
+pub mod site;
 
 /// Requests carry small JSON; photos will have their own, chunked route.
 const MAX_REQUEST_BODY: usize = 1024 * 1024;

@@ -1,12 +1,11 @@
 //! Migrations against a real SurrealDB: in memory and on disk.
 
-mod support;
-
+use crate::support;
 use std::time::Duration;
 
 use sawda_server::config::DatabaseTarget;
-use sawda_server::database;
-use sawda_server::migrations::{MIGRATIONS, Migration, MigrationError, migrate, schema_version};
+use sawda_server::infra::database;
+use sawda_server::infra::migrations::{MIGRATIONS, Migration, MigrationError, migrate, schema_version};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 

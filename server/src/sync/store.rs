@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use app::rules::problem::FieldProblem;
-use app::rules::records::{check_fields, rejection};
 use app::rules::records::storefront::SLUG;
+use app::rules::records::{check_fields, rejection};
 use sawda_sync::protocol::Snapshot;
 use sawda_sync::protocol::{Limits, MAX_PULL_LIMIT, MutationResult, Outcome, check_version};
 use sawda_sync::server::{apply_mutation, may_see};
@@ -84,7 +84,7 @@ pub async fn push(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Resu
             // Two pushes claiming one storefront address at once: the loser's
             // retry reads the claim and refuses its edit.
             Err(SyncStoreError::Database(error))
-                if (crate::database::is_conflict(&error) || error.to_string().contains("sync_record_slug"))
+                if (crate::infra::database::is_conflict(&error) || error.to_string().contains("sync_record_slug"))
                     && attempt < CONFLICT_RETRIES =>
             {
                 attempt += 1;

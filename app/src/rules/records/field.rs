@@ -1,0 +1,276 @@
+//! What a field of a record may hold, as a table row ([`FieldSpec`]): each kind
+//! of record lists its fields once, and the phone's editors, the phone's check
+//! and the server's check all read that list. Choice lists are enums made by
+//! [`choices!`], each with its stored id and its translated name.
+
+use serde_json::Value;
+
+use super::slug;
+use crate::rules::people::{District, normalise_phone};
+use crate::rules::photos::check_photo;
+use crate::rules::problem::{FieldProblem, check_text};
+
+/// What values a field takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shape {
+    /// Text of `min..=max` characters (after trimming).
+    Text { min: usize, max: usize },
+    /// A whole number in `0..=max`.
+    WholeNumber { max: u64 },
+    /// One id of a choice list.
+    Choice(&'static [&'static str]),
+    /// A list of ids of a choice list, each at most once.
+    Choices(&'static [&'static str]),
+    /// A district id.
+    District,
+    /// A photo's hash.
+    Photo,
+    /// Up to `max` photo hashes, each once; the first is the main photo.
+    Photos { max: usize },
+    /// `true` or `false`.
+    Flag,
+    /// Where a record stands in a list: any finite number, ordered ascending.
+    Position,
+    /// The id of another record.
+    Record,
+    /// A web address on Sawda (`slug`).
+    Slug,
+    /// A Telegram user name, without the `@`.
+    Telegram,
+    /// A phone number.
+    Phone,
+    /// An Instagram user name, without the `@`.
+    Instagram,
+    /// `[{"method": …, "note": …}]`: each method of the list once, with her own
+    /// instructions of at most `note_max` characters.
+    Payment { methods: &'static [&'static str], note_max: usize },
+}
+
+/// One field of a kind of record.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    /// `null` clears it.
+    pub optional: bool,
+    pub shape: Shape,
+}
+
+impl FieldSpec {
+    pub const fn required(name: &'static str, shape: Shape) -> FieldSpec {
+        FieldSpec { name, optional: false, shape }
+    }
+
+    pub const fn optional(name: &'static str, shape: Shape) -> FieldSpec {
+        FieldSpec { name, optional: true, shape }
+    }
+
+    /// The most characters an editor lets her type (a leading `@` included).
+    pub const fn max_typed(&self) -> usize {
+        match self.shape {
+            Shape::Text { max, .. } => max,
+            Shape::Slug => slug::MAX_CHARS,
+            Shape::Telegram => 33,
+            Shape::Instagram => 31,
+            Shape::Phone => 20,
+            Shape::Payment { note_max, .. } => note_max,
+            _ => 0,
+        }
+    }
+
+    pub fn check(&self, value: &Value) -> Result<(), FieldProblem> {
+        if self.optional && value.is_null() {
+            return Ok(());
+        }
+        match self.shape {
+            Shape::Text { min, max } => check_text(text(value)?, min, max),
+            Shape::WholeNumber { max } => whole_number(value, 0, max),
+            Shape::Choice(ids) => one_of(text(value)?, ids),
+            Shape::Choices(ids) => distinct_choices(value, ids),
+            Shape::District => District::from_id(text(value)?).map(|_| ()).ok_or(FieldProblem::NotInList),
+            Shape::Photo => check_photo(value),
+            Shape::Photos { max } => check_photos(value, max),
+            Shape::Flag => value.as_bool().map(|_| ()).ok_or(FieldProblem::WrongType),
+            Shape::Position => value.as_f64().filter(|p| p.is_finite()).map(|_| ()).ok_or(FieldProblem::WrongType),
+            Shape::Record => {
+                text(value)?.parse::<sawda_sync::RecordId>().map(|_| ()).map_err(|_| FieldProblem::WrongType)
+            }
+            Shape::Slug => slug::check(text(value)?),
+            Shape::Telegram => check_telegram(text(value)?),
+            Shape::Phone => normalise_phone(text(value)?).map(|_| ()).ok_or(FieldProblem::Phone),
+            Shape::Instagram => check_instagram(text(value)?),
+            Shape::Payment { methods, note_max } => check_payment(value, methods, note_max),
+        }
+    }
+}
+
+/// The spec of `name` in a kind's table; `None` for a field the kind does not have.
+pub fn find(fields: &'static [FieldSpec], name: &str) -> Option<&'static FieldSpec> {
+    fields.iter().find(|spec| spec.name == name)
+}
+
+/// Checks `value` for the field `name` of a kind with the table `fields`.
+pub fn check_in(fields: &'static [FieldSpec], name: &str, value: &Value) -> Result<(), FieldProblem> {
+    find(fields, name).ok_or(FieldProblem::UnknownField)?.check(value)
+}
+
+/// The spec of a field a kind is known to have (for editors and views).
+pub fn spec(fields: &'static [FieldSpec], name: &str) -> &'static FieldSpec {
+    find(fields, name).unwrap_or_else(|| panic!("no field {name} in this kind"))
+}
+
+/// A list of choices as an enum: its stored ids (`IDS`), and for each choice
+/// its id and the key of its translated name.
+macro_rules! choices {
+    ($(#[$doc:meta])* $name:ident { $($choice:ident = $id:literal => $key:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($choice),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$choice),+];
+            pub const IDS: &'static [&'static str] = &[$($id),+];
+
+            pub fn id(self) -> &'static str {
+                match self {
+                    $($name::$choice => $id),+
+                }
+            }
+
+            pub fn from_id(id: &str) -> Option<$name> {
+                match id {
+                    $($id => Some($name::$choice),)+
+                    _ => None,
+                }
+            }
+
+            pub fn name_key(self) -> $crate::i18n::Key {
+                match self {
+                    $($name::$choice => $crate::i18n::Key::$key),+
+                }
+            }
+        }
+    };
+}
+pub(crate) use choices;
+
+fn text(value: &Value) -> Result<&str, FieldProblem> {
+    value.as_str().ok_or(FieldProblem::WrongType)
+}
+
+fn one_of(value: &str, choices: &[&str]) -> Result<(), FieldProblem> {
+    if choices.contains(&value) { Ok(()) } else { Err(FieldProblem::NotInList) }
+}
+
+fn whole_number(value: &Value, min: u64, max: u64) -> Result<(), FieldProblem> {
+    let n = value.as_u64().ok_or(match value {
+        Value::Number(_) => FieldProblem::WholeNumber,
+        _ => FieldProblem::WrongType,
+    })?;
+    if (min..=max).contains(&n) { Ok(()) } else { Err(FieldProblem::OutOfRange { min, max }) }
+}
+
+fn distinct_choices(value: &Value, choices: &[&str]) -> Result<(), FieldProblem> {
+    let items = value.as_array().ok_or(FieldProblem::WrongType)?;
+    let mut seen = Vec::new();
+    for item in items {
+        let choice = text(item)?;
+        one_of(choice, choices)?;
+        if seen.contains(&choice) {
+            return Err(FieldProblem::Repeated);
+        }
+        seen.push(choice);
+    }
+    Ok(())
+}
+
+fn check_photos(value: &Value, max: usize) -> Result<(), FieldProblem> {
+    let photos = value.as_array().ok_or(FieldProblem::WrongType)?;
+    if photos.len() > max {
+        return Err(FieldProblem::TooManyPhotos { max });
+    }
+    for (i, photo) in photos.iter().enumerate() {
+        check_photo(photo)?;
+        if photos[..i].contains(photo) {
+            return Err(FieldProblem::Repeated);
+        }
+    }
+    Ok(())
+}
+
+fn check_payment(value: &Value, methods: &[&str], note_max: usize) -> Result<(), FieldProblem> {
+    let items = value.as_array().ok_or(FieldProblem::WrongType)?;
+    let mut seen = Vec::new();
+    for item in items {
+        let entry = item.as_object().ok_or(FieldProblem::WrongType)?;
+        if entry.keys().any(|k| k != "method" && k != "note") {
+            return Err(FieldProblem::WrongType);
+        }
+        let method = text(entry.get("method").unwrap_or(&Value::Null))?;
+        one_of(method, methods)?;
+        if seen.contains(&method) {
+            return Err(FieldProblem::Repeated);
+        }
+        seen.push(method);
+        if let Some(note) = entry.get("note") {
+            check_text(text(note)?, 0, note_max)?;
+        }
+    }
+    Ok(())
+}
+
+/// Telegram's rules: 5–32 of Latin letters, digits and `_`, starting with a
+/// letter. A leading `@` is not part of the name (the editor drops it).
+pub fn check_telegram(name: &str) -> Result<(), FieldProblem> {
+    let ok = (5..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok { Ok(()) } else { Err(FieldProblem::Telegram) }
+}
+
+/// Instagram's rules: 1–30 of Latin letters, digits, `.` and `_`, not
+/// starting or ending with a dot nor with two dots in a row.
+pub fn check_instagram(name: &str) -> Result<(), FieldProblem> {
+    let ok = (1..=30).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+        && !name.starts_with('.')
+        && !name.ends_with('.')
+        && !name.contains("..");
+    if ok { Ok(()) } else { Err(FieldProblem::Instagram) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    choices!(
+        /// A test list.
+        Colour { Red = "red" => CategoryFood, Blue = "blue" => CategoryOther }
+    );
+
+    #[test]
+    fn a_choice_list_knows_its_ids_and_names() {
+        assert_eq!(Colour::IDS, &["red", "blue"]);
+        assert_eq!(Colour::from_id("blue"), Some(Colour::Blue));
+        assert_eq!(Colour::from_id("green"), None);
+        assert_eq!(Colour::Red.id(), "red");
+        assert_eq!(Colour::ALL.len(), 2);
+        assert_eq!(Colour::Red.name_key(), crate::i18n::Key::CategoryFood);
+    }
+
+    #[test]
+    fn a_table_refuses_fields_it_does_not_list() {
+        static FIELDS: [FieldSpec; 2] = [
+            FieldSpec::required("name", Shape::Text { min: 2, max: 5 }),
+            FieldSpec::optional("colour", Shape::Choice(Colour::IDS)),
+        ];
+        assert_eq!(check_in(&FIELDS, "name", &json!("Aral")), Ok(()));
+        assert_eq!(check_in(&FIELDS, "name", &Value::Null), Err(FieldProblem::WrongType));
+        assert_eq!(check_in(&FIELDS, "colour", &Value::Null), Ok(()));
+        assert_eq!(check_in(&FIELDS, "colour", &json!("green")), Err(FieldProblem::NotInList));
+        assert_eq!(check_in(&FIELDS, "price", &json!(1)), Err(FieldProblem::UnknownField));
+        assert_eq!(spec(&FIELDS, "name").max_typed(), 5);
+    }
+}

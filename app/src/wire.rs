@@ -1,0 +1,190 @@
+//! The bodies of `/api/v1` requests and answers (`docs/api.md`), written once:
+//! the pages send and read these, and the server's handlers take and give
+//! exactly these. The sync endpoints speak `sawda_sync::protocol` instead.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::people::Role;
+
+/// An account as the API shows it (and as this device remembers it).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct AccountView {
+    pub id: String,
+    pub phone: String,
+    pub name: String,
+    pub role: Role,
+    /// An entrepreneur's district.
+    pub district: Option<String>,
+    /// A coordinator's districts.
+    #[serde(default)]
+    pub districts: Vec<String>,
+}
+
+/// Every error answer: a stable code for programs, a message in the caller's language.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Problem {
+    pub code: String,
+    pub message: String,
+    /// For `upload_offset`: the bytes of the photo the server has, where the phone resumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<u64>,
+}
+
+/// `POST /auth/sign-in`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct SignIn {
+    pub phone: String,
+    pub password: String,
+}
+
+/// `POST /auth/sign-up`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct SignUp {
+    pub code: String,
+    pub phone: String,
+    pub name: String,
+    pub password: String,
+    #[serde(default)]
+    pub gender: Option<String>,
+}
+
+/// `POST /auth/reset`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Reset {
+    pub phone: String,
+    pub code: String,
+    pub password: String,
+}
+
+/// `POST /coordinators`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct NewCoordinator {
+    pub phone: String,
+    pub name: String,
+    pub password: String,
+    pub districts: Vec<String>,
+}
+
+/// `PUT /coordinators/{id}/districts`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Districts {
+    pub districts: Vec<String>,
+}
+
+/// The answer of `POST /accounts/{id}/reset-code`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ResetCode {
+    pub code: String,
+    pub valid_hours: i64,
+}
+
+/// `POST /invitations`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct NewWorkshop {
+    pub name: String,
+    pub district: String,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    pub seats: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Workshop {
+    pub id: String,
+    pub name: String,
+    pub district: String,
+    pub date: String,
+    pub seats: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    Open,
+    Used,
+    Expired,
+    Revoked,
+}
+
+impl InvitationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationState::Open => "open",
+            InvitationState::Used => "used",
+            InvitationState::Expired => "expired",
+            InvitationState::Revoked => "revoked",
+        }
+    }
+}
+
+/// One invitation code as `GET /invitations` lists it; times in RFC 3339.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Invitation {
+    pub code: String,
+    pub workshop_id: String,
+    pub workshop_name: String,
+    pub workshop_date: String,
+    pub district: String,
+    pub expires_at: String,
+    pub used_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub state: InvitationState,
+}
+
+/// The answer of `POST /invitations`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CreatedWorkshop {
+    pub workshop: Workshop,
+    pub invitations: Vec<Invitation>,
+}
+
+/// `POST /photos/missing`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoHashes {
+    pub hashes: Vec<String>,
+}
+
+/// The answer of `POST /photos/missing`: which of the hashes the server lacks.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct MissingPhotos {
+    pub missing: Vec<String>,
+}
+
+/// The query of `PUT /photos/{hash}/upload`.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+pub struct UploadPiece {
+    pub offset: u64,
+    pub total: u64,
+}
+
+/// How much of a photo the server has (`GET`/`PUT /photos/{hash}/upload`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct UploadProgress {
+    pub received: u64,
+    pub done: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_states_travel_as_the_words_docs_api_md_names() {
+        let account = AccountView {
+            id: "a1".into(),
+            phone: "+998901234567".into(),
+            name: "Amina".into(),
+            role: Role::Coordinator,
+            district: None,
+            districts: vec!["chimbay".into()],
+        };
+        let json = serde_json::to_value(&account).unwrap();
+        assert_eq!(json["role"], "coordinator");
+        assert_eq!(serde_json::from_value::<AccountView>(json).unwrap(), account);
+        assert_eq!(serde_json::to_value(InvitationState::Revoked).unwrap(), "revoked");
+        let problem: Problem = serde_json::from_str(r#"{"code":"upload_offset","message":"m","received":5}"#).unwrap();
+        assert_eq!(problem.received, Some(5));
+        assert!(serde_json::from_str::<AccountView>(r#"{"id":"a","phone":"p","name":"n","role":"king"}"#).is_err());
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the release: the server always (cargo makes a no-op of it when
+# nothing changed), the browser bundle (wasm, its split chunks, CSS, public
+# files) only when something it is made from changed. cargo-leptos redoes
+# wasm-bindgen, the split and wasm-opt on every build, about a minute even
+# when nothing changed; a stamp of the bundle's inputs skips that.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SITE=target/site
+STAMP=target/front-inputs.sha256
+
+# Everything the bundle is made from, and the tools that make it.
+front_inputs() {
+  {
+    find app sync style public -type f -not -name '*.proptest-regressions' -print0 | sort -z | xargs -0 sha256sum
+    sha256sum Cargo.toml Cargo.lock .cargo/config.toml
+    rustc --version
+    cargo leptos --version
+    wasm-bindgen --version
+    wasm-opt --version 2>/dev/null || true
+  } | sha256sum | cut -d' ' -f1
+}
+
+wanted=$(front_inputs)
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ] && [ -d "$SITE/pkg" ]; then
+  echo "==> browser bundle unchanged since the last build: building the server only"
+  cargo leptos build --release --precompress --split --server-only
+else
+  echo "==> building the server and the browser bundle (wasm, CSS)"
+  rm -f "$STAMP"
+  cargo leptos build --release --precompress --split
+  # The stamp is written only after a whole build, so an interrupted one is redone.
+  mkdir -p "$(dirname "$STAMP")"
+  echo "$wanted" > "$STAMP"
+fi

@@ -1,0 +1,51 @@
+//! What every request handler may reach: the database, the site's files and
+//! settings, the photo store and the rate limits.
+
+use std::sync::Arc;
+
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+use crate::accounts::rate_limit::RateLimits;
+use crate::http::site::Site;
+use crate::photos::Photos;
+
+/// What every request handler may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Surreal<Any>,
+    pub leptos_options: leptos::config::LeptosOptions,
+    pub rate_limits: Arc<RateLimits>,
+    pub site: Arc<Site>,
+    pub photos: Arc<Photos>,
+}
+
+impl AppState {
+    /// Photos go to a fresh temporary directory until `with_photos` says where.
+    pub fn new(db: Surreal<Any>, leptos_options: leptos::config::LeptosOptions) -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let scratch = std::env::temp_dir().join(format!("sawda-photos-{}-{n}", std::process::id()));
+        AppState {
+            db,
+            leptos_options,
+            rate_limits: Default::default(),
+            site: Default::default(),
+            photos: Arc::new(Photos::on_disk(&scratch)),
+        }
+    }
+
+    pub fn with_photos(self, photos: Photos) -> Self {
+        AppState { photos: Arc::new(photos), ..self }
+    }
+
+    pub fn with_site(self, site: Site) -> Self {
+        AppState { site: Arc::new(site), ..self }
+    }
+}
+
+impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,145 @@
+//! What the server tests share: a real SurrealDB (in memory or in a temporary
+//! directory), migrated like a real start, and the real router around it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use app::rules::people::Role;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, Response, StatusCode};
+use sawda_server::accounts::people::{self, NewAccount};
+use sawda_server::accounts::{passwords, sessions};
+use sawda_server::config::{Cli, DatabaseTarget};
+use sawda_server::infra::{database, migrations};
+use sawda_server::{AppState, http};
+use serde_json::Value;
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+use tower::ServiceExt;
+
+pub async fn memory_db() -> Surreal<Any> {
+    database::connect(&DatabaseTarget::Memory, "sawda", "test").await.expect("in-memory database")
+}
+
+pub async fn migrated_memory_db() -> Surreal<Any> {
+    let db = memory_db().await;
+    migrations::migrate(&db, migrations::MIGRATIONS).await.expect("migrations apply");
+    db
+}
+
+pub fn state(db: Surreal<Any>, site: &Path) -> AppState {
+    let cli: Cli = clap::Parser::parse_from(["sawda", "--site", site.to_str().unwrap()]);
+    let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+    AppState::new(db, http::leptos_options(&cli.config, addr))
+}
+
+pub async fn router_with(db: Surreal<Any>, site: &Path) -> Router {
+    http::router(state(db, site), site)
+}
+
+pub async fn router() -> Router {
+    let site = std::env::temp_dir();
+    router_with(migrated_memory_db().await, &site).await
+}
+
+pub async fn send(router: &Router, request: Request<Body>) -> Response<Body> {
+    router.clone().oneshot(request).await.expect("the router answers")
+}
+
+pub async fn get(router: &Router, path: &str, headers: &[(&str, &str)]) -> Response<Body> {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    send(router, request.body(Body::empty()).unwrap()).await
+}
+
+pub async fn body_text(response: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 10 * 1024 * 1024).await.unwrap();
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 body")
+}
+
+pub fn header<'a>(response: &'a Response<Body>, name: &str) -> &'a str {
+    response.headers().get(name).map(|v| v.to_str().unwrap()).unwrap_or("")
+}
+
+/// The password of every test person.
+pub const PASSWORD: &str = "qawın-jam-2026";
+
+/// One argon2 hash shared by every test account: hashing is slow on purpose.
+pub async fn password_hash() -> String {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| passwords::hash(PASSWORD.into())).await.clone()
+}
+
+/// A person with an account made in the database and a session, as a browser holds it.
+pub struct Person {
+    pub id: String,
+    pub cookie: String,
+}
+
+impl Person {
+    pub fn owner(&self) -> sawda_sync::Owner {
+        self.id.parse().expect("account ids are sync owners")
+    }
+}
+
+/// An account of `role` for `phone` (an entrepreneur in `district`, a coordinator in
+/// `districts`), signed in.
+pub async fn signed_in(
+    db: &Surreal<Any>,
+    phone: &str,
+    name: &str,
+    role: Role,
+    districts: &[&str],
+    district: Option<&str>,
+) -> Person {
+    let new = NewAccount {
+        phone: phone.into(),
+        name: name.into(),
+        role,
+        password_hash: password_hash().await,
+        districts: districts.iter().map(|d| d.to_string()).collect(),
+    };
+    let account = people::create(db, new).await.expect("the account is made");
+    if let Some(district) = district {
+        db.query("UPDATE type::record('account', $id) SET district = $district")
+            .bind(("id", account.id.clone()))
+            .bind(("district", district.to_string()))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+    }
+    let token = sessions::start(db, &account.id).await.unwrap();
+    Person { id: account.id, cookie: format!("sawda_session={token}") }
+}
+
+/// An entrepreneur of Chimbay, signed in.
+pub async fn entrepreneur(db: &Surreal<Any>, phone: &str) -> Person {
+    signed_in(db, phone, "Gulnar", Role::Entrepreneur, &[], Some("chimbay")).await
+}
+
+/// `method` `path` with a JSON body, as `person` (or nobody); the answer as JSON (a
+/// body that is not JSON comes back as a string).
+pub async fn call(
+    router: &Router,
+    person: Option<&Person>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method.clone()).uri(path);
+    if let Some(person) = person {
+        request = request.header("cookie", &person.cookie);
+    }
+    if method != Method::GET {
+        request = request.header("content-type", "application/json");
+    }
+    let body = body.map_or_else(Body::empty, |body| Body::from(body.to_string()));
+    let response = send(router, request.body(body).unwrap()).await;
+    let status = response.status();
+    let text = body_text(response).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
