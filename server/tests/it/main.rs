@@ -10,3 +10,4 @@ mod photos;
 mod process;
 mod support;
 mod sync;
+mod unique;
