@@ -4,8 +4,10 @@
 //! `object_store` crate, which speaks S3, GCS and Azure alike).
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
+
+use tokio::io::AsyncWriteExt;
 
 use super::checks::Sizes;
 
@@ -57,23 +59,71 @@ impl DiskPhotoStore {
     }
 }
 
+/// Written last, after both sizes are on disk: its presence is what "kept" means.
+const KEPT: &str = "kept";
+
+/// Writes `bytes` to `path` whole and durably: aside, synced, renamed, and the
+/// directory synced, so a power cut leaves the old state or the new one.
+async fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let partial = dir.join(format!("{name}.part"));
+    let mut file = tokio::fs::File::create(&partial).await?;
+    file.write_all(bytes).await?;
+    file.sync_all().await?;
+    drop(file);
+    tokio::fs::rename(&partial, dir.join(name)).await?;
+    sync_dir(dir).await
+}
+
+async fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all()).await.map_err(std::io::Error::other)?
+}
+
+async fn non_empty(path: PathBuf) -> std::io::Result<bool> {
+    match tokio::fs::metadata(path).await {
+        Ok(meta) => Ok(meta.len() > 0),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 impl PhotoStore for DiskPhotoStore {
     fn has<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, bool> {
-        Box::pin(async move { tokio::fs::try_exists(self.dir(hash).join(Size::Thumb.file_name())).await })
+        Box::pin(async move {
+            let dir = self.dir(hash);
+            if tokio::fs::try_exists(dir.join(KEPT)).await? {
+                return Ok(true);
+            }
+            // Kept by a release before the marker: both sizes there and not
+            // empty count, once made durable and marked.
+            if non_empty(dir.join(Size::Large.file_name())).await?
+                && non_empty(dir.join(Size::Thumb.file_name())).await?
+            {
+                for size in [Size::Large, Size::Thumb] {
+                    tokio::fs::File::open(dir.join(size.file_name())).await?.sync_all().await?;
+                }
+                write_durably(&dir, KEPT, b"").await?;
+                return Ok(true);
+            }
+            Ok(false)
+        })
     }
 
     fn put<'a>(&'a self, hash: &'a str, sizes: Sizes) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let dir = self.dir(hash);
             tokio::fs::create_dir_all(&dir).await?;
-            // Each file appears whole (written aside, then renamed); the
-            // thumbnail last, since its presence says the photo is kept.
-            for (size, bytes) in [(Size::Large, &sizes.large), (Size::Thumb, &sizes.thumb)] {
-                let partial = dir.join(format!("{}.part", size.file_name()));
-                tokio::fs::write(&partial, bytes).await?;
-                tokio::fs::rename(&partial, dir.join(size.file_name())).await?;
+            // The new directories' entries must reach the disk too.
+            if let Some(fan_out) = dir.parent() {
+                sync_dir(fan_out).await?;
+                if let Some(root) = fan_out.parent() {
+                    sync_dir(root).await?;
+                }
             }
-            Ok(())
+            for (size, bytes) in [(Size::Large, &sizes.large), (Size::Thumb, &sizes.thumb)] {
+                write_durably(&dir, size.file_name(), bytes).await?;
+            }
+            write_durably(&dir, KEPT, b"").await
         })
     }
 
@@ -85,5 +135,45 @@ impl PhotoStore for DiskPhotoStore {
                 Err(error) => Err(error),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASH: &str = "ab00000000000000000000000000000000000000000000000000000000000000";
+
+    fn sizes() -> Sizes {
+        Sizes { large: vec![1; 100], thumb: vec![2; 10] }
+    }
+
+    #[tokio::test]
+    async fn a_photo_counts_as_kept_once_its_marker_is_written_last() {
+        let root = tempfile::tempdir().unwrap();
+        let store = DiskPhotoStore::new(root.path().to_path_buf());
+        assert!(!store.has(HASH).await.unwrap());
+        store.put(HASH, sizes()).await.unwrap();
+        assert!(store.has(HASH).await.unwrap());
+        let dir = store.dir(HASH);
+        assert!(dir.join(KEPT).exists());
+        assert_eq!(store.get(HASH, Size::Large).await.unwrap(), Some(vec![1; 100]));
+        assert!(!dir.join("large.jpg.part").exists() && !dir.join("kept.part").exists());
+    }
+
+    #[tokio::test]
+    async fn a_torn_write_is_not_kept_so_the_phone_sends_it_again() {
+        let root = tempfile::tempdir().unwrap();
+        let store = DiskPhotoStore::new(root.path().to_path_buf());
+        let dir = store.dir(HASH);
+        std::fs::create_dir_all(&dir).unwrap();
+        // A power cut after the thumbnail's rename but before its bytes reached the disk.
+        std::fs::write(dir.join("large.jpg"), [1; 100]).unwrap();
+        std::fs::write(dir.join("thumb.jpg"), []).unwrap();
+        assert!(!store.has(HASH).await.unwrap());
+        // A photo kept by the release before the marker is taken as kept, and marked.
+        std::fs::write(dir.join("thumb.jpg"), [2; 10]).unwrap();
+        assert!(store.has(HASH).await.unwrap());
+        assert!(dir.join(KEPT).exists());
     }
 }
