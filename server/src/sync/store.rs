@@ -5,12 +5,12 @@
 use std::collections::{BTreeMap, HashSet};
 
 use app::rules::problem::FieldProblem;
-use app::rules::records::storefront::SLUG;
+use app::rules::records::storefront::{SLUG, storefront_id};
 use app::rules::records::{check_fields, rejection};
 use sawda_sync::protocol::Snapshot;
 use sawda_sync::protocol::{Limits, MAX_PULL_LIMIT, MutationResult, Outcome, check_version};
 use sawda_sync::server::{apply_mutation, may_see};
-use sawda_sync::{Action, Kind, Rejection};
+use sawda_sync::{Action, Kind, RejectCode, Rejection};
 use sawda_sync::{Owner, PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, SyncError};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
@@ -57,8 +57,18 @@ fn asked_slug(mutation: &sawda_sync::Mutation) -> Option<&str> {
 }
 
 /// The app's rules for the fields an edit sets, and a storefront address
-/// not held by another storefront (`claims`: address → record key).
-fn check_rules(mutation: &sawda_sync::Mutation, claims: &BTreeMap<String, String>) -> Result<(), Rejection> {
+/// not held by another storefront (`claims`: address → record key). A
+/// storefront's id is the one derived from its owner's account, so nobody can
+/// make another person's storefront first and block it (one storefront per
+/// person until a second is designed).
+fn check_rules(
+    who: &Owner,
+    mutation: &sawda_sync::Mutation,
+    claims: &BTreeMap<String, String>,
+) -> Result<(), Rejection> {
+    if mutation.kind == Kind::Storefront && mutation.record != storefront_id(who) {
+        return Err(Rejection::new(RejectCode::NotOwner, "a storefront's id is its owner's"));
+    }
     if let Action::Set(fields) = &mutation.action {
         check_fields(mutation.kind, fields).map_err(|(field, problem)| rejection(&field, problem))?;
     }
@@ -139,7 +149,7 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
         let result = if applied.contains(&key) || newly_applied.contains(&key) {
             Outcome::Duplicate
         } else {
-            let checked = check_rules(mutation, &claims);
+            let checked = check_rules(who, mutation, &claims);
             match checked.and_then(|()| apply_mutation(records.get(&mutation.record), who, mutation)) {
                 Ok(record) => {
                     if let Some(slug) = asked_slug(mutation) {

@@ -3,17 +3,25 @@
 //! nobody reaches records that are not theirs.
 
 use crate::support;
+use app::rules::records::storefront::storefront_id;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use sawda_sync::protocol::Limits;
-use sawda_sync::{DeviceId, Fields, Kind, PullResponse, PushResponse, Replica};
+use sawda_sync::{DeviceId, Fields, Kind, PullResponse, PushResponse, RecordId, Replica};
 use serde_json::{Value, json};
 
 use support::Person;
 
 async fn person(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone: &str) -> Person {
     support::entrepreneur(db, phone).await
+}
+
+/// Her storefront, started on `phone` with its id derived from her account (as the studio does).
+fn start_storefront(phone: &mut Replica, set: Fields, now_ms: u64, random: [u8; 10]) -> RecordId {
+    let id = storefront_id(phone.owner());
+    phone.put(id, Kind::Storefront, set, now_ms, random).unwrap();
+    id
 }
 
 fn phone_of(person: &Person, seed: u8) -> Replica {
@@ -69,14 +77,12 @@ async fn a_retried_push_applies_once_and_another_phone_receives_it() {
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
     let gulnar = person(&db, "+998901000010").await;
     let mut phone = phone_of(&gulnar, 1);
-    let shop = phone
-        .create(
-            Kind::Storefront,
-            fields(&[("name", json!("Sesame biscuits")), ("district", json!("chimbay"))]),
-            1_760_000_000_100,
-            [2; 10],
-        )
-        .unwrap();
+    let shop = start_storefront(
+        &mut phone,
+        fields(&[("name", json!("Sesame biscuits")), ("district", json!("chimbay"))]),
+        1_760_000_000_100,
+        [2; 10],
+    );
     phone.edit(shop, fields(&[("story", json!("Baked in Chimbay"))]), 1_760_000_000_200, [3; 10]).unwrap();
 
     let push = serde_json::to_string(&phone.push_request(Limits::DEFAULT).unwrap()).unwrap();
@@ -116,8 +122,7 @@ async fn nobody_reads_or_changes_records_that_are_not_theirs() {
     let gulnar = person(&db, "+998901000011").await;
     let aysha = person(&db, "+998901000012").await;
     let mut hers = phone_of(&gulnar, 1);
-    let shop =
-        hers.create(Kind::Storefront, fields(&[("name", json!("Melon jam"))]), 1_760_000_000_100, [2; 10]).unwrap();
+    let shop = start_storefront(&mut hers, fields(&[("name", json!("Melon jam"))]), 1_760_000_000_100, [2; 10]);
     sync(&router, &gulnar, &mut hers).await;
 
     let (_, page) = get_pull(&router, &aysha, 0).await;
@@ -149,6 +154,35 @@ async fn nobody_reads_or_changes_records_that_are_not_theirs() {
 }
 
 #[tokio::test]
+async fn nobody_can_start_another_persons_storefront_before_she_does() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000015").await;
+    let aysha = person(&db, "+998901000016").await;
+    // Aysha knows Gulnar's account id (coordinators' lists show ids) and so her
+    // storefront's id, and tries to make that record her own first.
+    let mut squatter = phone_of(&aysha, 4);
+    let hers = storefront_id(&gulnar.owner());
+    squatter.put(hers, Kind::Storefront, fields(&[("name", json!("Mine now"))]), 1_760_000_000_100, [2; 10]).unwrap();
+    // And a second storefront of her own under a made-up id.
+    squatter.create(Kind::Storefront, fields(&[("name", json!("Second shop"))]), 1_760_000_000_200, [3; 10]).unwrap();
+    let push = serde_json::to_string(&squatter.push_request(Limits::DEFAULT).unwrap()).unwrap();
+    let (status, answer) = post_push(&router, &aysha, push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    for result in answer["results"].as_array().unwrap() {
+        assert_eq!(result["result"]["rejected"]["code"], "not_owner", "{answer}");
+    }
+    // Gulnar's own storefront then starts as usual.
+    let mut phone = phone_of(&gulnar, 5);
+    start_storefront(&mut phone, fields(&[("name", json!("Melon jam"))]), 1_760_000_000_300, [4; 10]);
+    sync(&router, &gulnar, &mut phone).await;
+    assert!(phone.outbox().refused().is_empty(), "{:?}", phone.outbox().refused());
+    let mut other = phone_of(&gulnar, 6);
+    sync(&router, &gulnar, &mut other).await;
+    assert_eq!(other.record(hers).unwrap().get("name"), Some(&json!("Melon jam")));
+}
+
+#[tokio::test]
 async fn old_apps_are_told_to_reload_and_bad_input_changes_nothing() {
     let db = support::migrated_memory_db().await;
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
@@ -172,7 +206,7 @@ async fn old_applied_ids_are_forgotten_and_a_very_late_retry_changes_nothing() {
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
     let gulnar = person(&db, "+998901000011").await;
     let mut phone = phone_of(&gulnar, 1);
-    let shop = phone.create(Kind::Storefront, fields(&[("name", json!("Qawın"))]), 1_760_000_000_100, [2; 10]).unwrap();
+    let shop = start_storefront(&mut phone, fields(&[("name", json!("Qawın"))]), 1_760_000_000_100, [2; 10]);
     let push = serde_json::to_string(&phone.push_request(Limits::DEFAULT).unwrap()).unwrap();
     let (_, first) = post_push(&router, &gulnar, push.clone()).await;
     assert_eq!(first["results"][0]["result"], "applied");
@@ -213,14 +247,12 @@ async fn edits_that_break_the_rules_are_refused_per_field_and_change_nothing() {
             [2; 10],
         )
         .unwrap();
-    phone
-        .create(
-            Kind::Storefront,
-            fields(&[("name", json!("Aral")), ("telegram", json!("@x"))]),
-            1_760_000_000_200,
-            [3; 10],
-        )
-        .unwrap();
+    start_storefront(
+        &mut phone,
+        fields(&[("name", json!("Aral")), ("telegram", json!("@x"))]),
+        1_760_000_000_200,
+        [3; 10],
+    );
     phone
         .create(Kind::Product, fields(&[("name", json!("Qurt")), ("colour", json!("red"))]), 1_760_000_000_300, [4; 10])
         .unwrap();
@@ -264,27 +296,23 @@ async fn a_storefront_address_belongs_to_one_storefront() {
     let aysulu = person(&db, "+998901000014").await;
     let mut hers = phone_of(&gulnar, 1);
     let mut other = phone_of(&aysulu, 2);
-    let shop = hers
-        .create(
-            Kind::Storefront,
-            fields(&[("name", json!("Aral honey")), ("slug", json!("aral-honey"))]),
-            1_760_000_000_100,
-            [2; 10],
-        )
-        .unwrap();
+    let shop = start_storefront(
+        &mut hers,
+        fields(&[("name", json!("Aral honey")), ("slug", json!("aral-honey"))]),
+        1_760_000_000_100,
+        [2; 10],
+    );
     sync(&router, &gulnar, &mut hers).await;
     assert!(hers.outbox().refused().is_empty());
 
     // Another person asks for the same address: refused as taken, and her
     // storefront keeps its own.
-    other
-        .create(
-            Kind::Storefront,
-            fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]),
-            1_760_000_000_200,
-            [3; 10],
-        )
-        .unwrap();
+    start_storefront(
+        &mut other,
+        fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]),
+        1_760_000_000_200,
+        [3; 10],
+    );
     let push = serde_json::to_string(&other.push_request(Limits::DEFAULT).unwrap()).unwrap();
     let (_, answer) = post_push(&router, &aysulu, push).await;
     assert_eq!(answer["results"][0]["result"]["rejected"]["code"], "taken", "{answer}");
@@ -302,14 +330,12 @@ async fn a_storefront_address_belongs_to_one_storefront() {
     sync(&router, &gulnar, &mut hers).await;
     assert!(hers.outbox().refused().is_empty());
     let mut again = phone_of(&aysulu, 3);
-    again
-        .create(
-            Kind::Storefront,
-            fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]),
-            1_760_000_000_500,
-            [6; 10],
-        )
-        .unwrap();
+    start_storefront(
+        &mut again,
+        fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]),
+        1_760_000_000_500,
+        [6; 10],
+    );
     sync(&router, &aysulu, &mut again).await;
     assert!(again.outbox().refused().is_empty(), "{:?}", again.outbox().refused());
 }
