@@ -179,7 +179,8 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
                     kind: record.kind().name().to_string(),
                     seq: last_seq,
                     body: serde_json::to_string(&record).expect("records serialise"),
-                    slug: (record.kind() == Kind::Storefront)
+                    // A deleted storefront frees its address.
+                    slug: (record.kind() == Kind::Storefront && !record.is_deleted())
                         .then(|| record.get(SLUG).and_then(|v| v.as_str()).map(str::to_owned))
                         .flatten(),
                 }

@@ -183,6 +183,35 @@ async fn nobody_can_start_another_persons_storefront_before_she_does() {
 }
 
 #[tokio::test]
+async fn a_deleted_storefront_frees_its_address() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000017").await;
+    let aysulu = person(&db, "+998901000018").await;
+    let mut hers = phone_of(&gulnar, 1);
+    let shop = start_storefront(
+        &mut hers,
+        fields(&[("name", json!("Aral honey")), ("slug", json!("aral-honey"))]),
+        1_760_000_000_100,
+        [2; 10],
+    );
+    sync(&router, &gulnar, &mut hers).await;
+    hers.delete(shop, 1_760_000_000_200, [3; 10]).unwrap();
+    sync(&router, &gulnar, &mut hers).await;
+    assert!(hers.outbox().refused().is_empty());
+
+    let mut other = phone_of(&aysulu, 2);
+    start_storefront(
+        &mut other,
+        fields(&[("name", json!("Honey of Aral")), ("slug", json!("aral-honey"))]),
+        1_760_000_000_300,
+        [4; 10],
+    );
+    sync(&router, &aysulu, &mut other).await;
+    assert!(other.outbox().refused().is_empty(), "the address is free again: {:?}", other.outbox().refused());
+}
+
+#[tokio::test]
 async fn old_apps_are_told_to_reload_and_bad_input_changes_nothing() {
     let db = support::migrated_memory_db().await;
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
