@@ -37,7 +37,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
             leptos::task::spawn_local(async move {
                 match crate::device::photos::add(file.into()).await {
                     Ok(hash) => {
-                        studio.set_photo_state(&hash, PhotoState::OnPhone);
+                        studio.sync.set_photo_state(&hash, PhotoState::OnPhone);
                         let mut list = current();
                         if !list.contains(&hash) {
                             list.push(hash);
@@ -81,7 +81,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
                             move |_| store(current().into_iter().filter(|h| *h != hash).collect())
                         };
                         let state_hash = hash.clone();
-                        let state = move || match studio.photo_state(&state_hash) {
+                        let state = move || match studio.sync.photo_state(&state_hash) {
                             Some(PhotoState::Uploading(percent)) => {
                                 fill(text(language.get(), Key::PhotosUploading), &[("percent", &percent.to_string())])
                             }
@@ -91,7 +91,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
                         };
                         let data_state = {
                             let hash = hash.clone();
-                            move || match studio.photo_state(&hash) {
+                            move || match studio.sync.photo_state(&hash) {
                                 Some(PhotoState::OnPhone) => "on-phone",
                                 Some(PhotoState::Uploading(_)) => "uploading",
                                 Some(PhotoState::Refused) => "refused",

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use sawda_sync::{Fields, Kind, Record, RecordId};
 use serde_json::Value;
 
-use crate::device::sync::{self, PhotoState, SyncState};
+use crate::device::sync::{self, SyncState};
 use crate::rules::problem::FieldProblem;
 use crate::rules::records::{check_fields, product};
 
@@ -57,14 +57,6 @@ impl Studio {
             storefront: RwSignal::new(None),
             editing: RwSignal::new(None),
         }
-    }
-
-    pub fn photo_state(self, hash: &str) -> Option<PhotoState> {
-        self.sync.photo_state(hash)
-    }
-
-    pub fn set_photo_state(self, hash: &str, state: PhotoState) {
-        self.sync.set_photo_state(hash, state);
     }
 
     pub fn storefront_target(self) -> Option<Target> {
@@ -170,17 +162,18 @@ impl Studio {
 fn products_of(storefront: RecordId) -> Vec<ProductLine> {
     let storefront = storefront.to_string();
     let text = |r: &Record, field| r.get(field).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let mut products: Vec<ProductLine> = sync::records(Kind::Product)
-        .iter()
-        .filter(|r| r.get(product::STOREFRONT).and_then(Value::as_str) == Some(storefront.as_str()))
-        .map(|r| ProductLine {
+    let mut products: Vec<ProductLine> = sync::records(Kind::Product, |r| {
+        (r.get(product::STOREFRONT).and_then(Value::as_str) == Some(storefront.as_str())).then(|| ProductLine {
             id: r.id(),
             name: text(r, product::NAME),
             price_som: r.get(product::PRICE_SOM).and_then(Value::as_u64),
             availability: text(r, product::AVAILABILITY),
             position: r.get(product::POSITION).and_then(Value::as_f64).unwrap_or(0.0),
         })
-        .collect();
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     products.sort_by(|a, b| a.position.total_cmp(&b.position).then(a.id.cmp(&b.id)));
     products
 }

@@ -112,9 +112,10 @@ impl PhotoStore for DiskPhotoStore {
     fn put<'a>(&'a self, hash: &'a str, sizes: Sizes) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let dir = self.dir(hash);
+            let fresh = !tokio::fs::try_exists(&dir).await?;
             tokio::fs::create_dir_all(&dir).await?;
-            // The new directories' entries must reach the disk too.
-            if let Some(fan_out) = dir.parent() {
+            // New directories' entries must reach the disk too.
+            if fresh && let Some(fan_out) = dir.parent() {
                 sync_dir(fan_out).await?;
                 if let Some(root) = fan_out.parent() {
                     sync_dir(root).await?;

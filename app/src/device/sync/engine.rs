@@ -147,9 +147,9 @@ pub fn field(record: RecordId, field: &str) -> Option<Value> {
     with_engine(|e| e.store.replica().record(record)?.get(field).cloned()).flatten()
 }
 
-/// The records of `kind` on this device that are not deleted.
-pub fn records(kind: Kind) -> Vec<Record> {
-    with_engine(|e| e.store.replica().records().filter(|r| r.kind() == kind && !r.is_deleted()).cloned().collect())
+/// `view` of each record of `kind` on this device that is not deleted.
+pub fn records<T>(kind: Kind, view: impl FnMut(&Record) -> T) -> Vec<T> {
+    with_engine(|e| e.store.replica().records().filter(|r| r.kind() == kind && !r.is_deleted()).map(view).collect())
         .unwrap_or_default()
 }
 

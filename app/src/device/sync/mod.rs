@@ -95,15 +95,16 @@ pub fn field(record: RecordId, field: &str) -> Option<Value> {
     }
 }
 
-/// The records of `kind` on this device that are not deleted.
-pub fn records(kind: Kind) -> Vec<Record> {
+/// `view` of each record of `kind` on this device that is not deleted (a
+/// view, so that lists do not copy whole records with their history).
+pub fn records<T>(kind: Kind, view: impl FnMut(&Record) -> T) -> Vec<T> {
     #[cfg(feature = "hydrate")]
     {
-        engine::records(kind)
+        engine::records(kind, view)
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = kind;
+        let _ = (kind, view);
         Vec::new()
     }
 }
