@@ -1,7 +1,10 @@
 //! Prints what syncing costs: the bytes a push of 100 edited fields puts on the
-//! wire against those fields' own JSON (target: at most 2x), and the server time
+//! wire against those fields' own JSON (target: at most 2x); the server time
 //! and requests for a phone coming online with 1,000 queued mutations, over the
-//! embedded database (target: at most 1 s and 3 requests). A report, not a test:
+//! embedded database (target: at most 1 s and 3 requests); and a village getting
+//! signal at once: N phones (50, 200, 500) each pushing 20 new products at the
+//! same moment (target: no errors), with the server time per push (p50, p95,
+//! max) and pushes per second. A report, not a test:
 //! `cargo bench -p sawda-server --bench sync` (or `make bench`).
 
 use std::time::{Duration, Instant};
@@ -94,10 +97,12 @@ async fn coming_online() {
         phone.receive_push(&serde_json::from_slice::<PushResponse>(&body).unwrap());
     }
     loop {
-        let request = Request::get(format!("/api/v1/sync/pull?version=2&cursor={}&limit=1000", phone.cursor()))
-            .header("cookie", &cookie)
-            .body(Body::empty())
-            .unwrap();
+        let pull = phone.pull_request(1000);
+        let path = format!(
+            "/api/v1/sync/pull?version={}&account={}&cursor={}&limit=1000",
+            pull.version, pull.account, pull.cursor
+        );
+        let request = Request::get(path).header("cookie", &cookie).body(Body::empty()).unwrap();
         let started = Instant::now();
         let response = router.clone().oneshot(request).await.unwrap();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
@@ -116,8 +121,93 @@ async fn coming_online() {
     database::close(db).await;
 }
 
+/// N entrepreneurs' phones, each with 20 new products, push at the same moment.
+async fn village_gets_signal(phones: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database::connect(&DatabaseTarget::Embedded(dir.path().join("db")), "sawda", "bench").await.unwrap();
+    migrations::migrate(&db, migrations::MIGRATIONS).await.unwrap();
+    let password_hash = sawda_server::accounts::passwords::hash("long-enough-1".into()).await;
+    let mut people_and_pushes = Vec::with_capacity(phones);
+    for n in 0..phones {
+        let account = people::create(
+            &db,
+            NewAccount {
+                phone: format!("+99890{:07}", 1_000_000 + n),
+                name: format!("Entrepreneur {n}"),
+                role: Role::Entrepreneur,
+                password_hash: password_hash.clone(),
+                districts: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let cookie = format!("sawda_session={}", sessions::start(&db, &account.id).await.unwrap());
+        let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [n as u8; 10]), account.id.parse().unwrap());
+        for i in 0..20u64 {
+            let set: Fields =
+                [("name".to_string(), json!(format!("Product {i}"))), ("price_som".to_string(), json!(9_000))]
+                    .into_iter()
+                    .collect();
+            let mut random = [0u8; 10];
+            random[..4].copy_from_slice(&(n as u32).to_be_bytes());
+            random[4..].copy_from_slice(&i.to_be_bytes()[2..]);
+            phone.create(Kind::Product, set, 1_760_000_000_000 + i, random).unwrap();
+        }
+        let body = serde_json::to_string(&phone.push_request(Limits::DEFAULT).unwrap()).unwrap();
+        people_and_pushes.push((cookie, body));
+    }
+    let cli: Cli = clap::Parser::parse_from(["sawda"]);
+    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()));
+    let router = http::router(state, &std::env::temp_dir());
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(phones));
+    let began = Instant::now();
+    let tasks: Vec<_> = people_and_pushes
+        .into_iter()
+        .map(|(cookie, body)| {
+            let (router, start) = (router.clone(), start.clone());
+            tokio::spawn(async move {
+                let request = Request::post("/api/v1/sync/push")
+                    .header("cookie", &cookie)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body))
+                    .unwrap();
+                start.wait().await;
+                let started = Instant::now();
+                let response = router.oneshot(request).await.unwrap();
+                let status = response.status();
+                let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+                let applied = String::from_utf8_lossy(&body).matches(r#""result":"applied""#).count();
+                (started.elapsed(), status.is_success() && applied == 20)
+            })
+        })
+        .collect();
+    let mut times = Vec::with_capacity(phones);
+    let mut errors = 0;
+    for task in tasks {
+        let (time, ok) = task.await.unwrap();
+        times.push(time);
+        errors += usize::from(!ok);
+    }
+    let wall = began.elapsed();
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1].as_millis();
+    println!(
+        "  {phones:>3} phones x 20 edits: errors {errors}, per push p50 {} ms, p95 {} ms, max {} ms, {:.0} pushes/s",
+        at(0.50),
+        at(0.95),
+        at(1.0),
+        phones as f64 / wall.as_secs_f64()
+    );
+    drop(router);
+    database::close(db).await;
+}
+
 #[tokio::main]
 async fn main() {
     wire_size();
     coming_online().await;
+    println!("A village gets signal: N phones push at the same moment (embedded SurrealKV):");
+    for phones in [50, 200, 500] {
+        village_gets_signal(phones).await;
+    }
 }

@@ -28,6 +28,16 @@ pub enum Command {
     /// Administration from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The sync protocol's upkeep.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum SyncCommand {
+    /// Run once on a database restored from a backup, before serving it: phones
+    /// then pull again from the start and send again what only they hold.
+    NewEpoch,
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]

@@ -17,5 +17,5 @@ pub mod serve;
 pub mod state;
 pub mod sync;
 
-pub use serve::{ServeError, create_admin, serve};
+pub use serve::{ServeError, create_admin, new_sync_epoch, serve};
 pub use state::AppState;

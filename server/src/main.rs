@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use sawda_server::config::{AdminCommand, Cli, Command};
+use sawda_server::config::{AdminCommand, Cli, Command, SyncCommand};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -14,6 +14,9 @@ async fn main() -> ExitCode {
                 println!("admin {phone} created");
             })
         }
+        Command::Sync(SyncCommand::NewEpoch) => sawda_server::new_sync_epoch(cli.config).await.map(|epoch| {
+            println!("sync epoch is now {epoch}: phones will pull again from the start");
+        }),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

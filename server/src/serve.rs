@@ -24,6 +24,8 @@ pub enum ServeError {
     Server(std::io::Error),
     #[error("{0}")]
     Admin(#[from] accounts::admin_command::AdminError),
+    #[error("{0}")]
+    Sync(#[from] crate::sync::store::SyncStoreError),
 }
 
 /// `sawda admin create`: opens the configured database, brings the schema up to
@@ -39,6 +41,20 @@ pub async fn create_admin(config: Config, phone: &str, name: &str) -> Result<Str
     let created = accounts::admin_command::create_admin(&db, phone, name, password).await;
     database::close(db).await;
     Ok(created?)
+}
+
+/// `sawda sync new-epoch`: gives a database restored from a backup a new sync
+/// epoch (docs/sync.md, "Restoring a backup"); returns it.
+pub async fn new_sync_epoch(config: Config) -> Result<String, ServeError> {
+    let target = config.database_target()?;
+    if matches!(target, config::DatabaseTarget::Embedded(_)) {
+        data_directory::ensure_writable(&config.data)?;
+    }
+    let db = database::connect(&target, &config.db_ns, &config.db_name).await?;
+    migrations::migrate(&db, migrations::MIGRATIONS).await?;
+    let epoch = crate::sync::store::new_epoch(&db).await;
+    database::close(db).await;
+    Ok(epoch?.to_string())
 }
 
 /// Opens the database, brings its schema up to date, and serves until `shutdown` resolves;

@@ -216,6 +216,18 @@ impl Clock {
         self.last
     }
 
+    /// For a clock read back from storage that may be older than stamps it
+    /// already issued: unless the wall clock `now_ms` is `by_ms` past the
+    /// stored stamp, the clock moves `by_ms` past it, so the next ticks are
+    /// newer than anything issued after the copy was written (within `by_ms`).
+    pub fn advance_past_stored(&mut self, now_ms: u64, by_ms: u64) {
+        let past = self.last.wall_ms.saturating_add(by_ms).min(MAX_WALL_MS);
+        if now_ms < past {
+            self.last.wall_ms = past;
+            self.last.counter = 0;
+        }
+    }
+
     /// Takes in a stamp made elsewhere, so that the next tick is newer than it.
     pub fn observe(&mut self, remote: &Stamp) {
         if (remote.wall_ms, remote.counter) > (self.last.wall_ms, self.last.counter) {

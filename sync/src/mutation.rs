@@ -159,19 +159,39 @@ pub enum RejectCode {
     /// A value that must be unique (a storefront's web address) belongs to
     /// another record.
     Taken,
+    /// The id was applied before with other content: ids are made once.
+    IdReused,
+    /// Stamped more than [`MAX_AHEAD_MS`] ahead of the server's clock.
+    ClockAhead,
+    /// The server could not read the mutation at all (an app older or newer
+    /// than the server); found by sending it alone.
+    Unreadable,
 }
 
-/// A refused mutation: a code for the app, a message for people and logs.
+/// How far ahead of the server's clock a stamp may be: a phone whose clock
+/// is a day fast would otherwise win every conflict for a day.
+pub const MAX_AHEAD_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// A refused mutation, or one refused field of it: a code for the app, a
+/// message for people and logs.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rejection {
+    /// The field refused; `None` when the whole mutation is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     pub code: RejectCode,
     pub message: String,
 }
 
 impl Rejection {
     pub fn new(code: RejectCode, message: impl Into<String>) -> Self {
-        Rejection { code, message: message.into() }
+        Rejection { field: None, code, message: message.into() }
+    }
+
+    /// The same refusal, about one field.
+    pub fn of_field(self, field: &str) -> Self {
+        Rejection { field: Some(field.to_owned()), ..self }
     }
 }
 
@@ -190,13 +210,19 @@ impl RejectCode {
             RejectCode::UnknownRecord => "unknown_record",
             RejectCode::InvalidValue => "invalid_value",
             RejectCode::Taken => "taken",
+            RejectCode::IdReused => "id_reused",
+            RejectCode::ClockAhead => "clock_ahead",
+            RejectCode::Unreadable => "unreadable",
         }
     }
 }
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.message)
+        match &self.field {
+            Some(field) => write!(f, "{field}: {}: {}", self.code.as_str(), self.message),
+            None => write!(f, "{}: {}", self.code.as_str(), self.message),
+        }
     }
 }
 
@@ -220,8 +246,22 @@ fn check_field_name(name: &str) -> Result<(), Rejection> {
 }
 
 impl Mutation {
-    /// The checks that need nothing but the mutation.
+    /// The checks that need nothing but the mutation: the whole of it
+    /// ([`Mutation::check_whole`]) and each field ([`Mutation::check_field`]).
+    /// The device refuses an edit that fails any; the server refuses only the
+    /// failing fields.
     pub fn validate(&self) -> Result<(), Rejection> {
+        self.check_whole()?;
+        if let Action::Set(fields) = &self.action {
+            for (name, value) in fields {
+                self.check_field(name, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks of the mutation as a whole: its size and field count.
+    pub fn check_whole(&self) -> Result<(), Rejection> {
         let Action::Set(fields) = &self.action else {
             return Ok(());
         };
@@ -234,22 +274,6 @@ impl Mutation {
                 format!("the edit sets {} fields, at most {MAX_FIELDS_PER_MUTATION} are allowed", fields.len()),
             ));
         }
-        for (name, value) in fields {
-            check_field_name(name)?;
-            if self.kind.is_server_field(name) {
-                return Err(Rejection::new(
-                    RejectCode::ServerField,
-                    format!("field {name:?} of a {} is set by the server only", self.kind),
-                ));
-            }
-            let len = json_len(value);
-            if len > MAX_VALUE_BYTES {
-                return Err(Rejection::new(
-                    RejectCode::ValueTooLarge,
-                    format!("field {name:?} is {len} bytes, at most {MAX_VALUE_BYTES} are allowed"),
-                ));
-            }
-        }
         let len = json_len(self);
         if len > MAX_MUTATION_BYTES {
             return Err(Rejection::new(
@@ -258,6 +282,44 @@ impl Mutation {
             ));
         }
         Ok(())
+    }
+
+    /// The checks of one field it sets that every kind shares: a well-formed
+    /// name, not a server field, a value within [`MAX_VALUE_BYTES`]. The
+    /// rejection names the field.
+    pub fn check_field(&self, name: &str, value: &serde_json::Value) -> Result<(), Rejection> {
+        check_field_name(name).map_err(|r| r.of_field(name))?;
+        if self.kind.is_server_field(name) {
+            return Err(Rejection::new(
+                RejectCode::ServerField,
+                format!("field {name:?} of a {} is set by the server only", self.kind),
+            )
+            .of_field(name));
+        }
+        let len = json_len(value);
+        if len > MAX_VALUE_BYTES {
+            return Err(Rejection::new(
+                RejectCode::ValueTooLarge,
+                format!("field {name:?} is {len} bytes, at most {MAX_VALUE_BYTES} are allowed"),
+            )
+            .of_field(name));
+        }
+        Ok(())
+    }
+
+    /// A hash of the mutation's content (its wire form with the whole stamp),
+    /// stored with its applied id: the same id with other content is refused.
+    /// FNV-1a: stable across builds and platforms, unlike `std`'s hasher.
+    pub fn content_hash(&self) -> u64 {
+        let bytes = serde_json::to_vec(self).expect("JSON of a mutation");
+        bytes
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3))
+    }
+
+    /// This mutation setting only `fields` (a part of its own).
+    pub fn with_fields(&self, fields: Fields) -> Mutation {
+        Mutation { action: Action::Set(fields), ..self.clone() }
     }
 
     /// The checks against the stored record (`None`: the mutation creates it),
@@ -439,6 +501,11 @@ mod tests {
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(json, r#"{"code":"server_field","message":"no"}"#);
         assert_eq!(r.to_string(), "server_field: no");
+        let field = r.clone().of_field("review_state");
+        let text = serde_json::to_string(&field).unwrap();
+        assert_eq!(text, r#"{"field":"review_state","code":"server_field","message":"no"}"#);
+        assert_eq!(field.to_string(), "review_state: server_field: no");
+        assert_eq!(serde_json::from_str::<Rejection>(&text).unwrap(), field);
         let codes = [
             RejectCode::BadFieldName,
             RejectCode::ServerField,
@@ -449,6 +516,11 @@ mod tests {
             RejectCode::NotOwner,
             RejectCode::WrongKind,
             RejectCode::UnknownRecord,
+            RejectCode::InvalidValue,
+            RejectCode::Taken,
+            RejectCode::IdReused,
+            RejectCode::ClockAhead,
+            RejectCode::Unreadable,
         ];
         for code in codes {
             assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));

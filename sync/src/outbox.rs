@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{MutationId, RecordId};
 use crate::mutation::{Action, Mutation, Rejection};
 use crate::protocol::{Limits, Outcome, PushResponse, batch_len};
+use crate::record::Fields;
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,12 +28,45 @@ struct Queued {
     sent: bool,
 }
 
-/// A mutation the server refused, kept for the app to show (and not retried).
+/// What the server refused of a mutation, kept for the app to show with
+/// what she typed (and not retried): the whole mutation with one reason, or
+/// only its refused fields with one reason per field.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RefusedData")]
 pub struct Refused {
     pub mutation: Mutation,
-    pub rejection: Rejection,
+    pub reasons: Vec<Rejection>,
+}
+
+/// The stored form; a store written by protocol 2 holds one `rejection`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefusedData {
+    mutation: Mutation,
+    #[serde(default)]
+    reasons: Vec<Rejection>,
+    #[serde(default)]
+    rejection: Option<Rejection>,
+}
+
+impl TryFrom<RefusedData> for Refused {
+    type Error = String;
+
+    fn try_from(data: RefusedData) -> Result<Self, String> {
+        let mut reasons = data.reasons;
+        reasons.extend(data.rejection);
+        if reasons.is_empty() {
+            return Err(format!("refused mutation {} has no reason", data.mutation.id));
+        }
+        Ok(Refused { mutation: data.mutation, reasons })
+    }
+}
+
+impl Refused {
+    /// The reason a field was refused, if it was (a whole refusal covers every field).
+    pub fn reason_for(&self, field: &str) -> Option<&Rejection> {
+        self.reasons.iter().find(|r| r.field.as_deref().is_none_or(|f| f == field))
+    }
 }
 
 /// How many settled and dismissed mutation ids an outbox remembers, so that
@@ -54,9 +88,12 @@ pub struct Outbox {
     dismissed: VecDeque<MutationId>,
 }
 
+/// Adds an id to a list kept sorted (ids are ULIDs: the oldest first), so two
+/// copies that saw the same ids in another order still write the same text.
 fn remember(list: &mut VecDeque<MutationId>, id: MutationId) {
     if !list.contains(&id) {
         list.push_back(id);
+        list.make_contiguous().sort_unstable();
         while list.len() > SETTLED_KEPT {
             list.pop_front();
         }
@@ -98,6 +135,32 @@ impl Outbox {
         remember(&mut self.dismissed, id);
     }
 
+    /// Forgets one refused field of a refused mutation (she put it back in
+    /// the form); the mutation goes once no refused field is left.
+    pub fn dismiss_field(&mut self, id: MutationId, field: &str) {
+        let Some(refused) = self.refused.iter_mut().find(|r| r.mutation.id == id) else { return };
+        if let Action::Set(fields) = &mut refused.mutation.action {
+            fields.remove(field);
+            refused.reasons.retain(|r| r.field.as_deref() != Some(field));
+            if !fields.is_empty() && !refused.reasons.is_empty() {
+                return;
+            }
+        }
+        self.dismiss(id);
+    }
+
+    /// Takes a queued mutation the server could not read at all (found by
+    /// sending it alone) out of the queue into the refused list, so the rest
+    /// of the queue goes on.
+    pub fn refuse_unreadable(&mut self, id: MutationId, message: &str) -> Option<Mutation> {
+        let i = self.queue.iter().position(|q| q.mutation.id == id)?;
+        let mutation = self.queue.remove(i).mutation;
+        remember(&mut self.settled, id);
+        let reason = Rejection::new(crate::mutation::RejectCode::Unreadable, message);
+        self.refused.push(Refused { mutation: mutation.clone(), reasons: vec![reason] });
+        Some(mutation)
+    }
+
     /// Queues a mutation (already validated by the caller) and returns what
     /// is queued for its record: the mutation itself, or the unsent mutation
     /// it was combined into.
@@ -122,6 +185,19 @@ impl Outbox {
         for queued in &mut self.queue {
             queued.sent = true;
         }
+    }
+
+    /// Seals the queued mutations of one record: a pull changed it, and a
+    /// later edit folded into them would re-stamp values she has seen replaced.
+    pub fn seal_record(&mut self, record: RecordId) {
+        for queued in self.queue.iter_mut().filter(|q| q.mutation.record == record) {
+            queued.sent = true;
+        }
+    }
+
+    /// Queues a mutation that is never folded with later edits.
+    pub fn enqueue_sealed(&mut self, mutation: Mutation) {
+        self.queue.push(Queued { mutation, sent: true });
     }
 
     /// The next push: the oldest waiting mutations within `limits`, including
@@ -155,11 +231,18 @@ impl Outbox {
             remember(&mut self.settled, mutation.id);
         }
         for (mutation, outcome) in &settled {
-            let known = self.refused.iter().any(|r| r.mutation.id == mutation.id);
-            if let Outcome::Rejected(rejection) = outcome
-                && !known
-            {
-                self.refused.push(Refused { mutation: mutation.clone(), rejection: rejection.clone() });
+            if self.refused.iter().any(|r| r.mutation.id == mutation.id) {
+                continue;
+            }
+            match outcome {
+                Outcome::Rejected(rejection) => {
+                    self.refused.push(Refused { mutation: mutation.clone(), reasons: vec![rejection.clone()] });
+                }
+                Outcome::FieldsRefused(reasons) => {
+                    let (refused, _) = split_refused(mutation, reasons);
+                    self.refused.push(Refused { mutation: refused, reasons: reasons.clone() });
+                }
+                Outcome::Applied | Outcome::Duplicate => {}
             }
         }
         settled
@@ -200,6 +283,9 @@ impl Outbox {
         }
         let dismissed = &self.dismissed;
         self.refused.retain(|r| !dismissed.contains(&r.mutation.id));
+        // One order whatever each copy saw first, so two tabs that merged
+        // each other's copies write the same text and stop (no ping-pong).
+        self.refused.sort_by_key(|r| r.mutation.id);
         dropped.into_iter().map(|q| q.mutation).collect()
     }
 
@@ -207,6 +293,17 @@ impl Outbox {
     pub fn was_refused(&self, id: MutationId) -> bool {
         self.refused.iter().any(|r| r.mutation.id == id) || (self.settled.contains(&id) && self.dismissed.contains(&id))
     }
+}
+
+/// A mutation answered `fields_refused` split into its refused fields and
+/// its applied ones (either `None` when empty).
+pub fn split_refused(mutation: &Mutation, reasons: &[Rejection]) -> (Mutation, Option<Mutation>) {
+    let Action::Set(fields) = &mutation.action else { return (mutation.clone(), None) };
+    let refused = |name: &String| reasons.iter().any(|r| r.field.as_ref() == Some(name));
+    let (bad, good): (Fields, Fields) =
+        fields.iter().map(|(k, v)| (k.clone(), v.clone())).partition(|(k, _)| refused(k));
+    let applied = (!good.is_empty()).then(|| mutation.with_fields(good));
+    (mutation.with_fields(bad), applied)
 }
 
 /// `later` folded into `earlier` when that is safe: never sent, both set
@@ -254,6 +351,7 @@ mod tests {
 
     fn answer(results: &[(MutationId, Outcome)]) -> PushResponse {
         PushResponse {
+            epoch: None,
             results: results.iter().map(|(id, result)| MutationResult { id: *id, result: result.clone() }).collect(),
         }
     }
@@ -319,7 +417,7 @@ mod tests {
         ]));
         assert_eq!(settled.len(), 2);
         assert_eq!(outbox.iter().collect::<Vec<_>>(), [&c]);
-        assert_eq!(outbox.refused(), [Refused { mutation: a.clone(), rejection: no }]);
+        assert_eq!(outbox.refused(), [Refused { mutation: a.clone(), reasons: vec![no] }]);
         // The same answer again (a duplicated response) changes nothing.
         let before = outbox.clone();
         assert!(outbox.acknowledge(&answer(&[(a.id, Outcome::Applied)])).is_empty());

@@ -2,10 +2,12 @@
 //!
 //! - `POST /api/v1/sync/push` with a [`PushRequest`] → [`PushResponse`], one
 //!   [`Outcome`] per mutation.
-//! - `GET /api/v1/sync/pull?version=2&cursor=…&limit=…` ([`PullRequest`]) →
-//!   [`PullResponse`]: the records changed since the cursor.
+//! - `GET /api/v1/sync/pull?version=3&account=…&cursor=…&limit=…`
+//!   ([`PullRequest`]) → [`PullResponse`]: the records of the account's scope
+//!   changed since the cursor.
 //! - Either may answer a [`SyncError`] instead, e.g. "please reload" to a
-//!   client that speaks another [`PROTOCOL_VERSION`].
+//!   client that speaks another [`PROTOCOL_VERSION`], or "wrong account" to
+//!   a request for another account than the session's.
 //!
 //! `docs/sync.md` describes it all with examples.
 
@@ -14,14 +16,14 @@ use std::fmt;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::ids::{DeviceId, MutationId};
+use crate::ids::{DeviceId, MutationId, Owner};
 use crate::json_len;
 use crate::mutation::{Mutation, MutationIn, Rejection};
 use crate::record::Record;
 
 /// The version of this protocol. Bump it on any change an older app could
 /// misread; the server then answers older apps [`SyncError::VersionMismatch`].
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Records per pull page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 200;
@@ -54,14 +56,17 @@ impl Default for Limits {
 #[derive(Clone, PartialEq, Debug)]
 pub struct PushRequest {
     pub version: u32,
+    /// The account whose store this is; refused whole unless it is the session's.
+    pub account: Owner,
     pub device: DeviceId,
     pub mutations: Vec<Mutation>,
 }
 
 impl Serialize for PushRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut push = serializer.serialize_struct("PushRequest", 3)?;
+        let mut push = serializer.serialize_struct("PushRequest", 4)?;
         push.serialize_field("version", &self.version)?;
+        push.serialize_field("account", &self.account)?;
         push.serialize_field("device", &self.device)?;
         let mutations: Vec<_> = self.mutations.iter().map(|m| m.in_push(self.device)).collect();
         push.serialize_field("mutations", &mutations)?;
@@ -75,6 +80,7 @@ impl<'de> Deserialize<'de> for PushRequest {
         #[serde(deny_unknown_fields)]
         struct PushIn {
             version: u32,
+            account: Owner,
             device: DeviceId,
             mutations: Vec<MutationIn>,
         }
@@ -85,7 +91,7 @@ impl<'de> Deserialize<'de> for PushRequest {
             .map(|m| m.read(Some(push.device)))
             .collect::<Result<_, _>>()
             .map_err(serde::de::Error::custom)?;
-        Ok(PushRequest { version: push.version, device: push.device, mutations })
+        Ok(PushRequest { version: push.version, account: push.account, device: push.device, mutations })
     }
 }
 
@@ -113,8 +119,12 @@ pub enum Outcome {
     Applied,
     /// Applied before (a retried request): nothing changed now.
     Duplicate,
-    /// Refused; the rest of the batch is not affected.
+    /// Refused whole; the rest of the batch is not affected.
     Rejected(Rejection),
+    /// Applied except these fields (each [`Rejection`] names its field),
+    /// which were refused; the fields not named were applied. A retry is
+    /// answered the same.
+    FieldsRefused(Vec<Rejection>),
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -128,6 +138,10 @@ pub struct MutationResult {
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushResponse {
+    /// The server's epoch (see [`PullResponse::epoch`]): a device that has
+    /// moved on to a newer one ignores the answer and sends again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Epoch>,
     pub results: Vec<MutationResult>,
 }
 
@@ -137,9 +151,11 @@ fn default_pull_limit() -> u32 {
 
 /// "What changed since `cursor`?" Sent as a query string, so unknown
 /// parameters (a cache-buster) are ignored.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct PullRequest {
     pub version: u32,
+    /// The account whose store this is; refused whole unless it is the session's.
+    pub account: Owner,
     /// The `cursor` of the last page taken in; 0 for a device that never pulled.
     pub cursor: u64,
     /// Records per page; the server keeps it within 1..=[`MAX_PULL_LIMIT`].
@@ -159,12 +175,52 @@ pub struct Snapshot {
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PullResponse {
+    /// The server's history this cursor belongs to. A database restored from
+    /// a backup gets a new epoch: a device that sees one starts again from 0
+    /// and sends again what only it holds (`Replica::receive_pull`).
+    pub epoch: Epoch,
+    /// The request's cursor: the page holds the changes after it. A device
+    /// whose cursor is below it (it started again at a new epoch meanwhile)
+    /// takes the records in but does not move its cursor over the gap.
+    pub after: u64,
     /// Records changed after the request's cursor, oldest change first.
     pub changes: Vec<Snapshot>,
     /// Where the next pull starts.
     pub cursor: u64,
     /// More changes wait after `cursor`: pull again at once.
     pub more: bool,
+}
+
+/// The name of one history of the server's sequence numbers (see
+/// [`PullResponse::epoch`]): 1 to 64 letters, digits, `-` or `_`. Epochs are
+/// ordered as text and each new one is greater (the server makes them as
+/// time-ordered ULIDs), so a late page of an older epoch is known as such.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize)]
+#[serde(transparent)]
+pub struct Epoch(String);
+
+impl Epoch {
+    pub fn new(name: &str) -> Result<Epoch, String> {
+        let ok =
+            (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if ok { Ok(Epoch(name.to_owned())) } else { Err(format!("bad epoch {name:?}")) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Epoch {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Epoch::new(&String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for Epoch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// A whole request refused.
@@ -178,6 +234,10 @@ pub enum SyncError {
     BatchTooLarge { max_mutations: usize, max_bytes: usize, message: String },
     /// The body or query does not parse.
     BadRequest { message: String },
+    /// The request is for another account than the session's (another
+    /// person signed in on this browser): nothing was done. The device stops
+    /// as when signed out, and keeps its queue and cursor.
+    WrongAccount { message: String },
 }
 
 impl SyncError {
@@ -187,6 +247,7 @@ impl SyncError {
             SyncError::VersionMismatch { .. } => 409,
             SyncError::BatchTooLarge { .. } => 413,
             SyncError::BadRequest { .. } => 400,
+            SyncError::WrongAccount { .. } => 403,
         }
     }
 
@@ -205,7 +266,8 @@ impl fmt::Display for SyncError {
         match self {
             SyncError::VersionMismatch { message, .. }
             | SyncError::BatchTooLarge { message, .. }
-            | SyncError::BadRequest { message } => f.write_str(message),
+            | SyncError::BadRequest { message }
+            | SyncError::WrongAccount { message } => f.write_str(message),
         }
     }
 }
@@ -226,9 +288,42 @@ pub fn check_version(version: u32) -> Result<(), SyncError> {
     }
 }
 
-/// Bytes of a [`PushRequest`] with no mutations (its device id has a fixed length).
-fn envelope_len() -> usize {
-    json_len(&PushRequest { version: PROTOCOL_VERSION, device: DeviceId::new(0, [0; 10]), mutations: Vec::new() })
+/// "Wrong account" unless the request is for the signed-in `who`.
+pub fn check_account(account: &Owner, who: &Owner) -> Result<(), SyncError> {
+    if account == who {
+        Ok(())
+    } else {
+        Err(SyncError::WrongAccount {
+            message: format!("this request is for {account}, but {who} is signed in on this browser"),
+        })
+    }
+}
+
+/// Checks a push before any work: the version, the account, the batch size.
+pub fn admit_push(who: &Owner, request: &PushRequest) -> Result<(), SyncError> {
+    check_version(request.version)?;
+    check_account(&request.account, who)?;
+    if request.mutations.len() > Limits::DEFAULT.max_mutations {
+        return Err(SyncError::batch_too_large());
+    }
+    Ok(())
+}
+
+/// Checks a pull before any work: the version and the account.
+pub fn admit_pull(who: &Owner, request: &PullRequest) -> Result<(), SyncError> {
+    check_version(request.version)?;
+    check_account(&request.account, who)
+}
+
+/// Bytes of a [`PushRequest`] for `account` with no mutations (its device id
+/// has a fixed length).
+fn envelope_len(account: &Owner) -> usize {
+    json_len(&PushRequest {
+        version: PROTOCOL_VERSION,
+        account: account.clone(),
+        device: DeviceId::new(0, [0; 10]),
+        mutations: Vec::new(),
+    })
 }
 
 /// How many mutations from the front go into the next push within `limits`.
@@ -236,9 +331,11 @@ fn envelope_len() -> usize {
 /// At least one, if there is one: a lone mutation larger than the byte limit
 /// cannot happen after [`Mutation::validate`] (see [`crate::mutation::MAX_MUTATION_BYTES`]).
 pub fn batch_len<'a>(mutations: impl IntoIterator<Item = &'a Mutation>, limits: Limits) -> usize {
-    let mut bytes = envelope_len();
+    let mut mutations = mutations.into_iter().peekable();
+    let Some(first) = mutations.peek() else { return 0 };
+    let mut bytes = envelope_len(&first.owner);
     let mut count = 0;
-    for m in mutations.into_iter().take(limits.max_mutations) {
+    for m in mutations.take(limits.max_mutations) {
         // A comma before every mutation but the first.
         bytes += json_len(m) + usize::from(count > 0);
         if count > 0 && bytes > limits.max_bytes {
@@ -275,6 +372,10 @@ mod tests {
         DeviceId::new(1_700_000_000_000, [3; 10])
     }
 
+    fn amina() -> Owner {
+        "user:amina".parse().unwrap()
+    }
+
     fn mutation(n: u64, text_len: usize) -> Mutation {
         Mutation {
             id: MutationId::new(1_700_000_000_000 + n, [1; 10]),
@@ -287,7 +388,7 @@ mod tests {
     }
 
     fn request(mutations: &[Mutation]) -> PushRequest {
-        PushRequest { version: PROTOCOL_VERSION, device: device(), mutations: mutations.to_vec() }
+        PushRequest { version: PROTOCOL_VERSION, account: amina(), device: device(), mutations: mutations.to_vec() }
     }
 
     #[test]
@@ -305,12 +406,13 @@ mod tests {
         let err = PushRequest::from_json(b"{\"mutations\":[]}").unwrap_err();
         assert!(matches!(&err, SyncError::BadRequest { message } if message.contains("missing field `version`")));
         assert_eq!(err.http_status(), 400);
-        let err = PushRequest::from_json(br#"{"version":2,"device":"nope","mutations":[]}"#).unwrap_err();
+        let err = PushRequest::from_json(br#"{"version":3,"account":"user:amina","device":"nope","mutations":[]}"#)
+            .unwrap_err();
         assert!(err.to_string().contains("bad device id"), "{err}");
-        let bad_stamp = br#"{"version":2,"device":"01ARYZ6S41TSV4RRFFQ69G5FAV","mutations":[{"id":"01ARYZ6S41TSV4RRFFQ69G5FAV","rec":"01ARYZ6S41TSV4RRFFQ69G5FAV","kind":"product","owner":"a","at":"0190f3a1b2c3","del":true}]}"#;
+        let bad_stamp = br#"{"version":3,"account":"user:amina","device":"01ARYZ6S41TSV4RRFFQ69G5FAV","mutations":[{"id":"01ARYZ6S41TSV4RRFFQ69G5FAV","rec":"01ARYZ6S41TSV4RRFFQ69G5FAV","kind":"product","owner":"a","at":"0190f3a1b2c3","del":true}]}"#;
         let err = PushRequest::from_json(bad_stamp).unwrap_err();
         assert!(err.to_string().contains("mutation 01ARYZ6S41TSV4RRFFQ69G5FAV: bad stamp"), "{err}");
-        let err = PushRequest::from_json(br#"{"version":2,"mutations":[]"#).unwrap_err();
+        let err = PushRequest::from_json(br#"{"version":3,"mutations":[]"#).unwrap_err();
         assert!(matches!(err, SyncError::BadRequest { .. }));
         let err = PushRequest::from_json(b"").unwrap_err();
         assert!(matches!(err, SyncError::BadRequest { .. }));
@@ -327,13 +429,14 @@ mod tests {
         assert!(json.contains(&format!(r#""at":"{}""#, other.at)), "{json}");
         assert_eq!(serde_json::from_str::<PushRequest>(&json).unwrap(), req);
         let alone = serde_json::to_string(&req.mutations[0]).unwrap();
-        assert!(json.len() < alone.len() + serde_json::to_string(&other).unwrap().len() + 60);
+        assert!(json.len() < alone.len() + serde_json::to_string(&other).unwrap().len() + 85);
     }
 
     #[test]
     fn push_response_wire_form() {
         let id = MutationId::new(1, [1; 10]);
         let resp = PushResponse {
+            epoch: None,
             results: vec![
                 MutationResult { id, result: Outcome::Applied },
                 MutationResult { id, result: Outcome::Duplicate },
@@ -358,17 +461,28 @@ mod tests {
 
     #[test]
     fn pull_wire_forms() {
-        let req: PullRequest = serde_json::from_str(r#"{"version":1,"cursor":42}"#).unwrap();
-        assert_eq!(req, PullRequest { version: 1, cursor: 42, limit: DEFAULT_PULL_LIMIT });
-        for bad in [r#"{"version":1,"cursor":-1}"#, r#"{"version":1,"cursor":"x"}"#, r#"{"cursor":1}"#] {
+        let req: PullRequest = serde_json::from_str(r#"{"version":3,"account":"user:amina","cursor":42}"#).unwrap();
+        assert_eq!(req, PullRequest { version: 3, account: amina(), cursor: 42, limit: DEFAULT_PULL_LIMIT });
+        for bad in [
+            r#"{"version":3,"account":"user:amina","cursor":-1}"#,
+            r#"{"version":3,"account":"user:amina","cursor":"x"}"#,
+            r#"{"account":"user:amina","cursor":1}"#,
+            r#"{"version":3,"cursor":1}"#,
+            r#"{"version":3,"account":"","cursor":1}"#,
+        ] {
             assert!(serde_json::from_str::<PullRequest>(bad).is_err(), "{bad}");
         }
-        let resp = PullResponse { changes: vec![], cursor: 7, more: false };
+        let resp =
+            PullResponse { epoch: Epoch::new("01J8").unwrap(), after: 2, changes: vec![], cursor: 7, more: false };
         let json = serde_json::to_string(&resp).unwrap();
-        assert_eq!(json, r#"{"changes":[],"cursor":7,"more":false}"#);
+        assert_eq!(json, r#"{"epoch":"01J8","after":2,"changes":[],"cursor":7,"more":false}"#);
         assert_eq!(serde_json::from_str::<PullResponse>(&json).unwrap(), resp);
-        let bad = r#"{"changes":[{"seq":1,"record":{"id":"x"}}],"cursor":7,"more":false}"#;
+        let bad = r#"{"epoch":"e","after":0,"changes":[{"seq":1,"record":{"id":"x"}}],"cursor":7,"more":false}"#;
         assert!(serde_json::from_str::<PullResponse>(bad).unwrap_err().to_string().contains("bad record id"));
+        for epoch in ["", "a b", &"e".repeat(65), "é"] {
+            let bad = format!(r#"{{"epoch":{epoch:?},"after":0,"changes":[],"cursor":7,"more":false}}"#);
+            assert!(serde_json::from_str::<PullResponse>(&bad).unwrap_err().to_string().contains("bad epoch"), "{bad}");
+        }
     }
 
     #[test]

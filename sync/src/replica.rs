@@ -19,7 +19,8 @@ use crate::ids::{DeviceId, MutationId, Owner, RecordId};
 use crate::merge::MergeError;
 use crate::mutation::{Action, Mutation, RejectCode, Rejection};
 use crate::outbox::Outbox;
-use crate::protocol::{Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse};
+use crate::outbox::split_refused;
+use crate::protocol::{Epoch, Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse};
 use crate::record::{Fields, Kind, Record, by_record};
 
 /// One device's records, queue, cursor and clock.
@@ -35,7 +36,27 @@ pub struct Replica {
     confirmed: BTreeMap<RecordId, Record>,
     outbox: Outbox,
     cursor: u64,
+    /// The server history the cursor belongs to (`None`: not pulled yet, or
+    /// a store from protocol 2, which takes the first epoch it sees).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    epoch: Option<Epoch>,
 }
+
+/// What became of a pull page.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct PullTaken {
+    /// Records that could not be taken in. A page holding another person's
+    /// record is not taken in at all, and the cursor stays.
+    pub problems: Vec<MergeError>,
+    /// The server was restored (a new epoch): pull again from the start now.
+    /// What this device holds is queued to be sent again.
+    pub pull_again: bool,
+}
+
+/// How far a store's clock moves past its stored stamp when it is opened: the
+/// copy on disk may be older than stamps already issued (a browser killed
+/// before its last write), which must not be issued twice.
+pub const OPEN_ADVANCE_MS: u64 = 60_000;
 
 impl Replica {
     /// A new, empty store for `owner` on this device.
@@ -47,7 +68,20 @@ impl Replica {
             confirmed: BTreeMap::new(),
             outbox: Outbox::new(),
             cursor: 0,
+            epoch: None,
         }
+    }
+
+    /// Called when a stored copy is loaded at the device's `now_ms`: the
+    /// clock moves [`OPEN_ADVANCE_MS`] past its stored stamp unless the wall
+    /// clock is already further (see [`OPEN_ADVANCE_MS`]).
+    pub fn opened(&mut self, now_ms: u64) {
+        self.clock.advance_past_stored(now_ms, OPEN_ADVANCE_MS);
+    }
+
+    /// The server history this store's cursor belongs to.
+    pub fn epoch(&self) -> Option<&Epoch> {
+        self.epoch.as_ref()
     }
 
     pub fn owner(&self) -> &Owner {
@@ -74,6 +108,36 @@ impl Replica {
     /// Forgets a refused edit once the user has seen it.
     pub fn dismiss(&mut self, refused: MutationId) {
         self.outbox.dismiss(refused);
+    }
+
+    /// Puts a refused field's value back into its record as a new edit (she
+    /// then changes it in the form) and forgets the refusal of that field.
+    pub fn put_back(
+        &mut self,
+        refused: MutationId,
+        field: &str,
+        now_ms: u64,
+        random: [u8; 10],
+    ) -> Result<Stamp, Rejection> {
+        let unknown = || Rejection::new(RejectCode::UnknownRecord, format!("no refused edit {refused} of {field}"));
+        let entry = self.outbox.refused().iter().find(|r| r.mutation.id == refused).ok_or_else(unknown)?;
+        let Action::Set(fields) = &entry.mutation.action else { return Err(unknown()) };
+        let value = fields.get(field).ok_or_else(unknown)?.clone();
+        let (record, kind) = (entry.mutation.record, entry.mutation.kind);
+        let at = self.put(record, kind, Fields::from([(field.to_owned(), value)]), now_ms, random)?;
+        self.outbox.dismiss_field(refused, field);
+        Ok(at)
+    }
+
+    /// Takes a queued mutation the server cannot read (a 400 or 413 for it
+    /// sent alone) out of the queue as refused, so the rest goes on.
+    pub fn refuse_unreadable(&mut self, id: MutationId, message: &str) {
+        if let Some(mutation) = self.outbox.refuse_unreadable(id, message) {
+            self.rebuild(mutation.record);
+            if !self.outbox.has_pending(mutation.record) {
+                self.confirmed.remove(&mutation.record);
+            }
+        }
     }
 
     /// Stops queued edits from being combined with later ones: call it when
@@ -169,22 +233,40 @@ impl Replica {
     /// The next push, if anything is waiting.
     pub fn push_request(&mut self, limits: Limits) -> Option<PushRequest> {
         let mutations = self.outbox.next_batch(limits);
-        (!mutations.is_empty()).then(|| PushRequest { version: PROTOCOL_VERSION, device: self.device(), mutations })
+        (!mutations.is_empty()).then(|| PushRequest {
+            version: PROTOCOL_VERSION,
+            account: self.owner.clone(),
+            device: self.device(),
+            mutations,
+        })
     }
 
     /// Takes in the answer to a push (any push: late and repeated answers are fine).
     pub fn receive_push(&mut self, response: &PushResponse) {
+        // From a server since restored from a backup: what it applied may be
+        // gone, so the mutations stay queued and go again.
+        if response.epoch.as_ref().is_some_and(|e| self.epoch.as_ref().is_some_and(|mine| e < mine)) {
+            return;
+        }
         let settled = self.outbox.acknowledge(response);
+        // Records holding a refused edit or field: rebuilt without it.
         let refused: BTreeSet<RecordId> = settled
             .iter()
-            .filter(|(_, outcome)| matches!(outcome, Outcome::Rejected(_)))
+            .filter(|(_, outcome)| matches!(outcome, Outcome::Rejected(_) | Outcome::FieldsRefused(_)))
             .map(|(mutation, _)| mutation.record)
             .collect();
         for (mutation, outcome) in &settled {
-            // The server has it: part of its copy, for records still to be rebuilt.
+            // What the server has: part of its copy, for records still to be rebuilt.
+            let applied = match outcome {
+                Outcome::Applied | Outcome::Duplicate => Some(mutation.clone()),
+                Outcome::FieldsRefused(reasons) => split_refused(mutation, reasons).1,
+                Outcome::Rejected(_) => None,
+            };
             let rebuilt_later = refused.contains(&mutation.record) || self.outbox.has_pending(mutation.record);
-            if !matches!(outcome, Outcome::Rejected(_)) && rebuilt_later {
-                take_in(&mut self.confirmed, mutation);
+            if let Some(applied) = applied
+                && rebuilt_later
+            {
+                take_in(&mut self.confirmed, &applied);
             }
         }
         for record in refused {
@@ -214,35 +296,125 @@ impl Replica {
 
     /// The next pull.
     pub fn pull_request(&self, limit: u32) -> PullRequest {
-        PullRequest { version: PROTOCOL_VERSION, cursor: self.cursor, limit }
+        PullRequest { version: PROTOCOL_VERSION, account: self.owner.clone(), cursor: self.cursor, limit }
     }
 
     /// Takes in a page of changes. Queued local edits that are newer keep
-    /// winning. Returns the records that could not be merged (another kind or
-    /// owner under the same id, which only a broken server sends); the rest
-    /// are taken in and the cursor moves on regardless.
-    pub fn receive_pull(&mut self, response: PullResponse) -> Vec<MergeError> {
-        let mut problems = Vec::new();
+    /// winning, and a queued edit of a record the page changed is sealed (a
+    /// later edit folded into it would re-stamp values she has seen replaced).
+    /// Records that cannot be merged (another kind under the same id, which
+    /// only a broken server sends) are left out and the rest taken in. A page
+    /// with another person's record is refused whole and the cursor stays.
+    /// A page from a new epoch (the server was restored from a backup) resets
+    /// the cursor and queues again everything this device holds.
+    pub fn receive_pull(&mut self, response: PullResponse) -> PullTaken {
+        let mut taken = PullTaken::default();
+        // Epochs grow: a late page of an older one is of no use.
+        if self.epoch.as_ref().is_some_and(|e| response.epoch < *e) {
+            return taken;
+        }
+        let foreign: Vec<MergeError> = response
+            .changes
+            .iter()
+            .filter(|s| *s.record.owner() != self.owner)
+            .map(|s| MergeError { record: s.record.id(), problem: "another person's record" })
+            .collect();
+        if !foreign.is_empty() {
+            taken.problems = foreign;
+            return taken;
+        }
+        let restored = self.epoch.as_ref().is_some_and(|e| *e != response.epoch);
+        if restored {
+            self.send_again();
+        }
         for snapshot in response.changes {
             let server = snapshot.record;
             if let Some(newest) = server.stamps().max() {
                 self.clock.observe(&newest);
             }
             let id = server.id();
+            let before = self.records.get(&id).cloned();
             if let Err(problem) = join_into(&mut self.records, &server) {
-                problems.push(problem);
+                taken.problems.push(problem);
                 continue;
             }
             if self.outbox.has_pending(id) {
+                if self.records.get(&id) != before.as_ref() {
+                    self.outbox.seal_record(id);
+                }
                 // Cannot fail: the same record joined the local copy above.
                 let _ = join_into(&mut self.confirmed, &server);
             }
         }
+        if restored {
+            self.epoch = Some(response.epoch);
+            self.cursor = 0;
+            taken.pull_again = true;
+            return taken;
+        }
+        self.epoch = Some(response.epoch);
         // A late page starts before the cursor: it adds nothing new, so the
-        // cursor never moves back.
-        self.cursor = self.cursor.max(response.cursor);
-        problems
+        // cursor never moves back. A page that starts after it (asked for
+        // before a new epoch reset the cursor) would leave a gap: its records
+        // are in, the cursor stays.
+        if response.after <= self.cursor {
+            self.cursor = self.cursor.max(response.cursor);
+        }
+        taken
     }
+
+    /// Queues every record this device holds as it holds it, for a server
+    /// restored from a backup: one mutation per stamp, carrying the fields
+    /// (and the values kept in history) written with it, and the deletion.
+    /// The server's own fields are its to decide again. Merging makes this harmless where the server has them.
+    fn send_again(&mut self) {
+        let queued: BTreeSet<MutationId> = self.outbox.iter().map(|m| m.id).collect();
+        let mut again = Vec::new();
+        for record in self.records.values() {
+            let mut by_stamp: BTreeMap<Stamp, Fields> = BTreeMap::new();
+            let current = record.fields().iter().map(|(name, f)| (name, &f.value, f.at));
+            // Values that lost to another phone's go too: they are history on the server.
+            let lost = record.history().iter().map(|l| (&l.field, &l.value, l.at));
+            for (name, value, at) in current.chain(lost) {
+                if !record.kind().is_server_field(name) {
+                    by_stamp.entry(at).or_default().insert(name.clone(), value.clone());
+                }
+            }
+            let actions = by_stamp.into_iter().map(|(at, fields)| (at, Action::Set(fields)));
+            for (at, action) in actions.chain(record.deleted_at().map(|at| (at, Action::Delete))) {
+                let mut mutation = Mutation {
+                    id: MutationId::new(0, [0; 10]),
+                    record: record.id(),
+                    kind: record.kind(),
+                    owner: record.owner().clone(),
+                    at,
+                    action,
+                };
+                mutation.id = resend_id(&mutation);
+                if !queued.contains(&mutation.id) && mutation.validate().is_ok() {
+                    again.push(mutation);
+                }
+            }
+        }
+        for mutation in again {
+            // What the restored server holds is not known until the pulls
+            // from 0 bring it (they join it in here): a refusal meanwhile
+            // rebuilds the record from those pulls and the queue alone.
+            self.confirmed.remove(&mutation.record);
+            self.outbox.enqueue_sealed(mutation);
+        }
+    }
+}
+
+/// The id of a mutation sent again after a restore, made from its content:
+/// the same content sent again is answered `duplicate`, other content (a
+/// field since replaced) gets another id.
+fn resend_id(mutation: &Mutation) -> MutationId {
+    let hash = mutation.content_hash().to_be_bytes();
+    let mut random = [0u8; 10];
+    random[..8].copy_from_slice(&hash);
+    random[8..].copy_from_slice(&mutation.at.counter().to_be_bytes());
+    MutationId::new(mutation.at.wall_ms(), random)
 }
 
 /// Why two copies of a device's store cannot be merged.
@@ -323,7 +495,12 @@ impl Replica {
         let outbox = &self.outbox;
         self.confirmed.retain(|id, _| outbox.has_pending(*id));
         self.clock.observe(&other.clock.last());
-        self.cursor = self.cursor.max(other.cursor);
+        // The later epoch's cursor wins; within one epoch, the later cursor.
+        match self.epoch.cmp(&other.epoch) {
+            std::cmp::Ordering::Less => (self.epoch, self.cursor) = (other.epoch.clone(), other.cursor),
+            std::cmp::Ordering::Equal => self.cursor = self.cursor.max(other.cursor),
+            std::cmp::Ordering::Greater => {}
+        }
         Ok(problems)
     }
 }
@@ -372,12 +549,15 @@ mod tests {
 
     fn applied(request: &PushRequest) -> PushResponse {
         PushResponse {
+            epoch: None,
             results: request.mutations.iter().map(|m| MutationResult { id: m.id, result: Outcome::Applied }).collect(),
         }
     }
 
     fn page(records: &[&Record], cursor: u64) -> PullResponse {
         PullResponse {
+            epoch: Epoch::new("first").unwrap(),
+            after: 0,
             changes: records.iter().map(|r| Snapshot { seq: cursor, record: (*r).clone() }).collect(),
             cursor,
             more: false,
@@ -441,7 +621,7 @@ mod tests {
             &fields(&[("name", json!("older")), ("price", json!(1))]),
             Stamp::new(2_000, 0, DeviceId::new(1, [2; 10])),
         );
-        assert!(a.receive_pull(page(&[&server_copy], 5)).is_empty());
+        assert_eq!(a.receive_pull(page(&[&server_copy], 5)), PullTaken::default());
         let record = a.record(id).unwrap();
         assert_eq!(record.get("name"), Some(&json!("Qawın jamı")));
         assert_eq!(record.get("price"), Some(&json!(1)));
@@ -466,13 +646,14 @@ mod tests {
         a.edit(id, fields(&[("price", json!(7))]), 3_000, [3; 10]).unwrap();
         let rejection = Rejection::new(RejectCode::NotOwner, "no");
         a.receive_push(&PushResponse {
+            epoch: None,
             results: vec![MutationResult { id: second.mutations[0].id, result: Outcome::Rejected(rejection.clone()) }],
         });
         let record = a.record(id).unwrap();
         assert_eq!(record.get("name"), Some(&json!("Melon jam")));
         assert_eq!(record.get("price"), Some(&json!(7)));
         assert_eq!(a.outbox().len(), 1);
-        assert_eq!(a.outbox().refused()[0].rejection, rejection);
+        assert_eq!(a.outbox().refused()[0].reasons, [rejection.clone()]);
         a.dismiss(second.mutations[0].id);
         assert!(a.outbox().refused().is_empty());
 
@@ -481,6 +662,7 @@ mod tests {
         let id = b.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
         let push = b.push_request(Limits::DEFAULT).unwrap();
         b.receive_push(&PushResponse {
+            epoch: None,
             results: vec![MutationResult { id: push.mutations[0].id, result: Outcome::Rejected(rejection) }],
         });
         assert!(b.record(id).is_none());
@@ -496,6 +678,7 @@ mod tests {
         let push = a.push_request(Limits::DEFAULT).unwrap();
         assert_eq!(push.mutations.len(), 2);
         a.receive_push(&PushResponse {
+            epoch: None,
             results: vec![
                 MutationResult { id: push.mutations[0].id, result: Outcome::Applied },
                 MutationResult {
@@ -523,6 +706,7 @@ mod tests {
         server_copy.set(&fields(&[("price", json!(9))]), Stamp::new(2_500, 0, DeviceId::new(1, [2; 10])));
         a.receive_pull(page(&[&server_copy], 4));
         a.receive_push(&PushResponse {
+            epoch: None,
             results: vec![MutationResult {
                 id: push.mutations[0].id,
                 result: Outcome::Rejected(Rejection::new(RejectCode::NotOwner, "no")),
@@ -532,11 +716,184 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_field_is_kept_to_put_back_and_the_rest_stays() {
+        // Her storefront made offline in one edit, its address taken.
+        let mut a = phone(1);
+        let id = RecordId::new(1, [7; 10]);
+        let typed = fields(&[("name", json!("Aral honey")), ("story", json!("Bees")), ("slug", json!("aral-honey"))]);
+        a.put(id, Kind::Storefront, typed, 1_000, [1; 10]).unwrap();
+        let push = a.push_request(Limits::DEFAULT).unwrap();
+        let taken = Rejection::new(RejectCode::Taken, "taken").of_field("slug");
+        let m = push.mutations[0].id;
+        a.receive_push(&PushResponse {
+            epoch: None,
+            results: vec![MutationResult { id: m, result: Outcome::FieldsRefused(vec![taken.clone()]) }],
+        });
+        let record = a.record(id).expect("the storefront stays");
+        assert_eq!(
+            (record.get("name"), record.get("story"), record.get("slug")),
+            (Some(&json!("Aral honey")), Some(&json!("Bees")), None)
+        );
+        assert!(a.outbox().is_empty() && a.confirmed.is_empty());
+        let refused = &a.outbox().refused()[0];
+        assert_eq!(refused.reasons, [taken.clone()]);
+        assert_eq!(refused.mutation.action, Action::Set(fields(&[("slug", json!("aral-honey"))])));
+        assert_eq!(refused.reason_for("slug"), Some(&taken));
+        assert_eq!(refused.reason_for("name"), None);
+        // Put back: in the record again as a new edit, and the refusal is gone.
+        a.put_back(m, "slug", 2_000, [2; 10]).unwrap();
+        assert_eq!(a.record(id).unwrap().get("slug"), Some(&json!("aral-honey")));
+        assert_eq!(a.outbox().len(), 1);
+        assert!(a.outbox().refused().is_empty());
+        assert!(a.put_back(m, "slug", 3_000, [3; 10]).is_err());
+    }
+
+    #[test]
+    fn a_store_from_protocol_2_reads_its_refusals() {
+        let mut a = phone(1);
+        a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let push = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&PushResponse {
+            epoch: None,
+            results: vec![MutationResult {
+                id: push.mutations[0].id,
+                result: Outcome::Rejected(Rejection::new(RejectCode::NotOwner, "no")),
+            }],
+        });
+        let mut stored = serde_json::to_value(&a).unwrap();
+        let refused = &mut stored["outbox"]["refused"][0];
+        let reason = refused["reasons"][0].clone();
+        refused.as_object_mut().unwrap().remove("reasons");
+        refused["rejection"] = reason;
+        let old: Replica = serde_json::from_value(stored).unwrap();
+        assert_eq!(old, a);
+    }
+
+    #[test]
+    fn a_pull_seals_what_it_changed() {
+        // B7: an unsent edit of a record a pull then changes must not be
+        // re-stamped by a later edit folded into it.
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let first = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&first));
+        let mut server_copy = a.record(id).unwrap().clone();
+        a.edit(id, fields(&[("name", json!("Melon jam"))]), 2_000, [2; 10]).unwrap();
+        // Her other phone's newer name arrives and is shown.
+        let other = Stamp::new(2_500, 0, DeviceId::new(1, [2; 10]));
+        server_copy.set(&fields(&[("name", json!("Qawın jamı"))]), other);
+        a.receive_pull(page(&[&server_copy], 2));
+        assert_eq!(a.record(id).unwrap().get("name"), Some(&json!("Qawın jamı")));
+        // She edits the price: "Melon jam" must not come back with a newer stamp.
+        a.edit(id, fields(&[("price", json!(9))]), 2_600, [3; 10]).unwrap();
+        assert_eq!(a.outbox().len(), 2, "not folded into the sealed edit");
+        let push = a.push_request(Limits::DEFAULT).unwrap();
+        let old_name = push.mutations.iter().find(|m| matches!(&m.action, Action::Set(f) if f.contains_key("name")));
+        assert!(old_name.unwrap().at < other);
+        assert_eq!(a.record(id).unwrap().get("name"), Some(&json!("Qawın jamı")));
+        // A pull that changes nothing (the echo of her own push) seals nothing.
+        let mut b = phone(2);
+        let id = b.create(Kind::Product, fields(&[("name", json!("y"))]), 1_000, [1; 10]).unwrap();
+        let echo = b.record(id).unwrap().clone();
+        b.push_request(Limits::DEFAULT).unwrap();
+        b.edit(id, fields(&[("price", json!(1))]), 2_000, [2; 10]).unwrap();
+        b.receive_pull(page(&[&echo], 1));
+        b.edit(id, fields(&[("story", json!("s"))]), 3_000, [3; 10]).unwrap();
+        assert_eq!(b.outbox().len(), 2, "price and story folded together");
+    }
+
+    #[test]
+    fn another_persons_records_are_never_taken_in() {
+        let mut a = phone(1);
+        a.receive_pull(page(&[], 4));
+        let theirs = Record::new(RecordId::new(1, [5; 10]), Kind::Product, "user:bahadir".parse().unwrap());
+        let mine = Record::new(RecordId::new(1, [6; 10]), Kind::Product, amina());
+        let taken = a.receive_pull(page(&[&mine, &theirs], 90));
+        assert_eq!(taken.problems.len(), 1);
+        assert_eq!(a.cursor(), 4, "the cursor stays");
+        assert_eq!(a.records().count(), 0, "none of the page is taken in");
+    }
+
+    #[test]
+    fn a_restored_server_gets_everything_again() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("x")), ("price", json!(1))]), 1_000, [1; 10]).unwrap();
+        let first = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&first));
+        a.edit(id, fields(&[("price", json!(2))]), 2_000, [2; 10]).unwrap();
+        let second = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&second));
+        a.receive_pull(page(&[a.record(id).unwrap()], 7));
+        assert_eq!((a.cursor(), a.epoch().map(Epoch::as_str)), (7, Some("first")));
+        // The server is restored from a backup made before the first push.
+        let restored =
+            PullResponse { epoch: Epoch::new("second").unwrap(), after: 7, changes: vec![], cursor: 7, more: false };
+        let taken = a.receive_pull(restored.clone());
+        assert!(taken.pull_again && taken.problems.is_empty());
+        assert_eq!((a.cursor(), a.epoch().map(Epoch::as_str)), (0, Some("second")));
+        // Everything she holds goes again, with its own stamps, one mutation per stamp.
+        let again = a.push_request(Limits::DEFAULT).unwrap();
+        let mut server = Record::new(id, Kind::Product, amina());
+        for m in &again.mutations {
+            server.apply(m).unwrap();
+        }
+        assert_eq!(again.mutations.len(), 2);
+        assert_eq!(&server, a.record(id).unwrap());
+        // A late page of the old epoch is ignored; the new epoch's pages are not.
+        assert_eq!(a.receive_pull(page(&[], 99)), PullTaken::default());
+        assert_eq!(a.cursor(), 0);
+        // A page of the new epoch asked for with the old cursor leaves the cursor.
+        assert!(!a.receive_pull(PullResponse { cursor: 9, ..restored.clone() }).pull_again);
+        assert_eq!(a.cursor(), 0);
+        assert!(!a.receive_pull(PullResponse { after: 0, cursor: 3, ..restored }).pull_again);
+        assert_eq!(a.cursor(), 3);
+        // Sent again twice, the same ids: answered `duplicate` by a server that has them.
+        let mut b = a.clone();
+        b.receive_pull(PullResponse {
+            epoch: Epoch::new("third").unwrap(),
+            after: 3,
+            changes: vec![],
+            cursor: 3,
+            more: false,
+        });
+        let ids = |r: &Replica| r.outbox().iter().map(|m| m.id).collect::<Vec<_>>();
+        assert_eq!(ids(&b), ids(&a), "already queued: not queued twice");
+    }
+
+    #[test]
+    fn an_opened_store_does_not_reissue_stamps() {
+        // Stamps issued after the stored copy was written are lost with the
+        // browser; the copy must not issue them again.
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let stored = a.clone();
+        let lost = a.edit(id, fields(&[("name", json!("lost"))]), 1_500, [2; 10]).unwrap();
+        let mut back = stored.clone();
+        back.opened(1_200);
+        let next = back.edit(id, fields(&[("name", json!("next"))]), 1_200, [3; 10]).unwrap();
+        assert!(next > lost, "{next:?} after {lost:?}");
+        // A wall clock well past the stored stamp is left alone.
+        let mut later = stored;
+        later.opened(900_000);
+        assert_eq!(later.edit(id, fields(&[("name", json!("z"))]), 900_000, [4; 10]).unwrap().wall_ms(), 900_000);
+    }
+
+    #[test]
+    fn an_unreadable_mutation_leaves_the_queue() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let push = a.push_request(Limits::DEFAULT).unwrap();
+        a.refuse_unreadable(push.mutations[0].id, "400: unknown field");
+        assert!(a.outbox().is_empty() && a.record(id).is_none());
+        assert_eq!(a.outbox().refused()[0].reasons[0].code, RejectCode::Unreadable);
+    }
+
+    #[test]
     fn merge_problems_are_reported_and_skipped() {
         let mut a = phone(1);
         let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
         let theirs = Record::new(id, Kind::AdPost, amina());
-        let problems = a.receive_pull(page(&[&theirs], 9));
+        let problems = a.receive_pull(page(&[&theirs], 9)).problems;
         assert_eq!(problems.len(), 1);
         assert_eq!(a.record(id).unwrap().kind(), Kind::Product);
         assert_eq!(a.cursor(), 9);
@@ -650,6 +1007,7 @@ mod tests {
         merged.confirmed.insert(id, decided.clone());
         let again = merged.push_request(Limits::DEFAULT).unwrap();
         merged.receive_push(&PushResponse {
+            epoch: None,
             results: vec![MutationResult {
                 id: again.mutations[0].id,
                 result: Outcome::Rejected(Rejection::new(RejectCode::NotOwner, "no")),
@@ -674,6 +1032,7 @@ mod tests {
         // The first tab's push of the price is refused; the second never saw it.
         let request = first.push_request(Limits::DEFAULT).unwrap();
         first.receive_push(&PushResponse {
+            epoch: None,
             results: vec![MutationResult {
                 id: request.mutations[0].id,
                 result: Outcome::Rejected(Rejection::new(RejectCode::InvalidValue, "price")),

@@ -1,37 +1,63 @@
-//! The server's rules, kept apart from any storage.
+//! The server's rules, kept apart from any storage: the push core that the
+//! real server (over SurrealDB) and [`ServerState`] (in memory, for the
+//! simulation and the tests) both run.
 //!
-//! [`ServerState`] is the whole server in memory: records, the ids of applied
-//! mutations, and a change log with a strictly increasing sequence. The real
-//! server keeps the same things in SurrealDB and calls the same functions on
-//! what it loads, inside one transaction per push:
+//! A push is three steps, the middle one pure:
 //!
-//! 1. [`check_version`](crate::protocol::check_version) and the batch limits;
-//! 2. per mutation: already applied (by id)? → `duplicate`; else
-//!    [`apply_mutation`] to the stored record (or none) → store the record with
-//!    the next sequence number and remember the id → `applied`; or `rejected`;
-//! 3. a pull lists records changed after the cursor that [`may_see`] allows.
+//! 1. [`admit_push`](crate::protocol::admit_push): the version, the account,
+//!    the batch size, before any work;
+//! 2. load what [`Wants::of`] names in one snapshot (this owner's applied
+//!    marks for the ids, the records, the holders of the unique values asked
+//!    for, the owner's last sequence number) and [`plan_push`] it;
+//! 3. write the [`Plan`]: the changed records with their new sequence
+//!    numbers (dropping their old change-log entries), the applied marks and
+//!    the owner's new last sequence number, all in one transaction.
 //!
-//! A sequence number is never reused (a server restored from a backup must
-//! continue above the highest number any device may hold).
+//! Sequence numbers count per owner (each owner's *scope*): pushes of
+//! different people never touch the same row. A pull lists the owner's
+//! change log after the cursor; each record appears once, at its latest change.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::hlc::{Clock, Stamp};
 use crate::ids::{DeviceId, MutationId, Owner, RecordId};
-use crate::mutation::{Mutation, RejectCode, Rejection};
+use crate::mutation::{Action, MAX_AHEAD_MS, Mutation, RejectCode, Rejection};
 use crate::protocol::{
-    Limits, MAX_PULL_LIMIT, MutationResult, Outcome, PullRequest, PullResponse, PushRequest, PushResponse, Snapshot,
-    SyncError, check_version,
+    Epoch, MAX_PULL_LIMIT, MutationResult, Outcome, PullRequest, PullResponse, PushRequest, PushResponse, Snapshot,
+    SyncError, admit_pull, admit_push,
 };
-use crate::record::{ByRecord, Fields, Record, by_record};
+use crate::record::{ByRecord, Fields, Kind, Record, by_record};
+
+/// The rules of each kind of record, which the app defines (its field
+/// tables); the push core asks them about every field it is sent.
+pub trait Rules: Send + Sync {
+    /// Refuses a field a kind does not have, or a value it does not allow.
+    fn check_field(&self, kind: Kind, name: &str, value: &Value) -> Result<(), Rejection>;
+    /// The field of a kind whose value no two live records may share (a
+    /// storefront's web address).
+    fn unique_field(&self, kind: Kind) -> Option<&'static str>;
+    /// The one id a record of this kind may have for this owner (a person's
+    /// storefront), so nobody can make another person's record first.
+    fn fixed_id(&self, kind: Kind, owner: &Owner) -> Option<RecordId>;
+}
 
 /// Who may pull a record: for now its owner only.
 pub fn may_see(who: &Owner, record: &Record) -> bool {
     record.owner() == who
+}
+
+/// The value a record holds in its kind's unique field, while it is not deleted.
+pub fn unique_value<'a>(rules: &dyn Rules, record: &'a Record) -> Option<&'a str> {
+    let field = rules.unique_field(record.kind())?;
+    if record.is_deleted() {
+        return None;
+    }
+    record.get(field).and_then(Value::as_str)
 }
 
 /// Checks a mutation sent by `who` against the stored record (`None`: not
@@ -50,6 +76,261 @@ pub fn apply_mutation(existing: Option<&Record>, who: &Owner, mutation: &Mutatio
     }
 }
 
+/// What the server remembers of an applied mutation, keyed by its owner and
+/// id: its content hash, and the fields it refused (so a retry is answered
+/// exactly as the first time).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppliedMark {
+    pub hash: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Rejection>,
+}
+
+/// What [`plan_push`] needs loaded for a push.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Wants {
+    /// Mutation ids to look up among the owner's applied marks.
+    pub ids: BTreeSet<MutationId>,
+    /// Records the push touches (of any owner: a stranger's is refused).
+    pub records: BTreeSet<RecordId>,
+    /// Unique values asked for, to look up their holders.
+    pub unique_values: BTreeSet<String>,
+}
+
+impl Wants {
+    pub fn of(rules: &dyn Rules, request: &PushRequest) -> Wants {
+        let mut wants = Wants::default();
+        for m in &request.mutations {
+            wants.ids.insert(m.id);
+            wants.records.insert(m.record);
+            if let Some(value) = asked_unique(rules, m) {
+                wants.unique_values.insert(value.to_owned());
+            }
+        }
+        wants
+    }
+}
+
+fn asked_unique<'a>(rules: &dyn Rules, mutation: &'a Mutation) -> Option<&'a str> {
+    let field = rules.unique_field(mutation.kind)?;
+    match &mutation.action {
+        Action::Set(fields) => fields.get(field).and_then(Value::as_str),
+        Action::Delete => None,
+    }
+}
+
+/// What a push reads, in one snapshot.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Loaded {
+    /// The pushing owner's marks for the ids asked for.
+    pub applied: BTreeMap<MutationId, AppliedMark>,
+    /// The records asked for that exist, with their sequence numbers.
+    pub records: BTreeMap<RecordId, Snapshot>,
+    /// Each unique value asked for that a live record holds → that record.
+    pub holders: BTreeMap<String, RecordId>,
+    /// The pushing owner's last sequence number (0: none yet).
+    pub last_seq: u64,
+}
+
+/// A record to write: its new sequence number, and the one it had (whose
+/// change-log entry goes).
+#[derive(Clone, PartialEq, Debug)]
+pub struct Change {
+    pub record: Record,
+    pub seq: u64,
+    pub replaced: Option<u64>,
+}
+
+/// What a push writes, and its answer.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Plan {
+    pub response: PushResponse,
+    pub changes: Vec<Change>,
+    /// New applied marks of the pushing owner.
+    pub applied: Vec<(MutationId, AppliedMark)>,
+    /// The owner's last sequence number after the push.
+    pub last_seq: u64,
+}
+
+impl Plan {
+    /// Nothing to write (every mutation a duplicate or refused whole).
+    pub fn writes_nothing(&self) -> bool {
+        self.changes.is_empty() && self.applied.is_empty()
+    }
+}
+
+/// Decides a push admitted for `who` over what was loaded for it, at the
+/// server's `now_ms`. Per mutation:
+///
+/// - an id `who` used before: the same content is answered as the first time
+///   (`duplicate`, or the same refused fields); other content is `id_reused`;
+/// - refused whole: not `who`'s record, the wrong kind, a fixed id that is
+///   not the owner's, a stamp too far ahead, too large;
+/// - otherwise each field is checked alone (name, server field, size, the
+///   kind's rules, a unique value another record holds): the good fields are
+///   applied, the bad ones refused by name (`fields_refused`).
+pub fn plan_push(
+    rules: &dyn Rules,
+    who: &Owner,
+    request: &PushRequest,
+    mut loaded: Loaded,
+    epoch: &Epoch,
+    now_ms: u64,
+) -> Plan {
+    let mut plan = Plan { last_seq: loaded.last_seq, ..Plan::default() };
+    let mut changed: BTreeMap<RecordId, Option<u64>> = BTreeMap::new();
+    let mut results = Vec::with_capacity(request.mutations.len());
+    for mutation in &request.mutations {
+        let result = match loaded.applied.get(&mutation.id) {
+            Some(mark) if mark.hash == mutation.content_hash() => match mark.refused.is_empty() {
+                true => Outcome::Duplicate,
+                false => Outcome::FieldsRefused(mark.refused.clone()),
+            },
+            Some(_) => Outcome::Rejected(Rejection::new(
+                RejectCode::IdReused,
+                format!("mutation id {} was used before for another edit", mutation.id),
+            )),
+            None => match plan_one(rules, who, mutation, &mut loaded, now_ms) {
+                Err(rejection) => Outcome::Rejected(rejection),
+                Ok((record, refused)) => {
+                    if let Some(record) = record {
+                        let id = record.id();
+                        let old = loaded.records.get(&id).map(|s| s.seq);
+                        changed.entry(id).or_insert(old);
+                        loaded.records.insert(id, Snapshot { seq: 0, record });
+                    }
+                    let mark = AppliedMark { hash: mutation.content_hash(), refused: refused.clone() };
+                    loaded.applied.insert(mutation.id, mark.clone());
+                    plan.applied.push((mutation.id, mark));
+                    if refused.is_empty() { Outcome::Applied } else { Outcome::FieldsRefused(refused) }
+                }
+            },
+        };
+        results.push(MutationResult { id: mutation.id, result });
+    }
+    for (id, replaced) in changed {
+        plan.last_seq += 1;
+        let record = loaded.records.remove(&id).expect("a changed record").record;
+        plan.changes.push(Change { record, seq: plan.last_seq, replaced });
+    }
+    plan.response = PushResponse { epoch: Some(epoch.clone()), results };
+    plan
+}
+
+/// One new mutation: refused whole, or the record it makes (`None`: nothing
+/// changed) and the fields it refused.
+fn plan_one(
+    rules: &dyn Rules,
+    who: &Owner,
+    mutation: &Mutation,
+    loaded: &mut Loaded,
+    now_ms: u64,
+) -> Result<(Option<Record>, Vec<Rejection>), Rejection> {
+    mutation.check_whole()?;
+    let existing = loaded.records.get(&mutation.record).map(|s| &s.record);
+    mutation.check_write(who, existing)?;
+    if rules.fixed_id(mutation.kind, who).is_some_and(|id| id != mutation.record) {
+        return Err(Rejection::new(RejectCode::NotOwner, format!("a {}'s id is its owner's", mutation.kind)));
+    }
+    if mutation.at.wall_ms() > now_ms.saturating_add(MAX_AHEAD_MS) {
+        return Err(Rejection::new(
+            RejectCode::ClockAhead,
+            format!("the edit is stamped {} ms ahead of the server's clock", mutation.at.wall_ms() - now_ms),
+        ));
+    }
+    let (accepted, refused) = match &mutation.action {
+        Action::Delete => (mutation.clone(), Vec::new()),
+        Action::Set(fields) => {
+            let unique = rules.unique_field(mutation.kind);
+            let mut good = Fields::new();
+            let mut refused = Vec::new();
+            for (name, value) in fields {
+                let checked = mutation
+                    .check_field(name, value)
+                    .and_then(|()| rules.check_field(mutation.kind, name, value).map_err(|r| r.of_field(name)))
+                    .and_then(|()| match (unique == Some(name.as_str()), value.as_str()) {
+                        (true, Some(asked)) => match loaded.holders.get(asked) {
+                            Some(holder) if *holder != mutation.record => Err(Rejection::new(
+                                RejectCode::Taken,
+                                format!("{name}: {asked:?} belongs to another {}", mutation.kind),
+                            )
+                            .of_field(name)),
+                            _ => Ok(()),
+                        },
+                        _ => Ok(()),
+                    });
+                match checked {
+                    Ok(()) => {
+                        good.insert(name.clone(), value.clone());
+                    }
+                    Err(rejection) => refused.push(rejection),
+                }
+            }
+            if good.is_empty() {
+                return Ok((None, refused));
+            }
+            (mutation.with_fields(good), refused)
+        }
+    };
+    let existing = loaded.records.get(&mutation.record).map(|s| &s.record);
+    let record = apply_mutation(existing, who, &accepted)?;
+    if existing == Some(&record) {
+        return Ok((None, refused));
+    }
+    // The record's unique value now: later mutations of this push see it
+    // held, and a value it gave up is free again.
+    loaded.holders.retain(|_, holder| *holder != record.id());
+    if let Some(value) = unique_value(rules, &record) {
+        loaded.holders.insert(value.to_owned(), record.id());
+    }
+    Ok((Some(record), refused))
+}
+
+/// Sets fields only the server decides (a coordinator's approval, a counter)
+/// on a record, stamped by the server's `clock`: newer than everything in the
+/// record, whatever the device clocks said.
+pub fn set_server_fields(clock: &mut Clock, record: &mut Record, fields: &Fields, now_ms: u64) -> Stamp {
+    if let Some(newest) = record.stamps().max() {
+        clock.observe(&newest);
+    }
+    let at = clock.tick(now_ms);
+    record.set(fields, at);
+    at
+}
+
+/// A pull page from a change log read in sequence order: `log` yields
+/// `(seq, record)` for the owner's changes after the cursor, at most
+/// `limit + 1` of them (one more tells whether more wait).
+pub fn pull_page(
+    who: &Owner,
+    request: &PullRequest,
+    epoch: &Epoch,
+    log: impl IntoIterator<Item = Snapshot>,
+) -> PullResponse {
+    let limit = pull_limit(request);
+    let mut changes = Vec::new();
+    let mut cursor = request.cursor;
+    let mut more = false;
+    for snapshot in log {
+        if changes.len() == limit {
+            more = true;
+            break;
+        }
+        // The log is the owner's: the protocol's rule has the last word.
+        if snapshot.seq > cursor && may_see(who, &snapshot.record) {
+            cursor = snapshot.seq;
+            changes.push(snapshot);
+        }
+    }
+    PullResponse { epoch: epoch.clone(), after: request.cursor, changes, cursor, more }
+}
+
+/// Records per pull page: the request's limit within 1..=[`MAX_PULL_LIMIT`].
+pub fn pull_limit(request: &PullRequest) -> usize {
+    request.limit.clamp(1, MAX_PULL_LIMIT) as usize
+}
+
 impl ByRecord for Snapshot {
     fn record_id(&self) -> RecordId {
         self.record.id()
@@ -60,27 +341,31 @@ impl ByRecord for Snapshot {
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(try_from = "ServerData")]
 pub struct ServerState {
+    epoch: Epoch,
     /// The server's own clock, for the fields it decides.
     clock: Clock,
-    /// Each record with the sequence number of its last change.
+    /// Each record with the sequence number of its last change (in its owner's scope).
     #[serde(with = "by_record")]
     records: BTreeMap<RecordId, Snapshot>,
-    applied: BTreeSet<MutationId>,
-    last_seq: u64,
-    /// Sequence number → record: the change log, one entry per record (its
-    /// latest change). Rebuilt from `records` when read back.
+    /// Per owner: applied mutation ids and what was remembered of each.
+    applied: BTreeMap<Owner, BTreeMap<MutationId, AppliedMark>>,
+    /// Per owner: the last sequence number handed out.
+    scopes: BTreeMap<Owner, u64>,
+    /// (owner, sequence number) → record: the change log, one entry per
+    /// record (its latest change). Rebuilt from `records` when read back.
     #[serde(skip)]
-    log: BTreeMap<u64, RecordId>,
+    log: BTreeMap<(Owner, u64), RecordId>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ServerData {
+    epoch: Epoch,
     clock: Clock,
     #[serde(with = "by_record")]
     records: BTreeMap<RecordId, Snapshot>,
-    applied: BTreeSet<MutationId>,
-    last_seq: u64,
+    applied: BTreeMap<Owner, BTreeMap<MutationId, AppliedMark>>,
+    scopes: BTreeMap<Owner, u64>,
 }
 
 /// A stored server state that does not hold together.
@@ -99,21 +384,24 @@ impl TryFrom<ServerData> for ServerState {
     fn try_from(data: ServerData) -> Result<Self, BadServerState> {
         let mut log = BTreeMap::new();
         for (id, snapshot) in &data.records {
-            if snapshot.seq == 0 || snapshot.seq > data.last_seq {
+            let owner = snapshot.record.owner();
+            let last = data.scopes.get(owner).copied().unwrap_or(0);
+            if snapshot.seq == 0 || snapshot.seq > last {
                 return Err(BadServerState(format!(
-                    "record {id} has sequence number {}, outside 1..={}",
-                    snapshot.seq, data.last_seq
+                    "record {id} has sequence number {}, outside 1..={last} of {owner}",
+                    snapshot.seq
                 )));
             }
-            if let Some(other) = log.insert(snapshot.seq, *id) {
+            if let Some(other) = log.insert((owner.clone(), snapshot.seq), *id) {
                 return Err(BadServerState(format!("records {other} and {id} share sequence number {}", snapshot.seq)));
             }
         }
         Ok(ServerState {
+            epoch: data.epoch,
             clock: data.clock,
             records: data.records,
             applied: data.applied,
-            last_seq: data.last_seq,
+            scopes: data.scopes,
             log,
         })
     }
@@ -121,12 +409,13 @@ impl TryFrom<ServerData> for ServerState {
 
 impl ServerState {
     /// An empty server; `device` stamps the fields it decides.
-    pub fn new(device: DeviceId) -> Self {
+    pub fn new(device: DeviceId, epoch: Epoch) -> Self {
         ServerState {
+            epoch,
             clock: Clock::new(device),
             records: BTreeMap::new(),
-            applied: BTreeSet::new(),
-            last_seq: 0,
+            applied: BTreeMap::new(),
+            scopes: BTreeMap::new(),
             log: BTreeMap::new(),
         }
     }
@@ -139,96 +428,125 @@ impl ServerState {
         self.records.values().map(|s| &s.record)
     }
 
-    /// The sequence number of the latest change.
-    pub fn last_seq(&self) -> u64 {
-        self.last_seq
+    /// The sequence number of `owner`'s latest change.
+    pub fn last_seq(&self, owner: &Owner) -> u64 {
+        self.scopes.get(owner).copied().unwrap_or(0)
     }
 
-    /// Applies a push from `who` (the signed-in user who sent it). Each
-    /// mutation is applied once whatever the retries; a rejected one does not
-    /// stop the others.
-    pub fn apply_push(&mut self, who: &Owner, request: &PushRequest) -> Result<PushResponse, SyncError> {
-        check_version(request.version)?;
-        if request.mutations.len() > Limits::DEFAULT.max_mutations {
-            return Err(SyncError::batch_too_large());
-        }
-        let results =
-            request.mutations.iter().map(|m| MutationResult { id: m.id, result: self.apply_one(who, m) }).collect();
-        Ok(PushResponse { results })
+    /// This state restored from a backup: the same data under a new epoch.
+    pub fn restored(mut self, epoch: Epoch) -> Self {
+        self.epoch = epoch;
+        self
     }
 
-    fn apply_one(&mut self, who: &Owner, mutation: &Mutation) -> Outcome {
-        if self.applied.contains(&mutation.id) {
-            return Outcome::Duplicate;
-        }
-        match apply_mutation(self.record(mutation.record), who, mutation) {
-            Ok(record) => {
-                self.clock.observe(&mutation.at);
-                self.applied.insert(mutation.id);
-                self.store(record);
-                Outcome::Applied
+    /// Applies a push from `who` (the signed-in user who sent it) at the
+    /// server's `now_ms`, through the same [`plan_push`] as the real server.
+    pub fn apply_push(
+        &mut self,
+        rules: &dyn Rules,
+        who: &Owner,
+        request: &PushRequest,
+        now_ms: u64,
+    ) -> Result<PushResponse, SyncError> {
+        admit_push(who, request)?;
+        let wants = Wants::of(rules, request);
+        let mine = self.applied.get(who);
+        let loaded = Loaded {
+            applied: wants.ids.iter().filter_map(|id| Some((*id, mine?.get(id)?.clone()))).collect(),
+            records: wants.records.iter().filter_map(|id| Some((*id, self.records.get(id)?.clone()))).collect(),
+            holders: self
+                .records
+                .values()
+                .filter_map(|s| Some((unique_value(rules, &s.record)?.to_owned(), s.record.id())))
+                .filter(|(value, _)| wants.unique_values.contains(value))
+                .collect(),
+            last_seq: self.last_seq(who),
+        };
+        let plan = plan_push(rules, who, request, loaded, &self.epoch, now_ms);
+        for m in &request.mutations {
+            if plan.applied.iter().any(|(id, _)| *id == m.id) {
+                self.clock.observe(&m.at);
             }
-            Err(rejection) => Outcome::Rejected(rejection),
         }
+        self.write(who, &plan);
+        Ok(plan.response)
     }
 
-    /// Stores a record as the newest change, unless nothing changed.
-    fn store(&mut self, record: Record) {
-        let id = record.id();
-        if self.record(id) == Some(&record) {
-            return;
+    fn write(&mut self, who: &Owner, plan: &Plan) {
+        for change in &plan.changes {
+            let owner = change.record.owner().clone();
+            if let Some(old) = change.replaced {
+                self.log.remove(&(owner.clone(), old));
+            }
+            self.log.insert((owner, change.seq), change.record.id());
+            self.records.insert(change.record.id(), Snapshot { seq: change.seq, record: change.record.clone() });
         }
-        if let Some(old) = self.records.get(&id) {
-            self.log.remove(&old.seq);
-        }
-        self.last_seq += 1;
-        self.log.insert(self.last_seq, id);
-        self.records.insert(id, Snapshot { seq: self.last_seq, record });
+        self.applied.entry(who.clone()).or_default().extend(plan.applied.iter().cloned());
+        self.scopes.insert(who.clone(), plan.last_seq);
     }
 
-    /// Sets fields only the server decides (a coordinator's approval, a
-    /// counter) on an existing record; returns their stamp. The stamp is newer
-    /// than everything in the record, whatever the device clocks said.
+    /// Sets fields only the server decides on an existing record; returns their stamp.
     pub fn set_server_fields(&mut self, record: RecordId, fields: &Fields, now_ms: u64) -> Option<Stamp> {
-        let mut record = self.record(record)?.clone();
-        if let Some(newest) = record.stamps().max() {
-            self.clock.observe(&newest);
-        }
-        let at = self.clock.tick(now_ms);
-        record.set(fields, at);
-        self.store(record);
+        let snapshot = self.records.get(&record)?;
+        let owner = snapshot.record.owner().clone();
+        let mut changed = snapshot.record.clone();
+        let at = set_server_fields(&mut self.clock, &mut changed, fields, now_ms);
+        let seq = self.last_seq(&owner) + 1;
+        let plan = Plan {
+            changes: vec![Change { record: changed, seq, replaced: Some(snapshot.seq) }],
+            last_seq: seq,
+            ..Plan::default()
+        };
+        self.write(&owner, &plan);
         Some(at)
     }
 
     /// The records `who` may see that changed after the request's cursor,
     /// oldest change first.
     pub fn pull(&self, who: &Owner, request: &PullRequest) -> Result<PullResponse, SyncError> {
-        check_version(request.version)?;
-        let limit = request.limit.clamp(1, MAX_PULL_LIMIT) as usize;
-        let mut changes = Vec::new();
-        let mut cursor = request.cursor;
-        for (&seq, id) in self.log.range((Bound::Excluded(request.cursor), Bound::Unbounded)) {
-            if changes.len() == limit {
-                break;
-            }
-            cursor = seq;
-            let snapshot = &self.records[id];
-            if may_see(who, &snapshot.record) {
-                changes.push(snapshot.clone());
-            }
-        }
-        let more = self.log.range((Bound::Excluded(cursor), Bound::Unbounded)).next().is_some();
-        Ok(PullResponse { changes, cursor, more })
+        admit_pull(who, request)?;
+        let from = (who.clone(), request.cursor);
+        let to = (who.clone(), u64::MAX);
+        let log = self
+            .log
+            .range((Bound::Excluded(from), Bound::Included(to)))
+            .take(pull_limit(request) + 1)
+            .map(|(_, id)| self.records[id].clone());
+        Ok(pull_page(who, request, &self.epoch, log))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mutation::Action;
-    use crate::protocol::PROTOCOL_VERSION;
-    use crate::record::Kind;
+    use crate::protocol::{Limits, PROTOCOL_VERSION};
     use serde_json::json;
+
+    /// Rules shaped like the app's: a storefront's `slug` is unique and its id
+    /// is its owner's; `price` is a whole number; `secret` is no field at all.
+    struct TestRules;
+
+    impl Rules for TestRules {
+        fn check_field(&self, _: Kind, name: &str, value: &Value) -> Result<(), Rejection> {
+            match name {
+                "price" if !value.is_u64() => Err(Rejection::new(RejectCode::InvalidValue, "a whole number")),
+                "secret" => Err(Rejection::new(RejectCode::InvalidValue, "no such field")),
+                _ => Ok(()),
+            }
+        }
+        fn unique_field(&self, kind: Kind) -> Option<&'static str> {
+            (kind == Kind::Storefront).then_some("slug")
+        }
+        fn fixed_id(&self, kind: Kind, owner: &Owner) -> Option<RecordId> {
+            (kind == Kind::Storefront).then(|| storefront_of(owner))
+        }
+    }
+
+    fn storefront_of(owner: &Owner) -> RecordId {
+        RecordId::new(1, [owner.as_str().len() as u8; 10])
+    }
+
+    const NOW: u64 = 1_000_000;
 
     fn amina() -> Owner {
         "user:amina".parse().unwrap()
@@ -239,10 +557,10 @@ mod tests {
     }
 
     fn server() -> ServerState {
-        ServerState::new(DeviceId::new(1, [0xee; 10]))
+        ServerState::new(DeviceId::new(1, [0xee; 10]), Epoch::new("first").unwrap())
     }
 
-    fn edit(n: u64, record: u8, owner: Owner, fields: serde_json::Value) -> Mutation {
+    fn edit(n: u64, record: u8, owner: Owner, fields: Value) -> Mutation {
         Mutation {
             id: MutationId::new(n, [record; 10]),
             record: RecordId::new(1, [record; 10]),
@@ -253,16 +571,34 @@ mod tests {
         }
     }
 
+    fn storefront(n: u64, owner: Owner, fields: Value) -> Mutation {
+        let record = storefront_of(&owner);
+        Mutation { record, kind: Kind::Storefront, ..edit(n, 0, owner, fields) }
+    }
+
+    fn push_as(account: Owner, mutations: Vec<Mutation>) -> PushRequest {
+        PushRequest { version: PROTOCOL_VERSION, account, device: DeviceId::new(1, [1; 10]), mutations }
+    }
+
     fn push(mutations: Vec<Mutation>) -> PushRequest {
-        PushRequest { version: PROTOCOL_VERSION, device: DeviceId::new(1, [1; 10]), mutations }
+        let account = mutations.first().map_or_else(amina, |m| m.owner.clone());
+        push_as(account, mutations)
     }
 
-    fn pull(cursor: u64, limit: u32) -> PullRequest {
-        PullRequest { version: PROTOCOL_VERSION, cursor, limit }
+    fn pull(who: Owner, cursor: u64, limit: u32) -> PullRequest {
+        PullRequest { version: PROTOCOL_VERSION, account: who, cursor, limit }
     }
 
-    fn outcomes(response: &PushResponse) -> Vec<&Outcome> {
-        response.results.iter().map(|r| &r.result).collect()
+    fn apply(server: &mut ServerState, who: &Owner, request: &PushRequest) -> Vec<Outcome> {
+        let response = server.apply_push(&TestRules, who, request, NOW).unwrap();
+        response.results.into_iter().map(|r| r.result).collect()
+    }
+
+    fn code(outcome: &Outcome) -> Option<RejectCode> {
+        match outcome {
+            Outcome::Rejected(r) => Some(r.code),
+            _ => None,
+        }
     }
 
     #[test]
@@ -270,42 +606,123 @@ mod tests {
         let mut server = server();
         let request =
             push(vec![edit(1, 1, amina(), json!({"name": "Melon jam"})), edit(2, 2, amina(), json!({"name": "Tea"}))]);
-        let first = server.apply_push(&amina(), &request).unwrap();
-        assert_eq!(outcomes(&first), [&Outcome::Applied, &Outcome::Applied]);
-        let seq = server.last_seq();
-        let again = server.apply_push(&amina(), &request).unwrap();
-        assert_eq!(outcomes(&again), [&Outcome::Duplicate, &Outcome::Duplicate]);
-        assert_eq!(server.last_seq(), seq, "nothing changed, nothing logged");
+        assert_eq!(apply(&mut server, &amina(), &request), [Outcome::Applied, Outcome::Applied]);
+        let seq = server.last_seq(&amina());
+        assert_eq!(apply(&mut server, &amina(), &request), [Outcome::Duplicate, Outcome::Duplicate]);
+        assert_eq!(server.last_seq(&amina()), seq, "nothing changed, nothing logged");
     }
 
     #[test]
-    fn a_rejected_mutation_does_not_stop_the_rest() {
+    fn ids_belong_to_their_owner() {
+        // Bahadir learns the id of Amina's queued edit and uses it first.
         let mut server = server();
-        server.apply_push(&bahadir(), &push(vec![edit(1, 9, bahadir(), json!({"name": "His"}))])).unwrap();
-        let request = push(vec![
-            edit(2, 1, amina(), json!({"review_state": "approved"})),
-            edit(3, 9, amina(), json!({"name": "Mine now"})),
-            edit(4, 2, bahadir(), json!({"name": "forged owner"})),
-            edit(5, 1, amina(), json!({"name": "Melon jam"})),
-        ]);
-        let response = server.apply_push(&amina(), &request).unwrap();
-        let codes: Vec<Option<RejectCode>> = outcomes(&response)
-            .iter()
-            .map(|o| match o {
-                Outcome::Rejected(r) => Some(r.code),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(
-            codes,
-            [Some(RejectCode::ServerField), Some(RejectCode::NotOwner), Some(RejectCode::NotOwner), None]
+        let hers = edit(1, 1, amina(), json!({"name": "Melon jam"}));
+        let squat = Mutation { record: RecordId::new(1, [9; 10]), owner: bahadir(), ..hers.clone() };
+        assert_eq!(apply(&mut server, &bahadir(), &push(vec![squat])), [Outcome::Applied]);
+        // Her edit is applied all the same, not answered `duplicate`.
+        assert_eq!(apply(&mut server, &amina(), &push(vec![hers.clone()])), [Outcome::Applied]);
+        assert_eq!(server.record(hers.record).unwrap().get("name"), Some(&json!("Melon jam")));
+        // The same id with other content from the same owner is refused.
+        let other = edit(1, 1, amina(), json!({"name": "Something else"}));
+        let outcome = apply(&mut server, &amina(), &push(vec![other]));
+        assert_eq!(code(&outcome[0]), Some(RejectCode::IdReused));
+        assert_eq!(server.record(hers.record).unwrap().get("name"), Some(&json!("Melon jam")));
+    }
+
+    #[test]
+    fn a_bad_field_is_refused_and_the_others_applied() {
+        let mut server = server();
+        let m = edit(1, 1, amina(), json!({"name": "Melon jam", "price": 2.5, "story": "From Nukus", "secret": 1}));
+        let outcome = apply(&mut server, &amina(), &push(vec![m.clone()]));
+        let Outcome::FieldsRefused(refused) = &outcome[0] else { panic!("{outcome:?}") };
+        let fields: Vec<_> = refused.iter().map(|r| (r.field.as_deref().unwrap(), r.code)).collect();
+        assert_eq!(fields, [("price", RejectCode::InvalidValue), ("secret", RejectCode::InvalidValue)]);
+        let record = server.record(m.record).unwrap();
+        assert_eq!(record.get("name"), Some(&json!("Melon jam")));
+        assert_eq!(record.get("story"), Some(&json!("From Nukus")));
+        assert_eq!(record.get("price"), None);
+        // A retry gets the same answer and changes nothing.
+        let seq = server.last_seq(&amina());
+        assert_eq!(apply(&mut server, &amina(), &push(vec![m.clone()])), outcome);
+        assert_eq!(server.last_seq(&amina()), seq);
+        // Every field refused: nothing is made, and the answer says why.
+        let bad = edit(2, 2, amina(), json!({"price": "cheap", "review_state": "approved", "Bad": 1}));
+        let outcome = apply(&mut server, &amina(), &push(vec![bad.clone()]));
+        let Outcome::FieldsRefused(refused) = &outcome[0] else { panic!("{outcome:?}") };
+        let codes: Vec<_> = refused.iter().map(|r| r.code).collect();
+        assert_eq!(codes, [RejectCode::BadFieldName, RejectCode::InvalidValue, RejectCode::ServerField]);
+        assert!(server.record(bad.record).is_none());
+    }
+
+    #[test]
+    fn a_taken_address_takes_only_itself() {
+        let mut server = server();
+        let first = storefront(1, bahadir(), json!({"slug": "aral-honey"}));
+        assert_eq!(apply(&mut server, &bahadir(), &push(vec![first])), [Outcome::Applied]);
+        // Made offline in one edit: name, story and the taken address.
+        let hers = storefront(2, amina(), json!({"name": "Aral honey", "story": "Bees", "slug": "aral-honey"}));
+        let outcome = apply(&mut server, &amina(), &push(vec![hers.clone()]));
+        let Outcome::FieldsRefused(refused) = &outcome[0] else { panic!("{outcome:?}") };
+        assert_eq!((refused[0].field.as_deref(), refused[0].code), (Some("slug"), RejectCode::Taken));
+        let record = server.record(hers.record).unwrap();
+        assert_eq!((record.get("name"), record.get("slug")), (Some(&json!("Aral honey")), None));
+        // Within one push, the first claim holds; a record may keep its own.
+        let mut server = self::server();
+        let claims = push_as(
+            amina(),
+            vec![
+                storefront(3, amina(), json!({"slug": "tea"})),
+                storefront(4, amina(), json!({"slug": "tea", "name": "Tea"})),
+            ],
         );
+        assert_eq!(apply(&mut server, &amina(), &claims), [Outcome::Applied, Outcome::Applied]);
+        let outcome = apply(&mut server, &bahadir(), &push(vec![storefront(5, bahadir(), json!({"slug": "tea"}))]));
+        assert!(matches!(&outcome[0], Outcome::FieldsRefused(r) if r[0].code == RejectCode::Taken), "{outcome:?}");
+        // Deleted, her storefront frees its address.
+        let mut gone = storefront(6, amina(), json!({}));
+        gone.action = Action::Delete;
+        assert_eq!(apply(&mut server, &amina(), &push(vec![gone])), [Outcome::Applied]);
+        let outcome = apply(&mut server, &bahadir(), &push(vec![storefront(7, bahadir(), json!({"slug": "tea"}))]));
+        assert_eq!(outcome, [Outcome::Applied]);
+    }
+
+    #[test]
+    fn whole_refusals() {
+        let mut server = server();
+        apply(&mut server, &bahadir(), &push(vec![edit(1, 9, bahadir(), json!({"name": "His"}))]));
+        let mut ahead = edit(5, 3, amina(), json!({"name": "From the future"}));
+        ahead.at = Stamp::new(NOW + MAX_AHEAD_MS + 1, 0, ahead.at.device());
+        let mut just = edit(6, 4, amina(), json!({"name": "Fast clock"}));
+        just.at = Stamp::new(NOW + MAX_AHEAD_MS, 0, just.at.device());
+        let squat = Mutation { record: RecordId::new(1, [8; 10]), ..storefront(7, amina(), json!({"name": "x"})) };
+        let request = push_as(
+            amina(),
+            vec![
+                edit(2, 9, amina(), json!({"name": "Mine now"})),
+                edit(3, 2, bahadir(), json!({"name": "forged owner"})),
+                edit(4, 1, amina(), json!({})),
+                ahead,
+                just,
+                squat,
+            ],
+        );
+        let codes: Vec<_> = apply(&mut server, &amina(), &request).iter().map(code).collect();
+        use RejectCode::*;
+        assert_eq!(codes, [Some(NotOwner), Some(NotOwner), Some(NoFields), Some(ClockAhead), None, Some(NotOwner)]);
         assert_eq!(server.record(RecordId::new(1, [9; 10])).unwrap().get("name"), Some(&json!("His")));
-        assert!(server.record(RecordId::new(1, [2; 10])).is_none());
-        // Rejected ids are not remembered: the same answer on a retry.
-        let again = server.apply_push(&amina(), &request).unwrap();
-        assert!(matches!(again.results[0].result, Outcome::Rejected(_)));
-        assert_eq!(again.results[3].result, Outcome::Duplicate);
+        // Refused whole, an id is not remembered: the same answer on a retry.
+        assert_eq!(code(&apply(&mut server, &amina(), &request)[0]), Some(NotOwner));
+    }
+
+    #[test]
+    fn requests_for_another_account_are_refused_before_any_work() {
+        let mut server = server();
+        let request = push_as(bahadir(), vec![edit(1, 1, amina(), json!({"name": "x"}))]);
+        let err = server.apply_push(&TestRules, &amina(), &request, NOW).unwrap_err();
+        assert!(matches!(err, SyncError::WrongAccount { .. }));
+        assert_eq!(err.http_status(), 403);
+        assert_eq!(server.last_seq(&amina()), 0);
+        assert!(matches!(server.pull(&amina(), &pull(bahadir(), 0, 10)), Err(SyncError::WrongAccount { .. })));
     }
 
     #[test]
@@ -313,79 +730,84 @@ mod tests {
         let mut server = server();
         let mut request = push(vec![]);
         request.version = PROTOCOL_VERSION + 1;
-        assert!(matches!(server.apply_push(&amina(), &request), Err(SyncError::VersionMismatch { .. })));
-        let old_pull = PullRequest { version: 0, ..pull(0, 10) };
+        let err = server.apply_push(&TestRules, &amina(), &request, NOW);
+        assert!(matches!(err, Err(SyncError::VersionMismatch { .. })));
+        let old_pull = PullRequest { version: 2, ..pull(amina(), 0, 10) };
         assert!(matches!(server.pull(&amina(), &old_pull), Err(SyncError::VersionMismatch { .. })));
         let too_many =
             (0..=Limits::DEFAULT.max_mutations as u64).map(|n| edit(n, 1, amina(), json!({"n": n}))).collect();
-        assert!(matches!(server.apply_push(&amina(), &push(too_many)), Err(SyncError::BatchTooLarge { .. })));
-        assert_eq!(server.last_seq(), 0);
+        let err = server.apply_push(&TestRules, &amina(), &push(too_many), NOW);
+        assert!(matches!(err, Err(SyncError::BatchTooLarge { .. })));
+        assert_eq!(server.last_seq(&amina()), 0);
     }
 
     #[test]
-    fn pull_pages_through_what_the_user_may_see() {
+    fn each_owner_counts_apart_and_pulls_page_through_their_own() {
         let mut server = server();
         for n in 1..=5u8 {
             let who = if n % 2 == 0 { bahadir() } else { amina() };
-            server.apply_push(&who, &push(vec![edit(u64::from(n), n, who.clone(), json!({"n": n}))])).unwrap();
+            apply(&mut server, &who, &push(vec![edit(u64::from(n), n, who.clone(), json!({"n": n}))]));
         }
-        // Amina has records 1, 3, 5 at sequence 1, 3, 5.
-        let first = server.pull(&amina(), &pull(0, 2)).unwrap();
-        assert_eq!(first.changes.iter().map(|s| s.seq).collect::<Vec<_>>(), [1, 3]);
-        assert_eq!((first.cursor, first.more), (3, true));
-        let second = server.pull(&amina(), &pull(first.cursor, 2)).unwrap();
-        assert_eq!(second.changes.iter().map(|s| s.seq).collect::<Vec<_>>(), [5]);
-        assert_eq!((second.cursor, second.more), (5, false));
-        let empty = server.pull(&amina(), &pull(5, 2)).unwrap();
-        assert_eq!((empty.changes.len(), empty.cursor, empty.more), (0, 5, false));
+        assert_eq!((server.last_seq(&amina()), server.last_seq(&bahadir())), (3, 2));
+        let seqs = |page: &PullResponse| page.changes.iter().map(|s| s.seq).collect::<Vec<_>>();
+        let first = server.pull(&amina(), &pull(amina(), 0, 2)).unwrap();
+        assert_eq!((seqs(&first), first.cursor, first.more), (vec![1, 2], 2, true));
+        assert_eq!(first.epoch.as_str(), "first");
+        let second = server.pull(&amina(), &pull(amina(), first.cursor, 2)).unwrap();
+        assert_eq!((seqs(&second), second.cursor, second.more), (vec![3], 3, false));
+        let empty = server.pull(&amina(), &pull(amina(), 3, 2)).unwrap();
+        assert_eq!((empty.changes.len(), empty.cursor, empty.more), (0, 3, false));
         // A record changed again moves to the end of the log, once.
-        server.apply_push(&amina(), &push(vec![edit(9, 1, amina(), json!({"n": 10}))])).unwrap();
-        let page = server.pull(&amina(), &pull(0, 0)).unwrap();
-        assert_eq!(page.changes.iter().map(|s| s.seq).collect::<Vec<_>>(), [3], "a limit of 0 means 1");
-        let all = server.pull(&amina(), &pull(0, 100)).unwrap();
-        assert_eq!(all.changes.iter().map(|s| s.seq).collect::<Vec<_>>(), [3, 5, 6]);
-        assert!(server.pull(&bahadir(), &pull(0, 100)).unwrap().changes.iter().all(|s| s.record.owner() == &bahadir()));
-        assert_eq!(server.pull(&amina(), &pull(u64::MAX, 1)).unwrap().cursor, u64::MAX);
+        apply(&mut server, &amina(), &push(vec![edit(9, 1, amina(), json!({"n": 10}))]));
+        let page = server.pull(&amina(), &pull(amina(), 0, 0)).unwrap();
+        assert_eq!(seqs(&page), [2], "a limit of 0 means 1");
+        let all = server.pull(&amina(), &pull(amina(), 0, 100)).unwrap();
+        assert_eq!(seqs(&all), [2, 3, 4]);
+        let his = server.pull(&bahadir(), &pull(bahadir(), 0, 100)).unwrap();
+        assert!(his.changes.iter().all(|s| s.record.owner() == &bahadir()) && his.changes.len() == 2);
+        assert_eq!(server.pull(&amina(), &pull(amina(), u64::MAX, 1)).unwrap().cursor, u64::MAX);
     }
 
     #[test]
     fn server_fields_are_newer_than_the_record() {
         let mut server = server();
-        // A phone whose clock is far ahead.
+        // A phone whose clock is far ahead (within the bound).
         let mut m = edit(1, 1, amina(), json!({"name": "Melon jam"}));
-        m.at = Stamp::new(9_999_999, 0, DeviceId::new(1, [1; 10]));
-        server.apply_push(&amina(), &push(vec![m.clone()])).unwrap();
-        let at =
-            server.set_server_fields(m.record, &[("review_state".to_string(), json!("approved"))].into(), 5).unwrap();
+        m.at = Stamp::new(NOW + 1_000, 0, DeviceId::new(1, [1; 10]));
+        apply(&mut server, &amina(), &push(vec![m.clone()]));
+        let fields = [("review_state".to_string(), json!("approved"))].into();
+        let at = server.set_server_fields(m.record, &fields, 5).unwrap();
         assert!(at > m.at);
         assert_eq!(server.record(m.record).unwrap().get("review_state"), Some(&json!("approved")));
+        assert_eq!(server.last_seq(&amina()), 2, "in her scope");
         assert!(server.set_server_fields(RecordId::new(1, [7; 10]), &Fields::new(), 5).is_none());
     }
 
     #[test]
     fn survives_a_restart_and_refuses_bad_stored_state() {
         let mut server = server();
-        server
-            .apply_push(
-                &amina(),
-                &push(vec![edit(1, 1, amina(), json!({"name": "Melon jam"})), edit(2, 2, amina(), json!({"a": 1}))]),
-            )
-            .unwrap();
+        let request = push(vec![
+            edit(1, 1, amina(), json!({"name": "Melon jam", "price": "x"})),
+            edit(2, 2, amina(), json!({"a": 1})),
+        ]);
+        apply(&mut server, &amina(), &request);
         let json = serde_json::to_string(&server).unwrap();
         let back: ServerState = serde_json::from_str(&json).unwrap();
         assert_eq!(back, server);
-        assert_eq!(back.pull(&amina(), &pull(0, 10)).unwrap(), server.pull(&amina(), &pull(0, 10)).unwrap());
+        let all = pull(amina(), 0, 10);
+        assert_eq!(back.pull(&amina(), &all).unwrap(), server.pull(&amina(), &all).unwrap());
 
-        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let broken = |change: &dyn Fn(&mut serde_json::Value)| {
+        let value: Value = serde_json::from_str(&json).unwrap();
+        let broken = |change: &dyn Fn(&mut Value)| {
             let mut v = value.clone();
             change(&mut v);
             serde_json::from_value::<ServerState>(v).unwrap_err().to_string()
         };
-        assert!(broken(&|v| v["last_seq"] = json!(1)).contains("outside 1..=1"));
+        assert!(broken(&|v| v["scopes"]["user:amina"] = json!(1)).contains("outside 1..=1 of user:amina"));
         assert!(broken(&|v| v["records"][1]["seq"] = json!(1)).contains("share sequence number 1"));
-        assert!(broken(&|v| v["applied"] = json!(["x"])).contains("bad mutation id"));
+        assert!(broken(&|v| v["applied"]["user:amina"] = json!({"x": {"hash": 1}})).contains("bad mutation id"));
         assert!(broken(&|v| v["log"] = json!({})).contains("unknown field `log`"));
+        assert!(broken(&|v| v["epoch"] = json!("a b")).contains("bad epoch"));
         assert!(broken(&|v| v["records"][0]["record"]["kind"] = json!(1)).contains("invalid type"));
     }
 }

@@ -4,18 +4,27 @@
 //! user's phones, and their own) while offline. Every push request, push
 //! response, pull request and pull response may be dropped, duplicated,
 //! delayed and reordered; the server is restarted (its state written to JSON
-//! and read back) and phones reloaded at random points; a coordinator decides
-//! server fields; an intruder sends edits of other people's records; the
-//! server refuses some honest edits (a rule the phone does not know). Then the
-//! network heals and every device syncs until quiet, and:
+//! and read back), restored from a backup (a new epoch), and phones reloaded
+//! at random points; a coordinator decides server fields; an intruder sends
+//! edits of other people's records, and pushes for another account; the
+//! server's rules refuse some honest fields the phone does not check (a price
+//! that is not a number, a storefront address another storefront holds).
+//! The server is the shipped push core ([`sawda_sync::server::plan_push`]
+//! through [`ServerState`]). Then the network heals and every device syncs
+//! until quiet, and:
 //!
 //! - every device holds exactly the server's records of its user;
 //! - the latest edit of every field by every device is still there, as the
 //!   current value or in history (a device's own older values are replaced
-//!   by its newer ones: it saw them), and the newest deletion of each record
-//!   is its tombstone;
+//!   by its newer ones: it saw them), or, refused, in that device's refused
+//!   list with what she typed; the newest deletion of each record is its
+//!   tombstone;
+//! - each field's current value on the server is the newest edit of it that
+//!   was not refused (the value with the greatest stamp it was sent with);
+//! - no edit is ever re-stamped with a value its device has seen replaced
+//!   (checked at every edit);
 //! - no mutation was applied twice, no intruder's edit was applied, every
-//!   coordinator decision stands, and a refused edit is gone everywhere.
+//!   coordinator decision stands.
 //!
 //! A phone may also have a second tab open on the same store. Each tab reads
 //! the store before it edits; the other tab's copy may still be older and be
@@ -32,14 +41,39 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use sawda_sync::protocol::{MAX_PULL_LIMIT, MutationResult};
+use sawda_sync::protocol::{Epoch, MAX_PULL_LIMIT};
+use sawda_sync::server::Rules;
 use sawda_sync::{
     Action, DeviceId, Fields, Kind, Limits, Mutation, MutationId, Outcome, Owner, PROTOCOL_VERSION, PullRequest,
     PullResponse, PushRequest, PushResponse, Record, RecordId, RejectCode, Rejection, Replica, ServerState, Stamp,
+    SyncError,
 };
 use serde_json::{Value, json};
 
-const FIELDS: [&str; 4] = ["name", "price", "story", "district"];
+const FIELDS: [&str; 4] = ["name", "price", "story", "slug"];
+
+/// Rules of the app's shape, which the phones do not check: a storefront's
+/// `slug` is unique and its id is its owner's; a `price` is a number.
+struct SimRules;
+
+impl Rules for SimRules {
+    fn check_field(&self, _: Kind, name: &str, value: &Value) -> Result<(), Rejection> {
+        match name {
+            "price" if !value.is_number() => Err(Rejection::new(RejectCode::InvalidValue, "a price is a number")),
+            _ => Ok(()),
+        }
+    }
+    fn unique_field(&self, kind: Kind) -> Option<&'static str> {
+        (kind == Kind::Storefront).then_some("slug")
+    }
+    fn fixed_id(&self, kind: Kind, owner: &Owner) -> Option<RecordId> {
+        (kind == Kind::Storefront).then(|| storefront_of(owner))
+    }
+}
+
+fn storefront_of(owner: &Owner) -> RecordId {
+    RecordId::new(0, [owner.as_str().len() as u8; 10])
+}
 
 #[derive(Clone, Copy, Debug)]
 enum Fate {
@@ -105,8 +139,10 @@ enum Step {
         device: usize,
         tab_wrote_last: bool,
     },
-    /// The server will refuse the next new mutation it sees, and every retry of it.
-    Veto,
+    /// The server's data is copied (a backup).
+    Backup,
+    /// The server is restored from the last backup, under a new epoch.
+    Restore,
     RestartServer,
     ReloadDevice {
         device: usize,
@@ -139,7 +175,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => device.clone().prop_map(|device| Step::OpenTab { device }),
         2 => (device.clone(), pick.clone(), 1u8..16).prop_map(|(device, record, fields)| Step::TabEdit { device, record, fields }),
         1 => (device.clone(), any::<bool>()).prop_map(|(device, tab_wrote_last)| Step::TabWrite { device, tab_wrote_last }),
-        1 => Just(Step::Veto),
+        1 => Just(Step::Backup),
         1 => Just(Step::RestartServer),
         1 => device.clone().prop_map(|device| Step::ReloadDevice { device }),
         1 => (device, -20_000i64..20_000).prop_map(|(device, jump_ms)| Step::Clock { device, jump_ms }),
@@ -155,10 +191,20 @@ enum Message {
     PullResponse(usize, PullResponse),
 }
 
-/// One field value set by a device, as the test remembers it.
+/// One field value set by a device, as the test remembers it: the stamp it
+/// travels with (a later edit folded into it moves it forward).
+#[derive(Clone)]
 struct Edit {
     value: Value,
     at: Stamp,
+}
+
+/// What a backup holds: the server and what the test knew of it then.
+#[derive(Clone)]
+struct Backup {
+    server: ServerState,
+    applied: BTreeSet<MutationId>,
+    decisions: BTreeMap<RecordId, Value>,
 }
 
 struct World {
@@ -178,8 +224,10 @@ struct World {
     decisions: BTreeMap<RecordId, Value>,
     applied: BTreeSet<MutationId>,
     intrusions: BTreeSet<MutationId>,
-    veto_next: bool,
-    vetoed: BTreeMap<MutationId, Mutation>,
+    /// Fields the server refused: (record, field, device) → the values and stamps refused.
+    refused: BTreeMap<(RecordId, String, DeviceId), Vec<(Value, Stamp)>>,
+    backup: Option<Backup>,
+    epochs: u32,
 }
 
 fn user(n: usize) -> Owner {
@@ -199,7 +247,7 @@ impl World {
             users,
             devices: replicas,
             tabs: vec![None; devices],
-            server: ServerState::new(DeviceId::new(1_700_000_000_000, [0xee; 10])),
+            server: ServerState::new(DeviceId::new(1_700_000_000_000, [0xee; 10]), Epoch::new("e0000").unwrap()),
             network: Vec::new(),
             random: 0,
             latest: BTreeMap::new(),
@@ -207,8 +255,9 @@ impl World {
             decisions: BTreeMap::new(),
             applied: BTreeSet::new(),
             intrusions: BTreeSet::new(),
-            veto_next: false,
-            vetoed: BTreeMap::new(),
+            refused: BTreeMap::new(),
+            backup: None,
+            epochs: 0,
         }
     }
 
@@ -259,22 +308,68 @@ impl World {
         let mut fields = Fields::new();
         for (i, name) in FIELDS.iter().enumerate() {
             if bits & (1 << i) != 0 {
-                fields.insert(name.to_string(), self.value());
+                // Few addresses, so storefronts of both users ask for the same.
+                let value = if *name == "slug" { json!(format!("a{}", self.random % 3)) } else { self.value() };
+                fields.insert(name.to_string(), value);
             }
         }
         fields
     }
 
+    /// After an edit on a copy of `device`'s store: every field of the
+    /// mutation queued for the record now travels with that mutation's stamp.
+    /// Checks first that a fold carried forward only values the copy still
+    /// showed as its own (never one it had seen replaced).
+    fn remember_queued(
+        &mut self,
+        device: usize,
+        copy: &Replica,
+        before: Option<&Record>,
+        record: RecordId,
+        typed: &Fields,
+    ) {
+        let Some(queued) = copy.outbox().iter().filter(|m| m.record == record).last().cloned() else { return };
+        let Action::Set(fields) = &queued.action else { return };
+        let me = copy.device();
+        for name in fields.keys() {
+            let key = (record, name.clone(), me);
+            let carried = !typed.contains_key(name)
+                && self.latest.get(&key).is_some_and(|e| e.at < queued.at && e.value == fields[name]);
+            if carried && let Some(shown) = before.and_then(|r| r.fields().get(name)) {
+                let old = &self.latest[&key];
+                assert!(
+                    shown.at == old.at || shown.at.device() == me,
+                    "record {record} field {name}: the fold re-stamped {} (at {:?}) after the phone showed {} (at {:?})",
+                    old.value,
+                    old.at,
+                    shown.value,
+                    shown.at
+                );
+            }
+        }
+        self.remember(device, record, fields, queued.at);
+    }
+
     fn step(&mut self, step: &Step) {
         self.now_ms += 3;
+
         let n = self.devices.len();
         match *step {
             Step::Create { device, storefront } => {
                 let device = device % n;
-                let kind = if storefront { Kind::Storefront } else { Kind::Product };
-                let fields = self.edit_fields(1);
+                let fields = self.edit_fields(if storefront { 9 } else { 1 });
                 let (now, random) = (self.phone_time(device), self.random());
-                let id = self.devices[device].create(kind, fields.clone(), now, random).unwrap();
+                let id = if storefront {
+                    // One storefront per person, under the id every phone derives.
+                    let id = storefront_of(&self.users[device]);
+                    let before = self.devices[device].record(id).cloned();
+                    self.devices[device].put(id, Kind::Storefront, fields.clone(), now, random).unwrap();
+                    let copy = self.devices[device].clone();
+                    self.remember_queued(device, &copy, before.as_ref(), id, &fields);
+                    return;
+                } else {
+                    self.devices[device].create(Kind::Product, fields.clone(), now, random).unwrap()
+                };
                 let at = self.devices[device].record(id).unwrap().fields()["name"].at;
                 self.remember(device, id, &fields, at);
             }
@@ -286,10 +381,12 @@ impl World {
                 let fields = self.edit_fields(fields);
                 let (now, random) = (self.phone_time(device), self.random());
                 let seen = self.devices[device].records().flat_map(Record::stamps).max();
+                let before = self.devices[device].record(id).cloned();
                 let at = self.devices[device].edit(id, fields.clone(), now, random).unwrap();
                 // An edit made after seeing a value beats it, whatever the phone's clock says.
                 assert!(Some(at) > seen, "{at:?} is not newer than {seen:?}");
-                self.remember(device, id, &fields, at);
+                let copy = self.devices[device].clone();
+                self.remember_queued(device, &copy, before.as_ref(), id, &fields);
             }
             Step::Delete { device, record } => {
                 let device = device % n;
@@ -366,9 +463,16 @@ impl World {
                 self.intrusions.insert(mutation.id);
                 let request = PushRequest {
                     version: PROTOCOL_VERSION,
+                    account: self.users[device].clone(),
                     device: self.devices[device].device(),
                     mutations: vec![mutation],
                 };
+                // Sent as the other account, it is refused before any work.
+                let forged = PushRequest { account: target.owner().clone(), ..request.clone() };
+                let before = self.server.clone();
+                let refused = self.server.apply_push(&SimRules, &self.users[device], &forged, self.now_ms);
+                assert!(matches!(refused, Err(SyncError::WrongAccount { .. })), "{refused:?}");
+                assert_eq!(self.server, before);
                 self.network.push(Message::PushRequest(device, request));
             }
             Step::OpenTab { device } => {
@@ -397,12 +501,13 @@ impl World {
                 let fields = self.edit_fields(fields);
                 let (now, random) = (self.phone_time(device), self.random());
                 let tab = self.tabs[device].as_mut().unwrap();
-                let at = tab.edit(id, fields.clone(), now, random).unwrap();
+                let before = tab.record(id).cloned();
+                tab.edit(id, fields.clone(), now, random).unwrap();
                 // The write reaches the first tab before it edits again; it
                 // may later write over it with an older copy (TabWrite).
                 let written = tab.clone();
                 assert!(self.devices[device].merge(&written).unwrap().is_empty());
-                self.remember(device, id, &fields, at);
+                self.remember_queued(device, &written, before.as_ref(), id, &fields);
             }
             Step::TabWrite { device, tab_wrote_last } => {
                 let device = device % n;
@@ -417,7 +522,23 @@ impl World {
                     assert!(self.devices[device].merge(&tab).unwrap().is_empty());
                 }
             }
-            Step::Veto => self.veto_next = true,
+            Step::Backup => {
+                self.backup = Some(Backup {
+                    server: self.server.clone(),
+                    applied: self.applied.clone(),
+                    decisions: self.decisions.clone(),
+                });
+            }
+            Step::Restore => {
+                // Decisions since the backup would be lost with it (the review
+                // desk decides again); this test restores only without them.
+                let Some(backup) = self.backup.clone().filter(|b| b.decisions == self.decisions) else {
+                    return;
+                };
+                self.epochs += 1;
+                self.server = backup.server.restored(Epoch::new(&format!("e{:04}", self.epochs)).unwrap());
+                self.applied = backup.applied;
+            }
             Step::RestartServer => {
                 let stored = serde_json::to_string(&self.server).unwrap();
                 self.server = serde_json::from_str(&stored).unwrap();
@@ -426,6 +547,8 @@ impl World {
                 let device = device % n;
                 let stored = serde_json::to_string(&self.devices[device]).unwrap();
                 self.devices[device] = serde_json::from_str(&stored).unwrap();
+                let now = self.phone_time(device);
+                self.devices[device].opened(now);
             }
             Step::Clock { device, jump_ms } => self.skew_ms[device % n] += jump_ms,
             Step::Wait { ms } => self.now_ms += ms,
@@ -433,50 +556,32 @@ impl World {
     }
 
     fn push_to_server(&mut self, device: usize, request: &PushRequest) -> PushResponse {
-        // Vetoed mutations do not reach the server's rules; a veto sticks to
-        // its mutation, as a real server's refusal would.
-        let mut passed = request.clone();
-        passed.mutations.clear();
-        for m in &request.mutations {
-            let fresh =
-                !self.applied.contains(&m.id) && !self.intrusions.contains(&m.id) && !self.vetoed.contains_key(&m.id);
-            if self.veto_next && fresh {
-                self.vetoed.insert(m.id, m.clone());
-                self.veto_next = false;
-            }
-            if !self.vetoed.contains_key(&m.id) {
-                passed.mutations.push(m.clone());
-            }
-        }
-        let answered = self.server.apply_push(&self.users[device], &passed).unwrap();
-        let mut answered = answered.results.into_iter();
-        let results = request
-            .mutations
-            .iter()
-            .map(|m| match self.vetoed.contains_key(&m.id) {
-                true => MutationResult {
-                    id: m.id,
-                    result: Outcome::Rejected(Rejection::new(RejectCode::NotOwner, "vetoed")),
-                },
-                false => answered.next().unwrap(),
-            })
-            .collect();
-        let response = PushResponse { results };
+        let response = self.server.apply_push(&SimRules, &self.users[device], request, self.now_ms).unwrap();
         assert_eq!(response.results.len(), request.mutations.len());
-        for result in &response.results {
+        for (result, mutation) in response.results.iter().zip(&request.mutations) {
             if self.intrusions.contains(&result.id) {
                 let Outcome::Rejected(rejection) = &result.result else {
                     panic!("an intruder's edit {} was {:?}", result.id, result.result);
                 };
                 assert_eq!(rejection.code, RejectCode::NotOwner);
-            } else {
-                match &result.result {
-                    Outcome::Applied => assert!(self.applied.insert(result.id), "{} applied twice", result.id),
-                    Outcome::Duplicate => assert!(self.applied.contains(&result.id)),
-                    Outcome::Rejected(r) => {
-                        assert!(self.vetoed.contains_key(&result.id), "an honest edit {} was rejected: {r}", result.id)
+                continue;
+            }
+            match &result.result {
+                Outcome::Applied => assert!(self.applied.insert(result.id), "{} applied twice", result.id),
+                Outcome::Duplicate => assert!(self.applied.contains(&result.id)),
+                Outcome::FieldsRefused(reasons) => {
+                    // The first answer applied the rest; a retry answers the same.
+                    self.applied.insert(result.id);
+                    let Action::Set(fields) = &mutation.action else { panic!("a deletion with fields refused") };
+                    for reason in reasons {
+                        assert!(matches!(reason.code, RejectCode::InvalidValue | RejectCode::Taken), "{reason}");
+                        let field = reason.field.clone().expect("a refused field is named");
+                        let value = fields[&field].clone();
+                        let key = (mutation.record, field, mutation.at.device());
+                        self.refused.entry(key).or_default().push((value, mutation.at));
                     }
                 }
+                Outcome::Rejected(r) => panic!("an honest edit {} was rejected: {r}", result.id),
             }
         }
         response
@@ -502,36 +607,46 @@ impl World {
                 self.devices[device].receive_push(&through_the_wire(&response));
             }
             Message::PullResponse(device, response) => {
-                let problems = self.devices[device].receive_pull(through_the_wire(&response));
-                assert!(problems.is_empty(), "{problems:?}");
+                let taken = self.devices[device].receive_pull(through_the_wire(&response));
+                assert!(taken.problems.is_empty(), "{:?}", taken.problems);
             }
         }
     }
 
-    /// A reliable network: every device pushes all it has, then pulls all.
+    /// A reliable network: every device pushes all it has, then pulls all,
+    /// again while a pull found a restored server (a new epoch).
     fn sync_everyone(&mut self) {
-        for device in 0..self.devices.len() {
-            for _ in 0..100 {
-                let Some(request) = self.devices[device].push_request(Limits::DEFAULT) else {
-                    break;
-                };
-                let response = self.push_to_server(device, &request);
-                self.devices[device].receive_push(&response);
-            }
-            assert!(self.devices[device].outbox().is_empty(), "device {device} cannot empty its queue");
-        }
-        for device in 0..self.devices.len() {
-            let mut pages = 0;
-            loop {
-                let request = self.devices[device].pull_request(MAX_PULL_LIMIT);
-                let response = self.pull_from_server(device, &request);
-                let more = response.more;
-                assert!(self.devices[device].receive_pull(response).is_empty());
-                pages += 1;
-                if !more {
-                    break;
+        for round in 0.. {
+            assert!(round < 5, "devices keep finding new epochs");
+            for device in 0..self.devices.len() {
+                for _ in 0..100 {
+                    let Some(request) = self.devices[device].push_request(Limits::DEFAULT) else {
+                        break;
+                    };
+                    let response = self.push_to_server(device, &request);
+                    self.devices[device].receive_push(&response);
                 }
-                assert!(pages < 100, "device {device} keeps being told there is more");
+                assert!(self.devices[device].outbox().is_empty(), "device {device} cannot empty its queue");
+            }
+            let mut again = false;
+            for device in 0..self.devices.len() {
+                let mut pages = 0;
+                loop {
+                    let request = self.devices[device].pull_request(MAX_PULL_LIMIT);
+                    let response = self.pull_from_server(device, &request);
+                    let more = response.more;
+                    let taken = self.devices[device].receive_pull(response);
+                    assert!(taken.problems.is_empty());
+                    again |= taken.pull_again;
+                    pages += 1;
+                    if !more && !taken.pull_again {
+                        break;
+                    }
+                    assert!(pages < 100, "device {device} keeps being told there is more");
+                }
+            }
+            if !again {
+                break;
             }
         }
     }
@@ -547,29 +662,47 @@ impl World {
             self.deliver(message);
         }
         self.sync_everyone();
-        for (device, replica) in self.devices.iter().enumerate() {
-            for refused in replica.outbox().refused() {
-                let id = refused.mutation.id;
-                assert!(self.vetoed.contains_key(&id), "device {device}: {id} refused");
-            }
-        }
     }
 
     fn check(&self) {
         for (device, replica) in self.devices.iter().enumerate() {
             let on_device: Vec<&Record> = replica.records().collect();
             let on_server: Vec<&Record> = self.server.records().filter(|r| *r.owner() == self.users[device]).collect();
-            assert_eq!(on_device, on_server, "device {device} differs from the server");
+            if on_device != on_server {
+                let ids = |rs: &[&Record]| rs.iter().map(|r| r.id()).collect::<BTreeSet<_>>();
+                let (d, s) = (ids(&on_device), ids(&on_server));
+                let differ: Vec<_> = on_device.iter().filter(|r| self.server.record(r.id()) != Some(**r)).collect();
+                let first = differ.first().map(|r| (r, self.server.record(r.id())));
+
+                panic!(
+                    "device {device} differs from the server: only on the device {:?}, only on the server {:?}, first differing {first:#?}",
+                    d.difference(&s).collect::<Vec<_>>(),
+                    s.difference(&d).collect::<Vec<_>>()
+                );
+            }
         }
-        for ((id, field, device), edit) in &self.latest {
-            let vetoed = self.vetoed.values().any(|m| {
-                let sets_it = matches!(&m.action, Action::Set(fields) if fields.contains_key(field));
-                m.record == *id && m.at.device() == *device && sets_it && edit.at <= m.at
-            });
-            if vetoed {
+        let was_refused = |key: &(RecordId, String, DeviceId), edit: &Edit| {
+            self.refused.get(key).is_some_and(|r| r.iter().any(|(v, at)| *v == edit.value && *at == edit.at))
+        };
+        for (key, edit) in &self.latest {
+            let (id, field, device) = key;
+            let record = self.server.record(*id).expect("an edited record is on the server");
+            if was_refused(key, edit) {
+                // Not lost: in her refused list with what she typed.
+                let d = (0..self.devices.len()).find(|&d| self.devices[d].device() == *device).unwrap();
+                let listed = self.devices[d].outbox().refused().iter().any(|r| {
+                    r.mutation.record == *id
+                        && r.mutation.at == edit.at
+                        && matches!(&r.mutation.action, Action::Set(f) if f.get(field) == Some(&edit.value))
+                        && r.reason_for(field).is_some()
+                });
+                assert!(
+                    listed,
+                    "record {id} field {field}: refused {} is not in device {d}'s refused list",
+                    edit.value
+                );
                 continue;
             }
-            let record = self.server.record(*id).expect("an edited record is on the server");
             let current = record.fields().get(field).map(|f| (&f.value, f.at));
             let lost = record.history().iter().filter(|l| &l.field == field).map(|l| (&l.value, l.at));
             let kept: Vec<(&Value, Stamp)> =
@@ -581,9 +714,37 @@ impl World {
                 edit.at
             );
         }
+        // Which value wins: the newest edit not refused, as sent.
+        let mut newest: BTreeMap<(RecordId, &String), &Edit> = BTreeMap::new();
+        let mut unsure: BTreeSet<(RecordId, &String)> = BTreeSet::new();
+        for (key, edit) in &self.latest {
+            let (id, field, _) = key;
+            if was_refused(key, edit) {
+                // Her earlier accepted value may stand in the refused one's place.
+                unsure.insert((*id, field));
+                continue;
+            }
+            let slot = newest.entry((*id, field)).or_insert(edit);
+            if edit.at > slot.at {
+                *slot = edit;
+            }
+        }
+        for ((id, field), edit) in newest {
+            if unsure.contains(&(id, field)) {
+                continue;
+            }
+            let current = &self.server.record(id).unwrap().fields()[field];
+            assert!(
+                current.value == edit.value && current.at == edit.at,
+                "record {id} field {field}: {} at {:?} won over the newest edit {} at {:?}",
+                current.value,
+                current.at,
+                edit.value,
+                edit.at
+            );
+        }
         for (id, deletions) in &self.deletions {
-            let vetoed = |at: &Stamp| self.vetoed.values().any(|m| m.record == *id && m.at == *at);
-            let newest = deletions.iter().filter(|at| !vetoed(at)).max().copied();
+            let newest = deletions.iter().max().copied();
             let on_server = self.server.record(*id).and_then(Record::deleted_at);
             assert_eq!(on_server, newest, "record {id}");
         }
@@ -661,4 +822,27 @@ fn a_long_offline_day() {
         .chain([Step::Push { device: 0, max_mutations: 3 }, Step::Network { message: 0, fate: Fate::Drop }])
         .collect();
     simulate(2, &day);
+}
+
+#[test]
+fn a_restore_from_last_nights_backup() {
+    // Both of Amina's phones and Bahadir's edit and sync through the day; the
+    // server is then restored from the backup made at the start. Each phone
+    // finds the new epoch, starts again from 0 and sends what it holds.
+    let day: Vec<Step> = std::iter::once(Step::Backup)
+        .chain((0..60).flat_map(|i| {
+            [
+                Step::Edit { device: i % 3, record: i / 2, fields: (i % 15 + 1) as u8 },
+                Step::Push { device: i % 3, max_mutations: 3 },
+                Step::Network { message: 0, fate: Fate::Deliver },
+                Step::Network { message: 0, fate: Fate::Deliver },
+                Step::Pull { device: (i + 1) % 3, limit: 2 },
+                Step::Network { message: 0, fate: Fate::Deliver },
+                Step::Network { message: 0, fate: Fate::Deliver },
+                Step::Wait { ms: 60_000 },
+            ]
+        }))
+        .chain([Step::Restore, Step::Edit { device: 0, record: 1, fields: 3 }])
+        .collect();
+    simulate(3, &day);
 }

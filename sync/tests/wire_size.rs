@@ -49,6 +49,7 @@ fn push_cost(records: usize, fields_each: usize) -> (usize, usize) {
         wire += serde_json::to_vec(&request).unwrap().len();
         // Acknowledge everything, as the server would.
         let response = sawda_sync::PushResponse {
+            epoch: None,
             results: request
                 .mutations
                 .iter()

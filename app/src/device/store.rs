@@ -260,6 +260,7 @@ mod tests {
         first.update(|r| r.edit(id, Fields::from([("price".into(), json!(25_000))]), 20, [3; 10])).unwrap().unwrap();
         let request = first.update(|r| r.push_request(Limits::DEFAULT)).unwrap().unwrap();
         let answer = PushResponse {
+            epoch: None,
             results: request.mutations.iter().map(|m| MutationResult { id: m.id, result: Outcome::Applied }).collect(),
         };
         // Before the second tab sees that, it writes its older copy over it

@@ -156,6 +156,11 @@ impl Studio {
     pub fn dismiss(self, mutation: String) {
         sync::dismiss(self.sync, mutation);
     }
+
+    /// What she typed in a refused field goes back into the form.
+    pub fn put_back(self, mutation: String, field: String) {
+        sync::put_back(self.sync, mutation, field);
+    }
 }
 
 /// Her products of `storefront` on this phone, in storefront order.

@@ -2,10 +2,73 @@
 
 use leptos::prelude::*;
 
+use sawda_sync::{Kind, RejectCode};
+use serde_json::Value;
+
 use super::Studio;
 use crate::device::store::StoreProblem;
+use crate::device::sync::Refusal;
 use crate::device::sync::status::{SyncStatus, refusal_message};
-use crate::i18n::{Key, use_language};
+use crate::i18n::{Key, Lang, fill, text, use_language};
+use crate::rules::records::{field, fields_of, product, storefront};
+
+/// The label a field has in the studio's forms.
+fn field_label(kind: Kind, name: &str) -> Option<Key> {
+    use {product as p, storefront as s};
+    let key = match (kind, name) {
+        (Kind::Storefront, s::NAME) => Key::StorefrontName,
+        (Kind::Storefront, s::SLUG) => Key::StorefrontSlug,
+        (Kind::Storefront, s::STORY) => Key::StorefrontStory,
+        (Kind::Storefront, s::DISTRICT) => Key::StorefrontDistrict,
+        (Kind::Storefront, s::CATEGORY) => Key::StorefrontCategory,
+        (Kind::Storefront, s::TELEGRAM) => Key::StorefrontTelegram,
+        (Kind::Storefront, s::WHATSAPP) => Key::StorefrontWhatsapp,
+        (Kind::Storefront, s::INSTAGRAM) => Key::StorefrontInstagram,
+        (Kind::Storefront, s::PAYMENT) => Key::StorefrontPayment,
+        (Kind::Storefront, s::DELIVERY) => Key::StorefrontDelivery,
+        (Kind::Storefront, s::COVER_PHOTO) => Key::PhotosCover,
+        (Kind::Product, p::NAME) => Key::ProductName,
+        (Kind::Product, p::DESCRIPTION) => Key::ProductDescription,
+        (Kind::Product, p::PRICE_SOM) => Key::ProductPriceSom,
+        (Kind::Product, p::PRICE_USD_CENTS) => Key::ProductPriceUsd,
+        (Kind::Product, p::UNIT) => Key::ProductUnit,
+        (Kind::Product, p::AVAILABILITY) => Key::ProductAvailability,
+        (Kind::Product, p::STOCK) => Key::ProductStock,
+        (Kind::Product, p::MATERIALS) => Key::ProductMaterials,
+        (Kind::Product, p::SHELF_LIFE) => Key::ProductShelfLife,
+        (Kind::Product, p::STORAGE) => Key::ProductStorage,
+        (Kind::Product, p::PHOTOS) => Key::PhotosHeading,
+        (Kind::Product, p::HANDMADE) => Key::ProductHandmade,
+        _ => return None,
+    };
+    Some(key)
+}
+
+/// What the refusal line says, in her language: which field, why, and what
+/// she typed. The reason is the phone's own check of what she typed where it
+/// finds one (the server may run newer rules; then a general "not valid").
+fn refusal_text(lang: Lang, refusal: &Refusal) -> (String, Option<String>) {
+    let (Some(kind), Some(name)) = (refusal.kind, refusal.field.as_deref()) else {
+        return (refusal_message(lang, refusal.code), None);
+    };
+    let label = field_label(kind, name).map_or_else(|| name.to_owned(), |key| text(lang, key).to_string());
+    let reason = match (refusal.code, &refusal.typed) {
+        (RejectCode::Taken, _) => text(lang, Key::FieldSlugTaken).to_string(),
+        (_, Some(typed)) => fields_of(kind)
+            .and_then(|specs| field::check_in(specs, name, typed).err())
+            .map_or_else(|| text(lang, Key::SyncRefusedInvalid).to_string(), |problem| problem.message(lang)),
+        (_, None) => text(lang, Key::SyncRefusedInvalid).to_string(),
+    };
+    let line = fill(text(lang, Key::SyncRefusedField), &[("field", &label), ("reason", &reason)]);
+    let typed = refusal.typed.as_ref().map(|typed| {
+        let shown = match typed {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        fill(text(lang, Key::SyncYouTyped), &[("typed", &shown)])
+    });
+    (line, typed)
+}
 
 #[component]
 pub fn SyncStatusBar() -> impl IntoView {
@@ -29,12 +92,29 @@ pub fn SyncStatusBar() -> impl IntoView {
             }}
         </div>
         <ul class="refusals">
-            <For each=move || studio.sync.refused.get() key=|refusal| refusal.mutation.clone() let:refusal>
+            <For each=move || studio.sync.refused.get() key=Refusal::key let:refusal>
                 {
-                    let mutation = refusal.mutation.clone();
+                    let (mutation, field) = (refusal.mutation.clone(), refusal.field.clone());
+                    let can_put_back = refusal.typed.is_some() && field.is_some();
+                    let shown = refusal.clone();
+                    let put_back = {
+                        let (mutation, field) = (mutation.clone(), field.clone().unwrap_or_default());
+                        move |_| studio.put_back(mutation.clone(), field.clone())
+                    };
                     view! {
                         <li class="refusal" role="alert">
-                            <span>{move || refusal_message(language.get(), refusal.code)}</span>
+                            <span>{move || refusal_text(language.get(), &shown).0}</span>
+                            {
+                                let shown = refusal.clone();
+                                move || refusal_text(language.get(), &shown).1.map(|typed| view! {
+                                    <span class="refusal-typed">{typed}</span>
+                                })
+                            }
+                            {can_put_back.then(|| view! {
+                                <button class="button small" type="button" on:click=put_back.clone()>
+                                    {language.t(Key::ActionPutBack)}
+                                </button>
+                            })}
                             <button class="button small secondary" type="button"
                                 on:click=move |_| studio.dismiss(mutation.clone())>
                                 {language.t(Key::ActionDismiss)}

@@ -8,6 +8,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use sawda_sync::protocol::check_version;
 use sawda_sync::{Owner, PullRequest, PullResponse, PushRequest, PushResponse, SyncError};
 
 use super::error::ApiError;
@@ -75,10 +76,19 @@ pub async fn push(
 pub async fn pull(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    query: Result<Query<PullRequest>, QueryRejection>,
+    uri: axum::http::Uri,
 ) -> Result<Json<PullResponse>, SyncFailure> {
+    #[derive(serde::Deserialize)]
+    struct VersionOnly {
+        version: u32,
+    }
     let who = owner(&signed_in)?;
-    let Query(request) =
-        query.map_err(|rejection| SyncFailure::Protocol(SyncError::BadRequest { message: rejection.body_text() }))?;
+    let bad =
+        |rejection: QueryRejection| SyncFailure::Protocol(SyncError::BadRequest { message: rejection.body_text() });
+    // The version first: an older app is told to reload even when the rest
+    // of its query (no account before protocol 3) would not parse.
+    let Query(VersionOnly { version }) = Query::try_from_uri(&uri).map_err(bad)?;
+    check_version(version).map_err(SyncFailure::Protocol)?;
+    let Query(request) = Query::<PullRequest>::try_from_uri(&uri).map_err(bad)?;
     Ok(Json(store::pull(&state.db, &who, &request).await?))
 }

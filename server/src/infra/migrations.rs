@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "unique storefront addresses",
         script: include_str!("../../migrations/0005_storefront_address.surql"),
     },
+    Migration {
+        version: 6,
+        name: "sequences per owner, change log by key, applied ids per owner, epoch",
+        script: include_str!("../../migrations/0006_sync_scopes.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

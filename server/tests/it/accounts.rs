@@ -147,7 +147,9 @@ fn expectations(method: &Method, path: &str) -> Option<[Expect; 6]> {
 }
 
 /// A concrete, valid request for an endpoint in a given world.
-fn request_for(world: &World, path: &str) -> (String, Option<Value>) {
+fn request_for(world: &World, who: Who, path: &str) -> (String, Option<Value>) {
+    // Sync requests name the account they are for: the caller's own.
+    let account = world.ids.iter().find(|(w, _)| *w == who).map_or("nobody", |(_, id)| id.as_str());
     match path {
         "/auth/sign-up" => (
             path.into(),
@@ -180,9 +182,12 @@ fn request_for(world: &World, path: &str) -> (String, Option<Value>) {
         "/accounts/{id}/end-sessions" => (format!("/accounts/{}/end-sessions", world.id(Who::Entrepreneur)), None),
         "/sync/push" => {
             let device = sawda_sync::DeviceId::new(1_760_000_000_000, [1; 10]).to_string();
-            (path.into(), Some(json!({"version": sawda_sync::PROTOCOL_VERSION, "device": device, "mutations": []})))
+            let version = sawda_sync::PROTOCOL_VERSION;
+            (path.into(), Some(json!({"version": version, "account": account, "device": device, "mutations": []})))
         }
-        "/sync/pull" => ("/sync/pull?version=2&cursor=0".into(), None),
+        "/sync/pull" => {
+            (format!("/sync/pull?version={}&account={account}&cursor=0", sawda_sync::PROTOCOL_VERSION), None)
+        }
         "/photos/missing" => (path.into(), Some(json!({"hashes": ["c".repeat(64)]}))),
         // A first piece of a larger photo: taken, not yet checked.
         "/photos/{hash}/upload" => (format!("/photos/{}/upload?offset=0&total=1000", "c".repeat(64)), None),
@@ -200,7 +205,7 @@ async fn every_endpoint_allows_and_denies_by_role() {
         for (who, expect) in EVERYONE.into_iter().zip(expected) {
             // A fresh world per case: allowed requests change things (revoke, delete).
             let world = World::new().await;
-            let (uri, body) = request_for(&world, path);
+            let (uri, body) = request_for(&world, who, path);
             let body = body.or_else(|| (method == Method::POST || method == Method::PUT).then(|| json!({})));
             let (status, answer) = world.call(who, method.clone(), &uri, body).await;
             let ok = match expect {

@@ -238,8 +238,9 @@ fn product_push(owner: &str, seed: u8, count: u64) -> String {
     serde_json::to_string(&phone.push_request(sawda_sync::protocol::Limits::DEFAULT).unwrap()).unwrap()
 }
 
-fn synced_count(address: &str, cookie: &str) -> usize {
-    let response = raw_request(address, "GET", "/api/v1/sync/pull?version=2&cursor=0&limit=500", Some(cookie), None);
+fn synced_count(address: &str, cookie: &str, owner: &str) -> usize {
+    let path = format!("/api/v1/sync/pull?version=3&account={owner}&cursor=0&limit=500");
+    let response = raw_request(address, "GET", &path, Some(cookie), None);
     response.matches(r#""seq":"#).count()
 }
 
@@ -261,11 +262,11 @@ fn a_push_cut_off_mid_request_applies_nothing() {
     .unwrap();
     drop(stream);
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(synced_count(&address, &cookie), 0, "nothing of a cut-off push is applied");
+    assert_eq!(synced_count(&address, &cookie, &owner), 0, "nothing of a cut-off push is applied");
     // The phone sends it again, whole: everything applies, once.
     let answer = raw_request(&address, "POST", "/api/v1/sync/push", Some(&cookie), Some(&body));
     assert_eq!(answer.matches(r#""result":"applied""#).count(), 50, "{answer}");
-    assert_eq!(synced_count(&address, &cookie), 50);
+    assert_eq!(synced_count(&address, &cookie, &owner), 50);
     assert!(terminate(&mut child).success());
 }
 
@@ -294,7 +295,7 @@ fn a_server_killed_during_pushes_keeps_whole_batches_only() {
     pusher.join().unwrap();
 
     let (mut child, address) = start(data.path());
-    let before = synced_count(&address, &cookie);
+    let before = synced_count(&address, &cookie, &owner);
     eprintln!("{before} of 2000 records were applied when the server was killed");
     assert_eq!(before % 100, 0, "only whole batches were applied, found {before} records");
     // Every batch sent again: the applied ones answer duplicate, the rest apply now.
@@ -313,7 +314,7 @@ fn a_server_killed_during_pushes_keeps_whole_batches_only() {
         let page = raw_request(
             &address,
             "GET",
-            &format!("/api/v1/sync/pull?version=2&cursor={cursor}&limit=500"),
+            &format!("/api/v1/sync/pull?version=3&account={owner}&cursor={cursor}&limit=500"),
             Some(&cookie),
             None,
         );

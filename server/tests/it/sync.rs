@@ -44,7 +44,11 @@ async fn post_push(router: &Router, person: &Person, body: String) -> (StatusCod
 }
 
 async fn get_pull(router: &Router, person: &Person, cursor: u64) -> (StatusCode, Value) {
-    let request = Request::get(format!("/api/v1/sync/pull?version=2&cursor={cursor}&limit=100"))
+    pull_as(router, person, &person.owner().to_string(), cursor).await
+}
+
+async fn pull_as(router: &Router, person: &Person, account: &str, cursor: u64) -> (StatusCode, Value) {
+    let request = Request::get(format!("/api/v1/sync/pull?version=3&account={account}&cursor={cursor}&limit=100"))
         .header("cookie", &person.cookie)
         .body(Body::empty())
         .unwrap();
@@ -64,7 +68,7 @@ async fn sync(router: &Router, person: &Person, replica: &mut Replica) {
         assert_eq!(status, StatusCode::OK, "{answer}");
         let page: PullResponse = serde_json::from_value(answer).unwrap();
         let more = page.more;
-        assert!(replica.receive_pull(page).is_empty());
+        assert!(replica.receive_pull(page).problems.is_empty());
         if !more {
             break;
         }
@@ -217,9 +221,15 @@ async fn old_apps_are_told_to_reload_and_bad_input_changes_nothing() {
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
     let gulnar = person(&db, "+998901000013").await;
     let (status, answer) =
-        post_push(&router, &gulnar, json!({"version": 0, "device": "x", "mutations": []}).to_string()).await;
+        post_push(&router, &gulnar, json!({"version": 2, "device": "x", "mutations": []}).to_string()).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(answer["error"], "version_mismatch");
+    let old_pull = Request::get("/api/v1/sync/pull?version=2&cursor=0")
+        .header("cookie", &gulnar.cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = support::send(&router, old_pull).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT, "an old app's pull is told to reload, not refused as bad");
     let (status, answer) = post_push(&router, &gulnar, "{not json".into()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(answer["error"], "bad_request");
@@ -243,7 +253,7 @@ async fn old_applied_ids_are_forgotten_and_a_very_late_retry_changes_nothing() {
 
     // Young ids stay; one made to look 200 days old is forgotten.
     assert_eq!(sawda_server::sync::store::forget_applied(&db, 180).await.unwrap(), 0);
-    db.query("DELETE sync_applied; CREATE sync_applied:old SET applied_at = time::now() - 200d;")
+    db.query("DELETE sync_applied; CREATE sync_applied:old SET applied_at = time::now() - 200d, hash = '0';")
         .await
         .unwrap()
         .check()
@@ -297,24 +307,125 @@ async fn edits_that_break_the_rules_are_refused_per_field_and_change_nothing() {
     let (status, answer) = post_push(&router, &gulnar, push).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let results = answer["results"].as_array().unwrap();
+    // Each bad field is refused by name; the good fields of the same edit apply.
     let refused: Vec<(&str, &str)> = results[..3]
         .iter()
         .map(|r| {
-            (r["result"]["rejected"]["code"].as_str().unwrap(), r["result"]["rejected"]["message"].as_str().unwrap())
+            let field = &r["result"]["fields_refused"][0];
+            (field["field"].as_str().unwrap(), field["code"].as_str().unwrap())
         })
         .collect();
-    assert_eq!(refused[0].0, "invalid_value");
-    assert!(refused[0].1.starts_with("price_som: "), "{}", refused[0].1);
-    assert!(refused[1].1.starts_with("telegram: "), "{}", refused[1].1);
-    assert!(refused[2].1.starts_with("colour: "), "{}", refused[2].1);
+    assert_eq!(refused, [("price_som", "invalid_value"), ("telegram", "invalid_value"), ("colour", "invalid_value")]);
     assert_eq!(results[3]["result"], "applied");
     phone.receive_push(&serde_json::from_value(answer).unwrap());
-    assert!(phone.record(jam).is_none(), "a refused creation is undone on the phone");
+    let kept = phone.record(jam).expect("the product stays, without the bad price");
+    assert_eq!((kept.get("name"), kept.get("price_som")), (Some(&json!("Melon jam")), None));
     assert_eq!(phone.outbox().refused().len(), 3);
     let (_, pulled) = get_pull(&router, &gulnar, 0).await;
     let on_server: Vec<&str> =
         pulled["changes"].as_array().unwrap().iter().map(|c| c["record"]["id"].as_str().unwrap()).collect();
-    assert_eq!(on_server, [good.to_string()]);
+    assert_eq!(on_server.len(), 4, "every record, each without its bad field");
+    assert!(on_server.contains(&good.to_string().as_str()));
+    sync(&router, &gulnar, &mut phone).await;
+    assert_eq!(phone.record(jam).unwrap().get("price_som"), None);
+}
+
+#[tokio::test]
+async fn a_request_for_another_account_is_refused_whole() {
+    // A shared phone: Amina's tab still holds her queue while Bahadir is signed in.
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let amina = person(&db, "+998901000021").await;
+    let bahadir = person(&db, "+998901000022").await;
+    let mut hers = phone_of(&amina, 1);
+    start_storefront(&mut hers, fields(&[("name", json!("Aral honey"))]), 1_760_000_000_100, [2; 10]);
+    let push = serde_json::to_string(&hers.push_request(Limits::DEFAULT).unwrap()).unwrap();
+    let (status, answer) = post_push(&router, &bahadir, push.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert_eq!(answer["error"], "wrong_account");
+    let (status, answer) = pull_as(&router, &bahadir, &amina.owner().to_string(), 0).await;
+    assert_eq!((status, &answer["error"]), (StatusCode::FORBIDDEN, &json!("wrong_account")));
+    // Nothing happened: her queue goes through once she is signed in again.
+    let (_, page) = get_pull(&router, &bahadir, 0).await;
+    assert_eq!(page["changes"], json!([]));
+    let (status, answer) = post_push(&router, &amina, push).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["results"][0]["result"], "applied", "{answer}");
+}
+
+#[tokio::test]
+async fn a_mutation_id_belongs_to_its_owner() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let amina = person(&db, "+998901000023").await;
+    let bahadir = person(&db, "+998901000024").await;
+    let mut hers = phone_of(&amina, 1);
+    start_storefront(&mut hers, fields(&[("name", json!("Aral honey"))]), 1_760_000_000_100, [2; 10]);
+    let push = hers.push_request(Limits::DEFAULT).unwrap();
+    // Bahadir read her queued ids on the shared phone and uses one first.
+    let mut his = phone_of(&bahadir, 2);
+    start_storefront(&mut his, fields(&[("name", json!("Tea"))]), 1_760_000_000_200, [3; 10]);
+    let mut squat = his.push_request(Limits::DEFAULT).unwrap();
+    squat.mutations[0].id = push.mutations[0].id;
+    let (_, answer) = post_push(&router, &bahadir, serde_json::to_string(&squat).unwrap()).await;
+    assert_eq!(answer["results"][0]["result"], "applied");
+    // Her edit is applied, not answered "duplicate" and dropped.
+    let (_, answer) = post_push(&router, &amina, serde_json::to_string(&push).unwrap()).await;
+    assert_eq!(answer["results"][0]["result"], "applied", "{answer}");
+    // Her own id with other content is refused.
+    let mut reused = push.clone();
+    reused.mutations[0].action = sawda_sync::Action::Set(fields(&[("name", json!("Something else"))]));
+    let (_, answer) = post_push(&router, &amina, serde_json::to_string(&reused).unwrap()).await;
+    assert_eq!(answer["results"][0]["result"]["rejected"]["code"], "id_reused", "{answer}");
+    hers.receive_push(
+        &serde_json::from_value(post_push(&router, &amina, serde_json::to_string(&push).unwrap()).await.1).unwrap(),
+    );
+    let mut other = phone_of(&amina, 3);
+    sync(&router, &amina, &mut other).await;
+    assert_eq!(other.record(storefront_id(&amina.owner())).unwrap().get("name"), Some(&json!("Aral honey")));
+}
+
+#[tokio::test]
+async fn sequences_count_per_owner_and_a_new_epoch_starts_phones_again() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let amina = person(&db, "+998901000025").await;
+    let bahadir = person(&db, "+998901000026").await;
+    let mut hers = phone_of(&amina, 1);
+    let mut his = phone_of(&bahadir, 2);
+    for n in 0..3u8 {
+        hers.create(Kind::Product, fields(&[("name", json!(format!("jam {n}")))]), 1_760_000_000_100, [10 + n; 10])
+            .unwrap();
+        his.create(Kind::Product, fields(&[("name", json!(format!("tea {n}")))]), 1_760_000_000_100, [20 + n; 10])
+            .unwrap();
+    }
+    sync(&router, &amina, &mut hers).await;
+    sync(&router, &bahadir, &mut his).await;
+    let (_, page) = get_pull(&router, &amina, 0).await;
+    let seqs: Vec<u64> = page["changes"].as_array().unwrap().iter().map(|c| c["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3], "her own sequence, whoever else pushed");
+    let epoch = page["epoch"].as_str().unwrap().to_owned();
+
+    // The database is restored from a backup made before her last product.
+    let last = hers.records().max_by_key(|r| r.id()).unwrap().id();
+    db.query("DELETE type::record('sync_record', $id); DELETE sync_change:[$owner, 3]; UPSERT type::record('sync_scope', $owner) SET seq = 2;")
+        .bind(("id", last.to_string()))
+        .bind(("owner", amina.owner().to_string()))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let new = sawda_server::sync::store::new_epoch(&db).await.unwrap();
+    assert!(new.as_str() > epoch.as_str());
+    // Her phone finds the new epoch, starts again and sends what only it holds.
+    let (_, page) = get_pull(&router, &amina, hers.cursor()).await;
+    let taken = hers.receive_pull(serde_json::from_value(page).unwrap());
+    assert!(taken.pull_again);
+    sync(&router, &amina, &mut hers).await;
+    let mut fresh = phone_of(&amina, 3);
+    sync(&router, &amina, &mut fresh).await;
+    assert_eq!(fresh.records().count(), 3);
+    assert_eq!(fresh.record(last), hers.record(last));
 }
 
 #[tokio::test]
@@ -344,7 +455,17 @@ async fn a_storefront_address_belongs_to_one_storefront() {
     );
     let push = serde_json::to_string(&other.push_request(Limits::DEFAULT).unwrap()).unwrap();
     let (_, answer) = post_push(&router, &aysulu, push).await;
-    assert_eq!(answer["results"][0]["result"]["rejected"]["code"], "taken", "{answer}");
+    let refused = &answer["results"][0]["result"]["fields_refused"];
+    assert_eq!(refused, &json!([{"field": "slug", "code": "taken", "message": refused[0]["message"]}]), "{answer}");
+    // Only the address: her name is on the server, the address is hers to change.
+    other.receive_push(&serde_json::from_value(answer).unwrap());
+    sync(&router, &aysulu, &mut other).await;
+    let her_shop = other.record(storefront_id(&aysulu.owner())).unwrap();
+    assert_eq!((her_shop.get("name"), her_shop.get("slug")), (Some(&json!("Honey of Aral")), None));
+    assert_eq!(
+        other.outbox().refused()[0].mutation.action,
+        sawda_sync::Action::Set(fields(&[("slug", json!("aral-honey"))]))
+    );
 
     // The owner may set it again, and moving to another address frees it.
     hers.edit(
@@ -367,4 +488,10 @@ async fn a_storefront_address_belongs_to_one_storefront() {
     );
     sync(&router, &aysulu, &mut again).await;
     assert!(again.outbox().refused().is_empty(), "{:?}", again.outbox().refused());
+    // And the first phone puts the refused address back: now it is free.
+    let refused = other.outbox().refused()[0].mutation.id;
+    other.put_back(refused, "slug", 1_760_000_000_600, [7; 10]).unwrap();
+    sync(&router, &aysulu, &mut other).await;
+    assert!(other.outbox().refused().is_empty());
+    assert_eq!(other.record(storefront_id(&aysulu.owner())).unwrap().get("slug"), Some(&json!("aral-honey")));
 }

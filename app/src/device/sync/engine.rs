@@ -39,6 +39,9 @@ struct Engine {
     timer: Option<TimeoutHandle>,
     /// Syncing stopped until the page is reloaded or the person signs in.
     stopped: Option<SyncStatus>,
+    /// Most mutations per push: halved while the server cannot read a batch
+    /// (400 or 413), to find the one mutation it cannot read.
+    max_mutations: usize,
 }
 
 thread_local! {
@@ -97,8 +100,11 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
             failures: 0,
             timer: None,
             stopped: None,
+            max_mutations: Limits::DEFAULT.max_mutations,
         })
     });
+    // The copy on disk may be older than stamps this browser already issued.
+    let _ = with_engine(|e| e.store.update(|replica| replica.opened(now_ms())));
     listen_once();
     publish(None);
     request_sync();
@@ -119,12 +125,7 @@ fn publish(status: Option<SyncStatus>) {
 fn show(status: Option<SyncStatus>) {
     let Some((state, waiting, refused, stopped)) = with_engine(|e| {
         let replica = e.store.replica();
-        let refused: Vec<Refusal> = replica
-            .outbox()
-            .refused()
-            .iter()
-            .map(|r| Refusal { mutation: r.mutation.id.to_string(), code: r.rejection.code })
-            .collect();
+        let refused: Vec<Refusal> = replica.outbox().refused().iter().flat_map(refusals_of).collect();
         (e.state, replica.outbox().len(), refused, e.stopped)
     }) else {
         return;
@@ -136,6 +137,26 @@ fn show(status: Option<SyncStatus>) {
     if state.refused.get_untracked() != refused {
         state.refused.set(refused);
     }
+}
+
+/// What the page shows of one refused mutation: one line per refused field,
+/// or one for the whole.
+fn refusals_of(refused: &sawda_sync::outbox::Refused) -> Vec<Refusal> {
+    let m = &refused.mutation;
+    refused
+        .reasons
+        .iter()
+        .map(|reason| Refusal {
+            mutation: m.id.to_string(),
+            kind: Some(m.kind),
+            field: reason.field.clone(),
+            code: reason.code,
+            typed: match (&m.action, &reason.field) {
+                (sawda_sync::Action::Set(fields), Some(field)) => fields.get(field).cloned(),
+                _ => None,
+            },
+        })
+        .collect()
 }
 
 fn waiting() -> usize {
@@ -184,7 +205,13 @@ fn settle_edit(saved: Option<Result<Result<(), sawda_sync::Rejection>, StoreProb
         Some(Ok(Err(rejection))) => {
             if let Some(state) = with_engine(|e| e.state) {
                 state.refused.update(|refused| {
-                    refused.push(Refusal { mutation: format!("local-{}", now_ms()), code: rejection.code })
+                    refused.push(Refusal {
+                        mutation: format!("local-{}", now_ms()),
+                        kind: None,
+                        field: rejection.field.clone(),
+                        code: rejection.code,
+                        typed: None,
+                    })
                 });
             }
         }
@@ -195,6 +222,12 @@ fn settle_edit(saved: Option<Result<Result<(), sawda_sync::Rejection>, StoreProb
 pub fn dismiss(mutation: &str) {
     let Ok(id) = mutation.parse::<MutationId>() else { return };
     let _ = with_engine(|e| e.store.update(|replica| replica.dismiss(id)));
+}
+
+pub fn put_back(mutation: &str, field: &str) {
+    let Ok(id) = mutation.parse::<MutationId>() else { return };
+    let saved = with_engine(|e| e.store.update(|replica| replica.put_back(id, field, now_ms(), random_bytes())));
+    settle_edit(saved.map(|saved| saved.map(|edited| edited.map(|_| ()))));
 }
 
 /// Syncs in `ms`, unless a sync is asked for sooner.
@@ -231,6 +264,10 @@ pub fn request_sync() {
 enum Failure {
     NoAnswer,
     Server,
+    /// 400 or 413 to a push: the server cannot read the batch.
+    Unreadable(String),
+    /// 401, or 403 `wrong_account` (another person is signed in on this
+    /// browser): stop, keeping the queue and the cursor.
     SignedOut,
     NeedsReload,
     Store(StoreProblem),
@@ -244,7 +281,7 @@ async fn run() {
         let again = with_engine(|e| {
             match outcome {
                 Ok(()) => e.failures = 0,
-                Err(Failure::NoAnswer) | Err(Failure::Server) => {
+                Err(Failure::NoAnswer) | Err(Failure::Server) | Err(Failure::Unreadable(_)) => {
                     e.failures += 1;
                     retry_in = Some(retry_delay_ms(e.failures, js_sys::Math::random()));
                     let waiting = e.store.replica().outbox().len();
@@ -290,7 +327,8 @@ async fn exchange(method: &str, path: &str, body: Option<String>) -> Result<Stri
     let (status, text) = send(language(), method, path, body).await.map_err(|_| Failure::NoAnswer)?;
     match status {
         200 => Ok(text),
-        401 => Err(Failure::SignedOut),
+        401 | 403 => Err(Failure::SignedOut),
+        400 | 413 => Err(Failure::Unreadable(text)),
         // The protocol's "please reload" (`SyncError::VersionMismatch`).
         409 => Err(Failure::NeedsReload),
         _ => Err(Failure::Server),
@@ -301,30 +339,56 @@ async fn exchange(method: &str, path: &str, body: Option<String>) -> Result<Stri
 async fn sync_once() -> Result<(), Failure> {
     // Bounded, in case a broken server never confirms anything.
     for _ in 0..100 {
-        let Some(request) = update(|replica| replica.push_request(Limits::DEFAULT))? else {
+        let max_mutations = with_engine(|e| e.max_mutations).ok_or(Failure::Store(StoreProblem::Removed))?;
+        let limits = Limits { max_mutations, ..Limits::DEFAULT };
+        let Some(request) = update(|replica| replica.push_request(limits))? else {
             break;
         };
         show(Some(SyncStatus::Sending(waiting())));
         let body = serde_json::to_string(&request).map_err(|_| Failure::Server)?;
-        let text = exchange("POST", "/api/v1/sync/push", Some(body)).await?;
+        let text = match exchange("POST", "/api/v1/sync/push", Some(body)).await {
+            Ok(text) => text,
+            // One mutation the server cannot read must not hold up the rest:
+            // halve the batch until it goes alone, then set it aside as refused.
+            Err(Failure::Unreadable(message)) => {
+                let sent = request.mutations.len();
+                if sent > 1 {
+                    with_engine(|e| e.max_mutations = sent / 2);
+                } else {
+                    let id = request.mutations[0].id;
+                    update(|replica| replica.refuse_unreadable(id, &message))?;
+                    with_engine(|e| e.max_mutations = Limits::DEFAULT.max_mutations);
+                    publish(None);
+                }
+                continue;
+            }
+            Err(failure) => return Err(failure),
+        };
         let response: PushResponse = serde_json::from_str(&text).map_err(|_| Failure::Server)?;
         update(|replica| replica.receive_push(&response))?;
+        with_engine(|e| e.max_mutations = (e.max_mutations * 2).min(Limits::DEFAULT.max_mutations));
         publish(None);
     }
     for _ in 0..1_000 {
         let request = with_engine(|e| e.store.replica().pull_request(MAX_PULL_LIMIT))
             .ok_or(Failure::Store(StoreProblem::Removed))?;
-        let path =
-            format!("/api/v1/sync/pull?version={}&cursor={}&limit={}", request.version, request.cursor, request.limit);
+        let path = format!(
+            "/api/v1/sync/pull?version={}&account={}&cursor={}&limit={}",
+            request.version, request.account, request.cursor, request.limit
+        );
         let text = exchange("GET", &path, None).await?;
         let response: PullResponse = serde_json::from_str(&text).map_err(|_| Failure::Server)?;
         let more = response.more;
-        let problems = update(|replica| replica.receive_pull(response))?;
-        for problem in problems {
+        let taken = update(|replica| replica.receive_pull(response))?;
+        for problem in &taken.problems {
             leptos::logging::warn!("sync: {problem}");
         }
         publish(None);
-        if !more {
+        if taken.pull_again {
+            // A restored server: what this phone holds is queued again; send it.
+            with_engine(|e| e.again = true);
+        }
+        if !more && !taken.pull_again {
             break;
         }
     }

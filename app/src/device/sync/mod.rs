@@ -23,11 +23,24 @@ pub use status::SyncStatus;
 #[cfg(feature = "hydrate")]
 pub use engine::{open, request_sync};
 
-/// An edit the server (or the device's own check) refused.
+/// An edit, or one field of it, the server (or the device's own check)
+/// refused, with what she typed so she can put it back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Refusal {
     pub mutation: String,
+    pub kind: Option<Kind>,
+    /// The refused field; `None` when the whole edit was refused.
+    pub field: Option<String>,
     pub code: RejectCode,
+    /// The value she gave the field.
+    pub typed: Option<Value>,
+}
+
+impl Refusal {
+    /// One key per refused field, for lists.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.mutation, self.field.as_deref().unwrap_or(""))
+    }
 }
 
 /// Where a photo stands on its way to the server.
@@ -142,4 +155,12 @@ pub fn dismiss(state: SyncState, mutation: String) {
     #[cfg(feature = "hydrate")]
     engine::dismiss(&mutation);
     state.refused.update(|refused| refused.retain(|r| r.mutation != mutation));
+}
+
+/// Puts what she typed in a refused field back into its record (and so the
+/// form), to change it there; that refusal leaves the list.
+pub fn put_back(state: SyncState, mutation: String, field: String) {
+    #[cfg(feature = "hydrate")]
+    engine::put_back(&mutation, &field);
+    state.refused.update(|refused| refused.retain(|r| !(r.mutation == mutation && r.field.as_ref() == Some(&field))));
 }

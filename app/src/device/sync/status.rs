@@ -74,7 +74,10 @@ pub fn refusal_message(lang: Lang, code: RejectCode) -> String {
         return text(lang, Key::FieldSlugTaken).to_string();
     }
     let reason = match code {
-        RejectCode::NotOwner | RejectCode::WrongKind | RejectCode::ServerField => Key::SyncRefusedNotAllowed,
+        RejectCode::NotOwner | RejectCode::WrongKind | RejectCode::ServerField | RejectCode::IdReused => {
+            Key::SyncRefusedNotAllowed
+        }
+        RejectCode::ClockAhead => Key::SyncRefusedClock,
         _ => Key::SyncRefusedInvalid,
     };
     fill(text(lang, Key::SyncRefused), &[("reason", text(lang, reason))])

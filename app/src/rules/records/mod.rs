@@ -37,6 +37,24 @@ pub fn check_fields(kind: Kind, fields: &Fields) -> Result<(), (String, FieldPro
     Ok(())
 }
 
+/// The app's rules as the sync protocol's push core asks for them.
+pub struct SawdaRules;
+
+impl sawda_sync::server::Rules for SawdaRules {
+    fn check_field(&self, kind: Kind, name: &str, value: &serde_json::Value) -> Result<(), Rejection> {
+        let Some(specs) = fields_of(kind) else { return Ok(()) };
+        field::check_in(specs, name, value).map_err(|problem| rejection(name, problem))
+    }
+
+    fn unique_field(&self, kind: Kind) -> Option<&'static str> {
+        (kind == Kind::Storefront).then_some(storefront::SLUG)
+    }
+
+    fn fixed_id(&self, kind: Kind, owner: &sawda_sync::Owner) -> Option<sawda_sync::RecordId> {
+        (kind == Kind::Storefront).then(|| storefront::storefront_id(owner))
+    }
+}
+
 /// The server's answer to an edit that breaks the rules.
 pub fn rejection(field: &str, problem: FieldProblem) -> Rejection {
     let code = if problem == FieldProblem::SlugTaken { RejectCode::Taken } else { RejectCode::InvalidValue };
@@ -68,5 +86,20 @@ mod tests {
         assert_eq!(refused.code, RejectCode::InvalidValue);
         assert!(refused.message.starts_with("price_som: "), "{}", refused.message);
         assert_eq!(rejection("slug", FieldProblem::SlugTaken).code, RejectCode::Taken);
+    }
+
+    #[test]
+    fn the_push_core_asks_these_rules_field_by_field() {
+        use sawda_sync::server::Rules;
+        let owner: sawda_sync::Owner = "user:amina".parse().unwrap();
+        assert!(SawdaRules.check_field(Kind::Product, "price_som", &json!(8_000)).is_ok());
+        let refused = SawdaRules.check_field(Kind::Product, "price_som", &json!(2.5)).unwrap_err();
+        assert_eq!(refused.code, RejectCode::InvalidValue);
+        assert!(SawdaRules.check_field(Kind::Storefront, "colour", &json!("red")).is_err());
+        assert!(SawdaRules.check_field(Kind::AdPost, "anything", &json!(1)).is_ok());
+        assert_eq!(SawdaRules.unique_field(Kind::Storefront), Some("slug"));
+        assert_eq!(SawdaRules.unique_field(Kind::Product), None);
+        assert_eq!(SawdaRules.fixed_id(Kind::Storefront, &owner), Some(storefront::storefront_id(&owner)));
+        assert_eq!(SawdaRules.fixed_id(Kind::Product, &owner), None);
     }
 }
