@@ -10,16 +10,18 @@ import {
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
 const AYSULU = { phone: '+998903001122', name: 'Aysulu', password: 'aral-honey-2026' };
+const BERDAQ = { phone: '+998903001133', name: 'Berdaq', password: 'tugai-bees-2026' };
 const en = texts.en;
 
 let sawda;
 let browser;
 let aysulu;
+let berdaq;
 
 before(async () => {
   sawda = await startSawda({ admin: ADMIN });
   browser = await launchBrowser();
-  [aysulu] = await signUpEntrepreneurs(sawda.url, ADMIN, [AYSULU]);
+  [aysulu, berdaq] = await signUpEntrepreneurs(sawda.url, ADMIN, [AYSULU, BERDAQ]);
 });
 
 after(async () => {
@@ -42,8 +44,8 @@ async function studioPhone() {
 }
 
 /** The storefront as the server holds it, read through the sync API with her session. */
-async function storefrontOnServer() {
-  const pulled = await api(sawda.url, 'GET', '/sync/pull?version=2&cursor=0&limit=1000', { cookie: aysulu.cookie });
+async function storefrontOnServer(who = aysulu) {
+  const pulled = await api(sawda.url, 'GET', `/sync/pull?version=3&account=${who.id}&cursor=0&limit=1000`, { cookie: who.cookie });
   assert.equal(pulled.status, 200);
   const storefront = pulled.body.changes.map((c) => c.record).find((r) => r.kind === 'storefront');
   return storefront && Object.fromEntries(Object.entries(storefront.fields).map(([k, v]) => [k, v.v]));
@@ -139,6 +141,42 @@ test('her second phone receives the edits; both phones edit different fields off
   assert.equal(server.story, 'From our family apiary near Moynaq.');
   await first.context.close();
   await second.context.close();
+});
+
+test('an address another storefront holds is refused alone: the rest stays, and she puts it back to change it', async () => {
+  const { context, page } = await phone(browser, { locale: 'en-GB' });
+  await signInOnPage(page, sawda.url, BERDAQ);
+  await ready(page);
+  await expectStatus(page, en['sync.all_saved']);
+  // Offline, his storefront in one go, with the address Aysulu's storefront holds.
+  await context.setOffline(true);
+  await page.fill('#storefront-name', 'Honey of the tugai');
+  await page.fill('#storefront-story', 'Our bees fly over the tugai forest.');
+  await page.fill('#storefront-slug', 'aral-honey');
+  await expectStatus(page, offlineText(1));
+  await context.setOffline(false);
+  const refusal = page.locator('li.refusal');
+  await refusal.waitFor({ timeout: 30_000 });
+  const line = en['sync.refused_field'].replace('{field}', en['storefront.slug']).replace('{reason}', en['field.slug_taken']);
+  assert.equal(await refusal.locator('span').first().textContent(), line);
+  assert.equal(await refusal.locator('.refusal-typed').textContent(), en['sync.you_typed'].replace('{typed}', 'aral-honey'));
+  await page.screenshot({ path: join(outputDir, 'studio-refused-address-360.png'), fullPage: false });
+  // Only the address was refused: his name and story are here and on the server.
+  assert.equal(await page.inputValue('#storefront-name'), 'Honey of the tugai');
+  assert.equal(await page.inputValue('#storefront-story'), 'Our bees fly over the tugai forest.');
+  assert.equal(await page.inputValue('#storefront-slug'), '');
+  const kept = await storefrontOnServer(berdaq);
+  assert.equal(kept.name, 'Honey of the tugai');
+  assert.equal(kept.story, 'Our bees fly over the tugai forest.');
+  assert.equal(kept.slug, undefined);
+  // Put back into the form, changed there, and it goes.
+  await refusal.locator('button', { hasText: en['action.put_back'] }).click();
+  assert.equal(await page.inputValue('#storefront-slug'), 'aral-honey');
+  await page.fill('#storefront-slug', 'tugai-honey');
+  await expectStatus(page, en['sync.all_saved']);
+  assert.equal(await page.locator('li.refusal').count(), 0);
+  assert.equal((await storefrontOnServer(berdaq)).slug, 'tugai-honey');
+  await context.close();
 });
 
 test('two tabs of one phone share the store without losing an edit', async () => {
@@ -270,7 +308,7 @@ test('products are made, ordered and kept offline, then reach the server', async
   await context.setOffline(false);
   await expectStatus(page, en['sync.all_saved']);
 
-  const pulled = await api(sawda.url, 'GET', '/sync/pull?version=2&cursor=0&limit=1000', { cookie: aysulu.cookie });
+  const pulled = await api(sawda.url, 'GET', `/sync/pull?version=3&account=${aysulu.id}&cursor=0&limit=1000`, { cookie: aysulu.cookie });
   const products = pulled.body.changes.map((c) => c.record).filter((r) => r.kind === 'product' && !r.deleted)
     .map((r) => Object.fromEntries(Object.entries(r.fields).map(([k, v]) => [k, v.v])))
     .sort((a, b) => a.position - b.position);

@@ -92,7 +92,7 @@ test('a storefront with two products and photos is made offline and reaches the 
   await page.click('button.preview-toggle');
 
   // On the server: the records, pointing at photos it keeps, in two sizes, as JPEG.
-  const pulled = await api(sawda.url, 'GET', '/sync/pull?version=2&cursor=0&limit=1000', { cookie: gulnar.cookie });
+  const pulled = await api(sawda.url, 'GET', `/sync/pull?version=3&account=${gulnar.id}&cursor=0&limit=1000`, { cookie: gulnar.cookie });
   const records = pulled.body.changes.map((c) => c.record).filter((r) => !r.deleted);
   const field = (r, name) => r.fields[name]?.v;
   const storefront = records.find((r) => r.kind === 'storefront');

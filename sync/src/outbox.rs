@@ -158,6 +158,7 @@ impl Outbox {
         remember(&mut self.settled, id);
         let reason = Rejection::new(crate::mutation::RejectCode::Unreadable, message);
         self.refused.push(Refused { mutation: mutation.clone(), reasons: vec![reason] });
+        self.refused.sort_by_key(|r| r.mutation.id);
         Some(mutation)
     }
 
@@ -245,6 +246,7 @@ impl Outbox {
                 Outcome::Applied | Outcome::Duplicate => {}
             }
         }
+        self.refused.sort_by_key(|r| r.mutation.id);
         settled
     }
 }

@@ -315,6 +315,41 @@ pub fn admit_pull(who: &Owner, request: &PullRequest) -> Result<(), SyncError> {
     check_account(&request.account, who)
 }
 
+/// How many mutations the next push takes. One mutation the server cannot
+/// read (a 400 or 413: an app and a server that disagree) must not hold up
+/// the rest: the batch is halved until it goes alone, then it is set aside.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BatchSize(usize);
+
+impl Default for BatchSize {
+    fn default() -> Self {
+        BatchSize(Limits::DEFAULT.max_mutations)
+    }
+}
+
+impl BatchSize {
+    pub fn limits(self) -> Limits {
+        Limits { max_mutations: self.0, ..Limits::DEFAULT }
+    }
+
+    /// The server could not read a push of `sent` mutations. `true`: it was
+    /// one, to be set aside (`Replica::refuse_unreadable`); else the next
+    /// push takes half.
+    pub fn unreadable(&mut self, sent: usize) -> bool {
+        if sent <= 1 {
+            *self = BatchSize::default();
+            return true;
+        }
+        self.0 = sent / 2;
+        false
+    }
+
+    /// A push was answered: the size grows back.
+    pub fn answered(&mut self) {
+        self.0 = (self.0 * 2).min(Limits::DEFAULT.max_mutations);
+    }
+}
+
 /// Bytes of a [`PushRequest`] for `account` with no mutations (its device id
 /// has a fixed length).
 fn envelope_len(account: &Owner) -> usize {

@@ -371,17 +371,24 @@ impl Replica {
         let queued: BTreeSet<MutationId> = self.outbox.iter().map(|m| m.id).collect();
         let mut again = Vec::new();
         for record in self.records.values() {
+            // The server's copy last known counts too: a value the server took
+            // stays hers when her newer edit of it is refused.
+            let copies = std::iter::once(record).chain(self.confirmed.get(&record.id()));
             let mut by_stamp: BTreeMap<Stamp, Fields> = BTreeMap::new();
-            let current = record.fields().iter().map(|(name, f)| (name, &f.value, f.at));
-            // Values that lost to another phone's go too: they are history on the server.
-            let lost = record.history().iter().map(|l| (&l.field, &l.value, l.at));
-            for (name, value, at) in current.chain(lost) {
-                if !record.kind().is_server_field(name) {
-                    by_stamp.entry(at).or_default().insert(name.clone(), value.clone());
+            for copy in copies {
+                let current = copy.fields().iter().map(|(name, f)| (name, &f.value, f.at));
+                // Values that lost to another phone's go too: they are history on the server.
+                let lost = copy.history().iter().map(|l| (&l.field, &l.value, l.at));
+                for (name, value, at) in current.chain(lost) {
+                    if !record.kind().is_server_field(name) {
+                        by_stamp.entry(at).or_default().insert(name.clone(), value.clone());
+                    }
                 }
             }
+            let deletions =
+                std::iter::once(record).chain(self.confirmed.get(&record.id())).filter_map(Record::deleted_at);
             let actions = by_stamp.into_iter().map(|(at, fields)| (at, Action::Set(fields)));
-            for (at, action) in actions.chain(record.deleted_at().map(|at| (at, Action::Delete))) {
+            for (at, action) in actions.chain(deletions.map(|at| (at, Action::Delete))) {
                 let mut mutation = Mutation {
                     id: MutationId::new(0, [0; 10]),
                     record: record.id(),
@@ -391,7 +398,7 @@ impl Replica {
                     action,
                 };
                 mutation.id = resend_id(&mutation);
-                if !queued.contains(&mutation.id) && mutation.validate().is_ok() {
+                if !queued.contains(&mutation.id) && !again.contains(&mutation) && mutation.validate().is_ok() {
                     again.push(mutation);
                 }
             }
@@ -495,11 +502,18 @@ impl Replica {
         let outbox = &self.outbox;
         self.confirmed.retain(|id, _| outbox.has_pending(*id));
         self.clock.observe(&other.clock.last());
+        // A copy from before a restore brings values the restored server may
+        // never have had: what this store holds goes again (ids from content,
+        // so what is already queued is not queued twice).
+        let across_a_restore = self.epoch.is_some() && other.epoch.is_some() && self.epoch != other.epoch;
         // The later epoch's cursor wins; within one epoch, the later cursor.
         match self.epoch.cmp(&other.epoch) {
             std::cmp::Ordering::Less => (self.epoch, self.cursor) = (other.epoch.clone(), other.cursor),
             std::cmp::Ordering::Equal => self.cursor = self.cursor.max(other.cursor),
             std::cmp::Ordering::Greater => {}
+        }
+        if across_a_restore {
+            self.send_again();
         }
         Ok(problems)
     }
@@ -876,6 +890,37 @@ mod tests {
         let mut later = stored;
         later.opened(900_000);
         assert_eq!(later.edit(id, fields(&[("name", json!("z"))]), 900_000, [4; 10]).unwrap().wall_ms(), 900_000);
+    }
+
+    #[test]
+    fn one_mutation_the_server_cannot_read_never_blocks_the_queue() {
+        use crate::protocol::BatchSize;
+        // A server that answers 400 to any push holding the one mutation it cannot read.
+        let mut a = phone(1);
+        let ids: Vec<RecordId> = (0..37u8)
+            .map(|n| a.create(Kind::Product, fields(&[("name", json!(n))]), 1_000 + u64::from(n), [n + 1; 10]).unwrap())
+            .collect();
+        let poison = a.outbox().iter().nth(20).unwrap().id;
+        let mut size = BatchSize::default();
+        let mut requests = 0;
+        while let Some(request) = a.push_request(size.limits()) {
+            requests += 1;
+            assert!(requests < 60, "the queue never drains");
+            if request.mutations.iter().any(|m| m.id == poison) {
+                if size.unreadable(request.mutations.len()) {
+                    a.refuse_unreadable(poison, "400: cannot read");
+                }
+                continue;
+            }
+            a.receive_push(&applied(&request));
+            size.answered();
+        }
+        assert!(a.outbox().is_empty());
+        assert_eq!(a.outbox().refused().len(), 1);
+        assert_eq!(a.outbox().refused()[0].mutation.id, poison);
+        assert_eq!(a.records().count(), 36, "the other 36 went through");
+        assert!(a.record(ids[20]).is_none());
+        assert!(requests <= 12, "{requests} requests");
     }
 
     #[test]

@@ -112,6 +112,22 @@ impl Wants {
     }
 }
 
+impl Wants {
+    /// The unique values whose holders a push must know once its records are
+    /// loaded: those asked for, and those the loaded records hold in their
+    /// fields (a deleted storefront brought back claims its address again).
+    pub fn unique_values_with(&self, rules: &dyn Rules, records: &BTreeMap<RecordId, Snapshot>) -> BTreeSet<String> {
+        let mut values = self.unique_values.clone();
+        for snapshot in records.values() {
+            let record = &snapshot.record;
+            if let Some(value) = rules.unique_field(record.kind()).and_then(|f| record.get(f)).and_then(Value::as_str) {
+                values.insert(value.to_owned());
+            }
+        }
+        values
+    }
+}
+
 fn asked_unique<'a>(rules: &dyn Rules, mutation: &'a Mutation) -> Option<&'a str> {
     let field = rules.unique_field(mutation.kind)?;
     match &mutation.action {
@@ -277,6 +293,15 @@ fn plan_one(
     let record = apply_mutation(existing, who, &accepted)?;
     if existing == Some(&record) {
         return Ok((None, refused));
+    }
+    if let Some(value) = unique_value(rules, &record)
+        && loaded.holders.get(value).is_some_and(|holder| *holder != record.id())
+    {
+        // Brought back from deletion with an address another record took meanwhile.
+        return Err(Rejection::new(
+            RejectCode::Taken,
+            format!("{value:?} belongs to another {} now: give this one a new address in the same edit", record.kind()),
+        ));
     }
     // The record's unique value now: later mutations of this push see it
     // held, and a value it gave up is free again.
@@ -454,14 +479,17 @@ impl ServerState {
         let loaded = Loaded {
             applied: wants.ids.iter().filter_map(|id| Some((*id, mine?.get(id)?.clone()))).collect(),
             records: wants.records.iter().filter_map(|id| Some((*id, self.records.get(id)?.clone()))).collect(),
-            holders: self
-                .records
-                .values()
-                .filter_map(|s| Some((unique_value(rules, &s.record)?.to_owned(), s.record.id())))
-                .filter(|(value, _)| wants.unique_values.contains(value))
-                .collect(),
+            holders: BTreeMap::new(),
             last_seq: self.last_seq(who),
         };
+        let mut loaded = loaded;
+        let values = wants.unique_values_with(rules, &loaded.records);
+        loaded.holders = self
+            .records
+            .values()
+            .filter_map(|s| Some((unique_value(rules, &s.record)?.to_owned(), s.record.id())))
+            .filter(|(value, _)| values.contains(value))
+            .collect();
         let plan = plan_push(rules, who, request, loaded, &self.epoch, now_ms);
         for m in &request.mutations {
             if plan.applied.iter().any(|(id, _)| *id == m.id) {
@@ -684,6 +712,14 @@ mod tests {
         assert_eq!(apply(&mut server, &amina(), &push(vec![gone])), [Outcome::Applied]);
         let outcome = apply(&mut server, &bahadir(), &push(vec![storefront(7, bahadir(), json!({"slug": "tea"}))]));
         assert_eq!(outcome, [Outcome::Applied]);
+        // Brought back by a newer edit, hers would claim "tea" again: refused
+        // with the reason, unless the same edit gives it a new address.
+        let back = storefront(8, amina(), json!({"name": "Tea again"}));
+        assert_eq!(code(&apply(&mut server, &amina(), &push(vec![back]))[0]), Some(RejectCode::Taken));
+        assert!(server.record(storefront_of(&amina())).unwrap().is_deleted());
+        let moved = storefront(9, amina(), json!({"name": "Tea again", "slug": "green-tea"}));
+        assert_eq!(apply(&mut server, &amina(), &push(vec![moved])), [Outcome::Applied]);
+        assert!(!server.record(storefront_of(&amina())).unwrap().is_deleted());
     }
 
     #[test]

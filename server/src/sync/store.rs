@@ -108,10 +108,10 @@ pub async fn push(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Resu
     }
 }
 
-/// Exponential backoff with full jitter (2, 4, 8 … ms, at most 200 ms), so
-/// conflicting pushes do not retry in step.
+/// Exponential backoff with full jitter (up to 2, 4, 8 … 128 ms over the
+/// attempts), so conflicting pushes do not retry in step.
 fn backoff(attempt: u32) -> Duration {
-    let ceiling = 2u64.saturating_pow(attempt).min(200);
+    let ceiling = 2u64.saturating_pow(attempt);
     let jitter = uuid::Uuid::new_v4().as_u128() as u64 % ceiling.max(1);
     Duration::from_millis(jitter + 1)
 }
@@ -127,21 +127,17 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
     let applied_ids: Vec<DbId> =
         wants.ids.iter().map(|id| DbId::new("sync_applied", owner_key(who, Value::String(id.to_string())))).collect();
     let record_ids: Vec<DbId> = wants.records.iter().map(|id| DbId::new("sync_record", id.to_string())).collect();
-    let slugs: Vec<String> = wants.unique_values.iter().cloned().collect();
-
     let transaction = db.clone().begin().await?;
     let mut read = transaction
         .query(
             "SELECT record::id(id)[1] AS id, hash, refused FROM $applied;
              SELECT seq, body FROM $records;
              (SELECT VALUE seq FROM $scope)[0] OR 0;
-             SELECT record::id(id) AS key, slug FROM sync_record WHERE slug IN $slugs;
              (SELECT VALUE name FROM sync_epoch:main)[0];",
         )
         .bind(("applied", applied_ids))
         .bind(("records", record_ids))
         .bind(("scope", DbId::new("sync_scope", who.to_string())))
-        .bind(("slugs", slugs))
         .await?
         .check()?;
     let mut loaded = Loaded::default();
@@ -158,11 +154,21 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
         loaded.records.insert(record.id(), Snapshot { seq: row.seq as u64, record });
     }
     loaded.last_seq = read.take::<Option<i64>>(2)?.unwrap_or(0) as u64;
-    for holder in read.take::<Vec<Holder>>(3)? {
-        loaded.holders.insert(holder.slug, holder.key.parse::<RecordId>().map_err(corrupt)?);
-    }
     let epoch =
-        Epoch::new(&read.take::<Option<String>>(4)?.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)?;
+        Epoch::new(&read.take::<Option<String>>(3)?.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)?;
+    // Holders of the addresses asked for and of those the loaded records hold.
+    let slugs: Vec<String> = wants.unique_values_with(&rules, &loaded.records).into_iter().collect();
+    if !slugs.is_empty() {
+        let holders: Vec<Holder> = transaction
+            .query("SELECT record::id(id) AS key, slug FROM sync_record WHERE slug IN $slugs")
+            .bind(("slugs", slugs))
+            .await?
+            .check()?
+            .take(0)?;
+        for holder in holders {
+            loaded.holders.insert(holder.slug, holder.key.parse::<RecordId>().map_err(corrupt)?);
+        }
+    }
 
     let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
     let plan = plan_push(&rules, who, request, loaded, &epoch, now_ms);

@@ -8,6 +8,7 @@ mod http;
 mod migrations;
 mod photos;
 mod process;
+mod store_properties;
 mod support;
 mod sync;
 mod unique;

@@ -136,3 +136,44 @@ async fn two_servers_starting_together_apply_each_migration_once() {
     assert_eq!(ledger_rows(&db).await, expected, "one ledger row per migration");
     assert!(applied.len() <= expected.len(), "no migration reported applied twice: {applied:?}");
 }
+
+#[tokio::test]
+async fn protocol_2_records_keep_their_numbers_as_each_owners_sequence() {
+    // A database at migration 5, with records numbered by the one sequence
+    // for all, as protocol 2 left it.
+    let db = support::memory_db().await;
+    migrate(&db, &MIGRATIONS[..5]).await.unwrap();
+    db.query(
+        "CREATE sync_record:a SET owner = 'user:amina', kind = 'product', seq = 1, body = '{}';
+         CREATE sync_record:b SET owner = 'user:bahadir', kind = 'product', seq = 2, body = '{}';
+         CREATE sync_record:c SET owner = 'user:amina', kind = 'product', seq = 4, body = '{}';
+         UPSERT sync_counter:main SET seq = 4;
+         CREATE sync_applied:x;",
+    )
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+    migrate(&db, MIGRATIONS).await.unwrap();
+    let mut read = db
+        .query(
+            "SELECT VALUE [record::id(id), seq] FROM sync_scope ORDER BY id;
+             SELECT VALUE [record::id(id), record] FROM sync_change ORDER BY id;
+             count(SELECT * FROM sync_applied);
+             (SELECT VALUE name FROM sync_epoch:main)[0];",
+        )
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let scopes: Vec<serde_json::Value> = read.take(0).unwrap();
+    assert_eq!(serde_json::json!(scopes), serde_json::json!([["user:amina", 4], ["user:bahadir", 2]]));
+    let changes: Vec<serde_json::Value> = read.take(1).unwrap();
+    assert_eq!(
+        serde_json::json!(changes),
+        serde_json::json!([[["user:amina", 1], "a"], [["user:amina", 4], "c"], [["user:bahadir", 2], "b"]])
+    );
+    assert_eq!(read.take::<Option<i64>>(2).unwrap(), Some(0), "old applied ids are forgotten");
+    let epoch: Option<String> = read.take(3).unwrap();
+    assert_eq!(epoch.map(|e| e.len()), Some(26), "a ULID epoch");
+}

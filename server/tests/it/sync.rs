@@ -213,6 +213,26 @@ async fn a_deleted_storefront_frees_its_address() {
     );
     sync(&router, &aysulu, &mut other).await;
     assert!(other.outbox().refused().is_empty(), "the address is free again: {:?}", other.outbox().refused());
+
+    // Gulnar brings hers back with a newer edit: it would claim "aral-honey"
+    // again, so it is refused with the reason (not a server error, retried for ever).
+    hers.edit(shop, fields(&[("name", json!("Aral honey again"))]), 1_760_000_000_400, [5; 10]).unwrap();
+    let push = serde_json::to_string(&hers.push_request(Limits::DEFAULT).unwrap()).unwrap();
+    let (status, answer) = post_push(&router, &gulnar, push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["result"]["rejected"]["code"], "taken", "{answer}");
+    // With a new address in the same edit, it comes back.
+    hers.receive_push(&serde_json::from_value(answer).unwrap());
+    hers.edit(
+        shop,
+        fields(&[("name", json!("Aral honey again")), ("slug", json!("aral-honey-2"))]),
+        1_760_000_000_500,
+        [6; 10],
+    )
+    .unwrap();
+    sync(&router, &gulnar, &mut hers).await;
+    assert!(!hers.record(shop).unwrap().is_deleted());
+    assert_eq!(hers.record(shop).unwrap().get("slug"), Some(&json!("aral-honey-2")));
 }
 
 #[tokio::test]

@@ -12,10 +12,8 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use sawda_sync::protocol::MAX_PULL_LIMIT;
-use sawda_sync::{
-    DeviceId, Fields, Kind, Limits, MutationId, Owner, PullResponse, PushResponse, Record, RecordId, Replica,
-};
+use sawda_sync::protocol::{BatchSize, MAX_PULL_LIMIT};
+use sawda_sync::{DeviceId, Fields, Kind, MutationId, Owner, PullResponse, PushResponse, Record, RecordId, Replica};
 use serde_json::Value;
 
 use super::schedule::{AFTER_EDIT_MS, PULL_EVERY_MS, retry_delay_ms};
@@ -39,9 +37,8 @@ struct Engine {
     timer: Option<TimeoutHandle>,
     /// Syncing stopped until the page is reloaded or the person signs in.
     stopped: Option<SyncStatus>,
-    /// Most mutations per push: halved while the server cannot read a batch
-    /// (400 or 413), to find the one mutation it cannot read.
-    max_mutations: usize,
+    /// Mutations per push: halved while the server cannot read a batch.
+    batch: BatchSize,
 }
 
 thread_local! {
@@ -100,7 +97,7 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
             failures: 0,
             timer: None,
             stopped: None,
-            max_mutations: Limits::DEFAULT.max_mutations,
+            batch: BatchSize::default(),
         })
     });
     // The copy on disk may be older than stamps this browser already issued.
@@ -327,7 +324,9 @@ async fn exchange(method: &str, path: &str, body: Option<String>) -> Result<Stri
     let (status, text) = send(language(), method, path, body).await.map_err(|_| Failure::NoAnswer)?;
     match status {
         200 => Ok(text),
-        401 | 403 => Err(Failure::SignedOut),
+        401 => Err(Failure::SignedOut),
+        // Another person signed in on this browser (`SyncError::WrongAccount`).
+        403 if text.contains("wrong_account") => Err(Failure::SignedOut),
         400 | 413 => Err(Failure::Unreadable(text)),
         // The protocol's "please reload" (`SyncError::VersionMismatch`).
         409 => Err(Failure::NeedsReload),
@@ -339,8 +338,7 @@ async fn exchange(method: &str, path: &str, body: Option<String>) -> Result<Stri
 async fn sync_once() -> Result<(), Failure> {
     // Bounded, in case a broken server never confirms anything.
     for _ in 0..100 {
-        let max_mutations = with_engine(|e| e.max_mutations).ok_or(Failure::Store(StoreProblem::Removed))?;
-        let limits = Limits { max_mutations, ..Limits::DEFAULT };
+        let limits = with_engine(|e| e.batch.limits()).ok_or(Failure::Store(StoreProblem::Removed))?;
         let Some(request) = update(|replica| replica.push_request(limits))? else {
             break;
         };
@@ -348,16 +346,11 @@ async fn sync_once() -> Result<(), Failure> {
         let body = serde_json::to_string(&request).map_err(|_| Failure::Server)?;
         let text = match exchange("POST", "/api/v1/sync/push", Some(body)).await {
             Ok(text) => text,
-            // One mutation the server cannot read must not hold up the rest:
-            // halve the batch until it goes alone, then set it aside as refused.
+            // One mutation the server cannot read must not hold up the rest.
             Err(Failure::Unreadable(message)) => {
-                let sent = request.mutations.len();
-                if sent > 1 {
-                    with_engine(|e| e.max_mutations = sent / 2);
-                } else {
-                    let id = request.mutations[0].id;
-                    update(|replica| replica.refuse_unreadable(id, &message))?;
-                    with_engine(|e| e.max_mutations = Limits::DEFAULT.max_mutations);
+                let alone = with_engine(|e| e.batch.unreadable(request.mutations.len())).unwrap_or(false);
+                if alone {
+                    update(|replica| replica.refuse_unreadable(request.mutations[0].id, &message))?;
                     publish(None);
                 }
                 continue;
@@ -366,7 +359,7 @@ async fn sync_once() -> Result<(), Failure> {
         };
         let response: PushResponse = serde_json::from_str(&text).map_err(|_| Failure::Server)?;
         update(|replica| replica.receive_push(&response))?;
-        with_engine(|e| e.max_mutations = (e.max_mutations * 2).min(Limits::DEFAULT.max_mutations));
+        with_engine(|e| e.batch.answered());
         publish(None);
     }
     for _ in 0..1_000 {
