@@ -160,7 +160,8 @@ test('an address another storefront holds is refused alone: the rest stays, and 
   const line = en['sync.refused_field'].replace('{field}', en['storefront.slug']).replace('{reason}', en['field.slug_taken']);
   assert.equal(await refusal.locator('span').first().textContent(), line);
   assert.equal(await refusal.locator('.refusal-typed').textContent(), en['sync.you_typed'].replace('{typed}', 'aral-honey'));
-  await page.screenshot({ path: join(outputDir, 'studio-refused-address-360.png'), fullPage: false });
+  await refusal.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(outputDir, 'studio-refused-address-360.png') });
   // Only the address was refused: his name and story are here and on the server.
   assert.equal(await page.inputValue('#storefront-name'), 'Honey of the tugai');
   assert.equal(await page.inputValue('#storefront-story'), 'Our bees fly over the tugai forest.');
