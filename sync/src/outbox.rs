@@ -196,8 +196,11 @@ impl Outbox {
         }
     }
 
-    /// Queues a mutation that is never folded with later edits.
+    /// Queues a mutation that is never folded with later edits. One the
+    /// server answered before (a server since restored) is no longer settled:
+    /// another tab's copy must not drop it as answered.
     pub fn enqueue_sealed(&mut self, mutation: Mutation) {
+        self.settled.retain(|id| *id != mutation.id);
         self.queue.push(Queued { mutation, sent: true });
     }
 
@@ -402,6 +405,19 @@ mod tests {
         outbox.acknowledge(&answer(&[(first[0].id, Outcome::Applied), (first[1].id, Outcome::Duplicate)]));
         assert_eq!(outbox.len(), 3);
         assert_ne!(outbox.next_batch(limits), first);
+    }
+
+    #[test]
+    fn a_mutation_queued_again_after_a_restore_is_not_dropped_as_answered() {
+        let mut outbox = Outbox::new();
+        let m = outbox.enqueue(set(1, 1, &[("name", 1)])).clone();
+        outbox.next_batch(Limits::DEFAULT);
+        outbox.acknowledge(&answer(&[(m.id, Outcome::Applied)]));
+        // The server was restored: the same mutation goes again.
+        outbox.enqueue_sealed(m.clone());
+        let other_tab = outbox.clone();
+        assert!(outbox.merge(&other_tab).is_empty());
+        assert_eq!(outbox.iter().collect::<Vec<_>>(), [&m]);
     }
 
     #[test]

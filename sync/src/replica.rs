@@ -248,6 +248,13 @@ impl Replica {
         if response.epoch.as_ref().is_some_and(|e| self.epoch.as_ref().is_some_and(|mine| e < mine)) {
             return;
         }
+        // From a server restored since this device last pulled: as a pull of
+        // the new epoch would (what it answers refers to the restored copy).
+        if let Some(epoch) = &response.epoch
+            && self.epoch.as_ref().is_some_and(|mine| mine < epoch)
+        {
+            self.restored(epoch.clone());
+        }
         let settled = self.outbox.acknowledge(response);
         // Records holding a refused edit or field: rebuilt without it.
         let refused: BTreeSet<RecordId> = settled
@@ -325,7 +332,7 @@ impl Replica {
         }
         let restored = self.epoch.as_ref().is_some_and(|e| *e != response.epoch);
         if restored {
-            self.send_again();
+            self.restored(response.epoch.clone());
         }
         for snapshot in response.changes {
             let server = snapshot.record;
@@ -347,8 +354,6 @@ impl Replica {
             }
         }
         if restored {
-            self.epoch = Some(response.epoch);
-            self.cursor = 0;
             taken.pull_again = true;
             return taken;
         }
@@ -361,6 +366,17 @@ impl Replica {
             self.cursor = self.cursor.max(response.cursor);
         }
         taken
+    }
+
+    /// The server was restored from a backup (a new epoch): everything this
+    /// device holds goes again, what it knew of the old server's copies is
+    /// forgotten (pulls from 0 bring the restored one), and the cursor starts
+    /// from 0.
+    fn restored(&mut self, epoch: Epoch) {
+        self.send_again();
+        self.confirmed.clear();
+        self.epoch = Some(epoch);
+        self.cursor = 0;
     }
 
     /// Queues every record this device holds as it holds it, for a server
@@ -404,10 +420,6 @@ impl Replica {
             }
         }
         for mutation in again {
-            // What the restored server holds is not known until the pulls
-            // from 0 bring it (they join it in here): a refusal meanwhile
-            // rebuilds the record from those pulls and the queue alone.
-            self.confirmed.remove(&mutation.record);
             self.outbox.enqueue_sealed(mutation);
         }
     }
@@ -455,10 +467,24 @@ impl Replica {
         // refusal rebuilds the record from: it must not be forgotten.
         let ours_pending: BTreeSet<RecordId> = self.outbox.iter().map(|m| m.record).collect();
         let theirs_pending: BTreeSet<RecordId> = other.outbox.iter().map(|m| m.record).collect();
+        // A copy from before a restore knows the old server, not the restored
+        // one: what it took for the server's copy is only hers to send again.
+        let across_a_restore = self.epoch.is_some() && other.epoch.is_some() && self.epoch != other.epoch;
+        let (ours_current, theirs_current) = match (across_a_restore, self.epoch.cmp(&other.epoch)) {
+            (false, _) => (true, true),
+            (true, ordering) => (ordering.is_gt(), ordering.is_lt()),
+        };
+        if !ours_current {
+            self.confirmed.clear();
+        }
         let server_copies: Vec<Record> = theirs_pending
             .difference(&ours_pending)
-            .filter_map(|id| self.records.get(id))
-            .chain(ours_pending.difference(&theirs_pending).filter_map(|id| other.records.get(id)))
+            .filter_map(|id| self.records.get(id).filter(|_| ours_current))
+            .chain(
+                ours_pending
+                    .difference(&theirs_pending)
+                    .filter_map(|id| other.records.get(id).filter(|_| theirs_current)),
+            )
             .cloned()
             .collect();
         // Records holding an edit one copy queued and the other saw refused:
@@ -476,12 +502,14 @@ impl Replica {
         let dropped = self.outbox.merge(&other.outbox);
         let refused_there: BTreeSet<RecordId> =
             dropped.iter().filter(|m| other.outbox.was_refused(m.id)).map(|m| m.record).collect();
-        for record in other.confirmed.values().chain(&server_copies) {
+        let their_confirmed = other.confirmed.values().filter(|_| theirs_current);
+        for record in their_confirmed.chain(&server_copies) {
             let _ = join_into(&mut self.confirmed, record);
         }
+        let current_sides = [(&ours_before, ours_current), (other, theirs_current)];
         for record in refused_here.union(&refused_there) {
             let mut rebuilt = BTreeMap::new();
-            for side in [&ours_before, other] {
+            for side in current_sides.iter().filter(|(_, current)| *current).map(|(side, _)| *side) {
                 let known = if side.outbox.has_pending(*record) {
                     side.confirmed.get(record)
                 } else {
@@ -505,7 +533,6 @@ impl Replica {
         // A copy from before a restore brings values the restored server may
         // never have had: what this store holds goes again (ids from content,
         // so what is already queued is not queued twice).
-        let across_a_restore = self.epoch.is_some() && other.epoch.is_some() && self.epoch != other.epoch;
         // The later epoch's cursor wins; within one epoch, the later cursor.
         match self.epoch.cmp(&other.epoch) {
             std::cmp::Ordering::Less => (self.epoch, self.cursor) = (other.epoch.clone(), other.cursor),
@@ -872,6 +899,71 @@ mod tests {
         });
         let ids = |r: &Replica| r.outbox().iter().map(|m| m.id).collect::<Vec<_>>();
         assert_eq!(ids(&b), ids(&a), "already queued: not queued twice");
+    }
+
+    #[test]
+    fn a_tab_from_before_a_restore_does_not_bring_back_a_refused_address() {
+        // Her storefront's address, confirmed by the server before it was
+        // restored from a backup; the other tab still holds that copy.
+        let mut a = phone(1);
+        let id = RecordId::new(1, [7; 10]);
+        a.put(id, Kind::Storefront, fields(&[("name", json!("Aral")), ("slug", json!("aral"))]), 1_000, [1; 10])
+            .unwrap();
+        let first = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&first));
+        a.receive_pull(page(&[a.record(id).unwrap()], 1));
+        let old_tab = a.clone();
+        // This tab sees the new epoch and sends the storefront again ...
+        a.receive_pull(PullResponse {
+            epoch: Epoch::new("second").unwrap(),
+            after: 0,
+            changes: vec![],
+            cursor: 0,
+            more: false,
+        });
+        // ... then takes in the other tab's copy, which wrote last.
+        let mut merged = old_tab.clone();
+        merged.merge(&a).unwrap();
+        for copy in [&mut a, &mut merged] {
+            // The restored server gave the address to someone else meanwhile.
+            let again = copy.push_request(Limits::DEFAULT).unwrap();
+            let taken = Rejection::new(RejectCode::Taken, "taken").of_field("slug");
+            copy.receive_push(&PushResponse {
+                epoch: Some(Epoch::new("second").unwrap()),
+                results: again
+                    .mutations
+                    .iter()
+                    .map(|m| MutationResult { id: m.id, result: Outcome::FieldsRefused(vec![taken.clone()]) })
+                    .collect(),
+            });
+            let record = copy.record(id).expect("the storefront stays");
+            assert_eq!((record.get("name"), record.get("slug")), (Some(&json!("Aral")), None));
+            assert_eq!(copy.outbox().refused()[0].reason_for("slug"), Some(&taken));
+        }
+    }
+
+    #[test]
+    fn a_push_answered_by_a_restored_server_starts_again() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let first = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&first));
+        a.receive_pull(page(&[a.record(id).unwrap()], 7));
+        a.edit(id, fields(&[("price", json!(2))]), 2_000, [2; 10]).unwrap();
+        // The answer comes from the server restored meanwhile, before any pull.
+        let second = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&PushResponse { epoch: Some(Epoch::new("second").unwrap()), ..applied(&second) });
+        assert_eq!((a.cursor(), a.epoch().map(Epoch::as_str)), (0, Some("second")));
+        // Of the server's copy it knows only what the restored server took.
+        let known = &a.confirmed[&id];
+        assert_eq!((known.get("name"), known.get("price")), (None, Some(&json!(2))));
+        // What the restored server may lack goes again, each with its stamp.
+        let again = a.push_request(Limits::DEFAULT).unwrap();
+        let actions: Vec<&Action> = again.mutations.iter().map(|m| &m.action).collect();
+        assert_eq!(
+            actions,
+            [&Action::Set(fields(&[("name", json!("x"))])), &Action::Set(fields(&[("price", json!(2))]))]
+        );
     }
 
     #[test]

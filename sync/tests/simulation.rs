@@ -4,9 +4,8 @@
 //! user's phones, and their own) while offline. Every push request, push
 //! response, pull request and pull response may be dropped, duplicated,
 //! delayed and reordered; the server is restarted (its state written to JSON
-//! and read back) and phones reloaded at random points (a restore from a
-//! backup, `Step::Restore`, only in `a_restore_from_last_nights_backup`: with
-//! restores among the random steps a divergence remains, docs/sync.md "Noted"); a coordinator decides server fields; an intruder sends
+//! and read back), restored from a backup made earlier (a new epoch) and
+//! phones reloaded at random points; a coordinator decides server fields; an intruder sends
 //! edits of other people's records, and pushes for another account; the
 //! server's rules refuse some honest fields the phone does not check (a price
 //! that is not a number, a storefront address another storefront holds).
@@ -177,6 +176,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (device.clone(), pick.clone(), 1u8..16).prop_map(|(device, record, fields)| Step::TabEdit { device, record, fields }),
         1 => (device.clone(), any::<bool>()).prop_map(|(device, tab_wrote_last)| Step::TabWrite { device, tab_wrote_last }),
         1 => Just(Step::Backup),
+        1 => Just(Step::Restore),
         1 => Just(Step::RestartServer),
         1 => device.clone().prop_map(|device| Step::ReloadDevice { device }),
         1 => (device, -20_000i64..20_000).prop_map(|(device, jump_ms)| Step::Clock { device, jump_ms }),
