@@ -33,6 +33,47 @@ const waitingText = (n) => en['sync.waiting'].replace('{count}', n);
 const offlineText = (n) => en['sync.offline'].replace('{count}', n);
 
 
+/** In the page: fills the site's storage (a database of its own) until the browser refuses; its error's name. */
+async function fillStorage() {
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('filler', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('blocks');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const put = (key, size) => new Promise((resolve) => {
+    const tx = db.transaction('blocks', 'readwrite');
+    tx.objectStore('blocks').put(new Uint8Array(size).map((_, i) => (i * 7 + key) & 255), key);
+    tx.oncomplete = () => resolve(null);
+    tx.onabort = () => resolve(tx.error?.name ?? 'aborted');
+  });
+  let n = 0;
+  let refused = null;
+  for (let size = 256 * 1024; size >= 256; size = Math.floor(size / 2)) {
+    for (;;) {
+      refused = await put(n++, size);
+      if (refused) break;
+    }
+  }
+  db.close();
+  return refused;
+}
+
+/** In the page: whose stores are in the device's database. */
+async function storedPeople() {
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('sawda');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const keys = await new Promise((resolve) => {
+    const request = db.transaction('heads').objectStore('heads').getAllKeys();
+    request.onsuccess = () => resolve(request.result);
+  });
+  db.close();
+  return keys;
+}
+
 /** Opens the studio on a new phone signed in as Aysulu, with the service worker in control. */
 async function studioPhone() {
   const device = await phone(browser, { locale: 'en-GB' });
@@ -205,23 +246,19 @@ test('a full phone storage refuses the new edit clearly and keeps the queued one
   await context.setOffline(true);
   await page.fill('#storefront-name', 'Queued before the storage filled');
   await expectStatus(page, offlineText(1));
-  // Fill what is left of the site's storage, as photos or other sites' data would.
-  const probe = await page.evaluate(() => {
-    let n = 0;
-    for (let size = 256 * 1024; size >= 1; size = Math.floor(size / 2)) {
-      const block = 'x'.repeat(size);
-      for (;;) {
-        try { localStorage.setItem(`filler-${n++}`, block); } catch { break; }
-      }
-    }
-    try { localStorage.setItem('filler-probe', 'x'.repeat(64)); return 'room left'; } catch (e) { return e.name; }
-  });
+  // A phone with little room left: the site's quota set just above what it
+  // uses, then the rest filled, as photos or other data would.
+  const cdp = await context.newCDPSession(page);
+  const { usage } = await page.evaluate(() => navigator.storage.estimate());
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: sawda.url, quotaSize: usage + 512 * 1024 });
+  const probe = await page.evaluate(fillStorage);
   assert.equal(probe, 'QuotaExceededError');
   await page.fill('#storefront-story', 'This story does not fit any more');
   await expectStatus(page, en['sync.storage_full']);
   await page.screenshot({ path: join(outputDir, 'studio-storage-full-360.png'), fullPage: true });
   // Room again, and a reload: the queued edit is there, the refused one is not.
-  await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('filler-')).forEach((k) => localStorage.removeItem(k)));
+  await page.evaluate(() => new Promise((resolve) => { indexedDB.deleteDatabase('filler').onsuccess = resolve; }));
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: sawda.url });
   await page.reload();
   await ready(page);
   assert.equal(await page.inputValue('#storefront-name'), 'Queued before the storage filled');
@@ -249,6 +286,7 @@ test('signing out with edits waiting warns first, then clears them from the shar
   await page.waitForURL('**/sign-in');
   const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('sawda.store') || k === 'sawda.account'));
   assert.deepEqual(left, []);
+  assert.deepEqual(await page.evaluate(storedPeople), []);
   await context.close();
 });
 

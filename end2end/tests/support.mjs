@@ -105,15 +105,42 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
 }
 
-/** A phone: 360 px wide, touch, and a record of every console error and page error. */
-export async function phone(browser, options = {}) {
-  const context = await browser.newContext({
-    viewport: { width: 360, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
+const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+/**
+ * A phone whose browser keeps its profile in `profile` (made if missing), so
+ * that it can be killed with SIGKILL ({@link killProfile}) and started again
+ * on the same profile, as Android kills a browser in the background.
+ */
+export async function persistentPhone(profile, options = {}) {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    ...PHONE,
     ...options,
   });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page };
+}
+
+/** Kills with SIGKILL every process of the browser running on `profile`; waits until they are gone. */
+export async function killProfile(profile) {
+  const pids = () => {
+    const listed = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout.split('\n');
+    return listed.filter((line) => line.includes(profile)).map((line) => Number.parseInt(line.trim(), 10));
+  };
+  const found = pids();
+  if (found.length === 0) throw new Error(`no browser runs on ${profile}`);
+  for (const pid of found) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+  }
+  for (let i = 0; i < 100 && pids().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** A phone: 360 px wide, touch, and a record of every console error and page error. */
+export async function phone(browser, options = {}) {
+  const context = await browser.newContext({ ...PHONE, ...options });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => {

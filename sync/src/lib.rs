@@ -34,7 +34,7 @@ pub use protocol::{
     Limits, Outcome, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse, SyncError,
 };
 pub use record::{Fields, Kind, Record};
-pub use replica::{Replica, ReplicaMergeError};
+pub use replica::{Head, PartsError, Replica, ReplicaMergeError};
 pub use server::ServerState;
 
 /// Bytes of a value's compact JSON, without building the string.

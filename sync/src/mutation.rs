@@ -309,12 +309,8 @@ impl Mutation {
 
     /// A hash of the mutation's content (its wire form with the whole stamp),
     /// stored with its applied id: the same id with other content is refused.
-    /// FNV-1a: stable across builds and platforms, unlike `std`'s hasher.
     pub fn content_hash(&self) -> u64 {
-        let bytes = serde_json::to_vec(self).expect("JSON of a mutation");
-        bytes
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3))
+        crate::ids::fnv1a(crate::ids::FNV_BASIS, &serde_json::to_vec(self).expect("JSON of a mutation"))
     }
 
     /// This mutation setting only `fields` (a part of its own).

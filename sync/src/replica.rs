@@ -1,7 +1,8 @@
 //! The device's copy of its records: what the app reads and edits.
 //!
 //! A [`Replica`] holds the records, the [`Outbox`], the pull cursor and the
-//! clock, and is stored whole in browser local storage (per signed-in user).
+//! clock; the app stores it per signed-in person, as parts ([`Head`],
+//! records, server copies, outbox: [`Replica::from_parts`]).
 //! An edit is applied to the local record at once and queued; a pull joins the
 //! server's copies in without losing queued edits (merging keeps the newer
 //! value whichever side it is on).
@@ -42,6 +43,39 @@ pub struct Replica {
     epoch: Option<Epoch>,
 }
 
+/// The small part of a replica that is not records or the outbox: whose it
+/// is, the clock, the cursor and its epoch. A store that keeps one row per
+/// record ([`Replica::from_parts`]) keeps this as one more.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Head {
+    pub owner: Owner,
+    pub clock: Clock,
+    pub cursor: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Epoch>,
+}
+
+/// Why stored parts do not make a replica.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum PartsError {
+    /// A record (or server copy) of another person than the head's.
+    Foreign(RecordId),
+    /// The same record twice.
+    Twice(RecordId),
+}
+
+impl std::fmt::Display for PartsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PartsError::Foreign(id) => write!(f, "record {id} is another person's"),
+            PartsError::Twice(id) => write!(f, "record {id} appears twice"),
+        }
+    }
+}
+
+impl std::error::Error for PartsError {}
+
 /// What became of a pull page.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct PullTaken {
@@ -80,6 +114,53 @@ impl Replica {
     }
 
     /// The server history this store's cursor belongs to.
+    /// The replica from its stored parts, each checked to be the head's
+    /// person's and there once.
+    pub fn from_parts(
+        head: Head,
+        records: impl IntoIterator<Item = Record>,
+        server_copies: impl IntoIterator<Item = Record>,
+        outbox: Outbox,
+    ) -> Result<Replica, PartsError> {
+        let collect = |items: &mut dyn Iterator<Item = Record>| {
+            let mut map = BTreeMap::new();
+            for record in items {
+                let id = record.id();
+                if *record.owner() != head.owner {
+                    return Err(PartsError::Foreign(id));
+                }
+                if map.insert(id, record).is_some() {
+                    return Err(PartsError::Twice(id));
+                }
+            }
+            Ok(map)
+        };
+        let records = collect(&mut records.into_iter())?;
+        let confirmed = collect(&mut server_copies.into_iter())?;
+        Ok(Replica {
+            owner: head.owner,
+            clock: head.clock,
+            records,
+            confirmed,
+            outbox,
+            cursor: head.cursor,
+            epoch: head.epoch,
+        })
+    }
+
+    pub fn head(&self) -> Head {
+        Head { owner: self.owner.clone(), clock: self.clock.clone(), cursor: self.cursor, epoch: self.epoch.clone() }
+    }
+
+    /// The server's copy, as last known, of each record with queued edits.
+    pub fn server_copies(&self) -> impl Iterator<Item = &Record> {
+        self.confirmed.values()
+    }
+
+    pub fn server_copy(&self, record: RecordId) -> Option<&Record> {
+        self.confirmed.get(&record)
+    }
+
     pub fn epoch(&self) -> Option<&Epoch> {
         self.epoch.as_ref()
     }
@@ -964,6 +1045,28 @@ mod tests {
             actions,
             [&Action::Set(fields(&[("name", json!("x"))])), &Action::Set(fields(&[("price", json!(2))]))]
         );
+    }
+
+    #[test]
+    fn a_replica_is_its_parts() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("x"))]), 1_000, [1; 10]).unwrap();
+        let first = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&first));
+        a.edit(id, fields(&[("price", json!(2))]), 2_000, [2; 10]).unwrap();
+        assert!(a.server_copy(id).is_some());
+        let parts = |r: &Replica| {
+            (r.head(), r.records().cloned().collect::<Vec<_>>(), r.server_copies().cloned().collect::<Vec<_>>())
+        };
+        let (head, records, copies) = parts(&a);
+        let back = Replica::from_parts(head.clone(), records.clone(), copies.clone(), a.outbox().clone()).unwrap();
+        assert_eq!(back, a);
+        // Another person's record, or one twice, is refused.
+        let other = Record::new(RecordId::new(9, [9; 10]), Kind::Product, "user:bahadir".parse().unwrap());
+        let foreign = records.iter().cloned().chain([other.clone()]);
+        assert_eq!(Replica::from_parts(head.clone(), foreign, [], Outbox::new()), Err(PartsError::Foreign(other.id())));
+        let twice = records.iter().cloned().chain(records.iter().cloned());
+        assert_eq!(Replica::from_parts(head, twice, [], Outbox::new()), Err(PartsError::Twice(id)));
     }
 
     #[test]

@@ -41,21 +41,21 @@ pub fn AccountPage() -> impl IntoView {
     let unsent = RwSignal::new(0usize);
     let sign_out = move |anyway: bool| {
         let Some(me) = account.get_untracked() else { return };
-        #[cfg(feature = "hydrate")]
-        {
-            let waiting = crate::device::account::waiting_changes(&me);
-            if waiting > 0 && !anyway {
-                unsent.set(waiting);
-                return;
-            }
-        }
-        let _ = anyway;
         let navigate = navigate.clone();
         spawn(async move {
+            #[cfg(feature = "hydrate")]
+            {
+                let waiting = crate::device::account::waiting_changes(&me).await;
+                if waiting > 0 && !anyway {
+                    unsent.set(waiting);
+                    return;
+                }
+            }
+            let _ = anyway;
             if call::<()>(language.get_untracked(), "POST", "/api/v1/auth/sign-out", None).await.is_ok() {
                 // A shared phone: the next person must not find her work.
                 #[cfg(feature = "hydrate")]
-                crate::device::account::forget(&me);
+                let _ = crate::device::account::forget(&me).await;
                 let _ = &me;
                 navigate("/sign-in", Default::default());
             }

@@ -7,9 +7,9 @@ use gloo_storage::{LocalStorage, Storage};
 use sawda_sync::Owner;
 
 use crate::device::http::AccountView;
-use crate::device::local_storage::{LocalStorageSlot, available};
-use crate::device::store::Slot;
-use crate::device::store::{key_for, waiting_in};
+use crate::device::indexed_db;
+use crate::device::local_storage::available;
+use crate::device::store::{StoreProblem, old_key_for, old_store};
 
 const KEY: &str = "sawda.account";
 
@@ -24,24 +24,35 @@ pub fn recall() -> Option<AccountView> {
     available().then(|| LocalStorage::get(KEY).ok()).flatten()
 }
 
-/// Edits of `account` on this device that the server has not confirmed.
-pub fn waiting_changes(account: &AccountView) -> usize {
+/// Edits of `account` on this device that the server has not confirmed
+/// (in IndexedDB, and in a store of the previous release not moved yet).
+pub async fn waiting_changes(account: &AccountView) -> usize {
     let Ok(owner) = account.id.parse::<Owner>() else { return 0 };
-    if !available() {
-        return 0;
-    }
-    LocalStorage::raw().get_item(&key_for(&owner)).ok().flatten().and_then(|text| waiting_in(&text)).unwrap_or(0)
+    let old = old_text(&owner).and_then(|text| old_store(&text, &owner)).map_or(0, |r| r.outbox().len());
+    let stored = match indexed_db::open().await {
+        Ok(db) => indexed_db::load(&db, &owner).await.ok().flatten().map_or(0, |(r, _)| r.outbox().len()),
+        Err(_) => 0,
+    };
+    old + stored
+}
+
+fn old_text(owner: &Owner) -> Option<String> {
+    available().then(|| LocalStorage::raw().get_item(&old_key_for(owner)).ok().flatten()).flatten()
 }
 
 /// Signing out of a shared phone: the account and its store leave the device.
-pub fn forget(account: &AccountView) {
-    if !available() {
-        return;
+pub async fn forget(account: &AccountView) -> Result<(), StoreProblem> {
+    // Its engine must not write the store back.
+    crate::device::sync::close();
+    if let Ok(owner) = account.id.parse::<Owner>() {
+        let db = indexed_db::open().await?;
+        indexed_db::remove(&db, &owner).await?;
+        if available() {
+            LocalStorage::delete(old_key_for(&owner));
+        }
     }
-    if let Ok(owner) = account.id.parse::<Owner>()
-        && let Ok(mut store) = LocalStorageSlot::new(key_for(&owner))
-    {
-        store.remove();
+    if available() {
+        LocalStorage::delete(KEY);
     }
-    LocalStorage::delete(KEY);
+    Ok(())
 }

@@ -14,9 +14,13 @@ pub mod sync;
 #[cfg(feature = "hydrate")]
 pub mod account;
 #[cfg(feature = "hydrate")]
+mod indexed_db;
+#[cfg(feature = "hydrate")]
 pub mod language;
 #[cfg(feature = "hydrate")]
 mod local_storage;
+#[cfg(feature = "hydrate")]
+mod locks;
 #[cfg(feature = "hydrate")]
 pub mod photos;
 #[cfg(feature = "hydrate")]

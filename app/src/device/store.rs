@@ -1,27 +1,31 @@
 //! The device's store: the signed-in person's records, outbox, pull cursor and
-//! clock (a [`Replica`]), kept whole under one key of the browser's local
-//! storage, one key per person. One key makes every write all-or-nothing: a
-//! closed tab or a dead battery leaves either the old store or the new one.
+//! clock (a [`Replica`]), kept in the browser's IndexedDB as rows (one per
+//! record, one per server copy, the outbox, and a head with the clock, the
+//! cursor and a revision number), so that an edit writes only the rows it
+//! changed. The rows and their keys are made here; `indexed_db` only moves
+//! them, so these rules are tested natively.
 //!
-//! Local storage is synchronous, so an edit is on the device before the page
-//! says "saved". When storage is full the write fails, the edit is undone in
-//! memory, and the store on the device keeps every edit queued before it.
+//! An edit changes the replica in memory at once (the page shows it), and is
+//! *saved* when the transaction that writes its rows completes; until then
+//! the studio says it is being saved. Writes go one at a time. A write whose
+//! transaction fails (storage full) leaves the rows on the device as they
+//! were, and the replica goes back to them.
 //!
-//! Two tabs share the key. Each reads it before it writes, and takes in what
-//! the other wrote (the browser's `storage` event) by merging the two copies
-//! ([`Replica::merge`]), so that a tab writing an older copy over a newer one
-//! loses nothing: the other tab merges it back.
-//!
-//! The storage itself is behind [`Slot`], so these rules are tested natively.
+//! Tabs share the rows. Every write names the revision it was made from; one
+//! made from an older revision than the device holds (another tab wrote
+//! meanwhile) is not written: the tab takes the other's copy in first
+//! ([`Replica::merge`]) and writes the merge.
 
-use sawda_sync::{DeviceId, Owner, Replica};
+use std::collections::BTreeMap;
 
-/// Keys of people's stores start with this; the rest is the account id.
-pub const KEY_PREFIX: &str = "sawda.store.v1.";
+use sawda_sync::outbox::Outbox;
+use sawda_sync::{DeviceId, Head, Owner, Record, RecordId, Replica};
+use serde::{Deserialize, Serialize};
 
-/// The local storage key of a person's store.
-pub fn key_for(owner: &Owner) -> String {
-    format!("{KEY_PREFIX}{owner}")
+/// The local storage key a store of the previous release was kept under,
+/// moved into IndexedDB when the person's store is first opened there.
+pub fn old_key_for(owner: &Owner) -> String {
+    format!("sawda.store.v1.{owner}")
 }
 
 /// Why the store cannot be read or written.
@@ -38,155 +42,328 @@ pub enum StoreProblem {
     Removed,
 }
 
-/// One key of the browser's local storage (or a stand-in in tests).
-pub trait Slot {
-    fn read(&self) -> Result<Option<String>, StoreProblem>;
-    fn write(&mut self, text: &str) -> Result<(), StoreProblem>;
-    fn remove(&mut self);
+/// The object stores of the device's database.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Table {
+    /// One head per person: [`Stored`].
+    Heads,
+    Records,
+    /// The server's copy, as last known, of records with queued edits.
+    ServerCopies,
+    /// One outbox per person.
+    Outboxes,
 }
 
-pub struct DeviceStore<S: Slot> {
-    slot: S,
+impl Table {
+    pub const ALL: [Table; 4] = [Table::Heads, Table::Records, Table::ServerCopies, Table::Outboxes];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Heads => "heads",
+            Table::Records => "records",
+            Table::ServerCopies => "server_copies",
+            Table::Outboxes => "outboxes",
+        }
+    }
+}
+
+/// A person's head row: the replica's head and the store's revision.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stored {
+    pub revision: u64,
+    pub head: Head,
+}
+
+/// The key of a person's row in `Heads` and `Outboxes`.
+pub fn person_key(owner: &Owner) -> String {
+    owner.to_string()
+}
+
+/// The key of a record's row: the person's, then the record's, so that one
+/// key range holds all of a person's rows ([`person_range`]).
+pub fn record_key(owner: &Owner, record: RecordId) -> String {
+    format!("{owner}/{record}")
+}
+
+/// The bounds (inclusive, exclusive) of a person's record keys: `/` is
+/// followed by `0` in every collation IndexedDB uses (code units).
+pub fn person_range(owner: &Owner) -> (String, String) {
+    (format!("{owner}/"), format!("{owner}0"))
+}
+
+/// One row to write or delete.
+#[derive(Clone, PartialEq, Debug)]
+pub enum RowChange {
+    Put { table: Table, key: String, value: String },
+    Delete { table: Table, key: String },
+}
+
+/// The rows read back for one person.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Rows {
+    pub head: Option<String>,
+    pub records: Vec<String>,
+    pub server_copies: Vec<String>,
+    pub outbox: Option<String>,
+}
+
+/// The replica in `rows` with its revision; `None` when the person has no
+/// store on this device. Rows that cannot be read make the whole unreadable
+/// (never half a store).
+pub fn read_rows(rows: &Rows, owner: &Owner) -> Result<Option<(Replica, u64)>, StoreProblem> {
+    let Some(head) = &rows.head else {
+        return Ok(None);
+    };
+    let stored: Stored = serde_json::from_str(head).map_err(|_| StoreProblem::Unreadable)?;
+    if stored.head.owner != *owner {
+        return Err(StoreProblem::Unreadable);
+    }
+    let parse_all = |texts: &[String]| -> Result<Vec<Record>, StoreProblem> {
+        texts.iter().map(|t| serde_json::from_str(t).map_err(|_| StoreProblem::Unreadable)).collect()
+    };
+    let outbox: Outbox = match &rows.outbox {
+        Some(text) => serde_json::from_str(text).map_err(|_| StoreProblem::Unreadable)?,
+        None => Outbox::new(),
+    };
+    let replica = Replica::from_parts(stored.head, parse_all(&rows.records)?, parse_all(&rows.server_copies)?, outbox)
+        .map_err(|_| StoreProblem::Unreadable)?;
+    Ok(Some((replica, stored.revision)))
+}
+
+/// The rows that turn `old` (`None`: nothing on the device) into `new`, at
+/// `revision`: the head always, and only the records, server copies and
+/// outbox that differ.
+pub fn changes(old: Option<&Replica>, new: &Replica, revision: u64) -> Vec<RowChange> {
+    let owner = new.owner();
+    let mut out = vec![RowChange::Put {
+        table: Table::Heads,
+        key: person_key(owner),
+        value: json(&Stored { revision, head: new.head() }),
+    }];
+    let no_records = std::iter::empty::<&Record>;
+    match old {
+        Some(old) => {
+            record_rows(Table::Records, owner, old.records(), new.records(), &mut out);
+            record_rows(Table::ServerCopies, owner, old.server_copies(), new.server_copies(), &mut out);
+        }
+        None => {
+            record_rows(Table::Records, owner, no_records(), new.records(), &mut out);
+            record_rows(Table::ServerCopies, owner, no_records(), new.server_copies(), &mut out);
+        }
+    }
+    if old.is_none_or(|old| old.outbox() != new.outbox()) {
+        out.push(RowChange::Put { table: Table::Outboxes, key: person_key(owner), value: json(new.outbox()) });
+    }
+    out
+}
+
+fn record_rows<'a>(
+    table: Table,
+    owner: &Owner,
+    old: impl Iterator<Item = &'a Record>,
+    new: impl Iterator<Item = &'a Record>,
+    out: &mut Vec<RowChange>,
+) {
+    let mut old: BTreeMap<RecordId, &Record> = old.map(|r| (r.id(), r)).collect();
+    for record in new {
+        if old.remove(&record.id()) != Some(record) {
+            out.push(RowChange::Put { table, key: record_key(owner, record.id()), value: json(record) });
+        }
+    }
+    for id in old.keys() {
+        out.push(RowChange::Delete { table, key: record_key(owner, *id) });
+    }
+}
+
+/// Stored rows are made only of types whose JSON cannot fail (no maps with
+/// keys other than strings).
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("a stored row serialises")
+}
+
+/// Every row of a replica as they would be read back.
+pub fn rows_of(replica: &Replica, revision: u64) -> Rows {
+    let mut rows = Rows::default();
+    for change in changes(None, replica, revision) {
+        if let RowChange::Put { table, value, .. } = change {
+            match table {
+                Table::Heads => rows.head = Some(value),
+                Table::Records => rows.records.push(value),
+                Table::ServerCopies => rows.server_copies.push(value),
+                Table::Outboxes => rows.outbox = Some(value),
+            }
+        }
+    }
+    rows
+}
+
+/// A write to make: the rows, the revision it was made from and the one it
+/// makes, and the replica it stores.
+#[derive(Clone, Debug)]
+pub struct Write {
+    pub from: Option<u64>,
+    pub revision: u64,
+    pub changes: Vec<RowChange>,
+    stored: Replica,
+}
+
+/// This tab's replica and what the device holds of it.
+pub struct DeviceStore {
     replica: Replica,
-    /// The text last read or written: a different text in the slot means
-    /// another tab wrote.
-    seen: Option<String>,
+    /// The replica as the device's storage holds it (last read or written),
+    /// with its revision; `None`: nothing stored yet.
+    on_disk: Option<(Replica, u64)>,
 }
 
-impl<S: Slot> DeviceStore<S> {
-    /// Opens `owner`'s store, or starts one with a device id from `new_device`.
-    /// A store that is there but unreadable is an error, never replaced.
-    pub fn open(slot: S, owner: Owner, new_device: impl FnOnce() -> DeviceId) -> Result<Self, StoreProblem> {
-        let seen = slot.read()?;
-        let mut replica = match &seen {
-            Some(text) => parse(text, &owner)?,
+impl DeviceStore {
+    /// The store of `owner` as read from the device (`None`: a new one, with
+    /// a device id from `new_device`). The clock moves past the stored stamp
+    /// ([`Replica::opened`]) and queued edits are sealed: another tab may
+    /// hold the same queue.
+    pub fn open(
+        owner: Owner,
+        stored: Option<(Replica, u64)>,
+        now_ms: u64,
+        new_device: impl FnOnce() -> DeviceId,
+    ) -> Self {
+        let mut replica = match &stored {
+            Some((replica, _)) => replica.clone(),
             None => Replica::new(new_device(), owner),
         };
-        // Another tab may hold this store too: neither folds new edits into
-        // the queued ones both hold. Written back so the other tab seals too.
+        replica.opened(now_ms);
         replica.seal();
-        let mut store = DeviceStore { slot, replica, seen };
-        // A full store can still be read; edits will say it is full.
-        match store.write() {
-            Ok(()) | Err(StoreProblem::Full) => Ok(store),
-            Err(problem) => Err(problem),
-        }
+        DeviceStore { replica, on_disk: stored }
     }
 
     pub fn replica(&self) -> &Replica {
         &self.replica
     }
 
-    /// Reads the slot and takes in another tab's writes. Returns whether
-    /// anything changed.
-    pub fn refresh(&mut self) -> Result<bool, StoreProblem> {
-        match self.slot.read()? {
-            None => Err(StoreProblem::Removed),
-            Some(text) if Some(&text) == self.seen.as_ref() => Ok(false),
-            Some(text) => self.merge_in(&text),
+    /// Changes the replica in memory; [`DeviceStore::write`] says what to store.
+    pub fn update<R>(&mut self, change: impl FnOnce(&mut Replica) -> R) -> R {
+        change(&mut self.replica)
+    }
+
+    /// Whether something changed here is not yet stored.
+    pub fn unsaved(&self) -> bool {
+        self.on_disk.as_ref().is_none_or(|(stored, _)| *stored != self.replica)
+    }
+
+    /// The write that stores what changed, if anything did.
+    pub fn write(&self) -> Option<Write> {
+        if !self.unsaved() {
+            return None;
+        }
+        let from = self.on_disk.as_ref().map(|(_, revision)| *revision);
+        let revision = from.map_or(1, |r| r + 1);
+        Some(Write {
+            from,
+            revision,
+            changes: changes(self.on_disk.as_ref().map(|(r, _)| r), &self.replica, revision),
+            stored: self.replica.clone(),
+        })
+    }
+
+    /// The write's transaction completed: what it wrote is on the device.
+    pub fn written(&mut self, write: Write) {
+        self.on_disk = Some((write.stored, write.revision));
+    }
+
+    /// The write's transaction failed: the replica goes back to what the
+    /// device holds (the edits since are not saved; the page says why).
+    pub fn failed(&mut self) {
+        if let Some((stored, _)) = &self.on_disk {
+            self.replica = stored.clone();
         }
     }
 
-    /// Takes in what another tab wrote (the `storage` event's new value) and
-    /// writes the merge back if that tab's copy lacked something of ours.
-    /// Returns whether anything changed here.
-    pub fn take_in(&mut self, written: Option<&str>) -> Result<bool, StoreProblem> {
-        let Some(text) = written else {
-            return Err(StoreProblem::Removed);
-        };
-        if Some(text) == self.seen.as_deref() {
+    /// Another tab stored `theirs` at `revision`: taken in (merged with what
+    /// is here, so neither tab's edits are lost). Returns whether the replica
+    /// changed; the merge is written by the next [`DeviceStore::write`].
+    pub fn take_in(&mut self, theirs: Replica, revision: u64) -> Result<bool, StoreProblem> {
+        if self.on_disk.as_ref().is_some_and(|(_, mine)| *mine >= revision) {
             return Ok(false);
         }
-        let changed = self.merge_in(text)?;
-        self.write()?;
-        Ok(changed)
-    }
-
-    fn merge_in(&mut self, text: &str) -> Result<bool, StoreProblem> {
-        let theirs = parse(text, self.replica.owner())?;
         let before = self.replica.clone();
         self.replica.merge(&theirs).map_err(|_| StoreProblem::Unreadable)?;
-        self.seen = Some(text.to_owned());
+        self.on_disk = Some((theirs, revision));
         Ok(self.replica != before)
     }
-
-    /// Changes the store and writes it: after taking in other tabs' writes,
-    /// and all or nothing (a failed write undoes the change in memory too).
-    pub fn update<R>(&mut self, change: impl FnOnce(&mut Replica) -> R) -> Result<R, StoreProblem> {
-        self.refresh()?;
-        let before = self.replica.clone();
-        let result = change(&mut self.replica);
-        if let Err(problem) = self.write() {
-            self.replica = before;
-            return Err(problem);
-        }
-        Ok(result)
-    }
-
-    fn write(&mut self) -> Result<(), StoreProblem> {
-        let text = serde_json::to_string(&self.replica).map_err(|_| StoreProblem::Unreadable)?;
-        if Some(&text) != self.seen.as_ref() {
-            self.slot.write(&text)?;
-            self.seen = Some(text);
-        }
-        Ok(())
-    }
 }
 
-fn parse(text: &str, owner: &Owner) -> Result<Replica, StoreProblem> {
-    let replica: Replica = serde_json::from_str(text).map_err(|_| StoreProblem::Unreadable)?;
-    if replica.owner() != owner {
-        return Err(StoreProblem::Unreadable);
-    }
-    Ok(replica)
-}
-
-/// How many edits wait in a stored store's text (for a warning before it is
-/// removed); `None` when it cannot be read. Reads only the queue's length, so
-/// the account page does not carry the whole store's reader.
-pub fn waiting_in(text: &str) -> Option<usize> {
-    #[derive(serde::Deserialize)]
-    struct Stored {
-        outbox: Queue,
-    }
-    #[derive(serde::Deserialize)]
-    struct Queue {
-        queue: Vec<serde::de::IgnoredAny>,
-    }
-    serde_json::from_str::<Stored>(text).ok().map(|stored| stored.outbox.queue.len())
+/// A store of the previous release (local storage text) to move in; `None`
+/// when it cannot be read or is another person's.
+pub fn old_store(text: &str, owner: &Owner) -> Option<Replica> {
+    serde_json::from_str::<Replica>(text).ok().filter(|r| r.owner() == owner)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-
     use sawda_sync::protocol::{MutationResult, Outcome, PushResponse};
     use sawda_sync::{Fields, Kind, Limits};
     use serde_json::json;
 
     use super::*;
 
-    /// One key shared by "tabs", with a size limit like a browser's quota.
+    /// The device's rows, as IndexedDB would keep them.
     #[derive(Clone, Default)]
-    struct Memory {
-        text: Rc<RefCell<Option<String>>>,
-        quota: Rc<RefCell<Option<usize>>>,
+    struct Disk {
+        tables: std::collections::BTreeMap<(&'static str, String), String>,
     }
 
-    impl Slot for Memory {
-        fn read(&self) -> Result<Option<String>, StoreProblem> {
-            Ok(self.text.borrow().clone())
-        }
-        fn write(&mut self, text: &str) -> Result<(), StoreProblem> {
-            if self.quota.borrow().is_some_and(|quota| text.len() > quota) {
-                return Err(StoreProblem::Full);
+    impl Disk {
+        fn apply(&mut self, write: &Write) {
+            for change in &write.changes {
+                match change {
+                    RowChange::Put { table, key, value } => {
+                        self.tables.insert((table.name(), key.clone()), value.clone());
+                    }
+                    RowChange::Delete { table, key } => {
+                        self.tables.remove(&(table.name(), key.clone()));
+                    }
+                }
             }
-            *self.text.borrow_mut() = Some(text.to_owned());
-            Ok(())
         }
-        fn remove(&mut self) {
-            *self.text.borrow_mut() = None;
+
+        fn rows(&self, owner: &Owner) -> Rows {
+            let (from, to) = person_range(owner);
+            let in_range = |table: Table| -> Vec<String> {
+                self.tables
+                    .iter()
+                    .filter(|((t, k), _)| *t == table.name() && *k >= from && *k < to)
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            };
+            Rows {
+                head: self.tables.get(&(Table::Heads.name(), person_key(owner))).cloned(),
+                records: in_range(Table::Records),
+                server_copies: in_range(Table::ServerCopies),
+                outbox: self.tables.get(&(Table::Outboxes.name(), person_key(owner))).cloned(),
+            }
+        }
+
+        fn open(&self, owner: &Owner) -> DeviceStore {
+            let stored = read_rows(&self.rows(owner), owner).unwrap();
+            DeviceStore::open(owner.clone(), stored, 100, device)
+        }
+
+        /// Writes like a tab does: a write made from an older revision
+        /// than the device holds is refused; the tab takes in and writes again.
+        fn save(&mut self, store: &mut DeviceStore) {
+            let owner = store.replica().owner().clone();
+            loop {
+                let Some(write) = store.write() else { return };
+                let on_disk = read_rows(&self.rows(&owner), &owner).unwrap();
+                if on_disk.as_ref().map(|(_, r)| *r) != write.from {
+                    let (theirs, revision) = on_disk.unwrap();
+                    store.take_in(theirs, revision).unwrap();
+                    continue;
+                }
+                self.apply(&write);
+                store.written(write);
+                return;
+            }
         }
     }
 
@@ -202,102 +379,123 @@ mod tests {
         Fields::from([("name".to_string(), json!(value))])
     }
 
-    fn open(slot: &Memory) -> DeviceStore<Memory> {
-        DeviceStore::open(slot.clone(), amina(), device).unwrap()
-    }
-
     #[test]
-    fn an_edit_is_in_storage_when_update_returns() {
-        let slot = Memory::default();
-        let mut store = open(&slot);
-        let id = store.update(|r| r.create(Kind::Product, name("Jam"), 10, [2; 10])).unwrap().unwrap();
-        let reopened = open(&slot);
-        assert_eq!(reopened.replica().record(id).unwrap().get("name"), Some(&json!("Jam")));
-        assert_eq!(reopened.replica().outbox().len(), 1);
+    fn an_edit_writes_only_its_rows() {
+        let mut disk = Disk::default();
+        let mut store = disk.open(&amina());
+        let jam = store.update(|r| r.create(Kind::Product, name("Jam"), 10, [2; 10])).unwrap();
+        let _honey = store.update(|r| r.create(Kind::Product, name("Honey"), 11, [3; 10])).unwrap();
+        disk.save(&mut store);
+        assert!(!store.unsaved());
+        let reopened = disk.open(&amina());
+        assert_eq!(reopened.replica().record(jam).unwrap().get("name"), Some(&json!("Jam")));
+        assert_eq!(reopened.replica().outbox().len(), 2);
         assert_eq!(reopened.replica().device(), device());
+        // One more edit: its record, the outbox and the head; not the other record.
+        store.update(|r| r.edit(jam, name("Melon jam"), 20, [4; 10])).unwrap();
+        let write = store.write().unwrap();
+        let tables: Vec<(&str, &str)> = write
+            .changes
+            .iter()
+            .map(|c| match c {
+                RowChange::Put { table, key, .. } => (table.name(), key.as_str()),
+                RowChange::Delete { table, key } => (table.name(), key.as_str()),
+            })
+            .collect();
+        let jam_key = record_key(&amina(), jam);
+        assert_eq!(tables, [("heads", "amina01"), ("records", jam_key.as_str()), ("outboxes", "amina01")]);
     }
 
     #[test]
-    fn a_full_storage_refuses_the_edit_and_keeps_every_queued_one() {
-        let slot = Memory::default();
-        let mut store = open(&slot);
-        let id = store.update(|r| r.create(Kind::Product, name("Jam"), 10, [2; 10])).unwrap().unwrap();
-        let stored = slot.text.borrow().clone();
-        *slot.quota.borrow_mut() = stored.as_ref().map(String::len);
-        let long = "x".repeat(5_000);
-        let refused = store.update(|r| r.edit(id, name(&long), 20, [3; 10]));
-        assert_eq!(refused.unwrap_err(), StoreProblem::Full);
-        assert_eq!(*slot.text.borrow(), stored, "the stored queue is untouched");
-        assert_eq!(store.replica().record(id).unwrap().get("name"), Some(&json!("Jam")), "undone in memory");
+    fn a_failed_write_leaves_the_device_and_the_replica_as_stored() {
+        let mut disk = Disk::default();
+        let mut store = disk.open(&amina());
+        let jam = store.update(|r| r.create(Kind::Product, name("Jam"), 10, [2; 10])).unwrap();
+        disk.save(&mut store);
+        let before = disk.tables.clone();
+        store.update(|r| r.edit(jam, name(&"x".repeat(5_000)), 20, [3; 10])).unwrap();
+        let _refused = store.write().unwrap();
+        store.failed();
+        assert_eq!(disk.tables, before, "the stored queue is untouched");
+        assert_eq!(store.replica().record(jam).unwrap().get("name"), Some(&json!("Jam")), "undone in memory");
         // Room again: the next edit goes through.
-        *slot.quota.borrow_mut() = None;
-        store.update(|r| r.edit(id, name("Melon jam"), 30, [4; 10])).unwrap().unwrap();
-        assert_eq!(open(&slot).replica().record(id).unwrap().get("name"), Some(&json!("Melon jam")));
+        store.update(|r| r.edit(jam, name("Melon jam"), 30, [4; 10])).unwrap();
+        disk.save(&mut store);
+        assert_eq!(disk.open(&amina()).replica().record(jam).unwrap().get("name"), Some(&json!("Melon jam")));
     }
 
     #[test]
-    fn an_unreadable_store_is_never_overwritten() {
-        for text in ["{not json", r#"{"owner":"someone_else"}"#] {
-            let slot = Memory::default();
-            *slot.text.borrow_mut() = Some(text.to_string());
-            assert_eq!(DeviceStore::open(slot.clone(), amina(), device).err(), Some(StoreProblem::Unreadable));
-            assert_eq!(slot.text.borrow().as_deref(), Some(text));
-        }
-        // Another person's store under this key (a hand-edited one) too.
-        let slot = Memory::default();
-        let other = Replica::new(device(), "bahadir".parse().unwrap());
-        *slot.text.borrow_mut() = Some(serde_json::to_string(&other).unwrap());
-        assert_eq!(DeviceStore::open(slot.clone(), amina(), device).err(), Some(StoreProblem::Unreadable));
+    fn unreadable_rows_are_never_half_read() {
+        let mut disk = Disk::default();
+        let mut store = disk.open(&amina());
+        store.update(|r| r.create(Kind::Product, name("Jam"), 10, [2; 10])).unwrap();
+        disk.save(&mut store);
+        let good = disk.rows(&amina());
+        let broken = |f: &dyn Fn(&mut Rows)| {
+            let mut rows = good.clone();
+            f(&mut rows);
+            read_rows(&rows, &amina())
+        };
+        assert_eq!(broken(&|r| r.head = Some("{not json".into())), Err(StoreProblem::Unreadable));
+        assert_eq!(broken(&|r| r.records[0] = "[]".into()), Err(StoreProblem::Unreadable));
+        assert_eq!(broken(&|r| r.outbox = Some("7".into())), Err(StoreProblem::Unreadable));
+        // Another person's rows under her key (a hand-edited store).
+        assert_eq!(read_rows(&good, &"bahadir".parse().unwrap()), Err(StoreProblem::Unreadable));
+        let mut theirs = rows_of(&Replica::new(device(), "bahadir".parse().unwrap()), 1);
+        theirs.records = good.records.clone();
+        assert_eq!(read_rows(&theirs, &"bahadir".parse().unwrap()), Err(StoreProblem::Unreadable));
+        assert_eq!(read_rows(&Rows::default(), &amina()), Ok(None));
     }
 
     #[test]
-    fn a_tab_writing_an_older_copy_loses_nothing() {
-        let slot = Memory::default();
-        let mut first = open(&slot);
-        let id = first.update(|r| r.create(Kind::Product, name("Jam"), 10, [2; 10])).unwrap().unwrap();
-        let mut second = open(&slot);
-        // The first tab edits and pushes; the second still has the old copy.
-        first.update(|r| r.edit(id, Fields::from([("price".into(), json!(25_000))]), 20, [3; 10])).unwrap().unwrap();
-        let request = first.update(|r| r.push_request(Limits::DEFAULT)).unwrap().unwrap();
+    fn a_tab_writing_from_an_older_revision_loses_nothing() {
+        let mut disk = Disk::default();
+        let mut first = disk.open(&amina());
+        let id = first.update(|r| r.create(Kind::Product, name("Jam"), 10, [2; 10])).unwrap();
+        disk.save(&mut first);
+        let mut second = disk.open(&amina());
+        // The first tab edits and pushes; the second, on the older copy, edits too.
+        first.update(|r| r.edit(id, Fields::from([("price".into(), json!(25_000))]), 20, [3; 10])).unwrap();
+        let request = first.update(|r| r.push_request(Limits::DEFAULT)).unwrap();
+        disk.save(&mut first);
+        second.update(|r| r.edit(id, Fields::from([("story".into(), json!("Apricots"))]), 30, [4; 10])).unwrap();
+        disk.save(&mut second);
         let answer = PushResponse {
             epoch: None,
             results: request.mutations.iter().map(|m| MutationResult { id: m.id, result: Outcome::Applied }).collect(),
         };
-        // Before the second tab sees that, it writes its older copy over it
-        // (the race a read-then-write leaves between two processes).
-        let stale = serde_json::to_string(second.replica()).unwrap();
-        *slot.text.borrow_mut() = Some(stale.clone());
-        // The first tab hears of it and merges its own copy back in.
-        assert!(!first.take_in(Some(&stale)).unwrap());
-        first.update(|r| r.receive_push(&answer)).unwrap();
-        assert!(second.refresh().unwrap());
-        for tab in [&first, &second] {
-            assert_eq!(tab.replica().record(id).unwrap().get("price"), Some(&json!(25_000)));
-        }
-        assert!(first.replica().outbox().is_empty());
-        assert_eq!(open(&slot).replica().record(id).unwrap().get("price"), Some(&json!(25_000)));
+        first.update(|r| r.receive_push(&answer));
+        disk.save(&mut first);
+        let stored = disk.open(&amina());
+        let record = stored.replica().record(id).unwrap();
+        assert_eq!((record.get("price"), record.get("story")), (Some(&json!(25_000)), Some(&json!("Apricots"))));
+        // The story still waits; the pushed edit does not. (The other tab's
+        // copy of the create, which this tab had folded the price into, goes
+        // again: its older stamp loses to what the server has.)
+        let queued: Vec<&Fields> = stored
+            .replica()
+            .outbox()
+            .iter()
+            .filter_map(|m| match &m.action {
+                sawda_sync::Action::Set(fields) => Some(fields),
+                sawda_sync::Action::Delete => None,
+            })
+            .collect();
+        assert!(queued.iter().any(|f| f.contains_key("story")));
+        assert!(queued.iter().all(|f| !f.contains_key("price")));
     }
 
     #[test]
-    fn a_store_removed_by_another_tab_is_not_written_again() {
-        let slot = Memory::default();
-        let mut first = open(&slot);
-        let _second = open(&slot);
-        // Another tab signs out: the store leaves the device.
-        slot.clone().remove();
-        assert_eq!(first.take_in(None).unwrap_err(), StoreProblem::Removed);
-        let edit = first.update(|r| r.create(Kind::Product, name("Jam"), 10, [2; 10]));
-        assert_eq!(edit.unwrap_err(), StoreProblem::Removed);
-        assert!(slot.text.borrow().is_none());
-    }
-
-    #[test]
-    fn waiting_edits_are_counted_from_the_stored_text() {
-        let slot = Memory::default();
-        let mut store = open(&slot);
-        store.update(|r| r.create(Kind::Product, name("Jam"), 10, [2; 10])).unwrap().unwrap();
-        assert_eq!(waiting_in(slot.text.borrow().as_deref().unwrap()), Some(1));
-        assert_eq!(waiting_in("nonsense"), None);
-        assert_eq!(key_for(&amina()), "sawda.store.v1.amina01");
+    fn an_old_store_is_read_for_the_move() {
+        let mut replica = Replica::new(device(), amina());
+        replica.create(Kind::Product, name("Jam"), 10, [2; 10]).unwrap();
+        let text = serde_json::to_string(&replica).unwrap();
+        assert_eq!(old_store(&text, &amina()), Some(replica.clone()));
+        assert_eq!(old_store(&text, &"bahadir".parse().unwrap()), None);
+        assert_eq!(old_store("nonsense", &amina()), None);
+        assert_eq!(old_key_for(&amina()), "sawda.store.v1.amina01");
+        // Moved: the rows read back are the store.
+        let rows = rows_of(&replica, 1);
+        assert_eq!(read_rows(&rows, &amina()), Ok(Some((replica, 1))));
     }
 }

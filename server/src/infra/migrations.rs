@@ -157,10 +157,7 @@ async fn applied_by_someone_else(db: &Surreal<Any>, version: i64) -> bool {
 
 /// FNV-1a, 64 bits, as 16 hex digits: stable across releases and platforms.
 fn checksum(script: &str) -> String {
-    let hash = script
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3));
-    format!("{hash:016x}")
+    format!("{:016x}", sawda_sync::ids::fnv1a(sawda_sync::ids::FNV_BASIS, script.as_bytes()))
 }
 
 #[cfg(test)]

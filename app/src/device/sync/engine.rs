@@ -5,8 +5,14 @@
 //! failure on a growing, jittered timer (`schedule`). The rules and the
 //! messages are `sawda_sync`'s; this module only moves them.
 //!
-//! The store is this tab's: one engine per page, kept here rather than in
-//! signals because local storage and timers are not `Send`.
+//! One engine per page, for the person signed in now, kept here rather than
+//! in signals because IndexedDB handles and timers are not `Send`. Opening
+//! another person's store replaces the engine; answers still on their way to
+//! the old one are dropped (each sync carries the engine's generation).
+//! Edits change the replica at once and are written to IndexedDB one write
+//! at a time (`save`); "saved" waits for the write. Other tabs hear of each
+//! write on a `BroadcastChannel` and take it in; one tab at a time syncs
+//! (a Web Lock).
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -15,19 +21,28 @@ use leptos::prelude::*;
 use sawda_sync::protocol::{BatchSize, MAX_PULL_LIMIT};
 use sawda_sync::{DeviceId, Fields, Kind, MutationId, Owner, PullResponse, PushResponse, Record, RecordId, Replica};
 use serde_json::Value;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 
 use super::schedule::{AFTER_EDIT_MS, PULL_EVERY_MS, retry_delay_ms};
 use super::{PhotoState, Refusal, SyncState, SyncStatus};
 use crate::device::http::{AccountView, send};
-use crate::device::local_storage::LocalStorageSlot;
-use crate::device::store::{DeviceStore, StoreProblem, key_for};
+use crate::device::indexed_db::{self, WriteProblem};
+use crate::device::locks;
+use crate::device::store::{DeviceStore, StoreProblem, old_key_for, old_store};
 use crate::device::uploads::{self, UploadFailure};
 use crate::i18n::Language;
 use crate::rules::photos::photos_of;
 
 struct Engine {
-    store: DeviceStore<LocalStorageSlot>,
-    key: String,
+    store: DeviceStore,
+    db: web_sys::IdbDatabase,
+    /// Tells this person's other tabs of each write.
+    channel: Option<web_sys::BroadcastChannel>,
+    /// Which engine of this page (see [`GENERATION`]).
+    generation: u64,
+    /// A write to IndexedDB is under way; another follows if needed.
+    writing: bool,
     state: SyncState,
     language: Language,
     running: bool,
@@ -43,6 +58,8 @@ struct Engine {
 
 thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+    /// Counts engines opened on this page: work begun for an older one is dropped.
+    static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     static LISTENING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -70,41 +87,196 @@ fn online() -> bool {
     window().navigator().on_line()
 }
 
-/// Opens the store of `account` on this device and starts syncing it.
+/// Opens the store of `account` on this device and starts syncing it,
+/// replacing the engine of anyone else.
 pub fn open(state: SyncState, language: Language, account: &AccountView) {
     let Ok(owner) = account.id.parse::<Owner>() else {
         state.status.set(SyncStatus::Store(StoreProblem::Unreadable));
         return;
     };
-    let key = key_for(&owner);
-    let opened = LocalStorageSlot::new(key.clone())
-        .and_then(|slot| DeviceStore::open(slot, owner.clone(), || DeviceId::new(now_ms(), random_bytes())));
-    let store = match opened {
-        Ok(store) => store,
-        Err(problem) => {
-            state.status.set(SyncStatus::Store(problem));
+    // Her engine already runs (she came back to the studio): it reports to this page now.
+    let hers = with_engine(|e| {
+        let hers = *e.store.replica().owner() == owner;
+        if hers {
+            (e.state, e.language) = (state, language);
+        }
+        hers
+    });
+    if hers == Some(true) {
+        publish(None);
+        request_sync();
+        return;
+    }
+    close();
+    let generation = GENERATION.with(|g| g.get());
+    state.status.set(SyncStatus::Opening);
+    leptos::task::spawn_local(async move {
+        let opened = open_store(&owner).await;
+        if GENERATION.with(|g| g.get()) != generation {
             return;
         }
-    };
-    ENGINE.with(|engine| {
-        *engine.borrow_mut() = Some(Engine {
-            store,
-            key,
-            state,
-            language,
-            running: false,
-            again: false,
-            failures: 0,
-            timer: None,
-            stopped: None,
-            batch: BatchSize::default(),
-        })
+        let (db, store) = match opened {
+            Ok(opened) => opened,
+            Err(problem) => {
+                state.status.set(SyncStatus::Store(problem));
+                return;
+            }
+        };
+        let channel = web_sys::BroadcastChannel::new(&channel_name(&owner)).ok();
+        if let Some(channel) = &channel {
+            let heard = Closure::<dyn FnMut()>::new(move || take_in_other_tab(generation));
+            channel.set_onmessage(Some(heard.as_ref().unchecked_ref()));
+            heard.forget();
+        }
+        ENGINE.with(|engine| {
+            *engine.borrow_mut() = Some(Engine {
+                store,
+                db,
+                channel,
+                generation,
+                writing: false,
+                state,
+                language,
+                running: false,
+                again: false,
+                failures: 0,
+                timer: None,
+                stopped: None,
+                batch: BatchSize::default(),
+            });
+        });
+        // Opening moved the clock and sealed the queue: stored at once.
+        save();
+        listen_once();
+        publish(None);
+        request_sync();
     });
-    // The copy on disk may be older than stamps this browser already issued.
-    let _ = with_engine(|e| e.store.update(|replica| replica.opened(now_ms())));
-    listen_once();
-    publish(None);
-    request_sync();
+}
+
+/// Stops the engine (signing out, or another person's opening): work still
+/// under way for it is dropped when it ends.
+pub fn close() {
+    GENERATION.with(|g| g.set(g.get() + 1));
+    let closed = ENGINE.with(|engine| engine.borrow_mut().take());
+    if let Some(engine) = closed {
+        if let Some(timer) = engine.timer {
+            timer.clear();
+        }
+        if let Some(channel) = engine.channel {
+            channel.close();
+        }
+    }
+}
+
+/// The store of `owner` from IndexedDB, moving in a store of the previous
+/// release from local storage first (deleted only once moved and verified).
+async fn open_store(owner: &Owner) -> Result<(web_sys::IdbDatabase, DeviceStore), StoreProblem> {
+    let db = indexed_db::open().await?;
+    let old_key = old_key_for(owner);
+    let old_text = <gloo_storage::LocalStorage as gloo_storage::Storage>::raw().get_item(&old_key).ok().flatten();
+    if let Some(text) = old_text {
+        let Some(old) = old_store(&text, owner) else {
+            return Err(StoreProblem::Unreadable);
+        };
+        indexed_db::move_in(&db, &old).await?;
+        <gloo_storage::LocalStorage as gloo_storage::Storage>::raw()
+            .remove_item(&old_key)
+            .map_err(|_| StoreProblem::Unavailable)?;
+    }
+    let stored = indexed_db::load(&db, owner).await?;
+    let store = DeviceStore::open(owner.clone(), stored, now_ms(), || DeviceId::new(now_ms(), random_bytes()));
+    Ok((db, store))
+}
+
+fn channel_name(owner: &Owner) -> String {
+    format!("sawda.store.{owner}")
+}
+
+/// Writes what changed to IndexedDB, one write at a time. A write made from
+/// a copy another tab has since replaced is not written: that tab's copy is
+/// taken in and the merge written. A failed write (storage full) undoes the
+/// changes since the last one in memory too, and says so.
+fn save() {
+    let Some((generation, db, owner)) = with_engine(|e| {
+        if e.writing {
+            return None;
+        }
+        e.writing = true;
+        Some((e.generation, e.db.clone(), e.store.replica().owner().clone()))
+    })
+    .flatten() else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let current = || GENERATION.with(|g| g.get()) == generation;
+        while current() {
+            let Some(write) = with_engine(|e| e.store.write()).flatten() else { break };
+            match indexed_db::commit(&db, &owner, &write).await {
+                _ if !current() => return,
+                Ok(()) => {
+                    with_engine(|e| {
+                        e.store.written(write);
+                        if let Some(channel) = &e.channel {
+                            let _ = channel.post_message(&JsValue::TRUE);
+                        }
+                    });
+                }
+                Err(WriteProblem::Behind) => {
+                    if !take_in_from(&db, &owner, generation).await {
+                        break;
+                    }
+                }
+                Err(WriteProblem::Store(problem)) => {
+                    with_engine(|e| {
+                        e.store.failed();
+                        e.writing = false;
+                    });
+                    // What she typed stays in the field, to type again once there is room.
+                    show(Some(SyncStatus::Store(problem)));
+                    return;
+                }
+            }
+        }
+        with_engine(|e| e.writing = false);
+        show(None);
+    });
+}
+
+/// Another tab wrote: its copy is read and taken in.
+fn take_in_other_tab(generation: u64) {
+    let Some((db, owner)) = with_engine(|e| (e.db.clone(), e.store.replica().owner().clone())) else { return };
+    leptos::task::spawn_local(async move {
+        take_in_from(&db, &owner, generation).await;
+    });
+}
+
+/// Reads the stored copy and merges it in; whether that went well.
+async fn take_in_from(db: &web_sys::IdbDatabase, owner: &Owner, generation: u64) -> bool {
+    let loaded = indexed_db::load(db, owner).await;
+    if GENERATION.with(|g| g.get()) != generation {
+        return false;
+    }
+    let taken = match loaded {
+        Ok(Some((theirs, revision))) => with_engine(|e| e.store.take_in(theirs, revision)),
+        // Another tab signed out: the store left the device.
+        Ok(None) => Some(Err(StoreProblem::Removed)),
+        Err(problem) => Some(Err(problem)),
+    };
+    match taken {
+        Some(Ok(_)) => {
+            publish(None);
+            save();
+            true
+        }
+        Some(Err(problem)) => {
+            if problem == StoreProblem::Removed {
+                with_engine(|e| e.stopped = Some(SyncStatus::Store(StoreProblem::Removed)));
+            }
+            publish(Some(SyncStatus::Store(problem)));
+            false
+        }
+        None => false,
+    }
 }
 
 /// Signals follow the store. Set outside the engine's borrow, so that
@@ -120,16 +292,21 @@ fn publish(status: Option<SyncStatus>) {
 
 /// Like [`publish`], without re-reading the fields.
 fn show(status: Option<SyncStatus>) {
-    let Some((state, waiting, refused, stopped)) = with_engine(|e| {
+    let Some((state, waiting, refused, stopped, unsaved)) = with_engine(|e| {
         let replica = e.store.replica();
         let refused: Vec<Refusal> = replica.outbox().refused().iter().flat_map(refusals_of).collect();
-        (e.state, replica.outbox().len(), refused, e.stopped)
+        (e.state, replica.outbox().len(), refused, e.stopped, e.store.unsaved())
     }) else {
         return;
     };
     let status = stopped
         .or(status)
         .unwrap_or_else(|| if online() { SyncStatus::settled(waiting) } else { SyncStatus::Offline(waiting) });
+    // "Saved on this phone" (and "all saved") wait for the write to complete.
+    let status = match status {
+        SyncStatus::AllSaved | SyncStatus::Waiting(_) | SyncStatus::Offline(_) if unsaved => SyncStatus::Saving,
+        status => status,
+    };
     state.status.set(status);
     if state.refused.get_untracked() != refused {
         state.refused.set(refused);
@@ -173,33 +350,34 @@ pub fn records<T>(kind: Kind, view: impl FnMut(&Record) -> T) -> Vec<T> {
 
 /// Saves fields of a record on the device (creating it if needed), then syncs shortly.
 pub fn put(kind: Kind, record: RecordId, fields: Fields) {
-    let saved = with_engine(|e| e.store.update(|replica| replica.put(record, kind, fields, now_ms(), random_bytes())));
-    settle_edit(saved.map(|saved| saved.map(|edited| edited.map(|_| ()))));
+    let edited = with_engine(|e| e.store.update(|replica| replica.put(record, kind, fields, now_ms(), random_bytes())));
+    settle_edit(edited.map(|edited| edited.map(|_| ())));
 }
 
-/// Starts a record on the device; its id, or none when it could not be saved.
+/// Starts a record on the device; its id, or none when it could not be made.
 pub fn create(kind: Kind, fields: Fields) -> Option<RecordId> {
-    let saved = with_engine(|e| e.store.update(|replica| replica.create(kind, fields, now_ms(), random_bytes())));
-    let id = saved.as_ref().and_then(|s| s.as_ref().ok()).and_then(|s| s.as_ref().ok()).copied();
-    settle_edit(saved.map(|saved| saved.map(|edited| edited.map(|_| ()))));
+    let edited = with_engine(|e| e.store.update(|replica| replica.create(kind, fields, now_ms(), random_bytes())));
+    let id = edited.as_ref().and_then(|edited| edited.as_ref().ok()).copied();
+    settle_edit(edited.map(|edited| edited.map(|_| ())));
     id
 }
 
 pub fn delete(record: RecordId) {
-    let saved = with_engine(|e| e.store.update(|replica| replica.delete(record, now_ms(), random_bytes())));
-    settle_edit(saved.map(|saved| saved.map(|edited| edited.map(|_| ()))));
+    let edited = with_engine(|e| e.store.update(|replica| replica.delete(record, now_ms(), random_bytes())));
+    settle_edit(edited.map(|edited| edited.map(|_| ())));
 }
 
-/// After an edit: shown and synced soon, or why it was not saved.
-fn settle_edit(saved: Option<Result<Result<(), sawda_sync::Rejection>, StoreProblem>>) {
-    match saved {
+/// After an edit: written to the device, shown, and synced soon; or why the
+/// device's own check (the same as the server's: a value too long) refused it.
+fn settle_edit(edited: Option<Result<(), sawda_sync::Rejection>>) {
+    match edited {
         None => {}
-        Some(Ok(Ok(()))) => {
+        Some(Ok(())) => {
+            save();
             publish(None);
             sync_after(AFTER_EDIT_MS);
         }
-        // The device's own check, the same as the server's (a value too long).
-        Some(Ok(Err(rejection))) => {
+        Some(Err(rejection)) => {
             if let Some(state) = with_engine(|e| e.state) {
                 state.refused.update(|refused| {
                     refused.push(Refusal {
@@ -212,19 +390,20 @@ fn settle_edit(saved: Option<Result<Result<(), sawda_sync::Rejection>, StoreProb
                 });
             }
         }
-        Some(Err(problem)) => show(Some(SyncStatus::Store(problem))),
     }
 }
 
 pub fn dismiss(mutation: &str) {
     let Ok(id) = mutation.parse::<MutationId>() else { return };
-    let _ = with_engine(|e| e.store.update(|replica| replica.dismiss(id)));
+    with_engine(|e| e.store.update(|replica| replica.dismiss(id)));
+    save();
+    publish(None);
 }
 
 pub fn put_back(mutation: &str, field: &str) {
     let Ok(id) = mutation.parse::<MutationId>() else { return };
-    let saved = with_engine(|e| e.store.update(|replica| replica.put_back(id, field, now_ms(), random_bytes())));
-    settle_edit(saved.map(|saved| saved.map(|edited| edited.map(|_| ()))));
+    let edited = with_engine(|e| e.store.update(|replica| replica.put_back(id, field, now_ms(), random_bytes())));
+    settle_edit(edited.map(|edited| edited.map(|_| ())));
 }
 
 /// Syncs in `ms`, unless a sync is asked for sooner.
@@ -253,8 +432,10 @@ pub fn request_sync() {
         e.again = false;
         true
     });
-    if start == Some(true) {
-        leptos::task::spawn_local(run());
+    if start == Some(true)
+        && let Some(generation) = with_engine(|e| e.generation)
+    {
+        leptos::task::spawn_local(run(generation));
     }
 }
 
@@ -267,15 +448,16 @@ enum Failure {
     /// browser): stop, keeping the queue and the cursor.
     SignedOut,
     NeedsReload,
-    Store(StoreProblem),
+    /// Another person's engine took this one's place.
+    Replaced,
 }
 
-async fn run() {
+async fn run(generation: u64) {
     loop {
-        let outcome = sync_once().await;
+        let outcome = sync_one_tab(generation).await;
         let mut status = None;
         let mut retry_in = None;
-        let again = with_engine(|e| {
+        let again = with_current(generation, |e| {
             match outcome {
                 Ok(()) => e.failures = 0,
                 Err(Failure::NoAnswer) | Err(Failure::Server) | Err(Failure::Unreadable(_)) => {
@@ -288,16 +470,17 @@ async fn run() {
                 Err(Failure::NeedsReload) => {
                     e.stopped = Some(SyncStatus::NeedsReload(e.store.replica().outbox().len()))
                 }
-                Err(Failure::Store(StoreProblem::Removed)) => {
-                    e.stopped = Some(SyncStatus::Store(StoreProblem::Removed))
-                }
-                Err(Failure::Store(problem)) => status = Some(SyncStatus::Store(problem)),
+                Err(Failure::Replaced) => {}
             }
             let again = e.again && retry_in.is_none() && e.stopped.is_none();
             e.again = false;
             e.running = again;
             again
         });
+        let Some(again) = again else {
+            // Another person's engine now: nothing of this one is shown.
+            return;
+        };
         match status {
             Some(_) => show(status),
             None => publish(None),
@@ -305,15 +488,47 @@ async fn run() {
         if let Some(ms) = retry_in {
             sync_after(ms);
         }
-        if again != Some(true) {
+        if !again {
             break;
         }
     }
 }
 
-/// Changes the store; a failed write ends the sync.
-fn update<R>(change: impl FnOnce(&mut Replica) -> R) -> Result<R, Failure> {
-    with_engine(|e| e.store.update(change)).ok_or(Failure::Store(StoreProblem::Removed))?.map_err(Failure::Store)
+/// One sync, by one tab at a time: while another tab of this person syncs
+/// (it holds the Web Lock), this one does not; what that tab writes reaches
+/// this one on the channel.
+async fn sync_one_tab(generation: u64) -> Result<(), Failure> {
+    let Some(owner) = with_current(generation, |e| e.store.replica().owner().clone()) else {
+        return Err(Failure::Replaced);
+    };
+    let outcome = std::rc::Rc::new(RefCell::new(None));
+    let work = {
+        let outcome = outcome.clone();
+        async move {
+            *outcome.borrow_mut() = Some(sync_once(generation).await);
+            Ok(JsValue::TRUE)
+        }
+    };
+    let held = locks::hold(&format!("sawda.sync.{owner}"), true, work).await;
+    match (held, outcome.borrow_mut().take()) {
+        (_, Some(outcome)) => outcome,
+        // Another tab syncs now.
+        (None, None) => Ok(()),
+        (Some(_), None) => Err(Failure::Server),
+    }
+}
+
+/// Changes the store of engine `generation` and writes it; an engine since
+/// replaced (another person signed in) ends the sync, its answer dropped.
+fn update<R>(generation: u64, change: impl FnOnce(&mut Replica) -> R) -> Result<R, Failure> {
+    let result = with_current(generation, |e| e.store.update(change)).ok_or(Failure::Replaced)?;
+    save();
+    Ok(result)
+}
+
+/// `f` on the engine, if it is still engine `generation`.
+fn with_current<R>(generation: u64, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+    with_engine(|e| (e.generation == generation).then(|| f(e))).flatten()
 }
 
 fn language() -> crate::i18n::Lang {
@@ -335,11 +550,11 @@ async fn exchange(method: &str, path: &str, body: Option<String>) -> Result<Stri
 }
 
 /// Pushes everything queued, then pulls until the server has nothing more.
-async fn sync_once() -> Result<(), Failure> {
+async fn sync_once(generation: u64) -> Result<(), Failure> {
     // Bounded, in case a broken server never confirms anything.
     for _ in 0..100 {
-        let limits = with_engine(|e| e.batch.limits()).ok_or(Failure::Store(StoreProblem::Removed))?;
-        let Some(request) = update(|replica| replica.push_request(limits))? else {
+        let limits = with_current(generation, |e| e.batch.limits()).ok_or(Failure::Replaced)?;
+        let Some(request) = update(generation, |replica| replica.push_request(limits))? else {
             break;
         };
         show(Some(SyncStatus::Sending(waiting())));
@@ -348,9 +563,9 @@ async fn sync_once() -> Result<(), Failure> {
             Ok(text) => text,
             // One mutation the server cannot read must not hold up the rest.
             Err(Failure::Unreadable(message)) => {
-                let alone = with_engine(|e| e.batch.unreadable(request.mutations.len())).unwrap_or(false);
+                let alone = with_current(generation, |e| e.batch.unreadable(request.mutations.len())).unwrap_or(false);
                 if alone {
-                    update(|replica| replica.refuse_unreadable(request.mutations[0].id, &message))?;
+                    update(generation, |replica| replica.refuse_unreadable(request.mutations[0].id, &message))?;
                     publish(None);
                 }
                 continue;
@@ -358,13 +573,13 @@ async fn sync_once() -> Result<(), Failure> {
             Err(failure) => return Err(failure),
         };
         let response: PushResponse = serde_json::from_str(&text).map_err(|_| Failure::Server)?;
-        update(|replica| replica.receive_push(&response))?;
-        with_engine(|e| e.batch.answered());
+        update(generation, |replica| replica.receive_push(&response))?;
+        with_current(generation, |e| e.batch.answered());
         publish(None);
     }
     for _ in 0..1_000 {
-        let request = with_engine(|e| e.store.replica().pull_request(MAX_PULL_LIMIT))
-            .ok_or(Failure::Store(StoreProblem::Removed))?;
+        let request =
+            with_current(generation, |e| e.store.replica().pull_request(MAX_PULL_LIMIT)).ok_or(Failure::Replaced)?;
         let path = format!(
             "/api/v1/sync/pull?version={}&account={}&cursor={}&limit={}",
             request.version, request.account, request.cursor, request.limit
@@ -372,24 +587,24 @@ async fn sync_once() -> Result<(), Failure> {
         let text = exchange("GET", &path, None).await?;
         let response: PullResponse = serde_json::from_str(&text).map_err(|_| Failure::Server)?;
         let more = response.more;
-        let taken = update(|replica| replica.receive_pull(response))?;
+        let taken = update(generation, |replica| replica.receive_pull(response))?;
         for problem in &taken.problems {
             leptos::logging::warn!("sync: {problem}");
         }
         publish(None);
         if taken.pull_again {
             // A restored server: what this phone holds is queued again; send it.
-            with_engine(|e| e.again = true);
+            with_current(generation, |e| e.again = true);
         }
         if !more && !taken.pull_again {
             break;
         }
     }
-    let (hashes, state) = with_engine(|e| {
+    let (hashes, state) = with_current(generation, |e| {
         let hashes: Vec<String> = e.store.replica().records().flat_map(photos_of).collect();
         (hashes, e.state)
     })
-    .ok_or(Failure::Store(StoreProblem::Removed))?;
+    .ok_or(Failure::Replaced)?;
     let mut unique = hashes;
     unique.sort();
     unique.dedup();
@@ -422,22 +637,6 @@ fn listen_once() {
     // Handles are kept for the page's life: the engine lives as long.
     std::mem::forget(window_event_listener(leptos::ev::online, |_| request_sync()));
     std::mem::forget(window_event_listener(leptos::ev::offline, |_| show(None)));
-    std::mem::forget(window_event_listener(leptos::ev::storage, |event| {
-        let ours = with_engine(|e| event.key().as_deref() == Some(e.key.as_str())).unwrap_or(false);
-        if !ours {
-            return;
-        }
-        let new_value = event.new_value();
-        match with_engine(|e| e.store.take_in(new_value.as_deref())) {
-            Some(Err(StoreProblem::Removed)) => {
-                with_engine(|e| e.stopped = Some(SyncStatus::Store(StoreProblem::Removed)));
-                publish(None);
-            }
-            Some(Err(problem)) => show(Some(SyncStatus::Store(problem))),
-            Some(Ok(_)) => publish(None),
-            None => {}
-        }
-    }));
     std::mem::forget(window_event_listener_untyped("visibilitychange", |_| {
         if !document().hidden() {
             request_sync();

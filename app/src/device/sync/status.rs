@@ -11,6 +11,8 @@ pub enum SyncStatus {
     /// The store is being opened.
     Opening,
     AllSaved,
+    /// An edit is being written to the phone's storage (not yet saved).
+    Saving,
     /// Changes wait for the next sync.
     Waiting(usize),
     Sending(usize),
@@ -37,6 +39,7 @@ impl SyncStatus {
         match self {
             SyncStatus::Opening => text(lang, Key::StudioOpening).to_string(),
             SyncStatus::AllSaved => text(lang, Key::SyncAllSaved).to_string(),
+            SyncStatus::Saving => text(lang, Key::SyncSaving).to_string(),
             SyncStatus::Waiting(n) => count(Key::SyncWaiting, n),
             SyncStatus::Sending(n) => count(Key::SyncSending, n),
             SyncStatus::Offline(n) => count(Key::SyncOffline, n),
@@ -51,7 +54,11 @@ impl SyncStatus {
     pub fn tone(self) -> &'static str {
         match self {
             SyncStatus::AllSaved => "ok",
-            SyncStatus::Opening | SyncStatus::Waiting(_) | SyncStatus::Sending(_) | SyncStatus::Offline(_) => "waiting",
+            SyncStatus::Opening
+            | SyncStatus::Saving
+            | SyncStatus::Waiting(_)
+            | SyncStatus::Sending(_)
+            | SyncStatus::Offline(_) => "waiting",
             SyncStatus::Retrying(_) | SyncStatus::NeedsReload(_) | SyncStatus::SignedOut(_) | SyncStatus::Store(_) => {
                 "problem"
             }
@@ -92,6 +99,7 @@ mod tests {
         let all = [
             SyncStatus::Opening,
             SyncStatus::AllSaved,
+            SyncStatus::Saving,
             SyncStatus::Waiting(3),
             SyncStatus::Sending(3),
             SyncStatus::Offline(3),

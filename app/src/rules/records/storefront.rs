@@ -2,6 +2,7 @@
 //! same on the phone as she types and on the server on every push), and the
 //! choice lists buyers filter by.
 
+use sawda_sync::ids::{FNV_BASIS, fnv1a};
 use sawda_sync::{Owner, RecordId};
 use serde_json::Value;
 
@@ -86,16 +87,11 @@ pub fn check_field(name: &str, value: &Value) -> Result<(), FieldProblem> {
 pub fn storefront_id(owner: &Owner) -> RecordId {
     let text = owner.to_string();
     let mut bytes = [0u8; 10];
-    let (a, b) = (fnv1a(0xcbf2_9ce4_8422_2325, &text), fnv1a(0x6c62_272e_07bb_0142, &text));
+    let (a, b) = (fnv1a(FNV_BASIS, text.as_bytes()), fnv1a(0x6c62_272e_07bb_0142, text.as_bytes()));
     bytes[..8].copy_from_slice(&a.to_be_bytes());
     bytes[8..].copy_from_slice(&b.to_be_bytes()[..2]);
     // Time 0 marks an id derived rather than made at a moment.
     RecordId::new(0, bytes)
-}
-
-/// FNV-1a, 64 bits: stable across platforms and releases, unlike std's hasher.
-fn fnv1a(basis: u64, text: &str) -> u64 {
-    text.bytes().fold(basis, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 #[cfg(test)]
