@@ -255,6 +255,10 @@ test('a full phone storage refuses the new edit clearly and keeps the queued one
   assert.equal(probe, 'QuotaExceededError');
   await page.fill('#storefront-story', 'This story does not fit any more');
   await expectStatus(page, en['sync.storage_full']);
+  // The studio says what uses the space.
+  const notice = page.locator('.storage-notice');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /(9\d|100)% full \(photos \d+\.\d MB, your shop's data \d+\.\d MB\)/);
   await page.screenshot({ path: join(outputDir, 'studio-storage-full-360.png'), fullPage: true });
   // Room again, and a reload: the queued edit is there, the refused one is not.
   await page.evaluate(() => new Promise((resolve) => { indexedDB.deleteDatabase('filler').onsuccess = resolve; }));

@@ -274,3 +274,31 @@ pub async fn remove(db: &IdbDatabase, owner: &Owner) -> Result<(), StoreProblem>
     }
     committed(&transaction).await
 }
+
+/// Asks the browser to keep the site's storage when the phone runs short of
+/// space (`navigator.storage.persist()`), instead of clearing it with the
+/// cache. Chromium grants it without asking to a site used often or
+/// installed; refused, the store works the same.
+pub fn ask_to_persist() {
+    let storage = Reflect::get(&window().navigator(), &"storage".into()).unwrap_or(JsValue::UNDEFINED);
+    if let Some(persist) = Reflect::get(&storage, &"persist".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
+        let _ = persist.call0(&storage);
+    }
+}
+
+/// How much of the site's storage is used, and by what, where the browser
+/// says (`navigator.storage.estimate()`; Chromium gives the parts).
+pub async fn storage_use() -> Option<crate::device::sync::StorageUse> {
+    let storage = Reflect::get(&window().navigator(), &"storage".into()).ok()?;
+    let estimate = Reflect::get(&storage, &"estimate".into()).ok()?.dyn_into::<Function>().ok()?;
+    let promise: Promise = estimate.call0(&storage).ok()?.dyn_into().ok()?;
+    let found = JsFuture::from(promise).await.ok()?;
+    let number = |object: &JsValue, name: &str| Reflect::get(object, &name.into()).ok().and_then(|v| v.as_f64());
+    let details = Reflect::get(&found, &"usageDetails".into()).unwrap_or(JsValue::UNDEFINED);
+    Some(crate::device::sync::StorageUse {
+        used: number(&found, "usage")?,
+        quota: number(&found, "quota")?,
+        photos: number(&details, "caches").unwrap_or(0.0),
+        records: number(&details, "indexedDB").unwrap_or(0.0),
+    })
+}

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::Studio;
 use crate::device::store::StoreProblem;
-use crate::device::sync::Refusal;
 use crate::device::sync::status::{SyncStatus, refusal_message};
+use crate::device::sync::{Refusal, megabytes};
 use crate::i18n::{Key, Lang, fill, text, use_language};
 use crate::rules::records::{field, fields_of, product, storefront};
 
@@ -91,6 +91,15 @@ pub fn SyncStatusBar() -> impl IntoView {
                 _ => None,
             }}
         </div>
+        {move || studio.sync.storage.get().filter(|s| s.nearly_full()).map(|storage| {
+            let lang = language.get();
+            let notice = fill(text(lang, Key::SyncStorageNearlyFull), &[
+                ("percent", &storage.percent().to_string()),
+                ("photos", &megabytes(storage.photos)),
+                ("records", &megabytes(storage.records)),
+            ]);
+            view! { <p class="storage-notice" role="status">{notice}</p> }
+        })}
         <ul class="refusals">
             <For each=move || studio.sync.refused.get() key=Refusal::key let:refusal>
                 {

@@ -172,6 +172,7 @@ pub fn close() {
 /// release from local storage first (deleted only once moved and verified).
 async fn open_store(owner: &Owner) -> Result<(web_sys::IdbDatabase, DeviceStore), StoreProblem> {
     let db = indexed_db::open().await?;
+    indexed_db::ask_to_persist();
     let old_key = old_key_for(owner);
     let old_text = <gloo_storage::LocalStorage as gloo_storage::Storage>::raw().get_item(&old_key).ok().flatten();
     if let Some(text) = old_text {
@@ -233,12 +234,25 @@ fn save() {
                     });
                     // What she typed stays in the field, to type again once there is room.
                     show(Some(SyncStatus::Store(problem)));
+                    measure_storage();
                     return;
                 }
             }
         }
         with_engine(|e| e.writing = false);
         show(None);
+        measure_storage();
+    });
+}
+
+/// Measures the site's storage for the studio's notice.
+fn measure_storage() {
+    let Some(state) = with_engine(|e| e.state) else { return };
+    leptos::task::spawn_local(async move {
+        let measured = indexed_db::storage_use().await;
+        if state.storage.get_untracked() != measured {
+            state.storage.set(measured);
+        }
     });
 }
 

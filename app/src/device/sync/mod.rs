@@ -53,6 +53,36 @@ pub enum PhotoState {
     Refused,
 }
 
+/// How much of the site's storage on this phone is used, and by what
+/// (`navigator.storage.estimate()`), in bytes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StorageUse {
+    pub used: f64,
+    pub quota: f64,
+    /// Photos and the app's own files (Cache Storage).
+    pub photos: f64,
+    /// Her records and queue (IndexedDB).
+    pub records: f64,
+}
+
+impl StorageUse {
+    /// From this share of the quota on, the studio says so.
+    pub const NOTICE_AT: f64 = 0.8;
+
+    pub fn percent(self) -> u32 {
+        if self.quota > 0.0 { ((self.used / self.quota) * 100.0).round().clamp(0.0, 100.0) as u32 } else { 0 }
+    }
+
+    pub fn nearly_full(self) -> bool {
+        self.quota > 0.0 && self.used >= self.quota * Self::NOTICE_AT
+    }
+}
+
+/// Megabytes with one decimal, as the notice shows them.
+pub fn megabytes(bytes: f64) -> String {
+    format!("{:.1}", bytes / 1_000_000.0)
+}
+
 /// What the page's sync engine publishes, shared by every journey on the page.
 #[derive(Clone, Copy)]
 pub struct SyncState {
@@ -63,6 +93,8 @@ pub struct SyncState {
     pub refused: RwSignal<Vec<Refusal>>,
     /// Photos whose state this page has learnt (added here, or from an upload).
     pub photos: RwSignal<Vec<(String, PhotoState)>>,
+    /// The phone's storage for the site, as last measured.
+    pub storage: RwSignal<Option<StorageUse>>,
 }
 
 impl SyncState {
@@ -74,6 +106,7 @@ impl SyncState {
                 revision: RwSignal::new(0),
                 refused: RwSignal::new(Vec::new()),
                 photos: RwSignal::new(Vec::new()),
+                storage: RwSignal::new(None),
             };
             provide_context(state);
             state
@@ -163,4 +196,19 @@ pub fn put_back(state: SyncState, mutation: String, field: String) {
     #[cfg(feature = "hydrate")]
     engine::put_back(&mutation, &field);
     state.refused.update(|refused| refused.retain(|r| !(r.mutation == mutation && r.field.as_ref() == Some(&field))));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_notice_comes_at_eighty_percent() {
+        let at = |used: f64| StorageUse { used, quota: 1_000.0, photos: used / 2.0, records: used / 2.0 };
+        assert!(!at(799.0).nearly_full());
+        assert!(at(800.0).nearly_full());
+        assert_eq!(at(805.0).percent(), 81);
+        assert!(!StorageUse { used: 5.0, quota: 0.0, photos: 0.0, records: 0.0 }.nearly_full());
+        assert_eq!(megabytes(12_345_678.0), "12.3");
+    }
 }
