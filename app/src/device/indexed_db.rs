@@ -302,3 +302,22 @@ pub async fn storage_use() -> Option<crate::device::sync::StorageUse> {
         records: number(&details, "indexedDB").unwrap_or(0.0),
     })
 }
+
+/// The photos named in any stored row of anyone's store on this phone.
+pub async fn photos_named(db: &IdbDatabase) -> Result<std::collections::BTreeSet<String>, StoreProblem> {
+    let tables = [Table::Records, Table::ServerCopies, Table::Outboxes];
+    let transaction = db
+        .transaction_with_str_sequence_and_mode(&names(&tables), IdbTransactionMode::Readonly)
+        .map_err(|e| problem_of(&e))?;
+    let mut named = std::collections::BTreeSet::new();
+    for table in tables {
+        let store = transaction.object_store(table.name()).map_err(|e| problem_of(&e))?;
+        let rows = done(&store.get_all().map_err(|e| problem_of(&e))?).await?;
+        for row in rows.dyn_into::<Array>().map(|a| a.iter().collect::<Vec<_>>()).unwrap_or_default() {
+            if let Some(text) = row.as_string() {
+                crate::device::store::photos_named_in(&text, &mut named);
+            }
+        }
+    }
+    Ok(named)
+}

@@ -25,6 +25,10 @@ pub enum AddProblem {
     NoRoom,
 }
 
+const KEPT_AT: &str = "x-sawda-kept-at";
+/// How long a kept photo may wait to be put in a record before it may be cleaned.
+const CLEAN_AFTER_MS: f64 = 60.0 * 60.0 * 1000.0;
+
 pub fn address(hash: &str, size: &str) -> String {
     format!("/photos/{hash}/{size}.jpg")
 }
@@ -51,6 +55,9 @@ pub async fn add(file: Blob) -> Result<String, AddProblem> {
         let init = ResponseInit::new();
         let headers = web_sys::Headers::new().map_err(|_| AddProblem::NoRoom)?;
         let _ = headers.set("content-type", "image/jpeg");
+        // When it was kept: a photo just added is not yet in a record, and
+        // must not be cleaned away meanwhile (`clean`).
+        let _ = headers.set(KEPT_AT, &js_sys::Date::now().to_string());
         init.set_headers(&headers);
         let response = Response::new_with_opt_blob_and_init(Some(blob), &init).map_err(|_| AddProblem::NoRoom)?;
         // A full phone refuses the put (QuotaExceededError): nothing is referenced then.
@@ -117,4 +124,35 @@ pub async fn kept_url(hash: &str, size: &str) -> Option<String> {
     let response: Response = found.dyn_into().ok()?;
     let blob: Blob = JsFuture::from(response.blob().ok()?).await.ok()?.unchecked_into();
     web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// Removes from the phone the photos no stored row names any more (deleted
+/// from every record and every queued or refused edit, of every person on
+/// this phone), once an hour has passed since they were kept. Returns how
+/// many photos went.
+pub async fn clean(named: &std::collections::BTreeSet<String>) -> Result<usize, JsValue> {
+    let cache = cache().await?;
+    let requests: js_sys::Array = JsFuture::from(cache.keys()).await?.unchecked_into();
+    let now = js_sys::Date::now();
+    let mut removed = std::collections::BTreeSet::new();
+    for request in requests.iter() {
+        let request: web_sys::Request = request.unchecked_into();
+        let path = web_sys::Url::new(&request.url())?.pathname();
+        let Some(hash) = path.strip_prefix("/photos/").and_then(|rest| rest.split('/').next()) else { continue };
+        if named.contains(hash) {
+            continue;
+        }
+        let found = JsFuture::from(cache.match_with_request(&request)).await?;
+        let kept_at = found
+            .dyn_into::<Response>()
+            .ok()
+            .and_then(|r| r.headers().get(KEPT_AT).ok().flatten())
+            .and_then(|t| t.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        if now - kept_at >= CLEAN_AFTER_MS {
+            JsFuture::from(cache.delete_with_request(&request)).await?;
+            removed.insert(hash.to_owned());
+        }
+    }
+    Ok(removed.len())
 }

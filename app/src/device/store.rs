@@ -292,6 +292,22 @@ impl DeviceStore {
     }
 }
 
+/// Every photo hash (64 lowercase hex digits, as `rules::photos` names
+/// photos) written anywhere in `text`: a stored row of any kind, so that a
+/// photo a queued or refused edit, or a server copy, points at counts too.
+pub fn photos_named_in(text: &str, found: &mut std::collections::BTreeSet<String>) {
+    let bytes = text.as_bytes();
+    let hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+    let mut start = 0;
+    while start < bytes.len() {
+        let run = bytes[start..].iter().take_while(|b| hex(b)).count();
+        if run == 64 {
+            found.insert(text[start..start + 64].to_owned());
+        }
+        start += run.max(1);
+    }
+}
+
 /// A store of the previous release (local storage text) to move in; `None`
 /// when it cannot be read or is another person's.
 pub fn old_store(text: &str, owner: &Owner) -> Option<Replica> {
@@ -483,6 +499,17 @@ mod tests {
             .collect();
         assert!(queued.iter().any(|f| f.contains_key("story")));
         assert!(queued.iter().all(|f| !f.contains_key("price")));
+    }
+
+    #[test]
+    fn photos_are_found_in_any_row() {
+        let hash = "ab".repeat(32);
+        let other = "0f".repeat(32);
+        let mut found = std::collections::BTreeSet::new();
+        // A longer run of hex digits is no photo's name.
+        let row = format!(r#"{{"set":{{"photos":["{hash}","{other}"]}},"x":"{}"}}"#, "a".repeat(65));
+        photos_named_in(&row, &mut found);
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), [other, hash]);
     }
 
     #[test]

@@ -60,6 +60,7 @@ thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
     /// Counts engines opened on this page: work begun for an older one is dropped.
     static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static CLEANED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static LISTENING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -245,6 +246,32 @@ fn save() {
     });
 }
 
+/// Once a page, after a sync: photos no stored row names any more leave the
+/// phone (see `photos::clean`); stores of the previous release not moved in
+/// yet (another person's) count too.
+fn clean_photos_once(db: web_sys::IdbDatabase) {
+    if CLEANED.with(|cleaned| cleaned.replace(true)) {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        let Ok(mut named) = indexed_db::photos_named(&db).await else { return };
+        let storage = <gloo_storage::LocalStorage as gloo_storage::Storage>::raw();
+        for i in 0..storage.length().unwrap_or(0) {
+            let Some(key) = storage.key(i).ok().flatten() else { continue };
+            if key.starts_with("sawda.store.v1.")
+                && let Some(text) = storage.get_item(&key).ok().flatten()
+            {
+                crate::device::store::photos_named_in(&text, &mut named);
+            }
+        }
+        if let Ok(removed) = crate::device::photos::clean(&named).await
+            && removed > 0
+        {
+            measure_storage();
+        }
+    });
+}
+
 /// Measures the site's storage for the studio's notice.
 fn measure_storage() {
     let Some(state) = with_engine(|e| e.state) else { return };
@@ -400,7 +427,7 @@ fn settle_edit(edited: Option<Result<(), sawda_sync::Rejection>>) {
                         field: rejection.field.clone(),
                         code: rejection.code,
                         typed: None,
-                    })
+                    });
                 });
             }
         }
@@ -482,7 +509,7 @@ async fn run(generation: u64) {
                 }
                 Err(Failure::SignedOut) => e.stopped = Some(SyncStatus::SignedOut(e.store.replica().outbox().len())),
                 Err(Failure::NeedsReload) => {
-                    e.stopped = Some(SyncStatus::NeedsReload(e.store.replica().outbox().len()))
+                    e.stopped = Some(SyncStatus::NeedsReload(e.store.replica().outbox().len()));
                 }
                 Err(Failure::Replaced) => {}
             }
@@ -640,6 +667,9 @@ async fn sync_once(generation: u64) -> Result<(), Failure> {
         UploadFailure::SignedOut => Failure::SignedOut,
         UploadFailure::Server => Failure::Server,
     })?;
+    if let Some(db) = with_current(generation, |e| e.db.clone()) {
+        clean_photos_once(db);
+    }
     Ok(())
 }
 
