@@ -14,6 +14,7 @@ use crate::device::store::{StoreProblem, old_key_for, old_store};
 const KEY: &str = "sawda.account";
 
 pub fn remember(account: &AccountView) {
+    crate::device::sync::signed_in(account);
     // Storage may be full or off: the studio then asks the server instead.
     if available() {
         let _ = LocalStorage::set(KEY, account);

@@ -97,9 +97,14 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
     };
     // Her engine already runs (she came back to the studio): it reports to this page now.
     let hers = with_engine(|e| {
-        let hers = *e.store.replica().owner() == owner;
+        // A store another tab removed (signing out) is opened again, from the device.
+        let hers = *e.store.replica().owner() == owner && e.stopped != Some(SyncStatus::Store(StoreProblem::Removed));
         if hers {
             (e.state, e.language) = (state, language);
+            // Signed in again: her queue and cursor go on from where they stopped.
+            if matches!(e.stopped, Some(SyncStatus::SignedOut(_))) {
+                e.stopped = None;
+            }
         }
         hers
     });
@@ -166,6 +171,14 @@ pub fn close() {
         if let Some(channel) = engine.channel {
             channel.close();
         }
+    }
+}
+
+/// Someone signed in on this page: another person's engine stops.
+pub fn signed_in(account: &AccountView) {
+    let theirs = with_engine(|e| e.store.replica().owner().as_str() != account.id).unwrap_or(false);
+    if theirs {
+        close();
     }
 }
 

@@ -21,7 +21,7 @@ use serde_json::Value;
 pub use status::SyncStatus;
 
 #[cfg(feature = "hydrate")]
-pub use engine::{close, open, request_sync};
+pub use engine::{close, open, request_sync, signed_in};
 
 /// An edit, or one field of it, the server (or the device's own check)
 /// refused, with what she typed so she can put it back.
