@@ -373,3 +373,65 @@ test('products are made, ordered and kept offline, then reach the server', async
   assert.deepEqual(problems.filter((p) => !p.includes('net::ERR_INTERNET_DISCONNECTED')), []);
   await context.close();
 });
+
+test('a shared phone: another person signing in on a second tab gets nothing of hers, and her queue waits for her', async () => {
+  const { context, page } = await studioPhone();
+  // Her edit waits: sync cannot get through from her tab for now.
+  await page.route('**/api/v1/sync/**', (route) => route.abort('failed'));
+  await page.fill('#storefront-name', 'Aysulu, waiting on a shared phone');
+  await expectStatus(page, en['sync.retrying'].replace('{count}', 1));
+  // Berdaq signs in on another tab of the same browser (the session cookie is now his).
+  const other = await context.newPage();
+  await signInOnPage(other, sawda.url, BERDAQ);
+  await ready(other);
+  await expectStatus(other, en['sync.all_saved']);
+  // Her tab gets through now, with his session: refused, and it stops, keeping her edit.
+  await page.unroute('**/api/v1/sync/**');
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await expectStatus(page, en['sync.signed_out'].replace('{count}', 1));
+  await page.screenshot({ path: join(outputDir, 'shared-phone-signed-out-360.png'), fullPage: false });
+  assert.notEqual((await storefrontOnServer(berdaq))?.name, 'Aysulu, waiting on a shared phone');
+  assert.notEqual((await storefrontOnServer(aysulu))?.name, 'Aysulu, waiting on a shared phone');
+  // Nothing of his is in her store, nor hers in his.
+  const owners = await page.evaluate(ownersOfStoredRecords);
+  assert.deepEqual(owners[aysulu.id], [aysulu.id]);
+  assert.deepEqual(owners[berdaq.id] ?? [berdaq.id], [berdaq.id]);
+  // Meanwhile she changes the story from her other phone.
+  const second = await studioPhone();
+  await second.page.fill('#storefront-story', 'Written on her other phone.');
+  await expectStatus(second.page, en['sync.all_saved']);
+  await second.context.close();
+  // She signs in again on the shared phone: her queue drains, the story arrives.
+  await other.close();
+  await signInOnPage(page, sawda.url, AYSULU);
+  await ready(page);
+  await expectStatus(page, en['sync.all_saved']);
+  assert.equal(await page.inputValue('#storefront-name'), 'Aysulu, waiting on a shared phone');
+  assert.equal(await page.inputValue('#storefront-story'), 'Written on her other phone.');
+  const server = await storefrontOnServer(aysulu);
+  assert.equal(server.name, 'Aysulu, waiting on a shared phone');
+  assert.equal(server.story, 'Written on her other phone.');
+  await context.close();
+});
+
+/** In the page: for each person's key prefix, the owners of the records stored under it. */
+async function ownersOfStoredRecords() {
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('sawda');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const rows = await new Promise((resolve) => {
+    const tx = db.transaction('records');
+    const keys = tx.objectStore('records').getAllKeys();
+    const values = tx.objectStore('records').getAll();
+    tx.oncomplete = () => resolve(keys.result.map((k, i) => [k, JSON.parse(values.result[i])]));
+  });
+  db.close();
+  const owners = {};
+  for (const [key, record] of rows) {
+    const person = key.slice(0, key.lastIndexOf('/'));
+    owners[person] = [...new Set([...(owners[person] ?? []), record.owner])];
+  }
+  return owners;
+}
