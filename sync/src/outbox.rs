@@ -274,7 +274,7 @@ impl Outbox {
                 self.queue.push(Queued { mutation: theirs.mutation.clone(), sent: true });
             }
         }
-        self.queue.sort_by(|a, b| (a.mutation.at, a.mutation.id).cmp(&(b.mutation.at, b.mutation.id)));
+        self.queue.sort_by_key(|q| (q.mutation.at, q.mutation.id));
         for id in &other.settled {
             remember(&mut self.settled, *id);
         }

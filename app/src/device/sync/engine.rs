@@ -24,7 +24,8 @@ use serde_json::Value;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::schedule::{AFTER_EDIT_MS, PULL_EVERY_MS, retry_delay_ms};
+use super::machine::{Ended, Machine};
+use super::schedule::{AFTER_EDIT_MS, PULL_EVERY_MS};
 use super::{PhotoState, Refusal, SyncState, SyncStatus};
 use crate::device::http::{AccountView, send};
 use crate::device::indexed_db::{self, WriteProblem};
@@ -45,13 +46,9 @@ struct Engine {
     writing: bool,
     state: SyncState,
     language: Language,
-    running: bool,
-    /// Something changed during a sync: run once more when it ends.
-    again: bool,
-    failures: u32,
+    /// When to sync, wait and stop.
+    machine: Machine,
     timer: Option<TimeoutHandle>,
-    /// Syncing stopped until the page is reloaded or the person signs in.
-    stopped: Option<SyncStatus>,
     /// Mutations per push: halved while the server cannot read a batch.
     batch: BatchSize,
 }
@@ -98,13 +95,12 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
     // Her engine already runs (she came back to the studio): it reports to this page now.
     let hers = with_engine(|e| {
         // A store another tab removed (signing out) is opened again, from the device.
-        let hers = *e.store.replica().owner() == owner && e.stopped != Some(SyncStatus::Store(StoreProblem::Removed));
+        let removed = e.machine.stopped() == Some(SyncStatus::Store(StoreProblem::Removed));
+        let hers = *e.store.replica().owner() == owner && !removed;
         if hers {
             (e.state, e.language) = (state, language);
             // Signed in again: her queue and cursor go on from where they stopped.
-            if matches!(e.stopped, Some(SyncStatus::SignedOut(_))) {
-                e.stopped = None;
-            }
+            e.machine.signed_in_again();
         }
         hers
     });
@@ -143,11 +139,8 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
                 writing: false,
                 state,
                 language,
-                running: false,
-                again: false,
-                failures: 0,
+                machine: Machine::default(),
                 timer: None,
-                stopped: None,
                 batch: BatchSize::default(),
             });
         });
@@ -324,7 +317,7 @@ async fn take_in_from(db: &web_sys::IdbDatabase, owner: &Owner, generation: u64)
         }
         Some(Err(problem)) => {
             if problem == StoreProblem::Removed {
-                with_engine(|e| e.stopped = Some(SyncStatus::Store(StoreProblem::Removed)));
+                with_engine(|e| e.machine.removed());
             }
             publish(Some(SyncStatus::Store(problem)));
             false
@@ -349,7 +342,7 @@ fn show(status: Option<SyncStatus>) {
     let Some((state, waiting, refused, stopped, unsaved)) = with_engine(|e| {
         let replica = e.store.replica();
         let refused: Vec<Refusal> = replica.outbox().refused().iter().flat_map(refusals_of).collect();
-        (e.state, replica.outbox().len(), refused, e.stopped, e.store.unsaved())
+        (e.state, replica.outbox().len(), refused, e.machine.stopped(), e.store.unsaved())
     }) else {
         return;
     };
@@ -472,19 +465,12 @@ fn sync_after(ms: u32) {
 /// Starts a sync now, or once more after the one running.
 pub fn request_sync() {
     let start = with_engine(|e| {
-        if e.stopped.is_some() {
-            return false;
-        }
-        if let Some(timer) = e.timer.take() {
+        if e.machine.stopped().is_none()
+            && let Some(timer) = e.timer.take()
+        {
             timer.clear();
         }
-        if e.running {
-            e.again = true;
-            return false;
-        }
-        e.running = true;
-        e.again = false;
-        true
+        e.machine.request()
     });
     if start == Some(true)
         && let Some(generation) = with_engine(|e| e.generation)
@@ -512,24 +498,20 @@ async fn run(generation: u64) {
         let mut status = None;
         let mut retry_in = None;
         let again = with_current(generation, |e| {
-            match outcome {
-                Ok(()) => e.failures = 0,
-                Err(Failure::NoAnswer) | Err(Failure::Server) | Err(Failure::Unreadable(_)) => {
-                    e.failures += 1;
-                    retry_in = Some(retry_delay_ms(e.failures, js_sys::Math::random()));
-                    let waiting = e.store.replica().outbox().len();
+            let waiting = e.store.replica().outbox().len();
+            let ended = match outcome {
+                Ok(()) => Ended::Done,
+                Err(Failure::NoAnswer | Failure::Server | Failure::Unreadable(_)) => {
                     status = Some(if online() { SyncStatus::Retrying(waiting) } else { SyncStatus::Offline(waiting) });
+                    Ended::Failed
                 }
-                Err(Failure::SignedOut) => e.stopped = Some(SyncStatus::SignedOut(e.store.replica().outbox().len())),
-                Err(Failure::NeedsReload) => {
-                    e.stopped = Some(SyncStatus::NeedsReload(e.store.replica().outbox().len()));
-                }
-                Err(Failure::Replaced) => {}
-            }
-            let again = e.again && retry_in.is_none() && e.stopped.is_none();
-            e.again = false;
-            e.running = again;
-            again
+                Err(Failure::SignedOut) => Ended::SignedOut,
+                Err(Failure::NeedsReload) => Ended::NeedsReload,
+                Err(Failure::Replaced) => return false,
+            };
+            let next = e.machine.ended(ended, waiting, js_sys::Math::random());
+            retry_in = next.retry_in;
+            next.again
         });
         let Some(again) = again else {
             // Another person's engine now: nothing of this one is shown.
@@ -648,7 +630,7 @@ async fn sync_once(generation: u64) -> Result<(), Failure> {
         publish(None);
         if taken.pull_again {
             // A restored server: what this phone holds is queued again; send it.
-            with_current(generation, |e| e.again = true);
+            with_current(generation, |e| e.machine.request());
         }
         if !more && !taken.pull_again {
             break;

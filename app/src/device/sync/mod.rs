@@ -8,6 +8,7 @@
 //! In the browser these go to the one engine of the page (`engine`); on the
 //! server they answer as an empty device, so callers need no `cfg`.
 
+pub mod machine;
 pub mod schedule;
 pub mod status;
 
