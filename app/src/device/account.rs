@@ -9,7 +9,7 @@ use sawda_sync::Owner;
 use crate::device::http::AccountView;
 use crate::device::indexed_db;
 use crate::device::local_storage::available;
-use crate::device::store::{StoreProblem, old_key_for, old_store};
+use crate::device::store::{ACCOUNT_KEY, StoreProblem, old_key_for, old_store};
 
 const KEY: &str = "sawda.account";
 
@@ -19,10 +19,27 @@ pub fn remember(account: &AccountView) {
     if available() {
         let _ = LocalStorage::set(KEY, account);
     }
+    // Local storage reaches the disk seconds late: IndexedDB keeps it durably.
+    if let Ok(text) = serde_json::to_string(account) {
+        leptos::task::spawn_local(async move {
+            if let Ok(db) = indexed_db::open().await {
+                let _ = indexed_db::keep_device(&db, ACCOUNT_KEY, Some(&text)).await;
+            }
+        });
+    }
 }
 
+/// The account remembered on this phone, from local storage at once.
 pub fn recall() -> Option<AccountView> {
     available().then(|| LocalStorage::get(KEY).ok()).flatten()
+}
+
+/// The account remembered on this phone, from IndexedDB (where it survives
+/// a browser killed before local storage reached the disk).
+pub async fn recall_kept() -> Option<AccountView> {
+    let db = indexed_db::open().await.ok()?;
+    let text = indexed_db::device(&db, ACCOUNT_KEY).await.ok().flatten()?;
+    serde_json::from_str(&text).ok()
 }
 
 /// Edits of `account` on this device that the server has not confirmed
@@ -48,6 +65,7 @@ pub async fn forget(account: &AccountView) -> Result<(), StoreProblem> {
     if let Ok(owner) = account.id.parse::<Owner>() {
         let db = indexed_db::open().await?;
         indexed_db::remove(&db, &owner).await?;
+        indexed_db::keep_device(&db, ACCOUNT_KEY, None).await?;
         if available() {
             LocalStorage::delete(old_key_for(&owner));
         }

@@ -68,7 +68,7 @@ pub async fn open() -> Result<IdbDatabase, StoreProblem> {
         let Ok(db) = request.result().and_then(|db| db.dyn_into::<IdbDatabase>()) else {
             return;
         };
-        for table in Table::ALL {
+        for table in Table::ALL.into_iter().chain([Table::Device]) {
             if !db.object_store_names().contains(table.name()) {
                 let _ = db.create_object_store(table.name());
             }
@@ -267,7 +267,7 @@ pub async fn remove(db: &IdbDatabase, owner: &Owner) -> Result<(), StoreProblem>
     for table in Table::ALL {
         let store = transaction.object_store(table.name()).map_err(|e| problem_of(&e))?;
         let removed = match table {
-            Table::Heads | Table::Outboxes => store.delete(&key),
+            Table::Heads | Table::Outboxes | Table::Device => store.delete(&key),
             Table::Records | Table::ServerCopies => store.delete(&range),
         };
         removed.map_err(|e| problem_of(&e))?;
@@ -320,4 +320,22 @@ pub async fn photos_named(db: &IdbDatabase) -> Result<std::collections::BTreeSet
         }
     }
     Ok(named)
+}
+
+/// Keeps `text` (the remembered account) under `key` of the device table, durably.
+pub async fn keep_device(db: &IdbDatabase, key: &str, text: Option<&str>) -> Result<(), StoreProblem> {
+    let change = match text {
+        Some(value) => RowChange::Put { table: Table::Device, key: key.to_owned(), value: value.to_owned() },
+        None => RowChange::Delete { table: Table::Device, key: key.to_owned() },
+    };
+    put(db, &[change]).await
+}
+
+/// What the device table keeps under `key`.
+pub async fn device(db: &IdbDatabase, key: &str) -> Result<Option<String>, StoreProblem> {
+    let transaction = db
+        .transaction_with_str_and_mode(Table::Device.name(), IdbTransactionMode::Readonly)
+        .map_err(|e| problem_of(&e))?;
+    let store = transaction.object_store(Table::Device.name()).map_err(|e| problem_of(&e))?;
+    Ok(done(&store.get(&JsValue::from_str(key)).map_err(|e| problem_of(&e))?).await?.as_string())
 }

@@ -52,9 +52,16 @@ pub enum Table {
     ServerCopies,
     /// One outbox per person.
     Outboxes,
+    /// The account remembered on this phone (key [`ACCOUNT_KEY`]), kept here
+    /// as well as in local storage, whose writes reach the disk seconds late.
+    Device,
 }
 
+/// The key of the remembered account in [`Table::Device`].
+pub const ACCOUNT_KEY: &str = "account";
+
 impl Table {
+    /// The tables of a person's store.
     pub const ALL: [Table; 4] = [Table::Heads, Table::Records, Table::ServerCopies, Table::Outboxes];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +70,7 @@ impl Table {
             Table::Records => "records",
             Table::ServerCopies => "server_copies",
             Table::Outboxes => "outboxes",
+            Table::Device => "device",
         }
     }
 }
@@ -192,6 +200,7 @@ pub fn rows_of(replica: &Replica, revision: u64) -> Rows {
                 Table::Records => rows.records.push(value),
                 Table::ServerCopies => rows.server_copies.push(value),
                 Table::Outboxes => rows.outbox = Some(value),
+                Table::Device => {}
             }
         }
     }

@@ -49,7 +49,7 @@ pub fn StudioPage() -> impl IntoView {
 fn open(studio: Studio, language: crate::i18n::Language) {
     #[cfg(feature = "hydrate")]
     {
-        use crate::device::account::{recall, remember};
+        use crate::device::account::{recall, recall_kept, remember};
         use crate::device::http::{AccountView, call, spawn};
 
         let open_for = move |account: &AccountView| {
@@ -64,6 +64,10 @@ fn open(studio: Studio, language: crate::i18n::Language) {
             return;
         }
         spawn(async move {
+            if let Some(account) = recall_kept().await {
+                open_for(&account);
+                return;
+            }
             match call::<AccountView>(language.get_untracked(), "GET", "/api/v1/me", None).await {
                 Ok(account) => {
                     remember(&account);
