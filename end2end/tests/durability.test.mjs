@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startSawda, persistentPhone, killProfile, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage,
-  expectStatus,
+  expectStatus, makePng,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -41,14 +41,40 @@ async function storefrontOnServer() {
   return storefront && Object.fromEntries(Object.entries(storefront.fields).map(([k, v]) => [k, v.v]));
 }
 
+/** A phone on `profile` with Aysulu's studio open, all saved, the service worker in control. */
+async function studioOnProfile(profile) {
+  const phone = await persistentPhone(profile, { locale: 'en-GB' });
+  await signInOnPage(phone.page, sawda.url, AYSULU);
+  await ready(phone.page);
+  await expectStatus(phone.page, en['sync.all_saved']);
+  await phone.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  return phone;
+}
+
+/**
+ * The network returns after the kill. The browser may have lost her session
+ * cookie with it: then the studio says so, keeps the edit, and sends it once
+ * she signs in again.
+ */
+async function backOnlineUntilAllSaved(context, page) {
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.waitForFunction(
+    (texts) => texts.includes(document.querySelector('.sync-status-text')?.textContent),
+    [en['sync.all_saved'], en['sync.signed_out'].replace('{count}', 1)],
+    { timeout: 30_000 },
+  );
+  if ((await page.locator('.sync-status-text').textContent()) !== en['sync.all_saved']) {
+    await signInOnPage(page, sawda.url, AYSULU);
+    await ready(page);
+    await expectStatus(page, en['sync.all_saved']);
+  }
+}
+
 test('an edit saved offline survives the browser killed one second later, and reaches the server', async () => {
   const profile = mkdtempSync(join(tmpdir(), 'sawda-profile-'));
   profiles.push(profile);
-  let { context, page } = await persistentPhone(profile, { locale: 'en-GB' });
-  await signInOnPage(page, sawda.url, AYSULU);
-  await ready(page);
-  await expectStatus(page, en['sync.all_saved']);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  let { context, page } = await studioOnProfile(profile);
   await context.setOffline(true);
   await page.fill('#storefront-name', 'Aral honey, kept through a kill');
   await expectStatus(page, offlineText(1));
@@ -61,21 +87,36 @@ test('an edit saved offline survives the browser killed one second later, and re
   assert.equal(await page.inputValue('#storefront-name'), 'Aral honey, kept through a kill');
   await expectStatus(page, offlineText(1));
   await page.screenshot({ path: join(outputDir, 'studio-after-kill-360.png'), fullPage: false });
-  await context.setOffline(false);
-  await page.evaluate(() => window.dispatchEvent(new Event('online')));
-  // The browser may have lost her session cookie with the kill: then it says
-  // so, keeps the edit, and sends it once she signs in again.
-  await page.waitForFunction(
-    (texts) => texts.includes(document.querySelector('.sync-status-text')?.textContent),
-    [en['sync.all_saved'], en['sync.signed_out'].replace('{count}', 1)],
-    { timeout: 30_000 },
-  );
-  if ((await page.locator('.sync-status-text').textContent()) !== en['sync.all_saved']) {
-    await signInOnPage(page, sawda.url, AYSULU);
-    await ready(page);
-    await expectStatus(page, en['sync.all_saved']);
-  }
+  await backOnlineUntilAllSaved(context, page);
   assert.equal((await storefrontOnServer()).name, 'Aral honey, kept through a kill');
+  await context.close();
+});
+
+test('a photo added offline survives the browser killed one second later, and reaches the server', async () => {
+  const profile = mkdtempSync(join(tmpdir(), 'sawda-profile-'));
+  profiles.push(profile);
+  let { context, page } = await studioOnProfile(profile);
+  await context.setOffline(true);
+  await page.locator('.storefront-editor .photos input[type="file"]')
+    .setInputFiles({ name: 'cover.png', mimeType: 'image/png', buffer: makePng(1600, 900, 77) });
+  await page.locator('.storefront-editor .photo[data-state="on-phone"]').waitFor();
+  await expectStatus(page, offlineText(1));
+  const hash = await page.getAttribute('.storefront-editor .photo', 'data-hash');
+  await new Promise((r) => setTimeout(r, 1_000));
+  await killProfile(profile);
+
+  ({ context, page } = await persistentPhone(profile, { locale: 'en-GB', offline: true }));
+  await page.goto(`${sawda.url}/studio`);
+  await ready(page);
+  await expectStatus(page, offlineText(1));
+  assert.equal(await page.getAttribute('.storefront-editor .photo', 'data-hash'), hash);
+  await page.locator('.storefront-editor .photo img').waitFor();
+  assert.match(await page.getAttribute('.storefront-editor .photo img', 'src'), /^blob:/, 'the photo comes from the phone');
+  await page.screenshot({ path: join(outputDir, 'studio-photo-after-kill-360.png'), fullPage: false });
+  await backOnlineUntilAllSaved(context, page);
+  assert.equal((await storefrontOnServer()).cover_photo, hash);
+  const photo = await fetch(`${sawda.url}/photos/${hash}/large.jpg`);
+  assert.equal(photo.status, 200);
   await context.close();
 });
 

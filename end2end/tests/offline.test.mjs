@@ -11,6 +11,7 @@ import {
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
 const AYSULU = { phone: '+998903001122', name: 'Aysulu', password: 'aral-honey-2026' };
 const BERDAQ = { phone: '+998903001133', name: 'Berdaq', password: 'tugai-bees-2026' };
+const ZAMIRA = { phone: '+998901000002', name: 'Zamira', password: 'coordinator-pass' };
 const en = texts.en;
 
 let sawda;
@@ -22,6 +23,9 @@ before(async () => {
   sawda = await startSawda({ admin: ADMIN });
   browser = await launchBrowser();
   [aysulu, berdaq] = await signUpEntrepreneurs(sawda.url, ADMIN, [AYSULU, BERDAQ]);
+  const admin = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: ADMIN.phone, password: ADMIN.password } });
+  const made = await api(sawda.url, 'POST', '/coordinators', { cookie: admin.cookie, body: { ...ZAMIRA, districts: ['nukus'] } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
 });
 
 after(async () => {
@@ -241,7 +245,7 @@ test('two tabs of one phone share the store without losing an edit', async () =>
   await context.close();
 });
 
-test('a full phone storage refuses the new edit clearly and keeps the queued ones', async () => {
+test('a full phone storage refuses the new edit clearly, keeps the queued ones and still syncs them', async () => {
   const { context, page } = await studioPhone();
   await context.setOffline(true);
   await page.fill('#storefront-name', 'Queued before the storage filled');
@@ -258,23 +262,38 @@ test('a full phone storage refuses the new edit clearly and keeps the queued one
   await page.fill('#storefront-story', 'This story does not fit any more');
   await expectStatus(page, en['sync.storage_full']);
   await page.screenshot({ path: join(outputDir, 'studio-storage-full-360.png'), fullPage: true });
-  // Room again, and a reload: the queued edit is there, the refused one is not.
+  // Another edit while full is refused the same way, before it is tried.
+  await page.fill('#storefront-story', 'Nor does this one');
+  await expectStatus(page, en['sync.storage_full']);
+  // Still full, the network returns: the queued edit reaches the server, and
+  // the phone keeps that it did (the room kept for sync takes the answer in).
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  for (let i = 0; (await storefrontOnServer())?.name !== 'Queued before the storage filled'; i++) {
+    assert.ok(i < 60, 'the queued edit reached the server');
+    await page.waitForTimeout(500);
+  }
+  await page.waitForFunction(async () => {
+    const db = await new Promise((resolve) => { indexedDB.open('sawda').onsuccess = (e) => resolve(e.target.result); });
+    const outboxes = await new Promise((resolve) => {
+      db.transaction('outboxes').objectStore('outboxes').getAll().onsuccess = (e) => resolve(e.target.result);
+    });
+    db.close();
+    return outboxes.every((row) => JSON.parse(row).queue.length === 0);
+  }, null, { timeout: 30_000, polling: 500 });
+  assert.equal(await page.textContent('.sync-status-text'), en['sync.storage_full']);
+  // Room again, and a reload: the synced edit is there, the refused ones are not, and nothing waits.
   await page.evaluate(() => new Promise((resolve) => { indexedDB.deleteDatabase('filler').onsuccess = resolve; }));
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: sawda.url });
   await page.reload();
   await ready(page);
   assert.equal(await page.inputValue('#storefront-name'), 'Queued before the storage filled');
   assert.equal(await page.inputValue('#storefront-story'), storyBefore);
-  // One edit waits (the page may count itself online after the DevTools
-  // session changed the quota: then it says the sync is retrying).
-  await page.waitForFunction(
-    (texts) => texts.includes(document.querySelector('.sync-status-text')?.textContent),
-    [offlineText(1), en['sync.retrying'].replace('{count}', 1)],
-    { timeout: 30_000 },
-  );
-  await context.setOffline(false);
-  await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await expectStatus(page, en['sync.all_saved']);
+  // And her edits are saved again.
+  await page.fill('#storefront-story', 'Room again for the story');
+  await expectStatus(page, en['sync.all_saved']);
+  assert.equal((await storefrontOnServer()).story, 'Room again for the story');
   await context.close();
 });
 
@@ -296,6 +315,64 @@ test('signing out with edits waiting warns first, then clears them from the shar
   await page.waitForURL('**/sign-in');
   const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('sawda.store') || k === 'sawda.account'));
   assert.deepEqual(left, []);
+  assert.deepEqual(await page.evaluate(storedPeople), []);
+  await context.close();
+});
+
+test('her session ended: the studio shows her data read-only, and her queue goes once she signs in again', async () => {
+  const { context, page } = await studioPhone();
+  await context.setOffline(true);
+  await page.fill('#storefront-name', 'Typed before the session ended');
+  await expectStatus(page, offlineText(1));
+  // Her session ends on the server (as after a password reset, or its time running out).
+  const cookie = (await context.cookies(sawda.url)).map((c) => `${c.name}=${c.value}`).join('; ');
+  assert.equal((await api(sawda.url, 'POST', '/auth/sign-out', { cookie, body: {} })).status, 204);
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await expectStatus(page, en['sync.signed_out'].replace('{count}', 1));
+  // What is on the phone stays in view, and nothing can change under no session.
+  assert.equal(await page.inputValue('#storefront-name'), 'Typed before the session ended');
+  assert.ok(await page.locator('#storefront-name').isDisabled());
+  assert.ok(await page.locator('button:has-text("' + en['products.add'] + '")').isDisabled());
+  assert.equal(await page.textContent('.read-only-notice'), en['studio.read_only']);
+  await page.screenshot({ path: join(outputDir, 'studio-read-only-360.png'), fullPage: true });
+  // Opened again: the person this phone remembers, still read-only.
+  await page.goto(`${sawda.url}/studio`);
+  await ready(page);
+  await expectStatus(page, en['sync.signed_out'].replace('{count}', 1));
+  assert.equal(await page.inputValue('#storefront-name'), 'Typed before the session ended');
+  assert.ok(await page.locator('#storefront-name').isDisabled());
+  // Signed in again: editable, and the queue reaches the server.
+  await page.click('.sync-status a[href="/sign-in"]');
+  await page.waitForURL('**/sign-in');
+  await signInOnPage(page, sawda.url, AYSULU);
+  await ready(page);
+  await expectStatus(page, en['sync.all_saved']);
+  assert.ok(await page.locator('#storefront-name').isEnabled());
+  assert.equal(await page.locator('.read-only-notice').count(), 0);
+  assert.equal((await storefrontOnServer()).name, 'Typed before the session ended');
+  await context.close();
+});
+
+test('signing out without a connection says so, and keeps her signed in with everything on the phone', async () => {
+  const { context, page } = await studioPhone();
+  await page.goto(`${sawda.url}/account`);
+  await ready(page);
+  await page.locator('.account-name').waitFor();
+  await context.setOffline(true);
+  await page.click('button:has-text("' + en['account.sign_out'] + '")');
+  await page.locator('.sign-out-problem').waitFor();
+  assert.equal(await page.textContent('.sign-out-problem'), en['sign_out.offline']);
+  await page.screenshot({ path: join(outputDir, 'sign-out-offline-360.png'), fullPage: true });
+  assert.deepEqual(await page.evaluate(storedPeople), [aysulu.id]);
+  // Opened offline, the account page shows who this phone remembers.
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.textContent('.account-name'), AYSULU.name);
+  // With a signal again, signing out works.
+  await context.setOffline(false);
+  await page.click('button:has-text("' + en['account.sign_out'] + '")');
+  await page.waitForURL('**/sign-in');
   assert.deepEqual(await page.evaluate(storedPeople), []);
   await context.close();
 });
@@ -417,6 +494,36 @@ test('a shared phone: another person signing in on a second tab gets nothing of 
   const server = await storefrontOnServer(aysulu);
   assert.equal(server.name, 'Aysulu, waiting on a shared phone');
   assert.equal(server.story, 'Written on her other phone.');
+  await context.close();
+});
+
+test('a shared phone: a coordinator signing in on the same tab sends nothing of hers, and her queue waits for her', async () => {
+  const { context, page } = await studioPhone();
+  await page.route('**/api/v1/sync/**', (route) => route.abort('failed'));
+  await page.fill('#storefront-name', 'Aysulu, before the coordinator');
+  await expectStatus(page, en['sync.retrying'].replace('{count}', 1));
+  // The coordinator signs in on this very tab (at a workshop, on her phone).
+  await signInOnPage(page, sawda.url, ZAMIRA, '**/account');
+  await ready(page);
+  await page.unroute('**/api/v1/sync/**');
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.locator('.account-name').waitFor();
+  assert.equal(await page.textContent('.account-name'), ZAMIRA.name);
+  // Given time to sync, nothing of hers went with the coordinator's session; her queue is kept.
+  await page.waitForTimeout(3_000);
+  assert.notEqual((await storefrontOnServer(aysulu))?.name, 'Aysulu, before the coordinator');
+  assert.deepEqual(await page.evaluate(storedPeople), [aysulu.id]);
+  // The coordinator's studio shows none of Aysulu's work.
+  await page.goto(`${sawda.url}/studio`);
+  await ready(page);
+  await expectStatus(page, en['sync.all_saved']);
+  assert.equal(await page.inputValue('#storefront-name'), '');
+  // Aysulu signs in again: her edit goes.
+  await signInOnPage(page, sawda.url, AYSULU);
+  await ready(page);
+  await expectStatus(page, en['sync.all_saved']);
+  assert.equal(await page.inputValue('#storefront-name'), 'Aysulu, before the coordinator');
+  assert.equal((await storefrontOnServer(aysulu)).name, 'Aysulu, before the coordinator');
   await context.close();
 });
 

@@ -10,16 +10,18 @@ import {
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
 const GULNAR = { phone: '+998903001133', name: 'Gulnar', password: 'sesame-cookies-1' };
+const SHIRIN = { phone: '+998903001144', name: 'Shirin', password: 'felt-slippers-1' };
 const en = texts.en;
 
 let sawda;
 let browser;
 let gulnar;
+let shirin;
 
 before(async () => {
   sawda = await startSawda({ admin: ADMIN });
   browser = await launchBrowser();
-  [gulnar] = await signUpEntrepreneurs(sawda.url, ADMIN, [GULNAR]);
+  [gulnar, shirin] = await signUpEntrepreneurs(sawda.url, ADMIN, [GULNAR, SHIRIN]);
 });
 
 after(async () => {
@@ -116,5 +118,36 @@ test('a storefront with two products and photos is made offline and reaches the 
     }
   }
   assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
+test('the sign-out warning counts photos not yet uploaded', async () => {
+  const { context, page } = await phone(browser, { locale: 'en-GB' });
+  await signInOnPage(page, sawda.url, SHIRIN);
+  await ready(page);
+  await expectStatus(page, en['sync.all_saved']);
+  // Edits get through; photos do not (their uploads are cut).
+  await page.route('**/api/v1/photos/*/upload*', (route) => route.abort('failed'));
+  await addPhoto(page, '.storefront-editor .photos', makePng(900, 600, 91), 'new-cover.png');
+  await page.locator('.storefront-editor .photo[data-state="on-phone"]').waitFor();
+  const hash = await page.getAttribute('.storefront-editor .photo', 'data-hash');
+  // The edit that points at it reaches the server.
+  for (let i = 0; ; i++) {
+    const pulled = await api(sawda.url, 'GET', `/sync/pull?version=3&account=${shirin.id}&cursor=0&limit=1000`, { cookie: shirin.cookie });
+    const storefront = pulled.body.changes.map((c) => c.record).find((r) => r.kind === 'storefront');
+    if (storefront?.fields.cover_photo?.v === hash) break;
+    assert.ok(i < 60, 'the cover edit reached the server');
+    await page.waitForTimeout(500);
+  }
+  await page.goto(`${sawda.url}/account`);
+  await ready(page);
+  await page.locator('.account-name').waitFor();
+  await page.click('button:has-text("' + en['account.sign_out'] + '")');
+  const warning = page.locator('.warning');
+  await warning.waitFor();
+  const said = await warning.textContent();
+  assert.ok(said.includes(en['sign_out.photos_waiting'].replace('{count}', 1)), said);
+  assert.ok(!said.includes(en['sign_out.changes_waiting'].replace('{count}', 0)), said);
+  await page.screenshot({ path: join(outputDir, 'sign-out-photos-warning-360.png'), fullPage: true });
   await context.close();
 });

@@ -25,7 +25,11 @@ pub fn load_account() -> RwSignal<Option<AccountView>> {
                     account.set(Some(me))
                 }
                 Err(problem) if problem.code == "not_signed_in" => navigate("/sign-in", Default::default()),
-                Err(_) => {}
+                // No connection: the person this phone remembers, as last seen.
+                Err(_) => {
+                    #[cfg(feature = "hydrate")]
+                    account.set(crate::device::account::recall());
+                }
             }
         });
     });
@@ -37,27 +41,42 @@ pub fn AccountPage() -> impl IntoView {
     let language = use_language();
     let account = load_account();
     let navigate = use_navigate();
-    // Edits not yet on the server, counted when she asks to sign out.
-    let unsent = RwSignal::new(0usize);
+    // Edits and photos not yet on the server, counted when she asks to sign out.
+    let unsent = RwSignal::new((0usize, 0usize));
+    // Why signing out did not happen (no connection), in her language.
+    let failed = RwSignal::new(None::<String>);
     let sign_out = move |anyway: bool| {
         let Some(me) = account.get_untracked() else { return };
         let navigate = navigate.clone();
+        failed.set(None);
         spawn(async move {
             #[cfg(feature = "hydrate")]
             {
                 let waiting = crate::device::account::waiting_changes(&me).await;
-                if waiting > 0 && !anyway {
-                    unsent.set(waiting);
+                let photos = crate::device::account::waiting_photos(&me).await;
+                if (waiting > 0 || photos > 0) && !anyway {
+                    unsent.set((waiting, photos));
                     return;
                 }
             }
             let _ = anyway;
-            if call::<()>(language.get_untracked(), "POST", "/api/v1/auth/sign-out", None).await.is_ok() {
-                // A shared phone: the next person must not find her work.
-                #[cfg(feature = "hydrate")]
-                let _ = crate::device::account::forget(&me).await;
-                let _ = &me;
-                navigate("/sign-in", Default::default());
+            let signed_out = call::<()>(language.get_untracked(), "POST", "/api/v1/auth/sign-out", None).await;
+            // A session that had already ended is signed out as well.
+            let signed_out = signed_out.or_else(|p| if p.code == "not_signed_in" { Ok(()) } else { Err(p) });
+            match signed_out {
+                Ok(()) => {
+                    // A shared phone: the next person must not find her work.
+                    #[cfg(feature = "hydrate")]
+                    let _ = crate::device::account::forget(&me).await;
+                    let _ = &me;
+                    navigate("/sign-in", Default::default());
+                }
+                // Still signed in on the server: nothing leaves the phone.
+                Err(problem) if problem.code == "offline" => {
+                    unsent.set((0, 0));
+                    failed.set(Some(text(language.get_untracked(), Key::SignOutOffline).to_string()));
+                }
+                Err(problem) => failed.set(Some(problem.message)),
             }
         });
     };
@@ -87,22 +106,28 @@ pub fn AccountPage() -> impl IntoView {
                         })}
                         {is_admin.then(|| view! { <a class="button" href="/coordinators">{text(lang, Key::CoordinatorsTitle)}</a> })}
                     </nav>
-                }
+                }.into_any()
             })}
-            {move || (unsent.get() > 0).then(|| {
+            {move || failed.get().map(|message| view! { <p class="problem sign-out-problem" role="alert">{message}</p> })}
+            {move || (unsent.get() != (0, 0)).then(|| {
                 let sign_out_anyway = sign_out_anyway.clone();
-                let count = unsent.get().to_string();
+                let (count, photos) = unsent.get();
+                let (count, photos) = (count.to_string(), photos.to_string());
                 view! {
                     <div class="warning" role="alert">
-                        <p>{move || fill(text(language.get(), Key::SignOutWaitingWarning), &[("count", &count)])}</p>
+                        <p>
+                            {(count != "0").then(|| view! { <span>{move || fill(text(language.get(), Key::SignOutChangesWaiting), &[("count", &count)])}" "</span> })}
+                            {(photos != "0").then(|| view! { <span>{move || fill(text(language.get(), Key::SignOutPhotosWaiting), &[("count", &photos)])}" "</span> })}
+                            {language.t(Key::SignOutWaitingWarning)}
+                        </p>
                         <button class="button danger" type="button" on:click=move |_| sign_out_anyway(true)>
                             {language.t(Key::SignOutAnyway)}
                         </button>
                         <a class="button" href="/studio">{language.t(Key::SignOutStay)}</a>
                     </div>
-                }
+                }.into_any()
             })}
-            <Show when=move || unsent.get() == 0>
+            <Show when=move || unsent.get() == (0, 0)>
                 {
                     let sign_out = sign_out_plain.clone();
                     view! {

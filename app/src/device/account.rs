@@ -6,7 +6,11 @@
 use gloo_storage::{LocalStorage, Storage};
 use sawda_sync::Owner;
 
-use crate::device::http::AccountView;
+use crate::device::http::{AccountView, body, send};
+use crate::device::photos::kept_bytes;
+use crate::i18n::Lang;
+use crate::rules::photos::photos_of;
+use crate::wire::{MissingPhotos, PhotoHashes};
 use crate::device::indexed_db;
 use crate::device::local_storage::available;
 use crate::device::store::{ACCOUNT_KEY, StoreProblem, old_key_for, old_store};
@@ -52,6 +56,35 @@ pub async fn waiting_changes(account: &AccountView) -> usize {
         Err(_) => 0,
     };
     old + stored
+}
+
+/// Photos her records on this device point at, kept on this phone, that the
+/// server does not have yet (all of them, when the server cannot be asked).
+pub async fn waiting_photos(account: &AccountView) -> usize {
+    let Ok(owner) = account.id.parse::<Owner>() else { return 0 };
+    let mut replicas: Vec<sawda_sync::Replica> = old_text(&owner).and_then(|text| old_store(&text, &owner)).into_iter().collect();
+    if let Ok(db) = indexed_db::open().await
+        && let Ok(Some((replica, _))) = indexed_db::load(&db, &owner).await
+    {
+        replicas.push(replica);
+    }
+    let mut named: Vec<String> = replicas.iter().flat_map(|r| r.records().flat_map(photos_of)).collect();
+    named.sort();
+    named.dedup();
+    let mut kept = Vec::new();
+    for hash in named {
+        if kept_bytes(&hash).await.is_some() {
+            kept.push(hash);
+        }
+    }
+    if kept.is_empty() {
+        return 0;
+    }
+    let asked = body(&PhotoHashes { hashes: kept.clone() });
+    match send(Lang::DEFAULT, "POST", "/api/v1/photos/missing", asked).await {
+        Ok((200, text)) => serde_json::from_str::<MissingPhotos>(&text).map_or(kept.len(), |m| m.missing.len()),
+        _ => kept.len(),
+    }
 }
 
 fn old_text(owner: &Owner) -> Option<String> {

@@ -27,7 +27,7 @@ pub enum AddProblem {
 
 const KEPT_AT: &str = "x-sawda-kept-at";
 /// How long a kept photo may wait to be put in a record before it may be cleaned.
-const CLEAN_AFTER_MS: f64 = 60.0 * 60.0 * 1000.0;
+const CLEAN_AFTER_MS: u64 = 60 * 60 * 1000;
 
 pub fn address(hash: &str, size: &str) -> String {
     format!("/photos/{hash}/{size}.jpg")
@@ -57,7 +57,9 @@ pub async fn add(file: Blob) -> Result<String, AddProblem> {
         let _ = headers.set("content-type", "image/jpeg");
         // When it was kept: a photo just added is not yet in a record, and
         // must not be cleaned away meanwhile (`clean`).
-        let _ = headers.set(KEPT_AT, &js_sys::Date::now().to_string());
+        // Whole milliseconds: formatting and parsing floats would put their
+        // tables in the wasm everyone downloads first.
+        let _ = headers.set(KEPT_AT, &(js_sys::Date::now() as u64).to_string());
         init.set_headers(&headers);
         let response = Response::new_with_opt_blob_and_init(Some(blob), &init).map_err(|_| AddProblem::NoRoom)?;
         // A full phone refuses the put (QuotaExceededError): nothing is referenced then.
@@ -117,6 +119,15 @@ pub async fn kept_bytes(hash: &str) -> Option<Vec<u8>> {
     blob_bytes(&blob).await.ok()
 }
 
+/// Whether a photo is kept on this phone (without reading it).
+pub async fn is_kept(hash: &str) -> bool {
+    let Ok(cache) = cache().await else { return false };
+    match JsFuture::from(cache.match_with_str(&address(hash, "large"))).await {
+        Ok(found) => found.is_instance_of::<Response>(),
+        Err(_) => false,
+    }
+}
+
 /// An address for an `<img>` of a photo kept on this phone (a `blob:` URL), if it is.
 pub async fn kept_url(hash: &str, size: &str) -> Option<String> {
     let cache = cache().await.ok()?;
@@ -133,7 +144,7 @@ pub async fn kept_url(hash: &str, size: &str) -> Option<String> {
 pub async fn clean(named: &std::collections::BTreeSet<String>) -> Result<usize, JsValue> {
     let cache = cache().await?;
     let requests: js_sys::Array = JsFuture::from(cache.keys()).await?.unchecked_into();
-    let now = js_sys::Date::now();
+    let now = js_sys::Date::now() as u64;
     let mut removed = std::collections::BTreeSet::new();
     for request in requests.iter() {
         let request: web_sys::Request = request.unchecked_into();
@@ -147,9 +158,9 @@ pub async fn clean(named: &std::collections::BTreeSet<String>) -> Result<usize, 
             .dyn_into::<Response>()
             .ok()
             .and_then(|r| r.headers().get(KEPT_AT).ok().flatten())
-            .and_then(|t| t.parse::<f64>().ok())
-            .unwrap_or(0.0);
-        if now - kept_at >= CLEAN_AFTER_MS {
+            .and_then(|t| t.parse::<u64>().ok())
+            .unwrap_or(0);
+        if now.saturating_sub(kept_at) >= CLEAN_AFTER_MS {
             JsFuture::from(cache.delete_with_request(&request)).await?;
             removed.insert(hash.to_owned());
         }

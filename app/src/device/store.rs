@@ -11,6 +11,12 @@
 //! transaction fails (storage full) leaves the rows on the device as they
 //! were, and the replica goes back to them.
 //!
+//! Room is kept for sync: a row of [`HEADROOM_BYTES`] that nothing reads.
+//! When a write fails because the storage is full, that row is removed and
+//! new edits are refused until there is room for it again, so that taking in
+//! the answer to a push or a pulled page still fits, and sync drains the
+//! queue on a full phone.
+//!
 //! Tabs share the rows. Every write names the revision it was made from; one
 //! made from an older revision than the device holds (another tab wrote
 //! meanwhile) is not written: the tab takes the other's copy in first
@@ -59,6 +65,37 @@ pub enum Table {
 
 /// The key of the remembered account in [`Table::Device`].
 pub const ACCOUNT_KEY: &str = "account";
+
+/// The key of the room kept for sync in [`Table::Device`].
+pub const HEADROOM_KEY: &str = "headroom";
+
+/// Room kept for sync's own writes: more than a pulled page and the answer
+/// to a push take in.
+pub const HEADROOM_BYTES: usize = 256 * 1024;
+
+/// The row that keeps the room: text that the browser's storage cannot
+/// compress (it compresses repeated bytes), so it takes its whole size.
+pub fn headroom() -> String {
+    const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // xorshift64: a fixed sequence is enough, nothing depends on its values.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..HEADROOM_BYTES)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            DIGITS[(state >> 58) as usize] as char
+        })
+        .collect()
+}
+
+/// Whether the room kept for sync is on the device.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Room {
+    Kept,
+    /// Given up to a full storage: sync writes in it, new edits wait.
+    GivenUp,
+}
 
 impl Table {
     /// The tables of a person's store.
@@ -223,6 +260,7 @@ pub struct DeviceStore {
     /// The replica as the device's storage holds it (last read or written),
     /// with its revision; `None`: nothing stored yet.
     on_disk: Option<(Replica, u64)>,
+    room: Room,
 }
 
 impl DeviceStore {
@@ -242,7 +280,21 @@ impl DeviceStore {
         };
         replica.opened(now_ms);
         replica.seal();
-        DeviceStore { replica, on_disk: stored }
+        DeviceStore { replica, on_disk: stored, room: Room::Kept }
+    }
+
+    /// Whether a new edit can be saved: not while the room kept for sync is given up.
+    pub fn takes_edits(&self) -> bool {
+        self.room == Room::Kept
+    }
+
+    /// The room kept for sync is on the device (again).
+    pub fn room_kept(&mut self) {
+        self.room = Room::Kept;
+    }
+
+    pub fn room(&self) -> Room {
+        self.room
     }
 
     pub fn replica(&self) -> &Replica {
@@ -281,10 +333,17 @@ impl DeviceStore {
 
     /// The write's transaction failed: the replica goes back to what the
     /// device holds (the edits since are not saved; the page says why).
-    pub fn failed(&mut self) {
+    /// Storage full: the room kept for sync is given up, and returns true
+    /// the first time (the caller removes the row).
+    pub fn failed(&mut self, problem: StoreProblem) -> bool {
         if let Some((stored, _)) = &self.on_disk {
             self.replica = stored.clone();
         }
+        let give_up = problem == StoreProblem::Full && self.room == Room::Kept;
+        if give_up {
+            self.room = Room::GivenUp;
+        }
+        give_up
     }
 
     /// Another tab stored `theirs` at `revision`: taken in (merged with what
@@ -440,10 +499,24 @@ mod tests {
         let before = disk.tables.clone();
         store.update(|r| r.edit(jam, name(&"x".repeat(5_000)), 20, [3; 10])).unwrap();
         let _refused = store.write().unwrap();
-        store.failed();
+        assert!(store.failed(StoreProblem::Full), "the room kept for sync is given up");
         assert_eq!(disk.tables, before, "the stored queue is untouched");
         assert_eq!(store.replica().record(jam).unwrap().get("name"), Some(&json!("Jam")), "undone in memory");
+        assert!(!store.takes_edits());
+        // Sync still writes in the room: the push of the queue is acknowledged.
+        let request = store.update(|r| r.push_request(Limits::DEFAULT)).unwrap();
+        let answer = PushResponse {
+            epoch: None,
+            results: request.mutations.iter().map(|m| MutationResult { id: m.id, result: Outcome::Applied }).collect(),
+        };
+        store.update(|r| r.receive_push(&answer));
+        disk.save(&mut store);
+        assert_eq!(disk.open(&amina()).replica().outbox().len(), 0);
+        // Failing again gives nothing more up.
+        assert!(!store.failed(StoreProblem::Full));
         // Room again: the next edit goes through.
+        store.room_kept();
+        assert!(store.takes_edits());
         store.update(|r| r.edit(jam, name("Melon jam"), 30, [4; 10])).unwrap();
         disk.save(&mut store);
         assert_eq!(disk.open(&amina()).replica().record(jam).unwrap().get("name"), Some(&json!("Melon jam")));
@@ -508,6 +581,26 @@ mod tests {
             .collect();
         assert!(queued.iter().any(|f| f.contains_key("story")));
         assert!(queued.iter().all(|f| !f.contains_key("price")));
+    }
+
+    #[test]
+    fn the_room_kept_for_sync_takes_its_whole_size() {
+        let room = headroom();
+        assert_eq!(room.len(), HEADROOM_BYTES);
+        // No stretch repeats within a compressor's window.
+        let bytes = room.as_bytes();
+        let repeats = (0..bytes.len() - 16)
+            .step_by(997)
+            .filter(|&i| {
+                let near = &bytes[i + 1..(i + 1 + 8_192).min(bytes.len())];
+                near.windows(16).any(|w| w == &bytes[i..i + 16])
+            })
+            .count();
+        assert_eq!(repeats, 0);
+        let distinct: std::collections::BTreeSet<u8> = bytes.iter().copied().collect();
+        assert_eq!(distinct.len(), 64);
+        // Another tab makes the same row.
+        assert_eq!(headroom(), room);
     }
 
     #[test]

@@ -8,6 +8,8 @@ use super::product_list::ProductList;
 use super::storefront_editor::StorefrontEditor;
 use super::sync_bar::SyncStatusBar;
 use super::{Phase, Studio};
+use crate::device::store::StoreProblem;
+use crate::device::sync::SyncStatus;
 use crate::i18n::{Key, use_language};
 
 #[component]
@@ -16,6 +18,10 @@ pub fn StudioPage() -> impl IntoView {
     let studio = Studio::new();
     provide_context(studio);
     let previewing = RwSignal::new(false);
+    // Her session ended (or she signed out in another tab): what is on the phone is shown, read-only.
+    let read_only = move || {
+        matches!(studio.sync.status.get(), SyncStatus::SignedOut(_) | SyncStatus::Store(StoreProblem::Removed))
+    };
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| open(studio, language));
     view! {
@@ -29,6 +35,7 @@ pub fn StudioPage() -> impl IntoView {
                 }.into_any(),
                 Phase::Open => view! {
                     <SyncStatusBar/>
+                    {move || read_only().then(|| view! { <p class="read-only-notice">{language.t(Key::StudioReadOnly)}</p> })}
                     <p class="lead">{language.t(Key::StudioBody)}</p>
                     <button class="button secondary preview-toggle" type="button" on:click=move |_| previewing.update(|p| *p = !*p)>
                         {move || if previewing.get() { language.t(Key::PreviewClose)() } else { language.t(Key::PreviewOpen)() }}
@@ -36,7 +43,12 @@ pub fn StudioPage() -> impl IntoView {
                     {move || studio.storefront_target().map(|target| if previewing.get() {
                         view! { <StorefrontPreview target/> }.into_any()
                     } else {
-                        view! { <StorefrontEditor target/><ProductList/> }.into_any()
+                        // Her data stays in view; nothing can be changed until she signs in again.
+                        view! {
+                            <fieldset class="studio-work" disabled=read_only>
+                                <StorefrontEditor target/><ProductList/>
+                            </fieldset>
+                        }.into_any()
                     })}
                 }.into_any(),
             }}

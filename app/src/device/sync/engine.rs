@@ -30,7 +30,7 @@ use super::{PhotoState, Refusal, SyncState, SyncStatus};
 use crate::device::http::{AccountView, send};
 use crate::device::indexed_db::{self, WriteProblem};
 use crate::device::locks;
-use crate::device::store::{DeviceStore, StoreProblem, old_key_for, old_store};
+use crate::device::store::{DeviceStore, HEADROOM_BYTES, HEADROOM_KEY, Room, StoreProblem, headroom, old_key_for, old_store};
 use crate::device::uploads::{self, UploadFailure};
 use crate::i18n::Language;
 use crate::rules::photos::photos_of;
@@ -144,6 +144,17 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
                 batch: BatchSize::default(),
             });
         });
+        // Photos kept here since an earlier visit count as not sent until
+        // the server says it has them: "All saved" waits for them.
+        let named: Vec<String> = with_engine(|e| e.store.replica().records().flat_map(photos_of).collect()).unwrap_or_default();
+        for hash in named {
+            if state.photo_state(&hash).is_none() && crate::device::photos::is_kept(&hash).await {
+                state.set_photo_state(&hash, PhotoState::OnPhone);
+            }
+        }
+        if GENERATION.with(|g| g.get()) != generation {
+            return;
+        }
         // Opening moved the clock and sealed the queue: stored at once.
         save();
         listen_once();
@@ -192,8 +203,20 @@ async fn open_store(owner: &Owner) -> Result<(web_sys::IdbDatabase, DeviceStore)
             .map_err(|_| StoreProblem::Unavailable)?;
     }
     let stored = indexed_db::load(&db, owner).await?;
-    let store = DeviceStore::open(owner.clone(), stored, now_ms(), || DeviceId::new(now_ms(), random_bytes()));
+    let mut store = DeviceStore::open(owner.clone(), stored, now_ms(), || DeviceId::new(now_ms(), random_bytes()));
+    if !keep_room(&db).await {
+        store.failed(StoreProblem::Full);
+    }
     Ok((db, store))
+}
+
+/// Makes sure the room kept for sync is on the device; whether it is.
+async fn keep_room(db: &web_sys::IdbDatabase) -> bool {
+    match indexed_db::device(db, HEADROOM_KEY).await {
+        Ok(Some(_)) => true,
+        Ok(None) => indexed_db::keep_device(db, HEADROOM_KEY, Some(&headroom())).await.is_ok(),
+        Err(_) => false,
+    }
 }
 
 fn channel_name(owner: &Owner) -> String {
@@ -235,10 +258,15 @@ fn save() {
                     }
                 }
                 Err(WriteProblem::Store(problem)) => {
-                    with_engine(|e| {
-                        e.store.failed();
+                    let give_up = with_engine(|e| {
                         e.writing = false;
+                        e.store.failed(problem)
                     });
+                    if give_up == Some(true) {
+                        // Sync's next writes take the room it kept; new edits wait.
+                        let _ = indexed_db::keep_device(&db, HEADROOM_KEY, None).await;
+                        request_sync();
+                    }
                     // What she typed stays in the field, to type again once there is room.
                     show(Some(SyncStatus::Store(problem)));
                     measure_storage();
@@ -278,13 +306,22 @@ fn clean_photos_once(db: web_sys::IdbDatabase) {
     });
 }
 
-/// Measures the site's storage for the studio's notice.
+/// Measures the site's storage for the studio's notice; once the room kept
+/// for sync was given up, tries to keep it again when there seems to be room.
 fn measure_storage() {
-    let Some(state) = with_engine(|e| e.state) else { return };
+    let Some((state, room, db, generation)) = with_engine(|e| (e.state, e.store.room(), e.db.clone(), e.generation))
+    else {
+        return;
+    };
     leptos::task::spawn_local(async move {
         let measured = indexed_db::storage_use().await;
         if state.storage.get_untracked() != measured {
             state.storage.set(measured);
+        }
+        let seems_free = measured.is_none_or(|m| m.quota - m.used > 2.0 * HEADROOM_BYTES as f64);
+        if room == Room::GivenUp && seems_free && keep_room(&db).await {
+            with_current(generation, |e| e.store.room_kept());
+            show(None);
         }
     });
 }
@@ -339,16 +376,27 @@ fn publish(status: Option<SyncStatus>) {
 
 /// Like [`publish`], without re-reading the fields.
 fn show(status: Option<SyncStatus>) {
-    let Some((state, waiting, refused, stopped, unsaved)) = with_engine(|e| {
+    let Some((state, waiting, refused, stopped, unsaved, full)) = with_engine(|e| {
         let replica = e.store.replica();
         let refused: Vec<Refusal> = replica.outbox().refused().iter().flat_map(refusals_of).collect();
-        (e.state, replica.outbox().len(), refused, e.machine.stopped(), e.store.unsaved())
+        (e.state, replica.outbox().len(), refused, e.machine.stopped(), e.store.unsaved(), !e.store.takes_edits())
     }) else {
         return;
     };
+    // While new edits wait for room, the studio says so whatever sync does.
+    let full = full.then_some(SyncStatus::Store(StoreProblem::Full));
     let status = stopped
+        .or(full)
         .or(status)
         .unwrap_or_else(|| if online() { SyncStatus::settled(waiting) } else { SyncStatus::Offline(waiting) });
+    // "All saved" waits for the photos kept here that the server may lack.
+    let status = match status {
+        SyncStatus::AllSaved => match photos_to_send(state) {
+            0 => SyncStatus::AllSaved,
+            n => SyncStatus::Sending(n),
+        },
+        status => status,
+    };
     // "Saved on this phone" (and "all saved") wait for the write to complete.
     let status = match status {
         SyncStatus::AllSaved | SyncStatus::Waiting(_) | SyncStatus::Offline(_) if unsaved => SyncStatus::Saving,
@@ -358,6 +406,16 @@ fn show(status: Option<SyncStatus>) {
     if state.refused.get_untracked() != refused {
         state.refused.set(refused);
     }
+}
+
+/// Photos her records point at that are kept here and not yet known to be on the server.
+fn photos_to_send(state: SyncState) -> usize {
+    let named: std::collections::BTreeSet<String> =
+        with_engine(|e| e.store.replica().records().flat_map(photos_of).collect()).unwrap_or_default();
+    named
+        .iter()
+        .filter(|hash| matches!(state.photo_state(hash), Some(PhotoState::OnPhone | PhotoState::Uploading(_))))
+        .count()
 }
 
 /// What the page shows of one refused mutation: one line per refused field,
@@ -395,22 +453,37 @@ pub fn records<T>(kind: Kind, view: impl FnMut(&Record) -> T) -> Vec<T> {
         .unwrap_or_default()
 }
 
+/// `change` made by her, when the device has room to save it and she is
+/// signed in: otherwise nothing changes and the studio says why (what she
+/// typed stays in the field).
+fn edit<R>(change: impl FnOnce(&mut Replica) -> R) -> Option<R> {
+    // Signed out, the studio is read-only: nothing is changed under another session.
+    let edited = with_engine(|e| {
+        let stopped = matches!(e.machine.stopped(), Some(SyncStatus::SignedOut(_) | SyncStatus::Store(_)));
+        (e.store.takes_edits() && !stopped).then(|| e.store.update(change))
+    });
+    if matches!(edited, Some(None)) {
+        show(None);
+    }
+    edited.flatten()
+}
+
 /// Saves fields of a record on the device (creating it if needed), then syncs shortly.
 pub fn put(kind: Kind, record: RecordId, fields: Fields) {
-    let edited = with_engine(|e| e.store.update(|replica| replica.put(record, kind, fields, now_ms(), random_bytes())));
+    let edited = edit(|replica| replica.put(record, kind, fields, now_ms(), random_bytes()));
     settle_edit(edited.map(|edited| edited.map(|_| ())));
 }
 
 /// Starts a record on the device; its id, or none when it could not be made.
 pub fn create(kind: Kind, fields: Fields) -> Option<RecordId> {
-    let edited = with_engine(|e| e.store.update(|replica| replica.create(kind, fields, now_ms(), random_bytes())));
+    let edited = edit(|replica| replica.create(kind, fields, now_ms(), random_bytes()));
     let id = edited.as_ref().and_then(|edited| edited.as_ref().ok()).copied();
     settle_edit(edited.map(|edited| edited.map(|_| ())));
     id
 }
 
 pub fn delete(record: RecordId) {
-    let edited = with_engine(|e| e.store.update(|replica| replica.delete(record, now_ms(), random_bytes())));
+    let edited = edit(|replica| replica.delete(record, now_ms(), random_bytes()));
     settle_edit(edited.map(|edited| edited.map(|_| ())));
 }
 
@@ -442,14 +515,16 @@ fn settle_edit(edited: Option<Result<(), sawda_sync::Rejection>>) {
 
 pub fn dismiss(mutation: &str) {
     let Ok(id) = mutation.parse::<MutationId>() else { return };
-    with_engine(|e| e.store.update(|replica| replica.dismiss(id)));
+    if edit(|replica| replica.dismiss(id)).is_none() {
+        return;
+    }
     save();
     publish(None);
 }
 
 pub fn put_back(mutation: &str, field: &str) {
     let Ok(id) = mutation.parse::<MutationId>() else { return };
-    let edited = with_engine(|e| e.store.update(|replica| replica.put_back(id, field, now_ms(), random_bytes())));
+    let edited = edit(|replica| replica.put_back(id, field, now_ms(), random_bytes()));
     settle_edit(edited.map(|edited| edited.map(|_| ())));
 }
 

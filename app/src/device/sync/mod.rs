@@ -81,7 +81,10 @@ impl StorageUse {
 
 /// Megabytes with one decimal, as the notice shows them.
 pub fn megabytes(bytes: f64) -> String {
-    format!("{:.1}", bytes / 1_000_000.0)
+    // In tenths, as integers: float formatting would add its tables to the
+    // wasm everyone downloads first.
+    let tenths = (bytes.max(0.0) / 100_000.0).round() as u64;
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// What the page's sync engine publishes, shared by every journey on the page.
