@@ -47,6 +47,8 @@ test-browser:
 size: tools build
 	@scripts/size-report.sh "$(SAWDA)"
 
-## bench: what syncing costs (wire bytes; 1,000 queued mutations coming online)
+## bench: what syncing costs (wire bytes; 1,000 queued mutations coming online),
+## and what the bounds on records buy (the worst record; requests during attacks)
 bench: tools
 	cargo bench -p sawda-server --bench sync
+	cargo bench -p sawda-server --bench limits

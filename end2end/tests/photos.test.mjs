@@ -149,5 +149,14 @@ test('the sign-out warning counts photos not yet uploaded', async () => {
   assert.ok(said.includes(en['sign_out.photos_waiting'].replace('{count}', 1)), said);
   assert.ok(!said.includes(en['sign_out.changes_waiting'].replace('{count}', 0)), said);
   await page.screenshot({ path: join(outputDir, 'sign-out-photos-warning-360.png'), fullPage: true });
+  // She signs out anyway: her photo leaves the phone with her records.
+  const keptPhotos = () => page.evaluate(async () => {
+    const cache = await caches.open('photos-v1');
+    return (await cache.keys()).map((r) => new URL(r.url).pathname.split('/')[2]);
+  });
+  assert.ok((await keptPhotos()).includes(hash));
+  await page.click('.warning button');
+  await page.waitForURL('**/sign-in');
+  assert.deepEqual(await keptPhotos(), []);
   await context.close();
 });

@@ -9,7 +9,7 @@
 //! - [`ids`]: ULIDs made on the device; [`hlc`]: the clock that orders edits;
 //! - [`record`]: a synced thing; [`mutation`]: one edit and what a client may send;
 //! - [`merge`]: how edits made apart come together;
-//! - [`protocol`]: the push and pull messages and their limits;
+//! - [`protocol`]: the push and pull messages and their limits; [`limits`]: what one person may store;
 //! - [`outbox`] and [`replica`]: the device side; [`server`]: the server's rules.
 //!
 //! The library never reads a clock or a random source: callers pass the time
@@ -17,6 +17,7 @@
 
 pub mod hlc;
 pub mod ids;
+pub mod limits;
 pub mod merge;
 pub mod mutation;
 pub mod outbox;

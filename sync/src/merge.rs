@@ -23,7 +23,7 @@
 //! mutation twice is applying it once, and any order gives the same record.
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::Value;
@@ -142,12 +142,22 @@ impl Record {
         self.history.sort_by(|a, b| a.field.cmp(&b.field).then_with(|| b.at.cmp(&a.at)));
     }
 
-    /// Every field in canonical form (used to check records read from outside).
+    /// Every field in canonical form (used to check records read from
+    /// outside): one pass over the values, grouped by field, so a load
+    /// costs the same for many fields as for few.
     pub(crate) fn settle_all(&mut self) {
-        let names: BTreeSet<String> =
-            self.history.iter().map(|l| l.field.clone()).chain(self.fields.keys().cloned()).collect();
-        for name in names {
-            self.settle_field(&name, []);
+        let mut by_field: BTreeMap<String, Vec<FieldValue>> = BTreeMap::new();
+        for (name, value) in std::mem::take(&mut self.fields) {
+            by_field.entry(name).or_default().push(value);
+        }
+        for lost in std::mem::take(&mut self.history) {
+            by_field.entry(lost.field).or_default().push(FieldValue { value: lost.value, at: lost.at });
+        }
+        for (name, values) in by_field {
+            if let Some((current, lost)) = settle(&name, values) {
+                self.history.extend(lost);
+                self.fields.insert(name, current);
+            }
         }
         self.sort_history();
     }

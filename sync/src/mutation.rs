@@ -166,6 +166,13 @@ pub enum RejectCode {
     /// The server could not read the mutation at all (an app older or newer
     /// than the server); found by sending it alone.
     Unreadable,
+    /// A kind phones may not write (yet): its rules come with its feature.
+    KindNotAllowed,
+    /// The record would grow above [`crate::limits::MAX_RECORD_BYTES`].
+    RecordTooLarge,
+    /// The owner holds [`crate::limits::MAX_RECORDS_PER_OWNER`] records, or
+    /// [`crate::limits::MAX_BYTES_PER_OWNER`] bytes of them, already.
+    OwnerFull,
 }
 
 /// How far ahead of the server's clock a stamp may be: a phone whose clock
@@ -213,6 +220,9 @@ impl RejectCode {
             RejectCode::IdReused => "id_reused",
             RejectCode::ClockAhead => "clock_ahead",
             RejectCode::Unreadable => "unreadable",
+            RejectCode::KindNotAllowed => "kind_not_allowed",
+            RejectCode::RecordTooLarge => "record_too_large",
+            RejectCode::OwnerFull => "owner_full",
         }
     }
 }
@@ -517,6 +527,9 @@ mod tests {
             RejectCode::IdReused,
             RejectCode::ClockAhead,
             RejectCode::Unreadable,
+            RejectCode::KindNotAllowed,
+            RejectCode::RecordTooLarge,
+            RejectCode::OwnerFull,
         ];
         for code in codes {
             assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));

@@ -26,6 +26,9 @@ use serde_json::Value;
 
 use crate::hlc::{Clock, Stamp};
 use crate::ids::{DeviceId, MutationId, Owner, RecordId};
+use crate::limits::{
+    Holdings, MAX_BYTES_PER_OWNER, MAX_PULL_BYTES, MAX_RECORD_BYTES, MAX_RECORDS_PER_OWNER, record_bytes,
+};
 use crate::mutation::{Action, MAX_AHEAD_MS, Mutation, RejectCode, Rejection};
 use crate::protocol::{
     Epoch, MAX_PULL_LIMIT, MutationResult, Outcome, PullRequest, PullResponse, PushRequest, PushResponse, Snapshot,
@@ -44,6 +47,10 @@ pub trait Rules: Send + Sync {
     /// The one id a record of this kind may have for this owner (a person's
     /// storefront), so nobody can make another person's record first.
     fn fixed_id(&self, kind: Kind, owner: &Owner) -> Option<RecordId>;
+    /// Whether phones may write records of this kind: not before the kind
+    /// has its rules (an ad post, an order request), whose fields would
+    /// otherwise be anything at all.
+    fn writable(&self, kind: Kind) -> bool;
 }
 
 /// Who may pull a record: for now its owner only.
@@ -147,6 +154,8 @@ pub struct Loaded {
     pub holders: BTreeMap<String, RecordId>,
     /// The pushing owner's last sequence number (0: none yet).
     pub last_seq: u64,
+    /// What the pushing owner holds before the push.
+    pub holdings: Holdings,
 }
 
 /// A record to write: its new sequence number, and the one it had (whose
@@ -167,6 +176,8 @@ pub struct Plan {
     pub applied: Vec<(MutationId, AppliedMark)>,
     /// The owner's last sequence number after the push.
     pub last_seq: u64,
+    /// What the owner holds after the push.
+    pub holdings: Holdings,
 }
 
 impl Plan {
@@ -194,7 +205,7 @@ pub fn plan_push(
     epoch: &Epoch,
     now_ms: u64,
 ) -> Plan {
-    let mut plan = Plan { last_seq: loaded.last_seq, ..Plan::default() };
+    let mut plan = Plan { last_seq: loaded.last_seq, holdings: loaded.holdings, ..Plan::default() };
     let mut changed: BTreeMap<RecordId, Option<u64>> = BTreeMap::new();
     let mut results = Vec::with_capacity(request.mutations.len());
     for mutation in &request.mutations {
@@ -230,6 +241,7 @@ pub fn plan_push(
         let record = loaded.records.remove(&id).expect("a changed record").record;
         plan.changes.push(Change { record, seq: plan.last_seq, replaced });
     }
+    plan.holdings = loaded.holdings;
     plan.response = PushResponse { epoch: Some(epoch.clone()), results };
     plan
 }
@@ -244,6 +256,12 @@ fn plan_one(
     now_ms: u64,
 ) -> Result<(Option<Record>, Vec<Rejection>), Rejection> {
     mutation.check_whole()?;
+    if !rules.writable(mutation.kind) {
+        return Err(Rejection::new(
+            RejectCode::KindNotAllowed,
+            format!("{} records cannot be written yet", mutation.kind),
+        ));
+    }
     let existing = loaded.records.get(&mutation.record).map(|s| &s.record);
     mutation.check_write(who, existing)?;
     if rules.fixed_id(mutation.kind, who).is_some_and(|id| id != mutation.record) {
@@ -303,6 +321,20 @@ fn plan_one(
             format!("{value:?} belongs to another {} now: give this one a new address in the same edit", record.kind()),
         ));
     }
+    // Bounds: a record or an owner may shrink past them, never grow.
+    let (old, new) = (existing.map(record_bytes), record_bytes(&record));
+    if new > MAX_RECORD_BYTES && old.is_none_or(|old| new > old) {
+        return Err(Rejection::new(
+            RejectCode::RecordTooLarge,
+            format!("the {} would take {new} bytes, above {MAX_RECORD_BYTES}", record.kind()),
+        ));
+    }
+    loaded.holdings = loaded.holdings.after(old, new).ok_or_else(|| {
+        Rejection::new(
+            RejectCode::OwnerFull,
+            format!("at most {MAX_RECORDS_PER_OWNER} records and {MAX_BYTES_PER_OWNER} bytes per person"),
+        )
+    })?;
     // The record's unique value now: later mutations of this push see it
     // held, and a value it gave up is free again.
     loaded.holders.retain(|_, holder| *holder != record.id());
@@ -337,16 +369,20 @@ pub fn pull_page(
     let mut changes = Vec::new();
     let mut cursor = request.cursor;
     let mut more = false;
+    let mut bytes = 0;
     for snapshot in log {
-        if changes.len() == limit {
+        // The log is the owner's: the protocol's rule has the last word.
+        if snapshot.seq <= cursor || !may_see(who, &snapshot.record) {
+            continue;
+        }
+        let size = record_bytes(&snapshot.record);
+        if changes.len() == limit || (!changes.is_empty() && bytes + size > MAX_PULL_BYTES) {
             more = true;
             break;
         }
-        // The log is the owner's: the protocol's rule has the last word.
-        if snapshot.seq > cursor && may_see(who, &snapshot.record) {
-            cursor = snapshot.seq;
-            changes.push(snapshot);
-        }
+        bytes += size;
+        cursor = snapshot.seq;
+        changes.push(snapshot);
     }
     PullResponse { epoch: epoch.clone(), after: request.cursor, changes, cursor, more }
 }
@@ -453,6 +489,14 @@ impl ServerState {
         self.records.values().map(|s| &s.record)
     }
 
+    /// What `owner` holds: her records and their bytes.
+    pub fn holdings(&self, owner: &Owner) -> Holdings {
+        self.records().filter(|r| r.owner() == owner).fold(Holdings::default(), |h, r| Holdings {
+            records: h.records + 1,
+            bytes: h.bytes + record_bytes(r) as u64,
+        })
+    }
+
     /// The sequence number of `owner`'s latest change.
     pub fn last_seq(&self, owner: &Owner) -> u64 {
         self.scopes.get(owner).copied().unwrap_or(0)
@@ -481,6 +525,7 @@ impl ServerState {
             records: wants.records.iter().filter_map(|id| Some((*id, self.records.get(id)?.clone()))).collect(),
             holders: BTreeMap::new(),
             last_seq: self.last_seq(who),
+            holdings: self.holdings(who),
         };
         let mut loaded = loaded;
         let values = wants.unique_values_with(rules, &loaded.records);
@@ -568,6 +613,9 @@ mod tests {
         fn fixed_id(&self, kind: Kind, owner: &Owner) -> Option<RecordId> {
             (kind == Kind::Storefront).then(|| storefront_of(owner))
         }
+        fn writable(&self, kind: Kind) -> bool {
+            kind != Kind::ReviewComment
+        }
     }
 
     fn storefront_of(owner: &Owner) -> RecordId {
@@ -627,6 +675,95 @@ mod tests {
             Outcome::Rejected(r) => Some(r.code),
             _ => None,
         }
+    }
+
+    #[test]
+    fn kinds_without_rules_are_refused() {
+        let mut server = server();
+        let comment = Mutation { kind: Kind::ReviewComment, ..edit(1, 1, amina(), json!({"text": "spam"})) };
+        let outcome = apply(&mut server, &amina(), &push(vec![comment.clone()]));
+        assert_eq!(code(&outcome[0]), Some(RejectCode::KindNotAllowed));
+        assert_eq!(server.record(comment.record), None);
+    }
+
+    #[test]
+    fn a_record_grows_to_its_bound_and_no_further() {
+        let mut server = server();
+        let big = |n: u64| {
+            let text = "x".repeat(15 * 1024);
+            edit(n, 1, amina(), json!({ format!("a{n}"): text, format!("b{n}"): text, format!("c{n}"): text }))
+        };
+        // 45 KiB a push: the third would pass 128 KiB.
+        for n in 1..=2 {
+            assert_eq!(apply(&mut server, &amina(), &push(vec![big(n)])), [Outcome::Applied]);
+        }
+        let before = server.record(RecordId::new(1, [1; 10])).unwrap().clone();
+        let outcome = apply(&mut server, &amina(), &push(vec![big(3), edit(4, 2, amina(), json!({"name": "Tea"}))]));
+        assert_eq!(code(&outcome[0]), Some(RejectCode::RecordTooLarge));
+        assert_eq!(outcome[1], Outcome::Applied, "the rest of the push goes on");
+        assert_eq!(server.record(before.id()), Some(&before), "the record is kept as it was");
+        assert!(record_bytes(&before) <= MAX_RECORD_BYTES);
+        // A small edit still fits.
+        assert_eq!(
+            apply(&mut server, &amina(), &push(vec![edit(5, 1, amina(), json!({"name": "Jam"}))])),
+            [Outcome::Applied]
+        );
+    }
+
+    #[test]
+    fn an_owner_at_her_bounds_can_edit_but_not_add() {
+        let mut server = server();
+        let product = |n: u64| Mutation {
+            id: MutationId::new(n, [7; 10]),
+            record: RecordId::new(n, [7; 10]),
+            ..edit(n, 7, amina(), json!({"name": "p"}))
+        };
+        for start in (0..MAX_RECORDS_PER_OWNER).step_by(500) {
+            let batch = (start..start + 500).map(|n| product(n + 1)).collect();
+            assert!(apply(&mut server, &amina(), &push(batch)).iter().all(|o| *o == Outcome::Applied));
+        }
+        assert_eq!(server.holdings(&amina()).records, MAX_RECORDS_PER_OWNER);
+        let one_more = product(MAX_RECORDS_PER_OWNER + 1);
+        assert_eq!(code(&apply(&mut server, &amina(), &push(vec![one_more]))[0]), Some(RejectCode::OwnerFull));
+        // Her records can still change, and another person is not held back.
+        let edit_one = Mutation { id: MutationId::new(99_999, [8; 10]), ..product(1) };
+        let edit_one =
+            Mutation { action: Action::Set(serde_json::from_value(json!({"name": "pear"})).unwrap()), ..edit_one };
+        assert_eq!(apply(&mut server, &amina(), &push(vec![edit_one])), [Outcome::Applied]);
+        assert_eq!(
+            apply(&mut server, &bahadir(), &push(vec![edit(1, 3, bahadir(), json!({"name": "Tea"}))])),
+            [Outcome::Applied]
+        );
+    }
+
+    #[test]
+    fn a_pull_page_is_bounded_by_bytes_too() {
+        let mut server = server();
+        let text = "y".repeat(15 * 1024);
+        // Three records of about 120 KiB each: one a page.
+        for record in 1..=3u8 {
+            for n in 0..2u64 {
+                let fields = json!({ format!("a{n}"): text, format!("b{n}"): text, format!("c{n}"): text, format!("d{n}"): text });
+                let m = Mutation {
+                    id: MutationId::new(10 * u64::from(record) + n, [record; 10]),
+                    ..edit(n, record, amina(), fields)
+                };
+                assert_eq!(apply(&mut server, &amina(), &push(vec![m])), [Outcome::Applied]);
+            }
+        }
+        let (mut cursor, mut seen, mut pages) = (0, 0, 0);
+        loop {
+            let page = server.pull(&amina(), &pull(amina(), cursor, 1_000)).unwrap();
+            let bytes: usize = page.changes.iter().map(|s| record_bytes(&s.record)).sum();
+            assert!(page.changes.len() == 1 || bytes <= MAX_PULL_BYTES, "{bytes} bytes in a page");
+            seen += page.changes.len();
+            pages += 1;
+            cursor = page.cursor;
+            if !page.more {
+                break;
+            }
+        }
+        assert_eq!((seen, pages), (3, 3));
     }
 
     #[test]

@@ -69,6 +69,9 @@ impl Rules for SimRules {
     fn fixed_id(&self, kind: Kind, owner: &Owner) -> Option<RecordId> {
         (kind == Kind::Storefront).then(|| storefront_of(owner))
     }
+    fn writable(&self, kind: Kind) -> bool {
+        matches!(kind, Kind::Storefront | Kind::Product)
+    }
 }
 
 fn storefront_of(owner: &Owner) -> RecordId {

@@ -7,13 +7,13 @@ use gloo_storage::{LocalStorage, Storage};
 use sawda_sync::Owner;
 
 use crate::device::http::{AccountView, body, send};
+use crate::device::indexed_db;
+use crate::device::local_storage::available;
 use crate::device::photos::kept_bytes;
+use crate::device::store::{ACCOUNT_KEY, StoreProblem, old_key_for, old_store, photos_named_in};
 use crate::i18n::Lang;
 use crate::rules::photos::photos_of;
 use crate::wire::{MissingPhotos, PhotoHashes};
-use crate::device::indexed_db;
-use crate::device::local_storage::available;
-use crate::device::store::{ACCOUNT_KEY, StoreProblem, old_key_for, old_store};
 
 const KEY: &str = "sawda.account";
 
@@ -62,7 +62,8 @@ pub async fn waiting_changes(account: &AccountView) -> usize {
 /// server does not have yet (all of them, when the server cannot be asked).
 pub async fn waiting_photos(account: &AccountView) -> usize {
     let Ok(owner) = account.id.parse::<Owner>() else { return 0 };
-    let mut replicas: Vec<sawda_sync::Replica> = old_text(&owner).and_then(|text| old_store(&text, &owner)).into_iter().collect();
+    let mut replicas: Vec<sawda_sync::Replica> =
+        old_text(&owner).and_then(|text| old_store(&text, &owner)).into_iter().collect();
     if let Ok(db) = indexed_db::open().await
         && let Ok(Some((replica, _))) = indexed_db::load(&db, &owner).await
     {
@@ -87,6 +88,19 @@ pub async fn waiting_photos(account: &AccountView) -> usize {
     }
 }
 
+/// Stores of the previous release still in local storage, not moved in yet.
+pub fn old_store_texts() -> Vec<String> {
+    if !available() {
+        return Vec::new();
+    }
+    let storage = LocalStorage::raw();
+    (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with("sawda.store.v1."))
+        .filter_map(|key| storage.get_item(&key).ok().flatten())
+        .collect()
+}
+
 fn old_text(owner: &Owner) -> Option<String> {
     available().then(|| LocalStorage::raw().get_item(&old_key_for(owner)).ok().flatten()).flatten()
 }
@@ -97,11 +111,28 @@ pub async fn forget(account: &AccountView) -> Result<(), StoreProblem> {
     crate::device::sync::close();
     if let Ok(owner) = account.id.parse::<Owner>() {
         let db = indexed_db::open().await?;
+        // Her photos, to go too unless another person's store names them.
+        let mut hers = std::collections::BTreeSet::new();
+        if let Ok(Some((replica, _))) = indexed_db::load(&db, &owner).await
+            && let Ok(text) = serde_json::to_string(&replica)
+        {
+            photos_named_in(&text, &mut hers);
+        }
+        if let Some(text) = old_text(&owner) {
+            photos_named_in(&text, &mut hers);
+        }
         indexed_db::remove(&db, &owner).await?;
         indexed_db::keep_device(&db, ACCOUNT_KEY, None).await?;
         if available() {
             LocalStorage::delete(old_key_for(&owner));
         }
+        let mut others = indexed_db::photos_named(&db).await.unwrap_or_default();
+        // Hers was removed above: these are other people's.
+        for text in old_store_texts() {
+            photos_named_in(&text, &mut others);
+        }
+        hers.retain(|hash| !others.contains(hash));
+        let _ = crate::device::photos::remove(&hers).await;
     }
     if available() {
         LocalStorage::delete(KEY);

@@ -137,6 +137,27 @@ pub async fn kept_url(hash: &str, size: &str) -> Option<String> {
     web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
+/// Removes these photos from the phone, every size (hers, when she signs
+/// out of a shared phone). Returns how many photos went.
+pub async fn remove(hashes: &std::collections::BTreeSet<String>) -> Result<usize, JsValue> {
+    if hashes.is_empty() {
+        return Ok(0);
+    }
+    let cache = cache().await?;
+    let requests: js_sys::Array = JsFuture::from(cache.keys()).await?.unchecked_into();
+    let mut removed = std::collections::BTreeSet::new();
+    for request in requests.iter() {
+        let request: web_sys::Request = request.unchecked_into();
+        let path = web_sys::Url::new(&request.url())?.pathname();
+        let Some(hash) = path.strip_prefix("/photos/").and_then(|rest| rest.split('/').next()) else { continue };
+        if hashes.contains(hash) {
+            JsFuture::from(cache.delete_with_request(&request)).await?;
+            removed.insert(hash.to_owned());
+        }
+    }
+    Ok(removed.len())
+}
+
 /// Removes from the phone the photos no stored row names any more (deleted
 /// from every record and every queued or refused edit, of every person on
 /// this phone), once an hour has passed since they were kept. Returns how

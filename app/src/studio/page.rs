@@ -19,9 +19,8 @@ pub fn StudioPage() -> impl IntoView {
     provide_context(studio);
     let previewing = RwSignal::new(false);
     // Her session ended (or she signed out in another tab): what is on the phone is shown, read-only.
-    let read_only = move || {
-        matches!(studio.sync.status.get(), SyncStatus::SignedOut(_) | SyncStatus::Store(StoreProblem::Removed))
-    };
+    let read_only =
+        move || matches!(studio.sync.status.get(), SyncStatus::SignedOut(_) | SyncStatus::Store(StoreProblem::Removed));
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| open(studio, language));
     view! {

@@ -56,6 +56,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .into_iter()
         .fold(Router::new(), |router, (_, path, route)| router.route(path, route))
         .fallback(|| async { error::ApiError::NOT_FOUND })
+        // Answers hold personal data (phones, records): never kept in a disk
+        // cache, where the next person on a shared phone could find them.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        ))
         .layer(DefaultBodyLimit::max(MAX_API_BODY))
         .layer(axum::middleware::from_fn_with_state(state, signed_in::resolve_session))
         .layer(axum::middleware::from_fn(same_site::only_same_site_writes))

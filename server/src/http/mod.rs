@@ -101,6 +101,12 @@ pub fn router(state: AppState, site: &Path) -> Router {
         .leptos_routes(&state, routes, pages)
         .fallback_service(static_files)
         .layer(axum::middleware::map_response(security_headers::add))
+        .layer(tower::util::option_layer(
+            state
+                .site
+                .strict_transport()
+                .map(|hsts| SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts)),
+        ))
         .layer(layers)
         .with_state(state)
 }

@@ -21,15 +21,32 @@ impl Site {
         }
     }
 
-    /// Cookies are `Secure` when the public address is https, or a proxy says the request was.
+    /// Cookies are `Secure` when the public address is https, or a trusted
+    /// proxy says the request was (anyone else could say so too).
     pub fn secure_cookies(&self, headers: &HeaderMap) -> bool {
         match &self.public_url {
             Some(url) => url.starts_with("https://"),
-            None => headers
-                .get("x-forwarded-proto")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|proto| proto.eq_ignore_ascii_case("https")),
+            None => {
+                self.trust_proxy
+                    && headers
+                        .get_all("x-forwarded-proto")
+                        .iter()
+                        .next_back()
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|list| list.rsplit(',').next())
+                        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+            }
         }
+    }
+
+    /// `Strict-Transport-Security` for every answer when the public address is
+    /// https: browsers then never try plain http, where a café's network
+    /// could read the session.
+    pub fn strict_transport(&self) -> Option<axum::http::HeaderValue> {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+            .then(|| axum::http::HeaderValue::from_static("max-age=31536000"))
     }
 
     /// The address people reach: the configured one, else the one this request used.
@@ -43,11 +60,13 @@ impl Site {
     }
 
     /// The client's address for rate limits: the socket's, or behind a trusted proxy
-    /// the last address the proxy appended to `X-Forwarded-For`.
+    /// the last address the proxy appended to `X-Forwarded-For`: the last entry
+    /// of the last header line (a proxy may add a line of its own after the
+    /// client's, which the client chose).
     pub fn client_address(&self, headers: &HeaderMap, socket: Option<std::net::IpAddr>) -> String {
         let forwarded = self
             .trust_proxy
-            .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+            .then(|| headers.get_all("x-forwarded-for").iter().next_back().and_then(|v| v.to_str().ok()))
             .flatten()
             .and_then(|list| list.rsplit(',').next())
             .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
@@ -80,7 +99,14 @@ mod tests {
         let local = Site::default();
         assert_eq!(local.origin(&plain), "http://127.0.0.1:3000");
         assert!(!local.secure_cookies(&plain));
-        assert!(local.secure_cookies(&headers(&[("x-forwarded-proto", "https")])));
+        assert_eq!(site.strict_transport().unwrap(), "max-age=31536000");
+        assert_eq!(local.strict_transport(), None);
+        // Only a trusted proxy says whether the request came over https.
+        let says_https = headers(&[("x-forwarded-proto", "https")]);
+        assert!(!local.secure_cookies(&says_https));
+        let proxied = Site { public_url: None, trust_proxy: true };
+        assert!(proxied.secure_cookies(&says_https));
+        assert!(!proxied.secure_cookies(&headers(&[("x-forwarded-proto", "https"), ("x-forwarded-proto", "http")])));
     }
 
     #[test]
@@ -91,6 +117,9 @@ mod tests {
         let proxied = Site { public_url: None, trust_proxy: true };
         assert_eq!(proxied.client_address(&forwarded, socket), "5.6.7.8");
         assert_eq!(proxied.client_address(&headers(&[]), socket), "10.0.0.1");
+        // The client's own line first, the proxy's after it: the proxy's counts.
+        let two_lines = headers(&[("x-forwarded-for", "6.6.6.6"), ("x-forwarded-for", "5.6.7.8")]);
+        assert_eq!(proxied.client_address(&two_lines, socket), "5.6.7.8");
         let v6 = headers(&[("x-forwarded-for", "2001:db8:1:2:3:4:5:6")]);
         assert_eq!(proxied.client_address(&v6, None), "2001:db8:1:2::/64");
     }

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sequences per owner, change log by key, applied ids per owner, epoch",
         script: include_str!("../../migrations/0006_sync_scopes.surql"),
     },
+    Migration {
+        version: 7,
+        name: "what each owner holds, for her bounds",
+        script: include_str!("../../migrations/0007_sync_holdings.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

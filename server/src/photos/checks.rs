@@ -14,10 +14,15 @@ use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 /// The longest side of the photo on pages, and of its thumbnail, in pixels.
 pub const LARGE_SIDE: u32 = 1280;
 pub const THUMB_SIDE: u32 = 320;
-/// A phone camera's photo is below this; anything larger is not a photo.
-pub const MAX_SIDE: u32 = 8_000;
-/// Memory a decode may take: a 8000 × 8000 RGBA picture is 256 MB.
-const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// The studio shrinks every photo to 1,280 px before it sends it; this leaves
+/// room for another client and refuses what no phone sends (a tiny file that
+/// unpacks to a huge picture).
+pub const MAX_SIDE: u32 = 4_096;
+/// Memory a decode may take: a 4096 × 4096 RGBA picture is 64 MiB.
+const MAX_DECODE_BYTES: u64 = 64 * 1024 * 1024;
+/// Decodes at once, whatever the number of uploads finishing together: each
+/// may take [`MAX_DECODE_BYTES`] and a core.
+pub const PARALLEL_DECODES: usize = 2;
 const JPEG_QUALITY: u8 = 82;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -119,5 +124,15 @@ mod tests {
         assert_eq!(check_and_redraw(b"GIF89a....").err(), Some(PhotoProblem::NotAnImage));
         let png = encoded(300, 300, ImageFormat::Png);
         assert_eq!(check_and_redraw(&png[..png.len() / 2]).err(), Some(PhotoProblem::Damaged));
+    }
+
+    #[test]
+    fn a_side_above_what_phones_send_is_refused() {
+        // Thin, so the file is small: only its side is too long.
+        assert_eq!(
+            check_and_redraw(&encoded(MAX_SIDE + 1, 8, ImageFormat::Png)).err(),
+            Some(PhotoProblem::TooManyPixels)
+        );
+        assert!(check_and_redraw(&encoded(MAX_SIDE, 8, ImageFormat::Png)).is_ok());
     }
 }

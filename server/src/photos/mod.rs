@@ -46,6 +46,8 @@ pub struct Photos {
     uploads: PathBuf,
     /// Photos a request is writing now: a second writer waits its turn.
     busy: Mutex<HashSet<String>>,
+    /// Turns to decode a finished upload ([`checks::PARALLEL_DECODES`]).
+    decodes: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Photos {
@@ -55,6 +57,7 @@ impl Photos {
             store: Box::new(DiskPhotoStore::new(dir.join("kept"))),
             uploads: dir.join("uploads"),
             busy: Mutex::new(HashSet::new()),
+            decodes: std::sync::Arc::new(tokio::sync::Semaphore::new(checks::PARALLEL_DECODES)),
         }
     }
 
@@ -114,6 +117,13 @@ impl Photos {
             let _ = tokio::fs::remove_file(self.part(hash)).await;
             return Err(UploadError::BadLength);
         }
+        // The last piece waits for a turn to decode before it is written: a
+        // request given up while waiting leaves the upload where it was, for
+        // the phone to send that piece again.
+        let decode_turn = match now == total {
+            true => Some(self.decodes.clone().acquire_owned().await.expect("the semaphore is never closed")),
+            false => None,
+        };
         tokio::fs::create_dir_all(&self.uploads).await?;
         let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(self.part(hash)).await?;
         file.write_all(piece).await?;
@@ -128,9 +138,13 @@ impl Photos {
         if hex::encode(Sha256::digest(&whole)) != hash {
             return Err(UploadError::Mismatch);
         }
-        let sizes = tokio::task::spawn_blocking(move || check_and_redraw(&whole))
-            .await
-            .map_err(|_| UploadError::Photo(PhotoProblem::Damaged))??;
+        // The turn goes with the decode: it runs to its end even if the request is dropped.
+        let sizes = tokio::task::spawn_blocking(move || {
+            let _turn = decode_turn;
+            check_and_redraw(&whole)
+        })
+        .await
+        .map_err(|_| UploadError::Photo(PhotoProblem::Damaged))??;
         self.store.put(hash, sizes).await?;
         Ok(Progress { received: total, done: true })
     }

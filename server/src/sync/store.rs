@@ -16,6 +16,7 @@ use std::ops::Bound;
 use std::time::Duration;
 
 use app::rules::records::SawdaRules;
+use sawda_sync::limits::{Holdings, MAX_PULL_BYTES};
 use sawda_sync::protocol::{Epoch, Snapshot, admit_pull, admit_push};
 use sawda_sync::server::{AppliedMark, Loaded, Plan, Rules, Wants, plan_push, pull_limit, pull_page, unique_value};
 use sawda_sync::{
@@ -35,6 +36,12 @@ pub enum SyncStoreError {
     Corrupt(String),
 }
 
+/// CPU-heavy work (parsing and merging records) off the async workers, so
+/// that no push or pull holds one while other requests wait.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, SyncStoreError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| SyncStoreError::Corrupt(format!("sync work stopped: {e}")))
+}
+
 #[derive(SurrealValue)]
 struct Stored {
     seq: i64,
@@ -46,6 +53,13 @@ struct StoredMark {
     id: String,
     hash: String,
     refused: Option<String>,
+}
+
+#[derive(SurrealValue)]
+struct Scope {
+    seq: i64,
+    records: Option<i64>,
+    bytes: Option<i64>,
 }
 
 #[derive(SurrealValue)]
@@ -91,10 +105,11 @@ const CONFLICT_ATTEMPTS: u32 = 8;
 
 pub async fn push(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Result<PushResponse, SyncStoreError> {
     admit_push(who, request).map_err(SyncStoreError::Protocol)?;
+    let request = std::sync::Arc::new(request.clone());
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match push_once(db, who, request).await {
+        match push_once(db, who, &request).await {
             // Two pushes claiming one storefront address at once: the loser's
             // retry reads the claim and refuses that field.
             Err(SyncStoreError::Database(error))
@@ -121,7 +136,11 @@ async fn epoch(db: &Surreal<Any>) -> Result<Epoch, SyncStoreError> {
     Epoch::new(&name.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)
 }
 
-async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Result<PushResponse, SyncStoreError> {
+async fn push_once(
+    db: &Surreal<Any>,
+    who: &Owner,
+    request: &std::sync::Arc<PushRequest>,
+) -> Result<PushResponse, SyncStoreError> {
     let rules = SawdaRules;
     let wants = Wants::of(&rules, request);
     let applied_ids: Vec<DbId> =
@@ -132,7 +151,7 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
         .query(
             "SELECT record::id(id)[1] AS id, hash, refused FROM $applied;
              SELECT seq, body FROM $records;
-             (SELECT VALUE seq FROM $scope)[0] OR 0;
+             (SELECT seq, records, bytes FROM $scope)[0];
              (SELECT VALUE name FROM sync_epoch:main)[0];",
         )
         .bind(("applied", applied_ids))
@@ -149,15 +168,27 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
         };
         loaded.applied.insert(id, AppliedMark { hash: mark.hash.parse().map_err(corrupt)?, refused });
     }
-    for row in read.take::<Vec<Stored>>(1)? {
-        let record: Record = serde_json::from_str(&row.body).map_err(corrupt)?;
-        loaded.records.insert(record.id(), Snapshot { seq: row.seq as u64, record });
+    let stored: Vec<Stored> = read.take(1)?;
+    if let Some(scope) = read.take::<Option<Scope>>(2)? {
+        loaded.last_seq = scope.seq as u64;
+        loaded.holdings = Holdings {
+            records: scope.records.unwrap_or(0).max(0) as u64,
+            bytes: scope.bytes.unwrap_or(0).max(0) as u64,
+        };
     }
-    loaded.last_seq = read.take::<Option<i64>>(2)?.unwrap_or(0) as u64;
     let epoch =
         Epoch::new(&read.take::<Option<String>>(3)?.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)?;
-    // Holders of the addresses asked for and of those the loaded records hold.
-    let slugs: Vec<String> = wants.unique_values_with(&rules, &loaded.records).into_iter().collect();
+    // Parsing checks each record's canonical form: off the async workers.
+    let (mut loaded, slugs) = off_the_workers(move || {
+        for row in stored {
+            let record: Record = serde_json::from_str(&row.body).map_err(corrupt)?;
+            loaded.records.insert(record.id(), Snapshot { seq: row.seq as u64, record });
+        }
+        // Holders of the addresses asked for and of those the loaded records hold.
+        let slugs: Vec<String> = wants.unique_values_with(&SawdaRules, &loaded.records).into_iter().collect();
+        Ok::<_, SyncStoreError>((loaded, slugs))
+    })
+    .await??;
     if !slugs.is_empty() {
         let holders: Vec<Holder> = transaction
             .query("SELECT record::id(id) AS key, slug FROM sync_record WHERE slug IN $slugs")
@@ -171,21 +202,23 @@ async fn push_once(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Res
     }
 
     let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
-    let plan = plan_push(&rules, who, request, loaded, &epoch, now_ms);
+    let (who_owned, request) = (who.clone(), request.clone());
+    let (plan, rows, marks) = off_the_workers(move || {
+        let plan = plan_push(&SawdaRules, &who_owned, &request, loaded, &epoch, now_ms);
+        let (rows, marks) = rows_of(&SawdaRules, &plan);
+        (plan, rows, marks)
+    })
+    .await?;
     if !plan.writes_nothing() {
-        write(&transaction, &rules, who, &plan).await?;
+        write(&transaction, who, &plan, rows, marks).await?;
     }
     transaction.commit().await?;
     Ok(plan.response)
 }
 
-async fn write(
-    transaction: &surrealdb::method::Transaction<Any>,
-    rules: &dyn Rules,
-    who: &Owner,
-    plan: &Plan,
-) -> Result<(), SyncStoreError> {
-    let rows: Vec<Row> = plan
+/// The rows a plan writes: its records and its applied marks.
+fn rows_of(rules: &dyn Rules, plan: &Plan) -> (Vec<Row>, Vec<MarkRow>) {
+    let rows = plan
         .changes
         .iter()
         .map(|change| Row {
@@ -199,7 +232,7 @@ async fn write(
             slug: unique_value(rules, &change.record).map(str::to_owned),
         })
         .collect();
-    let marks: Vec<MarkRow> = plan
+    let marks = plan
         .applied
         .iter()
         .map(|(id, mark)| MarkRow {
@@ -209,9 +242,19 @@ async fn write(
                 .then(|| serde_json::to_string(&mark.refused).expect("rejections serialise")),
         })
         .collect();
+    (rows, marks)
+}
+
+async fn write(
+    transaction: &surrealdb::method::Transaction<Any>,
+    who: &Owner,
+    plan: &Plan,
+    rows: Vec<Row>,
+    marks: Vec<MarkRow>,
+) -> Result<(), SyncStoreError> {
     transaction
         .query(
-            "UPSERT $scope SET seq = $seq;
+            "UPSERT $scope SET seq = $seq, records = $records, bytes = $bytes;
              FOR $row IN $rows {
                  IF $row.replaced != NONE {
                      DELETE type::record('sync_change', [$owner, $row.replaced]);
@@ -226,6 +269,8 @@ async fn write(
         )
         .bind(("scope", DbId::new("sync_scope", who.to_string())))
         .bind(("seq", plan.last_seq as i64))
+        .bind(("records", plan.holdings.records as i64))
+        .bind(("bytes", plan.holdings.bytes as i64))
         .bind(("owner", who.to_string()))
         .bind(("rows", rows))
         .bind(("marks", marks))
@@ -241,15 +286,19 @@ async fn write(
 /// offline for longer than this with an unanswered push is all it would take.
 pub const APPLIED_KEPT_DAYS: i64 = 180;
 
-/// Forgets applied mutation ids older than `days`; returns how many.
+/// Forgets applied mutation ids older than `days`; returns how many. Counted
+/// in the database, not by bringing every deleted row back.
 pub async fn forget_applied(db: &Surreal<Any>, days: i64) -> Result<usize, surrealdb::Error> {
-    let forgotten: Vec<surrealdb::types::Value> = db
-        .query("DELETE sync_applied WHERE applied_at < time::now() - type::duration($age) RETURN BEFORE")
+    let forgotten: Option<i64> = db
+        .query(
+            "(SELECT count() FROM sync_applied WHERE applied_at < time::now() - type::duration($age) GROUP ALL)[0].count OR 0;
+             DELETE sync_applied WHERE applied_at < time::now() - type::duration($age) RETURN NONE;",
+        )
         .bind(("age", format!("{days}d")))
         .await?
         .check()?
         .take(0)?;
-    Ok(forgotten.len())
+    Ok(forgotten.unwrap_or(0).max(0) as usize)
 }
 
 #[derive(SurrealValue)]
@@ -283,20 +332,31 @@ pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Resu
     let epoch = Epoch::new(&name.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)?;
     let rows: Vec<Change> = read.take(0)?;
     transaction.cancel().await?;
-    let mut log = Vec::with_capacity(rows.len());
-    let mut last = request.cursor;
-    for row in rows {
-        let seq = row.seq as u64;
-        // Key order is the contract; a page out of order is a bug, not a gap to skip.
-        if seq <= last {
-            return Err(corrupt(format!("change {seq} of {who} read after {last}")));
+    let (who, request) = (who.clone(), request.clone());
+    off_the_workers(move || {
+        let mut log = Vec::with_capacity(rows.len());
+        let (mut last, mut bytes) = (request.cursor, 0);
+        for row in rows {
+            let seq = row.seq as u64;
+            // Key order is the contract; a page out of order is a bug, not a gap to skip.
+            if seq <= last {
+                return Err(corrupt(format!("change {seq} of {who} read after {last}")));
+            }
+            last = seq;
+            let body = row.body.ok_or_else(|| corrupt(format!("change {seq} of {who} names no record")))?;
+            // The page's bound in bytes (the body is the record's JSON): past
+            // it, nothing more is parsed; `pull_page` ends the page there.
+            bytes += body.len();
+            let past = !log.is_empty() && bytes > MAX_PULL_BYTES;
+            let record: Record = serde_json::from_str(&body).map_err(corrupt)?;
+            log.push(Snapshot { seq, record });
+            if past {
+                break;
+            }
         }
-        last = seq;
-        let body = row.body.ok_or_else(|| corrupt(format!("change {seq} of {who} names no record")))?;
-        let record: Record = serde_json::from_str(&body).map_err(corrupt)?;
-        log.push(Snapshot { seq, record });
-    }
-    Ok(pull_page(who, request, &epoch, log))
+        Ok(pull_page(&who, &request, &epoch, log))
+    })
+    .await?
 }
 
 /// Gives this database a new epoch, greater than the one it had: to be run

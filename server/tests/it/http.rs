@@ -27,6 +27,21 @@ async fn healthz_is_ok_when_the_database_answers() {
 }
 
 #[tokio::test]
+async fn api_answers_are_never_kept_in_a_cache() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let response = support::get(&router, "/api/v1/me", &[]).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(support::header(&response, "cache-control"), "no-store");
+    let person = support::entrepreneur(&db, "+998901000071").await;
+    let response = support::get(&router, "/api/v1/me", &[("cookie", &person.cookie)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(support::header(&response, "cache-control"), "no-store");
+    // Without an https public address, no HSTS (a plain-http test server must stay reachable).
+    assert!(response.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
 async fn healthz_is_503_when_the_database_does_not_answer() {
     // A handle that was never connected fails every query, as a lost database does.
     let router = support::router_with(Surreal::<Any>::init(), &std::env::temp_dir()).await;

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod http;
+mod limits;
 mod migrations;
 mod photos;
 mod process;

@@ -221,3 +221,29 @@ async fn bad_files_are_refused_with_a_reason_and_nothing_is_kept() {
     assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
     assert_eq!(phone.served("not-a-hash", "large.jpg").await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn twenty_uploads_finishing_at_once_take_turns_to_decode_and_all_finish() {
+    let phone = std::sync::Arc::new(phone().await);
+    let uploads = (0..20u32).map(|n| {
+        let phone = phone.clone();
+        tokio::spawn(async move {
+            // Each its own photo; every third one a picture wider than any phone sends.
+            let bytes =
+                if n % 3 == 0 { photo(5_000 + n, 4, ImageFormat::Png) } else { photo(300 + n, 200, ImageFormat::Png) };
+            let hash = hash_of(&bytes);
+            let (status, answer) = phone.piece(&hash, 0, bytes.len() as u64, &bytes).await;
+            (n, status, answer)
+        })
+    });
+    for upload in uploads.collect::<Vec<_>>() {
+        let (n, status, answer) = upload.await.unwrap();
+        if n % 3 == 0 {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+            assert_eq!(answer["code"], "photo_too_many_pixels");
+        } else {
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            assert_eq!(answer["done"], true);
+        }
+    }
+}

@@ -32,7 +32,7 @@ fn fields(pairs: &[(&str, Value)]) -> Fields {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
-async fn post_push(router: &Router, person: &Person, body: String) -> (StatusCode, Value) {
+pub(crate) async fn post_push(router: &Router, person: &Person, body: String) -> (StatusCode, Value) {
     let request = Request::post("/api/v1/sync/push")
         .header("cookie", &person.cookie)
         .header("content-type", "application/json")

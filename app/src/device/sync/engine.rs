@@ -30,7 +30,9 @@ use super::{PhotoState, Refusal, SyncState, SyncStatus};
 use crate::device::http::{AccountView, send};
 use crate::device::indexed_db::{self, WriteProblem};
 use crate::device::locks;
-use crate::device::store::{DeviceStore, HEADROOM_BYTES, HEADROOM_KEY, Room, StoreProblem, headroom, old_key_for, old_store};
+use crate::device::store::{
+    DeviceStore, HEADROOM_BYTES, HEADROOM_KEY, Room, StoreProblem, headroom, old_key_for, old_store,
+};
 use crate::device::uploads::{self, UploadFailure};
 use crate::i18n::Language;
 use crate::rules::photos::photos_of;
@@ -146,7 +148,8 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
         });
         // Photos kept here since an earlier visit count as not sent until
         // the server says it has them: "All saved" waits for them.
-        let named: Vec<String> = with_engine(|e| e.store.replica().records().flat_map(photos_of).collect()).unwrap_or_default();
+        let named: Vec<String> =
+            with_engine(|e| e.store.replica().records().flat_map(photos_of).collect()).unwrap_or_default();
         for hash in named {
             if state.photo_state(&hash).is_none() && crate::device::photos::is_kept(&hash).await {
                 state.set_photo_state(&hash, PhotoState::OnPhone);
@@ -289,14 +292,8 @@ fn clean_photos_once(db: web_sys::IdbDatabase) {
     }
     leptos::task::spawn_local(async move {
         let Ok(mut named) = indexed_db::photos_named(&db).await else { return };
-        let storage = <gloo_storage::LocalStorage as gloo_storage::Storage>::raw();
-        for i in 0..storage.length().unwrap_or(0) {
-            let Some(key) = storage.key(i).ok().flatten() else { continue };
-            if key.starts_with("sawda.store.v1.")
-                && let Some(text) = storage.get_item(&key).ok().flatten()
-            {
-                crate::device::store::photos_named_in(&text, &mut named);
-            }
+        for text in crate::device::account::old_store_texts() {
+            crate::device::store::photos_named_in(&text, &mut named);
         }
         if let Ok(removed) = crate::device::photos::clean(&named).await
             && removed > 0

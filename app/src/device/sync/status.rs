@@ -81,10 +81,14 @@ pub fn refusal_message(lang: Lang, code: RejectCode) -> String {
         return text(lang, Key::FieldSlugTaken).to_string();
     }
     let reason = match code {
-        RejectCode::NotOwner | RejectCode::WrongKind | RejectCode::ServerField | RejectCode::IdReused => {
-            Key::SyncRefusedNotAllowed
-        }
+        RejectCode::NotOwner
+        | RejectCode::WrongKind
+        | RejectCode::ServerField
+        | RejectCode::IdReused
+        | RejectCode::KindNotAllowed => Key::SyncRefusedNotAllowed,
         RejectCode::ClockAhead => Key::SyncRefusedClock,
+        RejectCode::RecordTooLarge => Key::SyncRefusedRecordTooLarge,
+        RejectCode::OwnerFull => Key::SyncRefusedOwnerFull,
         _ => Key::SyncRefusedInvalid,
     };
     fill(text(lang, Key::SyncRefused), &[("reason", text(lang, reason))])

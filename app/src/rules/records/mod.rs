@@ -53,6 +53,10 @@ impl sawda_sync::server::Rules for SawdaRules {
     fn fixed_id(&self, kind: Kind, owner: &sawda_sync::Owner) -> Option<sawda_sync::RecordId> {
         (kind == Kind::Storefront).then(|| storefront::storefront_id(owner))
     }
+
+    fn writable(&self, kind: Kind) -> bool {
+        fields_of(kind).is_some()
+    }
 }
 
 /// The server's answer to an edit that breaks the rules.
@@ -96,7 +100,10 @@ mod tests {
         let refused = SawdaRules.check_field(Kind::Product, "price_som", &json!(2.5)).unwrap_err();
         assert_eq!(refused.code, RejectCode::InvalidValue);
         assert!(SawdaRules.check_field(Kind::Storefront, "colour", &json!("red")).is_err());
-        assert!(SawdaRules.check_field(Kind::AdPost, "anything", &json!(1)).is_ok());
+        assert!(SawdaRules.writable(Kind::Product));
+        assert!(!SawdaRules.writable(Kind::AdPost), "no rules yet, so no writes");
+        assert!(!SawdaRules.writable(Kind::OrderRequest));
+        assert!(!SawdaRules.writable(Kind::ReviewComment));
         assert_eq!(SawdaRules.unique_field(Kind::Storefront), Some("slug"));
         assert_eq!(SawdaRules.unique_field(Kind::Product), None);
         assert_eq!(SawdaRules.fixed_id(Kind::Storefront, &owner), Some(storefront::storefront_id(&owner)));
