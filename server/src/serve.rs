@@ -89,6 +89,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         .with_site(http::site::Site::from_config(&config))
         .with_photos(photos::Photos::on_disk(&config.data.join("photos")));
     let housekeeping = tokio::spawn(daily_housekeeping(state.clone()));
+    let pruning = tokio::spawn(prune_rate_limits(state.clone()));
     let router = http::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");
@@ -97,13 +98,25 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
+    pruning.abort();
     database::close(state.db).await;
     tracing::info!("stopped");
     served.map_err(ServeError::Server)
 }
 
+/// Every minute: rate-limit keys whose window passed (a flood of made-up
+/// phone numbers leaves one key each).
+async fn prune_rate_limits(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        state.rate_limits.prune();
+    }
+}
+
 /// Daily, from the start: applied mutation ids older than the sync store
-/// keeps them, and the pieces of photo uploads nobody continued.
+/// keeps them, the pieces of photo uploads nobody continued, and expired
+/// sessions, reset codes and invitations.
 async fn daily_housekeeping(state: AppState) {
     let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
     loop {
@@ -118,6 +131,10 @@ async fn daily_housekeeping(state: AppState) {
             Ok(0) => {}
             Ok(forgotten) => tracing::info!(forgotten, "forgot abandoned photo uploads"),
             Err(error) => tracing::warn!(%error, "could not forget abandoned photo uploads"),
+        }
+        match crate::accounts::purge_expired(&state.db).await {
+            Ok(purged) => tracing::info!(?purged, "purged expired sessions, reset codes and invitations"),
+            Err(error) => tracing::warn!(%error, "could not purge expired sessions, reset codes and invitations"),
         }
     }
 }

@@ -11,6 +11,8 @@ pub mod sessions;
 
 use app::rules::people::{District, Role};
 use app::wire::AccountView;
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
 use surrealdb::types::SurrealValue;
 
 /// A person's account as stored (the schema holds the role to the three names).
@@ -67,3 +69,33 @@ impl Account {
 
 /// The columns every account query selects, in `Account`'s shape.
 pub const ACCOUNT_COLUMNS: &str = "record::id(id) AS id, phone, name, role, district, districts";
+
+/// What the daily job removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: i64,
+    pub reset_codes: i64,
+    pub invitations: i64,
+}
+
+/// Removes expired sessions, reset codes that expired or were used, and
+/// invitations that expired unused (a used one stays: it says how its
+/// account came to be). Counted in the database, not by reading the rows back.
+pub async fn purge_expired(db: &Surreal<Any>) -> Result<Purged, surrealdb::Error> {
+    let mut done = db
+        .query(
+            "(SELECT count() FROM session WHERE expires_at < time::now() GROUP ALL)[0].count OR 0;
+             DELETE session WHERE expires_at < time::now() RETURN NONE;
+             (SELECT count() FROM reset_code WHERE expires_at < time::now() OR used_at != NONE GROUP ALL)[0].count OR 0;
+             DELETE reset_code WHERE expires_at < time::now() OR used_at != NONE RETURN NONE;
+             (SELECT count() FROM invitation WHERE expires_at < time::now() AND used_by = NONE GROUP ALL)[0].count OR 0;
+             DELETE invitation WHERE expires_at < time::now() AND used_by = NONE RETURN NONE;",
+        )
+        .await?
+        .check()?;
+    Ok(Purged {
+        sessions: done.take::<Option<i64>>(0)?.unwrap_or(0),
+        reset_codes: done.take::<Option<i64>>(2)?.unwrap_or(0),
+        invitations: done.take::<Option<i64>>(4)?.unwrap_or(0),
+    })
+}

@@ -1,5 +1,7 @@
 //! argon2id password hashes, computed off the async threads (they are slow on purpose).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
@@ -7,34 +9,61 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 /// instead of exhausting memory.
 static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
-pub async fn hash(password: String) -> String {
-    let _turn = HASHING.acquire().await.expect("the semaphore is never closed");
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any input").to_string()
-    })
-    .await
-    .expect("the hashing task does not panic")
+/// Requests from sign-in, sign-up and reset waiting for a turn. Past
+/// [`MAX_WAITING`] they are answered "busy" at once: a flood of strangers'
+/// attempts then cannot make every sign-in wait past its timeout.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+pub const MAX_WAITING: usize = 32;
+
+/// The queue for hashing is full: try again in a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+async fn turn(bounded: bool) -> Result<tokio::sync::SemaphorePermit<'static>, Busy> {
+    if let Ok(permit) = HASHING.try_acquire() {
+        return Ok(permit);
+    }
+    if WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING && bounded {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        return Err(Busy);
+    }
+    let permit = HASHING.acquire().await.expect("the semaphore is never closed");
+    WAITING.fetch_sub(1, Ordering::SeqCst);
+    Ok(permit)
 }
 
-pub async fn verify(password: String, stored: String) -> bool {
-    let _turn = HASHING.acquire().await.expect("the semaphore is never closed");
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored)
-            .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
-    })
-    .await
-    .unwrap_or(false)
+fn hash_now(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any input").to_string()
+}
+
+fn verify_now(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// A hash, waiting as long as it takes (accounts made by an admin or a coordinator).
+pub async fn hash(password: String) -> String {
+    let _turn = turn(false).await.expect("an unbounded turn always comes");
+    tokio::task::spawn_blocking(move || hash_now(&password)).await.expect("the hashing task does not panic")
+}
+
+/// A hash for a request anyone may send: `Busy` when too many wait already.
+pub async fn try_hash(password: String) -> Result<String, Busy> {
+    let _turn = turn(true).await?;
+    Ok(tokio::task::spawn_blocking(move || hash_now(&password)).await.expect("the hashing task does not panic"))
+}
+
+/// Whether `password` is the one `stored` was made from; `Busy` when too many wait already.
+pub async fn try_verify(password: String, stored: String) -> Result<bool, Busy> {
+    let _turn = turn(true).await?;
+    Ok(tokio::task::spawn_blocking(move || verify_now(&password, &stored)).await.unwrap_or(false))
 }
 
 /// Spent on an unknown phone number, so that it answers as slowly as a wrong password.
-pub async fn verify_nothing(password: String) {
+pub async fn try_verify_nothing(password: String) -> Result<(), Busy> {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(b"not a real password", &salt).expect("argon2").to_string()
-    });
-    verify(password, dummy.clone()).await;
+    let dummy = DUMMY.get_or_init(|| hash_now("not a real password"));
+    try_verify(password, dummy.clone()).await.map(|_| ())
 }
 
 #[cfg(test)]
@@ -43,8 +72,23 @@ mod tests {
     async fn a_hash_verifies_only_its_password() {
         let stored = super::hash("qawın-jam-2026".into()).await;
         assert!(stored.starts_with("$argon2id$"));
-        assert!(super::verify("qawın-jam-2026".into(), stored.clone()).await);
-        assert!(!super::verify("qawin-jam-2026".into(), stored).await);
-        assert!(!super::verify("x".into(), "not a hash".into()).await);
+        assert_eq!(super::try_verify("qawın-jam-2026".into(), stored.clone()).await, Ok(true));
+        assert_eq!(super::try_verify("qawin-jam-2026".into(), stored).await, Ok(false));
+        assert_eq!(super::try_verify("x".into(), "not a hash".into()).await, Ok(false));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_answers_busy_at_once_instead_of_waiting() {
+        let attempts: Vec<_> =
+            (0..super::MAX_WAITING + 40).map(|i| tokio::spawn(super::try_hash(format!("password-{i}")))).collect();
+        let mut busy = 0;
+        for attempt in attempts {
+            if attempt.await.unwrap() == Err(super::Busy) {
+                busy += 1;
+            }
+        }
+        assert!(busy > 0, "some were answered busy");
+        // Those let in were all hashed; the rest were not made to wait.
+        assert!(busy <= 40 + 4, "{busy}");
     }
 }

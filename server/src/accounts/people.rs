@@ -61,6 +61,21 @@ pub async fn invitation_code_of(db: &Surreal<Any>, phone: &str) -> Result<Option
     Ok(codes.into_iter().flatten().next())
 }
 
+/// Whether an invitation code can still be used: checked before any
+/// password is hashed, so a made-up code costs the server nothing.
+pub async fn invitation_open(db: &Surreal<Any>, code: &str) -> Result<bool, surrealdb::Error> {
+    let found: Vec<surrealdb::types::RecordId> = db
+        .query(
+            "SELECT VALUE id FROM invitation
+             WHERE code = $code AND used_by = NONE AND revoked_at = NONE AND expires_at > time::now() LIMIT 1",
+        )
+        .bind(("code", code.to_string()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(!found.is_empty())
+}
+
 pub async fn find_by_phone(db: &Surreal<Any>, phone: &str) -> Result<Option<Account>, surrealdb::Error> {
     db.query(format!("SELECT {ACCOUNT_COLUMNS} FROM account WHERE phone = $phone"))
         .bind(("phone", phone.to_string()))

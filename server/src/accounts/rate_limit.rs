@@ -1,5 +1,6 @@
 //! Attempts per key (a phone number, a client address) in a sliding window.
-//! Kept in this process: with several servers each counts its own share.
+//! Kept in this process: with several servers each counts its own share (see
+//! `docs/api.md`, "Limits").
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -28,10 +29,6 @@ impl RateLimit {
 
     fn attempt_at(&self, key: &str, now: Instant, count: bool) -> Result<(), Duration> {
         let mut attempts = self.attempts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Forget keys whose window has passed, so the map does not grow without end.
-        if attempts.len() > 10_000 {
-            attempts.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < self.window));
-        }
         let times = attempts.entry(key.to_string()).or_default();
         while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
             times.pop_front();
@@ -50,22 +47,108 @@ impl RateLimit {
     pub fn forget(&self, key: &str) {
         self.attempts.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
     }
+
+    /// Takes back the latest attempt counted for `key` (it succeeded).
+    pub fn refund(&self, key: &str) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(times) = attempts.get_mut(key) {
+            times.pop_back();
+            if times.is_empty() {
+                attempts.remove(key);
+            }
+        }
+    }
+
+    /// Forgets keys whose window has passed, so the map does not grow
+    /// without end (run on a timer, not on every attempt).
+    pub fn prune(&self) -> usize {
+        self.prune_at(Instant::now())
+    }
+
+    fn prune_at(&self, now: Instant) -> usize {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let before = attempts.len();
+        attempts.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < self.window));
+        before - attempts.len()
+    }
+
+    pub fn keys(&self) -> usize {
+        self.attempts.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
+    }
 }
 
-/// The limits of sign-in, sign-up and password reset.
+/// Attempts counted, before the work they cost, against several limits at
+/// once; each is taken back if the attempt succeeds ([`Counted::succeeded`]).
+/// Dropped without that, they stay counted as failures.
+pub struct Counted<'a> {
+    counted: Vec<(&'a RateLimit, String)>,
+}
+
+impl<'a> Counted<'a> {
+    /// Counts one attempt under each `(limit, key)`; `Err(wait)`, counting
+    /// nothing, when any of them has used its allowance.
+    pub fn attempt(keys: Vec<(&'a RateLimit, String)>) -> Result<Counted<'a>, Duration> {
+        let mut counted = Counted { counted: Vec::with_capacity(keys.len()) };
+        for (limit, key) in keys {
+            if let Err(wait) = limit.attempt(&key) {
+                counted.succeeded();
+                return Err(wait);
+            }
+            counted.counted.push((limit, key));
+        }
+        Ok(counted)
+    }
+
+    /// The attempt succeeded: it does not count against anyone.
+    pub fn succeeded(self) {
+        for (limit, key) in &self.counted {
+            limit.refund(key);
+        }
+    }
+}
+
+/// The limits of sign-in, sign-up and password reset, on failed attempts
+/// (every attempt is counted before its work, and taken back if it succeeds):
+/// - per phone and client address: a stranger's failures lock out only the
+///   stranger's address, never her phone elsewhere;
+/// - per phone from every address together, far higher: a guess spread over
+///   many addresses is slowed too;
+/// - per client address, for everything it tries (a workshop shares one
+///   address: successes are free).
+///
+/// Reset codes count apart from passwords (`reset:` keys), so failed
+/// sign-ins never keep her from redeeming the code her coordinator gave her.
 pub struct RateLimits {
-    /// Failed attempts per phone number.
+    pub per_phone_and_client: RateLimit,
     pub per_phone: RateLimit,
-    /// Failed attempts per client address (a workshop shares one address: successes are free).
     pub per_client: RateLimit,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
+        let window = Duration::from_secs(15 * 60);
         RateLimits {
-            per_phone: RateLimit::new(5, Duration::from_secs(15 * 60)),
-            per_client: RateLimit::new(50, Duration::from_secs(15 * 60)),
+            per_phone_and_client: RateLimit::new(5, window),
+            per_phone: RateLimit::new(100, window),
+            per_client: RateLimit::new(50, window),
         }
+    }
+}
+
+impl RateLimits {
+    /// The keys one attempt for `phone` (a password, or with `what` = "reset"
+    /// a reset code) from `client` counts under.
+    pub fn for_phone<'a>(&'a self, what: &str, phone: &str, client: &str) -> Vec<(&'a RateLimit, String)> {
+        vec![
+            (&self.per_client, client.to_owned()),
+            (&self.per_phone_and_client, format!("{what}:{phone}|{client}")),
+            (&self.per_phone, format!("{what}:{phone}")),
+        ]
+    }
+
+    /// Forgets keys whose windows have passed; how many.
+    pub fn prune(&self) -> usize {
+        self.per_phone_and_client.prune() + self.per_phone.prune() + self.per_client.prune()
     }
 }
 
@@ -84,6 +167,48 @@ mod tests {
         assert_eq!(wait, Duration::from_secs(50));
         assert!(limit.attempt_at("other", start, true).is_ok(), "keys are separate");
         assert!(limit.attempt_at("k", start + Duration::from_secs(61), true).is_ok(), "the window slides");
+    }
+
+    #[test]
+    fn a_strangers_failures_do_not_lock_her_out_from_her_own_phone() {
+        let limits = RateLimits::default();
+        let (her, stranger) = ("client:10.0.0.1", "client:203.0.113.9");
+        for _ in 0..5 {
+            drop(Counted::attempt(limits.for_phone("password", "+998901112233", stranger)).unwrap());
+        }
+        assert!(Counted::attempt(limits.for_phone("password", "+998901112233", stranger)).is_err());
+        // Her own attempt from her address still counts as a first, and succeeds.
+        let hers = Counted::attempt(limits.for_phone("password", "+998901112233", her)).unwrap();
+        hers.succeeded();
+        // A reset code is counted apart.
+        assert!(Counted::attempt(limits.for_phone("reset", "+998901112233", stranger)).is_ok());
+    }
+
+    #[test]
+    fn parallel_attempts_are_counted_before_any_finishes() {
+        let limits = RateLimits::default();
+        // Five attempts under way at once, none finished: the sixth is refused.
+        let under_way: Vec<_> =
+            (0..5).map(|_| Counted::attempt(limits.for_phone("password", "+998901112244", "c")).unwrap()).collect();
+        assert!(Counted::attempt(limits.for_phone("password", "+998901112244", "c")).is_err());
+        // A refused attempt counted nothing anywhere.
+        assert_eq!(limits.per_client.check("c"), Ok(()));
+        for attempt in under_way {
+            attempt.succeeded();
+        }
+        assert!(Counted::attempt(limits.for_phone("password", "+998901112244", "c")).is_ok());
+    }
+
+    #[test]
+    fn pruning_forgets_keys_whose_window_passed() {
+        let limit = RateLimit::new(3, Duration::from_secs(60));
+        let start = Instant::now();
+        for n in 0..100 {
+            limit.attempt_at(&format!("phone:{n}"), start, true).unwrap();
+        }
+        limit.attempt_at("recent", start + Duration::from_secs(50), true).unwrap();
+        assert_eq!(limit.prune_at(start + Duration::from_secs(61)), 100);
+        assert_eq!(limit.keys(), 1);
     }
 
     #[test]

@@ -33,6 +33,23 @@ const CONFLICT_RETRIES: usize = 3;
 /// Sets the new password when the code belongs to that phone's account and is live;
 /// `false` (and nothing changed) otherwise. All in one transaction: the code is
 /// spent, the password set and every session of the account ended, or none of it.
+/// Whether `code` is a reset code of `phone` that can still be used:
+/// checked before the new password is hashed.
+pub async fn valid(db: &Surreal<Any>, phone: &str, code: &str) -> Result<bool, surrealdb::Error> {
+    let found: Vec<surrealdb::types::RecordId> = db
+        .query(
+            "LET $account = (SELECT VALUE id FROM account WHERE phone = $phone)[0];
+             SELECT VALUE id FROM reset_code WHERE code_hash = $hash AND account = $account
+                 AND used_at = NONE AND expires_at > time::now() LIMIT 1;",
+        )
+        .bind(("phone", phone.to_string()))
+        .bind(("hash", secrets::digest(code)))
+        .await?
+        .check()?
+        .take(1)?;
+    Ok(!found.is_empty())
+}
+
 pub async fn redeem(
     db: &Surreal<Any>,
     phone: &str,

@@ -13,6 +13,7 @@ use super::error::{ApiError, JsonBody};
 use super::signed_in::{MaybeSignedIn, SignedIn};
 use crate::AppState;
 use crate::accounts::people::{self, AccountError};
+use crate::accounts::rate_limit::Counted;
 use crate::accounts::{Account, passwords, reset_codes, sessions};
 
 const MAX_GENDER_CHARS: usize = 50;
@@ -29,22 +30,11 @@ impl axum::extract::FromRequestParts<AppState> for Client {
     }
 }
 
-/// Runs a sign-in, sign-up or reset within the client's allowance of failures.
-async fn limited<T>(
-    state: &AppState,
-    client: &Client,
-    attempt: impl std::future::Future<Output = Result<T, ApiError>>,
-) -> Result<T, ApiError> {
-    state.rate_limits.per_client.check(&client.0).map_err(ApiError::rate_limited)?;
-    let outcome = attempt.await;
-    if outcome.is_err() {
-        let _ = state.rate_limits.per_client.attempt(&client.0);
-    }
-    outcome
-}
-
-fn limit_phone(state: &AppState, phone: &str) -> Result<(), ApiError> {
-    state.rate_limits.per_phone.attempt(&format!("phone:{phone}")).map_err(ApiError::rate_limited)
+/// Counts an attempt for `phone` (`what`: "password" or "reset") from this
+/// client before the work it costs, so that parallel requests cannot pass the
+/// limit together (`RateLimits`); taken back when it succeeds.
+fn count_attempt<'a>(state: &'a AppState, what: &str, phone: &str, client: &Client) -> Result<Counted<'a>, ApiError> {
+    Counted::attempt(state.rate_limits.for_phone(what, phone, &client.0)).map_err(ApiError::rate_limited)
 }
 
 fn signed_in_response(status: StatusCode, account: &Account, token: &str, secure: bool) -> Response {
@@ -60,10 +50,15 @@ pub async fn sign_up(
     headers: HeaderMap,
     JsonBody(form): JsonBody<SignUp>,
 ) -> Result<Response, ApiError> {
-    limited(&state, &client, sign_up_with(&state, &headers, form)).await
+    sign_up_with(&state, &client, &headers, form).await
 }
 
-async fn sign_up_with(state: &AppState, headers: &HeaderMap, form: SignUp) -> Result<Response, ApiError> {
+async fn sign_up_with(
+    state: &AppState,
+    client: &Client,
+    headers: &HeaderMap,
+    form: SignUp,
+) -> Result<Response, ApiError> {
     let code = normalise_invitation_code(&form.code).ok_or(ApiError::INVITATION_INVALID)?;
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
     let name = check_name(&form.name).ok_or(ApiError::BAD_NAME)?;
@@ -74,34 +69,36 @@ async fn sign_up_with(state: &AppState, headers: &HeaderMap, form: SignUp) -> Re
     if gender.as_ref().is_some_and(|g| g.chars().count() > MAX_GENDER_CHARS || g.chars().any(char::is_control)) {
         return Err(ApiError::BAD_GENDER);
     }
-    let hash = passwords::hash(form.password.clone()).await;
-    let account = match people::sign_up(&state.db, &code, &phone, &name, &hash, gender).await {
-        Ok(account) => account,
-        // On 2G the answer to a sign-up can be lost and the phone sends it again:
-        // the same phone, code and password then sign in instead of failing.
-        Err(AccountError::InvitationInvalid) => match already_signed_up(state, &code, &phone, form.password).await? {
-            Some(account) => account,
-            None => return Err(ApiError::INVITATION_INVALID),
-        },
-        Err(other) => return Err(other.into()),
+    let counted = count_attempt(state, "password", &phone, client)?;
+    // On 2G the answer to a sign-up can be lost and the phone sends it again:
+    // the same phone, code and password then sign in instead of failing.
+    // A code that is not open costs no hash (only that check of a password).
+    let account = if people::invitation_open(&state.db, &code).await? {
+        let hash = passwords::try_hash(form.password.clone()).await?;
+        match people::sign_up(&state.db, &code, &phone, &name, &hash, gender).await {
+            Ok(account) => account,
+            Err(AccountError::InvitationInvalid) => already_signed_up(state, &code, &phone, form.password).await?,
+            Err(other) => return Err(other.into()),
+        }
+    } else {
+        already_signed_up(state, &code, &phone, form.password).await?
     };
+    counted.succeeded();
     let token = sessions::start(&state.db, &account.id).await?;
     Ok(signed_in_response(StatusCode::CREATED, &account, &token, state.site.secure_cookies(headers)))
 }
 
-async fn already_signed_up(
-    state: &AppState,
-    code: &str,
-    phone: &str,
-    password: String,
-) -> Result<Option<Account>, ApiError> {
+async fn already_signed_up(state: &AppState, code: &str, phone: &str, password: String) -> Result<Account, ApiError> {
     if people::invitation_code_of(&state.db, phone).await?.as_deref() != Some(code) {
-        return Ok(None);
+        return Err(ApiError::INVITATION_INVALID);
     }
     let Some((account, stored)) = people::find_for_sign_in(&state.db, phone).await? else {
-        return Ok(None);
+        return Err(ApiError::INVITATION_INVALID);
     };
-    Ok(passwords::verify(password, stored).await.then_some(account))
+    match passwords::try_verify(password, stored).await? {
+        true => Ok(account),
+        false => Err(ApiError::INVITATION_INVALID),
+    }
 }
 
 pub async fn sign_in(
@@ -110,25 +107,30 @@ pub async fn sign_in(
     headers: HeaderMap,
     JsonBody(form): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
-    limited(&state, &client, sign_in_with(&state, &headers, form)).await
+    sign_in_with(&state, &client, &headers, form).await
 }
 
-async fn sign_in_with(state: &AppState, headers: &HeaderMap, form: SignIn) -> Result<Response, ApiError> {
+async fn sign_in_with(
+    state: &AppState,
+    client: &Client,
+    headers: &HeaderMap,
+    form: SignIn,
+) -> Result<Response, ApiError> {
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
-    limit_phone(state, &phone)?;
+    let counted = count_attempt(state, "password", &phone, client)?;
     // Refused before the lookup, so that its speed says nothing about the phone.
     if form.password.len() > app::rules::people::MAX_PASSWORD_BYTES {
         return Err(ApiError::INVALID_CREDENTIALS);
     }
     // An unknown phone costs the same work and gets the same answer as a wrong password.
     let Some((account, stored)) = people::find_for_sign_in(&state.db, &phone).await? else {
-        passwords::verify_nothing(form.password).await;
+        passwords::try_verify_nothing(form.password).await?;
         return Err(ApiError::INVALID_CREDENTIALS);
     };
-    if !passwords::verify(form.password, stored).await {
+    if !passwords::try_verify(form.password, stored).await? {
         return Err(ApiError::INVALID_CREDENTIALS);
     }
-    state.rate_limits.per_phone.forget(&format!("phone:{phone}"));
+    counted.succeeded();
     let token = sessions::start(&state.db, &account.id).await?;
     Ok(signed_in_response(StatusCode::OK, &account, &token, state.site.secure_cookies(headers)))
 }
@@ -154,19 +156,23 @@ pub async fn reset_password(
     client: Client,
     JsonBody(form): JsonBody<Reset>,
 ) -> Result<StatusCode, ApiError> {
-    limited(&state, &client, reset_with(&state, form)).await
+    reset_with(&state, &client, form).await
 }
 
-async fn reset_with(state: &AppState, form: Reset) -> Result<StatusCode, ApiError> {
+async fn reset_with(state: &AppState, client: &Client, form: Reset) -> Result<StatusCode, ApiError> {
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
-    limit_phone(state, &phone)?;
+    let counted = count_attempt(state, "reset", &phone, client)?;
     let code = normalise_invitation_code(&form.code).ok_or(ApiError::RESET_CODE_INVALID)?;
     if !check_password(&form.password) {
         return Err(ApiError::WEAK_PASSWORD);
     }
-    let hash = passwords::hash(form.password).await;
+    // A wrong code costs no hash.
+    if !reset_codes::valid(&state.db, &phone, &code).await? {
+        return Err(ApiError::RESET_CODE_INVALID);
+    }
+    let hash = passwords::try_hash(form.password).await?;
     if reset_codes::redeem(&state.db, &phone, &code, hash).await? {
-        state.rate_limits.per_phone.forget(&format!("phone:{phone}"));
+        counted.succeeded();
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::RESET_CODE_INVALID)

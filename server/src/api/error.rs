@@ -67,11 +67,23 @@ impl ApiError {
         ApiError { received: Some(received), ..ApiError::UPLOAD_OFFSET }
     }
 
+    /// Too many requests wait for password hashing: answered at once.
+    pub const BUSY: ApiError = ApiError {
+        retry_after_seconds: Some(5),
+        ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", Key::ErrorBusy)
+    };
+
     pub fn rate_limited(wait: std::time::Duration) -> ApiError {
         ApiError {
             retry_after_seconds: Some(wait.as_secs().max(1)),
             ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", Key::ErrorRateLimited)
         }
+    }
+}
+
+impl From<crate::accounts::passwords::Busy> for ApiError {
+    fn from(_: crate::accounts::passwords::Busy) -> Self {
+        ApiError::BUSY
     }
 }
 

@@ -601,3 +601,104 @@ async fn a_workshop_behind_one_address_is_not_locked_out_by_its_own_successes() 
         assert_eq!(status, StatusCode::OK);
     }
 }
+
+/// A router behind a trusted proxy, so tests can speak from several addresses.
+async fn behind_a_proxy(db: surrealdb::Surreal<surrealdb::engine::any::Any>) -> axum::Router {
+    let site = std::env::temp_dir();
+    let state =
+        support::state(db, &site).with_site(sawda_server::http::site::Site { public_url: None, trust_proxy: true });
+    sawda_server::http::router(state, &site)
+}
+
+async fn sign_in_from(router: &axum::Router, address: &str, phone: &str, password: &str) -> StatusCode {
+    let request = Request::post("/api/v1/auth/sign-in")
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", address)
+        .body(Body::from(json!({"phone": phone, "password": password}).to_string()))
+        .unwrap();
+    support::send(router, request).await.status()
+}
+
+#[tokio::test]
+async fn a_strangers_failures_do_not_lock_her_out() {
+    let db = support::migrated_memory_db().await;
+    let router = behind_a_proxy(db.clone()).await;
+    support::entrepreneur(&db, "+998901000061").await;
+    // Her phone number is on her storefront: a stranger tries it until refused.
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in_from(&router, "203.0.113.9", "+998901000061", "guessing-123").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_from(&router, "203.0.113.9", "+998901000061", "guessing-123").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // From her own phone's address, her password works.
+    assert_eq!(sign_in_from(&router, "10.20.30.40", "+998901000061", support::PASSWORD).await, StatusCode::OK);
+    // And the stranger's failures kept her from no reset either.
+    let request = Request::post("/api/v1/auth/reset")
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", "10.20.30.40")
+        .body(Body::from(
+            json!({"phone": "+998901000061", "code": "ABCD-EFGH", "password": "a-new-password-1"}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(
+        support::send(&router, request).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a wrong code, not a limit"
+    );
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_any_is_checked() {
+    let db = support::migrated_memory_db().await;
+    let router = behind_a_proxy(db.clone()).await;
+    support::entrepreneur(&db, "+998901000062").await;
+    let guesses: Vec<_> = (0..20)
+        .map(|i| {
+            let router = router.clone();
+            tokio::spawn(async move {
+                sign_in_from(&router, "198.51.100.7", "+998901000062", &format!("guess-{i}-xyz")).await
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {}
+            other => panic!("{other}"),
+        }
+    }
+    assert!(checked <= 5, "{checked} guesses were checked, past the limit of 5");
+}
+
+#[tokio::test]
+async fn the_daily_job_purges_expired_sessions_codes_and_invitations() {
+    let db = support::migrated_memory_db().await;
+    let person = support::entrepreneur(&db, "+998901000063").await;
+    db.query(
+        "UPDATE session SET expires_at = time::now() - 1d;
+         CREATE reset_code SET account = type::record('account', $account), created_by = type::record('account', $account),
+             code_hash = 'x', expires_at = time::now() - 1h;",
+    )
+    .bind(("account", person.id.clone()))
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+    let purged = sawda_server::accounts::purge_expired(&db).await.unwrap();
+    assert_eq!((purged.sessions, purged.reset_codes), (1, 1));
+    // The expired session no longer signs anyone in.
+    let response = support::get(
+        &support::router_with(db.clone(), &std::env::temp_dir()).await,
+        "/api/v1/me",
+        &[("cookie", &person.cookie)],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(sawda_server::accounts::purge_expired(&db).await.unwrap(), Default::default());
+}
