@@ -68,8 +68,11 @@ pub async fn try_verify_nothing(password: String) -> Result<(), Busy> {
 
 #[cfg(test)]
 mod tests {
+    /// The queue is shared: these tests take turns.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     #[tokio::test]
     async fn a_hash_verifies_only_its_password() {
+        let _turn = ONE_AT_A_TIME.lock().await;
         let stored = super::hash("qawın-jam-2026".into()).await;
         assert!(stored.starts_with("$argon2id$"));
         assert_eq!(super::try_verify("qawın-jam-2026".into(), stored.clone()).await, Ok(true));
@@ -79,6 +82,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_full_queue_answers_busy_at_once_instead_of_waiting() {
+        let _turn = ONE_AT_A_TIME.lock().await;
         let attempts: Vec<_> =
             (0..super::MAX_WAITING + 40).map(|i| tokio::spawn(super::try_hash(format!("password-{i}")))).collect();
         let mut busy = 0;

@@ -9,6 +9,15 @@ use surrealdb::types::SurrealValue;
 use super::{Account, secrets};
 
 pub const COOKIE: &str = "sawda_session";
+/// The name over https: the `__Host-` prefix makes the browser refuse it
+/// unless it is `Secure`, for this host only and for every path, so a
+/// sibling subdomain cannot toss in a cookie of its own to pin her requests
+/// to another session.
+pub const SECURE_COOKIE: &str = "__Host-sawda_session";
+
+fn cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_COOKIE } else { COOKIE }
+}
 pub const LIFETIME_DAYS: i64 = 90;
 /// Renewing at most daily spares a database write on every request.
 const RENEW_AFTER_HOURS: i64 = 24;
@@ -88,21 +97,24 @@ pub async fn end_all(db: &Surreal<Any>, account_id: &str) -> Result<(), surreald
 
 /// The `Set-Cookie` value that carries a session (or clears it with `None`).
 pub fn cookie(token: Option<&str>, secure: bool) -> String {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
     match token {
         Some(token) => {
             let max_age = LIFETIME_DAYS * 24 * 60 * 60;
-            format!("{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+            format!("{name}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
         }
-        None => format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"),
+        None => format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"),
     }
 }
 
-/// The session token in a `Cookie:` header.
-pub fn token_from_cookies(header: &str) -> Option<&str> {
+/// The session token in a `Cookie:` header: over https only the `__Host-`
+/// cookie counts (a plain one there may come from a sibling subdomain).
+pub fn token_from_cookies(header: &str, secure: bool) -> Option<&str> {
+    let wanted = cookie_name(secure);
     header.split(';').find_map(|pair| {
         let (name, value) = pair.split_once('=')?;
-        (name.trim() == COOKIE && !value.trim().is_empty()).then(|| value.trim())
+        (name.trim() == wanted && !value.trim().is_empty()).then(|| value.trim())
     })
 }
 
@@ -113,17 +125,26 @@ mod tests {
     #[test]
     fn cookies_are_http_only_and_lax() {
         let set = cookie(Some("abc"), true);
-        assert!(set.starts_with("sawda_session=abc;"));
+        assert!(set.starts_with("__Host-sawda_session=abc; Path=/;"), "{set}");
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.ends_with("; Secure"));
         assert!(set.contains("Max-Age=7776000"));
         assert!(!cookie(Some("abc"), false).contains("Secure"));
+        assert!(cookie(Some("abc"), false).starts_with("sawda_session=abc;"));
         assert!(cookie(None, false).contains("Max-Age=0"));
     }
 
     #[test]
     fn finds_the_token_among_other_cookies() {
-        assert_eq!(token_from_cookies("sawda_lang=ru; sawda_session=t0k"), Some("t0k"));
-        assert_eq!(token_from_cookies("sawda_session="), None);
-        assert_eq!(token_from_cookies("other=1"), None);
+        assert_eq!(token_from_cookies("sawda_lang=ru; sawda_session=t0k", false), Some("t0k"));
+        assert_eq!(token_from_cookies("sawda_session=", false), None);
+        assert_eq!(token_from_cookies("other=1", false), None);
+    }
+
+    #[test]
+    fn over_https_only_the_host_only_cookie_counts() {
+        // A sibling subdomain's tossed-in cookie comes first: it is not read.
+        let header = "sawda_session=theirs; __Host-sawda_session=hers";
+        assert_eq!(token_from_cookies(header, true), Some("hers"));
+        assert_eq!(token_from_cookies("sawda_session=theirs", true), None);
     }
 }

@@ -16,12 +16,10 @@ use crate::accounts::{Account, sessions};
 struct CurrentSession(Option<Arc<sessions::Session>>);
 
 pub async fn resolve_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(sessions::token_from_cookies)
-        .map(str::to_string);
+    let secure = state.site.secure_cookies(request.headers());
+    // Every `Cookie:` line: HTTP/2 may send one per cookie.
+    let cookies: Vec<&str> = request.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+    let token = cookies.iter().find_map(|line| sessions::token_from_cookies(line, secure)).map(str::to_string);
     let session = match token {
         Some(token) => match sessions::find(&state.db, &token).await {
             Ok(found) => found.map(|session| (session, token)),
@@ -29,7 +27,6 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         },
         None => None,
     };
-    let secure = state.site.secure_cookies(request.headers());
     let renewed_token = session.as_ref().filter(|(s, _)| s.renewed).map(|(_, token)| token.clone());
     request.extensions_mut().insert(CurrentSession(session.map(|(s, _)| Arc::new(s))));
     let mut response = next.run(request).await;

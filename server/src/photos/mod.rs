@@ -96,7 +96,7 @@ impl Photos {
     /// last piece has the whole checked and kept, or refused and forgotten.
     pub async fn receive(&self, hash: &str, offset: u64, total: u64, piece: &[u8]) -> Result<Progress, UploadError> {
         if total > MAX_UPLOAD_BYTES {
-            let _ = tokio::fs::remove_file(self.part(hash)).await;
+            // Refused, and nothing of another request's upload under way is touched.
             return Err(UploadError::TooLarge);
         }
         if total == 0 {

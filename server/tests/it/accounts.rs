@@ -702,3 +702,39 @@ async fn the_daily_job_purges_expired_sessions_codes_and_invitations() {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(sawda_server::accounts::purge_expired(&db).await.unwrap(), Default::default());
 }
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_host_only() {
+    let db = support::migrated_memory_db().await;
+    let site = std::env::temp_dir();
+    let state = support::state(db.clone(), &site).with_site(sawda_server::http::site::Site {
+        public_url: Some("https://sawda.example".into()),
+        trust_proxy: false,
+    });
+    let router = sawda_server::http::router(state, &site);
+    support::entrepreneur(&db, "+998901000064").await;
+    let request = Request::post("/api/v1/auth/sign-in")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"phone": "+998901000064", "password": support::PASSWORD}).to_string()))
+        .unwrap();
+    let response = support::send(&router, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(support::header(&response, "strict-transport-security"), "max-age=31536000");
+    let set = support::header(&response, "set-cookie").to_string();
+    assert!(
+        set.starts_with("__Host-sawda_session=") && set.contains("; Path=/;") && set.ends_with("; Secure"),
+        "{set}"
+    );
+    let token = set.split(';').next().unwrap().to_string();
+    // That cookie signs her in; a plain one (tossed in by a sibling subdomain) is not read.
+    let me = |cookie: String| {
+        let router = router.clone();
+        async move {
+            let request = Request::get("/api/v1/me").header("cookie", cookie).body(Body::empty()).unwrap();
+            support::send(&router, request).await.status()
+        }
+    };
+    assert_eq!(me(token.clone()).await, StatusCode::OK);
+    let plain = token.replacen("__Host-", "", 1);
+    assert_eq!(me(plain).await, StatusCode::UNAUTHORIZED);
+}

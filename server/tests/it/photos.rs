@@ -247,3 +247,25 @@ async fn twenty_uploads_finishing_at_once_take_turns_to_decode_and_all_finish() 
         }
     }
 }
+
+#[tokio::test]
+async fn nobody_can_cut_off_an_upload_under_way_by_announcing_a_huge_file() {
+    let phone = phone().await;
+    let bytes = photo(900, 700, ImageFormat::Png);
+    let hash = hash_of(&bytes);
+    let total = bytes.len() as u64;
+    let first = 64 * 1024;
+    let (status, _) = phone.piece(&hash, 0, total, &bytes[..first]).await;
+    assert_eq!(status, StatusCode::OK);
+    // Someone who learnt the hash announces 30 MB under it.
+    let (status, answer) = phone.piece(&hash, 0, 30 * 1024 * 1024, &[0u8; 16]).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("photo_too_large")));
+    // Her upload goes on where it was.
+    let mut answer = Value::Null;
+    for (i, piece) in bytes[first..].chunks(64 * 1024).enumerate() {
+        let (status, got) = phone.piece(&hash, (first + i * 64 * 1024) as u64, total, piece).await;
+        assert_eq!(status, StatusCode::OK, "{got}");
+        answer = got;
+    }
+    assert_eq!(answer["done"], true);
+}
