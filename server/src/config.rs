@@ -104,6 +104,15 @@ pub struct Config {
     #[arg(long, env = "SAWDA_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,
 
+    /// Seconds a client has to send a request's headers before its connection
+    /// is closed: a slow client cannot hold connections open.
+    #[arg(long, env = "SAWDA_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout: u64,
+
+    /// Connections served at once; more wait in the kernel's queue.
+    #[arg(long, env = "SAWDA_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_connections: u64,
+
     /// Log format: readable text, or one JSON object per line for log collectors.
     #[arg(long, env = "SAWDA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

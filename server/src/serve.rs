@@ -94,9 +94,14 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");
 
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = http::listen::serve(
+        listener,
+        router,
+        std::time::Duration::from_secs(config.header_timeout),
+        config.max_connections as usize,
+        shutdown,
+    )
+    .await;
     housekeeping.abort();
     pruning.abort();
     database::close(state.db).await;

@@ -28,6 +28,7 @@ use crate::config::Config;
 
 pub mod health;
 pub mod language_choice;
+pub mod listen;
 pub mod release;
 pub mod security_headers;
 pub mod site;

@@ -329,3 +329,25 @@ fn a_server_killed_during_pushes_keeps_whole_batches_only() {
     assert_eq!(total, 2_000, "nothing lost, nothing doubled");
     assert!(terminate(&mut child).success());
 }
+
+#[test]
+fn a_client_too_slow_to_send_its_headers_is_cut_off_and_others_are_served() {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = sawda(data.path());
+    command.env("SAWDA_HEADER_TIMEOUT", "1");
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let address = line.split("http://").nth(1).and_then(|rest| rest.split('/').next()).unwrap().to_string();
+    // Slowloris: half a request line, then nothing.
+    let mut slow = TcpStream::connect(&address).unwrap();
+    write!(slow, "GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let started = Instant::now();
+    let mut buffer = Vec::new();
+    // The server closes the connection (with a 408 or without an answer).
+    let _ = slow.read_to_end(&mut buffer);
+    assert!(started.elapsed() < Duration::from_secs(5), "cut off after {:?}", started.elapsed());
+    // Meanwhile and after, others are served.
+    assert!(http_get(&address, "/healthz").starts_with("HTTP/1.1 200"));
+    assert!(terminate(&mut child).success());
+}
