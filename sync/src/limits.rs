@@ -24,7 +24,7 @@ pub const MAX_BYTES_PER_OWNER: u64 = 32 * 1024 * 1024;
 
 /// A pull page holds records up to this many bytes (and always at least
 /// one), so that taking a page in fits a phone's room kept for sync.
-pub const MAX_PULL_BYTES: usize = 192 * 1024;
+pub const MAX_PULL_BYTES: usize = 384 * 1024;
 
 /// The bytes a record takes as stored and sent: its compact JSON.
 pub fn record_bytes(record: &Record) -> usize {

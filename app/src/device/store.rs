@@ -71,7 +71,7 @@ pub const HEADROOM_KEY: &str = "headroom";
 
 /// Room kept for sync's own writes: more than a pulled page and the answer
 /// to a push take in.
-pub const HEADROOM_BYTES: usize = 256 * 1024;
+pub const HEADROOM_BYTES: usize = 512 * 1024;
 // A pulled page is bounded by the server (`sawda_sync::limits`) to fit.
 const _: () = assert!(HEADROOM_BYTES > sawda_sync::limits::MAX_PULL_BYTES);
 

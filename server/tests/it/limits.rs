@@ -123,9 +123,9 @@ async fn what_each_person_holds_is_counted_and_pull_pages_are_bounded_by_bytes()
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
     let gulnar = support::entrepreneur(&db, "+998901000093").await;
     let aysha = support::entrepreneur(&db, "+998901000094").await;
-    // Forty products, each with a long description: about 8 KB each.
+    // Sixty products, each with a long description: about 8 KB each.
     let long = "\u{10437}".repeat(2_000);
-    let products: Vec<Mutation> = (0..40u64)
+    let products: Vec<Mutation> = (0..60u64)
         .map(|n| {
             let mut fields = product_fields(&format!("Product {n}"));
             fields["description"] = json!(long);
@@ -151,9 +151,9 @@ async fn what_each_person_holds_is_counted_and_pull_pages_are_bounded_by_bytes()
         .into_iter()
         .next();
     let scope = scope.expect("a scope row");
-    assert_eq!(scope["records"], json!(40), "{scope}");
+    assert_eq!(scope["records"], json!(60), "{scope}");
     let bytes = scope["bytes"].as_u64().unwrap();
-    assert!(bytes > 40 * 8_000 && bytes < 40 * 9_000, "{bytes}");
+    assert!(bytes > 60 * 8_000 && bytes < 60 * 9_000, "{bytes}");
     // Pages of at most MAX_PULL_BYTES, whatever the limit asked for, until all came.
     let (mut cursor, mut seen, mut pages) = (0, 0, 0);
     loop {
@@ -168,7 +168,7 @@ async fn what_each_person_holds_is_counted_and_pull_pages_are_bounded_by_bytes()
             break;
         }
     }
-    assert_eq!(seen, 40);
+    assert_eq!(seen, 60);
     assert!(pages >= 2, "{pages} pages");
     // Another person holds nothing of hers.
     assert_eq!(pull(&router, &aysha, 0).await["changes"], json!([]));
