@@ -77,7 +77,8 @@ fn worst_product() -> Record {
             loaded.records.insert(r.id(), Snapshot { seq: 1, record: r.clone() });
         }
         let request = push(&owner, vec![set(&owner, u64::from(device), device, id, Kind::Product, fields.clone())]);
-        let plan = plan_push(&SawdaRules, &owner, &request, loaded, &Epoch::new("bench").unwrap(), NOW + 100);
+        let plan =
+            plan_push(&SawdaRules::ENTREPRENEUR, &owner, &request, loaded, &Epoch::new("bench").unwrap(), NOW + 100);
         if let Some(change) = plan.changes.into_iter().next() {
             record = Some(change.record);
         }
@@ -118,7 +119,7 @@ fn report(name: &str, record: &Record) {
         let mut loaded = Loaded::default();
         loaded.records.insert(record.id(), Snapshot { seq: 1, record: record.clone() });
         plan_push(
-            &SawdaRules,
+            &SawdaRules::ENTREPRENEUR,
             &owner,
             &push(&owner, vec![edit.clone()]),
             loaded,

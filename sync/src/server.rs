@@ -39,17 +39,18 @@ use crate::record::{ByRecord, Fields, Kind, Record, by_record};
 /// The rules of each kind of record, which the app defines (its field
 /// tables); the push core asks them about every field it is sent.
 pub trait Rules: Send + Sync {
-    /// Refuses a field a kind does not have, or a value it does not allow.
-    fn check_field(&self, kind: Kind, name: &str, value: &Value) -> Result<(), Rejection>;
+    /// Refuses a field a kind does not have, or a value it does not allow
+    /// when `owner` writes it (a product goes on her own storefront only).
+    fn check_field(&self, owner: &Owner, kind: Kind, name: &str, value: &Value) -> Result<(), Rejection>;
     /// The field of a kind whose value no two live records may share (a
     /// storefront's web address).
     fn unique_field(&self, kind: Kind) -> Option<&'static str>;
     /// The one id a record of this kind may have for this owner (a person's
     /// storefront), so nobody can make another person's record first.
     fn fixed_id(&self, kind: Kind, owner: &Owner) -> Option<RecordId>;
-    /// Whether phones may write records of this kind: not before the kind
-    /// has its rules (an ad post, an order request), whose fields would
-    /// otherwise be anything at all.
+    /// Whether this pusher's phones may write records of this kind: not
+    /// before the kind has its rules (an ad post), whose fields would
+    /// otherwise be anything at all, nor kinds of another role.
     fn writable(&self, kind: Kind) -> bool;
 }
 
@@ -259,7 +260,7 @@ fn plan_one(
     if !rules.writable(mutation.kind) {
         return Err(Rejection::new(
             RejectCode::KindNotAllowed,
-            format!("{} records cannot be written yet", mutation.kind),
+            format!("{} records cannot be written by this account", mutation.kind),
         ));
     }
     let existing = loaded.records.get(&mutation.record).map(|s| &s.record);
@@ -282,7 +283,7 @@ fn plan_one(
             for (name, value) in fields {
                 let checked = mutation
                     .check_field(name, value)
-                    .and_then(|()| rules.check_field(mutation.kind, name, value).map_err(|r| r.of_field(name)))
+                    .and_then(|()| rules.check_field(who, mutation.kind, name, value).map_err(|r| r.of_field(name)))
                     .and_then(|()| match (unique == Some(name.as_str()), value.as_str()) {
                         (true, Some(asked)) => match loaded.holders.get(asked) {
                             Some(holder) if *holder != mutation.record => Err(Rejection::new(
@@ -600,7 +601,7 @@ mod tests {
     struct TestRules;
 
     impl Rules for TestRules {
-        fn check_field(&self, _: Kind, name: &str, value: &Value) -> Result<(), Rejection> {
+        fn check_field(&self, _: &Owner, _: Kind, name: &str, value: &Value) -> Result<(), Rejection> {
             match name {
                 "price" if !value.is_u64() => Err(Rejection::new(RejectCode::InvalidValue, "a whole number")),
                 "secret" => Err(Rejection::new(RejectCode::InvalidValue, "no such field")),

@@ -57,7 +57,7 @@ const FIELDS: [&str; 4] = ["name", "price", "story", "slug"];
 struct SimRules;
 
 impl Rules for SimRules {
-    fn check_field(&self, _: Kind, name: &str, value: &Value) -> Result<(), Rejection> {
+    fn check_field(&self, _: &Owner, _: Kind, name: &str, value: &Value) -> Result<(), Rejection> {
         match name {
             "price" if !value.is_number() => Err(Rejection::new(RejectCode::InvalidValue, "a price is a number")),
             _ => Ok(()),

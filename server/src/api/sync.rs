@@ -69,8 +69,9 @@ pub async fn push(
     body: Bytes,
 ) -> Result<Json<PushResponse>, SyncFailure> {
     let who = owner(&signed_in)?;
+    let role = signed_in.account.role().ok_or(ApiError::FORBIDDEN)?;
     let request = PushRequest::from_json(&body).map_err(SyncFailure::Protocol)?;
-    Ok(Json(store::push(&state.db, &who, &request).await?))
+    Ok(Json(store::push(&state.db, &who, role, &request).await?))
 }
 
 pub async fn pull(

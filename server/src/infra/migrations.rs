@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "what each owner holds, for her bounds",
         script: include_str!("../../migrations/0007_sync_holdings.surql"),
     },
+    Migration {
+        version: 8,
+        name: "synced records keyed by owner",
+        script: include_str!("../../migrations/0008_records_by_owner.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

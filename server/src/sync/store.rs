@@ -3,9 +3,11 @@
 //! transaction, so a crash or a cut connection leaves nothing half-applied.
 //!
 //! Rows, all keyed so that pushes of different people touch different rows:
-//! - `sync_record:<record id>`: the record as JSON, its owner, kind, the
-//!   sequence number of its last change in its owner's scope, and a
-//!   storefront's address (`slug`, UNIQUE, so the database refuses a second claim);
+//! - `sync_record:[owner, record id]`: the record as JSON, its owner, kind,
+//!   the sequence number of its last change in its owner's scope, and a
+//!   storefront's address (`slug`, UNIQUE, so the database refuses a second
+//!   claim). Each person's record ids are her own: nobody can take one before
+//!   her, or learn that one exists;
 //! - `sync_change:[owner, seq]` → record id: the owner's change log, one entry
 //!   per record (its latest change), read by key range;
 //! - `sync_scope:<owner>`: the owner's last sequence number;
@@ -15,6 +17,7 @@
 use std::ops::Bound;
 use std::time::Duration;
 
+use app::rules::people::Role;
 use app::rules::records::SawdaRules;
 use sawda_sync::limits::{Holdings, MAX_PULL_BYTES};
 use sawda_sync::protocol::{Epoch, Snapshot, admit_pull, admit_push};
@@ -103,13 +106,19 @@ fn corrupt(error: impl std::fmt::Display) -> SyncStoreError {
 /// other phone) or a claim of the same address committed first.
 const CONFLICT_ATTEMPTS: u32 = 8;
 
-pub async fn push(db: &Surreal<Any>, who: &Owner, request: &PushRequest) -> Result<PushResponse, SyncStoreError> {
+/// A push by `who`, whose account has `role` (which kinds she may write).
+pub async fn push(
+    db: &Surreal<Any>,
+    who: &Owner,
+    role: Role,
+    request: &PushRequest,
+) -> Result<PushResponse, SyncStoreError> {
     admit_push(who, request).map_err(SyncStoreError::Protocol)?;
     let request = std::sync::Arc::new(request.clone());
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match push_once(db, who, &request).await {
+        match push_once(db, who, SawdaRules { role }, &request).await {
             // Two pushes claiming one storefront address at once: the loser's
             // retry reads the claim and refuses that field.
             Err(SyncStoreError::Database(error))
@@ -139,13 +148,17 @@ async fn epoch(db: &Surreal<Any>) -> Result<Epoch, SyncStoreError> {
 async fn push_once(
     db: &Surreal<Any>,
     who: &Owner,
+    rules: SawdaRules,
     request: &std::sync::Arc<PushRequest>,
 ) -> Result<PushResponse, SyncStoreError> {
-    let rules = SawdaRules;
     let wants = Wants::of(&rules, request);
     let applied_ids: Vec<DbId> =
         wants.ids.iter().map(|id| DbId::new("sync_applied", owner_key(who, Value::String(id.to_string())))).collect();
-    let record_ids: Vec<DbId> = wants.records.iter().map(|id| DbId::new("sync_record", id.to_string())).collect();
+    let record_ids: Vec<DbId> = wants
+        .records
+        .iter()
+        .map(|id| DbId::new("sync_record", owner_key(who, Value::String(id.to_string()))))
+        .collect();
     let transaction = db.clone().begin().await?;
     let mut read = transaction
         .query(
@@ -185,13 +198,13 @@ async fn push_once(
             loaded.records.insert(record.id(), Snapshot { seq: row.seq as u64, record });
         }
         // Holders of the addresses asked for and of those the loaded records hold.
-        let slugs: Vec<String> = wants.unique_values_with(&SawdaRules, &loaded.records).into_iter().collect();
+        let slugs: Vec<String> = wants.unique_values_with(&rules, &loaded.records).into_iter().collect();
         Ok::<_, SyncStoreError>((loaded, slugs))
     })
     .await??;
     if !slugs.is_empty() {
         let holders: Vec<Holder> = transaction
-            .query("SELECT record::id(id) AS key, slug FROM sync_record WHERE slug IN $slugs")
+            .query("SELECT record::id(id)[1] AS key, slug FROM sync_record WHERE slug IN $slugs")
             .bind(("slugs", slugs))
             .await?
             .check()?
@@ -204,8 +217,8 @@ async fn push_once(
     let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
     let (who_owned, request) = (who.clone(), request.clone());
     let (plan, rows, marks) = off_the_workers(move || {
-        let plan = plan_push(&SawdaRules, &who_owned, &request, loaded, &epoch, now_ms);
-        let (rows, marks) = rows_of(&SawdaRules, &plan);
+        let plan = plan_push(&rules, &who_owned, &request, loaded, &epoch, now_ms);
+        let (rows, marks) = rows_of(&rules, &plan);
         (plan, rows, marks)
     })
     .await?;
@@ -259,7 +272,7 @@ async fn write(
                  IF $row.replaced != NONE {
                      DELETE type::record('sync_change', [$owner, $row.replaced]);
                  };
-                 UPSERT type::record('sync_record', $row.key)
+                 UPSERT type::record('sync_record', [$owner, $row.key])
                      CONTENT { owner: $row.owner, kind: $row.kind, seq: $row.seq, body: $row.body, slug: $row.slug };
                  CREATE type::record('sync_change', [$owner, $row.seq]) SET record = $row.key;
              };
@@ -321,10 +334,11 @@ pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Resu
     let transaction = db.clone().begin().await?;
     let mut read = transaction
         .query(
-            "SELECT record::id(id)[1] AS seq, type::record('sync_record', record).body AS body FROM $range LIMIT $limit;
+            "SELECT record::id(id)[1] AS seq, type::record('sync_record', [$owner, record]).body AS body FROM $range LIMIT $limit;
              (SELECT VALUE name FROM sync_epoch:main)[0];",
         )
         .bind(("range", DbId::new("sync_change", RecordIdKey::from(range))))
+        .bind(("owner", who.to_string()))
         .bind(("limit", limit as i64 + 1))
         .await?
         .check()?;

@@ -55,9 +55,9 @@ fn refused_code(result: &Value) -> &str {
 }
 
 /// A product her storefront holds, as the studio makes it.
-fn product_fields(name: &str) -> Value {
+fn product_fields(person: &support::Person, name: &str) -> Value {
     json!({"name": name, "price_som": 25_000, "unit": "jar", "availability": "in_stock", "position": 1.0,
-           "storefront": RecordId::new(NOW, [3; 10]).to_string()})
+           "storefront": app::rules::records::storefront::storefront_id(&person.owner()).to_string()})
 }
 
 #[tokio::test]
@@ -94,7 +94,7 @@ async fn invented_devices_cannot_grow_a_record_past_its_bound() {
     let (_, answer) = post_push(
         &router,
         &mallory,
-        push_of(&mallory, vec![set(&mallory, 0, 0, product, Kind::Product, product_fields("Jam"))]),
+        push_of(&mallory, vec![set(&mallory, 0, 0, product, Kind::Product, product_fields(&mallory, "Jam"))]),
     )
     .await;
     assert_eq!(results(&answer), [json!("applied")]);
@@ -127,7 +127,7 @@ async fn what_each_person_holds_is_counted_and_pull_pages_are_bounded_by_bytes()
     let long = "\u{10437}".repeat(2_000);
     let products: Vec<Mutation> = (0..60u64)
         .map(|n| {
-            let mut fields = product_fields(&format!("Product {n}"));
+            let mut fields = product_fields(&gulnar, &format!("Product {n}"));
             fields["description"] = json!(long);
             Mutation {
                 record: RecordId::new(NOW + n, [6; 10]),

@@ -177,3 +177,42 @@ async fn protocol_2_records_keep_their_numbers_as_each_owners_sequence() {
     let epoch: Option<String> = read.take(3).unwrap();
     assert_eq!(epoch.map(|e| e.len()), Some(26), "a ULID epoch");
 }
+
+#[tokio::test]
+async fn records_are_keyed_by_their_owner_and_keep_everything() {
+    let db = support::memory_db().await;
+    migrate(&db, &MIGRATIONS[..7]).await.unwrap();
+    db.query(
+        "CREATE sync_record:a SET owner = 'user:amina', kind = 'storefront', seq = 1, body = '{\"x\":1}', slug = 'aral-honey';
+         CREATE sync_record:b SET owner = 'user:bahadir', kind = 'product', seq = 1, body = '{\"y\":2}';",
+    )
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+    migrate(&db, MIGRATIONS).await.unwrap();
+    let rows: Vec<serde_json::Value> = db
+        .query("SELECT VALUE [record::id(id), owner, kind, seq, body, slug] FROM sync_record ORDER BY id")
+        .await
+        .unwrap()
+        .check()
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(
+        serde_json::json!(rows),
+        serde_json::json!([
+            [["user:amina", "a"], "user:amina", "storefront", 1, "{\"x\":1}", "aral-honey"],
+            [["user:bahadir", "b"], "user:bahadir", "product", 1, "{\"y\":2}", null]
+        ])
+    );
+    // The address is still held: a second claim is refused.
+    let second = db
+        .query(
+            "CREATE sync_record SET owner = 'user:c', kind = 'storefront', seq = 1, body = '{}', slug = 'aral-honey'",
+        )
+        .await
+        .unwrap()
+        .check();
+    assert!(second.is_err(), "the address stays unique");
+}

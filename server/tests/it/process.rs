@@ -182,9 +182,7 @@ fn admin_create_reads_the_password_from_a_pipe_and_signs_in_later() {
 
 /// Signs in the account `create_account` made, through the API of a running server;
 /// returns the session cookie and the account id.
-fn entrepreneur_session(address: &str) -> (String, String) {
-    let body = r#"{"phone":"+998901112233","password":"admin-password-1"}"#;
-    let response = raw_request(address, "POST", "/api/v1/auth/sign-in", None, Some(body));
+fn session_of(response: &str) -> (String, String) {
     let cookie = response
         .lines()
         .find_map(|line| {
@@ -195,6 +193,17 @@ fn entrepreneur_session(address: &str) -> (String, String) {
         .unwrap_or_else(|| panic!("no session in {response}"));
     let id = response.split(r#""id":""#).nth(1).unwrap().split('"').next().unwrap().to_string();
     (cookie, id)
+}
+
+/// The admin invites an entrepreneur, who signs up: only entrepreneurs push products.
+fn entrepreneur_session(address: &str) -> (String, String) {
+    let body = r#"{"phone":"+998901112233","password":"admin-password-1"}"#;
+    let (admin, _) = session_of(&raw_request(address, "POST", "/api/v1/auth/sign-in", None, Some(body)));
+    let workshop = r#"{"name":"Melon jam workshop","district":"chimbay","date":"2026-12-01","seats":1}"#;
+    let invited = raw_request(address, "POST", "/api/v1/invitations", Some(&admin), Some(workshop));
+    let code = invited.split(r#""code":""#).nth(1).unwrap_or_else(|| panic!("{invited}")).split('"').next().unwrap();
+    let sign_up = format!(r#"{{"code":"{code}","phone":"+998901112244","name":"Gulnar","password":"her-password-1"}}"#);
+    session_of(&raw_request(address, "POST", "/api/v1/auth/sign-up", None, Some(&sign_up)))
 }
 
 fn raw_request(address: &str, method: &str, path: &str, cookie: Option<&str>, body: Option<&str>) -> String {

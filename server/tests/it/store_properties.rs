@@ -132,7 +132,9 @@ impl World {
             .iter()
             .map(|(p, request)| {
                 let (db, who, request) = (self.db.clone(), owner_of(*p), request.clone());
-                tokio::spawn(async move { store::push(&db, &who, &request).await })
+                tokio::spawn(
+                    async move { store::push(&db, &who, app::rules::people::Role::Entrepreneur, &request).await },
+                )
             })
             .collect();
         for ((p, request), task) in requests.iter().zip(tasks) {
@@ -143,7 +145,7 @@ impl World {
                 }
             }
             // The oracle takes the same push (in its own order: merging does not care).
-            self.oracle.apply_push(&SawdaRules, &owner_of(*p), request, self.clock).unwrap();
+            self.oracle.apply_push(&SawdaRules::ENTREPRENEUR, &owner_of(*p), request, self.clock).unwrap();
             self.phones[*p].receive_push(&response);
         }
     }

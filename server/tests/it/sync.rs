@@ -187,6 +187,77 @@ async fn nobody_can_start_another_persons_storefront_before_she_does() {
 }
 
 #[tokio::test]
+async fn a_record_id_someone_else_used_first_is_still_hers_to_use() {
+    // Review finding L1: records were keyed by their id alone, so whoever
+    // pushed an id first owned it, and `not_owner` told others it existed.
+    // Records are now keyed by owner and id: each person's ids are her own.
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000017").await;
+    let aysha = person(&db, "+998901000018").await;
+    // Gulnar's phone has made a product whose id Aysha learnt (say, from a
+    // phone shown around before it synced); Aysha pushes that id first.
+    let mut hers = phone_of(&gulnar, 8);
+    let product =
+        hers.create(Kind::Product, fields(&[("name", json!("Melon jam"))]), 1_760_000_000_500, [5; 10]).unwrap();
+    let mut squatter = phone_of(&aysha, 9);
+    squatter.put(product, Kind::Product, fields(&[("name", json!("Not hers"))]), 1_760_000_000_600, [6; 10]).unwrap();
+    sync(&router, &aysha, &mut squatter).await;
+    assert!(squatter.outbox().refused().is_empty(), "{:?}", squatter.outbox().refused());
+
+    sync(&router, &gulnar, &mut hers).await;
+    assert!(hers.outbox().refused().is_empty(), "her product is not refused: {:?}", hers.outbox().refused());
+    let mut other = phone_of(&gulnar, 10);
+    sync(&router, &gulnar, &mut other).await;
+    assert_eq!(other.record(product).unwrap().get("name"), Some(&json!("Melon jam")));
+    let mut his_other = phone_of(&aysha, 11);
+    sync(&router, &aysha, &mut his_other).await;
+    assert_eq!(his_other.record(product).unwrap().get("name"), Some(&json!("Not hers")), "each sees only her own");
+}
+
+#[tokio::test]
+async fn products_go_on_their_owners_storefront_and_only_entrepreneurs_keep_them() {
+    // Review finding L2: a product could name anyone's storefront, and every
+    // role could write every kind.
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = person(&db, "+998901000019").await;
+    let aysha = person(&db, "+998901000020").await;
+    let mut intruder = phone_of(&aysha, 12);
+    let injected = intruder
+        .create(
+            Kind::Product,
+            fields(&[("name", json!("Cheap copy")), ("storefront", json!(storefront_id(&gulnar.owner()).to_string()))]),
+            1_760_000_000_700,
+            [7; 10],
+        )
+        .unwrap();
+    let push = serde_json::to_string(&intruder.push_request(Limits::DEFAULT).unwrap()).unwrap();
+    let (_, answer) = post_push(&router, &aysha, push).await;
+    let result = &answer["results"][0]["result"];
+    assert_eq!(result["fields_refused"][0]["code"], "not_owner", "{answer}");
+    assert_eq!(result["fields_refused"][0]["field"], "storefront", "{answer}");
+    let mut second = phone_of(&aysha, 13);
+    sync(&router, &aysha, &mut second).await;
+    assert_eq!(second.record(injected).unwrap().get("storefront"), None, "the field is not stored");
+
+    let coordinator =
+        support::signed_in(&db, "+998901000021", "Oral", app::rules::people::Role::Coordinator, &["chimbay"], None)
+            .await;
+    let mut his = phone_of(&coordinator, 14);
+    start_storefront(&mut his, fields(&[("name", json!("Desk shop"))]), 1_760_000_000_800, [8; 10]);
+    his.create(Kind::Product, fields(&[("name", json!("Desk tea"))]), 1_760_000_000_900, [9; 10]).unwrap();
+    let push = serde_json::to_string(&his.push_request(Limits::DEFAULT).unwrap()).unwrap();
+    let (status, answer) = post_push(&router, &coordinator, push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    for result in answer["results"].as_array().unwrap() {
+        assert_eq!(result["result"]["rejected"]["code"], "kind_not_allowed", "{answer}");
+    }
+    let (_, page) = get_pull(&router, &coordinator, 0).await;
+    assert_eq!(page["changes"], json!([]), "nothing of his is stored");
+}
+
+#[tokio::test]
 async fn a_deleted_storefront_frees_its_address() {
     let db = support::migrated_memory_db().await;
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
@@ -428,7 +499,7 @@ async fn sequences_count_per_owner_and_a_new_epoch_starts_phones_again() {
 
     // The database is restored from a backup made before her last product.
     let last = hers.records().max_by_key(|r| r.id()).unwrap().id();
-    db.query("DELETE type::record('sync_record', $id); DELETE sync_change:[$owner, 3]; UPSERT type::record('sync_scope', $owner) SET seq = 2;")
+    db.query("DELETE type::record('sync_record', [$owner, $id]); DELETE sync_change:[$owner, 3]; UPSERT type::record('sync_scope', $owner) SET seq = 2;")
         .bind(("id", last.to_string()))
         .bind(("owner", amina.owner().to_string()))
         .await

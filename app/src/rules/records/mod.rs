@@ -10,6 +10,7 @@ pub mod storefront;
 
 use sawda_sync::{Fields, Kind, RejectCode, Rejection};
 
+use crate::rules::people::Role;
 use crate::rules::problem::FieldProblem;
 use field::FieldSpec;
 
@@ -37,13 +38,47 @@ pub fn check_fields(kind: Kind, fields: &Fields) -> Result<(), (String, FieldPro
     Ok(())
 }
 
-/// The app's rules as the sync protocol's push core asks for them.
-pub struct SawdaRules;
+/// The app's rules as the sync protocol's push core asks for them, for a
+/// push by someone of `role`: only entrepreneurs keep storefronts and
+/// products (coordinators and admins review them; buyers' order requests are
+/// made by the server), and a product goes on its owner's own storefront.
+#[derive(Clone, Copy, Debug)]
+pub struct SawdaRules {
+    pub role: Role,
+}
+
+impl SawdaRules {
+    pub const ENTREPRENEUR: SawdaRules = SawdaRules { role: Role::Entrepreneur };
+}
+
+/// The kinds each role's phones write.
+fn writes(role: Role, kind: Kind) -> bool {
+    match kind {
+        Kind::Storefront | Kind::Product => role == Role::Entrepreneur,
+        _ => false,
+    }
+}
 
 impl sawda_sync::server::Rules for SawdaRules {
-    fn check_field(&self, kind: Kind, name: &str, value: &serde_json::Value) -> Result<(), Rejection> {
+    fn check_field(
+        &self,
+        owner: &sawda_sync::Owner,
+        kind: Kind,
+        name: &str,
+        value: &serde_json::Value,
+    ) -> Result<(), Rejection> {
         let Some(specs) = fields_of(kind) else { return Ok(()) };
-        field::check_in(specs, name, value).map_err(|problem| rejection(name, problem))
+        field::check_in(specs, name, value).map_err(|problem| rejection(name, problem))?;
+        if kind == Kind::Product && name == product::STOREFRONT {
+            let hers = storefront::storefront_id(owner).to_string();
+            if value.as_str() != Some(hers.as_str()) {
+                return Err(Rejection::new(
+                    RejectCode::NotOwner,
+                    format!("{name}: a product goes on its owner's storefront"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn unique_field(&self, kind: Kind) -> Option<&'static str> {
@@ -55,7 +90,7 @@ impl sawda_sync::server::Rules for SawdaRules {
     }
 
     fn writable(&self, kind: Kind) -> bool {
-        fields_of(kind).is_some()
+        fields_of(kind).is_some() && writes(self.role, kind)
     }
 }
 
@@ -96,17 +131,48 @@ mod tests {
     fn the_push_core_asks_these_rules_field_by_field() {
         use sawda_sync::server::Rules;
         let owner: sawda_sync::Owner = "user:amina".parse().unwrap();
-        assert!(SawdaRules.check_field(Kind::Product, "price_som", &json!(8_000)).is_ok());
-        let refused = SawdaRules.check_field(Kind::Product, "price_som", &json!(2.5)).unwrap_err();
+        let rules = SawdaRules::ENTREPRENEUR;
+        assert!(rules.check_field(&owner, Kind::Product, "price_som", &json!(8_000)).is_ok());
+        let refused = rules.check_field(&owner, Kind::Product, "price_som", &json!(2.5)).unwrap_err();
         assert_eq!(refused.code, RejectCode::InvalidValue);
-        assert!(SawdaRules.check_field(Kind::Storefront, "colour", &json!("red")).is_err());
-        assert!(SawdaRules.writable(Kind::Product));
-        assert!(!SawdaRules.writable(Kind::AdPost), "no rules yet, so no writes");
-        assert!(!SawdaRules.writable(Kind::OrderRequest));
-        assert!(!SawdaRules.writable(Kind::ReviewComment));
-        assert_eq!(SawdaRules.unique_field(Kind::Storefront), Some("slug"));
-        assert_eq!(SawdaRules.unique_field(Kind::Product), None);
-        assert_eq!(SawdaRules.fixed_id(Kind::Storefront, &owner), Some(storefront::storefront_id(&owner)));
-        assert_eq!(SawdaRules.fixed_id(Kind::Product, &owner), None);
+        assert!(rules.check_field(&owner, Kind::Storefront, "colour", &json!("red")).is_err());
+        assert!(rules.writable(Kind::Product));
+        assert!(!rules.writable(Kind::AdPost), "no rules yet, so no writes");
+        assert!(!rules.writable(Kind::OrderRequest));
+        assert!(!rules.writable(Kind::ReviewComment));
+        assert_eq!(rules.unique_field(Kind::Storefront), Some("slug"));
+        assert_eq!(rules.unique_field(Kind::Product), None);
+        assert_eq!(rules.fixed_id(Kind::Storefront, &owner), Some(storefront::storefront_id(&owner)));
+        assert_eq!(rules.fixed_id(Kind::Product, &owner), None);
+    }
+
+    #[test]
+    fn a_product_goes_on_its_owners_storefront_only() {
+        // Review finding L2: a product could name anyone's storefront.
+        use sawda_sync::server::Rules;
+        let (amina, bahadir): (sawda_sync::Owner, sawda_sync::Owner) =
+            ("user:amina".parse().unwrap(), "user:bahadir".parse().unwrap());
+        let rules = SawdaRules::ENTREPRENEUR;
+        let hers = json!(storefront::storefront_id(&amina).to_string());
+        assert!(rules.check_field(&amina, Kind::Product, product::STOREFRONT, &hers).is_ok());
+        let refused = rules.check_field(&bahadir, Kind::Product, product::STOREFRONT, &hers).unwrap_err();
+        assert_eq!(refused.code, RejectCode::NotOwner);
+        let any = json!("01J1W7EGG0248H248H248H248H");
+        assert_eq!(
+            rules.check_field(&amina, Kind::Product, product::STOREFRONT, &any).unwrap_err().code,
+            RejectCode::NotOwner
+        );
+    }
+
+    #[test]
+    fn only_entrepreneurs_write_storefronts_and_products() {
+        // Review finding L2: every role could write every kind.
+        use sawda_sync::server::Rules;
+        for role in [Role::Coordinator, Role::Admin] {
+            let rules = SawdaRules { role };
+            for kind in [Kind::Storefront, Kind::Product, Kind::AdPost, Kind::OrderRequest, Kind::ReviewComment] {
+                assert!(!rules.writable(kind), "{role:?} {kind}");
+            }
+        }
     }
 }
