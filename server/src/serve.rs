@@ -119,9 +119,41 @@ async fn prune_rate_limits(state: AppState) {
     }
 }
 
+/// What one photo clean-up did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PhotoCleanUp {
+    pub abandoned_uploads: usize,
+    pub adopted: usize,
+    pub marked_unused: usize,
+    pub used_again: usize,
+    pub removed: usize,
+}
+
+/// Uploads nobody finished give back their place and their pieces go; kept
+/// photos no synced record points at are marked, and removed once marked
+/// for longer than `photos::ledger::UNUSED_KEPT_FOR_DAYS`.
+pub async fn clean_up_photos(state: &AppState) -> Result<PhotoCleanUp, Box<dyn std::error::Error + Send + Sync>> {
+    let mut done = PhotoCleanUp::default();
+    for (who, hash) in photos::ledger::forget_abandoned(&state.db).await? {
+        state.photos.forget_upload(&who, &hash).await?;
+        done.abandoned_uploads += 1;
+    }
+    done.adopted = photos::ledger::adopt(&state.db, &state.photos.kept().await?).await?;
+    let in_use = sync::store::photos_in_use(&state.db).await.map_err(|e| e.to_string())?;
+    let sweep = photos::ledger::sweep(&state.db, &in_use).await?;
+    (done.marked_unused, done.used_again) = (sweep.marked, sweep.unmarked);
+    for hash in sweep.expired {
+        // Files first: a photo the ledger counts is never missing from the store.
+        state.photos.remove(&hash).await?;
+        photos::ledger::removed(&state.db, &hash).await?;
+        done.removed += 1;
+    }
+    Ok(done)
+}
+
 /// Daily, from the start: applied mutation ids older than the sync store
-/// keeps them, the pieces of photo uploads nobody continued, and expired
-/// sessions, reset codes and invitations.
+/// keeps them, the pieces of photo uploads nobody continued, photos nothing
+/// points at any more, and expired sessions, reset codes and invitations.
 async fn daily_housekeeping(state: AppState) {
     let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
     loop {
@@ -136,6 +168,10 @@ async fn daily_housekeeping(state: AppState) {
             Ok(0) => {}
             Ok(forgotten) => tracing::info!(forgotten, "forgot abandoned photo uploads"),
             Err(error) => tracing::warn!(%error, "could not forget abandoned photo uploads"),
+        }
+        match clean_up_photos(&state).await {
+            Ok(done) => tracing::info!(?done, "cleaned up photos"),
+            Err(error) => tracing::warn!(%error, "could not clean up photos"),
         }
         match crate::accounts::purge_expired(&state.db).await {
             Ok(purged) => tracing::info!(?purged, "purged expired sessions, reset codes and invitations"),

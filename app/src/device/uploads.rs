@@ -16,6 +16,8 @@ pub enum UploadFailure {
     NoAnswer,
     SignedOut,
     Server,
+    /// The server keeps as many of her photos as one person may.
+    NoRoom,
 }
 
 impl From<NoAnswer> for UploadFailure {
@@ -91,6 +93,11 @@ async fn upload_one(
                     ("photo_not_image" | "photo_damaged" | "photo_too_many_pixels" | "photo_too_large", _) => {
                         show(hash, PhotoState::Refused);
                         return Ok(());
+                    }
+                    // Her photos fill her room on the server: the next sync tries again.
+                    ("photos_full", _) => {
+                        show(hash, PhotoState::NoRoomOnServer);
+                        return Err(UploadFailure::NoRoom);
                     }
                     _ => return Err(UploadFailure::Server),
                 }

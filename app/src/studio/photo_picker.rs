@@ -87,6 +87,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
                             }
                             Some(PhotoState::OnPhone) => text(language.get(), Key::PhotosOnPhone).to_owned(),
                             Some(PhotoState::Refused) => text(language.get(), Key::PhotosNotImage).to_owned(),
+                            Some(PhotoState::NoRoomOnServer) => text(language.get(), Key::PhotosServerFull).to_owned(),
                             Some(PhotoState::Uploaded) | None => text(language.get(), Key::PhotosUploaded).to_owned(),
                         };
                         let data_state = {
@@ -95,6 +96,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
                                 Some(PhotoState::OnPhone) => "on-phone",
                                 Some(PhotoState::Uploading(_)) => "uploading",
                                 Some(PhotoState::Refused) => "refused",
+                                Some(PhotoState::NoRoomOnServer) => "no-room-on-server",
                                 Some(PhotoState::Uploaded) | None => "uploaded",
                             }
                         };

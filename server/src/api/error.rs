@@ -60,6 +60,14 @@ impl ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "photo_too_large", Key::ErrorPhotoTooLarge);
     pub const PHOTO_MISMATCH: ApiError =
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "photo_mismatch", Key::ErrorPhotoMismatch);
+    /// She keeps as many photos as one person may (`photos::ledger`).
+    pub const PHOTOS_FULL: ApiError =
+        ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "photos_full", Key::ErrorPhotosFull);
+    /// As many of her uploads are under way as one person may have.
+    pub const PHOTO_UPLOADS_WAITING: ApiError = ApiError {
+        retry_after_seconds: Some(60),
+        ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "photo_uploads_waiting", Key::ErrorPhotoUploadsWaiting)
+    };
     pub const UPLOAD_OFFSET: ApiError = ApiError::new(StatusCode::CONFLICT, "upload_offset", Key::ErrorUploadOffset);
     pub const INTERNAL: ApiError = ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", Key::ErrorInternal);
 

@@ -10,10 +10,12 @@ use axum::response::{IntoResponse, Response};
 use super::error::{ApiError, JsonBody};
 use super::signed_in::SignedIn;
 use crate::AppState;
-use crate::photos::MAX_PIECE_BYTES;
+use crate::photos::ledger::{self, Refused};
 use crate::photos::store::Size;
+use crate::photos::{MAX_PIECE_BYTES, MAX_UPLOAD_BYTES, UploadError};
 use app::rules::photos::is_photo_hash;
 use app::wire::{MissingPhotos, PhotoHashes, UploadPiece};
+use sawda_sync::Owner;
 
 /// The body of one piece, with a little room.
 pub const MAX_PIECE_BODY: usize = MAX_PIECE_BYTES + 1024;
@@ -37,27 +39,54 @@ pub async fn missing(
     Ok(Json(MissingPhotos { missing }).into_response())
 }
 
-/// `GET /api/v1/photos/{hash}/upload`: how many bytes have arrived.
+fn owner_of(signed_in: &SignedIn) -> Result<Owner, ApiError> {
+    signed_in.account.id.parse().map_err(|_| ApiError::INTERNAL)
+}
+
+/// `GET /api/v1/photos/{hash}/upload`: how many bytes of hers have arrived.
 pub async fn progress(
     State(state): State<AppState>,
-    _: SignedIn,
+    signed_in: SignedIn,
     Path(hash): Path<String>,
 ) -> Result<Response, ApiError> {
     checked(&hash)?;
-    Ok(Json(state.photos.progress(&hash).await?).into_response())
+    Ok(Json(state.photos.progress(&owner_of(&signed_in)?, &hash).await?).into_response())
 }
 
-/// `PUT /api/v1/photos/{hash}/upload?offset=…&total=…` with the bytes.
+/// `PUT /api/v1/photos/{hash}/upload?offset=…&total=…` with the bytes. Her
+/// first piece takes a place among her uploads (`photos::ledger`), counted
+/// before any byte is written; the last one gives it back.
 pub async fn upload(
     State(state): State<AppState>,
-    _: SignedIn,
+    signed_in: SignedIn,
     Path(hash): Path<String>,
     Query(piece): Query<UploadPiece>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     checked(&hash)?;
-    let progress = state.photos.receive(&hash, piece.offset, piece.total, &body).await?;
-    Ok(Json(progress).into_response())
+    let who = owner_of(&signed_in)?;
+    if piece.offset == 0 && piece.total <= MAX_UPLOAD_BYTES && !state.photos.has(&hash).await? {
+        match ledger::start(&state.db, &who, &hash).await? {
+            Ok(()) => {}
+            Err(Refused::UploadsWaiting) => return Err(ApiError::PHOTO_UPLOADS_WAITING),
+            Err(Refused::Full) => return Err(ApiError::PHOTOS_FULL),
+        }
+    }
+    match state.photos.receive(&who, &hash, piece.offset, piece.total, &body).await {
+        Ok(received) => {
+            if received.progress.done {
+                ledger::ended(&state.db, &who, &hash, received.kept_bytes).await?;
+            }
+            Ok(Json(received.progress).into_response())
+        }
+        Err(error) => {
+            // A refused upload is over: its pieces are gone, and so is its place.
+            if matches!(error, UploadError::Mismatch | UploadError::Photo(_) | UploadError::BadLength) {
+                ledger::ended(&state.db, &who, &hash, None).await?;
+            }
+            Err(error.into())
+        }
+    }
 }
 
 /// `GET /photos/{hash}/{large|thumb}.jpg`: public, and never changes.

@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "synced records keyed by owner",
         script: include_str!("../../migrations/0008_records_by_owner.surql"),
     },
+    Migration {
+        version: 9,
+        name: "who keeps which photos",
+        script: include_str!("../../migrations/0009_photo_holdings.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

@@ -3,12 +3,14 @@
 //! checked and redrawn (`checks`) before they are kept (`store`).
 
 pub mod checks;
+pub mod ledger;
 pub mod store;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use sawda_sync::Owner;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
@@ -23,6 +25,14 @@ pub const MAX_PIECE_BYTES: usize = 256 * 1024;
 
 /// How much of a photo has arrived (the API's answer as it is).
 pub use app::wire::UploadProgress as Progress;
+
+/// What a piece did: how far the upload is, and the bytes kept when this
+/// piece finished it and the photo was stored.
+#[derive(Debug)]
+pub struct Received {
+    pub progress: Progress,
+    pub kept_bytes: Option<u64>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -42,7 +52,8 @@ pub enum UploadError {
 
 pub struct Photos {
     store: Box<dyn PhotoStore>,
-    /// Pieces received so far, one file per photo: `<hash>.part`.
+    /// Pieces received so far, one file per person and photo:
+    /// `<owner in hex>-<hash>.part`, so nobody's pieces touch another's.
     uploads: PathBuf,
     /// Photos a request is writing now: a second writer waits its turn.
     busy: Mutex<HashSet<String>>,
@@ -72,29 +83,41 @@ impl Photos {
         Ok(missing)
     }
 
-    fn part(&self, hash: &str) -> PathBuf {
-        self.uploads.join(format!("{hash}.part"))
+    fn part(&self, who: &Owner, hash: &str) -> PathBuf {
+        self.uploads.join(format!("{}-{hash}.part", hex::encode(who.as_str())))
     }
 
-    async fn received(&self, hash: &str) -> std::io::Result<u64> {
-        match tokio::fs::metadata(self.part(hash)).await {
+    async fn received(&self, who: &Owner, hash: &str) -> std::io::Result<u64> {
+        match tokio::fs::metadata(self.part(who, hash)).await {
             Ok(meta) => Ok(meta.len()),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(0),
             Err(error) => Err(error),
         }
     }
 
-    /// How far the upload of `hash` got.
-    pub async fn progress(&self, hash: &str) -> std::io::Result<Progress> {
+    /// Whether the photo is kept.
+    pub async fn has(&self, hash: &str) -> std::io::Result<bool> {
+        self.store.has(hash).await
+    }
+
+    /// How far her upload of `hash` got.
+    pub async fn progress(&self, who: &Owner, hash: &str) -> std::io::Result<Progress> {
         if self.store.has(hash).await? {
             return Ok(Progress { received: 0, done: true });
         }
-        Ok(Progress { received: self.received(hash).await?, done: false })
+        Ok(Progress { received: self.received(who, hash).await?, done: false })
     }
 
     /// Takes the piece of `hash` starting at `offset` of `total` bytes. The
     /// last piece has the whole checked and kept, or refused and forgotten.
-    pub async fn receive(&self, hash: &str, offset: u64, total: u64, piece: &[u8]) -> Result<Progress, UploadError> {
+    pub async fn receive(
+        &self,
+        who: &Owner,
+        hash: &str,
+        offset: u64,
+        total: u64,
+        piece: &[u8],
+    ) -> Result<Received, UploadError> {
         if total > MAX_UPLOAD_BYTES {
             // Refused, and nothing of another request's upload under way is touched.
             return Err(UploadError::TooLarge);
@@ -103,18 +126,19 @@ impl Photos {
             return Err(UploadError::BadLength);
         }
         if self.store.has(hash).await? {
-            return Ok(Progress { received: total, done: true });
+            return Ok(Received { progress: Progress { received: total, done: true }, kept_bytes: None });
         }
-        let Some(_turn) = Turn::take(&self.busy, hash) else {
-            return Err(UploadError::Offset { received: self.received(hash).await? });
+        let turn_key = format!("{who} {hash}");
+        let Some(_turn) = Turn::take(&self.busy, &turn_key) else {
+            return Err(UploadError::Offset { received: self.received(who, hash).await? });
         };
-        let received = self.received(hash).await?;
+        let received = self.received(who, hash).await?;
         if offset != received {
             return Err(UploadError::Offset { received });
         }
         let now = received + piece.len() as u64;
         if now > total {
-            let _ = tokio::fs::remove_file(self.part(hash)).await;
+            let _ = tokio::fs::remove_file(self.part(who, hash)).await;
             return Err(UploadError::BadLength);
         }
         // The last piece waits for a turn to decode before it is written: a
@@ -125,16 +149,16 @@ impl Photos {
             false => None,
         };
         tokio::fs::create_dir_all(&self.uploads).await?;
-        let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(self.part(hash)).await?;
+        let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(self.part(who, hash)).await?;
         file.write_all(piece).await?;
         file.sync_data().await?;
         drop(file);
         if now < total {
-            return Ok(Progress { received: now, done: false });
+            return Ok(Received { progress: Progress { received: now, done: false }, kept_bytes: None });
         }
-        let whole = tokio::fs::read(self.part(hash)).await?;
+        let whole = tokio::fs::read(self.part(who, hash)).await?;
         // Whatever the outcome, the pieces are done with.
-        let _ = tokio::fs::remove_file(self.part(hash)).await;
+        let _ = tokio::fs::remove_file(self.part(who, hash)).await;
         if hex::encode(Sha256::digest(&whole)) != hash {
             return Err(UploadError::Mismatch);
         }
@@ -145,8 +169,27 @@ impl Photos {
         })
         .await
         .map_err(|_| UploadError::Photo(PhotoProblem::Damaged))??;
+        let kept_bytes = (sizes.large.len() + sizes.thumb.len()) as u64;
         self.store.put(hash, sizes).await?;
-        Ok(Progress { received: total, done: true })
+        Ok(Received { progress: Progress { received: total, done: true }, kept_bytes: Some(kept_bytes) })
+    }
+
+    /// Forgets the pieces of her upload of `hash`.
+    pub async fn forget_upload(&self, who: &Owner, hash: &str) -> std::io::Result<()> {
+        match tokio::fs::remove_file(self.part(who, hash)).await {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every photo kept.
+    pub async fn kept(&self) -> std::io::Result<Vec<String>> {
+        self.store.list().await
+    }
+
+    /// Removes a kept photo, both sizes.
+    pub async fn remove(&self, hash: &str) -> std::io::Result<()> {
+        self.store.remove(hash).await
     }
 
     pub async fn get(&self, hash: &str, size: Size) -> std::io::Result<Option<Vec<u8>>> {
@@ -187,13 +230,19 @@ mod tests {
         let photos = Photos::on_disk(dir.path());
         assert_eq!(photos.forget_abandoned(ABANDONED_AFTER).await.unwrap(), 0, "no uploads yet");
         let (old, fresh) = ("a".repeat(64), "b".repeat(64));
-        photos.receive(&old, 0, 1_000, b"first piece").await.unwrap();
-        photos.receive(&fresh, 0, 1_000, b"first piece").await.unwrap();
+        let who: Owner = "user:amina".parse().unwrap();
+        photos.receive(&who, &old, 0, 1_000, b"first piece").await.unwrap();
+        photos.receive(&who, &fresh, 0, 1_000, b"first piece").await.unwrap();
         let eight_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(8 * 24 * 60 * 60);
-        std::fs::File::options().write(true).open(photos.part(&old)).unwrap().set_modified(eight_days_ago).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(photos.part(&who, &old))
+            .unwrap()
+            .set_modified(eight_days_ago)
+            .unwrap();
         assert_eq!(photos.forget_abandoned(ABANDONED_AFTER).await.unwrap(), 1);
-        assert_eq!(photos.progress(&old).await.unwrap().received, 0);
-        assert_eq!(photos.progress(&fresh).await.unwrap().received, 11);
+        assert_eq!(photos.progress(&who, &old).await.unwrap().received, 0);
+        assert_eq!(photos.progress(&who, &fresh).await.unwrap().received, 11);
     }
 }
 

@@ -41,6 +41,10 @@ pub trait PhotoStore: Send + Sync {
     fn has<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, bool>;
     fn put<'a>(&'a self, hash: &'a str, sizes: Sizes) -> StoreFuture<'a, ()>;
     fn get<'a>(&'a self, hash: &'a str, size: Size) -> StoreFuture<'a, Option<Vec<u8>>>;
+    /// Removes both sizes; "kept" goes first, so a half-removed photo is not kept.
+    fn remove<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, ()>;
+    /// The hashes of every photo kept.
+    fn list(&self) -> StoreFuture<'_, Vec<String>>;
 }
 
 /// `<data>/photos/ab/abcdef…/{large,thumb}.jpg`: two hex digits of fan-out
@@ -137,6 +141,42 @@ impl PhotoStore for DiskPhotoStore {
             }
         })
     }
+
+    fn remove<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let dir = self.dir(hash);
+            match tokio::fs::remove_file(dir.join(KEPT)).await {
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                other => other?,
+            }
+            sync_dir(&dir).await?;
+            tokio::fs::remove_dir_all(&dir).await
+        })
+    }
+
+    fn list(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            let mut hashes = Vec::new();
+            let mut fan_outs = match tokio::fs::read_dir(&self.root).await {
+                Ok(entries) => entries,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(hashes),
+                Err(error) => return Err(error),
+            };
+            while let Some(fan_out) = fan_outs.next_entry().await? {
+                if !fan_out.file_type().await?.is_dir() {
+                    continue;
+                }
+                let mut photos = tokio::fs::read_dir(fan_out.path()).await?;
+                while let Some(photo) = photos.next_entry().await? {
+                    let name = photo.file_name().to_string_lossy().into_owned();
+                    if app::rules::photos::is_photo_hash(&name) && self.has(&name).await? {
+                        hashes.push(name);
+                    }
+                }
+            }
+            Ok(hashes)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -160,6 +200,11 @@ mod tests {
         assert!(dir.join(KEPT).exists());
         assert_eq!(store.get(HASH, Size::Large).await.unwrap(), Some(vec![1; 100]));
         assert!(!dir.join("large.jpg.part").exists() && !dir.join("kept.part").exists());
+        assert_eq!(store.list().await.unwrap(), [HASH]);
+        store.remove(HASH).await.unwrap();
+        assert!(!store.has(HASH).await.unwrap() && !dir.exists());
+        assert_eq!(store.list().await.unwrap(), Vec::<String>::new());
+        store.remove(HASH).await.unwrap();
     }
 
     #[tokio::test]

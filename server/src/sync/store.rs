@@ -373,6 +373,39 @@ pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Resu
     .await?
 }
 
+/// Every photo a synced record points at, read owner by owner (her records
+/// as a key range), parsed off the async workers: what the daily photo
+/// sweep keeps.
+pub async fn photos_in_use(db: &Surreal<Any>) -> Result<std::collections::HashSet<String>, SyncStoreError> {
+    let owners: Vec<String> = db.query("SELECT VALUE record::id(id) FROM sync_scope").await?.check()?.take(0)?;
+    let mut in_use = std::collections::HashSet::new();
+    for owner in owners {
+        let Ok(who) = owner.parse::<Owner>() else { continue };
+        // Record ids are ULIDs: every one sorts between "" and "~".
+        let range = RecordIdKeyRange {
+            start: Bound::Included(owner_key(&who, Value::String(String::new()))),
+            end: Bound::Included(owner_key(&who, Value::String("~".into()))),
+        };
+        let bodies: Vec<String> = db
+            .query("SELECT VALUE body FROM $range")
+            .bind(("range", DbId::new("sync_record", RecordIdKey::from(range))))
+            .await?
+            .check()?
+            .take(0)?;
+        let photos = off_the_workers(move || {
+            let mut photos = Vec::new();
+            for body in bodies {
+                let record: Record = serde_json::from_str(&body).map_err(corrupt)?;
+                photos.extend(app::rules::photos::photos_of(&record));
+            }
+            Ok::<_, SyncStoreError>(photos)
+        })
+        .await??;
+        in_use.extend(photos);
+    }
+    Ok(in_use)
+}
+
 /// Gives this database a new epoch, greater than the one it had: to be run
 /// once on a database restored from a backup, before Sawda serves it
 /// (`sawda sync new-epoch`). Phones then start their pulls again from 0 and

@@ -224,9 +224,16 @@ async fn bad_files_are_refused_with_a_reason_and_nothing_is_kept() {
 
 #[tokio::test]
 async fn twenty_uploads_finishing_at_once_take_turns_to_decode_and_all_finish() {
-    let phone = std::sync::Arc::new(phone().await);
+    // Four people, five uploads each (within each one's bound of uploads under way).
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let mut people = Vec::new();
+    for n in 0..4 {
+        let cookie = support::entrepreneur(&db, &format!("+99890100004{n}")).await.cookie;
+        people.push(std::sync::Arc::new(Phone { router: router.clone(), cookie }));
+    }
     let uploads = (0..20u32).map(|n| {
-        let phone = phone.clone();
+        let phone = people[n as usize % 4].clone();
         tokio::spawn(async move {
             // Each its own photo; every third one a picture wider than any phone sends.
             let bytes =
@@ -268,4 +275,118 @@ async fn nobody_can_cut_off_an_upload_under_way_by_announcing_a_huge_file() {
         answer = got;
     }
     assert_eq!(answer["done"], true);
+}
+
+/// Review finding M2: nothing bounded what one account could keep or start.
+#[tokio::test]
+async fn each_person_has_a_bounded_number_of_uploads_under_way() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let mallory = Phone { router: router.clone(), cookie: support::entrepreneur(&db, "+998901000031").await.cookie };
+    let aysulu = Phone { router, cookie: support::entrepreneur(&db, "+998901000032").await.cookie };
+    let fresh = |n: u64| format!("{n:064x}");
+    for n in 0..sawda_server::photos::ledger::MAX_OPEN_UPLOADS as u64 {
+        let (status, answer) = mallory.piece(&fresh(n), 0, 4, b"ab").await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+    let (status, answer) = mallory.piece(&fresh(100), 0, 4, b"ab").await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("photo_uploads_waiting")));
+    assert!(answer["message"].as_str().unwrap().contains("when they are done"), "{answer}");
+    assert!(mallory.piece(&fresh(100), 0, 4, b"ab").await.0 == StatusCode::TOO_MANY_REQUESTS, "nothing was started");
+    // A piece of an upload already started goes on; another person is not held up.
+    assert_eq!(mallory.piece(&fresh(0), 0, 4, b"ab").await.1["code"], "upload_offset");
+    let bytes = photo(300, 200, ImageFormat::Png);
+    assert_eq!(aysulu.upload(&hash_of(&bytes), &bytes, 64 * 1024).await.1["done"], true);
+    // An upload refused at its end gives its place back.
+    let (status, answer) = mallory.piece(&fresh(0), 2, 4, b"cd").await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_mismatch")));
+    assert_eq!(mallory.piece(&fresh(100), 0, 4, b"ab").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_person_who_keeps_as_many_photos_as_allowed_is_told_what_to_do() {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = support::entrepreneur(&db, "+998901000033").await;
+    let her = Phone { router: router.clone(), cookie: gulnar.cookie.clone() };
+    let other = Phone { router, cookie: support::entrepreneur(&db, "+998901000034").await.cookie };
+    let first = photo(300, 200, ImageFormat::Png);
+    assert_eq!(her.upload(&hash_of(&first), &first, 64 * 1024).await.1["done"], true);
+    let holding: Vec<Value> = db
+        .query("SELECT uploads, photos, bytes FROM type::record('photo_holding', $owner)")
+        .bind(("owner", gulnar.owner().to_string()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(holding[0]["uploads"], 0);
+    assert_eq!(holding[0]["photos"], 1);
+    assert!(holding[0]["bytes"].as_i64().unwrap() > 0, "{holding:?}");
+    // She has reached the bound.
+    db.query("UPDATE type::record('photo_holding', $owner) SET photos = $max")
+        .bind(("owner", gulnar.owner().to_string()))
+        .bind(("max", sawda_server::photos::ledger::MAX_PHOTOS))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let next = photo(320, 200, ImageFormat::Png);
+    let (status, answer) = her.upload(&hash_of(&next), &next, 64 * 1024).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::INSUFFICIENT_STORAGE, Some("photos_full")));
+    assert!(answer["message"].as_str().unwrap().contains("Remove photos you no longer use"), "{answer}");
+    assert_eq!(her.missing(&[&hash_of(&next)]).await, [hash_of(&next)], "nothing of it is kept");
+    // A photo already kept is still "done" for her, and others upload as before.
+    assert_eq!(her.upload(&hash_of(&first), &first, 64 * 1024).await.1["done"], true);
+    assert_eq!(other.upload(&hash_of(&next), &next, 64 * 1024).await.1["done"], true);
+}
+
+#[tokio::test]
+async fn photos_no_record_points_at_are_removed_a_week_later_and_the_others_stay() {
+    use sawda_sync::{DeviceId, Kind, Replica};
+    let db = support::migrated_memory_db().await;
+    let site = std::env::temp_dir();
+    let state = support::state(db.clone(), &site);
+    let router = sawda_server::http::router(state.clone(), &site);
+    let gulnar = support::entrepreneur(&db, "+998901000035").await;
+    let her = Phone { router: router.clone(), cookie: gulnar.cookie.clone() };
+    let (used, unused) = (photo(300, 200, ImageFormat::Png), photo(310, 200, ImageFormat::Png));
+    for bytes in [&used, &unused] {
+        assert_eq!(her.upload(&hash_of(bytes), bytes, 64 * 1024).await.1["done"], true);
+    }
+    // Her product points at one of them.
+    let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [1; 10]), gulnar.owner());
+    let fields = [("name", json!("Melon jam")), ("photos", json!([hash_of(&used)]))]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    phone.create(Kind::Product, fields, 1_760_000_000_100, [2; 10]).unwrap();
+    let push = phone.push_request(sawda_sync::protocol::Limits::DEFAULT).unwrap();
+    let (status, answer) = crate::sync::post_push(&router, &gulnar, serde_json::to_string(&push).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["result"], "applied", "{answer}");
+
+    let first = sawda_server::serve::clean_up_photos(&state).await.unwrap();
+    assert_eq!((first.marked_unused, first.removed), (1, 0), "{first:?}");
+    assert_eq!(her.served(&hash_of(&unused), "large.jpg").await.0, StatusCode::OK, "kept during the grace period");
+    // A week and a day later.
+    db.query("UPDATE photo SET unused_since = time::now() - 8d WHERE unused_since != NONE")
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let later = sawda_server::serve::clean_up_photos(&state).await.unwrap();
+    assert_eq!(later.removed, 1, "{later:?}");
+    assert_eq!(her.served(&hash_of(&unused), "large.jpg").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(her.served(&hash_of(&used), "large.jpg").await.0, StatusCode::OK, "the photo her product shows stays");
+    assert_eq!(her.missing(&[&hash_of(&used), &hash_of(&unused)]).await, [hash_of(&unused)]);
+    let photos: Option<i64> = db
+        .query("(SELECT VALUE photos FROM type::record('photo_holding', $owner))[0]")
+        .bind(("owner", gulnar.owner().to_string()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(photos, Some(1), "her room is given back");
+    // She may send it again: it is kept anew.
+    assert_eq!(her.upload(&hash_of(&unused), &unused, 64 * 1024).await.1["done"], true);
 }

@@ -411,7 +411,12 @@ fn photos_to_send(state: SyncState) -> usize {
         with_engine(|e| e.store.replica().records().flat_map(photos_of).collect()).unwrap_or_default();
     named
         .iter()
-        .filter(|hash| matches!(state.photo_state(hash), Some(PhotoState::OnPhone | PhotoState::Uploading(_))))
+        .filter(|hash| {
+            matches!(
+                state.photo_state(hash),
+                Some(PhotoState::OnPhone | PhotoState::Uploading(_) | PhotoState::NoRoomOnServer)
+            )
+        })
         .count()
 }
 
@@ -723,7 +728,12 @@ async fn sync_once(generation: u64) -> Result<(), Failure> {
         state.set_photo_state(hash, photo);
         let sending = unique
             .iter()
-            .filter(|h| matches!(state.photo_state(h), Some(PhotoState::OnPhone | PhotoState::Uploading(_))))
+            .filter(|h| {
+                matches!(
+                    state.photo_state(h),
+                    Some(PhotoState::OnPhone | PhotoState::Uploading(_) | PhotoState::NoRoomOnServer)
+                )
+            })
             .count();
         if sending > 0 {
             show(Some(SyncStatus::Sending(sending)));
@@ -732,7 +742,8 @@ async fn sync_once(generation: u64) -> Result<(), Failure> {
     uploads::upload(language(), unique.clone(), show_photo).await.map_err(|failure| match failure {
         UploadFailure::NoAnswer => Failure::NoAnswer,
         UploadFailure::SignedOut => Failure::SignedOut,
-        UploadFailure::Server => Failure::Server,
+        // Her photo's line says what to do; sync tries again later, as after any refusal of the server.
+        UploadFailure::Server | UploadFailure::NoRoom => Failure::Server,
     })?;
     if let Some(db) = with_current(generation, |e| e.db.clone()) {
         clean_photos_once(db);

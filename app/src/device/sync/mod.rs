@@ -52,6 +52,9 @@ pub enum PhotoState {
     Uploaded,
     /// The server refused it (not a photo, damaged…): it will not be sent again.
     Refused,
+    /// The server keeps as many of her photos as one person may: sent again
+    /// on a later sync, once she has removed some.
+    NoRoomOnServer,
 }
 
 /// How much of the site's storage on this phone is used, and by what
