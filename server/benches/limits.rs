@@ -9,19 +9,24 @@
 //!   quadratic). For each: the time to load it (parse and check), merge one
 //!   edit into it, and pull it.
 //! - A normal pull by another person while one person runs each attack
-//!   (the record growth above, an ad post of many fields), over the embedded
-//!   database: p50 and max, in ms.
+//!   (the record growth above, an ad post of many fields, photo uploads
+//!   that are as heavy as allowed or decode huge, a flood of sign-ins from
+//!   many addresses), over the embedded database: p50 and max, in ms; during
+//!   the sign-in flood, also her own sign-in.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use app::rules::people::Role;
 use app::rules::records::SawdaRules;
 use axum::body::Body;
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
 use sawda_server::accounts::people::{self, NewAccount};
 use sawda_server::accounts::sessions;
 use sawda_server::config::{Cli, DatabaseTarget};
+use sawda_server::http::site::Site;
 use sawda_server::infra::{database, migrations};
+use sawda_server::photos::Photos;
 use sawda_server::{AppState, http};
 use sawda_sync::limits::{MAX_RECORD_BYTES, record_bytes};
 use sawda_sync::protocol::{Epoch, PROTOCOL_VERSION, Snapshot};
@@ -30,6 +35,7 @@ use sawda_sync::{
     Action, DeviceId, Kind, Mutation, MutationId, Owner, PullRequest, PushRequest, Record, RecordId, Stamp,
 };
 use serde_json::{Value, json};
+use sha2::Digest;
 use tower::ServiceExt;
 
 const NOW: u64 = 1_760_000_000_000;
@@ -155,7 +161,10 @@ async fn server() -> Server {
     let db = database::connect(&DatabaseTarget::Embedded(dir.path().join("db")), "sawda", "bench").await.unwrap();
     migrations::migrate(&db, migrations::MIGRATIONS).await.unwrap();
     let cli: Cli = clap::Parser::parse_from(["sawda"]);
-    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()));
+    // Behind a proxy, so the sign-in flood can come from many addresses.
+    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()))
+        .with_photos(Photos::on_disk(&dir.path().join("photos")))
+        .with_site(Site { public_url: None, trust_proxy: true });
     Server { router: http::router(state, &std::env::temp_dir()), db, _dir: dir }
 }
 
@@ -166,7 +175,7 @@ async fn person(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone: &st
             phone: phone.into(),
             name: "Bench".into(),
             role: Role::Entrepreneur,
-            password_hash: sawda_server::accounts::passwords::hash("long-enough-1".into()).await,
+            password_hash: sawda_server::accounts::passwords::hash(PASSWORD.into()).await,
             districts: vec![],
         },
     )
@@ -176,11 +185,12 @@ async fn person(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone: &st
     (account.id.parse().unwrap(), cookie)
 }
 
-async fn send(router: &axum::Router, request: Request<Body>) -> Duration {
+async fn send(router: &axum::Router, request: Request<Body>) -> (Duration, StatusCode) {
     let started = Instant::now();
     let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
     let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    started.elapsed()
+    (started.elapsed(), status)
 }
 
 fn post(cookie: &str, request: &PushRequest) -> Request<Body> {
@@ -191,70 +201,245 @@ fn post(cookie: &str, request: &PushRequest) -> Request<Body> {
         .unwrap()
 }
 
-/// A normal pull by Gulnar, every 20 ms while `attack` runs (bounded: 200 pulls).
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// p50 and max of `times`, sorted in place.
+fn spread(times: &mut [Duration]) -> String {
+    times.sort();
+    format!("p50 {:.1} ms, max {:.1} ms", ms(times[times.len() / 2]), ms(*times.last().unwrap()))
+}
+
+/// A normal pull by Gulnar, every 20 ms while `attack` runs (bounded: 400
+/// pulls); during a sign-in flood she also signs in each time.
 async fn during(name: &str, attack: Attack) {
     let server = server().await;
     let (gulnar, her_cookie) = person(&server.db, "+998901000001").await;
     let (mallory, his_cookie) = person(&server.db, "+998901000002").await;
     let router = server.router.clone();
     let path = format!("/api/v1/sync/pull?version=3&account={gulnar}&cursor=0&limit=200");
+    // Her phone signed in before, so it is a known device (`known_devices`).
+    let first = router.clone().oneshot(sign_in("10.1.1.1", "+998901000001", PASSWORD, None)).await.unwrap();
+    let device = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sawda_device="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a device cookie");
+    let prepared = attack.prepare();
     let attacking = tokio::spawn({
         let router = router.clone();
-        async move { attack_with(router, his_cookie, mallory, attack).await }
+        async move { attack_with(router, his_cookie, mallory, prepared).await }
     });
-    let mut times = Vec::new();
-    while !attacking.is_finished() && times.len() < 200 {
+    let (mut pulls, mut sign_ins, mut signed_in) = (Vec::new(), Vec::new(), 0);
+    while !attacking.is_finished() && pulls.len() < 400 {
         let request = Request::get(&path).header("cookie", &her_cookie).body(Body::empty()).unwrap();
-        times.push(send(&router, request).await);
+        pulls.push(send(&router, request).await.0);
+        if matches!(attack, Attack::SignInFlood) {
+            let (took, status) = send(&router, sign_in("10.1.1.1", "+998901000001", PASSWORD, Some(&device))).await;
+            sign_ins.push(took);
+            signed_in += usize::from(status == StatusCode::OK);
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let pushes = attacking.await.unwrap();
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
-        "  {name}: {pushes} attacking pushes; her pull p50 {:.1} ms, max {:.1} ms ({} pulls)",
-        ms(times[times.len() / 2]),
-        ms(*times.last().unwrap()),
-        times.len()
-    );
+    let (requests, answers) = attacking.await.unwrap();
+    let answers: Vec<String> = answers.iter().map(|(status, n)| format!("{n} × {status}")).collect();
+    println!("  {name}: {requests} attacking requests, answered {}", answers.join(", "));
+    println!("    her pull meanwhile: {} ({} pulls)", spread(&mut pulls), pulls.len());
+    if !sign_ins.is_empty() {
+        println!(
+            "    her own sign-in meanwhile: {} ({signed_in} of {} signed in, the rest told to retry)",
+            spread(&mut sign_ins),
+            sign_ins.len()
+        );
+    }
     database::close(server.db).await;
 }
 
-async fn attack_with(router: axum::Router, cookie: String, mallory: Owner, attack: Attack) -> usize {
+const PASSWORD: &str = "long-enough-1";
+
+fn sign_in(address: &str, phone: &str, password: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/api/v1/auth/sign-in")
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", address);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.body(Body::from(json!({"phone": phone, "password": password}).to_string())).unwrap()
+}
+
+fn upload(cookie: &str, hash: &str, offset: usize, total: usize, piece: &[u8]) -> Request<Body> {
+    Request::put(format!("/api/v1/photos/{hash}/upload?offset={offset}&total={total}"))
+        .header("cookie", cookie)
+        .header("content-type", "application/octet-stream")
+        .body(Body::from(piece.to_vec()))
+        .unwrap()
+}
+
+/// A photo as large as the server takes (4,000 × 3,000 px), different for each `n`.
+fn heaviest_photo(n: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(4_000, 3_000, |x, y| {
+        image::Rgb([((x + n) % 251) as u8, ((y * 3 + n) % 241) as u8, ((x ^ y) % 239) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+/// A tiny PNG that claims 100,000 × 100,000 px (10 GB decoded); `n` makes each one new.
+fn decompression_bomb(n: u32) -> Vec<u8> {
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32fast(&body).to_be_bytes());
+        out
+    };
+    let mut header = Vec::new();
+    header.extend_from_slice(&100_000u32.to_be_bytes());
+    header.extend_from_slice(&(100_000u32 + n).to_be_bytes());
+    header.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &header));
+    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+fn crc32fast(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// Sends a whole file in pieces as the phone does; the last answer's status.
+async fn send_photo(router: &axum::Router, cookie: &str, bytes: &[u8]) -> (usize, StatusCode) {
+    let hash = hex::encode(sha2::Sha256::digest(bytes));
+    let mut status = StatusCode::OK;
+    let mut requests = 0;
+    for (i, piece) in bytes.chunks(256 * 1024).enumerate() {
+        status = send(router, upload(cookie, &hash, i * 256 * 1024, bytes.len(), piece)).await.1;
+        requests += 1;
+        if status != StatusCode::OK {
+            break;
+        }
+    }
+    (requests, status)
+}
+
+/// How many requests the attack sent, and its answers (a file's last answer
+/// for photos) by status.
+async fn attack_with(
+    router: axum::Router,
+    cookie: String,
+    mallory: Owner,
+    attack: Prepared,
+) -> (usize, BTreeMap<u16, usize>) {
     let mut pushes = 0;
+    let mut answers = BTreeMap::new();
+    let mut tally = |status: StatusCode| *answers.entry(status.as_u16()).or_insert(0) += 1;
     match attack {
-        Attack::GrowRecord => {
+        Prepared::Photos(files) => {
+            // As many at once as one person may have under way.
+            let cookie = std::sync::Arc::new(cookie);
+            let mut running = tokio::task::JoinSet::new();
+            for file in files {
+                if running.len() == 8 {
+                    let (sent, status) = running.join_next().await.unwrap().unwrap();
+                    pushes += sent;
+                    tally(status);
+                }
+                let (router, cookie) = (router.clone(), cookie.clone());
+                running.spawn(async move { send_photo(&router, &cookie, &file).await });
+            }
+            while let Some(sent) = running.join_next().await {
+                let (sent, status) = sent.unwrap();
+                pushes += sent;
+                tally(status);
+            }
+        }
+        Prepared::SignInFlood => {
+            // 600 guesses, 64 at a time, each from its own address and most
+            // for phones that have no account (which still cost a hash).
+            let mut running = tokio::task::JoinSet::<(Duration, StatusCode)>::new();
+            for n in 0..600u32 {
+                if running.len() == 64 {
+                    tally(running.join_next().await.unwrap().unwrap().1);
+                }
+                let router = router.clone();
+                running.spawn(async move {
+                    let address = format!("198.51.{}.{}", n / 250, n % 250 + 1);
+                    let phone = if n % 5 == 0 { "+998901000001".to_string() } else { format!("+9989020{n:05}") };
+                    send(&router, sign_in(&address, &phone, "a-guess-123", None)).await
+                });
+                pushes += 1;
+            }
+            while let Some(answer) = running.join_next().await {
+                tally(answer.unwrap().1);
+            }
+        }
+        Prepared::GrowRecord => {
             // 21 invented devices, each its longest texts, again and again.
             let id = RecordId::new(NOW, [5; 10]);
             for round in 0..10u64 {
                 let mutations = (1..=21u8)
                     .map(|d| set(&mallory, round * 100 + u64::from(d), d, id, Kind::Product, longest_product_texts()))
                     .collect();
-                send(&router, post(&cookie, &push(&mallory, mutations))).await;
+                tally(send(&router, post(&cookie, &push(&mallory, mutations))).await.1);
                 pushes += 1;
             }
         }
-        Attack::WideAdPost => {
+        Prepared::WideAdPost => {
             let id = RecordId::new(NOW, [9; 10]);
             for n in 0..150u64 {
                 let fields: serde_json::Map<String, Value> =
                     (0..120).map(|i| (format!("f{n}_{i}"), json!("x".repeat(300)))).collect();
-                send(
-                    &router,
-                    post(&cookie, &push(&mallory, vec![set(&mallory, n, 1, id, Kind::AdPost, Value::Object(fields))])),
-                )
-                .await;
+                let request =
+                    post(&cookie, &push(&mallory, vec![set(&mallory, n, 1, id, Kind::AdPost, Value::Object(fields))]));
+                tally(send(&router, request).await.1);
                 pushes += 1;
             }
         }
     }
-    pushes
+    (pushes, answers)
 }
 
 #[derive(Clone, Copy)]
 enum Attack {
     GrowRecord,
     WideAdPost,
+    HeavyPhotos,
+    DecompressionBombs,
+    SignInFlood,
+}
+
+/// An attack with its files made before the clock starts.
+enum Prepared {
+    GrowRecord,
+    WideAdPost,
+    Photos(Vec<Vec<u8>>),
+    SignInFlood,
+}
+
+impl Attack {
+    fn prepare(self) -> Prepared {
+        match self {
+            Attack::GrowRecord => Prepared::GrowRecord,
+            Attack::WideAdPost => Prepared::WideAdPost,
+            Attack::HeavyPhotos => Prepared::Photos((0..16).map(heaviest_photo).collect()),
+            Attack::DecompressionBombs => Prepared::Photos((0..200).map(decompression_bomb).collect()),
+            Attack::SignInFlood => Prepared::SignInFlood,
+        }
+    }
 }
 
 #[tokio::main]
@@ -266,4 +451,7 @@ async fn main() {
     println!("A normal pull by another person during an attack (embedded SurrealKV):");
     during("growing one product from invented devices", Attack::GrowRecord).await;
     during("an ad post of 120 fields a push, 150 pushes", Attack::WideAdPost).await;
+    during("16 photos of 4,000 x 3,000 px, 8 uploads at once", Attack::HeavyPhotos).await;
+    during("200 tiny PNGs that decode to 10 GB, 8 at once", Attack::DecompressionBombs).await;
+    during("600 wrong sign-ins from 600 addresses, 64 at once", Attack::SignInFlood).await;
 }

@@ -2,6 +2,7 @@
 
 pub mod admin_command;
 pub mod invitations;
+pub mod known_devices;
 pub mod passwords;
 pub mod people;
 pub mod rate_limit;
@@ -74,11 +75,12 @@ pub const ACCOUNT_COLUMNS: &str = "record::id(id) AS id, phone, name, role, dist
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Purged {
     pub sessions: i64,
+    pub known_devices: i64,
     pub reset_codes: i64,
     pub invitations: i64,
 }
 
-/// Removes expired sessions, reset codes that expired or were used, and
+/// Removes expired sessions and known devices, reset codes that expired or were used, and
 /// invitations that expired unused (a used one stays: it says how its
 /// account came to be). Counted in the database, not by reading the rows back.
 pub async fn purge_expired(db: &Surreal<Any>) -> Result<Purged, surrealdb::Error> {
@@ -86,6 +88,8 @@ pub async fn purge_expired(db: &Surreal<Any>) -> Result<Purged, surrealdb::Error
         .query(
             "(SELECT count() FROM session WHERE expires_at < time::now() GROUP ALL)[0].count OR 0;
              DELETE session WHERE expires_at < time::now() RETURN NONE;
+             (SELECT count() FROM known_device WHERE expires_at < time::now() GROUP ALL)[0].count OR 0;
+             DELETE known_device WHERE expires_at < time::now() RETURN NONE;
              (SELECT count() FROM reset_code WHERE expires_at < time::now() OR used_at != NONE GROUP ALL)[0].count OR 0;
              DELETE reset_code WHERE expires_at < time::now() OR used_at != NONE RETURN NONE;
              (SELECT count() FROM invitation WHERE expires_at < time::now() AND used_by = NONE GROUP ALL)[0].count OR 0;
@@ -95,7 +99,8 @@ pub async fn purge_expired(db: &Surreal<Any>) -> Result<Purged, surrealdb::Error
         .check()?;
     Ok(Purged {
         sessions: done.take::<Option<i64>>(0)?.unwrap_or(0),
-        reset_codes: done.take::<Option<i64>>(2)?.unwrap_or(0),
-        invitations: done.take::<Option<i64>>(4)?.unwrap_or(0),
+        known_devices: done.take::<Option<i64>>(2)?.unwrap_or(0),
+        reset_codes: done.take::<Option<i64>>(4)?.unwrap_or(0),
+        invitations: done.take::<Option<i64>>(6)?.unwrap_or(0),
     })
 }

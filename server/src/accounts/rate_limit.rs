@@ -78,31 +78,58 @@ impl RateLimit {
 }
 
 /// Attempts counted, before the work they cost, against several limits at
-/// once; each is taken back if the attempt succeeds ([`Counted::succeeded`]).
-/// Dropped without that, they stay counted as failures.
+/// once. Limits on failures are taken back if the attempt succeeds
+/// ([`Counted::succeeded`]); limits on successes are taken back when it is
+/// dropped without succeeding.
 pub struct Counted<'a> {
-    counted: Vec<(&'a RateLimit, String)>,
+    failures: Vec<(&'a RateLimit, String)>,
+    successes: Vec<(&'a RateLimit, String)>,
 }
 
 impl<'a> Counted<'a> {
-    /// Counts one attempt under each `(limit, key)`; `Err(wait)`, counting
-    /// nothing, when any of them has used its allowance.
-    pub fn attempt(keys: Vec<(&'a RateLimit, String)>) -> Result<Counted<'a>, Duration> {
-        let mut counted = Counted { counted: Vec::with_capacity(keys.len()) };
-        for (limit, key) in keys {
+    /// Counts one attempt under each `(limit, key)` of both lists; `Err(wait)`,
+    /// counting nothing, when any of them has used its allowance.
+    pub fn attempt(
+        failures: Vec<(&'a RateLimit, String)>,
+        successes: Vec<(&'a RateLimit, String)>,
+    ) -> Result<Counted<'a>, Duration> {
+        let mut counted = Counted { failures: Vec::new(), successes: Vec::new() };
+        for (limit, key) in failures {
             if let Err(wait) = limit.attempt(&key) {
-                counted.succeeded();
+                counted.take_back_failures();
                 return Err(wait);
             }
-            counted.counted.push((limit, key));
+            counted.failures.push((limit, key));
+        }
+        for (limit, key) in successes {
+            if let Err(wait) = limit.attempt(&key) {
+                counted.take_back_failures();
+                return Err(wait);
+            }
+            counted.successes.push((limit, key));
         }
         Ok(counted)
     }
 
-    /// The attempt succeeded: it does not count against anyone.
-    pub fn succeeded(self) {
-        for (limit, key) in &self.counted {
-            limit.refund(key);
+    /// The attempt succeeded: it counts only against the limits on successes.
+    pub fn succeeded(mut self) {
+        self.take_back_failures();
+        self.successes.clear();
+    }
+
+    fn take_back_failures(&mut self) {
+        for (limit, key) in self.failures.drain(..) {
+            limit.refund(&key);
+        }
+    }
+}
+
+impl Drop for Counted<'_> {
+    /// A failure: it stays counted against the limits on failures, and is
+    /// taken back from those on successes.
+    fn drop(&mut self) {
+        for (limit, key) in self.successes.drain(..) {
+            limit.refund(&key);
         }
     }
 }
@@ -116,12 +143,20 @@ impl<'a> Counted<'a> {
 /// - per client address, for everything it tries (a workshop shares one
 ///   address: successes are free).
 ///
+/// A device that signed in to the phone's account before counts apart from
+/// all of these, 5 failures of its own (`known_devices`).
+///
 /// Reset codes count apart from passwords (`reset:` keys), so failed
 /// sign-ins never keep her from redeeming the code her coordinator gave her.
+///
+/// Successful sign-ins of one account are limited too, far above what a
+/// person does (each one starts a session and costs a hash): someone who
+/// knows her password cannot fill the sessions table.
 pub struct RateLimits {
     pub per_phone_and_client: RateLimit,
     pub per_phone: RateLimit,
     pub per_client: RateLimit,
+    pub sign_ins_per_phone: RateLimit,
 }
 
 impl Default for RateLimits {
@@ -131,6 +166,7 @@ impl Default for RateLimits {
             per_phone_and_client: RateLimit::new(5, window),
             per_phone: RateLimit::new(100, window),
             per_client: RateLimit::new(50, window),
+            sign_ins_per_phone: RateLimit::new(20, Duration::from_secs(60 * 60)),
         }
     }
 }
@@ -146,9 +182,24 @@ impl RateLimits {
         ]
     }
 
+    /// The keys a password attempt for `phone` from a device that signed in
+    /// to it before counts under: that device alone, so no failure of anyone
+    /// else's, from any address, keeps her own phone out.
+    pub fn for_known_device<'a>(&'a self, phone: &str, device: &str) -> Vec<(&'a RateLimit, String)> {
+        vec![(&self.per_phone_and_client, format!("password:{phone}|device:{device}"))]
+    }
+
+    /// The keys a successful sign-in to `phone` counts under.
+    pub fn for_sign_in<'a>(&'a self, phone: &str) -> Vec<(&'a RateLimit, String)> {
+        vec![(&self.sign_ins_per_phone, format!("signed-in:{phone}"))]
+    }
+
     /// Forgets keys whose windows have passed; how many.
     pub fn prune(&self) -> usize {
-        self.per_phone_and_client.prune() + self.per_phone.prune() + self.per_client.prune()
+        self.per_phone_and_client.prune()
+            + self.per_phone.prune()
+            + self.per_client.prune()
+            + self.sign_ins_per_phone.prune()
     }
 }
 
@@ -174,29 +225,63 @@ mod tests {
         let limits = RateLimits::default();
         let (her, stranger) = ("client:10.0.0.1", "client:203.0.113.9");
         for _ in 0..5 {
-            drop(Counted::attempt(limits.for_phone("password", "+998901112233", stranger)).unwrap());
+            drop(Counted::attempt(limits.for_phone("password", "+998901112233", stranger), vec![]).unwrap());
         }
-        assert!(Counted::attempt(limits.for_phone("password", "+998901112233", stranger)).is_err());
+        assert!(Counted::attempt(limits.for_phone("password", "+998901112233", stranger), vec![]).is_err());
         // Her own attempt from her address still counts as a first, and succeeds.
-        let hers = Counted::attempt(limits.for_phone("password", "+998901112233", her)).unwrap();
+        let hers = Counted::attempt(limits.for_phone("password", "+998901112233", her), vec![]).unwrap();
         hers.succeeded();
         // A reset code is counted apart.
-        assert!(Counted::attempt(limits.for_phone("reset", "+998901112233", stranger)).is_ok());
+        assert!(Counted::attempt(limits.for_phone("reset", "+998901112233", stranger), vec![]).is_ok());
+    }
+
+    #[test]
+    fn her_known_device_is_not_locked_out_by_guesses_from_everywhere() {
+        let limits = RateLimits::default();
+        let phone = "+998901112277";
+        for n in 0..100 {
+            drop(Counted::attempt(limits.for_phone("password", phone, &format!("client:{n}")), vec![]).unwrap());
+        }
+        assert!(Counted::attempt(limits.for_phone("password", phone, "client:new"), vec![]).is_err());
+        // Her phone, known from an earlier sign-in, still gets its own five tries.
+        for _ in 0..5 {
+            drop(Counted::attempt(limits.for_known_device(phone, "d1"), vec![]).unwrap());
+        }
+        assert!(Counted::attempt(limits.for_known_device(phone, "d1"), vec![]).is_err());
+        assert!(Counted::attempt(limits.for_known_device(phone, "d2"), vec![]).is_ok());
     }
 
     #[test]
     fn parallel_attempts_are_counted_before_any_finishes() {
         let limits = RateLimits::default();
         // Five attempts under way at once, none finished: the sixth is refused.
-        let under_way: Vec<_> =
-            (0..5).map(|_| Counted::attempt(limits.for_phone("password", "+998901112244", "c")).unwrap()).collect();
-        assert!(Counted::attempt(limits.for_phone("password", "+998901112244", "c")).is_err());
+        let under_way: Vec<_> = (0..5)
+            .map(|_| Counted::attempt(limits.for_phone("password", "+998901112244", "c"), vec![]).unwrap())
+            .collect();
+        assert!(Counted::attempt(limits.for_phone("password", "+998901112244", "c"), vec![]).is_err());
         // A refused attempt counted nothing anywhere.
         assert_eq!(limits.per_client.check("c"), Ok(()));
         for attempt in under_way {
             attempt.succeeded();
         }
-        assert!(Counted::attempt(limits.for_phone("password", "+998901112244", "c")).is_ok());
+        assert!(Counted::attempt(limits.for_phone("password", "+998901112244", "c"), vec![]).is_ok());
+    }
+
+    #[test]
+    fn successful_sign_ins_count_only_against_the_limit_on_successes() {
+        let limits = RateLimits::default();
+        let phone = "+998901112255";
+        for _ in 0..20 {
+            Counted::attempt(limits.for_phone("password", phone, "c"), limits.for_sign_in(phone)).unwrap().succeeded();
+        }
+        // The failure limits are untouched; the 21st success in the hour is refused.
+        assert_eq!(limits.per_phone.check(&format!("password:{phone}")), Ok(()));
+        assert!(Counted::attempt(limits.for_phone("password", phone, "c"), limits.for_sign_in(phone)).is_err());
+        // A refused attempt counted nothing, and a failure takes back its success key.
+        assert_eq!(limits.per_client.check("c"), Ok(()));
+        let other = "+998901112266";
+        drop(Counted::attempt(limits.for_phone("password", other, "c"), limits.for_sign_in(other)).unwrap());
+        assert_eq!(limits.sign_ins_per_phone.keys(), 1, "only the first phone's successes are kept");
     }
 
     #[test]

@@ -87,11 +87,15 @@ pub async fn end(db: &Surreal<Any>, session_id: &str) -> Result<(), surrealdb::E
 }
 
 /// Ends every session of an account (a lost phone, a password reset, a removed coordinator).
+/// Her devices are forgotten too: a lost phone keeps no easier way to guess.
 pub async fn end_all(db: &Surreal<Any>, account_id: &str) -> Result<(), surrealdb::Error> {
-    db.query("DELETE session WHERE account = type::record('account', $account)")
-        .bind(("account", account_id.to_string()))
-        .await?
-        .check()?;
+    db.query(
+        "DELETE session WHERE account = type::record('account', $account);
+         DELETE known_device WHERE account = type::record('account', $account);",
+    )
+    .bind(("account", account_id.to_string()))
+    .await?
+    .check()?;
     Ok(())
 }
 
@@ -111,7 +115,11 @@ pub fn cookie(token: Option<&str>, secure: bool) -> String {
 /// The session token in a `Cookie:` header: over https only the `__Host-`
 /// cookie counts (a plain one there may come from a sibling subdomain).
 pub fn token_from_cookies(header: &str, secure: bool) -> Option<&str> {
-    let wanted = cookie_name(secure);
+    cookie_value(header, cookie_name(secure))
+}
+
+/// The value of cookie `wanted` in a `Cookie:` header, if it is not empty.
+pub fn cookie_value<'h>(header: &'h str, wanted: &str) -> Option<&'h str> {
     header.split(';').find_map(|pair| {
         let (name, value) = pair.split_once('=')?;
         (name.trim() == wanted && !value.trim().is_empty()).then(|| value.trim())

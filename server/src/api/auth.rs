@@ -14,7 +14,7 @@ use super::signed_in::{MaybeSignedIn, SignedIn};
 use crate::AppState;
 use crate::accounts::people::{self, AccountError};
 use crate::accounts::rate_limit::Counted;
-use crate::accounts::{Account, passwords, reset_codes, sessions};
+use crate::accounts::{Account, known_devices, passwords, reset_codes, sessions};
 
 const MAX_GENDER_CHARS: usize = 50;
 
@@ -32,9 +32,23 @@ impl axum::extract::FromRequestParts<AppState> for Client {
 
 /// Counts an attempt for `phone` (`what`: "password" or "reset") from this
 /// client before the work it costs, so that parallel requests cannot pass the
-/// limit together (`RateLimits`); taken back when it succeeds.
-fn count_attempt<'a>(state: &'a AppState, what: &str, phone: &str, client: &Client) -> Result<Counted<'a>, ApiError> {
-    Counted::attempt(state.rate_limits.for_phone(what, phone, &client.0)).map_err(ApiError::rate_limited)
+/// limit together (`RateLimits`); taken back when it succeeds. A sign-in
+/// (`Some(device)`: the key of a known device, if it is one) also counts
+/// against the limit on successful sign-ins.
+fn count_attempt<'a>(
+    state: &'a AppState,
+    what: &str,
+    phone: &str,
+    client: &Client,
+    sign_in: Option<Option<&str>>,
+) -> Result<Counted<'a>, ApiError> {
+    let limits = &state.rate_limits;
+    let failures = match sign_in {
+        Some(Some(device)) => limits.for_known_device(phone, device),
+        _ => limits.for_phone(what, phone, &client.0),
+    };
+    let successes = if sign_in.is_some() { limits.for_sign_in(phone) } else { Vec::new() };
+    Counted::attempt(failures, successes).map_err(ApiError::rate_limited)
 }
 
 fn signed_in_response(status: StatusCode, account: &Account, token: &str, secure: bool) -> Response {
@@ -42,6 +56,19 @@ fn signed_in_response(status: StatusCode, account: &Account, token: &str, secure
     let mut response = (status, Json(account.view())).into_response();
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII cookie"));
     response
+}
+
+/// Sets the cookie that makes this device known to `account`'s limits.
+async fn remember_device(
+    state: &AppState,
+    account: &Account,
+    secure: bool,
+    response: &mut Response,
+) -> Result<(), ApiError> {
+    let device = known_devices::remember(&state.db, &account.id).await?;
+    let cookie = known_devices::cookie(&device, secure);
+    response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII cookie"));
+    Ok(())
 }
 
 pub async fn sign_up(
@@ -69,7 +96,7 @@ async fn sign_up_with(
     if gender.as_ref().is_some_and(|g| g.chars().count() > MAX_GENDER_CHARS || g.chars().any(char::is_control)) {
         return Err(ApiError::BAD_GENDER);
     }
-    let counted = count_attempt(state, "password", &phone, client)?;
+    let counted = count_attempt(state, "password", &phone, client, None)?;
     // On 2G the answer to a sign-up can be lost and the phone sends it again:
     // the same phone, code and password then sign in instead of failing.
     // A code that is not open costs no hash (only that check of a password).
@@ -85,7 +112,10 @@ async fn sign_up_with(
     };
     counted.succeeded();
     let token = sessions::start(&state.db, &account.id).await?;
-    Ok(signed_in_response(StatusCode::CREATED, &account, &token, state.site.secure_cookies(headers)))
+    let secure = state.site.secure_cookies(headers);
+    let mut response = signed_in_response(StatusCode::CREATED, &account, &token, secure);
+    remember_device(state, &account, secure, &mut response).await?;
+    Ok(response)
 }
 
 async fn already_signed_up(state: &AppState, code: &str, phone: &str, password: String) -> Result<Account, ApiError> {
@@ -117,7 +147,13 @@ async fn sign_in_with(
     form: SignIn,
 ) -> Result<Response, ApiError> {
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
-    let counted = count_attempt(state, "password", &phone, client)?;
+    let secure = state.site.secure_cookies(headers);
+    let cookie_lines = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
+    let device = match known_devices::token_from_cookies(cookie_lines, secure) {
+        Some(token) => known_devices::known(&state.db, token, &phone).await?,
+        None => None,
+    };
+    let counted = count_attempt(state, "password", &phone, client, Some(device.as_deref()))?;
     // Refused before the lookup, so that its speed says nothing about the phone.
     if form.password.len() > app::rules::people::MAX_PASSWORD_BYTES {
         return Err(ApiError::INVALID_CREDENTIALS);
@@ -127,12 +163,20 @@ async fn sign_in_with(
         passwords::try_verify_nothing(form.password).await?;
         return Err(ApiError::INVALID_CREDENTIALS);
     };
-    if !passwords::try_verify(form.password, stored).await? {
+    let verified = match device {
+        Some(_) => passwords::try_verify_known(form.password, stored).await?,
+        None => passwords::try_verify(form.password, stored).await?,
+    };
+    if !verified {
         return Err(ApiError::INVALID_CREDENTIALS);
     }
     counted.succeeded();
     let token = sessions::start(&state.db, &account.id).await?;
-    Ok(signed_in_response(StatusCode::OK, &account, &token, state.site.secure_cookies(headers)))
+    let mut response = signed_in_response(StatusCode::OK, &account, &token, secure);
+    if device.is_none() {
+        remember_device(state, &account, secure, &mut response).await?;
+    }
+    Ok(response)
 }
 
 pub async fn sign_out(
@@ -161,7 +205,7 @@ pub async fn reset_password(
 
 async fn reset_with(state: &AppState, client: &Client, form: Reset) -> Result<StatusCode, ApiError> {
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
-    let counted = count_attempt(state, "reset", &phone, client)?;
+    let counted = count_attempt(state, "reset", &phone, client, None)?;
     let code = normalise_invitation_code(&form.code).ok_or(ApiError::RESET_CODE_INVALID)?;
     if !check_password(&form.password) {
         return Err(ApiError::WEAK_PASSWORD);

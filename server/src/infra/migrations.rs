@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "who keeps which photos",
         script: include_str!("../../migrations/0009_photo_holdings.surql"),
     },
+    Migration {
+        version: 10,
+        name: "devices that signed in before",
+        script: include_str!("../../migrations/0010_known_devices.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

@@ -587,19 +587,126 @@ async fn writes_from_other_sites_are_refused() {
 
 #[tokio::test]
 async fn a_workshop_behind_one_address_is_not_locked_out_by_its_own_successes() {
-    let world = World::new().await;
-    // Every request here comes from the same (unknown) client address.
-    for _ in 0..60 {
-        let (status, _) = world
-            .call(
-                Who::Anonymous,
-                Method::POST,
-                "/auth/sign-in",
-                Some(json!({"phone": "+998901000004", "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK);
+    let db = support::migrated_memory_db().await;
+    let router = behind_a_proxy(db.clone()).await;
+    // Six women at one workshop, one address, sixty sign-ins: more than the
+    // 50 failures an address may have.
+    let phones: Vec<String> = (0..6).map(|n| format!("+99890100007{n}")).collect();
+    for phone in &phones {
+        support::entrepreneur(&db, phone).await;
     }
+    for round in 0..10 {
+        for phone in &phones {
+            let status = sign_in_from(&router, "198.51.100.7", phone, support::PASSWORD).await;
+            assert_eq!(status, StatusCode::OK, "round {round}, {phone}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn strangers_guessing_from_everywhere_do_not_lock_out_her_phone() {
+    let db = support::migrated_memory_db().await;
+    let router = behind_a_proxy(db.clone()).await;
+    support::entrepreneur(&db, "+998901000091").await;
+    // She signed in on her phone once: it is known from then on.
+    let device = device_cookie(&router, "10.20.30.40", "+998901000091", support::PASSWORD, None).await;
+    let device = device.expect("a device cookie on her first sign-in");
+    // 100 strangers' guesses from 100 addresses use up her number's shared allowance.
+    for n in 0..100 {
+        let status = sign_in_from(&router, &format!("203.0.113.{n}"), "+998901000091", "guessing-123").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    assert_eq!(
+        sign_in_from(&router, "203.0.113.200", "+998901000091", "guessing-123").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a new device is slowed"
+    );
+    assert_eq!(
+        sign_in_from(&router, "10.20.30.41", "+998901000091", support::PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even with the right password, from a device not seen before"
+    );
+    // Her own phone, from whatever address it has today, signs in.
+    let again = device_cookie(&router, "100.64.7.7", "+998901000091", support::PASSWORD, Some(&device)).await;
+    assert_eq!(again, None, "a known device keeps its cookie");
+    // Its cookie is no master key: it is tied to her account, and to five failures of its own.
+    for _ in 0..5 {
+        let status = sign_in_with_cookie(&router, "100.64.7.7", "+998901000091", "typo-in-it-1", &device).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = sign_in_with_cookie(&router, "100.64.7.7", "+998901000091", support::PASSWORD, &device).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+fn sign_in_request(address: &str, phone: &str, password: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/api/v1/auth/sign-in")
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", address);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.body(Body::from(json!({"phone": phone, "password": password}).to_string())).unwrap()
+}
+
+async fn sign_in_with_cookie(
+    router: &axum::Router,
+    address: &str,
+    phone: &str,
+    password: &str,
+    cookie: &str,
+) -> StatusCode {
+    support::send(router, sign_in_request(address, phone, password, Some(cookie))).await.status()
+}
+
+/// Signs in (it must succeed); the device cookie it set, as `name=value`.
+async fn device_cookie(
+    router: &axum::Router,
+    address: &str,
+    phone: &str,
+    password: &str,
+    cookie: Option<&str>,
+) -> Option<String> {
+    let response = support::send(router, sign_in_request(address, phone, password, cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sawda_device="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn successful_sign_ins_of_one_account_are_limited_too() {
+    let db = support::migrated_memory_db().await;
+    let router = behind_a_proxy(db.clone()).await;
+    support::entrepreneur(&db, "+998901000081").await;
+    support::entrepreneur(&db, "+998901000082").await;
+    let before = sessions_of(&db, "+998901000081").await;
+    // Someone with her password signs in again and again, from many addresses.
+    for n in 0..20 {
+        let status = sign_in_from(&router, &format!("203.0.113.{n}"), "+998901000081", support::PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "sign-in {n}");
+    }
+    assert_eq!(
+        sign_in_from(&router, "203.0.113.99", "+998901000081", support::PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The sessions already started keep working, and another account is untouched.
+    assert_eq!(sign_in_from(&router, "203.0.113.99", "+998901000082", support::PASSWORD).await, StatusCode::OK);
+    assert_eq!(sessions_of(&db, "+998901000081").await, before + 20, "the refused sign-in started no session");
+}
+
+async fn sessions_of(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone: &str) -> usize {
+    let count: Option<usize> = db
+        .query("RETURN count(SELECT id FROM session WHERE account.phone = $phone)")
+        .bind(("phone", phone.to_owned()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    count.unwrap_or(0)
 }
 
 /// A router behind a trusted proxy, so tests can speak from several addresses.
