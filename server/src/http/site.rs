@@ -70,6 +70,9 @@ impl Site {
             .flatten()
             .and_then(|list| list.rsplit(',').next())
             .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
+        if !self.trust_proxy && socket.is_some_and(is_private) && headers.contains_key("x-forwarded-for") {
+            warn_once_about_the_proxy();
+        }
         match forwarded.or(socket) {
             // One IPv6 client usually holds a whole /64.
             Some(std::net::IpAddr::V6(v6)) => {
@@ -80,6 +83,25 @@ impl Site {
             None => "unknown".into(),
         }
     }
+}
+
+/// A loopback or private peer that forwards addresses is a proxy: with
+/// `SAWDA_TRUST_PROXY` off, everyone behind it shares one rate-limit key.
+fn is_private(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.is_unicast_link_local(),
+    }
+}
+
+fn warn_once_about_the_proxy() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            "requests come through a proxy (a private address sending X-Forwarded-For) but \
+             SAWDA_TRUST_PROXY is off: everyone behind it shares one sign-in limit; set SAWDA_TRUST_PROXY=true"
+        );
+    });
 }
 
 #[cfg(test)]
