@@ -28,6 +28,11 @@ pub struct Problem {
     /// For `upload_offset`: the bytes of the photo the server has, where the phone resumes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received: Option<u64>,
+    /// For `already_decided`: who decided, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<String>,
 }
 
 /// `POST /auth/sign-in`
@@ -187,4 +192,97 @@ mod tests {
         assert_eq!(problem.received, Some(5));
         assert!(serde_json::from_str::<AccountView>(r#"{"id":"a","phone":"p","name":"n","role":"king"}"#).is_err());
     }
+}
+
+/// `GET /review/queue`: submitted items waiting, oldest first.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+pub struct ReviewQueue {
+    pub items: Vec<QueuedItem>,
+    /// All waiting that match the filters, and per district (within what she may see).
+    pub total: u64,
+    pub by_district: Vec<DistrictCount>,
+    /// The `after` of the next page, if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct DistrictCount {
+    pub district: Option<String>,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct QueuedItem {
+    pub owner: String,
+    pub record: String,
+    pub kind: String,
+    pub name: String,
+    pub owner_name: String,
+    pub district: Option<String>,
+    pub category: Option<String>,
+    pub revision: u32,
+    pub submitted_at: String,
+}
+
+/// `GET /review/items/{owner}/{record}`: what a coordinator decides on.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+pub struct ReviewItemView {
+    pub owner: String,
+    pub record: String,
+    pub kind: String,
+    pub name: String,
+    pub owner_name: String,
+    pub district: Option<String>,
+    pub category: Option<String>,
+    pub review: crate::rules::review::Review,
+    /// The revision submitted (what buyers would see once approved).
+    pub submitted: std::collections::BTreeMap<String, serde_json::Value>,
+    /// What changed since the last approved revision (all of it when none was).
+    pub changes: Vec<FieldChange>,
+    /// The storefront of a product, as submitted or approved, for the preview.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storefront: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    pub log: Vec<ReviewEvent>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ReviewEvent {
+    pub action: String,
+    pub revision: u32,
+    pub by_name: String,
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklist: Vec<crate::rules::review::Check>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub comments: std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /review/items/{owner}/{record}/decision`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct DecisionRequest {
+    /// The revision she read: a newer submission is not decided unseen.
+    pub revision: u32,
+    pub decision: crate::rules::review::Decision,
+    pub checklist: Vec<crate::rules::review::Check>,
+    #[serde(default)]
+    pub comments: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /review/items/{owner}/{record}/withdraw`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct WithdrawRequest {
+    pub reason: String,
 }

@@ -45,9 +45,9 @@ impl Kind {
     pub fn server_fields(self) -> &'static [&'static str] {
         match self {
             Kind::Storefront | Kind::Product => {
-                &["review_state", "reviewed_by", "approved_at", "view_count", "order_count"]
+                &["review", "review_state", "reviewed_by", "approved_at", "view_count", "order_count"]
             }
-            Kind::AdPost => &["review_state", "reviewed_by", "approved_at", "view_count", "share_count"],
+            Kind::AdPost => &["review", "review_state", "reviewed_by", "approved_at", "view_count", "share_count"],
             Kind::OrderRequest => &["received_at"],
             Kind::ReviewComment => &[],
         }

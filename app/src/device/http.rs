@@ -9,7 +9,13 @@ pub use crate::wire::{AccountView, Problem};
 
 impl Problem {
     fn offline(lang: Lang) -> Problem {
-        Problem { code: "offline".into(), message: text(lang, Key::ErrorOffline).into(), received: None }
+        Problem {
+            code: "offline".into(),
+            message: text(lang, Key::ErrorOffline).into(),
+            received: None,
+            decided_by: None,
+            decided_at: None,
+        }
     }
 }
 

@@ -8,3 +8,4 @@ pub mod people;
 pub mod photos;
 pub mod problem;
 pub mod records;
+pub mod review;

@@ -69,6 +69,14 @@ impl ApiError {
         ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "photo_uploads_waiting", Key::ErrorPhotoUploadsWaiting)
     };
     pub const UPLOAD_OFFSET: ApiError = ApiError::new(StatusCode::CONFLICT, "upload_offset", Key::ErrorUploadOffset);
+    /// Another coordinator decided this revision first (`DecidedBy` says who).
+    pub const ALREADY_DECIDED: ApiError =
+        ApiError::new(StatusCode::CONFLICT, "already_decided", Key::ErrorAlreadyDecided);
+    /// Nothing submitted to decide on, or nothing public to withdraw.
+    pub const NOT_UNDER_REVIEW: ApiError =
+        ApiError::new(StatusCode::CONFLICT, "not_under_review", Key::ErrorNotUnderReview);
+    pub const BAD_FEEDBACK: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_feedback", Key::ErrorBadFeedback);
     pub const INTERNAL: ApiError = ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", Key::ErrorInternal);
 
     pub fn upload_offset(received: u64) -> ApiError {
@@ -148,6 +156,13 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Who decided a review first, sent with `already_decided`.
+#[derive(Clone, Debug)]
+pub struct DecidedBy {
+    pub name: String,
+    pub at: String,
+}
+
 /// Writes the body of every `ApiError` in the caller's language.
 pub async fn localise(request: Request, next: Next) -> Response {
     let lang = {
@@ -160,10 +175,13 @@ pub async fn localise(request: Request, next: Next) -> Response {
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
+    let decided = parts.extensions.get::<DecidedBy>().cloned();
     let body = Json(Problem {
         code: error.code.to_owned(),
         message: text(lang, error.key).to_owned(),
         received: error.received,
+        decided_by: decided.as_ref().map(|d| d.name.clone()),
+        decided_at: decided.map(|d| d.at),
     });
     (parts, body).into_response()
 }

@@ -5,6 +5,7 @@ pub mod error;
 pub mod invitations;
 pub mod people;
 pub mod photos;
+pub mod review;
 mod same_site;
 pub mod signed_in;
 pub mod sync;
@@ -41,6 +42,10 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/accounts/{id}/end-sessions", post(people::end_sessions)),
         (Method::POST, "/sync/push", post(sync::push).layer(DefaultBodyLimit::max(sync::MAX_PUSH_BODY))),
         (Method::GET, "/sync/pull", get(sync::pull)),
+        (Method::GET, "/review/queue", get(review::queue)),
+        (Method::GET, "/review/items/{owner}/{record}", get(review::item)),
+        (Method::POST, "/review/items/{owner}/{record}/decision", post(review::decide)),
+        (Method::POST, "/review/items/{owner}/{record}/withdraw", post(review::withdraw)),
         (Method::POST, "/photos/missing", post(photos::missing)),
         (Method::GET, "/photos/{hash}/upload", get(photos::progress)),
         (

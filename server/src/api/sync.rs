@@ -44,6 +44,14 @@ impl From<SyncStoreError> for SyncFailure {
     }
 }
 
+/// A store error outside the sync endpoints (no protocol answer to give).
+pub fn store_error(error: SyncStoreError) -> ApiError {
+    match SyncFailure::from(error) {
+        SyncFailure::Api(error) => error,
+        SyncFailure::Protocol(_) => ApiError::BAD_REQUEST,
+    }
+}
+
 impl IntoResponse for SyncFailure {
     fn into_response(self) -> Response {
         match self {

@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "devices that signed in before",
         script: include_str!("../../migrations/0010_known_devices.surql"),
     },
+    Migration {
+        version: 11,
+        name: "the OVOP review: queue, approved revisions, audit log",
+        script: include_str!("../../migrations/0011_review.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

@@ -216,14 +216,18 @@ async fn push_once(
 
     let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
     let (who_owned, request) = (who.clone(), request.clone());
-    let (plan, rows, marks) = off_the_workers(move || {
-        let plan = plan_push(&rules, &who_owned, &request, loaded, &epoch, now_ms);
+    let (plan, rows, marks, reviewed) = off_the_workers(move || {
+        // What the review sees changed: the reviewed records as they were.
+        let before = crate::review::reviewed_records(&loaded.records);
+        let mut plan = plan_push(&rules, &who_owned, &request, loaded, &epoch, now_ms);
+        let reviewed = crate::review::after_push(&mut plan, &before, now_ms);
         let (rows, marks) = rows_of(&rules, &plan);
-        (plan, rows, marks)
+        (plan, rows, marks, reviewed)
     })
     .await?;
     if !plan.writes_nothing() {
         write(&transaction, who, &plan, rows, marks).await?;
+        crate::review::write_after_push(&transaction, who, reviewed).await?;
     }
     transaction.commit().await?;
     Ok(plan.response)
@@ -290,6 +294,73 @@ async fn write(
         .await?
         .check()?;
     Ok(())
+}
+
+/// The server's own device, for the fields only it sets: its stamps are made
+/// newer than everything in the record they go into.
+pub fn desk_clock() -> sawda_sync::Clock {
+    sawda_sync::Clock::new(sawda_sync::DeviceId::new(0, *b"sawda-desk"))
+}
+
+/// Sets fields only the server decides (a review) on a stored record, in
+/// `transaction`, as a new change in its owner's scope, so her phones pull
+/// it. `None` when the record does not exist.
+pub async fn set_server_fields(
+    transaction: &surrealdb::method::Transaction<Any>,
+    owner: &Owner,
+    id: RecordId,
+    fields: sawda_sync::Fields,
+) -> Result<Option<Record>, SyncStoreError> {
+    let mut read = transaction
+        .query("(SELECT seq, body FROM $record)[0]; (SELECT seq, records, bytes FROM $scope)[0];")
+        .bind(("record", DbId::new("sync_record", owner_key(owner, Value::String(id.to_string())))))
+        .bind(("scope", DbId::new("sync_scope", owner.to_string())))
+        .await?
+        .check()?;
+    let Some(stored) = read.take::<Option<Stored>>(0)? else { return Ok(None) };
+    let scope = read.take::<Option<Scope>>(1)?.ok_or_else(|| corrupt(format!("{owner} has a record and no scope")))?;
+    let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    let (record, body, grew) = off_the_workers(move || {
+        let mut record: Record = serde_json::from_str(&stored.body).map_err(corrupt)?;
+        let before = sawda_sync::limits::record_bytes(&record) as i64;
+        sawda_sync::server::set_server_fields(&mut desk_clock(), &mut record, &fields, now_ms);
+        let grew = sawda_sync::limits::record_bytes(&record) as i64 - before;
+        let body = serde_json::to_string(&record).expect("records serialise");
+        Ok::<_, SyncStoreError>((record, body, grew))
+    })
+    .await??;
+    let seq = scope.seq + 1;
+    transaction
+        .query(
+            "UPDATE $scope SET seq = $seq, bytes = math::max([0, (bytes OR 0) + $grew]);
+             DELETE type::record('sync_change', [$owner, $replaced]);
+             UPDATE type::record('sync_record', [$owner, $key]) SET seq = $seq, body = $body;
+             CREATE type::record('sync_change', [$owner, $seq]) SET record = $key;",
+        )
+        .bind(("scope", DbId::new("sync_scope", owner.to_string())))
+        .bind(("seq", seq))
+        .bind(("grew", grew))
+        .bind(("owner", owner.to_string()))
+        .bind(("replaced", stored.seq))
+        .bind(("key", id.to_string()))
+        .bind(("body", body))
+        .await?
+        .check()?;
+    Ok(Some(record))
+}
+
+/// The stored record `id` of `owner`, if any.
+pub async fn record(db: &Surreal<Any>, owner: &Owner, id: RecordId) -> Result<Option<Record>, SyncStoreError> {
+    let body: Option<String> = db
+        .query("(SELECT VALUE body FROM $record)[0]")
+        .bind(("record", DbId::new("sync_record", owner_key(owner, Value::String(id.to_string())))))
+        .await?
+        .check()?
+        .take(0)?;
+    match body {
+        Some(body) => off_the_workers(move || serde_json::from_str(&body).map(Some).map_err(corrupt)).await?,
+        None => Ok(None),
+    }
 }
 
 /// How long a mutation id is remembered as applied. A device retrying a push
@@ -373,12 +444,14 @@ pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Resu
     .await?
 }
 
-/// Every photo a synced record points at, read owner by owner (her records
+/// Every photo a synced record or an approved revision points at, read owner by owner (her records
 /// as a key range), parsed off the async workers: what the daily photo
 /// sweep keeps.
 pub async fn photos_in_use(db: &Surreal<Any>) -> Result<std::collections::HashSet<String>, SyncStoreError> {
     let owners: Vec<String> = db.query("SELECT VALUE record::id(id) FROM sync_scope").await?.check()?.take(0)?;
-    let mut in_use = std::collections::HashSet::new();
+    // Buyers still see the photos of approved revisions she has since replaced.
+    let approved: Vec<String> = db.query("SELECT VALUE hash FROM approved_photo").await?.check()?.take(0)?;
+    let mut in_use: std::collections::HashSet<String> = approved.into_iter().collect();
     for owner in owners {
         let Ok(who) = owner.parse::<Owner>() else { continue };
         // Record ids are ULIDs: every one sorts between "" and "~".

@@ -6,7 +6,7 @@ use app::rules::people::Role;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use sawda_server::accounts::{invitations, reset_codes};
+use sawda_server::accounts::{invitations, people, reset_codes};
 use sawda_server::api;
 use serde_json::{Value, json};
 use surrealdb::Surreal;
@@ -78,6 +78,34 @@ impl World {
         let entrepreneur = ids.iter().find(|(w, _)| *w == Who::Entrepreneur).unwrap().1.clone();
         let reset_code = reset_codes::issue(&db, &entrepreneur, &coordinator).await.unwrap();
         let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+        // Her storefront submitted, her product submitted and approved (for the desk's rows).
+        let her = &persons.iter().find(|(w, _)| *w == Who::Entrepreneur).unwrap().1;
+        let mut phone = support::phone_of(her, 1);
+        let shop = app::rules::records::storefront::storefront_id(&her.owner());
+        let t = 1_760_000_000_000;
+        phone
+            .put(shop, sawda_sync::Kind::Storefront, support::storefront_fields("Biscuits", "biscuits"), t, [2; 10])
+            .unwrap();
+        let product = sawda_sync::RecordId::new(t, [3; 10]);
+        phone
+            .put(product, sawda_sync::Kind::Product, support::product_fields(her, "Biscuits", 25_000), t, [3; 10])
+            .unwrap();
+        support::submit(&mut phone, shop, t + 1, 4);
+        support::submit(&mut phone, product, t + 1, 5);
+        support::sync_phone(&router, her, &mut phone).await;
+        let admin =
+            people::find_by_id(&db, &ids.iter().find(|(w, _)| *w == Who::Admin).unwrap().1).await.unwrap().unwrap();
+        let checklist = app::rules::review::CheckPoint::ALL
+            .iter()
+            .map(|p| app::rules::review::Check { point: p.id().into(), pass: true, comment: String::new() })
+            .collect();
+        let approve = app::wire::DecisionRequest {
+            revision: 1,
+            decision: app::rules::review::Decision::Approve,
+            checklist,
+            comments: Default::default(),
+        };
+        sawda_server::review::desk::decide(&db, &admin, &her.owner(), product, approve).await.unwrap();
         World {
             db,
             router,
@@ -87,6 +115,17 @@ impl World {
             open_codes: codes.into_iter().map(|c| c.code).collect(),
             reset_code,
         }
+    }
+
+    /// The desk's path of the entrepreneur's storefront (submitted) or product (approved).
+    fn review_item(&self, product: bool) -> String {
+        let owner = self.id(Who::Entrepreneur);
+        let record = if product {
+            sawda_sync::RecordId::new(1_760_000_000_000, [3; 10])
+        } else {
+            app::rules::records::storefront::storefront_id(&owner.parse().unwrap())
+        };
+        format!("/review/items/{owner}/{record}")
     }
 
     fn id(&self, who: Who) -> &str {
@@ -139,6 +178,10 @@ fn expectations(method: &Method, path: &str) -> Option<[Expect; 6]> {
         ("POST", "/accounts/{id}/end-sessions") => [U, D, D, A, D, A],
         ("POST", "/sync/push") => [U, A, A, A, A, A],
         ("GET", "/sync/pull") => [U, A, A, A, A, A],
+        ("GET", "/review/queue") => [U, D, D, A, A, A],
+        ("GET", "/review/items/{owner}/{record}") => [U, D, D, A, D, A],
+        ("POST", "/review/items/{owner}/{record}/decision") => [U, D, D, A, D, A],
+        ("POST", "/review/items/{owner}/{record}/withdraw") => [U, D, D, A, D, A],
         ("POST", "/photos/missing") => [U, A, A, A, A, A],
         ("GET", "/photos/{hash}/upload") => [U, A, A, A, A, A],
         ("PUT", "/photos/{hash}/upload") => [U, A, A, A, A, A],
@@ -189,6 +232,19 @@ fn request_for(world: &World, who: Who, path: &str) -> (String, Option<Value>) {
             (format!("/sync/pull?version={}&account={account}&cursor=0", sawda_sync::PROTOCOL_VERSION), None)
         }
         "/photos/missing" => (path.into(), Some(json!({"hashes": ["c".repeat(64)]}))),
+        // Her storefront waits for review; her product is approved.
+        "/review/items/{owner}/{record}" => (world.review_item(false), None),
+        "/review/items/{owner}/{record}/decision" => {
+            let checklist: Vec<Value> = ["origin", "photos", "description", "price", "packaging", "food_safety"]
+                .iter()
+                .map(|p| json!({"point": p, "pass": true}))
+                .collect();
+            let body = json!({"revision": 1, "decision": "approve", "checklist": checklist});
+            (format!("{}/decision", world.review_item(false)), Some(body))
+        }
+        "/review/items/{owner}/{record}/withdraw" => {
+            (format!("{}/withdraw", world.review_item(true)), Some(json!({"reason": "Not her photos"})))
+        }
         // A first piece of a larger photo: taken, not yet checked.
         "/photos/{hash}/upload" => (format!("/photos/{}/upload?offset=0&total=1000", "c".repeat(64)), None),
         _ => (path.into(), None),

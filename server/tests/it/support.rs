@@ -143,3 +143,60 @@ pub async fn call(
     let text = body_text(response).await;
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
+
+/// A phone of `person`'s, as the studio keeps it.
+pub fn phone_of(person: &Person, seed: u8) -> sawda_sync::Replica {
+    sawda_sync::Replica::new(sawda_sync::DeviceId::new(1_760_000_000_000 + u64::from(seed), [seed; 10]), person.owner())
+}
+
+/// Sends everything the phone has queued, then pulls until it has all.
+pub async fn sync_phone(router: &Router, person: &Person, phone: &mut sawda_sync::Replica) {
+    use sawda_sync::protocol::Limits;
+    while let Some(push) = phone.push_request(Limits::DEFAULT) {
+        let body = serde_json::to_value(&push).unwrap();
+        let (status, answer) = call(router, Some(person), Method::POST, "/api/v1/sync/push", Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        phone.receive_push(&serde_json::from_value(answer).unwrap());
+    }
+    loop {
+        let path = format!("/api/v1/sync/pull?version=3&account={}&cursor={}&limit=100", person.id, phone.cursor());
+        let (status, answer) = call(router, Some(person), Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let page: sawda_sync::PullResponse = serde_json::from_value(answer).unwrap();
+        let more = page.more;
+        assert!(phone.receive_pull(page).problems.is_empty());
+        if !more {
+            break;
+        }
+    }
+}
+
+/// A complete storefront as the studio writes it.
+pub fn storefront_fields(name: &str, slug: &str) -> sawda_sync::Fields {
+    serde_json::from_value(serde_json::json!({
+        "name": name, "slug": slug, "story": "Baked in Chimbay from my grandmother's recipe",
+        "district": "chimbay", "category": "food",
+        "payment": [{"method": "cash_on_delivery"}], "delivery": ["pickup"],
+    }))
+    .unwrap()
+}
+
+/// A complete product on `person`'s storefront.
+pub fn product_fields(person: &Person, name: &str, price: u64) -> sawda_sync::Fields {
+    let storefront = app::rules::records::storefront::storefront_id(&person.owner());
+    serde_json::from_value(serde_json::json!({
+        "storefront": storefront.to_string(), "name": name, "description": "Sesame, flour, butter",
+        "price_som": price, "unit": "box of 12", "availability": "in_stock", "position": 1.0,
+        "shelf_life": "2 weeks", "storage": "dry and cool",
+    }))
+    .unwrap()
+}
+
+/// Asks for a review on the phone (a fresh `submitted` value), as the studio's button does.
+pub fn submit(phone: &mut sawda_sync::Replica, record: sawda_sync::RecordId, now_ms: u64, nonce: u8) {
+    let fields = sawda_sync::Fields::from([(
+        app::rules::review::SUBMITTED.to_owned(),
+        serde_json::json!(format!("submission-{now_ms}-{nonce}")),
+    )]);
+    phone.edit(record, fields, now_ms, [nonce; 10]).unwrap();
+}

@@ -37,7 +37,7 @@ choices!(
 );
 
 /// Every field of a product; any other is refused.
-pub static FIELDS: [FieldSpec; 14] = [
+pub static FIELDS: [FieldSpec; 15] = [
     FieldSpec::required(STOREFRONT, Shape::Record),
     FieldSpec::required(NAME, Shape::Text { min: 2, max: 80 }),
     FieldSpec::optional(DESCRIPTION, Shape::Text { min: 0, max: 2_000 }),
@@ -52,6 +52,8 @@ pub static FIELDS: [FieldSpec; 14] = [
     FieldSpec::optional(HANDMADE, Shape::Flag),
     FieldSpec::optional(PHOTOS, Shape::Photos { max: MAX_PHOTOS }),
     FieldSpec::required(POSITION, Shape::Position),
+    // A fresh value asks for a review of what she has now (`rules::review`).
+    FieldSpec::optional(crate::rules::review::SUBMITTED, Shape::Text { min: 1, max: 64 }),
 ];
 
 /// Checks one field's value. `null` clears an optional field.

@@ -57,7 +57,7 @@ choices!(
 );
 
 /// Every field of a storefront; any other is refused.
-pub static FIELDS: [FieldSpec; 11] = [
+pub static FIELDS: [FieldSpec; 12] = [
     FieldSpec::required(NAME, Shape::Text { min: 2, max: 80 }),
     FieldSpec::required(SLUG, Shape::Slug),
     FieldSpec::optional(STORY, Shape::Text { min: 0, max: 2_000 }),
@@ -69,6 +69,8 @@ pub static FIELDS: [FieldSpec; 11] = [
     FieldSpec::required(PAYMENT, Shape::Payment { methods: PaymentMethod::IDS, note_max: 200 }),
     FieldSpec::required(DELIVERY, Shape::Choices(Delivery::IDS)),
     FieldSpec::optional(COVER_PHOTO, Shape::Photo),
+    // A fresh value asks for a review of what she has now (`rules::review`).
+    FieldSpec::optional(crate::rules::review::SUBMITTED, Shape::Text { min: 1, max: 64 }),
 ];
 
 /// The spec of one of the fields above.

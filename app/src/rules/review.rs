@@ -1,0 +1,433 @@
+//! The OVOP review of a storefront or a product, as the phone and the server
+//! both read it: its states and transitions, the checklist, which fields go
+//! public without review, and what an edit does to a reviewed item.
+//!
+//! The state is the server's: it lives in the record's server field
+//! [`REVIEW`] (phones cannot set it), so the studio shows it offline. She
+//! asks for a review by writing a fresh value into [`SUBMITTED`], an ordinary
+//! field that syncs when it can; the server stamps the submission when the
+//! push arrives (`server/src/review/`).
+
+use std::collections::BTreeMap;
+
+use sawda_sync::{Kind, Record};
+use serde::{Deserialize, Serialize};
+
+use super::records::field::choices;
+use super::records::{fields_of, product};
+
+/// The server field holding a [`Review`].
+pub const REVIEW: &str = "review";
+/// The field she writes a fresh value into to submit what she has now.
+pub const SUBMITTED: &str = "submitted";
+
+/// Longest comment on a checklist point or a field, and reason for a withdrawal.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+/// Fields that go public at once, without review, on an item buyers can
+/// already see: what changes from day to day and says nothing new about
+/// the product. Everything else waits for a coordinator.
+pub fn goes_public_without_review(kind: Kind, field: &str) -> bool {
+    kind == Kind::Product
+        && [product::PRICE_SOM, product::PRICE_USD_CENTS, product::AVAILABILITY, product::STOCK, product::POSITION]
+            .contains(&field)
+}
+
+/// Whether a field is content a coordinator reviews.
+pub fn is_reviewed(kind: Kind, field: &str) -> bool {
+    field != SUBMITTED
+        && !kind.is_server_field(field)
+        && !goes_public_without_review(kind, field)
+        && fields_of(kind).is_some_and(|specs| specs.iter().any(|spec| spec.name == field))
+}
+
+/// Kinds that go through review.
+pub fn is_reviewed_kind(kind: Kind) -> bool {
+    matches!(kind, Kind::Storefront | Kind::Product)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    /// Never submitted, or changed since it was approved or submitted.
+    #[default]
+    Draft,
+    Submitted,
+    Approved,
+    ChangesRequested,
+    /// Taken off the public side by a coordinator.
+    Withdrawn,
+}
+
+impl ReviewState {
+    pub fn id(self) -> &'static str {
+        match self {
+            ReviewState::Draft => "draft",
+            ReviewState::Submitted => "submitted",
+            ReviewState::Approved => "approved",
+            ReviewState::ChangesRequested => "changes_requested",
+            ReviewState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<ReviewState> {
+        [
+            ReviewState::Draft,
+            ReviewState::Submitted,
+            ReviewState::Approved,
+            ReviewState::ChangesRequested,
+            ReviewState::Withdrawn,
+        ]
+        .into_iter()
+        .find(|state| state.id() == id)
+    }
+
+    pub fn name_key(self) -> crate::i18n::Key {
+        use crate::i18n::Key;
+        match self {
+            ReviewState::Draft => Key::ReviewStateDraft,
+            ReviewState::Submitted => Key::ReviewStateSubmitted,
+            ReviewState::Approved => Key::ReviewStateApproved,
+            ReviewState::ChangesRequested => Key::ReviewStateChangesRequested,
+            ReviewState::Withdrawn => Key::ReviewStateWithdrawn,
+        }
+    }
+}
+
+choices!(
+    /// The OVOP checklist, point by point.
+    CheckPoint {
+        Origin = "origin" => CheckOrigin,
+        Photos = "photos" => CheckPhotos,
+        Description = "description" => CheckDescription,
+        Price = "price" => CheckPrice,
+        Packaging = "packaging" => CheckPackaging,
+        FoodSafety = "food_safety" => CheckFoodSafety,
+    }
+);
+
+/// One point of the checklist as a coordinator marked it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub point: String,
+    pub pass: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+}
+
+/// What the phone reads in the [`REVIEW`] server field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Review {
+    pub state: ReviewState,
+    /// Submissions so far; the one being reviewed, or last decided.
+    pub revision: u32,
+    /// The revision buyers see, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_revision: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<String>,
+    /// The coordinator's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklist: Vec<Check>,
+    /// Comments per field, by field name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub comments: BTreeMap<String, String>,
+    /// Why it was withdrawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Review {
+    /// The review a record carries (a draft when it has none yet).
+    pub fn of(record: &Record) -> Review {
+        record.get(REVIEW).and_then(|value| serde_json::from_value(value.clone()).ok()).unwrap_or_default()
+    }
+
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a review serialises")
+    }
+}
+
+/// What a push changed about an item, as the review sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Edited {
+    /// She asked for a review (a fresh [`SUBMITTED`] value).
+    pub submitted: bool,
+    /// Content a coordinator reviews changed.
+    pub reviewed_fields: bool,
+    /// Fields that go public at once changed.
+    pub public_fields: Vec<String>,
+    pub deleted: bool,
+}
+
+/// Compares a record before and after a push.
+pub fn edited(before: Option<&Record>, after: &Record) -> Edited {
+    let kind = after.kind();
+    let value = |record: Option<&Record>, field: &str| record.and_then(|r| r.get(field)).cloned();
+    let mut names: Vec<&str> = after.fields().keys().map(String::as_str).collect();
+    if let Some(before) = before {
+        names.extend(before.fields().keys().map(String::as_str));
+    }
+    names.sort_unstable();
+    names.dedup();
+    let changed: Vec<&str> = names.into_iter().filter(|name| value(before, name) != value(Some(after), name)).collect();
+    Edited {
+        submitted: changed.contains(&SUBMITTED) && after.get(SUBMITTED).is_some_and(|v| !v.is_null()),
+        reviewed_fields: changed.iter().any(|name| is_reviewed(kind, name)),
+        public_fields: changed
+            .iter()
+            .filter(|name| goes_public_without_review(kind, name))
+            .map(|name| (*name).to_owned())
+            .collect(),
+        deleted: after.is_deleted() && !before.is_some_and(Record::is_deleted),
+    }
+}
+
+/// The review after her push: a submission makes a new revision to review;
+/// other changes to reviewed content of an item under review or approved
+/// make it a draft again (buyers keep seeing the last approved revision).
+/// `None`: the review does not change.
+pub fn after_push(review: &Review, edited: &Edited, now: &str) -> Option<Review> {
+    if edited.submitted {
+        return Some(Review {
+            state: ReviewState::Submitted,
+            revision: review.revision + 1,
+            public_revision: review.public_revision,
+            submitted_at: Some(now.to_owned()),
+            // The last decision's feedback stays readable until the next one.
+            ..review.clone()
+        });
+    }
+    if edited.reviewed_fields && matches!(review.state, ReviewState::Submitted | ReviewState::Approved) {
+        return Some(Review { state: ReviewState::Draft, ..review.clone() });
+    }
+    None
+}
+
+/// A coordinator's decision on a submitted revision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    RequestChanges,
+}
+
+/// Why a decision or withdrawal cannot be taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// Someone decided this revision already (or it changed since).
+    AlreadyDecided,
+    /// Not submitted: there is nothing to decide.
+    NotSubmitted,
+    /// Only approved items can be withdrawn.
+    NotPublic,
+    /// A comment too long, a checklist point unknown or missing.
+    BadChecklist(String),
+}
+
+/// Checks a checklist: every point once, comments within bounds; changes
+/// requested must say what (a point that needs work, or a field comment).
+pub fn check_feedback(
+    decision: &Decision,
+    checklist: &[Check],
+    comments: &BTreeMap<String, String>,
+    kind: Kind,
+) -> Result<(), Refused> {
+    let bad = |why: &str| Err(Refused::BadChecklist(why.to_owned()));
+    for point in CheckPoint::ALL {
+        if checklist.iter().filter(|c| c.point == point.id()).count() != 1 {
+            return bad(&format!("checklist point {} must be marked once", point.id()));
+        }
+    }
+    if checklist.len() != CheckPoint::ALL.len() {
+        return bad("unknown checklist point");
+    }
+    let too_long =
+        |text: &str| text.chars().count() > MAX_COMMENT_CHARS || text.chars().any(|c| c.is_control() && c != '\n');
+    if checklist.iter().any(|c| too_long(&c.comment)) || comments.values().any(|text| too_long(text)) {
+        return bad("a comment is too long");
+    }
+    if comments.keys().any(|field| !is_reviewed(kind, field)) {
+        return bad("a comment names a field that is not reviewed");
+    }
+    if *decision == Decision::RequestChanges
+        && checklist.iter().all(|c| c.pass)
+        && comments.values().all(|text| text.trim().is_empty())
+    {
+        return bad("say what needs work: a point that needs work or a comment");
+    }
+    Ok(())
+}
+
+/// The review after a coordinator's decision on `revision`.
+pub fn decide(
+    review: &Review,
+    revision: u32,
+    decision: &Decision,
+    checklist: Vec<Check>,
+    comments: BTreeMap<String, String>,
+    by: &str,
+    now: &str,
+) -> Result<Review, Refused> {
+    if review.revision != revision || matches!(review.state, ReviewState::Approved | ReviewState::ChangesRequested) {
+        return Err(Refused::AlreadyDecided);
+    }
+    if review.state != ReviewState::Submitted {
+        return Err(Refused::NotSubmitted);
+    }
+    let comments = comments.into_iter().filter(|(_, text)| !text.trim().is_empty()).collect();
+    let approved = *decision == Decision::Approve;
+    Ok(Review {
+        state: if approved { ReviewState::Approved } else { ReviewState::ChangesRequested },
+        revision,
+        public_revision: if approved { Some(revision) } else { review.public_revision },
+        submitted_at: review.submitted_at.clone(),
+        decided_at: Some(now.to_owned()),
+        decided_by: Some(by.to_owned()),
+        checklist,
+        comments,
+        reason: None,
+    })
+}
+
+/// The review after a coordinator withdraws what buyers see.
+pub fn withdraw(review: &Review, reason: &str, by: &str, now: &str) -> Result<Review, Refused> {
+    if review.public_revision.is_none() {
+        return Err(Refused::NotPublic);
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_COMMENT_CHARS {
+        return Err(Refused::BadChecklist("a reason of at most 500 characters".into()));
+    }
+    Ok(Review {
+        state: ReviewState::Withdrawn,
+        public_revision: None,
+        decided_at: Some(now.to_owned()),
+        decided_by: Some(by.to_owned()),
+        reason: Some(reason.to_owned()),
+        ..review.clone()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sawda_sync::{DeviceId, Fields, Owner, RecordId, Stamp};
+    use serde_json::json;
+
+    fn product(fields: serde_json::Value, at: u64) -> Record {
+        let mut record = Record::new(RecordId::new(1, [1; 10]), Kind::Product, "u1".parse::<Owner>().unwrap());
+        let fields: Fields = serde_json::from_value(fields).unwrap();
+        record.set(&fields, Stamp::new(at, 0, DeviceId::new(1, [2; 10])));
+        record
+    }
+
+    fn all_pass() -> Vec<Check> {
+        CheckPoint::ALL.iter().map(|p| Check { point: p.id().into(), pass: true, comment: String::new() }).collect()
+    }
+
+    #[test]
+    fn only_price_availability_stock_and_order_skip_review() {
+        let skipping: Vec<&str> =
+            product::FIELDS.iter().map(|s| s.name).filter(|f| goes_public_without_review(Kind::Product, f)).collect();
+        assert_eq!(skipping, ["price_som", "price_usd_cents", "availability", "stock", "position"]);
+        assert!(is_reviewed(Kind::Product, "name") && is_reviewed(Kind::Storefront, "story"));
+        assert!(!is_reviewed(Kind::Product, SUBMITTED) && !is_reviewed(Kind::Product, REVIEW));
+        assert!(!is_reviewed(Kind::Product, "anything_else"));
+    }
+
+    #[test]
+    fn an_edit_is_sorted_into_submission_reviewed_content_and_public_fields() {
+        let before = product(json!({"name": "Samsa", "price_som": 5000}), 10);
+        let mut after = before.clone();
+        after.set(
+            &serde_json::from_value(json!({"price_som": 6000})).unwrap(),
+            Stamp::new(20, 0, DeviceId::new(1, [2; 10])),
+        );
+        assert_eq!(
+            edited(Some(&before), &after),
+            Edited { public_fields: vec!["price_som".into()], ..Edited::default() }
+        );
+        after.set(
+            &serde_json::from_value(json!({"name": "Samsa!", "submitted": "n1"})).unwrap(),
+            Stamp::new(30, 0, DeviceId::new(1, [2; 10])),
+        );
+        let e = edited(Some(&before), &after);
+        assert!(e.submitted && e.reviewed_fields);
+        // A brand-new record is all change.
+        assert!(edited(None, &before).reviewed_fields);
+    }
+
+    /// Every state × every event: what the review becomes.
+    #[test]
+    fn every_transition_is_allowed_or_refused_as_the_programme_says() {
+        use ReviewState::*;
+        let states = [Draft, Submitted, Approved, ChangesRequested, Withdrawn];
+        for state in states {
+            let review =
+                Review { state, revision: 3, public_revision: (state == Approved).then_some(3), ..Review::default() };
+            // Submitting works from every state and makes a new revision.
+            let submitted = after_push(&review, &Edited { submitted: true, ..Edited::default() }, "t").unwrap();
+            assert_eq!((submitted.state, submitted.revision), (Submitted, 4), "{state:?}");
+            assert_eq!(submitted.public_revision, review.public_revision, "buyers keep the last approved");
+            // Editing reviewed content makes a draft of an item under review or approved.
+            let edit = after_push(&review, &Edited { reviewed_fields: true, ..Edited::default() }, "t");
+            match state {
+                Submitted | Approved => assert_eq!(edit.unwrap().state, Draft),
+                Draft | ChangesRequested | Withdrawn => assert_eq!(edit, None),
+            }
+            // Price changes never touch the review.
+            assert_eq!(
+                after_push(&review, &Edited { public_fields: vec!["price_som".into()], ..Edited::default() }, "t"),
+                None
+            );
+            // Deciding: only a submitted revision, and only once.
+            for decision in [Decision::Approve, Decision::RequestChanges] {
+                let decided = decide(&review, 3, &decision, all_pass(), BTreeMap::new(), "Dilnoza", "t");
+                match state {
+                    Submitted => {
+                        let d = decided.unwrap();
+                        assert_eq!(d.decided_by.as_deref(), Some("Dilnoza"));
+                        assert_eq!(d.state, if decision == Decision::Approve { Approved } else { ChangesRequested });
+                        assert_eq!(d.public_revision, (decision == Decision::Approve).then_some(3));
+                        assert_eq!(
+                            decide(&d, 3, &decision, all_pass(), BTreeMap::new(), "Aziz", "t"),
+                            Err(Refused::AlreadyDecided)
+                        );
+                    }
+                    Approved | ChangesRequested => assert_eq!(decided, Err(Refused::AlreadyDecided)),
+                    Draft | Withdrawn => assert_eq!(decided, Err(Refused::NotSubmitted)),
+                }
+                // A decision on an older revision than the one submitted is refused.
+                assert!(decide(&review, 2, &decision, all_pass(), BTreeMap::new(), "D", "t").is_err());
+            }
+            // Withdrawing: only what buyers see.
+            let withdrawn = withdraw(&review, "photos of another producer", "Dilnoza", "t");
+            match state {
+                Approved => assert_eq!(withdrawn.unwrap().public_revision, None),
+                _ => assert_eq!(withdrawn, Err(Refused::NotPublic)),
+            }
+        }
+    }
+
+    #[test]
+    fn feedback_names_every_point_once_and_says_what_needs_work() {
+        let none = BTreeMap::new();
+        assert_eq!(check_feedback(&Decision::Approve, &all_pass(), &none, Kind::Product), Ok(()));
+        assert!(check_feedback(&Decision::RequestChanges, &all_pass(), &none, Kind::Product).is_err());
+        let story = BTreeMap::from([("story".to_owned(), "Tell where the wool comes from".to_owned())]);
+        assert_eq!(check_feedback(&Decision::RequestChanges, &all_pass(), &story, Kind::Storefront), Ok(()));
+        assert!(check_feedback(&Decision::Approve, &all_pass()[1..], &none, Kind::Product).is_err());
+        let mut doubled = all_pass();
+        doubled.push(doubled[0].clone());
+        assert!(check_feedback(&Decision::Approve, &doubled, &none, Kind::Product).is_err());
+        let long = BTreeMap::from([("name".to_owned(), "x".repeat(501))]);
+        assert!(check_feedback(&Decision::RequestChanges, &all_pass(), &long, Kind::Product).is_err());
+        let price = BTreeMap::from([("price_som".to_owned(), "too cheap".to_owned())]);
+        assert!(check_feedback(&Decision::RequestChanges, &all_pass(), &price, Kind::Product).is_err(), "not reviewed");
+    }
+}

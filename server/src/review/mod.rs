@@ -1,0 +1,195 @@
+//! The OVOP review on the server: what her pushes do to a reviewed item
+//! (a submission stamped on arrival, an edit that makes a draft again, the
+//! fields that go public at once), the coordinators' desk (`desk.rs`) and the
+//! approved revisions buyers see (`published.rs`). The rules themselves are
+//! in `app::rules::review`, shared with the studio.
+//!
+//! Rows: `review_item:[owner, record]` (state, the submitted snapshot: the
+//! desk's queue), `review_event` (the audit log, append-only in the schema),
+//! `approved_storefront`, `approved_product`, `approved_photo` (typed: what
+//! the public pages, the market and the export read).
+
+pub mod desk;
+pub mod published;
+
+use std::collections::BTreeMap;
+
+use app::rules::review::{self as rules, Review};
+use sawda_sync::protocol::Snapshot;
+use sawda_sync::server::Plan;
+use sawda_sync::{Fields, Kind, Owner, Record, RecordId};
+use surrealdb::engine::any::Any;
+use surrealdb::method::Transaction;
+use surrealdb::types::SurrealValue;
+
+use crate::sync::store::{SyncStoreError, desk_clock};
+
+/// What one push did to one reviewed item.
+pub enum Reviewed {
+    /// Its review changed (submitted, or a draft again); the record as stored.
+    Review { record: Record, review: Review, submitted: bool },
+    /// Fields that go public at once changed on an item buyers see.
+    Public { record: Record },
+    /// She deleted it: off the public side and out of the queue.
+    Deleted { kind: Kind, id: RecordId },
+}
+
+/// The reviewed records among those a push loaded, as they were.
+pub fn reviewed_records(records: &BTreeMap<RecordId, Snapshot>) -> BTreeMap<RecordId, Record> {
+    records
+        .iter()
+        .filter(|(_, s)| rules::is_reviewed_kind(s.record.kind()))
+        .map(|(id, s)| (*id, s.record.clone()))
+        .collect()
+}
+
+/// Runs the review rules over a planned push: sets the `review` server field
+/// on records whose review changed (before the plan is written) and says
+/// what else to write.
+pub fn after_push(plan: &mut Plan, before: &BTreeMap<RecordId, Record>, now_ms: u64) -> Vec<Reviewed> {
+    let now = rfc3339(now_ms);
+    let mut reviewed = Vec::new();
+    for change in &mut plan.changes {
+        let record = &mut change.record;
+        if !rules::is_reviewed_kind(record.kind()) {
+            continue;
+        }
+        let edited = rules::edited(before.get(&record.id()), record);
+        if edited.deleted {
+            reviewed.push(Reviewed::Deleted { kind: record.kind(), id: record.id() });
+            continue;
+        }
+        let review = Review::of(record);
+        if let Some(next) = rules::after_push(&review, &edited, &now) {
+            let fields = Fields::from([(rules::REVIEW.to_owned(), next.to_value())]);
+            sawda_sync::server::set_server_fields(&mut desk_clock(), record, &fields, now_ms);
+            reviewed.push(Reviewed::Review { record: record.clone(), review: next, submitted: edited.submitted });
+        }
+        if !edited.public_fields.is_empty() && review.public_revision.is_some() {
+            reviewed.push(Reviewed::Public { record: record.clone() });
+        }
+    }
+    reviewed
+}
+
+pub fn rfc3339(ms: u64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms as i64).unwrap_or_default().to_rfc3339()
+}
+
+#[derive(SurrealValue)]
+struct OwnerFacts {
+    name: String,
+    district: Option<String>,
+}
+
+/// Writes what a push did to reviewed items, in its transaction.
+pub async fn write_after_push(
+    transaction: &Transaction<Any>,
+    who: &Owner,
+    reviewed: Vec<Reviewed>,
+) -> Result<(), SyncStoreError> {
+    if reviewed.is_empty() {
+        return Ok(());
+    }
+    let facts: Option<OwnerFacts> = transaction
+        .query("(SELECT name, district FROM type::record('account', $owner))[0]")
+        .bind(("owner", who.to_string()))
+        .await?
+        .check()?
+        .take(0)?;
+    let facts = facts.unwrap_or(OwnerFacts { name: String::new(), district: None });
+    for item in reviewed {
+        match item {
+            Reviewed::Review { record, review, submitted } => {
+                let category = category_of(transaction, who, &record).await?;
+                let snapshot = submitted.then(|| serde_json::to_string(&content_of(&record)).expect("JSON"));
+                let name = record.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                transaction
+                    .query(
+                        "UPSERT type::record('review_item', [$owner, $record]) MERGE {
+                             owner: $owner, record: $record, kind: $kind, district: $district, category: $category,
+                             name: $name, owner_name: $owner_name, state: $state, revision: $revision
+                         };
+                         IF $snapshot != NONE {
+                             UPDATE type::record('review_item', [$owner, $record])
+                                 SET snapshot = $snapshot, submitted_at = time::now();
+                             CREATE review_event CONTENT {
+                                 owner: $owner, record: $record, kind: $kind, district: $district,
+                                 action: 'submitted', revision: $revision, by: $owner, by_name: $owner_name
+                             };
+                         };",
+                    )
+                    .bind(("owner", who.to_string()))
+                    .bind(("record", record.id().to_string()))
+                    .bind(("kind", record.kind().name()))
+                    .bind(("district", facts.district.clone()))
+                    .bind(("category", category))
+                    .bind(("name", name))
+                    .bind(("owner_name", facts.name.clone()))
+                    .bind(("state", review.state.id()))
+                    .bind(("revision", i64::from(review.revision)))
+                    .bind(("snapshot", snapshot))
+                    .await?
+                    .check()?;
+            }
+            Reviewed::Public { record } => published::update_public_fields(transaction, who, &record).await?,
+            Reviewed::Deleted { kind, id } => {
+                published::unpublish(transaction, who, kind, id).await?;
+                transaction
+                    .query("DELETE type::record('review_item', [$owner, $record])")
+                    .bind(("owner", who.to_string()))
+                    .bind(("record", id.to_string()))
+                    .await?
+                    .check()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A product's category is its storefront's.
+async fn category_of(
+    transaction: &Transaction<Any>,
+    who: &Owner,
+    record: &Record,
+) -> Result<Option<String>, SyncStoreError> {
+    if record.kind() == Kind::Storefront {
+        return Ok(record.get("category").and_then(|v| v.as_str()).map(str::to_owned));
+    }
+    let storefront = app::rules::records::storefront::storefront_id(who);
+    let body: Option<String> = transaction
+        .query("(SELECT VALUE body FROM type::record('sync_record', [$owner, $id]))[0]")
+        .bind(("owner", who.to_string()))
+        .bind(("id", storefront.to_string()))
+        .await?
+        .check()?
+        .take(0)?;
+    let category = body
+        .and_then(|body| serde_json::from_str::<Record>(&body).ok())
+        .and_then(|r| r.get("category").and_then(|v| v.as_str()).map(str::to_owned));
+    Ok(category)
+}
+
+/// What a coordinator reviews: every field she wrote, without the server's
+/// fields and the submission mark.
+pub fn content_of(record: &Record) -> BTreeMap<String, serde_json::Value> {
+    record
+        .fields()
+        .iter()
+        .filter(|(name, field)| {
+            !record.kind().is_server_field(name) && name.as_str() != rules::SUBMITTED && !field.value.is_null()
+        })
+        .map(|(name, field)| (name.clone(), field.value.clone()))
+        .collect()
+}
+
+/// Whether an item is one a coordinator may see: an admin sees all, a
+/// coordinator those of her districts.
+pub fn may_review(account: &crate::accounts::Account, district: Option<&str>) -> bool {
+    use app::rules::people::Role;
+    match account.role() {
+        Some(Role::Admin) => true,
+        Some(Role::Coordinator) => district.is_some_and(|d| account.districts.iter().any(|mine| mine == d)),
+        _ => false,
+    }
+}

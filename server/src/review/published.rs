@@ -1,0 +1,182 @@
+//! Approved revisions, the only thing buyers see: typed rows written when a
+//! coordinator approves (from the snapshot she reviewed), the fields that go
+//! public without review updated as she changes them, and everything taken
+//! off at once when it is withdrawn or deleted.
+
+use std::collections::BTreeMap;
+
+use app::rules::records::{product, storefront};
+use app::rules::review::goes_public_without_review;
+use sawda_sync::{Kind, Owner, Record, RecordId};
+use serde_json::Value;
+use surrealdb::engine::any::Any;
+use surrealdb::method::Transaction;
+
+use crate::sync::store::SyncStoreError;
+
+fn text(fields: &BTreeMap<String, Value>, name: &str) -> Option<String> {
+    fields.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn number(fields: &BTreeMap<String, Value>, name: &str) -> Option<i64> {
+    fields.get(name).and_then(Value::as_i64)
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    value.and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+}
+
+/// Writes the approved revision of an item: the reviewed `snapshot`, with
+/// the fields that need no review taken from the record as it is now.
+#[allow(clippy::too_many_arguments)]
+pub async fn publish(
+    transaction: &Transaction<Any>,
+    owner: &Owner,
+    kind: Kind,
+    id: RecordId,
+    mut fields: BTreeMap<String, Value>,
+    now: &Record,
+    revision: u32,
+    by: &str,
+) -> Result<(), SyncStoreError> {
+    for (name, value) in now.fields() {
+        if goes_public_without_review(kind, name) {
+            fields.insert(name.clone(), value.value.clone());
+        }
+    }
+    let (table, row, photos) = match kind {
+        Kind::Storefront => {
+            let payment: Vec<&serde_json::Map<String, Value>> = fields
+                .get(storefront::PAYMENT)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_object)
+                .collect();
+            let row = serde_json::json!({
+                "slug": text(&fields, storefront::SLUG),
+                "name": text(&fields, storefront::NAME),
+                "story": text(&fields, storefront::STORY),
+                "district": text(&fields, storefront::DISTRICT),
+                "category": text(&fields, storefront::CATEGORY),
+                "telegram": text(&fields, storefront::TELEGRAM),
+                "whatsapp": text(&fields, storefront::WHATSAPP),
+                "instagram": text(&fields, storefront::INSTAGRAM),
+                "payment_methods": payment.iter().filter_map(|p| p.get("method").and_then(Value::as_str)).collect::<Vec<_>>(),
+                "payment_notes": payment.iter().map(|p| p.get("note").and_then(Value::as_str).unwrap_or("")).collect::<Vec<_>>(),
+                "delivery": strings(fields.get(storefront::DELIVERY)),
+                "cover_photo": text(&fields, storefront::COVER_PHOTO),
+            });
+            ("approved_storefront", row, text(&fields, storefront::COVER_PHOTO).into_iter().collect::<Vec<_>>())
+        }
+        Kind::Product => {
+            let row = serde_json::json!({
+                "storefront": text(&fields, product::STOREFRONT),
+                "name": text(&fields, product::NAME),
+                "description": text(&fields, product::DESCRIPTION),
+                "unit": text(&fields, product::UNIT),
+                "materials": text(&fields, product::MATERIALS),
+                "shelf_life": text(&fields, product::SHELF_LIFE),
+                "storage": text(&fields, product::STORAGE),
+                "handmade": fields.get(product::HANDMADE).and_then(Value::as_bool).unwrap_or(false),
+                "price_som": number(&fields, product::PRICE_SOM),
+                "price_usd_cents": number(&fields, product::PRICE_USD_CENTS),
+                "availability": text(&fields, product::AVAILABILITY),
+                "stock": number(&fields, product::STOCK),
+                "position": fields.get(product::POSITION).and_then(Value::as_f64).unwrap_or(0.0),
+            });
+            ("approved_product", row, strings(fields.get(product::PHOTOS)))
+        }
+        _ => return Ok(()),
+    };
+    // `NONE` for absent optional fields: SCHEMAFULL types refuse JSON null.
+    let mut row = row.as_object().cloned().unwrap_or_default();
+    row.retain(|_, v| !v.is_null());
+    row.insert("owner".into(), owner.to_string().into());
+    row.insert("revision".into(), revision.into());
+    row.insert("approved_by".into(), by.into());
+    // Made afresh, so no field of an older revision stays behind (`approved_at` defaults to now).
+    transaction
+        .query(
+            "LET $key = type::record($table, [$owner, $record]);
+             DELETE $key;
+             CREATE $key CONTENT $row;
+             DELETE approved_photo WHERE owner = $owner AND item = $record;
+             FOR $i IN array::range(0, array::len($photos)) {
+                 CREATE approved_photo CONTENT { owner: $owner, item: $record, hash: $photos[$i], place: $i };
+             };",
+        )
+        .bind(("table", table))
+        .bind(("owner", owner.to_string()))
+        .bind(("record", id.to_string()))
+        .bind(("row", Value::Object(row)))
+        .bind(("photos", photos))
+        .await?
+        .check()?;
+    Ok(())
+}
+
+/// Price, availability, stock and order go public at once on an approved product.
+pub async fn update_public_fields(
+    transaction: &Transaction<Any>,
+    owner: &Owner,
+    record: &Record,
+) -> Result<(), SyncStoreError> {
+    if record.kind() != Kind::Product {
+        return Ok(());
+    }
+    let fields: BTreeMap<String, Value> =
+        record.fields().iter().map(|(name, field)| (name.clone(), field.value.clone())).collect();
+    let mut set = serde_json::Map::new();
+    if let Some(price) = number(&fields, product::PRICE_SOM) {
+        set.insert("price_som".into(), price.into());
+    }
+    if let Some(availability) = text(&fields, product::AVAILABILITY) {
+        set.insert("availability".into(), availability.into());
+    }
+    if let Some(position) = fields.get(product::POSITION).and_then(Value::as_f64) {
+        set.insert("position".into(), position.into());
+    }
+    let (usd, stock) = (number(&fields, product::PRICE_USD_CENTS), number(&fields, product::STOCK));
+    transaction
+        .query(
+            "LET $key = type::record('approved_product', [$owner, $record]);
+             IF record::exists($key) {
+                 UPDATE $key MERGE $set;
+                 UPDATE $key SET price_usd_cents = $usd, stock = $stock;
+             };",
+        )
+        .bind(("owner", owner.to_string()))
+        .bind(("record", record.id().to_string()))
+        .bind(("set", Value::Object(set)))
+        .bind(("usd", usd))
+        .bind(("stock", stock))
+        .await?
+        .check()?;
+    Ok(())
+}
+
+/// Takes an item off the public side.
+pub async fn unpublish(
+    transaction: &Transaction<Any>,
+    owner: &Owner,
+    kind: Kind,
+    id: RecordId,
+) -> Result<(), SyncStoreError> {
+    let table = match kind {
+        Kind::Storefront => "approved_storefront",
+        Kind::Product => "approved_product",
+        _ => return Ok(()),
+    };
+    transaction
+        .query(
+            "DELETE type::record($table, [$owner, $record]);
+             DELETE approved_photo WHERE owner = $owner AND item = $record;",
+        )
+        .bind(("table", table))
+        .bind(("owner", owner.to_string()))
+        .bind(("record", id.to_string()))
+        .await?
+        .check()?;
+    Ok(())
+}

@@ -1,0 +1,400 @@
+//! The OVOP review end to end over the real router and database: her phone
+//! submits through sync, coordinators decide at the desk, the decision
+//! reaches her phone, and only approved revisions reach the public tables.
+
+use crate::support::{self, Person, phone_of, product_fields, storefront_fields, submit, sync_phone};
+use app::rules::people::Role;
+use app::rules::records::storefront::storefront_id;
+use axum::Router;
+use axum::http::{Method, StatusCode};
+use sawda_sync::{Fields, Kind, RecordId, Replica};
+use serde_json::{Value, json};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+const T: u64 = 1_760_000_000_000;
+
+struct Desk {
+    db: Surreal<Any>,
+    router: Router,
+    gulnar: Person,
+    phone: Replica,
+    shop: RecordId,
+    biscuits: RecordId,
+    dilnoza: Person,
+    aziz: Person,
+    elsewhere: Person,
+    admin: Person,
+}
+
+/// Gulnar (Chimbay) with a storefront and a product on her phone, synced
+/// and submitted; Dilnoza and Aziz coordinate Chimbay, one more Bozatau.
+async fn desk() -> Desk {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let gulnar = support::entrepreneur(&db, "+998901000201").await;
+    let dilnoza = support::signed_in(&db, "+998901000202", "Dilnoza", Role::Coordinator, &["chimbay"], None).await;
+    let aziz = support::signed_in(&db, "+998901000203", "Aziz", Role::Coordinator, &["chimbay", "kungrad"], None).await;
+    let elsewhere = support::signed_in(&db, "+998901000204", "Bahrom", Role::Coordinator, &["bozatau"], None).await;
+    let admin = support::signed_in(&db, "+998901000205", "Admin", Role::Admin, &[], None).await;
+    let mut phone = phone_of(&gulnar, 1);
+    let shop = storefront_id(&gulnar.owner());
+    phone.put(shop, Kind::Storefront, storefront_fields("Gulnar's biscuits", "gulnars-biscuits"), T, [2; 10]).unwrap();
+    let biscuits = RecordId::new(T, [3; 10]);
+    phone.put(biscuits, Kind::Product, product_fields(&gulnar, "Sesame biscuits", 25_000), T + 1, [3; 10]).unwrap();
+    // Offline: she submits both, and the phone syncs later.
+    submit(&mut phone, shop, T + 2, 4);
+    submit(&mut phone, biscuits, T + 3, 5);
+    sync_phone(&router, &gulnar, &mut phone).await;
+    Desk { db, router, gulnar, phone, shop, biscuits, dilnoza, aziz, elsewhere, admin }
+}
+
+async fn call(desk: &Desk, who: &Person, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    support::call(&desk.router, Some(who), method, &format!("/api/v1{path}"), body).await
+}
+
+fn item_path(desk: &Desk, record: RecordId) -> String {
+    format!("/review/items/{}/{record}", desk.gulnar.id)
+}
+
+fn checklist(pass: bool) -> Value {
+    let points = ["origin", "photos", "description", "price", "packaging", "food_safety"];
+    Value::Array(points.iter().map(|p| json!({"point": p, "pass": pass || *p != "description"})).collect())
+}
+
+async fn decide(desk: &Desk, who: &Person, record: RecordId, revision: u32, decision: Value) -> (StatusCode, Value) {
+    let path = format!("{}/decision", item_path(desk, record));
+    call(desk, who, Method::POST, &path, Some(decision_body(revision, decision))).await
+}
+
+fn decision_body(revision: u32, decision: Value) -> Value {
+    match decision.as_str() {
+        Some("approve") => json!({"revision": revision, "decision": "approve", "checklist": checklist(true)}),
+        _ => json!({"revision": revision, "decision": "request_changes", "checklist": checklist(false),
+                    "comments": decision}),
+    }
+}
+
+fn review_on(phone: &Replica, record: RecordId) -> Value {
+    phone.record(record).unwrap().get("review").cloned().unwrap_or(Value::Null)
+}
+
+/// Every text in the public tables, for "no unreviewed word" checks.
+async fn public_text(db: &Surreal<Any>) -> String {
+    let mut all = String::new();
+    for table in ["approved_storefront", "approved_product", "approved_photo"] {
+        let rows: Vec<surrealdb::types::Value> =
+            db.query(format!("SELECT * FROM {table}")).await.unwrap().take(0).unwrap();
+        for row in rows {
+            all.push_str(&row.into_json_value().to_string());
+        }
+    }
+    all
+}
+
+async fn approved_product(db: &Surreal<Any>, desk: &Desk) -> Option<Value> {
+    let row: Option<surrealdb::types::Value> = db
+        .query("SELECT * OMIT id FROM type::record('approved_product', [$owner, $record])")
+        .bind(("owner", desk.gulnar.id.clone()))
+        .bind(("record", desk.biscuits.to_string()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    row.map(|v| v.into_json_value()).filter(|v| !v.is_null())
+}
+
+#[tokio::test]
+async fn a_submission_made_offline_is_stamped_on_arrival_and_waits_in_her_districts_queue() {
+    let desk = desk().await;
+    let review = review_on(&desk.phone, desk.biscuits);
+    assert_eq!(review["state"], "submitted", "{review}");
+    assert_eq!(review["revision"], 1);
+    assert!(review["submitted_at"].as_str().unwrap().starts_with("20"), "stamped by the server: {review}");
+
+    let (status, queue) = call(&desk, &desk.dilnoza, Method::GET, "/review/queue", None).await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    assert_eq!(queue["total"], 2);
+    let names: Vec<&str> = queue["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Gulnar's biscuits", "Sesame biscuits"], "oldest first");
+    assert_eq!(queue["items"][1]["category"], "food", "a product takes its storefront's category");
+    assert_eq!(queue["by_district"], json!([{"district": "chimbay", "count": 2}]));
+    // Filters.
+    let (_, products) = call(&desk, &desk.dilnoza, Method::GET, "/review/queue?kind=product", None).await;
+    assert_eq!(products["total"], 1);
+    let (_, textiles) = call(&desk, &desk.dilnoza, Method::GET, "/review/queue?category=textiles", None).await;
+    assert_eq!(textiles["total"], 0);
+    let (_, old) = call(&desk, &desk.dilnoza, Method::GET, "/review/queue?waiting_days=3", None).await;
+    assert_eq!(old["total"], 0, "nothing has waited three days");
+    // Other districts see none of it; an admin sees all.
+    let (_, bozatau) = call(&desk, &desk.elsewhere, Method::GET, "/review/queue", None).await;
+    assert_eq!(bozatau["total"], 0);
+    let (status, _) = call(&desk, &desk.elsewhere, Method::GET, &item_path(&desk, desk.biscuits), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, all) = call(&desk, &desk.admin, Method::GET, "/review/queue", None).await;
+    assert_eq!(all["total"], 2);
+    let (status, _) = call(&desk, &desk.gulnar, Method::GET, "/review/queue", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_queue_pages_by_keyset_and_holds_while_items_arrive() {
+    let desk = desk().await;
+    // Four more entrepreneurs submit their storefronts, one after another.
+    for n in 0..4u8 {
+        let person = support::entrepreneur(&desk.db, &format!("+99890100030{n}")).await;
+        let mut phone = phone_of(&person, 10 + n);
+        let shop = storefront_id(&person.owner());
+        let slug = format!("shop-number-{n}");
+        phone.put(shop, Kind::Storefront, storefront_fields(&format!("Shop {n}"), &slug), T, [n + 1; 10]).unwrap();
+        submit(&mut phone, shop, T + 1, 9);
+        sync_phone(&desk.router, &person, &mut phone).await;
+    }
+    let mut seen = Vec::new();
+    let mut path = "/review/queue?limit=2".to_owned();
+    loop {
+        let (status, page) = call(&desk, &desk.dilnoza, Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page["total"].as_u64().unwrap() >= 6, "{page}");
+        seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_owned()));
+        if seen.len() == 2 {
+            // A new submission while she pages: it comes last, nothing is skipped or doubled.
+            let late = support::entrepreneur(&desk.db, "+998901000399").await;
+            let mut phone = phone_of(&late, 30);
+            let shop = storefront_id(&late.owner());
+            phone.put(shop, Kind::Storefront, storefront_fields("Late shop", "late-shop"), T, [30; 10]).unwrap();
+            submit(&mut phone, shop, T + 1, 31);
+            sync_phone(&desk.router, &late, &mut phone).await;
+        }
+        match page["next"].as_str() {
+            Some(next) => path = format!("/review/queue?limit=2&after={}", urlencode(next)),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7, "{seen:?}");
+    assert_eq!(seen.last().unwrap(), "Late shop");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 7);
+    let (status, _) = call(&desk, &desk.dilnoza, Method::GET, "/review/queue?after=garbage", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn only_approved_words_reach_the_public_tables_and_prices_go_at_once() {
+    let mut desk = desk().await;
+    assert_eq!(approved_product(&desk.db, &desk).await, None, "nothing public before approval");
+    let (status, item) = call(&desk, &desk.dilnoza, Method::GET, &item_path(&desk, desk.biscuits), None).await;
+    assert_eq!(status, StatusCode::OK, "{item}");
+    assert_eq!(item["submitted"]["name"], "Sesame biscuits");
+    assert!(item["changes"].as_array().unwrap().iter().any(|c| c["field"] == "name" && c.get("before").is_none()));
+    assert_eq!(item["storefront"]["name"], "Gulnar's biscuits", "the preview shows her storefront");
+
+    let (status, decided) = decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    let public = approved_product(&desk.db, &desk).await.expect("approved");
+    assert_eq!((public["name"].clone(), public["price_som"].clone()), (json!("Sesame biscuits"), json!(25_000)));
+    assert_eq!(public["revision"], 1);
+
+    // She edits the approved product: a new name waits for review, the price goes at once.
+    let edit: Fields =
+        serde_json::from_value(json!({"name": "UNREVIEWED biscuits", "price_som": 27_000, "availability": "sold_out"}))
+            .unwrap();
+    desk.phone.edit(desk.biscuits, edit, T + 10, [6; 10]).unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let public = approved_product(&desk.db, &desk).await.unwrap();
+    assert_eq!(public["name"], "Sesame biscuits");
+    assert_eq!((public["price_som"].clone(), public["availability"].clone()), (json!(27_000), json!("sold_out")));
+    assert!(!public_text(&desk.db).await.contains("UNREVIEWED"));
+    assert_eq!(review_on(&desk.phone, desk.biscuits)["state"], "draft");
+    assert_eq!(review_on(&desk.phone, desk.biscuits)["public_revision"], 1, "buyers keep the approved one");
+
+    // Submitted again: the coordinator sees what changed, asks for changes on the name.
+    submit(&mut desk.phone, desk.biscuits, T + 11, 7);
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let (_, item) = call(&desk, &desk.aziz, Method::GET, &item_path(&desk, desk.biscuits), None).await;
+    let changes = item["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "only reviewed fields, only what changed: {changes:?}");
+    assert_eq!(changes[0], json!({"field": "name", "before": "Sesame biscuits", "after": "UNREVIEWED biscuits"}));
+    let comments = json!({"name": "Say what is in them instead of shouting"});
+    let (status, _) = decide(&desk, &desk.aziz, desk.biscuits, 2, comments).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!public_text(&desk.db).await.contains("UNREVIEWED"), "changes requested publish nothing");
+
+    // Her phone has the decision and the comment next to the field.
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let review = review_on(&desk.phone, desk.biscuits);
+    assert_eq!(review["state"], "changes_requested");
+    assert_eq!(review["decided_by"], "Aziz");
+    assert_eq!(review["comments"]["name"], "Say what is in them instead of shouting");
+    assert_eq!(review["checklist"].as_array().unwrap().len(), 6);
+
+    // Fixed and resubmitted in one tap; approved: the new name is public.
+    let fix: Fields = serde_json::from_value(json!({"name": "Sesame and butter biscuits"})).unwrap();
+    desk.phone.edit(desk.biscuits, fix, T + 20, [8; 10]).unwrap();
+    submit(&mut desk.phone, desk.biscuits, T + 21, 9);
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let (status, _) = decide(&desk, &desk.dilnoza, desk.biscuits, 3, json!("approve")).await;
+    assert_eq!(status, StatusCode::OK);
+    let public = approved_product(&desk.db, &desk).await.unwrap();
+    assert_eq!((public["name"].clone(), public["revision"].clone()), (json!("Sesame and butter biscuits"), json!(3)));
+    assert_eq!(public["price_som"], 27_000, "the price she set meanwhile");
+}
+
+#[tokio::test]
+async fn two_coordinators_deciding_at_once_make_exactly_one_decision() {
+    let desk = desk().await;
+    let approve = decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve"));
+    let changes = decide(&desk, &desk.aziz, desk.biscuits, 1, json!({"description": "Which flour?"}));
+    let ((first, a), (second, b)) = tokio::join!(approve, changes);
+    let mut statuses = [first, second];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{a} {b}");
+    let (winner, loser) = if first == StatusCode::OK { ("Dilnoza", &b) } else { ("Aziz", &a) };
+    assert_eq!(loser["code"], "already_decided");
+    assert_eq!(loser["decided_by"], winner, "told who decided: {loser}");
+    let (_, item) = call(&desk, &desk.admin, Method::GET, &item_path(&desk, desk.biscuits), None).await;
+    let decisions: Vec<&Value> =
+        item["log"].as_array().unwrap().iter().filter(|e| e["action"] != "submitted").collect();
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert_eq!(decisions[0]["by_name"], winner);
+    // And a second try later is refused the same way.
+    let (status, again) = decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
+    assert_eq!((status, again["code"].clone()), (StatusCode::CONFLICT, json!("already_decided")));
+}
+
+#[tokio::test]
+async fn a_decision_needs_the_whole_checklist_and_changes_say_what() {
+    let desk = desk().await;
+    let path = format!("{}/decision", item_path(&desk, desk.shop));
+    let partial = json!({"revision": 1, "decision": "approve", "checklist": [{"point": "origin", "pass": true}]});
+    let (status, answer) = call(&desk, &desk.dilnoza, Method::POST, &path, Some(partial)).await;
+    assert_eq!((status, answer["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("bad_feedback")));
+    let silent = json!({"revision": 1, "decision": "request_changes", "checklist": checklist(true)});
+    let (status, _) = call(&desk, &desk.dilnoza, Method::POST, &path, Some(silent)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, answer) = call(&desk, &desk.dilnoza, Method::POST, &path, Some(json!({"revision": "one"}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    // Nothing changed: still waiting, nothing in the log but the submission.
+    let (_, item) = call(&desk, &desk.dilnoza, Method::GET, &item_path(&desk, desk.shop), None).await;
+    assert_eq!(item["review"]["state"], "submitted");
+    assert_eq!(item["log"].as_array().unwrap().len(), 1);
+    // A revision other than the one submitted is not decided unseen.
+    let (status, answer) = decide(&desk, &desk.dilnoza, desk.shop, 2, json!("approve")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+}
+
+#[tokio::test]
+async fn withdrawing_takes_it_off_the_public_side_at_once_and_deleting_too() {
+    let mut desk = desk().await;
+    decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
+    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
+    assert!(approved_product(&desk.db, &desk).await.is_some());
+    let path = format!("{}/withdraw", item_path(&desk, desk.biscuits));
+    let (status, _) = call(&desk, &desk.dilnoza, Method::POST, &path, Some(json!({"reason": " "}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is needed");
+    let reason = json!({"reason": "The photos are of another producer's biscuits"});
+    let (status, answer) = call(&desk, &desk.dilnoza, Method::POST, &path, Some(reason.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(approved_product(&desk.db, &desk).await, None);
+    let (status, _) = call(&desk, &desk.dilnoza, Method::POST, &path, Some(reason)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing public to withdraw any more");
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let review = review_on(&desk.phone, desk.biscuits);
+    assert_eq!(
+        (review["state"].clone(), review["reason"].clone()),
+        (json!("withdrawn"), json!("The photos are of another producer's biscuits"))
+    );
+
+    // Her storefront is public until she deletes it.
+    let photos: Option<i64> =
+        desk.db.query("RETURN count(SELECT id FROM approved_storefront)").await.unwrap().take(0).unwrap();
+    assert_eq!(photos, Some(1));
+    desk.phone.delete(desk.shop, T + 30, [10; 10]).unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let left: Option<i64> =
+        desk.db.query("RETURN count(SELECT id FROM approved_storefront)").await.unwrap().take(0).unwrap();
+    assert_eq!(left, Some(0));
+}
+
+#[tokio::test]
+async fn the_review_log_cannot_be_changed_or_removed_by_anyone() {
+    let desk = desk().await;
+    decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!({"description": "Which flour?"})).await;
+    let count = || async {
+        let n: Option<i64> = desk.db.query("RETURN count(SELECT id FROM review_event)").await.unwrap().take(0).unwrap();
+        n.unwrap()
+    };
+    assert_eq!(count().await, 3, "two submissions and a decision");
+    // Even the database's root, as the server connects, cannot rewrite or remove it.
+    for attack in [
+        "UPDATE review_event SET by_name = 'someone else'",
+        "UPDATE review_event SET comments = NONE",
+        "DELETE review_event",
+        "DELETE review_event WHERE action = 'changes_requested'",
+    ] {
+        let outcome = desk.db.query(attack).await.unwrap().check();
+        assert!(outcome.is_err(), "{attack} must fail");
+    }
+    assert_eq!(count().await, 3);
+    let names: Vec<String> = desk.db.query("SELECT VALUE by_name FROM review_event").await.unwrap().take(0).unwrap();
+    assert!(!names.iter().any(|n| n == "someone else"), "{names:?}");
+    // The log reads back in full.
+    let (_, item) = call(&desk, &desk.dilnoza, Method::GET, &item_path(&desk, desk.biscuits), None).await;
+    let log = item["log"].as_array().unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1]["action"], "changes_requested");
+    assert_eq!(log[1]["comments"]["description"], "Which flour?");
+}
+
+#[tokio::test]
+async fn phones_cannot_set_their_own_review() {
+    let mut desk = desk().await;
+    let forged: Fields = serde_json::from_value(json!({"review": {"state": "approved", "revision": 1}})).unwrap();
+    assert!(
+        desk.phone.edit(desk.biscuits, forged.clone(), T + 40, [11; 10]).is_err(),
+        "the phone's own rules refuse it"
+    );
+    // A push forged by hand is refused by the server, and nothing is public.
+    let mut other = phone_of(&desk.gulnar, 20);
+    other
+        .put(desk.biscuits, Kind::Product, serde_json::from_value(json!({"stock": 3})).unwrap(), T + 41, [13; 10])
+        .unwrap();
+    let mut push = serde_json::to_value(other.push_request(sawda_sync::protocol::Limits::DEFAULT).unwrap()).unwrap();
+    let fields = push["mutations"][0]["set"].as_object_mut().expect("a mutation with fields");
+    fields.insert("review".into(), json!({"state": "approved", "revision": 1, "public_revision": 1}));
+    let (status, answer) = call(&desk, &desk.gulnar, Method::POST, "/sync/push", Some(push)).await;
+    assert!(status == StatusCode::OK || status.is_client_error(), "{status} {answer}");
+    assert_ne!(answer["results"][0]["result"], "applied", "{answer}");
+    assert_eq!(approved_product(&desk.db, &desk).await, None);
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    assert_eq!(review_on(&desk.phone, desk.biscuits)["state"], "submitted");
+}
+
+#[tokio::test]
+async fn photos_buyers_still_see_are_kept_after_she_replaces_them() {
+    let mut desk = desk().await;
+    let (old, new) = ("a".repeat(64), "b".repeat(64));
+    let photos: Fields = serde_json::from_value(json!({"photos": [old]})).unwrap();
+    desk.phone.edit(desk.biscuits, photos, T + 5, [14; 10]).unwrap();
+    submit(&mut desk.phone, desk.biscuits, T + 6, 15);
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let (status, answer) = decide(&desk, &desk.dilnoza, desk.biscuits, 2, json!("approve")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let replaced: Fields = serde_json::from_value(json!({"photos": [new]})).unwrap();
+    desk.phone.edit(desk.biscuits, replaced, T + 7, [16; 10]).unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let in_use = sawda_server::sync::store::photos_in_use(&desk.db).await.unwrap();
+    assert!(in_use.contains(&old), "the approved revision's photo stays");
+    assert!(in_use.contains(&new), "her draft's photo too");
+}
