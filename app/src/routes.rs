@@ -7,16 +7,15 @@
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title, provide_meta_context};
 use leptos_router::{
-    Lazy, StaticSegment,
+    Lazy, ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 use crate::i18n::{Key, provide_language};
 use crate::market::MarketPage;
-use crate::review::ReviewPage;
 use crate::site::{HomePage, NotFoundPage, OfflinePage};
 use crate::ui::{NewVersionNotice, SiteFooter, SiteHeader};
-use crate::{account, people, studio};
+use crate::{account, people, review, studio};
 
 /// A route whose page's code loads when the address is first opened.
 macro_rules! lazy_page {
@@ -55,7 +54,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("studio") view={Lazy::<studio::StudioRoute>::new()}/>
-                    <Route path=StaticSegment("review") view=ReviewPage/>
+                    <Route path=StaticSegment("review") view={Lazy::<review::ReviewQueueRoute>::new()}/>
+                    <Route path=(StaticSegment("review"), ParamSegment("owner"), ParamSegment("record"))
+                        view={Lazy::<review::ReviewItemRoute>::new()}/>
                     <Route path=StaticSegment("market") view=MarketPage/>
                     <Route path=StaticSegment("offline") view=OfflinePage/>
                     <Route path=StaticSegment("sign-in") view={Lazy::<account::SignInRoute>::new()}/>

@@ -35,7 +35,10 @@ pub fn goes_public_without_review(kind: Kind, field: &str) -> bool {
 
 /// Whether a field is content a coordinator reviews.
 pub fn is_reviewed(kind: Kind, field: &str) -> bool {
-    field != SUBMITTED
+    // A product's storefront is always her own (the server's rule): nothing to judge.
+    let link = kind == Kind::Product && field == product::STOREFRONT;
+    !link
+        && field != SUBMITTED
         && !kind.is_server_field(field)
         && !goes_public_without_review(kind, field)
         && fields_of(kind).is_some_and(|specs| specs.iter().any(|spec| spec.name == field))
@@ -115,6 +118,35 @@ pub struct Check {
     pub comment: String,
 }
 
+/// The label of a reviewed field, as the studio's form names it.
+pub fn field_label(kind: Kind, field: &str) -> Option<crate::i18n::Key> {
+    use super::records::storefront as s;
+    use crate::i18n::Key;
+    Some(match (kind, field) {
+        (Kind::Storefront, s::NAME) => Key::StorefrontName,
+        (Kind::Storefront, s::SLUG) => Key::StorefrontSlug,
+        (Kind::Storefront, s::STORY) => Key::StorefrontStory,
+        (Kind::Storefront, s::DISTRICT) => Key::StorefrontDistrict,
+        (Kind::Storefront, s::CATEGORY) => Key::StorefrontCategory,
+        (Kind::Storefront, s::TELEGRAM) => Key::StorefrontTelegram,
+        (Kind::Storefront, s::WHATSAPP) => Key::StorefrontWhatsapp,
+        (Kind::Storefront, s::INSTAGRAM) => Key::StorefrontInstagram,
+        (Kind::Storefront, s::PAYMENT) => Key::StorefrontPayment,
+        (Kind::Storefront, s::DELIVERY) => Key::StorefrontDelivery,
+        (Kind::Storefront, s::COVER_PHOTO) => Key::PhotosCover,
+        (Kind::Product, product::NAME) => Key::ProductName,
+        (Kind::Product, product::DESCRIPTION) => Key::ProductDescription,
+        (Kind::Product, product::UNIT) => Key::ProductUnit,
+        (Kind::Product, product::MATERIALS) => Key::ProductMaterials,
+        (Kind::Product, product::SHELF_LIFE) => Key::ProductShelfLife,
+        (Kind::Product, product::STORAGE) => Key::ProductStorage,
+        (Kind::Product, product::HANDMADE) => Key::ProductHandmade,
+        (Kind::Product, product::PHOTOS) => Key::PhotosHeading,
+        (Kind::Product, product::PRICE_SOM) => Key::ProductPriceSom,
+        _ => return None,
+    })
+}
+
 /// What the phone reads in the [`REVIEW`] server field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Review {
@@ -139,9 +171,24 @@ pub struct Review {
     /// Why it was withdrawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The [`SUBMITTED`] value the server took in last: a phone whose value
+    /// differs has a submission still on its way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission: Option<String>,
 }
 
 impl Review {
+    /// Whether she asked for a review on this phone that the server has not
+    /// taken in yet (it syncs when there is a signal).
+    pub fn submission_on_its_way(&self, record: &Record) -> bool {
+        record.get(SUBMITTED).and_then(|v| v.as_str()).is_some_and(|mine| self.submission.as_deref() != Some(mine))
+    }
+
+    /// Feedback she should read: changes asked for, or a withdrawal.
+    pub fn needs_her(&self) -> bool {
+        matches!(self.state, ReviewState::ChangesRequested | ReviewState::Withdrawn)
+    }
+
     /// The review a record carries (a draft when it has none yet).
     pub fn of(record: &Record) -> Review {
         record.get(REVIEW).and_then(|value| serde_json::from_value(value.clone()).ok()).unwrap_or_default()
@@ -157,6 +204,8 @@ impl Review {
 pub struct Edited {
     /// She asked for a review (a fresh [`SUBMITTED`] value).
     pub submitted: bool,
+    /// That value.
+    pub submission: Option<String>,
     /// Content a coordinator reviews changed.
     pub reviewed_fields: bool,
     /// Fields that go public at once changed.
@@ -177,6 +226,7 @@ pub fn edited(before: Option<&Record>, after: &Record) -> Edited {
     let changed: Vec<&str> = names.into_iter().filter(|name| value(before, name) != value(Some(after), name)).collect();
     Edited {
         submitted: changed.contains(&SUBMITTED) && after.get(SUBMITTED).is_some_and(|v| !v.is_null()),
+        submission: after.get(SUBMITTED).and_then(|v| v.as_str()).map(str::to_owned),
         reviewed_fields: changed.iter().any(|name| is_reviewed(kind, name)),
         public_fields: changed
             .iter()
@@ -198,6 +248,7 @@ pub fn after_push(review: &Review, edited: &Edited, now: &str) -> Option<Review>
             revision: review.revision + 1,
             public_revision: review.public_revision,
             submitted_at: Some(now.to_owned()),
+            submission: edited.submission.clone(),
             // The last decision's feedback stays readable until the next one.
             ..review.clone()
         });
@@ -291,6 +342,7 @@ pub fn decide(
         checklist,
         comments,
         reason: None,
+        submission: review.submission.clone(),
     })
 }
 
@@ -331,6 +383,17 @@ mod tests {
     }
 
     #[test]
+    fn every_reviewed_field_has_a_label_for_comments() {
+        for kind in [Kind::Storefront, Kind::Product] {
+            for spec in fields_of(kind).unwrap() {
+                if is_reviewed(kind, spec.name) {
+                    assert!(field_label(kind, spec.name).is_some(), "{kind:?} {}", spec.name);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn only_price_availability_stock_and_order_skip_review() {
         let skipping: Vec<&str> =
             product::FIELDS.iter().map(|s| s.name).filter(|f| goes_public_without_review(Kind::Product, f)).collect();
@@ -358,6 +421,10 @@ mod tests {
         );
         let e = edited(Some(&before), &after);
         assert!(e.submitted && e.reviewed_fields);
+        assert!(Review::default().submission_on_its_way(&after), "on its way until the server takes it");
+        let taken = after_push(&Review::default(), &e, "t").unwrap();
+        assert_eq!(taken.submission.as_deref(), Some("n1"));
+        assert!(!taken.submission_on_its_way(&after));
         // A brand-new record is all change.
         assert!(edited(None, &before).reviewed_fields);
     }

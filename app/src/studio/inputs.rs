@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
+use super::review_panel::FieldComment;
 use super::{Studio, Target};
 use crate::i18n::{Key, use_language};
 use crate::rules::records::field::FieldSpec;
@@ -69,7 +70,7 @@ pub fn TextInput(
         <div class="field">
             <label for=id>{language.t(label)}</label>
             {input}
-            <FieldProblemLine target field/>
+            <FieldProblemLine target field/><FieldComment target field/>
             <p class="hint">{language.t(hint)}</p>
         </div>
     }
@@ -96,7 +97,7 @@ pub fn ChoiceInput(
                     <option value=choice selected=move || current() == choice>{language.t(key)}</option>
                 }).collect_view()}
             </select>
-            <FieldProblemLine target field/>
+            <FieldProblemLine target field/><FieldComment target field/>
         </div>
     }
 }

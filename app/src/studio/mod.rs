@@ -7,11 +7,12 @@ mod photo_picker;
 mod preview;
 mod product_editor;
 mod product_list;
+mod review_panel;
 mod state;
 mod storefront_editor;
 mod sync_bar;
 
 pub use page::StudioPage;
-pub use state::{Phase, ProductLine, Studio, Target};
+pub use state::{Phase, ProductLine, Section, Studio, Target};
 
 crate::routes::lazy_page!(StudioRoute, StudioPage);

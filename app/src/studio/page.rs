@@ -5,9 +5,10 @@ use leptos::prelude::*;
 
 use super::preview::StorefrontPreview;
 use super::product_list::ProductList;
+use super::review_panel::{FeedbackSection, ReviewPanel};
 use super::storefront_editor::StorefrontEditor;
 use super::sync_bar::SyncStatusBar;
-use super::{Phase, Studio};
+use super::{Phase, Section, Studio};
 use crate::device::store::StoreProblem;
 use crate::device::sync::SyncStatus;
 use crate::i18n::{Key, use_language};
@@ -33,25 +34,59 @@ pub fn StudioPage() -> impl IntoView {
                     <a class="button" href="/sign-in">{language.t(Key::SignInTitle)}</a>
                 }.into_any(),
                 Phase::Open => view! {
-                    <SyncStatusBar/>
+                    // Always in view: where her changes stand, and the parts of the studio.
+                    <div class="studio-top">
+                        <SyncStatusBar/>
+                        <nav class="studio-sections" aria-label=language.t(Key::StudioSections)>
+                            <SectionTab section=Section::Storefront label=Key::StudioSectionStorefront/>
+                            <SectionTab section=Section::Products label=Key::StudioSectionProducts/>
+                            <SectionTab section=Section::Feedback label=Key::StudioSectionFeedback/>
+                        </nav>
+                    </div>
                     {move || read_only().then(|| view! { <p class="read-only-notice">{language.t(Key::StudioReadOnly)}</p> })}
-                    <p class="lead">{language.t(Key::StudioBody)}</p>
-                    <button class="button secondary preview-toggle" type="button" on:click=move |_| previewing.update(|p| *p = !*p)>
-                        {move || if previewing.get() { language.t(Key::PreviewClose)() } else { language.t(Key::PreviewOpen)() }}
-                    </button>
-                    {move || studio.storefront_target().map(|target| if previewing.get() {
-                        view! { <StorefrontPreview target/> }.into_any()
-                    } else {
-                        // Her data stays in view; nothing can be changed until she signs in again.
-                        view! {
-                            <fieldset class="studio-work" disabled=read_only>
-                                <StorefrontEditor target/><ProductList/>
-                            </fieldset>
-                        }.into_any()
+                    {move || studio.storefront_target().map(|target| match studio.section.get() {
+                        Section::Storefront => view! {
+                            <p class="lead">{language.t(Key::StudioBody)}</p>
+                            <ReviewPanel target/>
+                            <button class="button secondary preview-toggle" type="button" on:click=move |_| previewing.update(|p| *p = !*p)>
+                                {move || if previewing.get() { language.t(Key::PreviewClose)() } else { language.t(Key::PreviewOpen)() }}
+                            </button>
+                            {move || if previewing.get() {
+                                view! { <StorefrontPreview target/> }.into_any()
+                            } else {
+                                // Her data stays in view; nothing can be changed until she signs in again.
+                                view! {
+                                    <fieldset class="studio-work" disabled=read_only>
+                                        <StorefrontEditor target/>
+                                    </fieldset>
+                                }.into_any()
+                            }}
+                        }.into_any(),
+                        Section::Products => view! {
+                            <fieldset class="studio-work" disabled=read_only><ProductList/></fieldset>
+                        }.into_any(),
+                        Section::Feedback => view! {
+                            <fieldset class="studio-work" disabled=read_only><FeedbackSection/></fieldset>
+                        }.into_any(),
                     })}
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// A tab of the studio; the feedback tab counts what asks something of her.
+#[component]
+fn SectionTab(section: Section, label: Key) -> impl IntoView {
+    let language = use_language();
+    let studio = expect_context::<Studio>();
+    let waiting = move || (section == Section::Feedback).then(|| studio.feedback_waiting()).filter(|n| *n > 0);
+    view! {
+        <button type="button" class="section-tab" aria-pressed=move || (studio.section.get() == section).to_string()
+            on:click=move |_| studio.section.set(section)>
+            {language.t(label)}
+            {move || waiting().map(|n| view! { <span class="count" aria-label=language.t(Key::ReviewNewFeedback)>{n}</span> })}
+        </button>
     }
 }
 

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use super::inputs::FieldProblemLine;
+use super::review_panel::FieldComment;
 use super::{Studio, Target};
 use crate::device::sync::PhotoState;
 use crate::i18n::{Key, fill, text, use_language};
@@ -130,7 +131,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
                 <input id=input_id.clone() class="visually-hidden" type="file" accept="image/*" on:change=chosen/>
             </Show>
             <p class="problem" role="alert">{move || problem.get().map(|key| text(language.get(), key))}</p>
-            <FieldProblemLine target field/>
+            <FieldProblemLine target field/><FieldComment target field/>
         </fieldset>
     }
     .into_any()

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::inputs::{ChoiceInput, FieldProblemLine, TextInput, field_id};
 use super::photo_picker::PhotoPicker;
+use super::review_panel::FieldComment;
 use super::{Studio, Target};
 use crate::i18n::{Key, use_language};
 use crate::rules::problem::FieldProblem;
@@ -90,7 +91,7 @@ fn NumberInput(
             <input id=id.clone() name=id type="text" inputmode="decimal" autocomplete="off"
                 prop:value=move || studio.value(target, field).as_u64().map(show).unwrap_or_default()
                 on:input=move |event| save(event_target_value(&event))/>
-            <FieldProblemLine target field/>
+            <FieldProblemLine target field/><FieldComment target field/>
             <p class="hint">{language.t(hint)}</p>
         </div>
     }

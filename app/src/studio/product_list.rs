@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use sawda_sync::Kind;
 
 use super::product_editor::ProductEditor;
+use super::review_panel::ReviewPanel;
 use super::{Studio, Target};
 use crate::i18n::{Key, text, use_language};
 use crate::rules::money::format_som;
@@ -39,6 +40,9 @@ pub fn ProductList() -> impl IntoView {
                                         Some(som) => format_som(som as i64, language.get()),
                                         None => text(language.get(), Key::ProductsNoPrice).to_owned(),
                                     }}</span>
+                                    <span class="badge" data-state=move || studio.review(target).0.state.id()>
+                                        {move || text(language.get(), studio.review(target).0.state.name_key())}
+                                    </span>
                                     <span class="product-availability">{move || text(language.get(), Availability::from_id(&availability).unwrap_or(Availability::InStock).name_key())}</span>
                                 </div>
                                 <div class="actions">
@@ -52,6 +56,7 @@ pub fn ProductList() -> impl IntoView {
                                         on:click=move |_| studio.move_product(id, 1)>"↓"</button>
                                 </div>
                                 <Show when=open>
+                                    <ReviewPanel target/>
                                     <ProductEditor target/>
                                 </Show>
                             </li>

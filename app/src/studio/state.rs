@@ -10,6 +10,19 @@ use serde_json::Value;
 use crate::device::sync::{self, SyncState};
 use crate::rules::problem::FieldProblem;
 use crate::rules::records::{check_fields, product};
+use crate::rules::review;
+
+/// A random number for a submission's mark (only the browser submits).
+fn js_random() -> u64 {
+    #[cfg(feature = "hydrate")]
+    {
+        (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
@@ -36,8 +49,18 @@ pub struct ProductLine {
     pub position: f64,
 }
 
+/// The parts of the studio she moves between with her thumb.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Storefront,
+    Products,
+    Feedback,
+}
+
 #[derive(Clone, Copy)]
 pub struct Studio {
+    /// The part of the studio in view.
+    pub section: RwSignal<Section>,
     pub phase: RwSignal<Phase>,
     pub sync: SyncState,
     /// Fields whose typed value breaks the rules: shown under the field, not saved.
@@ -51,6 +74,7 @@ pub struct Studio {
 impl Studio {
     pub fn new() -> Self {
         Studio {
+            section: RwSignal::new(Section::Storefront),
             phase: RwSignal::new(Phase::Opening),
             sync: SyncState::of_page(),
             problems: RwSignal::new(Vec::new()),
@@ -110,6 +134,54 @@ impl Studio {
     /// Why the value typed into `field` was not saved.
     pub fn problem(self, target: Target, field: &'static str) -> Option<FieldProblem> {
         self.problems.with(|problems| problems.iter().find(|(t, f, _)| *t == target && *f == field).map(|p| p.2))
+    }
+
+    /// A record's fields as she wrote them (no server fields), for previews.
+    pub fn content(self, record: RecordId) -> crate::ui::FieldMap {
+        self.sync.revision.track();
+        sync::records(Kind::Storefront, |r| r.clone())
+            .into_iter()
+            .chain(sync::records(Kind::Product, |r| r.clone()))
+            .find(|r| r.id() == record)
+            .map(|r| {
+                r.fields()
+                    .iter()
+                    .filter(|(name, field)| {
+                        !r.kind().is_server_field(name) && name.as_str() != review::SUBMITTED && !field.value.is_null()
+                    })
+                    .map(|(name, field)| (name.clone(), field.value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The review of a storefront or product, as last pulled, and whether a
+    /// submission made on this phone is still on its way.
+    pub fn review(self, target: Target) -> (review::Review, bool) {
+        self.sync.revision.track();
+        sync::records(target.kind, |r| (r.id() == target.record).then(|| {
+            let review = review::Review::of(r);
+            let on_its_way = review.submission_on_its_way(r);
+            (review, on_its_way)
+        }))
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or_default()
+    }
+
+    /// Asks for a review of what she has now: saved on the phone at once,
+    /// sent with the next sync, stamped by the server when it arrives.
+    pub fn submit(self, target: Target) {
+        let nonce = format!("{:x}", js_random());
+        sync::put(target.kind, target.record, Fields::from([(review::SUBMITTED.to_owned(), Value::String(nonce))]));
+    }
+
+    /// The storefront and products whose feedback asks something of her.
+    pub fn feedback_waiting(self) -> usize {
+        let mut targets: Vec<Target> = self.storefront_target().into_iter().collect();
+        targets.extend(self.products().iter().map(|p| Target { kind: Kind::Product, record: p.id }));
+        targets.into_iter().filter(|t| self.review(*t).0.needs_her()).count()
     }
 
     /// Her products on this phone, in their order on the storefront.

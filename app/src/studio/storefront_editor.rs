@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::inputs::{ChoiceInput, FieldProblemLine, TextInput};
 use super::photo_picker::PhotoPicker;
+use super::review_panel::FieldComment;
 use super::{Studio, Target};
 use crate::i18n::{Key, fill, text, use_language};
 use crate::rules::people::District;
@@ -75,7 +76,7 @@ fn SlugInput(target: Target) -> impl IntoView {
                     </button>
                 }
             })}
-            <FieldProblemLine target field=SLUG/>
+            <FieldProblemLine target field=SLUG/><FieldComment target field=SLUG/>
             <p class="hint">{language.t(Key::StorefrontSlugHint)}</p>
         </div>
     }
@@ -106,7 +107,7 @@ fn DeliveryInput(target: Target) -> impl IntoView {
                     {language.t(option.name_key())}
                 </label>
             }).collect_view()}
-            <FieldProblemLine target field=DELIVERY/>
+            <FieldProblemLine target field=DELIVERY/><FieldComment target field=DELIVERY/>
         </fieldset>
     }
 }
@@ -188,7 +189,7 @@ fn PaymentInput(target: Target) -> impl IntoView {
                     </Show>
                 }
             }).collect_view()}
-            <FieldProblemLine target field=PAYMENT/>
+            <FieldProblemLine target field=PAYMENT/><FieldComment target field=PAYMENT/>
         </fieldset>
     }
 }

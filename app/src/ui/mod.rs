@@ -1,11 +1,13 @@
 mod form_field;
 mod language_switcher;
+mod listing;
 mod new_version_notice;
 mod site_footer;
 mod site_header;
 
 pub use form_field::FormField;
 pub use language_switcher::LanguageSwitcher;
+pub use listing::{FieldMap, PhotoView, ProductListing, StorefrontListing, contact_links, served_photo};
 pub use new_version_notice::NewVersionNotice;
 pub use site_footer::SiteFooter;
 pub use site_header::SiteHeader;

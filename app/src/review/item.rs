@@ -1,0 +1,307 @@
+//! `/review/{owner}/{record}`: one submitted storefront or product as buyers
+//! would see it, what changed since the last approved revision, the OVOP
+//! checklist with a comment per point and per field, the decision, and the
+//! item's history.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use sawda_sync::Kind;
+use serde_json::Value;
+
+use crate::account::{district_name, load_account};
+use crate::device::http::{body, call, spawn};
+use crate::i18n::{Key, Lang, fill, text, use_language};
+use crate::rules::records::{product, storefront};
+use crate::rules::review::{Check, CheckPoint, Decision, Review, ReviewState, field_label, is_reviewed};
+use crate::ui::{ProductListing, StorefrontListing, served_photo};
+use crate::wire::{DecisionRequest, ReviewItemView, WithdrawRequest};
+
+fn kind_of(item: &ReviewItemView) -> Kind {
+    if item.kind == "product" { Kind::Product } else { Kind::Storefront }
+}
+
+/// A field's value as a coordinator reads it.
+fn shown(kind: Kind, field: &str, value: &Value, lang: Lang) -> String {
+    let choice = |id: &str| -> String {
+        let key = match (kind, field) {
+            (Kind::Storefront, storefront::CATEGORY) => storefront::Category::from_id(id).map(|c| c.name_key()),
+            (Kind::Storefront, storefront::DELIVERY) => storefront::Delivery::from_id(id).map(|d| d.name_key()),
+            (Kind::Storefront, storefront::DISTRICT) => return district_name(lang, id),
+            _ => None,
+        };
+        key.map_or_else(|| id.to_owned(), |k| text(lang, k).to_owned())
+    };
+    match value {
+        Value::String(s) => choice(s),
+        Value::Bool(true) => "✓".into(),
+        Value::Bool(false) => "—".into(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::Object(o) => {
+                    let method = o.get("method").and_then(Value::as_str).unwrap_or_default();
+                    let name = storefront::PaymentMethod::from_id(method).map_or(method, |m| text(lang, m.name_key()));
+                    match o.get("note").and_then(Value::as_str) {
+                        Some(note) if !note.is_empty() => format!("{name}: {note}"),
+                        _ => name.to_owned(),
+                    }
+                }
+                other => shown(kind, field, other, lang),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    }
+}
+
+fn is_photo(kind: Kind, field: &str) -> bool {
+    matches!((kind, field), (Kind::Product, product::PHOTOS) | (Kind::Storefront, storefront::COVER_PHOTO))
+}
+
+fn photo_hashes(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(one) => vec![one.clone()],
+        Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[component]
+pub fn ReviewItemPage() -> impl IntoView {
+    let language = use_language();
+    let _account = load_account();
+    let params = use_params_map();
+    let path = move || {
+        params.with(|p| format!("/api/v1/review/items/{}/{}", p.get("owner").unwrap_or_default(), p.get("record").unwrap_or_default()))
+    };
+    let item = RwSignal::new(None::<ReviewItemView>);
+    let message = RwSignal::new(None::<String>);
+    let load = move || {
+        let path = path();
+        spawn(async move {
+            match call::<ReviewItemView>(language.get_untracked(), "GET", &path, None).await {
+                Ok(view) => item.set(Some(view)),
+                Err(problem) => message.set(Some(problem.message)),
+            }
+        });
+    };
+    Effect::new(move |_| load());
+    view! {
+        <section class="page desk review-item">
+            <p><a href="/review">{language.t(Key::DeskBack)}</a></p>
+            <p class="problem" role="alert">{move || message.get()}</p>
+            {move || item.get().map(|view| view! { <ItemView item=view message reload=Callback::new(move |_| load())/> })}
+        </section>
+    }
+}
+
+#[component]
+fn ItemView(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Callback<()>) -> impl IntoView {
+    let language = use_language();
+    let kind = kind_of(&item);
+    let review = item.review.clone();
+    let food = item.category.as_deref() == Some("food");
+    let district = item.district.clone().unwrap_or_default();
+    let preview = match kind {
+        Kind::Product => view! {
+            <p class="hint">{item.storefront.as_ref().and_then(|s| s.get(storefront::NAME)).and_then(Value::as_str).unwrap_or_default().to_owned()}</p>
+            <ProductListing product=item.submitted.clone() photo=served_photo food/>
+        }
+        .into_any(),
+        _ => view! { <StorefrontListing storefront=item.submitted.clone() products=Vec::new() photo=served_photo/> }.into_any(),
+    };
+    let state = review.state;
+    let first = item.changes.iter().all(|c| c.before.is_none());
+    view! {
+        <h1>{item.name.clone()}</h1>
+        <p class="lead">
+            <span class="badge" data-state=state.id()>{language.t(state.name_key())}</span>" "
+            {item.owner_name.clone()}" · "{move || district_name(language.get(), &district)}
+            {review.decided_by.clone().map(|by| format!(" · {by}"))}
+        </p>
+        <div class="desk-columns">
+            <div>
+                <h2>{language.t(Key::DeskPreview)}</h2>
+                <div class="preview">{preview}</div>
+            </div>
+            <div>
+                <h2>{language.t(Key::DeskChanges)}</h2>
+                {first.then(|| view! { <p class="hint">{language.t(Key::DeskFirstReview)}</p> })}
+                <table class="diff">
+                    <thead><tr><th></th><th>{language.t(Key::DeskBefore)}</th><th>{language.t(Key::DeskAfter)}</th></tr></thead>
+                    <tbody>
+                        {item.changes.clone().into_iter().map(|change| {
+                            let label = field_label(kind, &change.field);
+                            let field = change.field.clone();
+                            let cell = move |value: Option<Value>| {
+                                let field = field.clone();
+                                match value {
+                                    Some(v) if is_photo(kind, &field) => view! {
+                                        <td class="photos">{photo_hashes(&v).into_iter().map(served_photo).collect_view()}</td>
+                                    }.into_any(),
+                                    Some(v) => view! { <td>{move || shown(kind, &field, &v, language.get())}</td> }.into_any(),
+                                    None => view! { <td class="hint">"—"</td> }.into_any(),
+                                }
+                            };
+                            view! {
+                                <tr data-field=change.field.clone()>
+                                    <th>{move || label.map(|k| text(language.get(), k)).unwrap_or_default()}</th>
+                                    {cell(change.before.clone())}
+                                    {cell(change.after.clone())}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </div>
+        {(state == ReviewState::Submitted).then(|| view! {
+            <DecisionForm item=item.clone() message reload/>
+        })}
+        {review.public_revision.is_some().then(|| view! { <WithdrawForm item=item.clone() message reload/> })}
+        <h2>{language.t(Key::DeskLog)}</h2>
+        <ol class="review-log">
+            {item.log.clone().into_iter().map(|event| {
+                let action = match event.action.as_str() {
+                    "approved" => Key::DeskActionApproved,
+                    "changes_requested" => Key::DeskActionChangesRequested,
+                    "withdrawn" => Key::DeskActionWithdrawn,
+                    _ => Key::DeskActionSubmitted,
+                };
+                let comments: Vec<String> = event.comments.values().cloned().chain(event.reason.clone()).collect();
+                view! {
+                    <li>
+                        <strong>{language.t(action)}</strong>" · "{event.by_name.clone()}" · "
+                        <time datetime=event.at.clone()>{event.at.chars().take(16).collect::<String>().replace('T', " ")}</time>
+                        {(!comments.is_empty()).then(|| view! { <p class="hint">{comments.join(" · ")}</p> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+/// The checklist, the comments and the two decisions.
+#[component]
+fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Callback<()>) -> impl IntoView {
+    let language = use_language();
+    let kind = kind_of(&item);
+    let checks: Vec<(CheckPoint, RwSignal<Option<bool>>, RwSignal<String>)> =
+        CheckPoint::ALL.iter().map(|p| (*p, RwSignal::new(None), RwSignal::new(String::new()))).collect();
+    let fields: Vec<String> = item.submitted.keys().filter(|f| is_reviewed(kind, f)).cloned().collect();
+    let comments: Vec<(String, RwSignal<String>)> = fields.into_iter().map(|f| (f, RwSignal::new(String::new()))).collect();
+    let busy = RwSignal::new(false);
+    let path = format!("/api/v1/review/items/{}/{}/decision", item.owner, item.record);
+    let revision = item.review.revision;
+    let checks_for_send = checks.clone();
+    let comments_for_send = comments.clone();
+    let send = move |decision: Decision| {
+        let checklist: Vec<Check> = checks_for_send
+            .iter()
+            .map(|(point, pass, comment)| Check {
+                point: point.id().into(),
+                pass: pass.get_untracked().unwrap_or(false),
+                comment: comment.get_untracked().trim().to_owned(),
+            })
+            .collect();
+        if checks_for_send.iter().any(|(_, pass, _)| pass.get_untracked().is_none()) {
+            message.set(Some(text(language.get_untracked(), Key::ErrorBadFeedback).to_owned()));
+            return;
+        }
+        let comments: BTreeMap<String, String> = comments_for_send
+            .iter()
+            .map(|(field, text)| (field.clone(), text.get_untracked().trim().to_owned()))
+            .filter(|(_, text)| !text.is_empty())
+            .collect();
+        let request = DecisionRequest { revision, decision, checklist, comments };
+        let path = path.clone();
+        busy.set(true);
+        spawn(async move {
+            let lang = language.get_untracked();
+            match call::<Review>(lang, "POST", &path, body(&request)).await {
+                Ok(review) => message.set(Some(fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]))),
+                Err(problem) if problem.code == "already_decided" => message.set(Some(fill(
+                    text(lang, Key::DeskAlreadyDecided),
+                    &[("name", problem.decided_by.as_deref().unwrap_or_default())],
+                ))),
+                Err(problem) => message.set(Some(problem.message)),
+            }
+            busy.set(false);
+            reload.run(());
+        });
+    };
+    let send_approve = send.clone();
+    view! {
+        <form class="form decision" on:submit=|event| event.prevent_default()>
+            <h2>{language.t(Key::DeskChecklist)}</h2>
+            {checks.into_iter().map(|(point, pass, comment)| {
+                let name = format!("check-{}", point.id());
+                view! {
+                    <fieldset class="check-point" data-point=point.id()>
+                        <legend>{language.t(point.name_key())}</legend>
+                        <label class="choice"><input type="radio" name=name.clone() value="pass"
+                            on:change=move |_| pass.set(Some(true))/>{language.t(Key::ReviewCheckPass)}</label>
+                        <label class="choice"><input type="radio" name=name.clone() value="needs_work"
+                            on:change=move |_| pass.set(Some(false))/>{language.t(Key::ReviewCheckNeedsWork)}</label>
+                        <input type="text" name=format!("{name}-comment") maxlength="500" placeholder=language.t(Key::DeskComment)
+                            prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))/>
+                    </fieldset>
+                }
+            }).collect_view()}
+            <details class="field-comments">
+                <summary>{language.t(Key::DeskFieldComments)}</summary>
+                {comments.into_iter().map(|(field, comment)| {
+                    let label = field_label(kind, &field);
+                    let id = format!("comment-{field}");
+                    view! {
+                        <div class="field">
+                            <label for=id.clone()>{move || label.map(|k| text(language.get(), k)).unwrap_or_default()}</label>
+                            <textarea id=id.clone() name=id rows="2" maxlength="500"
+                                prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))></textarea>
+                        </div>
+                    }
+                }).collect_view()}
+            </details>
+            <div class="actions">
+                <button class="button" type="button" disabled=move || busy.get()
+                    on:click=move |_| send_approve(Decision::Approve)>{language.t(Key::DeskApprove)}</button>
+                <button class="button secondary" type="button" disabled=move || busy.get()
+                    on:click=move |_| send(Decision::RequestChanges)>{language.t(Key::DeskRequestChanges)}</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn WithdrawForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Callback<()>) -> impl IntoView {
+    let language = use_language();
+    let reason = RwSignal::new(String::new());
+    let path = format!("/api/v1/review/items/{}/{}/withdraw", item.owner, item.record);
+    let withdraw = move |_| {
+        let path = path.clone();
+        let request = WithdrawRequest { reason: reason.get_untracked() };
+        spawn(async move {
+            let lang = language.get_untracked();
+            match call::<Review>(lang, "POST", &path, body(&request)).await {
+                Ok(review) => message.set(Some(fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]))),
+                Err(problem) => message.set(Some(problem.message)),
+            }
+            reload.run(());
+        });
+    };
+    view! {
+        <details class="withdraw">
+            <summary>{language.t(Key::DeskWithdraw)}</summary>
+            <div class="field">
+                <label for="withdraw-reason">{language.t(Key::DeskWithdrawReason)}</label>
+                <textarea id="withdraw-reason" name="withdraw-reason" rows="2" maxlength="500"
+                    prop:value=move || reason.get() on:input=move |e| reason.set(event_target_value(&e))></textarea>
+            </div>
+            <button class="button danger" type="button" on:click=withdraw>{language.t(Key::DeskWithdraw)}</button>
+        </details>
+    }
+}

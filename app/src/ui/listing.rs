@@ -1,0 +1,192 @@
+//! A storefront and its products as buyers see them, drawn from plain field
+//! maps (a record's fields, a submitted revision, an approved one), so the
+//! studio's preview, the review desk and the public pages show one thing.
+//! Photos are drawn by the caller: from the phone's cache in the studio,
+//! from the server elsewhere.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::i18n::{Key, text, use_language};
+use crate::rules::money::format_som;
+use crate::rules::people::District;
+use crate::rules::records::{product, storefront};
+
+pub type FieldMap = BTreeMap<String, Value>;
+/// Draws the photo with this hash.
+pub type PhotoView = fn(String) -> AnyView;
+
+/// A photo as the server serves it.
+pub fn served_photo(hash: String) -> AnyView {
+    view! { <img class="photo-thumb" src=format!("/photos/{hash}/thumb.jpg") alt="" width="160" height="160" loading="lazy"/> }
+        .into_any()
+}
+
+fn text_of(fields: &FieldMap, name: &str) -> String {
+    fields.get(name).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn texts_of(fields: &FieldMap, name: &str) -> Vec<String> {
+    match fields.get(name) {
+        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Some(Value::String(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// Links buyers can open on a phone: Telegram, WhatsApp and Instagram.
+pub fn contact_links(telegram: &str, whatsapp: &str, instagram: &str) -> Vec<(&'static str, String)> {
+    let mut links = Vec::new();
+    if !telegram.is_empty() {
+        links.push(("Telegram", format!("https://t.me/{telegram}")));
+    }
+    let digits: String = whatsapp.chars().filter(char::is_ascii_digit).collect();
+    if !digits.is_empty() {
+        links.push(("WhatsApp", format!("https://wa.me/{digits}")));
+    }
+    if !instagram.is_empty() {
+        links.push(("Instagram", format!("https://instagram.com/{instagram}")));
+    }
+    links
+}
+
+#[component]
+pub fn StorefrontListing(storefront: FieldMap, products: Vec<FieldMap>, photo: PhotoView) -> impl IntoView {
+    let language = use_language();
+    let s = storefront;
+    let cover = s.get(storefront::COVER_PHOTO).and_then(Value::as_str).map(|h| photo(h.to_owned()));
+    let (district, category) = (text_of(&s, storefront::DISTRICT), text_of(&s, storefront::CATEGORY));
+    let food = category == "food";
+    let links = contact_links(
+        &text_of(&s, storefront::TELEGRAM),
+        &text_of(&s, storefront::WHATSAPP),
+        &text_of(&s, storefront::INSTAGRAM),
+    );
+    let payment: Vec<(String, String)> = s
+        .get(storefront::PAYMENT)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| {
+                    let method = i.get("method")?.as_str()?.to_owned();
+                    Some((method, i.get("note").and_then(Value::as_str).unwrap_or_default().to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let delivery = texts_of(&s, storefront::DELIVERY);
+    view! {
+        <article class="listing">
+            {cover}
+            <h2>{text_of(&s, storefront::NAME)}</h2>
+            <p class="listing-where">
+                {move || {
+                    let lang = language.get();
+                    let district = District::from_id(&district).map(|d| text(lang, d.name_key()));
+                    let category = storefront::Category::from_id(&category).map(|c| text(lang, c.name_key()));
+                    [district, category].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+                }}
+            </p>
+            <p class="listing-story">{text_of(&s, storefront::STORY)}</p>
+            <ul class="listing-products">
+                {products.into_iter().filter(|p| !text_of(p, product::NAME).is_empty())
+                    .map(|p| view! { <li><ProductListing product=p photo food/></li> }).collect_view()}
+            </ul>
+            {(!links.is_empty()).then(|| view! {
+                <h3>{language.t(Key::PreviewContact)}</h3>
+                <p class="actions">
+                    {links.into_iter().map(|(name, href)| view! {
+                        <a class="button small secondary" href=href rel="noopener" target="_blank">{name}</a>
+                    }).collect_view()}
+                </p>
+            })}
+            {(!payment.is_empty()).then(|| view! {
+                <h3>{language.t(Key::StorefrontPayment)}</h3>
+                <ul>
+                    {payment.into_iter().map(|(method, note)| view! {
+                        <li>{move || storefront::PaymentMethod::from_id(&method).map(|m| text(language.get(), m.name_key())).unwrap_or_default()}
+                            {(!note.is_empty()).then(|| format!(": {note}"))}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {(!delivery.is_empty()).then(|| view! {
+                <h3>{language.t(Key::StorefrontDelivery)}</h3>
+                <ul>
+                    {delivery.into_iter().map(|option| view! {
+                        <li>{move || storefront::Delivery::from_id(&option).map(|d| text(language.get(), d.name_key())).unwrap_or_default()}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </article>
+    }
+    .into_any()
+}
+
+/// One product: photos, name, price, unit, availability, and what a buyer
+/// of food needs to know.
+#[component]
+pub fn ProductListing(product: FieldMap, photo: PhotoView, #[prop(optional)] food: bool) -> impl IntoView {
+    let language = use_language();
+    let p = product;
+    let photos = texts_of(&p, product::PHOTOS);
+    let price = p.get(product::PRICE_SOM).and_then(Value::as_u64);
+    let usd = p.get(product::PRICE_USD_CENTS).and_then(Value::as_u64).map(|c| format!(" · ${}.{:02}", c / 100, c % 100));
+    let unit = text_of(&p, product::UNIT);
+    let availability = text_of(&p, product::AVAILABILITY);
+    let handmade = p.get(product::HANDMADE).and_then(Value::as_bool) == Some(true);
+    let facts: Vec<(Key, String)> = [
+        (Key::ProductMaterials, product::MATERIALS),
+        (Key::ProductShelfLife, product::SHELF_LIFE),
+        (Key::ProductStorage, product::STORAGE),
+    ]
+    .into_iter()
+    .filter(|(_, field)| food || *field == product::MATERIALS)
+    .map(|(key, field)| (key, text_of(&p, field)))
+    .filter(|(_, value)| !value.is_empty())
+    .collect();
+    view! {
+        <div class="listing-product">
+            <div class="listing-photos">{photos.into_iter().map(photo).collect_view()}</div>
+            <div>
+                <strong>{text_of(&p, product::NAME)}</strong>
+                <p class="listing-price">
+                    {move || price.map(|som| format_som(som as i64, language.get())).unwrap_or_default()}
+                    {usd}
+                    {(!unit.is_empty()).then(|| format!(" · {unit}"))}
+                </p>
+                <p class="hint">
+                    {move || product::Availability::from_id(&availability).map(|a| text(language.get(), a.name_key())).unwrap_or_default()}
+                    {move || handmade.then(|| format!(" · {}", text(language.get(), Key::ProductHandmade)))}
+                </p>
+                <p class="listing-description">{text_of(&p, product::DESCRIPTION)}</p>
+                {(!facts.is_empty()).then(|| view! {
+                    <dl class="listing-facts">
+                        {facts.into_iter().map(|(key, value)| view! { <dt>{language.t(key)}</dt><dd>{value}</dd> }).collect_view()}
+                    </dl>
+                })}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_become_links_buyers_can_open() {
+        assert_eq!(
+            contact_links("aral_honey", "+998 90 123-45-67", "aral.honey"),
+            [
+                ("Telegram", "https://t.me/aral_honey".to_owned()),
+                ("WhatsApp", "https://wa.me/998901234567".to_owned()),
+                ("Instagram", "https://instagram.com/aral.honey".to_owned()),
+            ]
+        );
+        assert!(contact_links("", "", "").is_empty());
+    }
+}
