@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
+  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, openSection,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -333,7 +333,9 @@ test('her session ended: the studio shows her data read-only, and her queue goes
   // What is on the phone stays in view, and nothing can change under no session.
   assert.equal(await page.inputValue('#storefront-name'), 'Typed before the session ended');
   assert.ok(await page.locator('#storefront-name').isDisabled());
+  await openSection(page, en['studio.section.products']);
   assert.ok(await page.locator('button:has-text("' + en['products.add'] + '")').isDisabled());
+  await openSection(page, en['studio.section.storefront']);
   assert.equal(await page.textContent('.read-only-notice'), en['studio.read_only']);
   await page.screenshot({ path: join(outputDir, 'studio-read-only-360.png'), fullPage: true });
   // Opened again: the person this phone remembers, still read-only.
@@ -383,7 +385,9 @@ test('the studio and its status speak Karakalpak', async () => {
   await ready(page);
   await expectStatus(page, texts.kaa['sync.all_saved']);
   assert.equal(await page.locator('.storefront-editor h2').textContent(), texts.kaa['storefront.heading']);
+  await openSection(page, texts.kaa['studio.section.products']);
   assert.equal(await page.locator('.products h2').textContent(), texts.kaa['products.heading']);
+  await openSection(page, texts.kaa['studio.section.storefront']);
   await context.setOffline(true);
   await page.fill('#storefront-name', 'Aral balı');
   await expectStatus(page, texts.kaa['sync.offline'].replace('{count}', 1));
@@ -404,6 +408,7 @@ test('the studio and its status speak Karakalpak', async () => {
 test('products are made, ordered and kept offline, then reach the server', async () => {
   const { context, page, problems } = await studioPhone();
   await context.setOffline(true);
+  await openSection(page, en['studio.section.products']);
   await page.click('button:has-text("' + en['products.add'] + '")');
   await page.fill('#product-name', 'Melon jam');
   await page.fill('#product-price-som', '25 000');
@@ -429,6 +434,7 @@ test('products are made, ordered and kept offline, then reach the server', async
 
   await page.reload();
   await ready(page);
+  await openSection(page, en['studio.section.products']);
   assert.deepEqual(await names(), ['Sesame biscuits', 'Melon jam']);
   assert.match(await page.locator('li.product .product-price').nth(1).textContent(), /25[\s\u00a0\u202f,.]?000/);
   await context.setOffline(false);

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, makePng,
+  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, makePng, openSection,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -47,6 +47,7 @@ test('a storefront with two products and photos is made offline and reaches the 
   await addPhoto(page, '.storefront-editor .photos', makePng(1600, 900, 10), 'cover.png');
   await page.locator('.storefront-editor .photo[data-state="on-phone"]').waitFor();
 
+  await openSection(page, en['studio.section.products']);
   for (const [name, price, photos] of [
     ['Sesame biscuits', '18000', [makePng(2000, 1500, 20), makePng(800, 800, 40)]],
     ['Qurt', '9000', [makePng(1200, 1600, 60)]],
@@ -74,21 +75,25 @@ test('a storefront with two products and photos is made offline and reaches the 
   assert.equal(await page.inputValue('#storefront-name'), 'Sesame biscuits of Chimbay');
   await page.locator('.storefront-editor .photo img').waitFor();
   assert.match(await page.getAttribute('.storefront-editor .photo img', 'src'), /^blob:/, 'the cover comes from the phone');
+  await openSection(page, en['studio.section.products']);
   assert.deepEqual(await page.locator('li.product .product-name').allTextContents(), ['Sesame biscuits', 'Qurt']);
   await page.screenshot({ path: join(outputDir, 'studio-photos-offline-360.png'), fullPage: true });
 
   await context.setOffline(false);
   await expectStatus(page, en['sync.all_saved']);
   await page.locator('li.product').nth(0).locator('button:has-text("' + en['products.edit'] + '")').click();
-  await page.waitForFunction(() => [...document.querySelectorAll('.photo')].length === 3
-    && [...document.querySelectorAll('.photo')].every((p) => p.dataset.state === 'uploaded'), null, { timeout: 30_000 });
+  const allUploaded = (count) => page.waitForFunction((n) => [...document.querySelectorAll('.photo')].length === n
+    && [...document.querySelectorAll('.photo')].every((p) => p.dataset.state === 'uploaded'), count, { timeout: 30_000 });
+  await allUploaded(2);
   await page.screenshot({ path: join(outputDir, 'studio-photos-uploaded-360.png'), fullPage: true });
   await page.click('button:has-text("' + en['products.done'] + '")');
+  await openSection(page, en['studio.section.storefront']);
+  await allUploaded(1);
 
   // The preview shows the storefront as buyers will see it, from the phone.
   await page.click('button.preview-toggle');
   assert.equal(await page.locator('.preview h2').textContent(), 'Sesame biscuits of Chimbay');
-  assert.deepEqual(await page.locator('.preview-product strong').allTextContents(), ['Sesame biscuits', 'Qurt']);
+  assert.deepEqual(await page.locator('.listing-product strong').allTextContents(), ['Sesame biscuits', 'Qurt']);
   await page.locator('.preview .photo-thumb img').first().waitFor();
   await page.screenshot({ path: join(outputDir, 'studio-preview-360.png'), fullPage: true });
   await page.click('button.preview-toggle');

@@ -256,3 +256,10 @@ export async function expectStatus(page, text, timeout = 30_000) {
     throw new Error(`status is "${now}", expected "${text}"`);
   });
 }
+
+/** Opens a part of the studio (storefront, products, feedback) by its tab's text. */
+export async function openSection(page, label) {
+  await page.locator('.section-tab', { hasText: label }).click();
+  await page.waitForFunction((text) => [...document.querySelectorAll('.section-tab')]
+    .some((tab) => tab.textContent.startsWith(text) && tab.getAttribute('aria-pressed') === 'true'), label);
+}

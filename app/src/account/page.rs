@@ -101,6 +101,7 @@ pub fn AccountPage() -> impl IntoView {
                     </dl>
                     <nav class="actions">
                         {manages.then(|| view! {
+                            <a class="button" href="/review">{text(lang, Key::ReviewTitle)}</a>
                             <a class="button" href="/invitations">{text(lang, Key::InvitationsTitle)}</a>
                             <a class="button" href="/entrepreneurs">{text(lang, Key::EntrepreneursTitle)}</a>
                         })}

@@ -75,7 +75,13 @@ pub fn ReviewItemPage() -> impl IntoView {
     let _account = load_account();
     let params = use_params_map();
     let path = move || {
-        params.with(|p| format!("/api/v1/review/items/{}/{}", p.get("owner").unwrap_or_default(), p.get("record").unwrap_or_default()))
+        params.with(|p| {
+            format!(
+                "/api/v1/review/items/{}/{}",
+                p.get("owner").unwrap_or_default(),
+                p.get("record").unwrap_or_default()
+            )
+        })
     };
     let item = RwSignal::new(None::<ReviewItemView>);
     let message = RwSignal::new(None::<String>);
@@ -192,8 +198,15 @@ fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
     let kind = kind_of(&item);
     let checks: Vec<(CheckPoint, RwSignal<Option<bool>>, RwSignal<String>)> =
         CheckPoint::ALL.iter().map(|p| (*p, RwSignal::new(None), RwSignal::new(String::new()))).collect();
-    let fields: Vec<String> = item.submitted.keys().filter(|f| is_reviewed(kind, f)).cloned().collect();
-    let comments: Vec<(String, RwSignal<String>)> = fields.into_iter().map(|f| (f, RwSignal::new(String::new()))).collect();
+    // Every reviewed field of the kind, in the order of her form.
+    let fields: Vec<String> = crate::rules::records::fields_of(kind)
+        .unwrap_or_default()
+        .iter()
+        .map(|spec| spec.name.to_owned())
+        .filter(|f| is_reviewed(kind, f))
+        .collect();
+    let comments: Vec<(String, RwSignal<String>)> =
+        fields.into_iter().map(|f| (f, RwSignal::new(String::new()))).collect();
     let busy = RwSignal::new(false);
     let path = format!("/api/v1/review/items/{}/{}/decision", item.owner, item.record);
     let revision = item.review.revision;
@@ -223,7 +236,8 @@ fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
         spawn(async move {
             let lang = language.get_untracked();
             match call::<Review>(lang, "POST", &path, body(&request)).await {
-                Ok(review) => message.set(Some(fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]))),
+                Ok(review) => message
+                    .set(Some(fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]))),
                 Err(problem) if problem.code == "already_decided" => message.set(Some(fill(
                     text(lang, Key::DeskAlreadyDecided),
                     &[("name", problem.decided_by.as_deref().unwrap_or_default())],
@@ -238,6 +252,7 @@ fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
     view! {
         <form class="form decision" on:submit=|event| event.prevent_default()>
             <h2>{language.t(Key::DeskChecklist)}</h2>
+            <div class="check-points">
             {checks.into_iter().map(|(point, pass, comment)| {
                 let name = format!("check-{}", point.id());
                 view! {
@@ -252,6 +267,7 @@ fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
                     </fieldset>
                 }
             }).collect_view()}
+            </div>
             <details class="field-comments">
                 <summary>{language.t(Key::DeskFieldComments)}</summary>
                 {comments.into_iter().map(|(field, comment)| {
@@ -287,7 +303,8 @@ fn WithdrawForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
         spawn(async move {
             let lang = language.get_untracked();
             match call::<Review>(lang, "POST", &path, body(&request)).await {
-                Ok(review) => message.set(Some(fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]))),
+                Ok(review) => message
+                    .set(Some(fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]))),
                 Err(problem) => message.set(Some(problem.message)),
             }
             reload.run(());

@@ -86,8 +86,11 @@ pub fn FeedbackSection() -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
     let items = move || {
-        let mut items: Vec<(Target, String)> =
-            studio.storefront_target().map(|t| (t, text(language.get(), Key::StudioSectionStorefront).to_owned())).into_iter().collect();
+        let mut items: Vec<(Target, String)> = studio
+            .storefront_target()
+            .map(|t| (t, text(language.get(), Key::StudioSectionStorefront).to_owned()))
+            .into_iter()
+            .collect();
         items.extend(studio.products().into_iter().map(|p| (Target { kind: Kind::Product, record: p.id }, p.name)));
         items.into_iter().filter(|(t, _)| studio.review(*t).0.decided_at.is_some()).collect::<Vec<_>>()
     };

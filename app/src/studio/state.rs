@@ -159,11 +159,13 @@ impl Studio {
     /// submission made on this phone is still on its way.
     pub fn review(self, target: Target) -> (review::Review, bool) {
         self.sync.revision.track();
-        sync::records(target.kind, |r| (r.id() == target.record).then(|| {
-            let review = review::Review::of(r);
-            let on_its_way = review.submission_on_its_way(r);
-            (review, on_its_way)
-        }))
+        sync::records(target.kind, |r| {
+            (r.id() == target.record).then(|| {
+                let review = review::Review::of(r);
+                let on_its_way = review.submission_on_its_way(r);
+                (review, on_its_way)
+            })
+        })
         .into_iter()
         .flatten()
         .next()

@@ -133,7 +133,8 @@ pub fn ProductListing(product: FieldMap, photo: PhotoView, #[prop(optional)] foo
     let p = product;
     let photos = texts_of(&p, product::PHOTOS);
     let price = p.get(product::PRICE_SOM).and_then(Value::as_u64);
-    let usd = p.get(product::PRICE_USD_CENTS).and_then(Value::as_u64).map(|c| format!(" · ${}.{:02}", c / 100, c % 100));
+    let usd =
+        p.get(product::PRICE_USD_CENTS).and_then(Value::as_u64).map(|c| format!(" · ${}.{:02}", c / 100, c % 100));
     let unit = text_of(&p, product::UNIT);
     let availability = text_of(&p, product::AVAILABILITY);
     let handmade = p.get(product::HANDMADE).and_then(Value::as_bool) == Some(true);

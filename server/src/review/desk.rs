@@ -205,8 +205,14 @@ pub async fn item(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId)
     let submitted = fields_of_json(row.snapshot.as_deref());
     let approved = fields_of_json(row.approved_snapshot.as_deref());
     let kind = record.kind();
+    // In the order of the studio's form.
+    let order = |name: &str| {
+        app::rules::records::fields_of(kind)
+            .and_then(|specs| specs.iter().position(|s| s.name == name))
+            .unwrap_or(usize::MAX)
+    };
     let mut names: Vec<&String> = submitted.keys().chain(approved.keys()).collect();
-    names.sort();
+    names.sort_by_key(|name| (order(name), name.as_str()));
     names.dedup();
     let changes = names
         .into_iter()
