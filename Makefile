@@ -48,7 +48,9 @@ size: tools build
 	@scripts/size-report.sh "$(SAWDA)"
 
 ## bench: what syncing costs (wire bytes; 1,000 queued mutations coming online),
-## and what the bounds on records buy (the worst record; requests during attacks)
+## what the bounds on records buy (the worst record; requests during attacks),
+## and how fast the review desk's queue is with thousands waiting
 bench: tools
 	cargo bench -p sawda-server --bench sync
 	cargo bench -p sawda-server --bench limits
+	cargo bench -p sawda-server --bench review
