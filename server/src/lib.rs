@@ -13,6 +13,7 @@ pub mod config;
 pub mod http;
 pub mod infra;
 pub mod photos;
+pub mod public;
 pub mod review;
 pub mod serve;
 pub mod state;

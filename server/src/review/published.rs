@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use app::rules::records::{product, storefront};
+use app::rules::records::{product, slug, storefront};
 use app::rules::review::goes_public_without_review;
 use sawda_sync::{Kind, Owner, Record, RecordId};
 use serde_json::Value;
@@ -91,6 +91,10 @@ pub async fn publish(
     };
     // `NONE` for absent optional fields: SCHEMAFULL types refuse JSON null.
     let mut row = row.as_object().cloned().unwrap_or_default();
+    if kind == Kind::Product {
+        let slug = product_slug(transaction, owner, id, &text(&fields, product::NAME).unwrap_or_default()).await?;
+        row.insert("slug".into(), slug.into());
+    }
     row.retain(|_, v| !v.is_null());
     row.insert("owner".into(), owner.to_string().into());
     row.insert("revision".into(), revision.into());
@@ -114,6 +118,42 @@ pub async fn publish(
         .await?
         .check()?;
     Ok(())
+}
+
+/// A product's address on her storefront: the one it has, or one made from
+/// its name that none of her other products holds.
+async fn product_slug(
+    transaction: &Transaction<Any>,
+    owner: &Owner,
+    id: RecordId,
+    name: &str,
+) -> Result<String, SyncStoreError> {
+    let mut read = transaction
+        .query(
+            "(SELECT VALUE slug FROM type::record('approved_product', [$owner, $record]))[0];
+             SELECT VALUE slug FROM approved_product WHERE owner = $owner AND id != type::record('approved_product', [$owner, $record]);",
+        )
+        .bind(("owner", owner.to_string()))
+        .bind(("record", id.to_string()))
+        .await?
+        .check()?;
+    if let Some(kept) = read.take::<Option<String>>(0)? {
+        return Ok(kept);
+    }
+    let taken: Vec<String> = read.take(1)?;
+    let mut base = slug::suggest(name);
+    if slug::check(&base).is_err() {
+        base = "product".into();
+    }
+    base.truncate(slug::MAX_CHARS - 4);
+    let base = base.trim_end_matches('-').to_owned();
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    Ok(candidate)
 }
 
 /// Price, availability, stock and order go public at once on an approved product.

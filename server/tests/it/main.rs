@@ -9,6 +9,7 @@ mod limits;
 mod migrations;
 mod photos;
 mod process;
+mod public;
 mod review;
 mod store_properties;
 mod support;

@@ -1,0 +1,131 @@
+//! Reads of the approved tables, the only thing buyers see: a storefront by
+//! its address with its approved products, and what the sitemap lists. A
+//! product is public only while its storefront is.
+
+use std::collections::BTreeMap;
+
+use app::ui::FieldMap;
+use serde_json::{Value, json};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+pub struct Storefront {
+    pub owner: String,
+    pub slug: String,
+    /// As the listing component reads it (the record's field names).
+    pub fields: FieldMap,
+    pub products: Vec<Product>,
+}
+
+pub struct Product {
+    pub slug: String,
+    pub fields: FieldMap,
+}
+
+fn json_rows(rows: Vec<surrealdb::types::Value>) -> Vec<Value> {
+    rows.into_iter().map(surrealdb::types::Value::into_json_value).collect()
+}
+
+fn copy(row: &Value, names: &[&str]) -> FieldMap {
+    names
+        .iter()
+        .filter_map(|name| row.get(*name).filter(|v| !v.is_null()).map(|v| ((*name).to_owned(), v.clone())))
+        .collect()
+}
+
+/// The approved storefront at `slug`, with its approved products in order.
+pub async fn storefront(db: &Surreal<Any>, slug: &str) -> Result<Option<Storefront>, surrealdb::Error> {
+    let mut read = db
+        .query(
+            "SELECT * OMIT id FROM approved_storefront WHERE slug = $slug LIMIT 1;
+             LET $owner = (SELECT VALUE owner FROM approved_storefront WHERE slug = $slug LIMIT 1)[0];
+             SELECT *, record::id(id)[1] AS record OMIT id FROM approved_product WHERE owner = $owner ORDER BY position, slug;
+             SELECT item, hash, place FROM approved_photo WHERE owner = $owner ORDER BY item, place;",
+        )
+        .bind(("slug", slug.to_owned()))
+        .await?
+        .check()?;
+    let Some(row) = json_rows(read.take(0)?).into_iter().next() else { return Ok(None) };
+    let products = json_rows(read.take(2)?);
+    let photos = json_rows(read.take(3)?);
+    let mut fields = copy(
+        &row,
+        &["name", "story", "district", "category", "telegram", "whatsapp", "instagram", "delivery", "cover_photo"],
+    );
+    let methods = row["payment_methods"].as_array().cloned().unwrap_or_default();
+    let notes = row["payment_notes"].as_array().cloned().unwrap_or_default();
+    let payment: Vec<Value> = methods
+        .iter()
+        .enumerate()
+        .map(|(i, method)| match notes.get(i).and_then(Value::as_str).filter(|n| !n.is_empty()) {
+            Some(note) => json!({"method": method, "note": note}),
+            None => json!({"method": method}),
+        })
+        .collect();
+    fields.insert("payment".into(), Value::Array(payment));
+    let mut by_item: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for photo in photos {
+        if let (Some(item), Some(hash)) = (photo["item"].as_str(), photo.get("hash")) {
+            by_item.entry(item.to_owned()).or_default().push(hash.clone());
+        }
+    }
+    let products = products
+        .into_iter()
+        .map(|p| {
+            let mut fields = copy(
+                &p,
+                &[
+                    "name",
+                    "description",
+                    "unit",
+                    "materials",
+                    "shelf_life",
+                    "storage",
+                    "handmade",
+                    "price_som",
+                    "price_usd_cents",
+                    "availability",
+                    "stock",
+                ],
+            );
+            // The product's photos are kept by its record id; the row's key is [owner, record].
+            let record = p["record"].as_str().unwrap_or_default().to_owned();
+            if let Some(hashes) = by_item.remove(&record) {
+                fields.insert("photos".into(), Value::Array(hashes));
+            }
+            Product { slug: p["slug"].as_str().unwrap_or_default().to_owned(), fields }
+        })
+        .collect();
+    Ok(Some(Storefront {
+        owner: row["owner"].as_str().unwrap_or_default().to_owned(),
+        slug: slug.to_owned(),
+        fields,
+        products,
+    }))
+}
+
+/// Every public address: storefronts, and products of approved storefronts.
+pub async fn addresses(db: &Surreal<Any>) -> Result<Vec<(String, Option<String>)>, surrealdb::Error> {
+    let mut read = db
+        .query(
+            "SELECT owner, slug FROM approved_storefront ORDER BY slug;
+             SELECT owner, slug FROM approved_product ORDER BY owner, slug;",
+        )
+        .await?
+        .check()?;
+    let storefronts = json_rows(read.take(0)?);
+    let products = json_rows(read.take(1)?);
+    let mut slug_of = BTreeMap::new();
+    let mut all = Vec::new();
+    for s in &storefronts {
+        let (owner, slug) = (s["owner"].as_str().unwrap_or_default(), s["slug"].as_str().unwrap_or_default());
+        slug_of.insert(owner.to_owned(), slug.to_owned());
+        all.push((slug.to_owned(), None));
+    }
+    for p in products {
+        if let Some(storefront) = p["owner"].as_str().and_then(|owner| slug_of.get(owner)) {
+            all.push((storefront.clone(), p["slug"].as_str().map(str::to_owned)));
+        }
+    }
+    Ok(all)
+}

@@ -1,0 +1,370 @@
+//! Buyers' pages: `/s/{address}` (a storefront) and `/s/{address}/{product}`,
+//! rendered on the server from the approved tables only, as HTML and CSS
+//! with no script and no wasm (buyers open them from a chat on 3G), with
+//! link-preview tags, schema.org JSON-LD, a canonical address and its four
+//! languages; `/sitemap.xml` and `/robots.txt`. The listing is the same
+//! component the studio's preview and the review desk draw.
+
+pub mod approved;
+
+use app::i18n::{Key, Lang, choose_language, text};
+use app::ui::{FieldMap, ProductListing, StorefrontListing, served_photo};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::*;
+use serde_json::{Value, json};
+
+use crate::AppState;
+
+/// `?lang=ru` picks the language (the hreflang alternates), else the
+/// language cookie, else the browser's.
+#[derive(serde::Deserialize)]
+pub struct Language {
+    lang: Option<String>,
+}
+
+fn language(query: &Language, headers: &HeaderMap) -> Lang {
+    query.lang.as_deref().and_then(Lang::from_code).unwrap_or_else(|| {
+        let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        choose_language(header(header::COOKIE), header(header::ACCEPT_LANGUAGE))
+    })
+}
+
+/// Text made safe for HTML text and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON safe inside `<script type="application/ld+json">`: no `<`, `>` or
+/// `&` can end the element or start markup.
+pub fn script_json(value: &Value) -> String {
+    serde_json::to_string(value).expect("JSON").replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+/// Renders a view to HTML with the buyer's language in context.
+fn render<V: RenderHtml + 'static>(lang: Lang, view: impl FnOnce() -> V) -> String {
+    let owner = Owner::new();
+    owner.with(|| {
+        app::i18n::provide_language(lang);
+        view().to_html()
+    })
+}
+
+fn field<'a>(fields: &'a FieldMap, name: &str) -> &'a str {
+    fields.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// A description of at most `max` characters for previews.
+fn summary(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+struct Head {
+    title: String,
+    description: String,
+    /// The page's address without the language, absolute.
+    canonical: String,
+    image: Option<String>,
+    og_type: &'static str,
+    price_som: Option<u64>,
+    json_ld: Value,
+}
+
+fn document(state: &AppState, lang: Lang, head: Head, body: String) -> String {
+    let e = escape;
+    let alternates: String = Lang::ALL
+        .iter()
+        .map(|l| {
+            format!(r#"<link rel="alternate" hreflang="{}" href="{}?lang={}">"#, l.code(), e(&head.canonical), l.code())
+        })
+        .chain(std::iter::once(format!(r#"<link rel="alternate" hreflang="x-default" href="{}">"#, e(&head.canonical))))
+        .collect();
+    let image = head.image.as_deref().map_or(String::new(), |image| {
+        format!(r#"<meta property="og:image" content="{0}"><meta name="twitter:image" content="{0}">"#, e(image))
+    });
+    let price = head.price_som.map_or(String::new(), |som| {
+        format!(r#"<meta property="product:price:amount" content="{som}"><meta property="product:price:currency" content="UZS">"#)
+    });
+    let card = if head.image.is_some() { "summary_large_image" } else { "summary" };
+    let languages: String = Lang::ALL
+        .iter()
+        .map(|l| {
+            let current = if *l == lang { r#" aria-current="true""# } else { "" };
+            format!(r#"<a href="?lang={0}" hreflang="{0}"{current}>{1}</a>"#, l.code(), l.code().to_uppercase())
+        })
+        .collect();
+    format!(
+        concat!(
+            r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">"#,
+            r#"<meta property="og:title" content="{title}"><meta property="og:description" content="{description}">"#,
+            r#"<meta property="og:type" content="{og_type}"><meta property="og:url" content="{canonical}">{image}{price}"#,
+            r#"<meta property="og:site_name" content="Sawda"><meta name="twitter:card" content="{card}">"#,
+            r#"<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>"#,
+            r#"<meta name="description" content="{description}"><link rel="canonical" href="{canonical}">{alternates}"#,
+            r#"<link rel="stylesheet" href="/{pkg}/sawda.css"><link rel="icon" href="/favicon.svg">"#,
+            r#"<script type="application/ld+json">{json_ld}</script></head><body>"#,
+            r#"<header class="site-header"><div class="bar"><a class="brand" href="/">Sawda</a>"#,
+            r#"<nav class="language-switcher">{languages}</nav></div></header>"#,
+            r#"<main id="main" class="page narrow public">{body}</main>"#,
+            r#"<footer class="site-footer"><p>{footer}</p></footer></body></html>"#
+        ),
+        lang = lang.code(),
+        title = e(&head.title),
+        description = e(&head.description),
+        og_type = head.og_type,
+        canonical = e(&head.canonical),
+        image = image,
+        price = price,
+        card = card,
+        alternates = alternates,
+        pkg = e(&state.leptos_options.site_pkg_dir),
+        json_ld = script_json(&head.json_ld),
+        languages = languages,
+        body = body,
+        footer = e(text(lang, Key::FooterText)),
+    )
+}
+
+fn html(status: StatusCode, page: String) -> Response {
+    let mut response = (status, page).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    // Public and the same for everyone in a language: caches may keep it a little.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-language, cookie"));
+    response
+}
+
+/// A friendly "not here" in the buyer's language.
+fn not_found(state: &AppState, lang: Lang, origin: &str) -> Response {
+    let body = format!(
+        r#"<h1>{}</h1><p>{}</p><p><a class="button" href="/market">{}</a></p>"#,
+        escape(text(lang, Key::PublicNotFoundTitle)),
+        escape(text(lang, Key::PublicNotFoundBody)),
+        escape(text(lang, Key::NavMarket)),
+    );
+    let head = Head {
+        title: text(lang, Key::PublicNotFoundTitle).to_owned(),
+        description: text(lang, Key::PublicNotFoundBody).to_owned(),
+        canonical: format!("{origin}/market"),
+        image: None,
+        og_type: "website",
+        price_som: None,
+        json_ld: json!({}),
+    };
+    html(StatusCode::NOT_FOUND, document(state, lang, head, body))
+}
+
+/// Contact buttons with a message naming what she is asked about.
+fn contacts(lang: Lang, storefront: &FieldMap, about: &str, url: &str) -> String {
+    let message = app::i18n::fill(text(lang, Key::PublicOrderMessage), &[("product", about), ("url", url)]);
+    let encoded: String = message
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let mut buttons = Vec::new();
+    let telegram = field(storefront, "telegram");
+    if !telegram.is_empty() {
+        buttons.push((format!("https://t.me/{telegram}"), Key::PublicOrderTelegram));
+    }
+    let digits: String = field(storefront, "whatsapp").chars().filter(char::is_ascii_digit).collect();
+    if !digits.is_empty() {
+        buttons.push((format!("https://wa.me/{digits}?text={encoded}"), Key::PublicOrderWhatsapp));
+        buttons.push((format!("tel:+{digits}"), Key::PublicCall));
+    }
+    if buttons.is_empty() {
+        return String::new();
+    }
+    let links: String = buttons
+        .into_iter()
+        .map(|(href, key)| {
+            format!(r#"<a class="button" href="{}" rel="noopener">{}</a>"#, escape(&href), escape(text(lang, key)))
+        })
+        .collect();
+    format!(
+        r#"<section class="contact"><h2>{}</h2><p class="hint">{}</p><p class="actions">{links}</p></section>"#,
+        escape(text(lang, Key::PreviewContact)),
+        escape(&message)
+    )
+}
+
+fn photo_url(origin: &str, hash: &str) -> String {
+    format!("{origin}/photos/{hash}/large.jpg")
+}
+
+pub async fn storefront(
+    State(state): State<AppState>,
+    Path(address): Path<String>,
+    Query(query): Query<Language>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = language(&query, &headers);
+    let origin = state.site.origin(&headers);
+    let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
+        return not_found(&state, lang, &origin);
+    };
+    let canonical = format!("{origin}/s/{}", shop.slug);
+    let name = field(&shop.fields, "name").to_owned();
+    let story = field(&shop.fields, "story").to_owned();
+    let products: Vec<FieldMap> = shop.products.iter().map(|p| p.fields.clone()).collect();
+    let fields = shop.fields.clone();
+    let listing = render(lang, move || view! { <StorefrontListing storefront=fields products photo=served_photo/> });
+    let links: String = shop
+        .products
+        .iter()
+        .map(|p| {
+            format!(
+                r#"<li><a href="/s/{}/{}">{}</a></li>"#,
+                escape(&shop.slug),
+                escape(&p.slug),
+                escape(field(&p.fields, "name"))
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"{listing}<nav class="public-products"><ul>{links}</ul></nav>{}"#,
+        contacts(lang, &shop.fields, &name, &canonical)
+    );
+    let image = shop.fields.get("cover_photo").and_then(Value::as_str).map(|h| photo_url(&origin, h));
+    let json_ld = json!({
+        "@context": "https://schema.org", "@type": "Store", "name": name, "description": story,
+        "url": canonical, "image": image,
+    });
+    let head = Head {
+        title: format!("{name} · Sawda"),
+        description: summary(&story, 200),
+        canonical,
+        image,
+        og_type: "website",
+        price_som: None,
+        json_ld,
+    };
+    html(StatusCode::OK, document(&state, lang, head, body))
+}
+
+pub async fn product(
+    State(state): State<AppState>,
+    Path((address, product)): Path<(String, String)>,
+    Query(query): Query<Language>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = language(&query, &headers);
+    let origin = state.site.origin(&headers);
+    let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
+        return not_found(&state, lang, &origin);
+    };
+    let Some(item) = shop.products.iter().find(|p| p.slug == product) else {
+        return not_found(&state, lang, &origin);
+    };
+    let canonical = format!("{origin}/s/{}/{}", shop.slug, item.slug);
+    let name = field(&item.fields, "name").to_owned();
+    let description = field(&item.fields, "description").to_owned();
+    let shop_name = field(&shop.fields, "name").to_owned();
+    let food = field(&shop.fields, "category") == "food";
+    let fields = item.fields.clone();
+    let listing = render(lang, move || view! { <ProductListing product=fields photo=served_photo food/> });
+    let price = item.fields.get("price_som").and_then(Value::as_u64);
+    let availability = match field(&item.fields, "availability") {
+        "sold_out" => "https://schema.org/OutOfStock",
+        "made_to_order" => "https://schema.org/PreOrder",
+        _ => "https://schema.org/InStock",
+    };
+    let image = item
+        .fields
+        .get("photos")
+        .and_then(Value::as_array)
+        .and_then(|p| p.first())
+        .and_then(Value::as_str)
+        .map(|h| photo_url(&origin, h));
+    let json_ld = json!({
+        "@context": "https://schema.org", "@type": "Product", "name": name, "description": description,
+        "url": canonical, "image": image, "brand": {"@type": "Brand", "name": shop_name},
+        "offers": {"@type": "Offer", "price": price, "priceCurrency": "UZS", "availability": availability,
+                   "url": canonical},
+    });
+    let body = format!(
+        r#"<p><a href="/s/{}">{}</a></p><h1>{}</h1>{listing}{}"#,
+        escape(&shop.slug),
+        escape(&shop_name),
+        escape(&name),
+        contacts(lang, &shop.fields, &name, &canonical)
+    );
+    let head = Head {
+        title: format!("{name} · {shop_name}"),
+        description: summary(&description, 200),
+        canonical,
+        image,
+        og_type: "product",
+        price_som: price,
+        json_ld,
+    };
+    html(StatusCode::OK, document(&state, lang, head, body))
+}
+
+pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let origin = state.site.origin(&headers);
+    let Ok(addresses) = approved::addresses(&state.db).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let urls: String = std::iter::once(format!("{origin}/market"))
+        .chain(addresses.into_iter().map(|(shop, product)| match product {
+            Some(product) => format!("{origin}/s/{shop}/{product}"),
+            None => format!("{origin}/s/{shop}"),
+        }))
+        .map(|url| format!("<url><loc>{}</loc></url>", escape(&url)))
+        .collect();
+    let body = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>"#
+    );
+    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response()
+}
+
+pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let origin = state.site.origin(&headers);
+    let body = format!(
+        "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /studio\nDisallow: /review\nDisallow: /account\n\nSitemap: {origin}/sitemap.xml\n"
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_escaped_for_html_and_for_json_ld() {
+        let hostile = r#"</script><script>alert(1)</script> "quoted" & 'single'"#;
+        let html = escape(hostile);
+        assert!(!html.contains('<') && !html.contains('"') && !html.contains('\''), "{html}");
+        let ld = script_json(&json!({"name": hostile}));
+        assert!(!ld.contains("</script>") && !ld.contains('<'), "{ld}");
+        let back: Value = serde_json::from_str(&ld).unwrap();
+        assert_eq!(back["name"], hostile, "the JSON still says the same");
+    }
+
+    #[test]
+    fn previews_get_a_short_description() {
+        assert_eq!(summary("  Wild   flowers\nof the delta ", 200), "Wild flowers of the delta");
+        assert_eq!(summary(&"a".repeat(300), 10).chars().count(), 10);
+    }
+}

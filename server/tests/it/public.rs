@@ -1,0 +1,153 @@
+//! Buyers' pages over the real router and database: only approved revisions
+//! are public, everything a buyer reads is escaped wherever it appears, and
+//! the pages carry their previews' tags and no script.
+
+use crate::support::{self, Person, phone_of, product_fields, storefront_fields, submit, sync_phone};
+use app::rules::people::Role;
+use app::rules::records::storefront::storefront_id;
+use app::rules::review::{Check, CheckPoint, Decision};
+use axum::Router;
+use axum::http::StatusCode;
+use sawda_sync::{Fields, Kind, RecordId, Replica};
+use serde_json::{Value, json};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+const T: u64 = 1_760_000_000_000;
+const HOSTILE: &str = r#"</script><script>alert(1)</script> "quoted""#;
+
+struct Shop {
+    db: Surreal<Any>,
+    router: Router,
+    her: Person,
+    phone: Replica,
+    shop: RecordId,
+    product: RecordId,
+}
+
+async fn approve(db: &Surreal<Any>, her: &Person, record: RecordId, revision: u32) {
+    let admin = sawda_server::accounts::people::find_for_sign_in(db, "+998901000409").await.unwrap().unwrap().0;
+    let checklist =
+        CheckPoint::ALL.iter().map(|p| Check { point: p.id().into(), pass: true, comment: String::new() }).collect();
+    let request =
+        app::wire::DecisionRequest { revision, decision: Decision::Approve, checklist, comments: Default::default() };
+    sawda_server::review::desk::decide(db, &admin, &her.owner(), record, request).await.unwrap();
+}
+
+/// Her storefront and a product with a hostile name, submitted; approved when `approved`.
+async fn shop(approved: bool) -> Shop {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let her = support::entrepreneur(&db, "+998901000401").await;
+    support::signed_in(&db, "+998901000409", "Admin", Role::Admin, &[], None).await;
+    let mut phone = phone_of(&her, 1);
+    let shop = storefront_id(&her.owner());
+    let mut fields = storefront_fields("Gulnar's biscuits", "gulnars-biscuits");
+    fields.insert("whatsapp".into(), json!("+998 90 123 45 67"));
+    fields.insert("telegram".into(), json!("gulnar_bakes"));
+    phone.put(shop, Kind::Storefront, fields, T, [2; 10]).unwrap();
+    let product = RecordId::new(T, [3; 10]);
+    let mut fields = product_fields(&her, HOSTILE, 25_000);
+    fields.insert("photos".into(), json!(["a".repeat(64)]));
+    phone.put(product, Kind::Product, fields, T + 1, [3; 10]).unwrap();
+    submit(&mut phone, shop, T + 2, 4);
+    submit(&mut phone, product, T + 3, 5);
+    sync_phone(&router, &her, &mut phone).await;
+    if approved {
+        approve(&db, &her, shop, 1).await;
+        approve(&db, &her, product, 1).await;
+    }
+    Shop { db, router, her, phone, shop, product }
+}
+
+async fn page(router: &Router, path: &str) -> (StatusCode, String) {
+    let response = support::get(router, path, &[("accept-language", "en")]).await;
+    let status = response.status();
+    (status, support::body_text(response).await)
+}
+
+fn json_ld(page: &str) -> Value {
+    let start = page.find(r#"<script type="application/ld+json">"#).expect("JSON-LD") + 35;
+    let end = start + page[start..].find("</script>").unwrap();
+    serde_json::from_str(&page[start..end]).unwrap()
+}
+
+#[tokio::test]
+async fn nothing_is_public_before_approval_and_unknown_addresses_answer_a_friendly_404() {
+    let shop = shop(false).await;
+    let (status, body) = page(&shop.router, "/s/gulnars-biscuits").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("This page is not here"), "{body}");
+    assert!(!body.contains("Gulnar"), "nothing of hers before approval");
+    let (status, body) = page(&shop.router, "/s/no-such-shop?lang=ru").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("Такой страницы нет"), "in the buyer's language");
+}
+
+#[tokio::test]
+async fn an_approved_storefront_and_product_render_with_previews_and_no_script() {
+    let shop = shop(true).await;
+    let (status, body) = page(&shop.router, "/s/gulnars-biscuits").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("<h2>Gulnar&#39;s biscuits</h2>") || body.contains("<h2>Gulnar's biscuits</h2>"), "{body}");
+    assert!(body.contains(r#"<meta property="og:title" content="Gulnar&#39;s biscuits · Sawda">"#), "{body}");
+    assert!(body.contains(r#"<link rel="canonical" href="http://"#));
+    assert!(body.contains(r#"hreflang="kaa""#) && body.contains(r#"hreflang="x-default""#));
+    assert_eq!(json_ld(&body)["@type"], "Store");
+    // The product's own address, made from its name.
+    let products: Vec<String> =
+        shop.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
+    assert_eq!(products.len(), 1);
+    let path = format!("/s/gulnars-biscuits/{}", products[0]);
+    assert!(body.contains(&format!(r#"href="{path}""#)), "the storefront links its products");
+
+    let (status, body) = page(&shop.router, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    if let Ok(file) = std::env::var("SAWDA_DUMP_PUBLIC_PAGE") {
+        std::fs::write(file, &body).unwrap();
+    }
+    // The hostile name is text everywhere: title, tags, body and JSON-LD.
+    assert!(!body.contains("<script>alert"), "{body}");
+    assert_eq!(body.matches("<script").count(), 1, "only the JSON-LD block, no script to run");
+    assert!(!body.contains(".wasm") && !body.contains(".js\""), "no wasm, no script file");
+    assert!(body.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot;"));
+    let ld = json_ld(&body);
+    assert_eq!(ld["@type"], "Product");
+    assert_eq!(ld["name"], HOSTILE);
+    assert_eq!(ld["offers"]["price"], 25_000);
+    assert_eq!(ld["offers"]["priceCurrency"], "UZS");
+    assert_eq!(ld["offers"]["availability"], "https://schema.org/InStock");
+    assert!(body.contains(r#"<meta property="og:image" content="http://"#));
+    assert!(body.contains(r#"<meta property="product:price:amount" content="25000">"#));
+    // Contact buttons with a message naming the product and its address.
+    assert!(body.contains("https://wa.me/998901234567?text=Hello%21%20I%20would%20like%20to%20order%20"), "{body}");
+    assert!(body.contains("https://t.me/gulnar_bakes") && body.contains("tel:+998901234567"));
+    assert!(body.len() < 30_000, "well under 30 KB before compression: {}", body.len());
+}
+
+#[tokio::test]
+async fn the_public_side_shows_the_last_approved_revision_and_prices_at_once() {
+    let mut shop = shop(true).await;
+    let edit: Fields = serde_json::from_value(json!({"name": "UNREVIEWED words", "price_som": 31_000})).unwrap();
+    shop.phone.edit(shop.product, edit, T + 10, [6; 10]).unwrap();
+    let story: Fields = serde_json::from_value(json!({"story": "UNREVIEWED story"})).unwrap();
+    shop.phone.edit(shop.shop, story, T + 11, [7; 10]).unwrap();
+    sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
+    let (_, body) = page(&shop.router, "/s/gulnars-biscuits").await;
+    assert!(!body.contains("UNREVIEWED"), "{body}");
+    assert!(body.contains("31") && body.contains("000"), "the new price is public at once");
+    // Withdrawn: gone at once, and so is the sitemap entry.
+    let slugs: Vec<String> = shop.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
+    let (_, sitemap) = page(&shop.router, "/sitemap.xml").await;
+    assert!(sitemap.contains(&format!("/s/gulnars-biscuits/{}</loc>", slugs[0])), "{sitemap}");
+    let admin = sawda_server::accounts::people::find_for_sign_in(&shop.db, "+998901000409").await.unwrap().unwrap().0;
+    sawda_server::review::desk::withdraw(&shop.db, &admin, &shop.her.owner(), shop.product, "Not her photos".into())
+        .await
+        .unwrap();
+    let (status, _) = page(&shop.router, &format!("/s/gulnars-biscuits/{}", slugs[0])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, sitemap) = page(&shop.router, "/sitemap.xml").await;
+    assert!(!sitemap.contains(&slugs[0]));
+    let (_, robots) = page(&shop.router, "/robots.txt").await;
+    assert!(robots.contains("Disallow: /api/") && robots.contains("Sitemap: http://"));
+}
