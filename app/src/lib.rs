@@ -6,14 +6,14 @@
 //! - [`wire`]: the bodies of `/api/v1` requests and answers, shared with the server;
 //! - [`ui`]: small parts every page uses;
 //! - one module per journey: [`site`], [`account`], [`people`], [`studio`],
-//!   [`market`], [`review`];
+//!   [`review`] (buyers' pages and the market are plain HTML from the server,
+//!   `server/src/public/`, drawn with [`ui`]'s listing);
 //! - [`routes`]: the one route table; [`shell`]: the HTML document around it.
 
 pub mod account;
 pub mod content_security_policy;
 pub mod device;
 pub mod i18n;
-pub mod market;
 pub mod people;
 pub mod review;
 pub mod routes;

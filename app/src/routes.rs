@@ -12,7 +12,6 @@ use leptos_router::{
 };
 
 use crate::i18n::{Key, provide_language};
-use crate::market::MarketPage;
 use crate::site::{HomePage, NotFoundPage, OfflinePage};
 use crate::ui::{NewVersionNotice, SiteFooter, SiteHeader};
 use crate::{account, people, review, studio};
@@ -57,7 +56,6 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("review") view={Lazy::<review::ReviewQueueRoute>::new()}/>
                     <Route path=(StaticSegment("review"), ParamSegment("owner"), ParamSegment("record"))
                         view={Lazy::<review::ReviewItemRoute>::new()}/>
-                    <Route path=StaticSegment("market") view=MarketPage/>
                     <Route path=StaticSegment("offline") view=OfflinePage/>
                     <Route path=StaticSegment("sign-in") view={Lazy::<account::SignInRoute>::new()}/>
                     <Route path=StaticSegment("sign-up") view={Lazy::<account::SignUpRoute>::new()}/>

@@ -9,3 +9,4 @@ pub mod photos;
 pub mod problem;
 pub mod records;
 pub mod review;
+pub mod search;

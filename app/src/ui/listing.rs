@@ -52,8 +52,15 @@ pub fn contact_links(telegram: &str, whatsapp: &str, instagram: &str) -> Vec<(&'
     links
 }
 
+/// A product map may carry `href`, its own page, which its name then links to.
+/// `hide_contacts` leaves out her links (a page with buttons of its own).
 #[component]
-pub fn StorefrontListing(storefront: FieldMap, products: Vec<FieldMap>, photo: PhotoView) -> impl IntoView {
+pub fn StorefrontListing(
+    storefront: FieldMap,
+    products: Vec<FieldMap>,
+    photo: PhotoView,
+    #[prop(optional)] hide_contacts: bool,
+) -> impl IntoView {
     let language = use_language();
     let s = storefront;
     let cover = s.get(storefront::COVER_PHOTO).and_then(Value::as_str).map(|h| photo(h.to_owned()));
@@ -95,7 +102,7 @@ pub fn StorefrontListing(storefront: FieldMap, products: Vec<FieldMap>, photo: P
                 {products.into_iter().filter(|p| !text_of(p, product::NAME).is_empty())
                     .map(|p| view! { <li><ProductListing product=p photo food/></li> }).collect_view()}
             </ul>
-            {(!links.is_empty()).then(|| view! {
+            {(!hide_contacts && !links.is_empty()).then(|| view! {
                 <h3>{language.t(Key::PreviewContact)}</h3>
                 <p class="actions">
                     {links.into_iter().map(|(name, href)| view! {
@@ -148,11 +155,17 @@ pub fn ProductListing(product: FieldMap, photo: PhotoView, #[prop(optional)] foo
     .map(|(key, field)| (key, text_of(&p, field)))
     .filter(|(_, value)| !value.is_empty())
     .collect();
+    let name = text_of(&p, product::NAME);
+    let name = match p.get("href").and_then(Value::as_str) {
+        Some(href) => view! { <a href=href.to_owned()><strong>{name}</strong></a> }.into_any(),
+        None => view! { <strong>{name}</strong> }.into_any(),
+    };
+    let with_photos = !photos.is_empty();
     view! {
-        <div class="listing-product">
-            <div class="listing-photos">{photos.into_iter().map(photo).collect_view()}</div>
+        <div class="listing-product" class:with-photos=with_photos>
+            {with_photos.then(|| view! { <div class="listing-photos">{photos.into_iter().map(photo).collect_view()}</div> })}
             <div>
-                <strong>{text_of(&p, product::NAME)}</strong>
+                {name}
                 <p class="listing-price">
                     {move || price.map(|som| format_som(som as i64, language.get())).unwrap_or_default()}
                     {usd}

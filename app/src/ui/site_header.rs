@@ -16,7 +16,8 @@ pub fn SiteHeader() -> impl IntoView {
             <nav class="main-nav" aria-label=language.t(Key::NavLabel)>
                 <A href="/studio">{language.t(Key::NavStudio)}</A>
                 <A href="/review">{language.t(Key::NavReview)}</A>
-                <A href="/market">{language.t(Key::NavMarket)}</A>
+                // Served by the server as plain HTML for buyers: a full page load.
+                <a href="/market" rel="external">{language.t(Key::NavMarket)}</a>
                 <A href="/account">{language.t(Key::NavAccount)}</A>
             </nav>
         </header>

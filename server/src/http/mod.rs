@@ -100,6 +100,7 @@ pub fn router(state: AppState, site: &Path) -> Router {
         .route("/s/{address}", get(crate::public::storefront))
         .route("/s/{address}/{product}", get(crate::public::product))
         .route("/sitemap.xml", get(crate::public::sitemap))
+        .route("/market", get(crate::public::market::market))
         .route("/robots.txt", get(crate::public::robots))
         .nest_service(&bundle_path, bundle)
         .nest("/api/v1", api::router(state.clone()))

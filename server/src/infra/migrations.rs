@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the OVOP review: queue, approved revisions, audit log",
         script: include_str!("../../migrations/0011_review.surql"),
     },
+    Migration {
+        version: 12,
+        name: "market search over approved storefronts and products",
+        script: include_str!("../../migrations/0012_market_search.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

@@ -6,6 +6,7 @@
 //! component the studio's preview and the review desk draw.
 
 pub mod approved;
+pub mod market;
 
 use app::i18n::{Key, Lang, choose_language, text};
 use app::ui::{FieldMap, ProductListing, StorefrontListing, served_photo};
@@ -21,10 +22,10 @@ use crate::AppState;
 /// language cookie, else the browser's.
 #[derive(serde::Deserialize)]
 pub struct Language {
-    lang: Option<String>,
+    pub lang: Option<String>,
 }
 
-fn language(query: &Language, headers: &HeaderMap) -> Lang {
+pub(crate) fn language(query: &Language, headers: &HeaderMap) -> Lang {
     query.lang.as_deref().and_then(Lang::from_code).unwrap_or_else(|| {
         let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
         choose_language(header(header::COOKIE), header(header::ACCEPT_LANGUAGE))
@@ -76,18 +77,18 @@ fn summary(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-struct Head {
-    title: String,
-    description: String,
+pub(crate) struct Head {
+    pub title: String,
+    pub description: String,
     /// The page's address without the language, absolute.
-    canonical: String,
-    image: Option<String>,
-    og_type: &'static str,
-    price_som: Option<u64>,
-    json_ld: Value,
+    pub canonical: String,
+    pub image: Option<String>,
+    pub og_type: &'static str,
+    pub price_som: Option<u64>,
+    pub json_ld: Value,
 }
 
-fn document(state: &AppState, lang: Lang, head: Head, body: String) -> String {
+pub(crate) fn document(state: &AppState, lang: Lang, head: Head, body: String) -> String {
     let e = escape;
     let alternates: String = Lang::ALL
         .iter()
@@ -107,7 +108,12 @@ fn document(state: &AppState, lang: Lang, head: Head, body: String) -> String {
         .iter()
         .map(|l| {
             let current = if *l == lang { r#" aria-current="true""# } else { "" };
-            format!(r#"<a href="?lang={0}" hreflang="{0}"{current}>{1}</a>"#, l.code(), l.code().to_uppercase())
+            format!(
+                r#"<a href="?lang={0}" hreflang="{0}" lang="{0}" title="{1}"{current}>{2}</a>"#,
+                l.code(),
+                e(text(*l, Key::LanguageName)),
+                e(text(*l, Key::LanguageShort))
+            )
         })
         .collect();
     format!(
@@ -120,8 +126,9 @@ fn document(state: &AppState, lang: Lang, head: Head, body: String) -> String {
             r#"<meta name="description" content="{description}"><link rel="canonical" href="{canonical}">{alternates}"#,
             r#"<link rel="stylesheet" href="/{pkg}/sawda.css"><link rel="icon" href="/favicon.svg">"#,
             r#"<script type="application/ld+json">{json_ld}</script></head><body>"#,
-            r#"<header class="site-header"><div class="bar"><a class="brand" href="/">Sawda</a>"#,
-            r#"<nav class="language-switcher">{languages}</nav></div></header>"#,
+            r#"<header class="site-header"><div class="site-header__top"><a class="brand" href="/">Sawda</a>"#,
+            r#"<nav class="language-switcher">{languages}</nav></div>"#,
+            r#"<nav class="main-nav"><a href="/market">{market}</a></nav></header>"#,
             r#"<main id="main" class="page narrow public">{body}</main>"#,
             r#"<footer class="site-footer"><p>{footer}</p></footer></body></html>"#
         ),
@@ -139,10 +146,11 @@ fn document(state: &AppState, lang: Lang, head: Head, body: String) -> String {
         languages = languages,
         body = body,
         footer = e(text(lang, Key::FooterText)),
+        market = e(text(lang, Key::NavMarket)),
     )
 }
 
-fn html(status: StatusCode, page: String) -> Response {
+pub(crate) fn html(status: StatusCode, page: String) -> Response {
     let mut response = (status, page).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -226,25 +234,21 @@ pub async fn storefront(
     let canonical = format!("{origin}/s/{}", shop.slug);
     let name = field(&shop.fields, "name").to_owned();
     let story = field(&shop.fields, "story").to_owned();
-    let products: Vec<FieldMap> = shop.products.iter().map(|p| p.fields.clone()).collect();
-    let fields = shop.fields.clone();
-    let listing = render(lang, move || view! { <StorefrontListing storefront=fields products photo=served_photo/> });
-    let links: String = shop
+    // Each product's name links to its own page.
+    let products: Vec<FieldMap> = shop
         .products
         .iter()
         .map(|p| {
-            format!(
-                r#"<li><a href="/s/{}/{}">{}</a></li>"#,
-                escape(&shop.slug),
-                escape(&p.slug),
-                escape(field(&p.fields, "name"))
-            )
+            let mut fields = p.fields.clone();
+            fields.insert("href".into(), Value::String(format!("/s/{}/{}", shop.slug, p.slug)));
+            fields
         })
         .collect();
-    let body = format!(
-        r#"{listing}<nav class="public-products"><ul>{links}</ul></nav>{}"#,
-        contacts(lang, &shop.fields, &name, &canonical)
-    );
+    let fields = shop.fields.clone();
+    let listing = render(lang, move || {
+        view! { <StorefrontListing storefront=fields products photo=served_photo hide_contacts=true/> }
+    });
+    let body = format!("{listing}{}", contacts(lang, &shop.fields, &name, &canonical));
     let image = shop.fields.get("cover_photo").and_then(Value::as_str).map(|h| photo_url(&origin, h));
     let json_ld = json!({
         "@context": "https://schema.org", "@type": "Store", "name": name, "description": story,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use app::rules::records::{product, slug, storefront};
 use app::rules::review::goes_public_without_review;
+use app::rules::search;
 use sawda_sync::{Kind, Owner, Record, RecordId};
 use serde_json::Value;
 use surrealdb::engine::any::Any;
@@ -91,10 +92,20 @@ pub async fn publish(
     };
     // `NONE` for absent optional fields: SCHEMAFULL types refuse JSON null.
     let mut row = row.as_object().cloned().unwrap_or_default();
-    if kind == Kind::Product {
-        let slug = product_slug(transaction, owner, id, &text(&fields, product::NAME).unwrap_or_default()).await?;
-        row.insert("slug".into(), slug.into());
+    let words = |names: &[&str]| {
+        search::normalise(&names.iter().filter_map(|n| text(&fields, n)).collect::<Vec<_>>().join(" "))
+    };
+    match kind {
+        Kind::Product => {
+            let slug = product_slug(transaction, owner, id, &text(&fields, product::NAME).unwrap_or_default()).await?;
+            row.insert("slug".into(), slug.into());
+            row.insert("search_text".into(), words(&[product::NAME, product::DESCRIPTION, product::MATERIALS]).into());
+        }
+        _ => {
+            row.insert("search_text".into(), words(&[storefront::NAME, storefront::STORY]).into());
+        }
     }
+    row.insert("name_search".into(), search::normalise(&text(&fields, "name").unwrap_or_default()).into());
     row.retain(|_, v| !v.is_null());
     row.insert("owner".into(), owner.to_string().into());
     row.insert("revision".into(), revision.into());
@@ -108,7 +119,12 @@ pub async fn publish(
              DELETE approved_photo WHERE owner = $owner AND item = $record;
              FOR $i IN array::range(0, array::len($photos)) {
                  CREATE approved_photo CONTENT { owner: $owner, item: $record, hash: $photos[$i], place: $i };
-             };",
+             };
+             -- What the market filters products by comes from her approved storefront.
+             LET $shop = (SELECT slug, name, district, category FROM approved_storefront WHERE owner = $owner LIMIT 1)[0];
+             UPDATE approved_product SET storefront_slug = $shop.slug, storefront_name = $shop.name,
+                 district = $shop.district, category = $shop.category
+                 WHERE owner = $owner AND ($table = 'approved_storefront' OR id = $key);",
         )
         .bind(("table", table))
         .bind(("owner", owner.to_string()))
@@ -211,7 +227,11 @@ pub async fn unpublish(
     transaction
         .query(
             "DELETE type::record($table, [$owner, $record]);
-             DELETE approved_photo WHERE owner = $owner AND item = $record;",
+             DELETE approved_photo WHERE owner = $owner AND item = $record;
+             -- Her products leave the market with her storefront.
+             IF $table = 'approved_storefront' {
+                 UPDATE approved_product SET storefront_slug = NONE, storefront_name = NONE WHERE owner = $owner;
+             };",
         )
         .bind(("table", table))
         .bind(("owner", owner.to_string()))

@@ -1,0 +1,110 @@
+//! One spelling for search: what the market indexes and what a buyer types
+//! both go through [`normalise`], so Karakalpak, Uzbek and Russian written in
+//! Cyrillic meet their Latin spellings (Қарақалпақ finds Qaraqalpaq), every
+//! apostrophe of oʻzbek / o'zbek / o‘zbek is the same (none), and case and
+//! accents do not matter. The database's analyzer then only splits words and
+//! makes prefixes (`server/migrations`, analyzer `market`).
+
+/// Latin for one lowercase letter, or `None` to keep it as it is.
+fn latin(c: char) -> Option<&'static str> {
+    Some(match c {
+        // Cyrillic, by the Uzbek and Karakalpak Latin alphabets (and Russian's usual spelling).
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'ғ' => "g",
+        'д' => "d",
+        'е' | 'э' => "e",
+        'ё' => "yo",
+        'ж' => "j",
+        'з' => "z",
+        'и' => "i",
+        'й' => "y",
+        'к' => "k",
+        'қ' => "q",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'ң' => "n",
+        'о' => "o",
+        'ө' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' | 'ү' | 'ұ' => "u",
+        // Uzbek ў is oʻ.
+        'ў' => "o",
+        'ф' => "f",
+        'х' => "x",
+        'ҳ' | 'һ' => "h",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "sh",
+        'ъ' | 'ь' => "",
+        'ы' => "i",
+        'ю' => "yu",
+        'я' => "ya",
+        'ә' => "a",
+        'і' => "i",
+        // Latin letters with marks: Karakalpak, Uzbek, Turkish, and what keyboards make.
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ā' => "a",
+        'é' | 'è' | 'ê' | 'ë' | 'ē' => "e",
+        'í' | 'ì' | 'î' | 'ï' | 'ı' | 'ī' => "i",
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ō' => "o",
+        'ú' | 'ù' | 'û' | 'ü' | 'ū' => "u",
+        'ǵ' | 'ğ' => "g",
+        'ń' | 'ñ' => "n",
+        'ş' => "sh",
+        'ç' => "ch",
+        'ý' | 'ÿ' => "y",
+        // Apostrophes of every kind vanish: o'zbek, oʻzbek, o‘zbek, g`alla.
+        '\'' | 'ʻ' | 'ʼ' | '‘' | '’' | '`' | '´' | 'ʹ' => "",
+        _ => return None,
+    })
+}
+
+/// The search spelling of `text`: lowercase Latin letters and digits, words
+/// separated by one space.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = true;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if let Some(latin) = latin(c) {
+            // An apostrophe (empty) joins its word's halves.
+            if !latin.is_empty() {
+                out.push_str(latin);
+                space = false;
+            }
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+            space = false;
+        } else if !space {
+            out.push(' ');
+            space = true;
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise;
+
+    #[test]
+    fn cyrillic_meets_latin_and_apostrophes_and_accents_do_not_matter() {
+        assert_eq!(normalise("Қарақалпақ"), normalise("Qaraqalpaq"));
+        assert_eq!(normalise("Қарақалпақ"), "qaraqalpaq");
+        for spelling in ["oʻzbek", "o'zbek", "o‘zbek", "ozbek", "OʻZBEK", "ўзбек"] {
+            assert_eq!(normalise(spelling), "ozbek", "{spelling}");
+        }
+        assert_eq!(normalise("Shıyrın ǵárbiz"), "shiyrin garbiz");
+        assert_eq!(normalise("Самса, горячая!"), "samsa goryachaya");
+        assert_eq!(normalise("  Мёд   Арала  "), "myod arala");
+        assert_eq!(normalise("Chimbay-2026"), "chimbay 2026");
+        assert_eq!(normalise("</script> \"quoted\""), "script quoted");
+        assert_eq!(normalise(""), "");
+    }
+}

@@ -1,0 +1,104 @@
+// Buyers' pages in a browser with JavaScript off: a storefront and a product
+// approved at the desk are readable, request no script and no wasm, and show
+// in the buyer's language at 360 px and 1280 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
+  openSection,
+} from './support.mjs';
+
+const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
+const AYSULU = { phone: '+998903001166', name: 'Aysulu', password: 'aral-honey-2026' };
+const en = texts.en;
+
+let sawda;
+let browser;
+let admin;
+
+before(async () => {
+  sawda = await startSawda({ admin: ADMIN });
+  browser = await launchBrowser();
+  await signUpEntrepreneurs(sawda.url, ADMIN, [AYSULU]);
+  admin = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: ADMIN.phone, password: ADMIN.password } });
+});
+
+after(async () => {
+  await browser?.close();
+  await sawda?.stop();
+});
+
+/** Approves everything waiting, as a coordinator would at the desk. */
+async function approveAll() {
+  const queue = await api(sawda.url, 'GET', '/review/queue', { cookie: admin.cookie });
+  const checklist = ['origin', 'photos', 'description', 'price', 'packaging', 'food_safety'].map((point) => ({ point, pass: true }));
+  for (const item of queue.body.items) {
+    const decided = await api(sawda.url, 'POST', `/review/items/${item.owner}/${item.record}/decision`, {
+      cookie: admin.cookie, body: { revision: item.revision, decision: 'approve', checklist },
+    });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+  }
+  return queue.body.items.length;
+}
+
+test('an approved storefront and product read with JavaScript off, with no script or wasm fetched', async () => {
+  // Aysulu makes her storefront and a product in the studio and submits both.
+  const her = await phone(browser, { locale: 'en-GB' });
+  await signInOnPage(her.page, sawda.url, AYSULU);
+  await ready(her.page);
+  await expectStatus(her.page, en['sync.all_saved']);
+  await her.page.fill('#storefront-name', 'Aral honey');
+  await her.page.click('button.suggestion');
+  await her.page.fill('#storefront-story', 'Wild flowers of the Amudarya delta, harvested by hand in Moynaq.');
+  await her.page.selectOption('#storefront-district', 'moynaq');
+  await her.page.selectOption('#storefront-category', 'food');
+  await her.page.fill('#storefront-telegram', '@aral_honey');
+  await her.page.fill('#storefront-whatsapp', '+998 90 123 45 67');
+  await her.page.check('input[name="payment"][value="cash_on_delivery"]');
+  await her.page.check('input[name="delivery"][value="post_uzbekistan"]');
+  await her.page.click(`.review-panel button:has-text("${en['review.submit']}")`);
+  await openSection(her.page, en['studio.section.products']);
+  await her.page.click('button:has-text("' + en['products.add'] + '")');
+  await her.page.fill('#product-name', 'Tugai flower honey');
+  await her.page.fill('#product-description', 'Thick, dark honey from the tugai forests.');
+  await her.page.fill('#product-price-som', '85 000');
+  await her.page.fill('#product-unit', 'jar, 1 kg');
+  await her.page.fill('#product-shelf-life', '2 years');
+  await her.page.click(`.review-panel button:has-text("${en['review.submit']}")`);
+  await expectStatus(her.page, en['sync.all_saved']);
+  await her.context.close();
+  assert.equal(await approveAll(), 2);
+
+  // A buyer opens the link from a chat, with JavaScript off, in Russian.
+  for (const [lang, width] of [['ru', 360], ['en', 1280], ['kaa', 360]]) {
+    const context = await browser.newContext({
+      javaScriptEnabled: false, locale: lang, viewport: { width, height: 800 },
+    });
+    const page = await context.newPage();
+    const requested = [];
+    page.on('request', (request) => requested.push(request.url()));
+    const response = await page.goto(`${sawda.url}/s/aral-honey?lang=${lang}`);
+    assert.equal(response.status(), 200);
+    assert.equal(await page.textContent('.listing h2'), 'Aral honey');
+    assert.equal(await page.getAttribute('html', 'lang'), lang);
+    assert.equal(await page.textContent('.contact h2'), texts[lang]['preview.contact']);
+    await page.screenshot({ path: join(outputDir, `public-storefront-${lang}-${width}.png`), fullPage: true });
+    await page.click('.listing-product a');
+    await page.waitForURL(/\/s\/aral-honey\/tugai-flower-honey/);
+    assert.equal(await page.textContent('main h1'), 'Tugai flower honey');
+    assert.ok((await page.getAttribute('a[href^="https://wa.me/"]', 'href')).includes('text='));
+    await page.screenshot({ path: join(outputDir, `public-product-${lang}-${width}.png`), fullPage: true });
+    const scripts = requested.filter((url) => /\.(wasm|js)(\?|$)/.test(new URL(url).pathname));
+    assert.deepEqual(scripts, [], 'a buyer\'s page downloads no script and no wasm');
+    await context.close();
+  }
+
+  // An address nobody holds: a friendly 404 in her language.
+  const context = await browser.newContext({ javaScriptEnabled: false, locale: 'uz' });
+  const page = await context.newPage();
+  const response = await page.goto(`${sawda.url}/s/nobody-here`);
+  assert.equal(response.status(), 404);
+  assert.equal(await page.textContent('main h1'), texts.uz['public.not_found.title']);
+  await context.close();
+});

@@ -1,0 +1,309 @@
+//! `/market`: the directory of approved products (and, on its first page,
+//! the storefronts that match), filtered by district and category, searched
+//! in four languages through one spelling (`app::rules::search`), paged by
+//! keyset. A GET form with everything in the address: it works with
+//! JavaScript off and a search can be shared as a link.
+
+use app::i18n::{Key, Lang, text};
+use app::rules::money::format_som;
+use app::rules::people::District;
+use app::rules::records::storefront::Category;
+use app::rules::search::normalise;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+use super::{Head, document, escape, html, language};
+use crate::AppState;
+
+pub const PAGE: usize = 20;
+/// The analyzer indexes prefixes of up to 20 letters: longer words are cut to match.
+const LONGEST_PREFIX: usize = 20;
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct Filters {
+    pub q: Option<String>,
+    pub district: Option<String>,
+    pub category: Option<String>,
+    pub after: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// A product as the directory lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed {
+    pub href: String,
+    pub name: String,
+    pub storefront: String,
+    pub district: String,
+    pub price_som: Option<i64>,
+    pub photo: Option<String>,
+}
+
+pub struct Page {
+    pub storefronts: Vec<(String, String, String)>,
+    pub products: Vec<Listed>,
+    pub next: Option<String>,
+}
+
+/// The query as the index spells it: normalised, each word cut to the
+/// longest prefix indexed; `None` when nothing searchable is left.
+pub fn search_words(q: &str) -> Option<String> {
+    let words: Vec<String> =
+        normalise(q).split(' ').filter(|w| !w.is_empty()).map(|w| w.chars().take(LONGEST_PREFIX).collect()).collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn known<'a>(value: &'a Option<String>, valid: impl Fn(&str) -> bool) -> Option<&'a str> {
+    value.as_deref().filter(|v| !v.is_empty() && valid(v))
+}
+
+/// One page of the directory. The cursor is `rank|approved_at|key` of the last item shown.
+pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surrealdb::Error> {
+    let q = filters.q.as_deref().and_then(search_words);
+    let district = known(&filters.district, |d| District::from_id(d).is_some()).map(str::to_owned);
+    let category = known(&filters.category, |c| Category::from_id(c).is_some()).map(str::to_owned);
+    let after = filters.after.as_deref().and_then(|cursor| {
+        let mut parts = cursor.splitn(3, '|');
+        let rank: i64 = parts.next()?.parse().ok()?;
+        let at = chrono::DateTime::parse_from_rfc3339(parts.next()?).ok()?.with_timezone(&chrono::Utc);
+        Some((rank, at, parts.next()?.to_owned()))
+    });
+    let (after_rank, after_at, after_key) = after.map_or((None, None, None), |(r, a, k)| (Some(r), Some(a), Some(k)));
+    // With words: products whose name holds a word first, then the rest;
+    // newest first within each; the key breaks ties.
+    let matching = if q.is_some() { "search_text @@ $q AND" } else { "" };
+    let query = format!(
+        "SELECT * FROM (
+             SELECT owner, slug, name, price_som, storefront_slug, storefront_name, district, approved_at, record,
+                    string::concat(owner, '/', slug) AS key,
+                    IF $q != NONE AND string::contains(string::concat(' ', name_search), string::concat(' ', $first)) {{ 0 }} ELSE {{ 1 }} AS rank
+             FROM (SELECT *, record::id(id)[1] AS record FROM approved_product
+                   WHERE {matching} storefront_slug != NONE
+                   AND ($district = NONE OR district = $district) AND ($category = NONE OR category = $category))
+         )
+         WHERE $after_rank = NONE OR rank > $after_rank
+            OR (rank = $after_rank AND (approved_at < $after_at OR (approved_at = $after_at AND key > $after_key)))
+         ORDER BY rank, approved_at DESC, key LIMIT $limit;"
+    );
+    let first = q.as_deref().and_then(|q| q.split(' ').next()).map(str::to_owned);
+    let mut read = db
+        .query(query)
+        .bind(("q", q.clone()))
+        .bind(("first", first))
+        .bind(("district", district.clone()))
+        .bind(("category", category.clone()))
+        .bind(("after_rank", after_rank))
+        .bind(("after_at", after_at))
+        .bind(("after_key", after_key))
+        .bind(("limit", PAGE as i64 + 1))
+        .await?
+        .check()?;
+    let rows: Vec<Value> =
+        read.take::<Vec<surrealdb::types::Value>>(0)?.into_iter().map(|v| v.into_json_value()).collect();
+    // Storefronts that match, on the first page only.
+    let shops: Vec<Value> = if filters.after.is_none() {
+        db.query(format!(
+            "SELECT slug, name, district FROM approved_storefront WHERE {}
+             ($district = NONE OR district = $district) AND ($category = NONE OR category = $category)
+             ORDER BY name LIMIT 6",
+            if q.is_some() { "search_text @@ $q AND" } else { "" }
+        ))
+        .bind(("q", q.clone()))
+        .bind(("district", district))
+        .bind(("category", category))
+        .await?
+        .check()?
+        .take::<Vec<surrealdb::types::Value>>(0)?
+        .into_iter()
+        .map(|v| v.into_json_value())
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let more = rows.len() > PAGE;
+    let rows: Vec<Value> = rows.into_iter().take(PAGE).collect();
+    let next = more.then(|| {
+        let last = rows.last().expect("a full page");
+        format!(
+            "{}|{}|{}",
+            last["rank"].as_i64().unwrap_or(1),
+            last["approved_at"].as_str().unwrap_or_default(),
+            last["key"].as_str().unwrap_or_default()
+        )
+    });
+    // The first photo of each product listed.
+    let records: Vec<String> = rows.iter().filter_map(|r| r["record"].as_str().map(str::to_owned)).collect();
+    let photos: Vec<Value> = db
+        .query("SELECT item, hash FROM approved_photo WHERE place = 0 AND item IN $records")
+        .bind(("records", records))
+        .await?
+        .check()?
+        .take::<Vec<surrealdb::types::Value>>(0)?
+        .into_iter()
+        .map(|v| v.into_json_value())
+        .collect();
+    let photo_of = |record: &str| {
+        photos.iter().find(|p| p["item"] == json!(record)).and_then(|p| p["hash"].as_str()).map(str::to_owned)
+    };
+    let s = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    Ok(Page {
+        storefronts: shops.iter().map(|r| (s(r, "slug"), s(r, "name"), s(r, "district"))).collect(),
+        products: rows
+            .iter()
+            .map(|r| Listed {
+                href: format!("/s/{}/{}", s(r, "storefront_slug"), s(r, "slug")),
+                name: s(r, "name"),
+                storefront: s(r, "storefront_name"),
+                district: s(r, "district"),
+                price_som: r["price_som"].as_i64(),
+                photo: photo_of(r["record"].as_str().unwrap_or_default()),
+            })
+            .collect(),
+        next,
+    })
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn select(name: &str, label: Key, lang: Lang, current: Option<&str>, options: Vec<(&str, Key)>) -> String {
+    let options: String = std::iter::once(("", Key::DeskAny))
+        .chain(options)
+        .map(|(id, key)| {
+            let selected = if Some(id) == current || (id.is_empty() && current.is_none()) { " selected" } else { "" };
+            format!(r#"<option value="{}"{selected}>{}</option>"#, escape(id), escape(text(lang, key)))
+        })
+        .collect();
+    format!(
+        r#"<label class="field filter"><span>{}</span><select name="{name}">{options}</select></label>"#,
+        escape(text(lang, label))
+    )
+}
+
+pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters>, headers: HeaderMap) -> Response {
+    let lang = language(&super::Language { lang: filters.lang.clone() }, &headers);
+    let origin = state.site.origin(&headers);
+    let page = match page(&state.db, &filters).await {
+        Ok(page) => page,
+        Err(error) => {
+            tracing::error!(%error, "market directory");
+            return html(StatusCode::INTERNAL_SERVER_ERROR, escape(text(lang, Key::ErrorInternal)));
+        }
+    };
+    let q = filters.q.clone().unwrap_or_default();
+    let district = filters.district.as_deref().filter(|d| District::from_id(d).is_some());
+    let category = filters.category.as_deref().filter(|c| Category::from_id(c).is_some());
+    let form = format!(
+        r#"<form class="market-search" method="get" action="/market" role="search">
+           <label class="field"><span>{label}</span><input type="search" name="q" value="{q}" maxlength="100" autocomplete="off"></label>
+           {districts}{categories}<button class="button" type="submit">{go}</button></form>"#,
+        label = escape(text(lang, Key::MarketSearch)),
+        q = escape(&q),
+        districts = select(
+            "district",
+            Key::StorefrontDistrict,
+            lang,
+            district,
+            District::ALL.iter().map(|d| (d.id(), d.name_key())).collect()
+        ),
+        categories = select(
+            "category",
+            Key::StorefrontCategory,
+            lang,
+            category,
+            Category::ALL.iter().map(|c| (c.id(), c.name_key())).collect()
+        ),
+        go = escape(text(lang, Key::MarketGo)),
+    );
+    let district_name = |id: &str| District::from_id(id).map(|d| text(lang, d.name_key())).unwrap_or_default();
+    let shops: String = page
+        .storefronts
+        .iter()
+        .map(|(slug, name, district)| {
+            format!(
+                r#"<li><a href="/s/{}"><strong>{}</strong></a> <span class="hint">{}</span></li>"#,
+                escape(slug),
+                escape(name),
+                escape(district_name(district))
+            )
+        })
+        .collect();
+    let products: String = page
+        .products
+        .iter()
+        .map(|p| {
+            let photo = p.photo.as_deref().map_or(String::new(), |hash| {
+                format!(r#"<img src="/photos/{}/thumb.jpg" alt="" width="96" height="96" loading="lazy">"#, escape(hash))
+            });
+            format!(
+                r#"<li class="market-item"><a href="{}">{photo}<span><strong>{}</strong><br>{}<br><span class="hint">{} · {}</span></span></a></li>"#,
+                escape(&p.href),
+                escape(&p.name),
+                escape(&p.price_som.map(|som| format_som(som, lang)).unwrap_or_default()),
+                escape(&p.storefront),
+                escape(district_name(&p.district)),
+            )
+        })
+        .collect();
+    let keep =
+        |name: &str, value: Option<&str>| value.filter(|v| !v.is_empty()).map(|v| format!("&{name}={}", encode(v)));
+    let next = page.next.as_deref().map_or(String::new(), |after| {
+        let mut href = format!("/market?after={}", encode(after));
+        href.extend(keep("q", Some(&q)));
+        href.extend(keep("district", district));
+        href.extend(keep("category", category));
+        format!(
+            r#"<p><a class="button secondary" href="{}" rel="next">{}</a></p>"#,
+            escape(&href),
+            escape(text(lang, Key::DeskMore))
+        )
+    });
+    let empty = (page.products.is_empty() && page.storefronts.is_empty())
+        .then(|| format!("<p>{}</p>", escape(text(lang, Key::MarketEmpty))))
+        .unwrap_or_default();
+    let shops = if shops.is_empty() {
+        String::new()
+    } else {
+        format!(r#"<h2>{}</h2><ul class="market-storefronts">{shops}</ul>"#, escape(text(lang, Key::MarketStorefronts)))
+    };
+    let products = if products.is_empty() {
+        String::new()
+    } else {
+        format!(r#"<h2>{}</h2><ul class="market-products">{products}</ul>"#, escape(text(lang, Key::ProductsHeading)))
+    };
+    let body = format!(
+        r#"<h1>{}</h1><p class="lead">{}</p>{form}{empty}{shops}{products}{next}"#,
+        escape(text(lang, Key::MarketTitle)),
+        escape(text(lang, Key::MarketBody)),
+    );
+    let head = Head {
+        title: format!("{} · Sawda", text(lang, Key::MarketTitle)),
+        description: text(lang, Key::MarketBody).to_owned(),
+        canonical: format!("{origin}/market"),
+        image: None,
+        og_type: "website",
+        price_som: None,
+        json_ld: json!({"@context": "https://schema.org", "@type": "WebSite", "name": "Sawda", "url": format!("{origin}/market")}),
+    };
+    html(StatusCode::OK, document(&state, lang, head, body))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_words_are_spelt_as_the_index_spells_them() {
+        assert_eq!(super::search_words("Қарақалпақ  СЫР").as_deref(), Some("qaraqalpaq sir"));
+        assert_eq!(super::search_words("  ,,, ").as_deref(), None);
+        assert_eq!(super::search_words(&"a".repeat(30)).unwrap().len(), 20);
+    }
+}
