@@ -94,6 +94,29 @@ test('an approved storefront and product read with JavaScript off, with no scrip
     await context.close();
   }
 
+  // A buyer with JavaScript off finds it in the market, typing in Cyrillic.
+  {
+    const context = await browser.newContext({ javaScriptEnabled: false, locale: 'ru', viewport: { width: 360, height: 800 } });
+    const page = await context.newPage();
+    const requested = [];
+    page.on('request', (request) => requested.push(request.url()));
+    await page.goto(`${sawda.url}/market`);
+    await page.fill('input[name="q"]', 'туга');
+    await page.selectOption('select[name="district"]', 'moynaq');
+    await page.click('form.market-search button[type="submit"]');
+    await page.waitForURL(/q=/);
+    assert.ok(page.url().includes('district=moynaq'), 'the search is in the address, to share');
+    assert.deepEqual(await page.locator('.market-item strong').allTextContents(), ['Tugai flower honey']);
+    await page.screenshot({ path: join(outputDir, 'market-ru-360.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: join(outputDir, 'market-ru-1280.png'), fullPage: true });
+    await page.click('.market-item a');
+    await page.waitForURL(/\/s\/aral-honey\/tugai-flower-honey/);
+    const scripts = requested.filter((url) => /\.(wasm|js)(\?|$)/.test(new URL(url).pathname));
+    assert.deepEqual(scripts, [], 'the market downloads no script and no wasm');
+    await context.close();
+  }
+
   // An address nobody holds: a friendly 404 in her language.
   const context = await browser.newContext({ javaScriptEnabled: false, locale: 'uz' });
   const page = await context.newPage();

@@ -218,7 +218,7 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
         ),
         categories = select(
             "category",
-            Key::StorefrontCategory,
+            Key::MarketCategory,
             lang,
             category,
             Category::ALL.iter().map(|c| (c.id(), c.name_key())).collect()
@@ -279,7 +279,7 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
     let products = if products.is_empty() {
         String::new()
     } else {
-        format!(r#"<h2>{}</h2><ul class="market-products">{products}</ul>"#, escape(text(lang, Key::ProductsHeading)))
+        format!(r#"<h2>{}</h2><ul class="market-products">{products}</ul>"#, escape(text(lang, Key::MarketProducts)))
     };
     let body = format!(
         r#"<h1>{}</h1><p class="lead">{}</p>{form}{empty}{shops}{products}{next}"#,
