@@ -59,6 +59,27 @@ pub fn check_and_redraw(bytes: &[u8]) -> Result<Sizes, PhotoProblem> {
     Ok(Sizes { large: jpeg(&fit(&image, LARGE_SIDE))?, thumb: jpeg(&fit(&image, THUMB_SIDE))? })
 }
 
+/// Link previews: Telegram, WhatsApp and Facebook show 1.91:1 best.
+pub const PREVIEW_WIDTH: u32 = 1200;
+pub const PREVIEW_HEIGHT: u32 = 630;
+/// WhatsApp skips larger images.
+pub const MAX_PREVIEW_BYTES: usize = 300 * 1024;
+
+/// A 1200 × 630 JPEG of a kept photo (its large size), cropped to fill,
+/// under [`MAX_PREVIEW_BYTES`] (the quality steps down until it is).
+pub fn preview(large: &[u8]) -> Result<Vec<u8>, PhotoProblem> {
+    let image = image::load_from_memory_with_format(large, ImageFormat::Jpeg).map_err(|_| PhotoProblem::Damaged)?;
+    let filled = image.resize_to_fill(PREVIEW_WIDTH, PREVIEW_HEIGHT, FilterType::Triangle).to_rgb8();
+    for quality in [82, 72, 60, 45, 30, 20] {
+        let mut out = Vec::new();
+        JpegEncoder::new_with_quality(&mut out, quality).encode_image(&filled).map_err(|_| PhotoProblem::Damaged)?;
+        if out.len() <= MAX_PREVIEW_BYTES {
+            return Ok(out);
+        }
+    }
+    Err(PhotoProblem::TooManyPixels)
+}
+
 /// The picture scaled down (never up) so its longest side is at most `side`.
 fn fit(image: &DynamicImage, side: u32) -> DynamicImage {
     if image.width().max(image.height()) <= side {
@@ -91,6 +112,20 @@ fn jpeg(image: &DynamicImage) -> Result<Vec<u8>, PhotoProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_preview_is_1200_by_630_and_small_enough_for_whatsapp() {
+        // Noise is the hardest case for JPEG: the quality steps down to fit.
+        let noisy = image::RgbImage::from_fn(1280, 960, |x, y| {
+            let n = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)).wrapping_mul(97);
+            image::Rgb([n as u8, (n >> 8) as u8, (n >> 16) as u8])
+        });
+        let large = jpeg(&DynamicImage::ImageRgb8(noisy)).unwrap();
+        let made = preview(&large).unwrap();
+        assert!(made.len() <= MAX_PREVIEW_BYTES, "{} bytes", made.len());
+        let back = image::load_from_memory_with_format(&made, ImageFormat::Jpeg).unwrap();
+        assert_eq!((back.width(), back.height()), (PREVIEW_WIDTH, PREVIEW_HEIGHT));
+    }
 
     fn encoded(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
         let image = DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {

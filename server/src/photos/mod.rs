@@ -193,7 +193,23 @@ impl Photos {
     }
 
     pub async fn get(&self, hash: &str, size: Size) -> std::io::Result<Option<Vec<u8>>> {
-        self.store.get(hash, size).await
+        match (self.store.get(hash, size).await?, size) {
+            (None, Size::Preview) => self.make_preview(hash).await,
+            (found, _) => Ok(found),
+        }
+    }
+
+    /// The link preview of a kept photo, made once from its large size (in
+    /// a decode turn, off the async workers) and kept beside it.
+    async fn make_preview(&self, hash: &str) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(large) = self.store.get(hash, Size::Large).await? else { return Ok(None) };
+        let _turn = self.decodes.acquire().await.expect("the semaphore is never closed");
+        let made = tokio::task::spawn_blocking(move || checks::preview(&large))
+            .await
+            .map_err(std::io::Error::other)?
+            .map_err(|problem| std::io::Error::other(format!("{problem:?}")))?;
+        self.store.put_size(hash, Size::Preview, made.clone()).await?;
+        Ok(Some(made))
     }
 
     /// Forgets uploads no piece has reached for `idle`: a phone that gave up

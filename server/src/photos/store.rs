@@ -13,11 +13,13 @@ use super::checks::Sizes;
 
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = std::io::Result<T>> + Send + 'a>>;
 
-/// The two sizes pages use.
+/// The sizes pages use: two made when the photo is kept, and the link
+/// preview, made from the large one the first time a page needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Size {
     Large,
     Thumb,
+    Preview,
 }
 
 impl Size {
@@ -25,6 +27,7 @@ impl Size {
         match name {
             "large.jpg" => Some(Size::Large),
             "thumb.jpg" => Some(Size::Thumb),
+            "preview.jpg" => Some(Size::Preview),
             _ => None,
         }
     }
@@ -33,6 +36,7 @@ impl Size {
         match self {
             Size::Large => "large.jpg",
             Size::Thumb => "thumb.jpg",
+            Size::Preview => "preview.jpg",
         }
     }
 }
@@ -41,6 +45,8 @@ pub trait PhotoStore: Send + Sync {
     fn has<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, bool>;
     fn put<'a>(&'a self, hash: &'a str, sizes: Sizes) -> StoreFuture<'a, ()>;
     fn get<'a>(&'a self, hash: &'a str, size: Size) -> StoreFuture<'a, Option<Vec<u8>>>;
+    /// Keeps a size made later (the preview) beside a kept photo.
+    fn put_size<'a>(&'a self, hash: &'a str, size: Size, bytes: Vec<u8>) -> StoreFuture<'a, ()>;
     /// Removes both sizes; "kept" goes first, so a half-removed photo is not kept.
     fn remove<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, ()>;
     /// The hashes of every photo kept.
@@ -130,6 +136,10 @@ impl PhotoStore for DiskPhotoStore {
             }
             write_durably(&dir, KEPT, b"").await
         })
+    }
+
+    fn put_size<'a>(&'a self, hash: &'a str, size: Size, bytes: Vec<u8>) -> StoreFuture<'a, ()> {
+        Box::pin(async move { write_durably(&self.dir(hash), size.file_name(), &bytes).await })
     }
 
     fn get<'a>(&'a self, hash: &'a str, size: Size) -> StoreFuture<'a, Option<Vec<u8>>> {

@@ -217,7 +217,7 @@ fn contacts(lang: Lang, storefront: &FieldMap, about: &str, url: &str) -> String
 }
 
 fn photo_url(origin: &str, hash: &str) -> String {
-    format!("{origin}/photos/{hash}/large.jpg")
+    format!("{origin}/photos/{hash}/preview.jpg")
 }
 
 pub async fn storefront(
