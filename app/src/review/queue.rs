@@ -11,6 +11,7 @@ use crate::device::http::{call, spawn};
 use crate::i18n::{Key, fill, text, use_language};
 use crate::rules::people::District;
 use crate::rules::records::storefront::Category;
+use crate::ui::encode_component;
 use crate::wire::{QueuedItem, ReviewQueue};
 
 const FILTERS: [&str; 4] = ["district", "category", "kind", "waiting_days"];
@@ -47,7 +48,7 @@ pub fn ReviewQueuePage() -> impl IntoView {
     let load = move |after: Option<String>| {
         let mut path = format!("/api/v1/review/queue?{}", search());
         if let Some(after) = &after {
-            path.push_str(&format!("&after={}", js_encode(after)));
+            path.push_str(&format!("&after={}", encode_component(after)));
         }
         spawn(async move {
             match call::<ReviewQueue>(language.get_untracked(), "GET", &path, None).await {
@@ -142,14 +143,4 @@ pub fn ReviewQueuePage() -> impl IntoView {
             </Show>
         </section>
     }
-}
-
-/// A cursor made safe for a query string.
-fn js_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -199,6 +199,19 @@ impl Review {
     }
 }
 
+/// What a coordinator reviews and buyers would see: every field she wrote,
+/// without the server's fields, the submission mark and cleared fields.
+pub fn content(record: &Record) -> BTreeMap<String, serde_json::Value> {
+    record
+        .fields()
+        .iter()
+        .filter(|(name, field)| {
+            !record.kind().is_server_field(name) && name.as_str() != SUBMITTED && !field.value.is_null()
+        })
+        .map(|(name, field)| (name.clone(), field.value.clone()))
+        .collect()
+}
+
 /// What a push changed about an item, as the review sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Edited {

@@ -139,19 +139,11 @@ impl Studio {
     /// A record's fields as she wrote them (no server fields), for previews.
     pub fn content(self, record: RecordId) -> crate::ui::FieldMap {
         self.sync.revision.track();
-        sync::records(Kind::Storefront, |r| r.clone())
+        [Kind::Storefront, Kind::Product]
             .into_iter()
-            .chain(sync::records(Kind::Product, |r| r.clone()))
-            .find(|r| r.id() == record)
-            .map(|r| {
-                r.fields()
-                    .iter()
-                    .filter(|(name, field)| {
-                        !r.kind().is_server_field(name) && name.as_str() != review::SUBMITTED && !field.value.is_null()
-                    })
-                    .map(|(name, field)| (name.clone(), field.value.clone()))
-                    .collect()
-            })
+            .flat_map(|kind| sync::records(kind, |r| (r.id() == record).then(|| review::content(r))))
+            .flatten()
+            .next()
             .unwrap_or_default()
     }
 

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
+use super::url::encode_path;
 use crate::i18n::{Key, Lang, text, use_language};
 
 /// Four buttons, one per language. Without JavaScript each is a link that asks
@@ -50,19 +51,6 @@ fn switch_to(language: crate::i18n::Language, option: Lang) {
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = (language, option);
-}
-
-/// Percent-encodes a path for a query value, keeping only unreserved characters and `/`.
-fn encode_path(path: &str) -> String {
-    let mut encoded = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]

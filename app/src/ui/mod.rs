@@ -4,6 +4,7 @@ mod listing;
 mod new_version_notice;
 mod site_footer;
 mod site_header;
+mod url;
 
 pub use form_field::FormField;
 pub use language_switcher::LanguageSwitcher;
@@ -11,3 +12,4 @@ pub use listing::{FieldMap, PhotoView, ProductListing, StorefrontListing, contac
 pub use new_version_notice::NewVersionNotice;
 pub use site_footer::SiteFooter;
 pub use site_header::SiteHeader;
+pub use url::{encode_component, encode_path};

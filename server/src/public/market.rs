@@ -9,6 +9,7 @@ use app::rules::money::format_som;
 use app::rules::people::District;
 use app::rules::records::storefront::Category;
 use app::rules::search::normalise;
+use app::ui::encode_component;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -167,15 +168,6 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
     })
 }
 
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn select(name: &str, label: Key, lang: Lang, current: Option<&str>, options: Vec<(&str, Key)>) -> String {
     let options: String = std::iter::once(("", Key::DeskAny))
         .chain(options)
@@ -255,10 +247,11 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
             )
         })
         .collect();
-    let keep =
-        |name: &str, value: Option<&str>| value.filter(|v| !v.is_empty()).map(|v| format!("&{name}={}", encode(v)));
+    let keep = |name: &str, value: Option<&str>| {
+        value.filter(|v| !v.is_empty()).map(|v| format!("&{name}={}", encode_component(v)))
+    };
     let next = page.next.as_deref().map_or(String::new(), |after| {
-        let mut href = format!("/market?after={}", encode(after));
+        let mut href = format!("/market?after={}", encode_component(after));
         href.extend(keep("q", Some(&q)));
         href.extend(keep("district", district));
         href.extend(keep("category", category));

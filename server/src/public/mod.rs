@@ -183,13 +183,7 @@ fn not_found(state: &AppState, lang: Lang, origin: &str) -> Response {
 /// Contact buttons with a message naming what she is asked about.
 fn contacts(lang: Lang, storefront: &FieldMap, about: &str, url: &str) -> String {
     let message = app::i18n::fill(text(lang, Key::PublicOrderMessage), &[("product", about), ("url", url)]);
-    let encoded: String = message
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = app::ui::encode_component(&message);
     let mut buttons = Vec::new();
     let telegram = field(storefront, "telegram");
     if !telegram.is_empty() {

@@ -16,7 +16,7 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::SurrealValue;
 
-use super::{content_of, may_review, published};
+use super::{may_review, published};
 use crate::accounts::Account;
 use crate::sync::store::{self, SyncStoreError};
 
@@ -225,7 +225,7 @@ pub async fn item(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId)
         .collect();
     let storefront = if kind == Kind::Product {
         let storefront = app::rules::records::storefront::storefront_id(owner);
-        store::record(db, owner, storefront).await?.map(|r| content_of(&r))
+        store::record(db, owner, storefront).await?.map(|r| rules::content(&r))
     } else {
         None
     };

@@ -102,7 +102,7 @@ pub async fn write_after_push(
         match item {
             Reviewed::Review { record, review, submitted } => {
                 let category = category_of(transaction, who, &record).await?;
-                let snapshot = submitted.then(|| serde_json::to_string(&content_of(&record)).expect("JSON"));
+                let snapshot = submitted.then(|| serde_json::to_string(&rules::content(&record)).expect("JSON"));
                 let name = record.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
                 transaction
                     .query(
@@ -168,19 +168,6 @@ async fn category_of(
         .and_then(|body| serde_json::from_str::<Record>(&body).ok())
         .and_then(|r| r.get("category").and_then(|v| v.as_str()).map(str::to_owned));
     Ok(category)
-}
-
-/// What a coordinator reviews: every field she wrote, without the server's
-/// fields and the submission mark.
-pub fn content_of(record: &Record) -> BTreeMap<String, serde_json::Value> {
-    record
-        .fields()
-        .iter()
-        .filter(|(name, field)| {
-            !record.kind().is_server_field(name) && name.as_str() != rules::SUBMITTED && !field.value.is_null()
-        })
-        .map(|(name, field)| (name.clone(), field.value.clone()))
-        .collect()
 }
 
 /// Whether an item is one a coordinator may see: an admin sees all, a
