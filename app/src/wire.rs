@@ -286,3 +286,20 @@ pub struct DecisionRequest {
 pub struct WithdrawRequest {
     pub reason: String,
 }
+
+/// `GET /studio/views`: views of her public pages by day (newest first, days
+/// with views only) and per page (`storefront`, or a product's record id).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+pub struct PageViews {
+    pub days: Vec<DayViews>,
+    pub pages: Vec<(String, u64)>,
+    pub days_shown: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct DayViews {
+    /// `2026-12-03`, in UTC.
+    pub day: String,
+    pub storefront: u64,
+    pub products: u64,
+}

@@ -5,13 +5,16 @@
 //! - [`config`]: flags and environment; [`infra`]: database, migrations, data directory, logging, signals;
 //! - [`http`]: the router, security headers, releases, language choice, health;
 //! - [`api`]: the JSON API under `/api/v1/`;
-//! - the stores behind it: [`accounts`], [`photos`], and the server's half of sync, [`sync`].
+//! - the stores behind it: [`accounts`], [`photos`], the server's half of sync, [`sync`], the OVOP
+//!   [`review`] and buyers' order requests, [`orders`];
+//! - [`public`]: buyers' pages, plain HTML: storefronts, products, the market, order forms.
 
 pub mod accounts;
 pub mod api;
 pub mod config;
 pub mod http;
 pub mod infra;
+pub mod orders;
 pub mod photos;
 pub mod public;
 pub mod review;

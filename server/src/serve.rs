@@ -90,6 +90,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         .with_photos(photos::Photos::on_disk(&config.data.join("photos")));
     let housekeeping = tokio::spawn(daily_housekeeping(state.clone()));
     let pruning = tokio::spawn(prune_rate_limits(state.clone()));
+    let counting = tokio::spawn(write_view_counts(state.clone()));
     let router = http::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");
@@ -104,6 +105,10 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     .await;
     housekeeping.abort();
     pruning.abort();
+    counting.abort();
+    if let Err(error) = state.views.flush(&state.db).await {
+        tracing::warn!(%error, "could not write the last view counts");
+    }
     database::close(state.db).await;
     tracing::info!("stopped");
     served.map_err(ServeError::Server)
@@ -116,6 +121,18 @@ async fn prune_rate_limits(state: AppState) {
     loop {
         every.tick().await;
         state.rate_limits.prune();
+        state.order_limits.prune();
+    }
+}
+
+/// Page views gathered in memory go to the database every half minute.
+async fn write_view_counts(state: AppState) {
+    let mut every = tokio::time::interval(crate::public::views::FLUSH_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(error) = state.views.flush(&state.db).await {
+            tracing::warn!(%error, "could not write view counts; kept for the next time");
+        }
     }
 }
 
@@ -153,7 +170,8 @@ pub async fn clean_up_photos(state: &AppState) -> Result<PhotoCleanUp, Box<dyn s
 
 /// Daily, from the start: applied mutation ids older than the sync store
 /// keeps them, the pieces of photo uploads nobody continued, photos nothing
-/// points at any more, and expired sessions, reset codes and invitations.
+/// points at any more, buyers' details of orders finished 180 days ago, and
+/// expired sessions, reset codes and invitations.
 async fn daily_housekeeping(state: AppState) {
     let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
     loop {
@@ -172,6 +190,12 @@ async fn daily_housekeeping(state: AppState) {
         match clean_up_photos(&state).await {
             Ok(done) => tracing::info!(?done, "cleaned up photos"),
             Err(error) => tracing::warn!(%error, "could not clean up photos"),
+        }
+        let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
+        match crate::orders::forget_finished(&state.db, now_ms).await {
+            Ok(0) => {}
+            Ok(forgotten) => tracing::info!(forgotten, "forgot the buyers of orders finished long ago"),
+            Err(error) => tracing::warn!(%error, "could not forget the buyers of orders finished long ago"),
         }
         match crate::accounts::purge_expired(&state.db).await {
             Ok(purged) => tracing::info!(?purged, "purged expired sessions, reset codes and invitations"),

@@ -1,5 +1,5 @@
 //! What every request handler may reach: the database, the site's files and
-//! settings, the photo store and the rate limits.
+//! settings, the photo store and the rate limits (sign-ins, order requests).
 
 use std::sync::Arc;
 
@@ -18,6 +18,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     pub site: Arc<Site>,
     pub photos: Arc<Photos>,
+    pub order_limits: Arc<crate::orders::OrderLimits>,
+    pub views: Arc<crate::public::views::ViewCounter>,
 }
 
 impl AppState {
@@ -32,6 +34,8 @@ impl AppState {
             rate_limits: Default::default(),
             site: Default::default(),
             photos: Arc::new(Photos::on_disk(&scratch)),
+            order_limits: Default::default(),
+            views: Default::default(),
         }
     }
 

@@ -48,7 +48,19 @@ impl Kind {
                 &["review", "review_state", "reviewed_by", "approved_at", "view_count", "order_count"]
             }
             Kind::AdPost => &["review", "review_state", "reviewed_by", "approved_at", "view_count", "share_count"],
-            Kind::OrderRequest => &["received_at"],
+            // Everything the buyer wrote: her phones only move the order on.
+            Kind::OrderRequest => &[
+                "received_at",
+                "product",
+                "product_name",
+                "product_address",
+                "buyer_name",
+                "buyer_contact",
+                "quantity",
+                "delivery",
+                "message",
+                "lang",
+            ],
             Kind::ReviewComment => &[],
         }
     }

@@ -52,6 +52,11 @@ pub trait Rules: Send + Sync {
     /// before the kind has its rules (an ad post), whose fields would
     /// otherwise be anything at all, nor kinds of another role.
     fn writable(&self, kind: Kind) -> bool;
+    /// Whether records of this kind come into being only on the server (a
+    /// buyer's order request): phones may edit them, never make one.
+    fn made_by_server(&self, _kind: Kind) -> bool {
+        false
+    }
 }
 
 /// Who may pull a record: for now its owner only.
@@ -265,6 +270,9 @@ fn plan_one(
     }
     let existing = loaded.records.get(&mutation.record).map(|s| &s.record);
     mutation.check_write(who, existing)?;
+    if existing.is_none() && rules.made_by_server(mutation.kind) {
+        return Err(Rejection::new(RejectCode::NotOwner, format!("{} records are made by the server", mutation.kind)));
+    }
     if rules.fixed_id(mutation.kind, who).is_some_and(|id| id != mutation.record) {
         return Err(Rejection::new(RejectCode::NotOwner, format!("a {}'s id is its owner's", mutation.kind)));
     }
@@ -355,6 +363,21 @@ pub fn set_server_fields(clock: &mut Clock, record: &mut Record, fields: &Fields
     let at = clock.tick(now_ms);
     record.set(fields, at);
     at
+}
+
+/// A record the server makes itself (a buyer's order request), with its
+/// first fields stamped by the server's clock.
+pub fn server_record(
+    clock: &mut Clock,
+    id: RecordId,
+    kind: Kind,
+    owner: Owner,
+    fields: &Fields,
+    now_ms: u64,
+) -> Record {
+    let mut record = Record::new(id, kind, owner);
+    record.set(fields, clock.tick(now_ms));
+    record
 }
 
 /// A pull page from a change log read in sequence order: `log` yields
@@ -575,6 +598,20 @@ impl ServerState {
         Some(at)
     }
 
+    /// Makes a record on the server (`server_record`) as a new change in its
+    /// owner's scope. `None` when the id is taken.
+    pub fn create(&mut self, id: RecordId, kind: Kind, owner: &Owner, fields: &Fields, now_ms: u64) -> Option<Stamp> {
+        if self.records.contains_key(&id) {
+            return None;
+        }
+        let record = server_record(&mut self.clock, id, kind, owner.clone(), fields, now_ms);
+        let at = record.stamps().max().expect("a field");
+        let seq = self.last_seq(owner) + 1;
+        let plan = Plan { changes: vec![Change { record, seq, replaced: None }], last_seq: seq, ..Plan::default() };
+        self.write(owner, &plan);
+        Some(at)
+    }
+
     /// The records `who` may see that changed after the request's cursor,
     /// oldest change first.
     pub fn pull(&self, who: &Owner, request: &PullRequest) -> Result<PullResponse, SyncError> {
@@ -616,6 +653,9 @@ mod tests {
         }
         fn writable(&self, kind: Kind) -> bool {
             kind != Kind::ReviewComment
+        }
+        fn made_by_server(&self, kind: Kind) -> bool {
+            kind == Kind::OrderRequest
         }
     }
 
@@ -685,6 +725,39 @@ mod tests {
         let outcome = apply(&mut server, &amina(), &push(vec![comment.clone()]));
         assert_eq!(code(&outcome[0]), Some(RejectCode::KindNotAllowed));
         assert_eq!(server.record(comment.record), None);
+    }
+
+    #[test]
+    fn phones_move_on_records_the_server_made_and_never_make_one() {
+        let mut server = server();
+        // Her phone saw the request before it edits it: its stamps are newer.
+        let order = |n, fields| Mutation {
+            kind: Kind::OrderRequest,
+            at: Stamp::new(NOW + n, 0, DeviceId::new(1, [1; 10])),
+            ..edit(n, 9, amina(), fields)
+        };
+        let forged = apply(&mut server, &amina(), &push(vec![order(1, json!({"status": "new"}))]));
+        assert_eq!(code(&forged[0]), Some(RejectCode::NotOwner));
+        assert_eq!(server.record(RecordId::new(1, [9; 10])), None);
+
+        let buyer = serde_json::from_value(json!({"status": "new", "buyer_name": "Gulnara"})).unwrap();
+        let id = RecordId::new(1, [9; 10]);
+        assert!(server.create(id, Kind::OrderRequest, &amina(), &buyer, NOW).is_some());
+        assert!(server.create(id, Kind::OrderRequest, &amina(), &buyer, NOW).is_none(), "an id once");
+        let pulled = server.pull(&amina(), &pull(amina(), 0, 10)).unwrap();
+        assert_eq!(pulled.changes.len(), 1, "it reaches her phones");
+        assert!(server.pull(&bahadir(), &pull(bahadir(), 0, 10)).unwrap().changes.is_empty());
+
+        let moved = apply(&mut server, &amina(), &push(vec![order(2, json!({"status": "confirmed"}))]));
+        assert_eq!(moved, [Outcome::Applied]);
+        let renamed = apply(&mut server, &amina(), &push(vec![order(3, json!({"buyer_name": "someone"}))]));
+        assert!(
+            matches!(&renamed[0], Outcome::FieldsRefused(r) if r[0].code == RejectCode::ServerField),
+            "what the buyer wrote is the server's: {renamed:?}"
+        );
+        let record = server.record(id).unwrap();
+        assert_eq!(record.get("buyer_name"), Some(&json!("Gulnara")));
+        assert_eq!(record.get("status"), Some(&json!("confirmed")));
     }
 
     #[test]

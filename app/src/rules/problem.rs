@@ -27,6 +27,8 @@ pub enum FieldProblem {
     PriceUsd,
     Telegram,
     Phone,
+    /// Neither a phone number nor a Telegram name.
+    Contact,
     Instagram,
     TooManyPhotos {
         max: usize,
@@ -57,6 +59,7 @@ impl FieldProblem {
             FieldProblem::Telegram => t(Key::FieldTelegram),
             FieldProblem::Phone => t(Key::ErrorBadPhone),
             FieldProblem::Instagram => t(Key::FieldInstagram),
+            FieldProblem::Contact => t(Key::FieldContact),
             FieldProblem::TooManyPhotos { max } => with(Key::FieldTooManyPhotos, "max", max.to_string()),
             FieldProblem::Photo => t(Key::FieldPhoto),
             FieldProblem::SlugCharacters => t(Key::FieldSlugCharacters),

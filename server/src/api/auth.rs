@@ -19,7 +19,7 @@ use crate::accounts::{Account, known_devices, passwords, reset_codes, sessions};
 const MAX_GENDER_CHARS: usize = 50;
 
 /// The client's address, for rate limits (see `Site::client_address`).
-pub struct Client(String);
+pub struct Client(pub String);
 
 impl axum::extract::FromRequestParts<AppState> for Client {
     type Rejection = ApiError;

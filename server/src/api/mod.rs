@@ -8,6 +8,7 @@ pub mod photos;
 pub mod review;
 mod same_site;
 pub mod signed_in;
+pub mod studio;
 pub mod sync;
 
 use axum::Router;
@@ -46,6 +47,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/review/items/{owner}/{record}", get(review::item)),
         (Method::POST, "/review/items/{owner}/{record}/decision", post(review::decide)),
         (Method::POST, "/review/items/{owner}/{record}/withdraw", post(review::withdraw)),
+        (Method::GET, "/studio/views", get(studio::views)),
         (Method::POST, "/photos/missing", post(photos::missing)),
         (Method::GET, "/photos/{hash}/upload", get(photos::progress)),
         (

@@ -99,6 +99,11 @@ pub fn router(state: AppState, site: &Path) -> Router {
         .route("/photos/{hash}/{file}", get(api::photos::serve))
         .route("/s/{address}", get(crate::public::storefront))
         .route("/s/{address}/{product}", get(crate::public::product))
+        .route(
+            "/s/{address}/{product}/order",
+            axum::routing::post(crate::public::order::order)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::public::order::MAX_FORM_BYTES)),
+        )
         .route("/sitemap.xml", get(crate::public::sitemap))
         .route("/market", get(crate::public::market::market))
         .route("/robots.txt", get(crate::public::robots))

@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "market search over approved storefronts and products",
         script: include_str!("../../migrations/0012_market_search.surql"),
     },
+    Migration {
+        version: 13,
+        name: "order requests by kind, page views by day",
+        script: include_str!("../../migrations/0013_orders_and_views.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

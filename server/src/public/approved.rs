@@ -18,6 +18,8 @@ pub struct Storefront {
 }
 
 pub struct Product {
+    /// Its record id in its owner's scope.
+    pub record: String,
     pub slug: String,
     pub fields: FieldMap,
 }
@@ -90,10 +92,10 @@ pub async fn storefront(db: &Surreal<Any>, slug: &str) -> Result<Option<Storefro
             );
             // The product's photos are kept by its record id; the row's key is [owner, record].
             let record = p["record"].as_str().unwrap_or_default().to_owned();
-            if let Some(hashes) = by_item.remove(&record) {
-                fields.insert("photos".into(), Value::Array(hashes));
+            if let Some(hashes) = by_item.get(&record) {
+                fields.insert("photos".into(), Value::Array(hashes.clone()));
             }
-            Product { slug: p["slug"].as_str().unwrap_or_default().to_owned(), fields }
+            Product { record, slug: p["slug"].as_str().unwrap_or_default().to_owned(), fields }
         })
         .collect();
     Ok(Some(Storefront {

@@ -7,6 +7,8 @@
 
 pub mod approved;
 pub mod market;
+pub mod order;
+pub mod views;
 
 use app::i18n::{Key, Lang, choose_language, text};
 use app::ui::{FieldMap, ProductListing, StorefrontListing, served_photo};
@@ -225,6 +227,7 @@ pub async fn storefront(
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
         return not_found(&state, lang, &origin);
     };
+    state.views.count(&headers, &shop.owner, views::STOREFRONT_PAGE);
     let canonical = format!("{origin}/s/{}", shop.slug);
     let name = field(&shop.fields, "name").to_owned();
     let story = field(&shop.fields, "story").to_owned();
@@ -274,6 +277,19 @@ pub async fn product(
     let Some(item) = shop.products.iter().find(|p| p.slug == product) else {
         return not_found(&state, lang, &origin);
     };
+    state.views.count(&headers, &shop.owner, &item.record);
+    html(StatusCode::OK, product_page(&state, lang, &origin, &shop, item, &order::Filled::default()))
+}
+
+/// A product's page, with its order form as `filled`.
+pub(crate) fn product_page(
+    state: &AppState,
+    lang: Lang,
+    origin: &str,
+    shop: &approved::Storefront,
+    item: &approved::Product,
+    filled: &order::Filled,
+) -> String {
     let canonical = format!("{origin}/s/{}/{}", shop.slug, item.slug);
     let name = field(&item.fields, "name").to_owned();
     let description = field(&item.fields, "description").to_owned();
@@ -293,18 +309,20 @@ pub async fn product(
         .and_then(Value::as_array)
         .and_then(|p| p.first())
         .and_then(Value::as_str)
-        .map(|h| photo_url(&origin, h));
+        .map(|h| photo_url(origin, h));
     let json_ld = json!({
         "@context": "https://schema.org", "@type": "Product", "name": name, "description": description,
         "url": canonical, "image": image, "brand": {"@type": "Brand", "name": shop_name},
         "offers": {"@type": "Offer", "price": price, "priceCurrency": "UZS", "availability": availability,
                    "url": canonical},
     });
+    let action = format!("/s/{}/{}/order", shop.slug, item.slug);
     let body = format!(
-        r#"<p><a href="/s/{}">{}</a></p><h1>{}</h1>{listing}{}"#,
+        r#"<p><a href="/s/{}">{}</a></p><h1>{}</h1>{listing}{}{}"#,
         escape(&shop.slug),
         escape(&shop_name),
         escape(&name),
+        order::form(lang, &action, filled),
         contacts(lang, &shop.fields, &name, &canonical)
     );
     let head = Head {
@@ -316,7 +334,7 @@ pub async fn product(
         price_som: price,
         json_ld,
     };
-    html(StatusCode::OK, document(&state, lang, head, body))
+    document(state, lang, head, body)
 }
 
 pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -349,6 +349,83 @@ pub async fn set_server_fields(
     Ok(Some(record))
 }
 
+/// What became of a record the server makes itself.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Created {
+    New,
+    /// A record with this id is there already (the same request sent twice).
+    AlreadyThere,
+    /// Its owner keeps as many records or bytes as she may.
+    OwnerFull,
+}
+
+/// Makes `record` (a buyer's order request) in its owner's scope as a new
+/// change, so her phones pull it; within her limits, like her own records.
+pub async fn create(db: &Surreal<Any>, record: Record) -> Result<Created, SyncStoreError> {
+    let owner = record.owner().clone();
+    let body = serde_json::to_string(&record).expect("records serialise");
+    let size = sawda_sync::limits::record_bytes(&record);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match create_once(db, &owner, &record, &body, size).await {
+            Err(SyncStoreError::Database(error))
+                if crate::infra::database::is_conflict(&error) && attempt < CONFLICT_ATTEMPTS =>
+            {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn create_once(
+    db: &Surreal<Any>,
+    owner: &Owner,
+    record: &Record,
+    body: &str,
+    size: usize,
+) -> Result<Created, SyncStoreError> {
+    let transaction = db.clone().begin().await?;
+    let mut read = transaction
+        .query("(SELECT VALUE seq FROM $record)[0]; (SELECT seq, records, bytes FROM $scope)[0];")
+        .bind(("record", DbId::new("sync_record", owner_key(owner, Value::String(record.id().to_string())))))
+        .bind(("scope", DbId::new("sync_scope", owner.to_string())))
+        .await?
+        .check()?;
+    if read.take::<Option<i64>>(0)?.is_some() {
+        transaction.cancel().await?;
+        return Ok(Created::AlreadyThere);
+    }
+    let scope = read.take::<Option<Scope>>(1)?;
+    let (seq, records, bytes) = scope.map_or((0, 0, 0), |s| (s.seq, s.records.unwrap_or(0), s.bytes.unwrap_or(0)));
+    let holdings = Holdings { records: records.max(0) as u64, bytes: bytes.max(0) as u64 };
+    let Some(holdings) = holdings.after(None, size) else {
+        transaction.cancel().await?;
+        return Ok(Created::OwnerFull);
+    };
+    let seq = seq + 1;
+    transaction
+        .query(
+            "UPSERT $scope SET seq = $seq, records = $records, bytes = $bytes;
+             CREATE type::record('sync_record', [$owner, $key])
+                 CONTENT { owner: $owner, kind: $kind, seq: $seq, body: $body };
+             CREATE type::record('sync_change', [$owner, $seq]) SET record = $key;",
+        )
+        .bind(("scope", DbId::new("sync_scope", owner.to_string())))
+        .bind(("seq", seq))
+        .bind(("records", holdings.records as i64))
+        .bind(("bytes", holdings.bytes as i64))
+        .bind(("owner", owner.to_string()))
+        .bind(("key", record.id().to_string()))
+        .bind(("kind", record.kind().name()))
+        .bind(("body", body.to_owned()))
+        .await?
+        .check()?;
+    transaction.commit().await?;
+    Ok(Created::New)
+}
+
 /// The stored record `id` of `owner`, if any.
 pub async fn record(db: &Surreal<Any>, owner: &Owner, id: RecordId) -> Result<Option<Record>, SyncStoreError> {
     let body: Option<String> = db

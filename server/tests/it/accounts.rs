@@ -182,6 +182,7 @@ fn expectations(method: &Method, path: &str) -> Option<[Expect; 6]> {
         ("GET", "/review/items/{owner}/{record}") => [U, D, D, A, D, A],
         ("POST", "/review/items/{owner}/{record}/decision") => [U, D, D, A, D, A],
         ("POST", "/review/items/{owner}/{record}/withdraw") => [U, D, D, A, D, A],
+        ("GET", "/studio/views") => [U, A, A, D, D, D],
         ("POST", "/photos/missing") => [U, A, A, A, A, A],
         ("GET", "/photos/{hash}/upload") => [U, A, A, A, A, A],
         ("PUT", "/photos/{hash}/upload") => [U, A, A, A, A, A],

@@ -7,6 +7,7 @@ mod accounts;
 mod http;
 mod limits;
 mod migrations;
+mod orders;
 mod photos;
 mod process;
 mod public;

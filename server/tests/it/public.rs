@@ -16,16 +16,16 @@ use surrealdb::engine::any::Any;
 const T: u64 = 1_760_000_000_000;
 const HOSTILE: &str = r#"</script><script>alert(1)</script> "quoted""#;
 
-struct Shop {
-    db: Surreal<Any>,
-    router: Router,
-    her: Person,
-    phone: Replica,
-    shop: RecordId,
-    product: RecordId,
+pub struct Shop {
+    pub db: Surreal<Any>,
+    pub router: Router,
+    pub her: Person,
+    pub phone: Replica,
+    pub shop: RecordId,
+    pub product: RecordId,
 }
 
-async fn approve(db: &Surreal<Any>, her: &Person, record: RecordId, revision: u32) {
+pub async fn approve(db: &Surreal<Any>, her: &Person, record: RecordId, revision: u32) {
     let admin = sawda_server::accounts::people::find_for_sign_in(db, "+998901000409").await.unwrap().unwrap().0;
     let checklist =
         CheckPoint::ALL.iter().map(|p| Check { point: p.id().into(), pass: true, comment: String::new() }).collect();
@@ -35,7 +35,7 @@ async fn approve(db: &Surreal<Any>, her: &Person, record: RecordId, revision: u3
 }
 
 /// Her storefront and a product with a hostile name, submitted; approved when `approved`.
-async fn shop(approved: bool) -> Shop {
+pub async fn shop(approved: bool) -> Shop {
     let db = support::migrated_memory_db().await;
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
     let her = support::entrepreneur(&db, "+998901000401").await;
@@ -60,7 +60,7 @@ async fn shop(approved: bool) -> Shop {
     Shop { db, router, her, phone, shop, product }
 }
 
-async fn page(router: &Router, path: &str) -> (StatusCode, String) {
+pub async fn page(router: &Router, path: &str) -> (StatusCode, String) {
     let response = support::get(router, path, &[("accept-language", "en")]).await;
     let status = response.status();
     (status, support::body_text(response).await)
@@ -279,4 +279,56 @@ async fn market_pages_hold_while_products_are_added() {
         !seen.contains(&"Late honey".to_owned()),
         "a newer product belongs before the cursor, on page one next time"
     );
+}
+
+#[tokio::test]
+async fn views_are_counted_by_day_for_people_and_not_for_bots_and_shown_to_her_alone() {
+    let shop = shop(true).await;
+    let site = std::env::temp_dir();
+    let state = support::state(shop.db.clone(), &site);
+    let router = sawda_server::http::router(state.clone(), &site);
+    let products: Vec<String> =
+        shop.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
+    let product = format!("/s/gulnars-biscuits/{}", products[0]);
+    let person =
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36";
+    for (path, agent, times) in [
+        ("/s/gulnars-biscuits", person, 3),
+        (product.as_str(), person, 2),
+        ("/s/gulnars-biscuits", "TelegramBot (like TwitterBot)", 5),
+        (product.as_str(), "facebookexternalhit/1.1", 5),
+        ("/s/no-such-shop", person, 2),
+    ] {
+        for _ in 0..times {
+            support::get(&router, path, &[("user-agent", agent)]).await;
+        }
+    }
+    state.views.flush(&shop.db).await.unwrap();
+    support::get(&router, "/s/gulnars-biscuits", &[("user-agent", person)]).await;
+    state.views.flush(&shop.db).await.unwrap();
+
+    let (status, views) =
+        support::call(&router, Some(&shop.her), axum::http::Method::GET, "/api/v1/studio/views", None).await;
+    assert_eq!(status, StatusCode::OK, "{views}");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(views["days"], json!([{"day": today, "storefront": 4, "products": 2}]), "{views}");
+    assert_eq!(views["pages"], json!([[shop.product.to_string(), 2], ["storefront", 4]]));
+    let rows: Vec<Value> = shop
+        .db
+        .query("SELECT * OMIT id FROM page_view")
+        .await
+        .unwrap()
+        .take::<Vec<surrealdb::types::Value>>(0)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.into_json_value())
+        .collect();
+    for row in &rows {
+        let keys: Vec<&String> = row.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["count", "day", "owner", "page"], "nothing about who looked");
+    }
+    // Another entrepreneur sees her own (none), not Gulnar's.
+    let other = support::entrepreneur(&shop.db, "+998901000402").await;
+    let (_, theirs) = support::call(&router, Some(&other), axum::http::Method::GET, "/api/v1/studio/views", None).await;
+    assert_eq!(theirs["days"], json!([]));
 }

@@ -4,6 +4,7 @@
 //! old or a broken app). The dispatch on the kind is here, and only here.
 
 pub mod field;
+pub mod order_request;
 pub mod product;
 pub mod slug;
 pub mod storefront;
@@ -20,6 +21,7 @@ pub fn fields_of(kind: Kind) -> Option<&'static [FieldSpec]> {
     match kind {
         Kind::Storefront => Some(&storefront::FIELDS),
         Kind::Product => Some(&product::FIELDS),
+        Kind::OrderRequest => Some(&order_request::FIELDS),
         _ => None,
     }
 }
@@ -39,9 +41,10 @@ pub fn check_fields(kind: Kind, fields: &Fields) -> Result<(), (String, FieldPro
 }
 
 /// The app's rules as the sync protocol's push core asks for them, for a
-/// push by someone of `role`: only entrepreneurs keep storefronts and
-/// products (coordinators and admins review them; buyers' order requests are
-/// made by the server), and a product goes on its owner's own storefront.
+/// push by someone of `role`: only entrepreneurs keep storefronts, products
+/// and order requests (coordinators and admins review the first two; order
+/// requests are made by the server when a buyer sends one, and her phones
+/// only move them on), and a product goes on its owner's own storefront.
 #[derive(Clone, Copy, Debug)]
 pub struct SawdaRules {
     pub role: Role,
@@ -54,7 +57,7 @@ impl SawdaRules {
 /// The kinds each role's phones write.
 fn writes(role: Role, kind: Kind) -> bool {
     match kind {
-        Kind::Storefront | Kind::Product => role == Role::Entrepreneur,
+        Kind::Storefront | Kind::Product | Kind::OrderRequest => role == Role::Entrepreneur,
         _ => false,
     }
 }
@@ -91,6 +94,10 @@ impl sawda_sync::server::Rules for SawdaRules {
 
     fn writable(&self, kind: Kind) -> bool {
         fields_of(kind).is_some() && writes(self.role, kind)
+    }
+
+    fn made_by_server(&self, kind: Kind) -> bool {
+        kind == Kind::OrderRequest
     }
 }
 
@@ -138,7 +145,8 @@ mod tests {
         assert!(rules.check_field(&owner, Kind::Storefront, "colour", &json!("red")).is_err());
         assert!(rules.writable(Kind::Product));
         assert!(!rules.writable(Kind::AdPost), "no rules yet, so no writes");
-        assert!(!rules.writable(Kind::OrderRequest));
+        assert!(rules.writable(Kind::OrderRequest), "she moves her orders on");
+        assert!(rules.made_by_server(Kind::OrderRequest) && !rules.made_by_server(Kind::Product));
         assert!(!rules.writable(Kind::ReviewComment));
         assert_eq!(rules.unique_field(Kind::Storefront), Some("slug"));
         assert_eq!(rules.unique_field(Kind::Product), None);

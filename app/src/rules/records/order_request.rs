@@ -1,0 +1,340 @@
+//! A buyer's order request as a synced record in the entrepreneur's scope.
+//! The server makes it from the form on a product page (the buyer has no
+//! account), so everything the buyer wrote is a server field her phones
+//! cannot change; her phones write only how far the order has got and her
+//! own note. The form's checks are here too, so the page and the server read
+//! one set of limits.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::field::{FieldSpec, Shape, check_telegram, choices};
+use crate::rules::people::normalise_phone;
+use crate::rules::problem::{FieldProblem, check_text};
+
+pub const STATUS: &str = "status";
+pub const NOTE: &str = "note";
+
+// Set by the server when the request arrives (`Kind::OrderRequest.server_fields()`).
+pub const RECEIVED_AT: &str = "received_at";
+pub const PRODUCT: &str = "product";
+pub const PRODUCT_NAME: &str = "product_name";
+pub const PRODUCT_ADDRESS: &str = "product_address";
+pub const BUYER_NAME: &str = "buyer_name";
+pub const BUYER_CONTACT: &str = "buyer_contact";
+pub const QUANTITY: &str = "quantity";
+pub const DELIVERY: &str = "delivery";
+pub const MESSAGE: &str = "message";
+pub const LANG: &str = "lang";
+
+/// The fields that hold what the buyer told about herself: blanked when the
+/// request is forgotten (`KEPT_DAYS`).
+pub const BUYER_FIELDS: [&str; 4] = [BUYER_NAME, BUYER_CONTACT, DELIVERY, MESSAGE];
+
+/// Days a finished (done or cancelled) request keeps the buyer's details.
+pub const KEPT_DAYS: u64 = 180;
+
+pub const NAME_MAX: usize = 80;
+pub const CONTACT_MAX: usize = 40;
+pub const DELIVERY_MAX: usize = 300;
+pub const MESSAGE_MAX: usize = 1_000;
+pub const NOTE_MAX: usize = 1_000;
+pub const QUANTITY_MAX: u64 = 10_000;
+
+choices!(
+    /// How far an order has got. `new` → `confirmed` → `sent` → `done`, or `cancelled` on the way.
+    Status {
+        New = "new" => OrderStatusNew,
+        Confirmed = "confirmed" => OrderStatusConfirmed,
+        Sent = "sent" => OrderStatusSent,
+        Done = "done" => OrderStatusDone,
+        Cancelled = "cancelled" => OrderStatusCancelled,
+    }
+);
+
+impl Status {
+    /// The step after this one, if there is one.
+    pub fn next(self) -> Option<Status> {
+        match self {
+            Status::New => Some(Status::Confirmed),
+            Status::Confirmed => Some(Status::Sent),
+            Status::Sent => Some(Status::Done),
+            Status::Done | Status::Cancelled => None,
+        }
+    }
+
+    /// Whether nothing more happens to the order.
+    pub fn finished(self) -> bool {
+        matches!(self, Status::Done | Status::Cancelled)
+    }
+}
+
+/// What her phones write; every other field is the server's.
+pub static FIELDS: [FieldSpec; 2] = [
+    FieldSpec::required(STATUS, Shape::Choice(Status::IDS)),
+    FieldSpec::optional(NOTE, Shape::Text { min: 0, max: NOTE_MAX }),
+];
+
+/// The form on a product page, as posted. Every field is text, because a
+/// form is; `website` is a field people never see (bots fill it in).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct OrderForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub quantity: String,
+    #[serde(default)]
+    pub delivery: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub website: String,
+    #[serde(default)]
+    pub lang: String,
+}
+
+/// How to reach the buyer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Contact {
+    /// `+` and digits: an Uzbek number in its one form, or another country's.
+    Phone(String),
+    /// A Telegram user name, without the `@`.
+    Telegram(String),
+}
+
+impl Contact {
+    /// Reads what buyers type: `90 123 45 67`, `+998…`, `+7 …`, `@name`, `t.me/name`.
+    pub fn parse(typed: &str) -> Result<Contact, FieldProblem> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return Err(FieldProblem::Required);
+        }
+        let handle = typed
+            .strip_prefix("https://")
+            .or_else(|| typed.strip_prefix("http://"))
+            .unwrap_or(typed)
+            .trim_start_matches("www.");
+        if let Some(name) = handle.strip_prefix("t.me/").or_else(|| typed.strip_prefix('@')) {
+            return check_telegram(name).map(|()| Contact::Telegram(name.to_owned()));
+        }
+        if let Some(phone) = normalise_phone(typed) {
+            return Ok(Contact::Phone(phone));
+        }
+        let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+        let punctuation = typed.chars().all(|c| c.is_ascii_digit() || " +-().\u{a0}".contains(c));
+        if typed.starts_with('+') && punctuation && (8..=15).contains(&digits.len()) {
+            return Ok(Contact::Phone(format!("+{digits}")));
+        }
+        if check_telegram(typed).is_ok() && typed.chars().any(|c| c.is_ascii_alphabetic()) {
+            return Ok(Contact::Telegram(typed.to_owned()));
+        }
+        Err(FieldProblem::Contact)
+    }
+
+    /// As stored: `+998901234567` or `@name`.
+    pub fn stored(&self) -> String {
+        match self {
+            Contact::Phone(phone) => phone.clone(),
+            Contact::Telegram(name) => format!("@{name}"),
+        }
+    }
+
+    /// Reads a stored contact back.
+    pub fn from_stored(stored: &str) -> Option<Contact> {
+        match stored.strip_prefix('@') {
+            Some(name) => Some(Contact::Telegram(name.to_owned())),
+            None if stored.starts_with('+') => Some(Contact::Phone(stored.to_owned())),
+            None => None,
+        }
+    }
+
+    /// Links that reach the buyer in one tap: (address, what it does).
+    pub fn links(&self) -> Vec<(String, ContactLink)> {
+        match self {
+            Contact::Phone(phone) => {
+                let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+                vec![
+                    (format!("tel:{phone}"), ContactLink::Call),
+                    (format!("https://wa.me/{digits}"), ContactLink::WhatsApp),
+                    (format!("sms:{phone}"), ContactLink::Sms),
+                ]
+            }
+            Contact::Telegram(name) => vec![(format!("https://t.me/{name}"), ContactLink::Telegram)],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactLink {
+    Call,
+    WhatsApp,
+    Sms,
+    Telegram,
+}
+
+/// An order form that passed its checks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    pub name: String,
+    pub contact: Contact,
+    pub quantity: u64,
+    pub delivery: String,
+    pub message: String,
+}
+
+/// Which form field a problem is about.
+pub type FormProblems = Vec<(&'static str, FieldProblem)>;
+
+impl OrderForm {
+    /// The order, or every field's problem (the page shows each beside its field).
+    pub fn check(&self) -> Result<Order, FormProblems> {
+        let mut problems = Vec::new();
+        let mut text = |name: &'static str, value: &str, min, max| {
+            if let Err(problem) = check_text(value, min, max) {
+                problems.push((name, problem));
+            }
+        };
+        text("name", &self.name, 2, NAME_MAX);
+        text("delivery", &self.delivery, 0, DELIVERY_MAX);
+        text("message", &self.message, 0, MESSAGE_MAX);
+        let contact = if self.contact.chars().count() > CONTACT_MAX {
+            Err(FieldProblem::TooLong { max: CONTACT_MAX })
+        } else {
+            Contact::parse(&self.contact)
+        };
+        let contact = contact.map_err(|problem| problems.push(("contact", problem))).ok();
+        let quantity = match self.quantity.trim() {
+            "" => Ok(1),
+            typed => match typed.parse::<u64>() {
+                Ok(n) if (1..=QUANTITY_MAX).contains(&n) => Ok(n),
+                Ok(_) => Err(FieldProblem::OutOfRange { min: 1, max: QUANTITY_MAX }),
+                Err(_) => Err(FieldProblem::WholeNumber),
+            },
+        };
+        let quantity = quantity.map_err(|problem| problems.push(("quantity", problem))).ok();
+        match (contact, quantity) {
+            (Some(contact), Some(quantity)) if problems.is_empty() => Ok(Order {
+                name: self.name.trim().to_owned(),
+                contact,
+                quantity,
+                delivery: self.delivery.trim().to_owned(),
+                message: self.message.trim().to_owned(),
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    /// Whether the field people cannot see was filled in: a bot.
+    pub fn from_a_bot(&self) -> bool {
+        !self.website.is_empty()
+    }
+}
+
+impl Order {
+    /// The record's fields as the server first sets them.
+    pub fn fields(
+        &self,
+        product: &str,
+        product_name: &str,
+        product_address: &str,
+        lang: &str,
+        received_at: &str,
+    ) -> sawda_sync::Fields {
+        [
+            (STATUS, json!(Status::New.id())),
+            (RECEIVED_AT, json!(received_at)),
+            (PRODUCT, json!(product)),
+            (PRODUCT_NAME, json!(product_name)),
+            (PRODUCT_ADDRESS, json!(product_address)),
+            (BUYER_NAME, json!(self.name)),
+            (BUYER_CONTACT, json!(self.contact.stored())),
+            (QUANTITY, json!(self.quantity)),
+            (DELIVERY, json!(self.delivery)),
+            (MESSAGE, json!(self.message)),
+            (LANG, json!(lang)),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+    }
+}
+
+/// The fields that forget the buyer: each set to `null`.
+pub fn forgotten_fields() -> sawda_sync::Fields {
+    BUYER_FIELDS.iter().map(|name| ((*name).to_owned(), Value::Null)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(name: &str, contact: &str, quantity: &str) -> OrderForm {
+        OrderForm { name: name.into(), contact: contact.into(), quantity: quantity.into(), ..OrderForm::default() }
+    }
+
+    #[test]
+    fn buyers_contacts_are_read_the_way_they_type_them() {
+        for (typed, stored) in [
+            ("90 123 45 67", "+998901234567"),
+            ("+998 (90) 123-45-67", "+998901234567"),
+            ("+7 912 345 67 89", "+79123456789"),
+            ("@aral_buyer", "@aral_buyer"),
+            ("https://t.me/aral_buyer", "@aral_buyer"),
+            ("t.me/aral_buyer", "@aral_buyer"),
+            ("aral_buyer", "@aral_buyer"),
+        ] {
+            let contact = Contact::parse(typed).unwrap_or_else(|p| panic!("{typed}: {p:?}"));
+            assert_eq!(contact.stored(), stored, "{typed}");
+            assert_eq!(Contact::from_stored(stored), Some(contact));
+        }
+        for typed in ["", "12", "call me", "@ab", "+1 2", "90-123-45-67 ext 5", "<script>"] {
+            assert!(Contact::parse(typed).is_err(), "{typed}");
+        }
+    }
+
+    #[test]
+    fn a_form_is_checked_whole_and_every_problem_is_named() {
+        let order = form(" Gulnara ", "90 123 45 67", "").check().unwrap();
+        assert_eq!((order.name.as_str(), order.quantity), ("Gulnara", 1));
+        assert_eq!(order.contact, Contact::Phone("+998901234567".into()));
+        let problems = form("", "call me", "0").check().unwrap_err();
+        let named: Vec<_> = problems.iter().map(|(field, _)| *field).collect();
+        assert_eq!(named, ["name", "contact", "quantity"]);
+        assert_eq!(
+            form("Gulnara", "@gulnara_b", "2.5").check().unwrap_err(),
+            [("quantity", FieldProblem::WholeNumber)]
+        );
+        assert_eq!(
+            form("Gulnara", "@gulnara_b", "10001").check().unwrap_err(),
+            [("quantity", FieldProblem::OutOfRange { min: 1, max: QUANTITY_MAX })]
+        );
+        let long = OrderForm { message: "a".repeat(MESSAGE_MAX + 1), ..form("Gulnara", "@gulnara_b", "1") };
+        assert_eq!(long.check().unwrap_err(), [("message", FieldProblem::TooLong { max: MESSAGE_MAX })]);
+        let long = form("Gulnara", &"9".repeat(CONTACT_MAX + 1), "1");
+        assert_eq!(long.check().unwrap_err(), [("contact", FieldProblem::TooLong { max: CONTACT_MAX })]);
+    }
+
+    #[test]
+    fn the_steps_of_an_order() {
+        assert_eq!(Status::New.next(), Some(Status::Confirmed));
+        assert_eq!(Status::Confirmed.next(), Some(Status::Sent));
+        assert_eq!(Status::Sent.next(), Some(Status::Done));
+        assert_eq!(Status::Done.next(), None);
+        assert!(Status::Cancelled.finished() && Status::Done.finished() && !Status::Sent.finished());
+    }
+
+    #[test]
+    fn everything_the_buyer_wrote_is_the_servers_and_her_phones_write_only_the_status_and_note() {
+        let fields = form("Gulnara", "@gulnara_b", "2").check().unwrap().fields("p", "Jam", "/s/a/jam", "ru", "t");
+        for name in fields.keys().filter(|name| *name != STATUS) {
+            assert!(sawda_sync::Kind::OrderRequest.is_server_field(name), "{name}");
+        }
+        assert!(!sawda_sync::Kind::OrderRequest.is_server_field(STATUS));
+        assert!(!sawda_sync::Kind::OrderRequest.is_server_field(NOTE));
+        for name in BUYER_FIELDS {
+            assert!(fields.contains_key(name), "{name}");
+        }
+    }
+}
