@@ -287,6 +287,9 @@ pub struct WithdrawRequest {
     pub reason: String,
 }
 
+/// Days of views the studio shows.
+pub const VIEW_DAYS_SHOWN: u32 = 14;
+
 /// `GET /studio/views`: views of her public pages by day (newest first, days
 /// with views only) and per page (`storefront`, or a product's record id).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]

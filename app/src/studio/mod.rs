@@ -1,7 +1,9 @@
 //! The entrepreneur's studio: her storefront, edited on the phone whether or
-//! not there is a signal, with the state of her changes always in view.
+//! not there is a signal, with the state of her changes always in view;
+//! buyers' order requests, and the views of her public pages.
 
 mod inputs;
+mod orders;
 mod page;
 mod photo_picker;
 mod preview;
@@ -11,6 +13,7 @@ mod review_panel;
 mod state;
 mod storefront_editor;
 mod sync_bar;
+mod views;
 
 pub use page::StudioPage;
 pub use state::{Phase, ProductLine, Section, Studio, Target};

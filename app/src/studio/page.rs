@@ -3,11 +3,13 @@
 
 use leptos::prelude::*;
 
+use super::orders::OrdersSection;
 use super::preview::StorefrontPreview;
 use super::product_list::ProductList;
 use super::review_panel::{FeedbackSection, ReviewPanel};
 use super::storefront_editor::StorefrontEditor;
 use super::sync_bar::SyncStatusBar;
+use super::views::ViewsPanel;
 use super::{Phase, Section, Studio};
 use crate::device::store::StoreProblem;
 use crate::device::sync::SyncStatus;
@@ -40,6 +42,7 @@ pub fn StudioPage() -> impl IntoView {
                         <nav class="studio-sections" aria-label=language.t(Key::StudioSections)>
                             <SectionTab section=Section::Storefront label=Key::StudioSectionStorefront/>
                             <SectionTab section=Section::Products label=Key::StudioSectionProducts/>
+                            <SectionTab section=Section::Orders label=Key::StudioSectionOrders/>
                             <SectionTab section=Section::Feedback label=Key::StudioSectionFeedback/>
                         </nav>
                     </div>
@@ -59,11 +62,15 @@ pub fn StudioPage() -> impl IntoView {
                                     <fieldset class="studio-work" disabled=read_only>
                                         <StorefrontEditor target/>
                                     </fieldset>
+                                    <ViewsPanel/>
                                 }.into_any()
                             }}
                         }.into_any(),
                         Section::Products => view! {
                             <fieldset class="studio-work" disabled=read_only><ProductList/></fieldset>
+                        }.into_any(),
+                        Section::Orders => view! {
+                            <fieldset class="studio-work" disabled=read_only><OrdersSection/></fieldset>
                         }.into_any(),
                         Section::Feedback => view! {
                             <fieldset class="studio-work" disabled=read_only><FeedbackSection/></fieldset>
@@ -75,17 +82,25 @@ pub fn StudioPage() -> impl IntoView {
     }
 }
 
-/// A tab of the studio; the feedback tab counts what asks something of her.
+/// A tab of the studio; the orders tab counts new requests, the feedback tab
+/// what asks something of her.
 #[component]
 fn SectionTab(section: Section, label: Key) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
-    let waiting = move || (section == Section::Feedback).then(|| studio.feedback_waiting()).filter(|n| *n > 0);
+    let waiting = move || {
+        match section {
+            Section::Feedback => Some((studio.feedback_waiting(), Key::ReviewNewFeedback)),
+            Section::Orders => Some((studio.new_orders(), Key::StudioOrdersNewCount)),
+            _ => None,
+        }
+        .filter(|(n, _)| *n > 0)
+    };
     view! {
         <button type="button" class="section-tab" aria-pressed=move || (studio.section.get() == section).to_string()
             on:click=move |_| studio.section.set(section)>
             {language.t(label)}
-            {move || waiting().map(|n| view! { <span class="count" aria-label=language.t(Key::ReviewNewFeedback)>{n}</span> })}
+            {move || waiting().map(|(n, label)| view! { <span class="count" aria-label=language.t(label)>{n}</span> })}
         </button>
     }
 }

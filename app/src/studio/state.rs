@@ -54,6 +54,7 @@ pub struct ProductLine {
 pub enum Section {
     Storefront,
     Products,
+    Orders,
     Feedback,
 }
 
@@ -176,6 +177,12 @@ impl Studio {
         let mut targets: Vec<Target> = self.storefront_target().into_iter().collect();
         targets.extend(self.products().iter().map(|p| Target { kind: Kind::Product, record: p.id }));
         targets.into_iter().filter(|t| self.review(*t).0.needs_her()).count()
+    }
+
+    /// Buyers' requests she has not confirmed or cancelled yet.
+    pub fn new_orders(self) -> usize {
+        self.sync.revision.track();
+        super::orders::orders().iter().filter(|o| o.status == crate::rules::records::order_request::Status::New).count()
     }
 
     /// Her products on this phone, in their order on the storefront.

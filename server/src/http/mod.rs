@@ -101,7 +101,8 @@ pub fn router(state: AppState, site: &Path) -> Router {
         .route("/s/{address}/{product}", get(crate::public::product))
         .route(
             "/s/{address}/{product}/order",
-            axum::routing::post(crate::public::order::order)
+            get(crate::public::order::back_to_product)
+                .post(crate::public::order::order)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::public::order::MAX_FORM_BYTES)),
         )
         .route("/sitemap.xml", get(crate::public::sitemap))

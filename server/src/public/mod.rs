@@ -8,6 +8,7 @@
 pub mod approved;
 pub mod market;
 pub mod order;
+pub mod preview;
 pub mod views;
 
 use app::i18n::{Key, Lang, choose_language, text};
@@ -225,6 +226,10 @@ pub async fn storefront(
     let lang = language(&query, &headers);
     let origin = state.site.origin(&headers);
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
+        // Not public (yet): its owner sees a preview, everyone else a 404.
+        if let Some(preview) = preview::storefront(&state, lang, &headers, &address, &origin).await {
+            return preview;
+        }
         return not_found(&state, lang, &origin);
     };
     state.views.count(&headers, &shop.owner, views::STOREFRONT_PAGE);

@@ -133,6 +133,16 @@ fn message_page(state: &AppState, lang: Lang, canonical: &str, title: &str, body
     document(state, lang, head, body)
 }
 
+/// The confirmation's language links (`?lang=`) land here: back to the product, in that language.
+pub async fn back_to_product(
+    Path((address, product)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<super::Language>,
+) -> axum::response::Redirect {
+    let lang = query.lang.as_deref().and_then(Lang::from_code).map_or(String::new(), |l| format!("?lang={}", l.code()));
+    let (address, product) = (app::ui::encode_component(&address), app::ui::encode_component(&product));
+    axum::response::Redirect::to(&format!("/s/{address}/{product}{lang}"))
+}
+
 pub async fn order(
     State(state): State<AppState>,
     Path((address, product)): Path<(String, String)>,

@@ -18,8 +18,7 @@ use surrealdb::types::{Array, RecordId as DbId, RecordIdKey, RecordIdKeyRange, S
 
 pub const FLUSH_EVERY: Duration = Duration::from_secs(30);
 
-/// The studio shows this many days.
-pub const DAYS_SHOWN: u32 = 14;
+pub const DAYS_SHOWN: u32 = app::wire::VIEW_DAYS_SHOWN;
 
 /// The page of a storefront itself; a product's page is its record id.
 pub const STOREFRONT_PAGE: &str = "storefront";

@@ -45,67 +45,11 @@ pub async fn publish(
             fields.insert(name.clone(), value.value.clone());
         }
     }
-    let (table, row, photos) = match kind {
-        Kind::Storefront => {
-            let payment: Vec<&serde_json::Map<String, Value>> = fields
-                .get(storefront::PAYMENT)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_object)
-                .collect();
-            let row = serde_json::json!({
-                "slug": text(&fields, storefront::SLUG),
-                "name": text(&fields, storefront::NAME),
-                "story": text(&fields, storefront::STORY),
-                "district": text(&fields, storefront::DISTRICT),
-                "category": text(&fields, storefront::CATEGORY),
-                "telegram": text(&fields, storefront::TELEGRAM),
-                "whatsapp": text(&fields, storefront::WHATSAPP),
-                "instagram": text(&fields, storefront::INSTAGRAM),
-                "payment_methods": payment.iter().filter_map(|p| p.get("method").and_then(Value::as_str)).collect::<Vec<_>>(),
-                "payment_notes": payment.iter().map(|p| p.get("note").and_then(Value::as_str).unwrap_or("")).collect::<Vec<_>>(),
-                "delivery": strings(fields.get(storefront::DELIVERY)),
-                "cover_photo": text(&fields, storefront::COVER_PHOTO),
-            });
-            ("approved_storefront", row, text(&fields, storefront::COVER_PHOTO).into_iter().collect::<Vec<_>>())
-        }
-        Kind::Product => {
-            let row = serde_json::json!({
-                "storefront": text(&fields, product::STOREFRONT),
-                "name": text(&fields, product::NAME),
-                "description": text(&fields, product::DESCRIPTION),
-                "unit": text(&fields, product::UNIT),
-                "materials": text(&fields, product::MATERIALS),
-                "shelf_life": text(&fields, product::SHELF_LIFE),
-                "storage": text(&fields, product::STORAGE),
-                "handmade": fields.get(product::HANDMADE).and_then(Value::as_bool).unwrap_or(false),
-                "price_som": number(&fields, product::PRICE_SOM),
-                "price_usd_cents": number(&fields, product::PRICE_USD_CENTS),
-                "availability": text(&fields, product::AVAILABILITY),
-                "stock": number(&fields, product::STOCK),
-                "position": fields.get(product::POSITION).and_then(Value::as_f64).unwrap_or(0.0),
-            });
-            ("approved_product", row, strings(fields.get(product::PHOTOS)))
-        }
-        _ => return Ok(()),
-    };
-    // `NONE` for absent optional fields: SCHEMAFULL types refuse JSON null.
-    let mut row = row.as_object().cloned().unwrap_or_default();
-    let words = |names: &[&str]| {
-        search::normalise(&names.iter().filter_map(|n| text(&fields, n)).collect::<Vec<_>>().join(" "))
-    };
-    match kind {
-        Kind::Product => {
-            let slug = product_slug(transaction, owner, id, &text(&fields, product::NAME).unwrap_or_default()).await?;
-            row.insert("slug".into(), slug.into());
-            row.insert("search_text".into(), words(&[product::NAME, product::DESCRIPTION, product::MATERIALS]).into());
-        }
-        _ => {
-            row.insert("search_text".into(), words(&[storefront::NAME, storefront::STORY]).into());
-        }
+    let Some((table, mut row, photos)) = row_of(kind, &fields) else { return Ok(()) };
+    if kind == Kind::Product {
+        let slug = product_slug(transaction, owner, id, &text(&fields, product::NAME).unwrap_or_default()).await?;
+        row.insert("slug".into(), slug.into());
     }
-    row.insert("name_search".into(), search::normalise(&text(&fields, "name").unwrap_or_default()).into());
     row.retain(|_, v| !v.is_null());
     row.insert("owner".into(), owner.to_string().into());
     row.insert("revision".into(), revision.into());
@@ -134,6 +78,74 @@ pub async fn publish(
         .await?
         .check()?;
     Ok(())
+}
+
+/// An approved item's row (without a product's address, without owner,
+/// revision and approver), its table and its photos: what `publish` writes,
+/// and what the market's benchmark seeds.
+pub fn row_of(
+    kind: Kind,
+    fields: &BTreeMap<String, Value>,
+) -> Option<(&'static str, serde_json::Map<String, Value>, Vec<String>)> {
+    let (table, row, photos) = match kind {
+        Kind::Storefront => {
+            let payment: Vec<&serde_json::Map<String, Value>> = fields
+                .get(storefront::PAYMENT)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_object)
+                .collect();
+            let row = serde_json::json!({
+                "slug": text(fields, storefront::SLUG),
+                "name": text(fields, storefront::NAME),
+                "story": text(fields, storefront::STORY),
+                "district": text(fields, storefront::DISTRICT),
+                "category": text(fields, storefront::CATEGORY),
+                "telegram": text(fields, storefront::TELEGRAM),
+                "whatsapp": text(fields, storefront::WHATSAPP),
+                "instagram": text(fields, storefront::INSTAGRAM),
+                "payment_methods": payment.iter().filter_map(|p| p.get("method").and_then(Value::as_str)).collect::<Vec<_>>(),
+                "payment_notes": payment.iter().map(|p| p.get("note").and_then(Value::as_str).unwrap_or("")).collect::<Vec<_>>(),
+                "delivery": strings(fields.get(storefront::DELIVERY)),
+                "cover_photo": text(fields, storefront::COVER_PHOTO),
+            });
+            ("approved_storefront", row, text(fields, storefront::COVER_PHOTO).into_iter().collect::<Vec<_>>())
+        }
+        Kind::Product => {
+            let row = serde_json::json!({
+                "storefront": text(fields, product::STOREFRONT),
+                "name": text(fields, product::NAME),
+                "description": text(fields, product::DESCRIPTION),
+                "unit": text(fields, product::UNIT),
+                "materials": text(fields, product::MATERIALS),
+                "shelf_life": text(fields, product::SHELF_LIFE),
+                "storage": text(fields, product::STORAGE),
+                "handmade": fields.get(product::HANDMADE).and_then(Value::as_bool).unwrap_or(false),
+                "price_som": number(fields, product::PRICE_SOM),
+                "price_usd_cents": number(fields, product::PRICE_USD_CENTS),
+                "availability": text(fields, product::AVAILABILITY),
+                "stock": number(fields, product::STOCK),
+                "position": fields.get(product::POSITION).and_then(Value::as_f64).unwrap_or(0.0),
+            });
+            ("approved_product", row, strings(fields.get(product::PHOTOS)))
+        }
+        _ => return None,
+    };
+    // `NONE` for absent optional fields: SCHEMAFULL types refuse JSON null.
+    let mut row = row.as_object().cloned().unwrap_or_default();
+    let words =
+        |names: &[&str]| search::normalise(&names.iter().filter_map(|n| text(fields, n)).collect::<Vec<_>>().join(" "));
+    match kind {
+        Kind::Product => {
+            row.insert("search_text".into(), words(&[product::NAME, product::DESCRIPTION, product::MATERIALS]).into());
+        }
+        _ => {
+            row.insert("search_text".into(), words(&[storefront::NAME, storefront::STORY]).into());
+        }
+    }
+    row.insert("name_search".into(), search::normalise(&text(fields, "name").unwrap_or_default()).into());
+    Some((table, row, photos))
 }
 
 /// A product's address on her storefront: the one it has, or one made from

@@ -531,29 +531,30 @@ pub async fn photos_in_use(db: &Surreal<Any>) -> Result<std::collections::HashSe
     let mut in_use: std::collections::HashSet<String> = approved.into_iter().collect();
     for owner in owners {
         let Ok(who) = owner.parse::<Owner>() else { continue };
-        // Record ids are ULIDs: every one sorts between "" and "~".
-        let range = RecordIdKeyRange {
-            start: Bound::Included(owner_key(&who, Value::String(String::new()))),
-            end: Bound::Included(owner_key(&who, Value::String("~".into()))),
-        };
-        let bodies: Vec<String> = db
-            .query("SELECT VALUE body FROM $range")
-            .bind(("range", DbId::new("sync_record", RecordIdKey::from(range))))
-            .await?
-            .check()?
-            .take(0)?;
-        let photos = off_the_workers(move || {
-            let mut photos = Vec::new();
-            for body in bodies {
-                let record: Record = serde_json::from_str(&body).map_err(corrupt)?;
-                photos.extend(app::rules::photos::photos_of(&record));
-            }
-            Ok::<_, SyncStoreError>(photos)
-        })
-        .await??;
-        in_use.extend(photos);
+        let records = records_of(db, &who).await?;
+        in_use.extend(records.iter().flat_map(app::rules::photos::photos_of));
     }
     Ok(in_use)
+}
+
+/// Every record `owner` keeps (deleted ones too), read as one key range and
+/// parsed off the async workers.
+pub async fn records_of(db: &Surreal<Any>, owner: &Owner) -> Result<Vec<Record>, SyncStoreError> {
+    // Record ids are ULIDs: every one sorts between "" and "~".
+    let range = RecordIdKeyRange {
+        start: Bound::Included(owner_key(owner, Value::String(String::new()))),
+        end: Bound::Included(owner_key(owner, Value::String("~".into()))),
+    };
+    let bodies: Vec<String> = db
+        .query("SELECT VALUE body FROM $range")
+        .bind(("range", DbId::new("sync_record", RecordIdKey::from(range))))
+        .await?
+        .check()?
+        .take(0)?;
+    off_the_workers(move || {
+        bodies.iter().map(|body| serde_json::from_str(body).map_err(corrupt)).collect::<Result<Vec<Record>, _>>()
+    })
+    .await?
 }
 
 /// Gives this database a new epoch, greater than the one it had: to be run

@@ -91,6 +91,11 @@ async fn a_buyers_request_reaches_her_phone_and_she_moves_it_on() {
     assert!(confirmation.contains("+998912345678"), "what happens next names her contact");
     assert!(confirmation.contains(&format!(r#"href="http://"#)) && confirmation.contains(&path));
 
+    // Its language links lead back to the product, in that language.
+    let back = support::get(&router, &format!("{path}/order?lang=kaa"), &[]).await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert_eq!(support::header(&back, "location"), format!("{path}?lang=kaa"));
+
     // Sent twice (a double tap, a reload): one request.
     let again = post_from(&router, &path, good_form("ru"), "5.6.7.8").await;
     assert_eq!(again.status(), StatusCode::OK);

@@ -332,3 +332,30 @@ async fn views_are_counted_by_day_for_people_and_not_for_bots_and_shown_to_her_a
     let (_, theirs) = support::call(&router, Some(&other), axum::http::Method::GET, "/api/v1/studio/views", None).await;
     assert_eq!(theirs["days"], json!([]));
 }
+
+#[tokio::test]
+async fn before_approval_she_alone_sees_a_preview_of_her_storefront() {
+    let shop = shop(false).await;
+    let mine =
+        support::get(&shop.router, "/s/gulnars-biscuits", &[("cookie", &shop.her.cookie), ("accept-language", "en")])
+            .await;
+    assert_eq!(mine.status(), StatusCode::OK);
+    assert_eq!(support::header(&mine, "cache-control"), "private, no-store");
+    assert_eq!(support::header(&mine, "x-robots-tag"), "noindex");
+    let body = support::body_text(mine).await;
+    assert!(body.contains("Preview: only you see this page."), "{body}");
+    assert!(body.contains("Gulnar") && body.contains("&lt;/script&gt;"), "her storefront and product, as text");
+    assert!(!body.contains("<script>alert"));
+
+    let other = support::entrepreneur(&shop.db, "+998901000402").await;
+    for cookie in [other.cookie.as_str(), ""] {
+        let (status, body) = {
+            let response =
+                support::get(&shop.router, "/s/gulnars-biscuits", &[("cookie", cookie), ("accept-language", "en")])
+                    .await;
+            (response.status(), support::body_text(response).await)
+        };
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(!body.contains("Gulnar"), "nobody else sees it");
+    }
+}

@@ -1,0 +1,76 @@
+//! Her own storefront before buyers can see it: `/s/{her address}` opened on
+//! a device signed in as its owner shows what she has now (drawn by the
+//! same listing), under a banner saying only she sees it; never cached,
+//! never indexed. Everyone else gets the friendly 404.
+
+use app::i18n::{Key, Lang, text};
+use app::rules::records::storefront;
+use app::ui::{FieldMap, StorefrontListing, served_photo};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use leptos::prelude::*;
+use sawda_sync::{Kind, Owner};
+use serde_json::Value;
+
+use super::{Head, document, escape, html, render};
+use crate::AppState;
+use crate::accounts::sessions;
+
+/// The signed-in owner of the storefront at `address`, if this request is hers.
+async fn her_storefront(
+    state: &AppState,
+    headers: &HeaderMap,
+    address: &str,
+) -> Option<(Owner, Vec<sawda_sync::Record>)> {
+    let secure = state.site.secure_cookies(headers);
+    let token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|line| sessions::token_from_cookies(line, secure))?;
+    let session = sessions::find(&state.db, token).await.ok()??;
+    let owner: Owner = session.account.id.parse().ok()?;
+    let records = crate::sync::store::records_of(&state.db, &owner).await.ok()?;
+    let id = storefront::storefront_id(&owner);
+    let hers = records.iter().find(|r| r.id() == id && !r.is_deleted())?;
+    (hers.get(storefront::SLUG).and_then(Value::as_str) == Some(address)).then_some((owner, records))
+}
+
+/// Her preview, or `None` when the request is not hers.
+pub async fn storefront(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    address: &str,
+    origin: &str,
+) -> Option<Response> {
+    let (owner, records) = her_storefront(state, headers, address).await?;
+    let id = storefront::storefront_id(&owner);
+    let content = |r: &sawda_sync::Record| -> FieldMap { app::rules::review::content(r) };
+    let shop = content(records.iter().find(|r| r.id() == id)?);
+    let mut products: Vec<(f64, FieldMap)> = records
+        .iter()
+        .filter(|r| r.kind() == Kind::Product && !r.is_deleted())
+        .map(|r| (r.get("position").and_then(Value::as_f64).unwrap_or(0.0), content(r)))
+        .collect();
+    products.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let products: Vec<FieldMap> = products.into_iter().map(|(_, p)| p).collect();
+    let name = shop.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let listing = render(lang, move || view! { <StorefrontListing storefront=shop products photo=served_photo/> });
+    let body =
+        format!(r#"<p class="notice preview-banner">{}</p>{listing}"#, escape(text(lang, Key::PublicPreviewBanner)));
+    let head = Head {
+        title: format!("{name} · Sawda"),
+        description: String::new(),
+        canonical: format!("{origin}/s/{address}"),
+        image: None,
+        og_type: "website",
+        price_som: None,
+        json_ld: serde_json::json!({}),
+    };
+    let mut response = html(StatusCode::OK, document(state, lang, head, body));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    headers.insert(header::HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex"));
+    Some(response)
+}
