@@ -49,8 +49,11 @@ size: tools build
 
 ## bench: what syncing costs (wire bytes; 1,000 queued mutations coming online),
 ## what the bounds on records buy (the worst record; requests during attacks),
-## and how fast the review desk's queue is with thousands waiting
+## how fast the review desk's queue is with thousands waiting, and the buyers'
+## side at scale (the market over 200,000 products; a product page against nginx)
 bench: tools
+	@scripts/install-bench-tools.sh
 	cargo bench -p sawda-server --bench sync
 	cargo bench -p sawda-server --bench limits
 	cargo bench -p sawda-server --bench review
+	cargo bench -p sawda-server --bench public

@@ -20,6 +20,8 @@ pub struct AppState {
     pub photos: Arc<Photos>,
     pub order_limits: Arc<crate::orders::OrderLimits>,
     pub views: Arc<crate::public::views::ViewCounter>,
+    /// Buyers' pages kept rendered (`public::cache`).
+    pub pages: Arc<crate::public::cache::PageCache>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             photos: Arc::new(Photos::on_disk(&scratch)),
             order_limits: Default::default(),
             views: Default::default(),
+            pages: Default::default(),
         }
     }
 

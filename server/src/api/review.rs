@@ -81,7 +81,9 @@ pub async fn decide(
 ) -> Result<Json<Review>, Response> {
     let who = reviewer(&signed_in).map_err(IntoResponse::into_response)?;
     let (owner, record) = item_key(&owner, &record).map_err(IntoResponse::into_response)?;
-    desk::decide(&state.db, who, &owner, record, request).await.map(Json).map_err(desk_failure)
+    let decided = desk::decide(&state.db, who, &owner, record, request).await.map_err(desk_failure)?;
+    state.pages.forget(owner.as_str());
+    Ok(Json(decided))
 }
 
 pub async fn withdraw(
@@ -92,5 +94,7 @@ pub async fn withdraw(
 ) -> Result<Json<Review>, Response> {
     let who = reviewer(&signed_in).map_err(IntoResponse::into_response)?;
     let (owner, record) = item_key(&owner, &record).map_err(IntoResponse::into_response)?;
-    desk::withdraw(&state.db, who, &owner, record, request.reason).await.map(Json).map_err(desk_failure)
+    let withdrawn = desk::withdraw(&state.db, who, &owner, record, request.reason).await.map_err(desk_failure)?;
+    state.pages.forget(owner.as_str());
+    Ok(Json(withdrawn))
 }

@@ -79,7 +79,12 @@ pub async fn push(
     let who = owner(&signed_in)?;
     let role = signed_in.account.role().ok_or(ApiError::FORBIDDEN)?;
     let request = PushRequest::from_json(&body).map_err(SyncFailure::Protocol)?;
-    Ok(Json(store::push(&state.db, &who, role, &request).await?))
+    let answer = store::push(&state.db, &who, role, &request).await?;
+    // Her public pages may show what she just changed (a price, a deletion).
+    if request.mutations.iter().any(|m| app::rules::review::is_reviewed_kind(m.kind)) {
+        state.pages.forget(who.as_str());
+    }
+    Ok(Json(answer))
 }
 
 pub async fn pull(

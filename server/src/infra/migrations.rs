@@ -80,6 +80,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "order requests by kind, page views by day",
         script: include_str!("../../migrations/0013_orders_and_views.surql"),
     },
+    Migration {
+        version: 14,
+        name: "the market's orders, one index each",
+        script: include_str!("../../migrations/0014_market_order.surql"),
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

@@ -6,6 +6,7 @@
 //! component the studio's preview and the review desk draw.
 
 pub mod approved;
+pub mod cache;
 pub mod market;
 pub mod order;
 pub mod preview;
@@ -153,7 +154,7 @@ pub(crate) fn document(state: &AppState, lang: Lang, head: Head, body: String) -
     )
 }
 
-pub(crate) fn html(status: StatusCode, page: String) -> Response {
+pub(crate) fn html(status: StatusCode, page: impl IntoResponse) -> Response {
     let mut response = (status, page).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -225,6 +226,11 @@ pub async fn storefront(
 ) -> Response {
     let lang = language(&query, &headers);
     let origin = state.site.origin(&headers);
+    let key = format!("{}|{origin}|{address}", lang.code());
+    if let Some(page) = state.pages.get(&key) {
+        state.views.count(&headers, &page.owner, &page.page);
+        return page.response(&headers);
+    }
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
         // Not public (yet): its owner sees a preview, everyone else a 404.
         if let Some(preview) = preview::storefront(&state, lang, &headers, &address, &origin).await {
@@ -265,7 +271,7 @@ pub async fn storefront(
         price_som: None,
         json_ld,
     };
-    html(StatusCode::OK, document(&state, lang, head, body))
+    state.pages.put(key, &shop.owner, views::STOREFRONT_PAGE, document(&state, lang, head, body)).response(&headers)
 }
 
 pub async fn product(
@@ -276,6 +282,11 @@ pub async fn product(
 ) -> Response {
     let lang = language(&query, &headers);
     let origin = state.site.origin(&headers);
+    let key = format!("{}|{origin}|{address}/{product}", lang.code());
+    if let Some(page) = state.pages.get(&key) {
+        state.views.count(&headers, &page.owner, &page.page);
+        return page.response(&headers);
+    }
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
         return not_found(&state, lang, &origin);
     };
@@ -283,7 +294,8 @@ pub async fn product(
         return not_found(&state, lang, &origin);
     };
     state.views.count(&headers, &shop.owner, &item.record);
-    html(StatusCode::OK, product_page(&state, lang, &origin, &shop, item, &order::Filled::default()))
+    let page = product_page(&state, lang, &origin, &shop, item, &order::Filled::default());
+    state.pages.put(key, &shop.owner, &item.record, page).response(&headers)
 }
 
 /// A product's page, with its order form as `filled`.

@@ -56,20 +56,22 @@ pub async fn publish(
     row.insert("approved_by".into(), by.into());
     // Made afresh, so no field of an older revision stays behind (`approved_at` defaults to now).
     transaction
-        .query(
+        .query(format!(
             "LET $key = type::record($table, [$owner, $record]);
              DELETE $key;
              CREATE $key CONTENT $row;
              DELETE approved_photo WHERE owner = $owner AND item = $record;
-             FOR $i IN array::range(0, array::len($photos)) {
-                 CREATE approved_photo CONTENT { owner: $owner, item: $record, hash: $photos[$i], place: $i };
-             };
+             FOR $i IN array::range(0, array::len($photos)) {{
+                 CREATE approved_photo CONTENT {{ owner: $owner, item: $record, hash: $photos[$i], place: $i }};
+             }};
              -- What the market filters products by comes from her approved storefront.
              LET $shop = (SELECT slug, name, district, category FROM approved_storefront WHERE owner = $owner LIMIT 1)[0];
              UPDATE approved_product SET storefront_slug = $shop.slug, storefront_name = $shop.name,
                  district = $shop.district, category = $shop.category
-                 WHERE owner = $owner AND ($table = 'approved_storefront' OR id = $key);",
-        )
+                 WHERE owner = $owner AND ($table = 'approved_storefront' OR id = $key);
+             {order}",
+            order = crate::public::market::market_order("owner = $owner")
+        ))
         .bind(("table", table))
         .bind(("owner", owner.to_string()))
         .bind(("record", id.to_string()))
@@ -237,14 +239,16 @@ pub async fn unpublish(
         _ => return Ok(()),
     };
     transaction
-        .query(
+        .query(format!(
             "DELETE type::record($table, [$owner, $record]);
              DELETE approved_photo WHERE owner = $owner AND item = $record;
              -- Her products leave the market with her storefront.
-             IF $table = 'approved_storefront' {
+             IF $table = 'approved_storefront' {{
                  UPDATE approved_product SET storefront_slug = NONE, storefront_name = NONE WHERE owner = $owner;
-             };",
-        )
+             }};
+             {order}",
+            order = crate::public::market::market_order("owner = $owner")
+        ))
         .bind(("table", table))
         .bind(("owner", owner.to_string()))
         .bind(("record", id.to_string()))

@@ -76,11 +76,12 @@ async fn a_kind_without_rules_is_refused_however_many_fields_it_has() {
     .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(refused_code(&results(&answer)[0]), "kind_not_allowed", "{answer}");
-    for kind in [Kind::OrderRequest, Kind::ReviewComment] {
+    // Review comments have no rules yet; order requests have, but only the server makes one.
+    for (kind, code) in [(Kind::ReviewComment, "kind_not_allowed"), (Kind::OrderRequest, "not_owner")] {
         let (_, answer) =
             post_push(&router, &mallory, push_of(&mallory, vec![set(&mallory, 2, 2, ad, kind, json!({"text": "hi"}))]))
                 .await;
-        assert_eq!(refused_code(&results(&answer)[0]), "kind_not_allowed", "{answer}");
+        assert_eq!(refused_code(&results(&answer)[0]), code, "{answer}");
     }
     assert_eq!(pull(&router, &mallory, 0).await["changes"], json!([]), "nothing was stored");
 }

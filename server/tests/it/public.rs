@@ -359,3 +359,73 @@ async fn before_approval_she_alone_sees_a_preview_of_her_storefront() {
         assert!(!body.contains("Gulnar"), "nobody else sees it");
     }
 }
+
+#[tokio::test]
+async fn a_word_on_more_products_than_are_ranked_still_pages_newest_first() {
+    use sawda_server::public::market::{self, Filters, RANKED_AT_MOST};
+    let db = support::migrated_memory_db().await;
+    // One storefront of each of two districts, and more honey than is ranked in full.
+    let count = RANKED_AT_MOST + 60;
+    let mut products = Vec::new();
+    for n in 0..count {
+        let fields: sawda_sync::Fields = serde_json::from_value(json!({
+            "name": format!("Jar {n:04}"), "description": "Tugai honey", "price_som": 1000, "unit": "jar",
+            "availability": "in_stock", "position": 1.0,
+        }))
+        .unwrap();
+        let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Product, &fields).unwrap();
+        row.retain(|_, v| !v.is_null());
+        let district = if n % 2 == 0 { "nukus" } else { "moynaq" };
+        row.extend([
+            ("owner".into(), json!(format!("account:o{}", n % 2))),
+            ("storefront".into(), json!("s")),
+            ("revision".into(), json!(1)),
+            ("approved_by".into(), json!("test")),
+            ("slug".into(), json!(format!("jar-{n}"))),
+            ("storefront_slug".into(), json!(format!("shop-{}", n % 2))),
+            ("storefront_name".into(), json!("Shop")),
+            ("district".into(), json!(district)),
+            ("category".into(), json!("food")),
+        ]);
+        let at = chrono::DateTime::from_timestamp(1_700_000_000 + n as i64, 0).unwrap().to_rfc3339();
+        products.push(json!({"key": [format!("account:o{}", n % 2), format!("p{n:04}")], "row": row, "at": at}));
+    }
+    db.query(
+        "FOR $p IN $products {
+             CREATE type::record('approved_product', $p.key)
+                 CONTENT object::from_entries(array::concat(object::entries($p.row), [['approved_at', <datetime> $p.at]]));
+         };",
+    )
+    .bind(("products", products))
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+    db.query(market::market_order("true")).await.unwrap().check().unwrap();
+
+    for (district, expected) in [(None, count), (Some("moynaq"), count / 2)] {
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let filters = Filters {
+                q: Some("hone".into()),
+                district: district.map(str::to_owned),
+                after: after.clone(),
+                ..Default::default()
+            };
+            let page = market::page(&db, &filters).await.unwrap();
+            seen.extend(page.products.iter().map(|p| p.name.clone()));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), expected, "{district:?}: every match once");
+        let newest_first: Vec<String> = {
+            let mut names = seen.clone();
+            names.sort_by(|a, b| b.cmp(a));
+            names
+        };
+        assert_eq!(seen, newest_first, "{district:?}: the newest approval first");
+    }
+}

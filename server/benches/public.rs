@@ -1,0 +1,397 @@
+//! `make bench`: buyers' side at the programme's scale. Seeds 10,000
+//! approved storefronts and 200,000 products (names in Karakalpak, Uzbek,
+//! Russian and English) into the embedded database, written as the review
+//! desk writes them (`review::published::row_of`), and prints:
+//! - the market's latencies (filters only, search only, both; p50 and p95);
+//! - a product page's size, raw and gzip;
+//! - requests per second of that page from Sawda and of the same HTML saved
+//!   as a file from Debian's nginx, both on loopback, loaded by `wrk` in the
+//!   same run, and Sawda's as a share of nginx's.
+//!
+//! The seeded database is kept in `~/.cache/sawda/bench-market-v1` (outside
+//! the clone): seeding takes minutes, the measures do not.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use app::rules::people::District;
+use app::rules::records::storefront::Category;
+use sawda_server::config::{Cli, DatabaseTarget};
+use sawda_server::infra::{database, migrations};
+use sawda_server::public::market::{self, Filters};
+use sawda_server::{AppState, http};
+use sawda_sync::Kind;
+use serde_json::{Value, json};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+const STOREFRONTS: usize = 10_000;
+const PRODUCTS_EACH: usize = 20;
+const SEED_VERSION: &str = "bench-market-v1";
+
+/// Words buyers and makers use, in the four languages.
+const GOODS: [&str; 24] = [
+    "asal",
+    "bal",
+    "мёд",
+    "honey",
+    "samsa",
+    "somsa",
+    "самса",
+    "qurt",
+    "құрт",
+    "курт",
+    "gilem",
+    "kilem",
+    "ковёр",
+    "carpet",
+    "kesa",
+    "кувшин",
+    "jug",
+    "doppi",
+    "тюбетейка",
+    "skullcap",
+    "non",
+    "нан",
+    "лепёшка",
+    "bread",
+];
+const KINDS: [&str; 16] = [
+    "qaraqalpaq",
+    "Қарақалпақ",
+    "oʻzbek",
+    "o'zbek",
+    "tugai",
+    "тугай",
+    "delta",
+    "Аral",
+    "Moynaq",
+    "Мойнақ",
+    "wild",
+    "домашний",
+    "handmade",
+    "qol",
+    "tábiyǵıy",
+    "salt",
+];
+const STORIES: [&str; 4] = [
+    "Biz Moynaq awılında úy islep shıǵarıw ónimlerin tayarlaymız",
+    "Biz oʻz qishlogʻimizda an'anaviy mahsulotlar tayyorlaymiz",
+    "Мы готовим домашние продукты в нашем селе у Арала",
+    "We make village goods by hand near the Aral sea",
+];
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn cache_dir() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
+    home.join(".cache").join("sawda").join(SEED_VERSION)
+}
+
+fn storefront_fields(n: usize) -> BTreeMap<String, Value> {
+    let district = District::ALL[n % District::ALL.len()].id();
+    let category = Category::ALL[n % Category::ALL.len()].id();
+    let name = format!("{} {} {n}", KINDS[n % KINDS.len()], GOODS[(n / 7) % GOODS.len()]);
+    serde_json::from_value(json!({
+        "name": name, "slug": format!("shop-{n:05}"), "story": STORIES[n % 4], "district": district,
+        "category": category, "telegram": format!("shop_{n:05}"), "payment": [{"method": "cash_on_delivery"}],
+        "delivery": ["pickup"],
+    }))
+    .unwrap()
+}
+
+fn product_fields(n: usize, p: usize) -> BTreeMap<String, Value> {
+    let i = n * PRODUCTS_EACH + p;
+    let name = format!("{} {} {}", KINDS[(i / 3) % KINDS.len()], GOODS[i % GOODS.len()], p + 1);
+    serde_json::from_value(json!({
+        "storefront": format!("store{n:05}"), "name": name,
+        "description": format!("{} — {}", STORIES[(i + 1) % 4], GOODS[(i * 7) % GOODS.len()]),
+        "price_som": 5_000 + (i % 200) * 1_000, "unit": "1 kg", "availability": "in_stock", "position": p as f64,
+    }))
+    .unwrap()
+}
+
+/// Writes the approved rows in batches, as `published::publish` makes them.
+async fn seed(db: &Surreal<Any>) {
+    let started = Instant::now();
+    for chunk in (0..STOREFRONTS).collect::<Vec<_>>().chunks(250) {
+        let mut shops = Vec::new();
+        let mut products = Vec::new();
+        for &n in chunk {
+            let owner = format!("account:owner{n:05}");
+            let fields = storefront_fields(n);
+            let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Storefront, &fields).unwrap();
+            row.retain(|_, v| !v.is_null());
+            row.extend([
+                ("owner".into(), json!(owner)),
+                ("revision".into(), json!(1)),
+                ("approved_by".into(), json!("bench")),
+            ]);
+            let (slug, name, district, category) =
+                (row["slug"].clone(), row["name"].clone(), row["district"].clone(), row["category"].clone());
+            shops.push(json!({"key": [owner, format!("store{n:05}")], "row": row}));
+            for p in 0..PRODUCTS_EACH {
+                let fields = product_fields(n, p);
+                let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Product, &fields).unwrap();
+                row.retain(|_, v| !v.is_null());
+                row.extend([
+                    ("owner".into(), json!(owner)),
+                    ("revision".into(), json!(1)),
+                    ("approved_by".into(), json!("bench")),
+                    ("slug".into(), json!(format!("product-{}", p + 1))),
+                    ("storefront_slug".into(), slug.clone()),
+                    ("storefront_name".into(), name.clone()),
+                    ("district".into(), district.clone()),
+                    ("category".into(), category.clone()),
+                ]);
+                // Approved over the last months, one product a minute or so.
+                let at = chrono::Utc::now() - chrono::Duration::seconds(((n * PRODUCTS_EACH + p) * 53) as i64);
+                products
+                    .push(json!({"key": [owner, format!("product{n:05}{p:02}")], "row": row, "at": at.to_rfc3339()}));
+            }
+        }
+        db.query(
+            "FOR $s IN $shops { CREATE type::record('approved_storefront', $s.key) CONTENT $s.row; };
+             FOR $p IN $products {
+                 CREATE type::record('approved_product', $p.key)
+                     CONTENT object::from_entries(array::concat(object::entries($p.row), [['approved_at', <datetime> $p.at]]));
+             };",
+        )
+        .bind(("shops", shops))
+        .bind(("products", products))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+        if chunk[0] % 2_000 == 0 {
+            println!("  seeded {} storefronts, {:.0} s", chunk[0] + chunk.len(), started.elapsed().as_secs_f64());
+        }
+    }
+    // The market's orders, as the desk writes them after each approval.
+    db.query(market::market_order("true")).await.unwrap().check().unwrap();
+    println!(
+        "seeded {STOREFRONTS} storefronts and {} products in {:.0} s",
+        STOREFRONTS * PRODUCTS_EACH,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+async fn open() -> Surreal<Any> {
+    let dir = cache_dir();
+    let done = dir.join("seeded");
+    let fresh = !done.exists();
+    if fresh {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    let db = database::connect(&DatabaseTarget::Embedded(dir.join("db")), "sawda", "bench").await.unwrap();
+    migrations::migrate(&db, migrations::MIGRATIONS).await.unwrap();
+    if fresh {
+        seed(&db).await;
+        // Closed, so the embedded store has written everything before the mark says so.
+        database::close(db).await;
+        std::fs::write(&done, "").unwrap();
+        return Box::pin(open()).await;
+    } else {
+        println!("the seeded database in {} is used again", dir.display());
+    }
+    db
+}
+
+fn filters(q: Option<&str>, district: Option<&str>, category: Option<&str>) -> Filters {
+    Filters {
+        q: q.map(str::to_owned),
+        district: district.map(str::to_owned),
+        category: category.map(str::to_owned),
+        after: None,
+        lang: None,
+    }
+}
+
+/// p50 and p95 over every case, several runs each.
+async fn latencies(db: &Surreal<Any>, label: &str, cases: &[Filters]) {
+    let mut times = Vec::new();
+    let mut found = 0;
+    let mut slowest = (Duration::ZERO, String::new());
+    for _ in 0..5 {
+        for case in cases {
+            let started = Instant::now();
+            let page = market::page(db, case).await.unwrap();
+            let took = started.elapsed();
+            times.push(took);
+            if took > slowest.0 {
+                slowest = (took, format!("{:?} {:?} {:?}", case.q, case.district, case.category));
+            }
+            found += page.products.len();
+        }
+    }
+    if std::env::var_os("SAWDA_BENCH_SLOWEST").is_some() {
+        println!("  slowest: {:.1} ms for {}", ms(slowest.0), slowest.1);
+    }
+    times.sort();
+    let n = times.len();
+    println!(
+        "market, {label}: {n} queries, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({:.1} products a page on average; target p95 <= 50 ms)",
+        ms(times[n / 2]),
+        ms(times[n * 95 / 100]),
+        ms(times[n - 1]),
+        found as f64 / n as f64
+    );
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    use std::io::Write;
+    let mut child = Command::new("gzip").arg("-6").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    child.wait_with_output().unwrap().stdout.len()
+}
+
+/// Requests per second `wrk` reads for `url`: 2 threads, 32 connections, `seconds`.
+fn wrk(url: &str, seconds: u32) -> f64 {
+    let out = Command::new("wrk")
+        .args(["-t2", "-c32", &format!("-d{seconds}s"), "-H", "Accept-Encoding: gzip", "-H", "User-Agent: wrk", url])
+        .output()
+        .expect("wrk (make bench installs it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("Requests/sec:")).unwrap_or_else(|| panic!("wrk said: {text}"));
+    let errors = text.lines().find(|l| l.contains("Non-2xx") || l.contains("Socket errors"));
+    if let Some(errors) = errors {
+        println!("  wrk {url}: {}", errors.trim());
+    }
+    line.trim_start_matches("Requests/sec:").trim().parse().unwrap()
+}
+
+/// Debian's nginx serving `dir` on a loopback port, in the foreground; killed when dropped.
+struct Nginx(std::process::Child, u16);
+
+impl Drop for Nginx {
+    /// SIGTERM, so the master stops its workers too (SIGKILL would leave them running).
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn nginx(dir: &Path) -> Nginx {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "worker_processes auto; daemon off; pid {dir}/nginx.pid; error_log {dir}/error.log;
+             events {{ worker_connections 1024; }}
+             http {{ access_log off; client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};
+                     uwsgi_temp_path {dir}; scgi_temp_path {dir};
+                     gzip on; gzip_comp_level 5; gzip_types text/html; gzip_min_length 256;
+                     server {{ listen 127.0.0.1:{port}; root {dir}; location / {{ default_type text/html; }} }} }}",
+            dir = dir.display()
+        ),
+    )
+    .unwrap();
+    let binary = if Path::new("/usr/sbin/nginx").exists() { "/usr/sbin/nginx" } else { "nginx" };
+    let child = Command::new(binary)
+        .args(["-c", conf.to_str().unwrap(), "-p", dir.to_str().unwrap()])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx (make bench installs it)");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Nginx(child, port)
+}
+
+#[tokio::main]
+async fn main() {
+    let db = open().await;
+    let count: Option<i64> =
+        db.query("(SELECT count() FROM approved_product GROUP ALL)[0].count").await.unwrap().take(0).unwrap();
+    println!("approved products in the market: {}", count.unwrap_or(0));
+
+    let districts: Vec<&str> = District::ALL.iter().map(|d| d.id()).collect();
+    let categories: Vec<&str> = Category::ALL.iter().map(|c| c.id()).collect();
+    let by_filters: Vec<Filters> = (0..12)
+        .map(|i| match i % 3 {
+            0 => filters(None, Some(districts[i % districts.len()]), None),
+            1 => filters(None, None, Some(categories[i % categories.len()])),
+            _ => filters(None, Some(districts[i % districts.len()]), Some(categories[(i / 3) % categories.len()])),
+        })
+        .collect();
+    let words =
+        ["asal", "самса", "Қарақалпақ", "o'zbek", "kilem", "tug", "mo", "honey", "курт", "doppi", "bread", "tábiyǵıy"];
+    let by_words: Vec<Filters> = words.iter().map(|q| filters(Some(q), None, None)).collect();
+    let both: Vec<Filters> = words
+        .iter()
+        .enumerate()
+        .map(|(i, q)| match i % 3 {
+            0 => filters(Some(q), Some(districts[i % districts.len()]), None),
+            1 => filters(Some(q), None, Some(categories[i % categories.len()])),
+            _ => filters(Some(q), Some(districts[i % districts.len()]), Some(categories[i % categories.len()])),
+        })
+        .collect();
+    latencies(&db, "no filter (the first page)", &[filters(None, None, None)]).await;
+    latencies(&db, "filters only", &by_filters).await;
+    latencies(&db, "search only", &by_words).await;
+    latencies(&db, "search and filters", &both).await;
+
+    // The product page, from the real router on a loopback port.
+    let cli: Cli = clap::Parser::parse_from(["sawda"]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, addr));
+    let router = http::router(state, &cli.config.site);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(http::listen::serve(listener, router, Duration::from_secs(10), 1024, async {
+        let _ = stopped.await;
+    }));
+    let url = format!("http://{addr}/s/shop-04242/product-7?lang=kaa");
+    let client = |gzip: bool| {
+        let mut c = Command::new("curl");
+        c.args(["-s", "-A", "Mozilla/5.0 bench"]);
+        if gzip {
+            c.args(["-H", "Accept-Encoding: gzip"]);
+        }
+        c
+    };
+    let page = client(false).arg(&url).output().unwrap().stdout;
+    assert!(String::from_utf8_lossy(&page).contains("product-7"), "the page: {}", String::from_utf8_lossy(&page));
+    let over_the_wire = client(true).arg(&url).output().unwrap().stdout.len();
+    println!(
+        "product page: {} B raw, {} B gzip as served (gzip -6 of the same: {} B; budget 30,000 B compressed)",
+        page.len(),
+        over_the_wire,
+        gzip_len(&page)
+    );
+
+    // The same HTML as a file from nginx, and both under one load tool.
+    let files = tempfile::tempdir().unwrap();
+    std::fs::write(files.path().join("page.html"), &page).unwrap();
+    let nginx = nginx(files.path());
+    let seconds = 10;
+    let static_rps = tokio::task::spawn_blocking({
+        let url = format!("http://127.0.0.1:{}/page.html", nginx.1);
+        move || wrk(&url, seconds)
+    })
+    .await
+    .unwrap();
+    let sawda_rps = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || wrk(&url, seconds)
+    })
+    .await
+    .unwrap();
+    drop(nginx);
+    println!(
+        "requests per second, wrk -t2 -c32 -d{seconds}s, gzip: nginx (the saved page) {static_rps:.0}, Sawda {sawda_rps:.0}: Sawda is {:.2} of nginx (target >= 0.5)",
+        sawda_rps / static_rps
+    );
+    let _ = stop.send(());
+    let _ = server.await;
+    database::close(db).await;
+}
