@@ -18,10 +18,16 @@ pub type FieldMap = BTreeMap<String, Value>;
 /// Draws the photo with this hash.
 pub type PhotoView = fn(String) -> AnyView;
 
-/// A photo as the server serves it.
+/// A photo as the server serves it: the 320 px size for a phone's screen,
+/// the 1,280 px one where the screen's pixels are dense enough to use it;
+/// its box is set so nothing moves while it loads.
 pub fn served_photo(hash: String) -> AnyView {
-    view! { <img class="photo-thumb" src=format!("/photos/{hash}/thumb.jpg") alt="" width="160" height="160" loading="lazy"/> }
-        .into_any()
+    let srcset = format!("/photos/{hash}/thumb.jpg 320w, /photos/{hash}/large.jpg 1280w");
+    view! {
+        <img class="photo-thumb" src=format!("/photos/{hash}/thumb.jpg") srcset=srcset sizes="160px"
+            alt="" width="160" height="160" loading="lazy" decoding="async"/>
+    }
+    .into_any()
 }
 
 fn text_of(fields: &FieldMap, name: &str) -> String {

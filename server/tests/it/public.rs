@@ -118,6 +118,13 @@ async fn an_approved_storefront_and_product_render_with_previews_and_no_script()
     assert_eq!(ld["offers"]["priceCurrency"], "UZS");
     assert_eq!(ld["offers"]["availability"], "https://schema.org/InStock");
     assert!(body.contains(r#"<meta property="og:image" content="http://"#) && body.contains("/preview.jpg"));
+    // Photos in the size for the screen, in a box that does not move.
+    let photo = "a".repeat(64);
+    assert!(
+        body.contains(&format!(r#"srcset="/photos/{photo}/thumb.jpg 320w, /photos/{photo}/large.jpg 1280w""#)),
+        "{body}"
+    );
+    assert!(body.contains(r#"width="160" height="160" loading="lazy""#));
     assert!(body.contains(r#"<meta property="product:price:amount" content="25000">"#));
     // Contact buttons with a message naming the product and its address.
     assert!(body.contains("https://wa.me/998901234567?text=Hello%21%20I%20would%20like%20to%20order%20"), "{body}");
