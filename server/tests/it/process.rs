@@ -247,10 +247,20 @@ fn product_push(owner: &str, seed: u8, count: u64) -> String {
     serde_json::to_string(&phone.push_request(sawda_sync::protocol::Limits::DEFAULT).unwrap()).unwrap()
 }
 
+/// Every record her phone would pull, page after page.
 fn synced_count(address: &str, cookie: &str, owner: &str) -> usize {
-    let path = format!("/api/v1/sync/pull?version=3&account={owner}&cursor=0&limit=500");
-    let response = raw_request(address, "GET", &path, Some(cookie), None);
-    response.matches(r#""seq":"#).count()
+    let (mut total, mut cursor) = (0, 0u64);
+    loop {
+        let path = format!("/api/v1/sync/pull?version=3&account={owner}&cursor={cursor}&limit=500");
+        let response = raw_request(address, "GET", &path, Some(cookie), None);
+        total += response.matches(r#""seq":"#).count();
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+        let json: serde_json::Value = serde_json::from_str(body.trim()).unwrap_or_default();
+        cursor = json["cursor"].as_u64().unwrap_or(cursor);
+        if json["more"] != true {
+            return total;
+        }
+    }
 }
 
 #[test]
@@ -290,23 +300,31 @@ fn a_server_killed_during_pushes_keeps_whole_batches_only() {
     let pusher = {
         let (address, cookie, batches) = (address.clone(), cookie.clone(), batches.clone());
         std::thread::spawn(move || {
+            // Batches the server answered "applied" for: saved, as far as her phone knows.
+            let mut acknowledged = 0;
             for batch in &batches {
                 let answer = raw_request(&address, "POST", "/api/v1/sync/push", Some(&cookie), Some(batch));
-                if answer.is_empty() {
+                if answer.matches(r#""result":"applied""#).count() != 100 {
                     break;
                 }
+                acknowledged += 1;
             }
+            acknowledged
         })
     };
     std::thread::sleep(Duration::from_millis(400));
     child.kill().unwrap(); // SIGKILL: no clean shutdown at all
     child.wait().unwrap();
-    pusher.join().unwrap();
+    let acknowledged = pusher.join().unwrap();
 
     let (mut child, address) = start(data.path());
     let before = synced_count(&address, &cookie, &owner);
-    eprintln!("{before} of 2000 records were applied when the server was killed");
+    eprintln!("{before} of 2000 records were applied when the server was killed ({acknowledged} batches answered)");
     assert_eq!(before % 100, 0, "only whole batches were applied, found {before} records");
+    assert!(
+        before >= acknowledged * 100,
+        "every batch answered \"applied\" is still there: {before} < {acknowledged} × 100"
+    );
     // Every batch sent again: the applied ones answer duplicate, the rest apply now.
     for batch in &batches {
         let answer = raw_request(&address, "POST", "/api/v1/sync/push", Some(&cookie), Some(batch));
