@@ -35,6 +35,17 @@ pub fn ViewsPanel() -> impl IntoView {
                     return view! { <p>{text(lang, Key::StudioViewsNone)}</p> }.into_any();
                 }
                 let total: u64 = views.days.iter().map(|d| d.storefront + d.products).sum();
+                // Her products by their views over the days shown, most first.
+                let studio = expect_context::<super::Studio>();
+                let mut by_product: Vec<(String, u64)> = studio
+                    .products()
+                    .into_iter()
+                    .filter_map(|p| {
+                        let id = p.id.to_string();
+                        views.pages.iter().find(|(page, _)| *page == id).map(|(_, n)| (p.name, *n))
+                    })
+                    .collect();
+                by_product.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 view! {
                     <p><strong>{fill(text(lang, Key::StudioViewsTotal), &[("count", &total.to_string())])}</strong></p>
                     <table class="views-table">
@@ -49,6 +60,12 @@ pub fn ViewsPanel() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
+                    {(!by_product.is_empty()).then(|| view! {
+                        <h3>{text(lang, Key::StudioViewsProducts)}</h3>
+                        <ul class="views-products">
+                            {by_product.into_iter().map(|(name, n)| view! { <li>{name}": "{n}</li> }).collect_view()}
+                        </ul>
+                    })}
                 }.into_any()
             })}
         </section>
