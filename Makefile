@@ -51,8 +51,8 @@ size: tools build
 ## what the bounds on records buy (the worst record; requests during attacks),
 ## how fast the review desk's queue is with thousands waiting, and the buyers'
 ## side at scale (the market over 200,000 products; a product page against nginx)
-bench: tools
-	@scripts/install-bench-tools.sh
+bench:
+	@scripts/install-tools.sh --bench
 	cargo bench -p sawda-server --bench sync
 	cargo bench -p sawda-server --bench limits
 	cargo bench -p sawda-server --bench review

@@ -11,17 +11,26 @@ CARGO_LEPTOS_TOOLCHAIN=1.96
 say() { printf '==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: the browser for end-to-end tests, brotli for the size report.
+# Debian packages: the browser for end-to-end tests, brotli for the size report;
+# with --bench also nginx (what buyers' pages are measured against) and wrk.
+bench=false
+[ "${1:-}" = "--bench" ] && bench=true
 missing_debs=()
 command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
 command -v brotli >/dev/null 2>&1 || missing_debs+=(brotli)
 command -v curl >/dev/null 2>&1 || missing_debs+=(curl)
+if $bench; then
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing_debs+=(nginx-light)
+  command -v wrk >/dev/null 2>&1 || missing_debs+=(wrk)
+fi
 if [ ${#missing_debs[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing_debs[*]}"
   as_root apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing_debs[@]}"
+  # The nginx package starts a system server on port 80; the bench starts its own.
+  if $bench; then as_root service nginx stop >/dev/null 2>&1 || true; fi
 else
-  say "chromium, brotli and curl are installed"
+  say "the Debian packages are installed"
 fi
 
 # Tools installed by cargo live here; make it so when run on its own, too.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
-  openSection,
+  openSection, approveAll, submitAralHoney,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -31,18 +31,6 @@ after(async () => {
   await sawda?.stop();
 });
 
-async function approveAll() {
-  const queue = await api(sawda.url, 'GET', '/review/queue', { cookie: admin.cookie });
-  const checklist = ['origin', 'photos', 'description', 'price', 'packaging', 'food_safety'].map((point) => ({ point, pass: true }));
-  for (const item of queue.body.items) {
-    const decided = await api(sawda.url, 'POST', `/review/items/${item.owner}/${item.record}/decision`, {
-      cookie: admin.cookie, body: { revision: item.revision, decision: 'approve', checklist },
-    });
-    assert.equal(decided.status, 200, JSON.stringify(decided.body));
-  }
-  return queue.body.items.length;
-}
-
 /** Her order requests as the server keeps them, read through sync as her. */
 async function ordersOnServer() {
   const her = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: AYSULU.phone, password: AYSULU.password } });
@@ -59,25 +47,8 @@ test('a buyer orders with JavaScript off; she confirms offline and it syncs', as
   await signInOnPage(page, sawda.url, AYSULU);
   await ready(page);
   await expectStatus(page, en['sync.all_saved']);
-  await page.fill('#storefront-name', 'Aral honey');
-  await page.click('button.suggestion');
-  await page.fill('#storefront-story', 'Wild flowers of the Amudarya delta, harvested by hand in Moynaq.');
-  await page.selectOption('#storefront-district', 'moynaq');
-  await page.selectOption('#storefront-category', 'food');
-  await page.fill('#storefront-telegram', '@aral_honey');
-  await page.check('input[name="payment"][value="cash_on_delivery"]');
-  await page.check('input[name="delivery"][value="post_uzbekistan"]');
-  await page.click(`.review-panel button:has-text("${en['review.submit']}")`);
-  await openSection(page, en['studio.section.products']);
-  await page.click('button:has-text("' + en['products.add'] + '")');
-  await page.fill('#product-name', 'Tugai flower honey');
-  await page.fill('#product-description', 'Thick, dark honey from the tugai forests.');
-  await page.fill('#product-price-som', '85 000');
-  await page.fill('#product-unit', 'jar, 1 kg');
-  await page.fill('#product-shelf-life', '2 years');
-  await page.click(`.review-panel button:has-text("${en['review.submit']}")`);
-  await expectStatus(page, en['sync.all_saved']);
-  assert.equal(await approveAll(), 2);
+  await submitAralHoney(page);
+  assert.equal(await approveAll(sawda.url, admin.cookie), 2);
 
   // The buyer, with JavaScript off, searches the market in Russian and orders.
   const context = await browser.newContext({ javaScriptEnabled: false, locale: 'ru', viewport: { width: 360, height: 800 } });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
-  openSection,
+  approveAll, submitAralHoney,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -29,46 +29,15 @@ after(async () => {
   await sawda?.stop();
 });
 
-/** Approves everything waiting, as a coordinator would at the desk. */
-async function approveAll() {
-  const queue = await api(sawda.url, 'GET', '/review/queue', { cookie: admin.cookie });
-  const checklist = ['origin', 'photos', 'description', 'price', 'packaging', 'food_safety'].map((point) => ({ point, pass: true }));
-  for (const item of queue.body.items) {
-    const decided = await api(sawda.url, 'POST', `/review/items/${item.owner}/${item.record}/decision`, {
-      cookie: admin.cookie, body: { revision: item.revision, decision: 'approve', checklist },
-    });
-    assert.equal(decided.status, 200, JSON.stringify(decided.body));
-  }
-  return queue.body.items.length;
-}
-
 test('an approved storefront and product read with JavaScript off, with no script or wasm fetched', async () => {
   // Aysulu makes her storefront and a product in the studio and submits both.
   const her = await phone(browser, { locale: 'en-GB' });
   await signInOnPage(her.page, sawda.url, AYSULU);
   await ready(her.page);
   await expectStatus(her.page, en['sync.all_saved']);
-  await her.page.fill('#storefront-name', 'Aral honey');
-  await her.page.click('button.suggestion');
-  await her.page.fill('#storefront-story', 'Wild flowers of the Amudarya delta, harvested by hand in Moynaq.');
-  await her.page.selectOption('#storefront-district', 'moynaq');
-  await her.page.selectOption('#storefront-category', 'food');
-  await her.page.fill('#storefront-telegram', '@aral_honey');
-  await her.page.fill('#storefront-whatsapp', '+998 90 123 45 67');
-  await her.page.check('input[name="payment"][value="cash_on_delivery"]');
-  await her.page.check('input[name="delivery"][value="post_uzbekistan"]');
-  await her.page.click(`.review-panel button:has-text("${en['review.submit']}")`);
-  await openSection(her.page, en['studio.section.products']);
-  await her.page.click('button:has-text("' + en['products.add'] + '")');
-  await her.page.fill('#product-name', 'Tugai flower honey');
-  await her.page.fill('#product-description', 'Thick, dark honey from the tugai forests.');
-  await her.page.fill('#product-price-som', '85 000');
-  await her.page.fill('#product-unit', 'jar, 1 kg');
-  await her.page.fill('#product-shelf-life', '2 years');
-  await her.page.click(`.review-panel button:has-text("${en['review.submit']}")`);
-  await expectStatus(her.page, en['sync.all_saved']);
+  await submitAralHoney(her.page);
   await her.context.close();
-  assert.equal(await approveAll(), 2);
+  assert.equal(await approveAll(sawda.url, admin.cookie), 2);
 
   // A buyer opens the link from a chat, with JavaScript off, in Russian.
   for (const [lang, width] of [['ru', 360], ['en', 1280], ['kaa', 360]]) {

@@ -263,3 +263,43 @@ export async function openSection(page, label) {
   await page.waitForFunction((text) => [...document.querySelectorAll('.section-tab')]
     .some((tab) => tab.textContent.startsWith(text) && tab.getAttribute('aria-pressed') === 'true'), label);
 }
+
+/** Approves everything waiting at the desk, as a coordinator would; how many. */
+export async function approveAll(url, adminCookie) {
+  const queue = await api(url, 'GET', '/review/queue', { cookie: adminCookie });
+  const checklist = ['origin', 'photos', 'description', 'price', 'packaging', 'food_safety'].map((point) => ({ point, pass: true }));
+  for (const item of queue.body.items) {
+    const decided = await api(url, 'POST', `/review/items/${item.owner}/${item.record}/decision`, {
+      cookie: adminCookie, body: { revision: item.revision, decision: 'approve', checklist },
+    });
+    if (decided.status !== 200) throw new Error(`decision: ${JSON.stringify(decided.body)}`);
+  }
+  return queue.body.items.length;
+}
+
+/**
+ * In the studio (signed in, in English): the storefront "Aral honey" and its
+ * product "Tugai flower honey", both submitted for review; waits until synced.
+ */
+export async function submitAralHoney(page) {
+  const en = texts.en;
+  await page.fill('#storefront-name', 'Aral honey');
+  await page.click('button.suggestion');
+  await page.fill('#storefront-story', 'Wild flowers of the Amudarya delta, harvested by hand in Moynaq.');
+  await page.selectOption('#storefront-district', 'moynaq');
+  await page.selectOption('#storefront-category', 'food');
+  await page.fill('#storefront-telegram', '@aral_honey');
+  await page.fill('#storefront-whatsapp', '+998 90 123 45 67');
+  await page.check('input[name="payment"][value="cash_on_delivery"]');
+  await page.check('input[name="delivery"][value="post_uzbekistan"]');
+  await page.click(`.review-panel button:has-text("${en['review.submit']}")`);
+  await openSection(page, en['studio.section.products']);
+  await page.click('button:has-text("' + en['products.add'] + '")');
+  await page.fill('#product-name', 'Tugai flower honey');
+  await page.fill('#product-description', 'Thick, dark honey from the tugai forests.');
+  await page.fill('#product-price-som', '85 000');
+  await page.fill('#product-unit', 'jar, 1 kg');
+  await page.fill('#product-shelf-life', '2 years');
+  await page.click(`.review-panel button:has-text("${en['review.submit']}")`);
+  await expectStatus(page, en['sync.all_saved']);
+}

@@ -24,7 +24,8 @@ pub struct Product {
     pub fields: FieldMap,
 }
 
-fn json_rows(rows: Vec<surrealdb::types::Value>) -> Vec<Value> {
+/// Rows as JSON, as the pages read them.
+pub(crate) fn json_rows(rows: Vec<surrealdb::types::Value>) -> Vec<Value> {
     rows.into_iter().map(surrealdb::types::Value::into_json_value).collect()
 }
 

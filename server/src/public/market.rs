@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
+use super::approved::json_rows;
 use super::{Head, document, escape, html, language};
 use crate::AppState;
 
@@ -93,6 +94,21 @@ pub const RANKED_AT_MOST: usize = 900;
 const CARD: &str = "owner, slug, name, price_som, storefront_slug, storefront_name, district, category, name_search, \
                     market_all, record::id(id)[1] AS record";
 
+/// `$w0`, `$w1`…: each word a prefix of a word of `search_text` (bound by `bind_words`).
+fn word_conditions(words: &[String]) -> Vec<String> {
+    (0..words.len()).map(|i| format!("string::contains(string::concat(' ', search_text), $w{i})")).collect()
+}
+
+fn bind_words<'r, C: surrealdb::Connection>(
+    mut query: surrealdb::method::Query<'r, C>,
+    words: &[String],
+) -> surrealdb::method::Query<'r, C> {
+    for (i, word) in words.iter().enumerate() {
+        query = query.bind((format!("w{i}"), format!(" {word}")));
+    }
+    query
+}
+
 /// One page of the directory. The cursor is `tier|order` of the last item
 /// shown: tier 0 for name matches of a ranked search, 1 otherwise; order
 /// its `market_all`.
@@ -125,10 +141,8 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
             .bind(("most", RANKED_AT_MOST as i64 + 1))
             .await?
             .check()?
-            .take::<Vec<surrealdb::types::Value>>(0)?
-            .into_iter()
-            .map(surrealdb::types::Value::into_json_value)
-            .collect();
+            .take(0)
+            .map(json_rows)?;
         if found.len() <= RANKED_AT_MOST {
             let first = format!(" {}", words[0]);
             let mut ranked: Vec<(u8, Value)> = found
@@ -153,11 +167,9 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
         Some(rows) => rows,
         None => {
             // In order, from the cursor on, each word a prefix of a word of the text.
-            let matching: String = (0..words.len())
-                .map(|i| format!(" AND string::contains(string::concat(' ', search_text), $w{i})"))
-                .collect();
+            let matching: String = word_conditions(&words).iter().map(|c| format!(" AND {c}")).collect();
             let from = format!("{prefix}{}", after.as_ref().map_or("", |(_, order)| order.as_str()));
-            let mut query = db
+            let query = db
                 .query(format!(
                     "SELECT {CARD} FROM approved_product WHERE {field} > $from AND {field} < $to{matching}
                      ORDER BY {field} LIMIT $limit"
@@ -165,16 +177,8 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
                 .bind(("from", from))
                 .bind(("to", format!("{prefix}~")))
                 .bind(("limit", PAGE as i64 + 1));
-            for (i, word) in words.iter().enumerate() {
-                query = query.bind((format!("w{i}"), format!(" {word}")));
-            }
-            query
-                .await?
-                .check()?
-                .take::<Vec<surrealdb::types::Value>>(0)?
-                .into_iter()
-                .map(|v| (1, v.into_json_value()))
-                .collect()
+            let found = bind_words(query, &words).await?.check()?.take(0).map(json_rows)?;
+            found.into_iter().map(|row| (1, row)).collect()
         }
     };
     // Storefronts that match, on the first page only; each condition only
@@ -191,28 +195,18 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
         .flatten()
         .collect();
         if filtered {
-            conditions
-                .extend((0..words.len()).map(|i| format!("string::contains(string::concat(' ', search_text), $w{i})")));
+            conditions.extend(word_conditions(&words));
         }
         let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         // A short word matches thousands of storefronts: with words, the first
         // few dozen found are put in order here rather than all in the database.
         let order = if q.is_some() { "LIMIT 60" } else { "ORDER BY name LIMIT 6" };
-        let mut query = db
+        let query = db
             .query(format!("SELECT slug, name, district FROM approved_storefront {filter} {order}"))
             .bind(("q", q.clone()))
             .bind(("district", district))
             .bind(("category", category));
-        for (i, word) in words.iter().enumerate() {
-            query = query.bind((format!("w{i}"), format!(" {word}")));
-        }
-        let mut shops: Vec<Value> = query
-            .await?
-            .check()?
-            .take::<Vec<surrealdb::types::Value>>(0)?
-            .into_iter()
-            .map(|v| v.into_json_value())
-            .collect();
+        let mut shops = bind_words(query, &words).await?.check()?.take(0).map(json_rows)?;
         shops.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
         shops.truncate(6);
         shops
@@ -233,10 +227,8 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
         .bind(("records", records))
         .await?
         .check()?
-        .take::<Vec<surrealdb::types::Value>>(0)?
-        .into_iter()
-        .map(|v| v.into_json_value())
-        .collect();
+        .take(0)
+        .map(json_rows)?;
     let photo_of = |record: &str| {
         photos.iter().find(|p| p["item"] == json!(record)).and_then(|p| p["hash"].as_str()).map(str::to_owned)
     };

@@ -92,6 +92,14 @@ pub(crate) struct Head {
     pub json_ld: Value,
 }
 
+impl Head {
+    /// A page with no preview image, price or structured data: a 404, a
+    /// confirmation, her preview.
+    pub(crate) fn plain(title: String, description: String, canonical: String) -> Head {
+        Head { title, description, canonical, image: None, og_type: "website", price_som: None, json_ld: json!({}) }
+    }
+}
+
 pub(crate) fn document(state: &AppState, lang: Lang, head: Head, body: String) -> String {
     let e = escape;
     let alternates: String = Lang::ALL
@@ -164,6 +172,15 @@ pub(crate) fn html(status: StatusCode, page: impl IntoResponse) -> Response {
     response
 }
 
+/// A page for one person only: kept by no cache as `cache_control` says, indexed by no crawler.
+pub(crate) fn unlisted(status: StatusCode, page: String, cache_control: &'static str) -> Response {
+    let mut response = html(status, page);
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    headers.insert(header::HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex"));
+    response
+}
+
 /// A friendly "not here" in the buyer's language.
 fn not_found(state: &AppState, lang: Lang, origin: &str) -> Response {
     let body = format!(
@@ -172,15 +189,11 @@ fn not_found(state: &AppState, lang: Lang, origin: &str) -> Response {
         escape(text(lang, Key::PublicNotFoundBody)),
         escape(text(lang, Key::NavMarket)),
     );
-    let head = Head {
-        title: text(lang, Key::PublicNotFoundTitle).to_owned(),
-        description: text(lang, Key::PublicNotFoundBody).to_owned(),
-        canonical: format!("{origin}/market"),
-        image: None,
-        og_type: "website",
-        price_som: None,
-        json_ld: json!({}),
-    };
+    let head = Head::plain(
+        text(lang, Key::PublicNotFoundTitle).to_owned(),
+        text(lang, Key::PublicNotFoundBody).to_owned(),
+        format!("{origin}/market"),
+    );
     html(StatusCode::NOT_FOUND, document(state, lang, head, body))
 }
 

@@ -8,10 +8,10 @@ use app::rules::problem::FieldProblem;
 use app::rules::records::order_request::{self as rules, OrderForm};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::{Head, approved, document, escape, html, language, not_found};
+use super::{Head, approved, document, escape, language, not_found};
 use crate::AppState;
 use crate::api::auth::Client;
 use crate::sync::store::Created;
@@ -113,24 +113,11 @@ pub fn form(lang: Lang, action: &str, filled: &Filled) -> String {
 
 /// A page about the request that nobody should keep or index.
 fn private(status: StatusCode, page: String) -> Response {
-    let mut response = html(status, page);
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex"));
-    response
+    super::unlisted(status, page, "no-store")
 }
 
 fn message_page(state: &AppState, lang: Lang, canonical: &str, title: &str, body: String) -> String {
-    let head = Head {
-        title: title.to_owned(),
-        description: String::new(),
-        canonical: canonical.to_owned(),
-        image: None,
-        og_type: "website",
-        price_som: None,
-        json_ld: serde_json::json!({}),
-    };
-    document(state, lang, head, body)
+    document(state, lang, Head::plain(title.to_owned(), String::new(), canonical.to_owned()), body)
 }
 
 /// The confirmation's language links (`?lang=`) land here: back to the product, in that language.

@@ -6,13 +6,13 @@
 use app::i18n::{Key, Lang, text};
 use app::rules::records::storefront;
 use app::ui::{FieldMap, StorefrontListing, served_photo};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use leptos::prelude::*;
 use sawda_sync::{Kind, Owner};
 use serde_json::Value;
 
-use super::{Head, document, escape, html, render};
+use super::{Head, document, escape, render};
 use crate::AppState;
 use crate::accounts::sessions;
 
@@ -59,18 +59,6 @@ pub async fn storefront(
     let listing = render(lang, move || view! { <StorefrontListing storefront=shop products photo=served_photo/> });
     let body =
         format!(r#"<p class="notice preview-banner">{}</p>{listing}"#, escape(text(lang, Key::PublicPreviewBanner)));
-    let head = Head {
-        title: format!("{name} · Sawda"),
-        description: String::new(),
-        canonical: format!("{origin}/s/{address}"),
-        image: None,
-        og_type: "website",
-        price_som: None,
-        json_ld: serde_json::json!({}),
-    };
-    let mut response = html(StatusCode::OK, document(state, lang, head, body));
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    headers.insert(header::HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex"));
-    Some(response)
+    let head = Head::plain(format!("{name} · Sawda"), String::new(), format!("{origin}/s/{address}"));
+    Some(super::unlisted(StatusCode::OK, document(state, lang, head, body), "private, no-store"))
 }

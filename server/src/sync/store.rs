@@ -115,16 +115,25 @@ pub async fn push(
 ) -> Result<PushResponse, SyncStoreError> {
     admit_push(who, request).map_err(SyncStoreError::Protocol)?;
     let request = std::sync::Arc::new(request.clone());
+    // Two pushes claiming one storefront address at once: the loser's retry
+    // reads the claim and refuses that field.
+    let retryable = |error: &surrealdb::Error| {
+        crate::infra::database::is_conflict(error) || error.to_string().contains("sync_record_slug")
+    };
+    retrying(retryable, || push_once(db, who, SawdaRules { role }, &request)).await
+}
+
+/// `once`, tried again with backoff while it fails in a way `retryable` says
+/// another writer caused, up to `CONFLICT_ATTEMPTS` times.
+async fn retrying<T, F: Future<Output = Result<T, SyncStoreError>>>(
+    retryable: impl Fn(&surrealdb::Error) -> bool,
+    mut once: impl FnMut() -> F,
+) -> Result<T, SyncStoreError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match push_once(db, who, SawdaRules { role }, &request).await {
-            // Two pushes claiming one storefront address at once: the loser's
-            // retry reads the claim and refuses that field.
-            Err(SyncStoreError::Database(error))
-                if (crate::infra::database::is_conflict(&error) || error.to_string().contains("sync_record_slug"))
-                    && attempt < CONFLICT_ATTEMPTS =>
-            {
+        match once().await {
+            Err(SyncStoreError::Database(error)) if retryable(&error) && attempt < CONFLICT_ATTEMPTS => {
                 tokio::time::sleep(backoff(attempt)).await;
             }
             outcome => return outcome,
@@ -365,18 +374,7 @@ pub async fn create(db: &Surreal<Any>, record: Record) -> Result<Created, SyncSt
     let owner = record.owner().clone();
     let body = serde_json::to_string(&record).expect("records serialise");
     let size = sawda_sync::limits::record_bytes(&record);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match create_once(db, &owner, &record, &body, size).await {
-            Err(SyncStoreError::Database(error))
-                if crate::infra::database::is_conflict(&error) && attempt < CONFLICT_ATTEMPTS =>
-            {
-                tokio::time::sleep(backoff(attempt)).await;
-            }
-            outcome => return outcome,
-        }
-    }
+    retrying(crate::infra::database::is_conflict, || create_once(db, &owner, &record, &body, size)).await
 }
 
 async fn create_once(
