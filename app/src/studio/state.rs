@@ -181,8 +181,14 @@ impl Studio {
 
     /// Buyers' requests she has not confirmed or cancelled yet.
     pub fn new_orders(self) -> usize {
+        use crate::rules::records::order_request::{STATUS, Status};
         self.sync.revision.track();
-        super::orders::orders().iter().filter(|o| o.status == crate::rules::records::order_request::Status::New).count()
+        // Only the status is read: no line is built or sorted for a count.
+        let new = Some(Status::New.id());
+        sync::records(Kind::OrderRequest, |r| r.get(STATUS).and_then(Value::as_str) == new)
+            .into_iter()
+            .filter(|n| *n)
+            .count()
     }
 
     /// Her products on this phone, in their order on the storefront.
