@@ -260,14 +260,49 @@ impl Mutation {
     /// ([`Mutation::check_whole`]) and each field ([`Mutation::check_field`]).
     /// The device refuses an edit that fails any; the server refuses only the
     /// failing fields.
+    ///
+    /// A phone's copy of a record the server made, sent again after a restore
+    /// ([`Mutation::gives_back`]), may carry the server's own fields too; only
+    /// the server decides whether it takes them.
     pub fn validate(&self) -> Result<(), Rejection> {
         self.check_whole()?;
         if let Action::Set(fields) = &self.action {
+            let gives_back = self.gives_back();
             for (name, value) in fields {
-                self.check_field(name, value)?;
+                if gives_back && self.kind.is_restorable_field(name) {
+                    self.check_size(name, value)?;
+                } else {
+                    self.check_field(name, value)?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// The id this mutation has when a phone sends it again after a restore:
+    /// made from its content (with the id left out), so the same content sent
+    /// again is answered `duplicate` and other content gets another id. A
+    /// mutation whose id is this is a re-send ([`Mutation::is_resend`]).
+    pub fn resend_id(&self) -> MutationId {
+        let probe = Mutation { id: MutationId::new(0, [0; 10]), ..self.clone() };
+        let hash = probe.content_hash().to_be_bytes();
+        let mut random = [0u8; 10];
+        random[..8].copy_from_slice(&hash);
+        random[8..].copy_from_slice(&self.at.counter().to_be_bytes());
+        MutationId::new(self.at.wall_ms(), random)
+    }
+
+    /// Whether this is a phone sending again what it holds, after a restore.
+    /// The id says so: every app since protocol 3 makes re-sent ids this way,
+    /// and an edit's own id is random.
+    pub fn is_resend(&self) -> bool {
+        self.id == self.resend_id()
+    }
+
+    /// Whether this gives the server back its own copy of a record it made
+    /// (a buyer's order request): a re-send of a kind made by the server.
+    pub fn gives_back(&self) -> bool {
+        self.kind.made_by_server() && self.is_resend()
     }
 
     /// The checks of the mutation as a whole: its size and field count.
@@ -306,6 +341,12 @@ impl Mutation {
             )
             .of_field(name));
         }
+        self.check_size(name, value)
+    }
+
+    /// A well-formed name and a value within [`MAX_VALUE_BYTES`].
+    pub fn check_size(&self, name: &str, value: &serde_json::Value) -> Result<(), Rejection> {
+        check_field_name(name).map_err(|r| r.of_field(name))?;
         let len = json_len(value);
         if len > MAX_VALUE_BYTES {
             return Err(Rejection::new(

@@ -204,6 +204,23 @@ impl Outbox {
         self.queue.push(Queued { mutation, sent: true });
     }
 
+    /// Empties the queue: after a restore the device sends what its records
+    /// hold instead, which includes every queued edit. The ids are not
+    /// remembered as answered: ids sent again are made from content and come
+    /// back with the same content after a later restore, which must not be
+    /// taken for answered. (Another tab's older copy may bring a dropped edit
+    /// back: sent again, it changes nothing.)
+    pub fn forget_queue(&mut self) {
+        self.queue.clear();
+    }
+
+    /// Puts the queue in stamp order (as [`Outbox::merge`] leaves it): after
+    /// a restore, the copies sent again go before the newer edits of the same
+    /// records, so the one that makes a record arrives first.
+    pub fn order_by_stamp(&mut self) {
+        self.queue.sort_by_key(|q| (q.mutation.at, q.mutation.id));
+    }
+
     /// The next push: the oldest waiting mutations within `limits`, including
     /// ones sent before and not yet confirmed (resending them is safe).
     pub fn next_batch(&mut self, limits: Limits) -> Vec<Mutation> {
@@ -416,6 +433,13 @@ mod tests {
         // The server was restored: the same mutation goes again.
         outbox.enqueue_sealed(m.clone());
         let other_tab = outbox.clone();
+        assert!(outbox.merge(&other_tab).is_empty());
+        assert_eq!(outbox.iter().collect::<Vec<_>>(), [&m]);
+        // Restored again before it was answered: the queue is dropped for the
+        // copies, which hold the same mutation (its id made from its content).
+        // Another tab that queued it still sends it: nothing took it as answered.
+        let other_tab = outbox.clone();
+        outbox.forget_queue();
         assert!(outbox.merge(&other_tab).is_empty());
         assert_eq!(outbox.iter().collect::<Vec<_>>(), [&m]);
     }

@@ -69,6 +69,20 @@ impl Kind {
         RESERVED_FIELDS.contains(&field) || self.server_fields().contains(&field)
     }
 
+    /// Whether records of this kind come into being only on the server (a
+    /// buyer's order request): phones move them on, never make one, except
+    /// to give a restored server back its own copy (see `docs/sync.md`,
+    /// "After a restore").
+    pub fn made_by_server(self) -> bool {
+        self == Kind::OrderRequest
+    }
+
+    /// Whether a field is one the server sets that a phone sends back in its
+    /// copy of a record the server made, after a restore.
+    pub fn is_restorable_field(self, field: &str) -> bool {
+        self.made_by_server() && !RESERVED_FIELDS.contains(&field) && self.server_fields().contains(&field)
+    }
+
     /// The name on the wire (`"ad_post"`).
     pub fn name(self) -> &'static str {
         match self {
@@ -221,6 +235,17 @@ impl Record {
     /// Values that lost, sorted by field and then newest first.
     pub fn history(&self) -> &[Lost] {
         &self.history
+    }
+
+    /// The record without the fields only the server sets (and their
+    /// history): what a phone holds of it once the server that decided them
+    /// was restored from a backup, until it pulls the restored server's own.
+    pub fn without_server_fields(&self) -> Record {
+        let kind = self.kind;
+        let mut record = self.clone();
+        record.fields.retain(|name, _| !kind.is_server_field(name));
+        record.history.retain(|lost| !kind.is_server_field(&lost.field));
+        record
     }
 
     /// Every stamp in the record, so a device's clock can observe them.

@@ -41,6 +41,10 @@ pub struct Replica {
     /// a store from protocol 2, which takes the first epoch it sees).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     epoch: Option<Epoch>,
+    /// Records only this phone holds: a server restored from a backup
+    /// refused to take them back (see [`Replica::only_here`]).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    only_here: BTreeSet<RecordId>,
 }
 
 /// The small part of a replica that is not records or the outbox: whose it
@@ -54,6 +58,8 @@ pub struct Head {
     pub cursor: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<Epoch>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub only_here: BTreeSet<RecordId>,
 }
 
 /// Why stored parts do not make a replica.
@@ -103,6 +109,7 @@ impl Replica {
             outbox: Outbox::new(),
             cursor: 0,
             epoch: None,
+            only_here: BTreeSet::new(),
         }
     }
 
@@ -145,11 +152,37 @@ impl Replica {
             outbox,
             cursor: head.cursor,
             epoch: head.epoch,
+            only_here: head.only_here,
         })
     }
 
     pub fn head(&self) -> Head {
-        Head { owner: self.owner.clone(), clock: self.clock.clone(), cursor: self.cursor, epoch: self.epoch.clone() }
+        Head {
+            owner: self.owner.clone(),
+            clock: self.clock.clone(),
+            cursor: self.cursor,
+            epoch: self.epoch.clone(),
+            only_here: self.only_here.clone(),
+        }
+    }
+
+    /// Records that only this phone holds: after a restore from a backup,
+    /// the server refused to take back its copy of them (a server older than
+    /// this app, her holdings full, a request the buyer's form would not
+    /// take). The phone keeps each as she had it, never removed for that, and
+    /// the studio says it is only on this phone; the refusals are in
+    /// [`Outbox::refused`] (their mutations are re-sends:
+    /// [`Mutation::is_resend`]). A record leaves this list when the server
+    /// has it again: when its copy is pulled (the server's copy then replaces
+    /// the kept one, plus her queued edits) or when an edit of it is applied
+    /// (the server made it again of that edit): then the rest of it goes
+    /// again as she has it.
+    pub fn only_here(&self) -> impl Iterator<Item = RecordId> + '_ {
+        self.only_here.iter().copied()
+    }
+
+    pub fn is_only_here(&self, record: RecordId) -> bool {
+        self.only_here.contains(&record)
     }
 
     /// The server's copy, as last known, of each record with queued edits.
@@ -214,7 +247,7 @@ impl Replica {
     /// sent alone) out of the queue as refused, so the rest goes on.
     pub fn refuse_unreadable(&mut self, id: MutationId, message: &str) {
         if let Some(mutation) = self.outbox.refuse_unreadable(id, message) {
-            self.rebuild(mutation.record);
+            self.settle_refused(mutation.record, mutation.is_resend());
             if !self.outbox.has_pending(mutation.record) {
                 self.confirmed.remove(&mutation.record);
             }
@@ -300,9 +333,11 @@ impl Replica {
         mutation.validate()?;
         mutation.check_write(&self.owner, self.records.get(&record))?;
         if !self.outbox.has_pending(record)
+            && !self.only_here.contains(&record)
             && let Some(current) = self.records.get(&record)
         {
-            // No queued edit: the local copy is all the server's.
+            // No queued edit: the local copy is all the server's (unless the
+            // server refused to take it back: then it has none of it).
             self.confirmed.insert(record, current.clone());
         }
         let at = mutation.at;
@@ -329,19 +364,31 @@ impl Replica {
         if response.epoch.as_ref().is_some_and(|e| self.epoch.as_ref().is_some_and(|mine| e < mine)) {
             return;
         }
-        // From a server restored since this device last pulled: as a pull of
-        // the new epoch would (what it answers refers to the restored copy).
+        // From a server restored since this device last pulled: it starts
+        // again as a pull of the new epoch would, and this answer's outcomes
+        // are not taken: they were given before the restored server had what
+        // this phone holds (a refusal there may be an edit of a record it
+        // lacks yet). What the mutations carried goes again in the copies.
         if let Some(epoch) = &response.epoch
             && self.epoch.as_ref().is_some_and(|mine| mine < epoch)
         {
             self.restored(epoch.clone());
+            return;
         }
         let settled = self.outbox.acknowledge(response);
+        // Records kept only here of which the server took something now (an
+        // edit of a product made it again): the rest goes again, as she has it.
+        let taken_back: BTreeSet<RecordId> = settled
+            .iter()
+            .filter(|(mutation, outcome)| self.only_here.contains(&mutation.record) && took_some(mutation, outcome))
+            .map(|(mutation, _)| mutation.record)
+            .collect();
         // Records holding a refused edit or field: rebuilt without it.
         let refused: BTreeSet<RecordId> = settled
             .iter()
             .filter(|(_, outcome)| matches!(outcome, Outcome::Rejected(_) | Outcome::FieldsRefused(_)))
             .map(|(mutation, _)| mutation.record)
+            .filter(|record| !taken_back.contains(record))
             .collect();
         for (mutation, outcome) in &settled {
             // What the server has: part of its copy, for records still to be rebuilt.
@@ -350,21 +397,48 @@ impl Replica {
                 Outcome::FieldsRefused(reasons) => split_refused(mutation, reasons).1,
                 Outcome::Rejected(_) => None,
             };
-            let rebuilt_later = refused.contains(&mutation.record) || self.outbox.has_pending(mutation.record);
+            let rebuilt_later = refused.contains(&mutation.record)
+                || taken_back.contains(&mutation.record)
+                || self.outbox.has_pending(mutation.record);
             if let Some(applied) = applied
                 && rebuilt_later
             {
                 take_in(&mut self.confirmed, &applied);
             }
         }
+        if !taken_back.is_empty() {
+            self.only_here.retain(|id| !taken_back.contains(id));
+            self.send_records_again(&taken_back.into_iter().collect::<Vec<_>>());
+        }
         for record in refused {
-            self.rebuild(record);
+            let resent_refused = settled
+                .iter()
+                .any(|(m, outcome)| m.record == record && m.is_resend() && matches!(outcome, Outcome::Rejected(_)));
+            self.settle_refused(record, resent_refused);
         }
         for (mutation, _) in &settled {
             if !self.outbox.has_pending(mutation.record) {
                 self.confirmed.remove(&mutation.record);
             }
         }
+    }
+
+    /// A record after the server refused some of it. Rebuilt as the server
+    /// has it plus the edits still queued, except when the server has none of
+    /// it and refused the copy sent again after a restore (`resent_refused`):
+    /// then the phone holds the only copy, and keeps it as it is, marked
+    /// [`Replica::only_here`].
+    fn settle_refused(&mut self, record: RecordId, resent_refused: bool) {
+        let server_has_some = self.confirmed.contains_key(&record);
+        if !server_has_some
+            && (resent_refused || self.only_here.contains(&record))
+            && self.records.contains_key(&record)
+        {
+            self.only_here.insert(record);
+            return;
+        }
+        self.only_here.remove(&record);
+        self.rebuild(record);
     }
 
     /// A record as the server has it plus the edits still queued.
@@ -421,6 +495,19 @@ impl Replica {
                 self.clock.observe(&newest);
             }
             let id = server.id();
+            if self.only_here.remove(&id) && self.records.get(&id).is_some_and(|r| r.kind() == server.kind()) {
+                // The server has it again: its copy replaces the one kept
+                // here (what it refused is in the refused list), plus her
+                // queued edits.
+                self.confirmed.insert(id, server.clone());
+                self.rebuild(id);
+                if self.outbox.has_pending(id) {
+                    self.outbox.seal_record(id);
+                } else {
+                    self.confirmed.remove(&id);
+                }
+                continue;
+            }
             let before = self.records.get(&id).cloned();
             if let Err(problem) = join_into(&mut self.records, &server) {
                 taken.problems.push(problem);
@@ -452,10 +539,22 @@ impl Replica {
     /// The server was restored from a backup (a new epoch): everything this
     /// device holds goes again, what it knew of the old server's copies is
     /// forgotten (pulls from 0 bring the restored one), and the cursor starts
-    /// from 0.
+    /// from 0. Queued edits are in the records, so they go as part of the
+    /// copies: an answer to one sent before (from either server) is then no
+    /// longer taken, which would refuse an edit of a record the restored
+    /// server did not have back yet.
+    ///
+    /// The server's own fields of records it does not make (a coordinator's
+    /// decision) are the restored server's to say: the phone forgets its
+    /// copies of them, and the pulls bring the restored server's (a decision
+    /// made after the backup is gone with it, and the studio shows what the
+    /// desk shows). A record the server made (an order request) goes again
+    /// whole, its server fields included, for the server to take back.
     fn restored(&mut self, epoch: Epoch) {
+        self.outbox.forget_queue();
         self.send_again();
         self.confirmed.clear();
+        forget_server_decisions(&mut self.records);
         self.epoch = Some(epoch);
         self.cursor = 0;
     }
@@ -463,58 +562,86 @@ impl Replica {
     /// Queues every record this device holds as it holds it, for a server
     /// restored from a backup: one mutation per stamp, carrying the fields
     /// (and the values kept in history) written with it, and the deletion.
-    /// The server's own fields are its to decide again. Merging makes this harmless where the server has them.
+    /// The server's own fields are its to decide again, except in a record
+    /// the server made (an order request), which goes whole: the restored
+    /// server may lack it, and then only her phones have what the buyer sent.
+    /// Merging makes this harmless where the server has them. The queue is
+    /// then in stamp order, so a record's oldest mutation (the one that makes
+    /// it) goes first.
     fn send_again(&mut self) {
+        let ids: Vec<RecordId> = self.records.keys().copied().collect();
+        self.send_records_again(&ids);
+    }
+
+    /// Queues these records again as [`Replica::send_again`] does, in stamp order.
+    fn send_records_again(&mut self, ids: &[RecordId]) {
         let queued: BTreeSet<MutationId> = self.outbox.iter().map(|m| m.id).collect();
-        let mut again = Vec::new();
-        for record in self.records.values() {
-            // The server's copy last known counts too: a value the server took
-            // stays hers when her newer edit of it is refused.
-            let copies = std::iter::once(record).chain(self.confirmed.get(&record.id()));
-            let mut by_stamp: BTreeMap<Stamp, Fields> = BTreeMap::new();
-            for copy in copies {
-                let current = copy.fields().iter().map(|(name, f)| (name, &f.value, f.at));
-                // Values that lost to another phone's go too: they are history on the server.
-                let lost = copy.history().iter().map(|l| (&l.field, &l.value, l.at));
-                for (name, value, at) in current.chain(lost) {
-                    if !record.kind().is_server_field(name) {
-                        by_stamp.entry(at).or_default().insert(name.clone(), value.clone());
-                    }
-                }
-            }
-            let deletions =
-                std::iter::once(record).chain(self.confirmed.get(&record.id())).filter_map(Record::deleted_at);
-            let actions = by_stamp.into_iter().map(|(at, fields)| (at, Action::Set(fields)));
-            for (at, action) in actions.chain(deletions.map(|at| (at, Action::Delete))) {
-                let mut mutation = Mutation {
-                    id: MutationId::new(0, [0; 10]),
-                    record: record.id(),
-                    kind: record.kind(),
-                    owner: record.owner().clone(),
-                    at,
-                    action,
-                };
-                mutation.id = resend_id(&mutation);
-                if !queued.contains(&mutation.id) && !again.contains(&mutation) && mutation.validate().is_ok() {
-                    again.push(mutation);
-                }
-            }
-        }
+        let again: Vec<Mutation> = ids
+            .iter()
+            .filter_map(|id| self.records.get(id))
+            .flat_map(|record| self.copies_of(record))
+            .filter(|m| !queued.contains(&m.id))
+            .collect();
         for mutation in again {
             self.outbox.enqueue_sealed(mutation);
         }
+        self.outbox.order_by_stamp();
+    }
+
+    /// A record as this device holds it, as mutations sent again: one per
+    /// stamp, and its deletion.
+    fn copies_of(&self, record: &Record) -> Vec<Mutation> {
+        // The server's copy last known counts too: a value the server took
+        // stays hers when her newer edit of it is refused.
+        let copies = || std::iter::once(record).chain(self.confirmed.get(&record.id()));
+        let kind = record.kind();
+        let mut by_stamp: BTreeMap<Stamp, Fields> = BTreeMap::new();
+        for copy in copies() {
+            let current = copy.fields().iter().map(|(name, f)| (name, &f.value, f.at));
+            // Values that lost to another phone's go too: they are history on the server.
+            let lost = copy.history().iter().map(|l| (&l.field, &l.value, l.at));
+            for (name, value, at) in current.chain(lost) {
+                if !kind.is_server_field(name) || kind.is_restorable_field(name) {
+                    by_stamp.entry(at).or_default().insert(name.clone(), value.clone());
+                }
+            }
+        }
+        let deletions = copies().filter_map(Record::deleted_at);
+        let actions = by_stamp.into_iter().map(|(at, fields)| (at, Action::Set(fields)));
+        let mut again: Vec<Mutation> = Vec::new();
+        for (at, action) in actions.chain(deletions.map(|at| (at, Action::Delete))) {
+            let mut mutation = Mutation {
+                id: MutationId::new(0, [0; 10]),
+                record: record.id(),
+                kind,
+                owner: record.owner().clone(),
+                at,
+                action,
+            };
+            mutation.id = mutation.resend_id();
+            if !again.contains(&mutation) && mutation.validate().is_ok() {
+                again.push(mutation);
+            }
+        }
+        again
     }
 }
 
-/// The id of a mutation sent again after a restore, made from its content:
-/// the same content sent again is answered `duplicate`, other content (a
-/// field since replaced) gets another id.
-fn resend_id(mutation: &Mutation) -> MutationId {
-    let hash = mutation.content_hash().to_be_bytes();
-    let mut random = [0u8; 10];
-    random[..8].copy_from_slice(&hash);
-    random[8..].copy_from_slice(&mutation.at.counter().to_be_bytes());
-    MutationId::new(mutation.at.wall_ms(), random)
+/// Whether the server took something of a mutation.
+fn took_some(mutation: &Mutation, outcome: &Outcome) -> bool {
+    match outcome {
+        Outcome::Applied | Outcome::Duplicate => true,
+        Outcome::FieldsRefused(reasons) => split_refused(mutation, reasons).1.is_some(),
+        Outcome::Rejected(_) => false,
+    }
+}
+
+/// Forgets the server's own fields of every record it does not make: after
+/// a restore they are the restored server's, which the pulls bring.
+fn forget_server_decisions(records: &mut BTreeMap<RecordId, Record>) {
+    for record in records.values_mut().filter(|r| !r.kind().made_by_server()) {
+        *record = record.without_server_fields();
+    }
 }
 
 /// Why two copies of a device's store cannot be merged.
@@ -558,12 +685,16 @@ impl Replica {
         if !ours_current {
             self.confirmed.clear();
         }
+        // (Not a record kept only here: the server has none of it.)
+        let kept = |id: &&RecordId| self.only_here.contains(*id) || other.only_here.contains(*id);
         let server_copies: Vec<Record> = theirs_pending
             .difference(&ours_pending)
+            .filter(|id| !kept(id))
             .filter_map(|id| self.records.get(id).filter(|_| ours_current))
             .chain(
                 ours_pending
                     .difference(&theirs_pending)
+                    .filter(|id| !kept(id))
                     .filter_map(|id| other.records.get(id).filter(|_| theirs_current)),
             )
             .cloned()
@@ -573,13 +704,24 @@ impl Replica {
         // rebuilt from what both know of the server plus the edits still queued.
         let refused_here: BTreeSet<RecordId> =
             other.outbox.iter().filter(|m| self.outbox.was_refused(m.id)).map(|m| m.record).collect();
+        // A copy from before a restore holds decisions the restored server
+        // may not have: forgotten, as the newer copy forgot them (`restored`).
+        if !ours_current {
+            forget_server_decisions(&mut self.records);
+        }
+        let mut theirs = other.records.clone();
+        if !theirs_current {
+            forget_server_decisions(&mut theirs);
+        }
         let ours_before = self.clone();
         let mut problems = Vec::new();
-        for record in other.records.values() {
+        for record in theirs.values() {
             if let Err(problem) = join_into(&mut self.records, record) {
                 problems.push(problem);
             }
         }
+        // Kept only on this phone in either copy: kept in the merge.
+        self.only_here.extend(other.only_here.iter().copied());
         let dropped = self.outbox.merge(&other.outbox);
         let refused_there: BTreeSet<RecordId> =
             dropped.iter().filter(|m| other.outbox.was_refused(m.id)).map(|m| m.record).collect();
@@ -589,6 +731,10 @@ impl Replica {
         }
         let current_sides = [(&ours_before, ours_current), (other, theirs_current)];
         for record in refused_here.union(&refused_there) {
+            if self.only_here.contains(record) {
+                // The only copy left: kept as the two copies hold it.
+                continue;
+            }
             let mut rebuilt = BTreeMap::new();
             for side in current_sides.iter().filter(|(_, current)| *current).map(|(side, _)| *side) {
                 let known = if side.outbox.has_pending(*record) {
@@ -621,6 +767,7 @@ impl Replica {
             std::cmp::Ordering::Greater => {}
         }
         if across_a_restore {
+            self.outbox.forget_queue();
             self.send_again();
         }
         Ok(problems)
@@ -982,6 +1129,141 @@ mod tests {
         assert_eq!(ids(&b), ids(&a), "already queued: not queued twice");
     }
 
+    /// Review finding H2: a server that refuses the copy sent again after a
+    /// restore (one older than this app, or her holdings full) must not make
+    /// the phone drop the record: it is the only copy left.
+    #[test]
+    fn a_record_the_restored_server_refuses_stays_on_the_phone() {
+        let mut a = phone(1);
+        let id = RecordId::new(1_000, [9; 10]);
+        let mut order = Record::new(id, Kind::OrderRequest, amina());
+        let desk = Stamp::new(1_000, 0, DeviceId::new(0, [7; 10]));
+        order.set(&fields(&[("status", json!("new")), ("buyer_name", json!("Gulnara"))]), desk);
+        a.receive_pull(page(&[&order], 1));
+        a.edit(id, fields(&[("status", json!("confirmed"))]), 2_000, [2; 10]).unwrap();
+        let push = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&push));
+        let held = a.record(id).unwrap().clone();
+        let restored =
+            PullResponse { epoch: Epoch::new("second").unwrap(), after: 1, changes: vec![], cursor: 0, more: false };
+        assert!(a.receive_pull(restored).pull_again);
+        let again = a.push_request(Limits::DEFAULT).unwrap();
+        assert_eq!(again.mutations.len(), 2, "the request as made, then her edit");
+        // Another tab holds the store as it was before the answers.
+        let other_tab = a.clone();
+        let no = Rejection::new(RejectCode::NotOwner, "order_request records are made by the server");
+        let refused = |m: &Mutation| PushResponse {
+            epoch: Some(Epoch::new("second").unwrap()),
+            results: vec![MutationResult { id: m.id, result: Outcome::Rejected(no.clone()) }],
+        };
+        // The first answered alone: the record stays whole while the rest waits,
+        // also merged with the other tab's copy.
+        a.receive_push(&refused(&again.mutations[0]));
+        assert_eq!(a.record(id), Some(&held), "kept as she had it");
+        for merged in both_ways(&a, &other_tab) {
+            assert!(merged.is_only_here(id) && merged.record(id) == Some(&held));
+        }
+        a.receive_push(&refused(&again.mutations[1]));
+        assert_eq!(a.record(id), Some(&held), "kept as she had it");
+        assert!(a.is_only_here(id) && a.outbox().is_empty());
+        assert!(a.outbox().refused().iter().all(|r| r.mutation.is_resend() && r.mutation.record == id));
+        // Kept through a reload, and through a merge with another tab's copy.
+        let back: Replica = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
+        let parts = Replica::from_parts(a.head(), a.records().cloned(), [], a.outbox().clone()).unwrap();
+        assert_eq!(parts, a);
+        for merged in both_ways(&a, &phone(1)).into_iter().chain(both_ways(&a, &other_tab)) {
+            assert!(merged.is_only_here(id) && merged.record(id) == Some(&held));
+        }
+        // Her next edit of it, refused too, leaves it as well.
+        a.edit(id, fields(&[("status", json!("sent"))]), 3_000, [3; 10]).unwrap();
+        let push = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&PushResponse {
+            epoch: Some(Epoch::new("second").unwrap()),
+            results: vec![MutationResult { id: push.mutations[0].id, result: Outcome::Rejected(no) }],
+        });
+        assert!(a.is_only_here(id) && a.record(id).unwrap().get("status") == Some(&json!("sent")));
+        // The server has it again (another phone gave it back): its copy
+        // replaces the kept one.
+        let mut server_copy = held;
+        server_copy.set(&fields(&[("note", json!("call first"))]), Stamp::new(2_500, 0, DeviceId::new(1, [5; 10])));
+        let page = PullResponse { epoch: Epoch::new("second").unwrap(), ..page(&[&server_copy], 4) };
+        a.receive_pull(page);
+        assert!(!a.is_only_here(id));
+        assert_eq!(a.record(id), Some(&server_copy));
+    }
+
+    #[test]
+    fn a_kept_record_the_server_takes_an_edit_of_goes_again_whole() {
+        // Her product, refused back after a restore (her holdings were full).
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("Jam")), ("story", json!("Figs"))]), 1_000, [1; 10]);
+        let id = id.unwrap();
+        let first = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&first));
+        a.receive_pull(page(&[a.record(id).unwrap()], 1));
+        let second = Epoch::new("second").unwrap();
+        a.receive_pull(PullResponse { epoch: second.clone(), after: 0, changes: vec![], cursor: 0, more: false });
+        let again = a.push_request(Limits::DEFAULT).unwrap();
+        let full = Rejection::new(RejectCode::OwnerFull, "at most 10000 records");
+        let refuse_all = |request: &PushRequest| PushResponse {
+            epoch: Some(second.clone()),
+            results: request
+                .mutations
+                .iter()
+                .map(|m| MutationResult { id: m.id, result: Outcome::Rejected(full.clone()) })
+                .collect(),
+        };
+        a.receive_push(&refuse_all(&again));
+        assert!(a.is_only_here(id));
+        // She frees room and edits the price: the server makes it of that edit.
+        a.edit(id, fields(&[("price", json!(9))]), 3_000, [3; 10]).unwrap();
+        let edit = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&PushResponse { epoch: Some(second.clone()), ..applied(&edit) });
+        let record = a.record(id).unwrap();
+        assert_eq!((record.get("name"), record.get("price")), (Some(&json!("Jam")), Some(&json!(9))));
+        assert!(!a.is_only_here(id));
+        // The rest goes again, as she has it.
+        let rest = a.push_request(Limits::DEFAULT).unwrap();
+        assert!(rest.mutations.iter().all(|m| m.is_resend() && m.record == id), "{rest:?}");
+        let mut server = Record::new(id, Kind::Product, amina());
+        for m in edit.mutations.iter().chain(&rest.mutations) {
+            server.apply(m).unwrap();
+        }
+        assert_eq!(&server, a.record(id).unwrap());
+        a.receive_push(&PushResponse { epoch: Some(second), ..applied(&rest) });
+        assert!(a.outbox().is_empty() && a.record(id) == Some(&server));
+    }
+
+    #[test]
+    fn after_a_restore_the_phone_shows_the_restored_servers_decisions() {
+        let mut a = phone(1);
+        let id = a.create(Kind::Product, fields(&[("name", json!("Jam"))]), 1_000, [1; 10]).unwrap();
+        let first = a.push_request(Limits::DEFAULT).unwrap();
+        a.receive_push(&applied(&first));
+        // A coordinator approved it after the backup was made.
+        let mut decided = a.record(id).unwrap().clone();
+        let desk = Stamp::new(5_000, 0, DeviceId::new(0, [7; 10]));
+        decided.set(&fields(&[("review_state", json!("approved"))]), desk);
+        a.receive_pull(page(&[&decided], 2));
+        let old_tab = a.clone();
+        let restored =
+            PullResponse { epoch: Epoch::new("second").unwrap(), after: 2, changes: vec![], cursor: 0, more: false };
+        assert!(a.receive_pull(restored).pull_again);
+        assert_eq!(a.record(id).unwrap().get("review_state"), None, "gone with the restored server's data");
+        assert_eq!(a.record(id).unwrap().get("name"), Some(&json!("Jam")));
+        // The restored server's own decision comes with the pull.
+        let mut restored_copy = a.record(id).unwrap().clone();
+        restored_copy.set(&fields(&[("review_state", json!("submitted"))]), Stamp::new(4_000, 0, desk.device()));
+        let page = PullResponse { epoch: Epoch::new("second").unwrap(), ..page(&[&restored_copy], 1) };
+        a.receive_pull(page);
+        assert_eq!(a.record(id).unwrap().get("review_state"), Some(&json!("submitted")));
+        // A tab's copy from before the restore does not bring the old one back.
+        for merged in both_ways(&a, &old_tab) {
+            assert_eq!(merged.record(id).unwrap().get("review_state"), Some(&json!("submitted")));
+        }
+    }
+
     #[test]
     fn a_tab_from_before_a_restore_does_not_bring_back_a_refused_address() {
         // Her storefront's address, confirmed by the server before it was
@@ -1035,16 +1317,27 @@ mod tests {
         let second = a.push_request(Limits::DEFAULT).unwrap();
         a.receive_push(&PushResponse { epoch: Some(Epoch::new("second").unwrap()), ..applied(&second) });
         assert_eq!((a.cursor(), a.epoch().map(Epoch::as_str)), (0, Some("second")));
-        // Of the server's copy it knows only what the restored server took.
-        let known = &a.confirmed[&id];
-        assert_eq!((known.get("name"), known.get("price")), (None, Some(&json!(2))));
-        // What the restored server may lack goes again, each with its stamp.
+        // The answer was given before the restored server had her copy: it is
+        // not taken, and nothing of the server's copy is known yet.
+        assert!(a.confirmed.is_empty() && a.outbox().refused().is_empty());
+        // Everything goes again, oldest first, each with its stamp: her
+        // queued edit as part of the copy (a late answer to it is not taken).
         let again = a.push_request(Limits::DEFAULT).unwrap();
-        let actions: Vec<&Action> = again.mutations.iter().map(|m| &m.action).collect();
+        let sent: Vec<(&Action, bool)> = again.mutations.iter().map(|m| (&m.action, m.is_resend())).collect();
         assert_eq!(
-            actions,
-            [&Action::Set(fields(&[("name", json!("x"))])), &Action::Set(fields(&[("price", json!(2))]))]
+            sent,
+            [
+                (&Action::Set(fields(&[("name", json!("x"))])), true),
+                (&Action::Set(fields(&[("price", json!(2))])), true)
+            ]
         );
+        let refused = Rejection::new(RejectCode::NotOwner, "no");
+        a.receive_push(&PushResponse {
+            epoch: Some(Epoch::new("second").unwrap()),
+            results: vec![MutationResult { id: second.mutations[0].id, result: Outcome::Rejected(refused) }],
+        });
+        assert_eq!(a.record(id).unwrap().get("price"), Some(&json!(2)));
+        assert!(a.outbox().refused().is_empty() && a.outbox().len() == 2);
     }
 
     #[test]

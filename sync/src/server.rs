@@ -52,10 +52,15 @@ pub trait Rules: Send + Sync {
     /// before the kind has its rules (an ad post), whose fields would
     /// otherwise be anything at all, nor kinds of another role.
     fn writable(&self, kind: Kind) -> bool;
-    /// Whether records of this kind come into being only on the server (a
-    /// buyer's order request): phones may edit them, never make one.
-    fn made_by_server(&self, _kind: Kind) -> bool {
-        false
+    /// A field only the server sets, as her phone gives it back in its copy
+    /// of a record the server made ([`Kind::made_by_server`]), after a
+    /// restore: refused unless the server itself could have set that value
+    /// (what a buyer's form accepts). `making` says the record is made from
+    /// these `fields` (the restored server lacks it): then they must hold all
+    /// a new record of the kind has. The default takes nothing back.
+    fn check_given_back(&self, owner: &Owner, kind: Kind, fields: &Fields, making: bool) -> Result<(), Rejection> {
+        let _ = (owner, fields, making);
+        Err(Rejection::new(RejectCode::ServerField, format!("{kind} records are made by the server")))
     }
 }
 
@@ -71,22 +76,6 @@ pub fn unique_value<'a>(rules: &dyn Rules, record: &'a Record) -> Option<&'a str
         return None;
     }
     record.get(field).and_then(Value::as_str)
-}
-
-/// Checks a mutation sent by `who` against the stored record (`None`: not
-/// there yet) and returns the record with it applied.
-pub fn apply_mutation(existing: Option<&Record>, who: &Owner, mutation: &Mutation) -> Result<Record, Rejection> {
-    mutation.validate()?;
-    mutation.check_write(who, existing)?;
-    match existing {
-        None => Ok(Record::from_mutation(mutation)),
-        Some(record) => {
-            let mut record = record.clone();
-            // check_write saw the same kind and owner: this cannot fail.
-            record.apply(mutation).map_err(|e| Rejection::new(RejectCode::WrongKind, e.to_string()))?;
-            Ok(record)
-        }
-    }
 }
 
 /// What the server remembers of an applied mutation, keyed by its owner and
@@ -162,6 +151,11 @@ pub struct Loaded {
     pub last_seq: u64,
     /// What the pushing owner holds before the push.
     pub holdings: Holdings,
+    /// When this server was last restored from a backup (its epoch began
+    /// then), in its clock's milliseconds; `None` if it never was. Only
+    /// then, and only for what was made before, does it take back a copy of
+    /// a record it made (see [`plan_push`]).
+    pub restored_at: Option<u64>,
 }
 
 /// A record to write: its new sequence number, and the one it had (whose
@@ -203,6 +197,17 @@ impl Plan {
 /// - otherwise each field is checked alone (name, server field, size, the
 ///   kind's rules, a unique value another record holds): the good fields are
 ///   applied, the bad ones refused by name (`fields_refused`).
+///
+/// A record of a kind the server makes (an order request) is never made by a
+/// push, with one exception: after a restore, the owner's phone gives back
+/// its copy of one the restored server lacks ([`Mutation::gives_back`]: a
+/// re-send, its id made from its content), stamped before the restore. Then
+/// the server's own fields in it are taken, each checked by
+/// [`Rules::check_given_back`] (an order request's buyer fields by the
+/// buyer's form's rules); a copy that lacks what a new record needs is
+/// refused whole. The same re-send may bring back the server's later fields
+/// of a record it has (the buyer forgotten). No other push, and no other
+/// person, makes one.
 pub fn plan_push(
     rules: &dyn Rules,
     who: &Owner,
@@ -270,8 +275,16 @@ fn plan_one(
     }
     let existing = loaded.records.get(&mutation.record).map(|s| &s.record);
     mutation.check_write(who, existing)?;
-    if existing.is_none() && rules.made_by_server(mutation.kind) {
-        return Err(Rejection::new(RejectCode::NotOwner, format!("{} records are made by the server", mutation.kind)));
+    // Stamps of the history before the restore: the server's clock may have
+    // run up to MAX_AHEAD_MS ahead of its wall clock after seeing a fast phone's.
+    let given_back = mutation.gives_back()
+        && loaded.restored_at.is_some_and(|at| mutation.at.wall_ms() < at.saturating_add(MAX_AHEAD_MS));
+    if existing.is_none() && mutation.kind.made_by_server() {
+        let made_by_server =
+            || Rejection::new(RejectCode::NotOwner, format!("{} records are made by the server", mutation.kind));
+        let (Action::Set(fields), true) = (&mutation.action, given_back) else { return Err(made_by_server()) };
+        // What the buyer's form would not take is refused whole: no request is made of it.
+        rules.check_given_back(who, mutation.kind, fields, true).map_err(|r| Rejection { field: None, ..r })?;
     }
     if rules.fixed_id(mutation.kind, who).is_some_and(|id| id != mutation.record) {
         return Err(Rejection::new(RejectCode::NotOwner, format!("a {}'s id is its owner's", mutation.kind)));
@@ -289,6 +302,26 @@ fn plan_one(
             let mut good = Fields::new();
             let mut refused = Vec::new();
             for (name, value) in fields {
+                if given_back && mutation.kind.is_restorable_field(name) {
+                    // What the server holds already, as it set it, changes nothing.
+                    let holds = |r: &Record| {
+                        let current = r.fields().get(name).map(|f| (&f.value, f.at));
+                        let lost = r.history().iter().filter(|l| l.field == *name).map(|l| (&l.value, l.at));
+                        current.into_iter().chain(lost).any(|held| held == (value, mutation.at))
+                    };
+                    let one = Fields::from([(name.clone(), value.clone())]);
+                    let checked = mutation.check_size(name, value).and_then(|()| match existing.is_some_and(holds) {
+                        true => Ok(()),
+                        false => rules.check_given_back(who, mutation.kind, &one, false).map_err(|r| r.of_field(name)),
+                    });
+                    match checked {
+                        Ok(()) => {
+                            good.insert(name.clone(), value.clone());
+                        }
+                        Err(rejection) => refused.push(rejection),
+                    }
+                    continue;
+                }
                 let checked = mutation
                     .check_field(name, value)
                     .and_then(|()| rules.check_field(who, mutation.kind, name, value).map_err(|r| r.of_field(name)))
@@ -317,7 +350,16 @@ fn plan_one(
         }
     };
     let existing = loaded.records.get(&mutation.record).map(|s| &s.record);
-    let record = apply_mutation(existing, who, &accepted)?;
+    // Checked above, field by field and against the stored record.
+    let record = match existing {
+        None => Record::from_mutation(&accepted),
+        Some(record) => {
+            let mut record = record.clone();
+            // check_write saw the same kind and owner: this cannot fail.
+            record.apply(&accepted).map_err(|e| Rejection::new(RejectCode::WrongKind, e.to_string()))?;
+            record
+        }
+    };
     if existing == Some(&record) {
         return Ok((None, refused));
     }
@@ -436,6 +478,9 @@ pub struct ServerState {
     applied: BTreeMap<Owner, BTreeMap<MutationId, AppliedMark>>,
     /// Per owner: the last sequence number handed out.
     scopes: BTreeMap<Owner, u64>,
+    /// When it was last restored from a backup, if ever (see [`Loaded::restored_at`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    restored_at: Option<u64>,
     /// (owner, sequence number) → record: the change log, one entry per
     /// record (its latest change). Rebuilt from `records` when read back.
     #[serde(skip)]
@@ -451,6 +496,8 @@ struct ServerData {
     records: BTreeMap<RecordId, Snapshot>,
     applied: BTreeMap<Owner, BTreeMap<MutationId, AppliedMark>>,
     scopes: BTreeMap<Owner, u64>,
+    #[serde(default)]
+    restored_at: Option<u64>,
 }
 
 /// A stored server state that does not hold together.
@@ -487,6 +534,7 @@ impl TryFrom<ServerData> for ServerState {
             records: data.records,
             applied: data.applied,
             scopes: data.scopes,
+            restored_at: data.restored_at,
             log,
         })
     }
@@ -501,6 +549,7 @@ impl ServerState {
             records: BTreeMap::new(),
             applied: BTreeMap::new(),
             scopes: BTreeMap::new(),
+            restored_at: None,
             log: BTreeMap::new(),
         }
     }
@@ -526,9 +575,10 @@ impl ServerState {
         self.scopes.get(owner).copied().unwrap_or(0)
     }
 
-    /// This state restored from a backup: the same data under a new epoch.
-    pub fn restored(mut self, epoch: Epoch) -> Self {
+    /// This state restored from a backup at `now_ms`: the same data under a new epoch.
+    pub fn restored(mut self, epoch: Epoch, now_ms: u64) -> Self {
         self.epoch = epoch;
+        self.restored_at = Some(now_ms);
         self
     }
 
@@ -550,6 +600,7 @@ impl ServerState {
             holders: BTreeMap::new(),
             last_seq: self.last_seq(who),
             holdings: self.holdings(who),
+            restored_at: self.restored_at,
         };
         let mut loaded = loaded;
         let values = wants.unique_values_with(rules, &loaded.records);
@@ -654,8 +705,14 @@ mod tests {
         fn writable(&self, kind: Kind) -> bool {
             kind != Kind::ReviewComment
         }
-        fn made_by_server(&self, kind: Kind) -> bool {
-            kind == Kind::OrderRequest
+        /// A buyer's name is two letters or more, and a new request has one.
+        fn check_given_back(&self, _: &Owner, _: Kind, fields: &Fields, making: bool) -> Result<(), Rejection> {
+            let bad = |why: &str| Err(Rejection::new(RejectCode::InvalidValue, why.to_owned()));
+            match fields.get("buyer_name") {
+                Some(name) if name.as_str().is_none_or(|n| n.chars().count() < 2) => bad("buyer_name: too short"),
+                None if making => bad("buyer_name: a request has one"),
+                _ => Ok(()),
+            }
         }
     }
 
@@ -758,6 +815,96 @@ mod tests {
         let record = server.record(id).unwrap();
         assert_eq!(record.get("buyer_name"), Some(&json!("Gulnara")));
         assert_eq!(record.get("status"), Some(&json!("confirmed")));
+    }
+
+    /// Review finding H2: a buyer's request the server acknowledged, confirmed
+    /// on her phone, then the server restored from a backup made before it.
+    #[test]
+    fn a_buyers_request_comes_back_after_a_restore() {
+        use crate::replica::Replica;
+        let mut server = server();
+        let backup = server.clone();
+        let buyer = serde_json::from_value(json!({
+            "status": "new", "received_at": "2026-12-04T10:00:00Z", "buyer_name": "Gulnara",
+            "buyer_contact": "+998901234567", "quantity": 1
+        }))
+        .unwrap();
+        let id = RecordId::new(NOW, [9; 10]);
+        server.create(id, Kind::OrderRequest, &amina(), &buyer, NOW).unwrap();
+        let mut phone = Replica::new(DeviceId::new(1, [1; 10]), amina());
+        phone.receive_pull(server.pull(&amina(), &pull(amina(), 0, 100)).unwrap());
+        let confirmed = serde_json::from_value(json!({"status": "confirmed"})).unwrap();
+        phone.edit(id, confirmed, NOW + 10, [2; 10]).unwrap();
+        let push = phone.push_request(Limits::DEFAULT).unwrap();
+        phone.receive_push(&server.apply_push(&TestRules, &amina(), &push, NOW + 20).unwrap());
+        // Restored from the backup, under a new epoch; the phone syncs.
+        let restored_at = NOW + 1_000;
+        server = backup.restored(Epoch::new("second").unwrap(), restored_at);
+        for _ in 0..3 {
+            phone.receive_pull(server.pull(&amina(), &phone.pull_request(100)).unwrap());
+            while let Some(push) = phone.push_request(Limits::DEFAULT) {
+                phone.receive_push(&server.apply_push(&TestRules, &amina(), &push, restored_at + 10).unwrap());
+            }
+        }
+        let on_phone = phone.record(id).expect("the request stays on her phone");
+        let on_server = server.record(id).expect("the request is on the server again");
+        assert_eq!(on_server, on_phone);
+        assert_eq!(on_server.get("buyer_name"), Some(&json!("Gulnara")));
+        assert_eq!(on_server.get("buyer_contact"), Some(&json!("+998901234567")));
+        assert_eq!(on_server.get("status"), Some(&json!("confirmed")));
+        assert!(phone.outbox().is_empty() && phone.outbox().refused().is_empty());
+    }
+
+    #[test]
+    fn only_her_phones_copy_sent_again_after_a_restore_makes_a_request() {
+        let restored_at = NOW + 1_000;
+        let mut fresh = server();
+        let mut restored = server().restored(Epoch::new("second").unwrap(), restored_at);
+        let copy = |n: u64, owner: Owner, name: &str, at: u64| {
+            let fields = json!({"status": "new", "received_at": "2026-12-04T10:00:00Z", "buyer_name": name});
+            let mut m = Mutation {
+                kind: Kind::OrderRequest,
+                at: Stamp::new(at, 0, DeviceId::new(0, [0xee; 10])),
+                ..edit(n, 9, owner, fields)
+            };
+            m.id = m.resend_id();
+            m
+        };
+        let id = RecordId::new(1, [9; 10]);
+        // An edit's own id (random) is not a re-send: refused.
+        let normal = Mutation { id: MutationId::new(5, [5; 10]), ..copy(1, amina(), "Gulnara", NOW) };
+        assert!(!normal.is_resend());
+        // Never restored: nothing to give back.
+        let in_the_first_history = copy(1, amina(), "Gulnara", NOW);
+        // Stamped after the restore (beyond the clock's bound): not a copy of the old history.
+        let made_after = copy(2, amina(), "Gulnara", restored_at + MAX_AHEAD_MS);
+        // Another person's request, sent by Bahadir.
+        let strangers = copy(3, amina(), "Gulnara", NOW);
+        // What the buyer's form would not take.
+        let bad = copy(4, amina(), "G", NOW);
+        for (server, who, m, code_wanted) in [
+            (&mut restored.clone(), amina(), normal, RejectCode::NotOwner),
+            (&mut fresh, amina(), in_the_first_history, RejectCode::NotOwner),
+            (&mut restored.clone(), amina(), made_after, RejectCode::NotOwner),
+            (&mut restored.clone(), bahadir(), strangers, RejectCode::NotOwner),
+            (&mut restored.clone(), amina(), bad, RejectCode::InvalidValue),
+        ] {
+            let outcome = apply(server, &who, &push_as(who.clone(), vec![m.clone()]));
+            assert_eq!(code(&outcome[0]), Some(code_wanted), "{m:?}");
+            assert_eq!(server.record(id), None);
+        }
+        // Her phone's copy, made before the restore: the request again.
+        let given_back = copy(5, amina(), "Gulnara", NOW);
+        assert_eq!(apply(&mut restored, &amina(), &push(vec![given_back])), [Outcome::Applied]);
+        assert_eq!(restored.record(id).unwrap().get("buyer_name"), Some(&json!("Gulnara")));
+        // Once there, a normal edit still cannot change what the buyer wrote.
+        let renamed = Mutation { id: MutationId::new(6, [6; 10]), ..copy(6, amina(), "Someone", NOW + 5) };
+        let outcome = apply(&mut restored, &amina(), &push(vec![renamed]));
+        assert!(
+            matches!(&outcome[0], Outcome::FieldsRefused(r) if r[0].code == RejectCode::ServerField),
+            "{outcome:?}"
+        );
+        assert_eq!(restored.record(id).unwrap().get("buyer_name"), Some(&json!("Gulnara")));
     }
 
     #[test]

@@ -96,8 +96,19 @@ impl sawda_sync::server::Rules for SawdaRules {
         fields_of(kind).is_some() && writes(self.role, kind)
     }
 
-    fn made_by_server(&self, kind: Kind) -> bool {
-        kind == Kind::OrderRequest
+    fn check_given_back(
+        &self,
+        _owner: &sawda_sync::Owner,
+        kind: Kind,
+        fields: &Fields,
+        making: bool,
+    ) -> Result<(), Rejection> {
+        match kind {
+            Kind::OrderRequest => {
+                order_request::check_given_back(fields, making).map_err(|(name, problem)| rejection(&name, problem))
+            }
+            _ => Err(Rejection::new(RejectCode::ServerField, format!("{kind} records are not made by the server"))),
+        }
     }
 }
 
@@ -146,7 +157,7 @@ mod tests {
         assert!(rules.writable(Kind::Product));
         assert!(!rules.writable(Kind::AdPost), "no rules yet, so no writes");
         assert!(rules.writable(Kind::OrderRequest), "she moves her orders on");
-        assert!(rules.made_by_server(Kind::OrderRequest) && !rules.made_by_server(Kind::Product));
+        assert!(Kind::OrderRequest.made_by_server() && !Kind::Product.made_by_server());
         assert!(!rules.writable(Kind::ReviewComment));
         assert_eq!(rules.unique_field(Kind::Storefront), Some("slug"));
         assert_eq!(rules.unique_field(Kind::Product), None);

@@ -266,6 +266,83 @@ pub fn forgotten_fields() -> sawda_sync::Fields {
     BUYER_FIELDS.iter().map(|name| ((*name).to_owned(), Value::Null)).collect()
 }
 
+/// Longest product name and address a request keeps (the product's own bounds are lower).
+const PRODUCT_TEXT_MAX: usize = 300;
+
+/// The server's fields of a request, as her phone gives them back after a
+/// restore (`docs/sync.md`, "After a restore"): each must be what the server
+/// itself writes, the buyer's by the form's rules (`OrderForm::check`, as
+/// stored: trimmed, the contact in its one stored form), or `null` once the
+/// buyer is forgotten. `making`: the restored server lacks the request, and
+/// these fields make it, so the ones never forgotten must be there.
+pub fn check_given_back(fields: &sawda_sync::Fields, making: bool) -> Result<(), (String, FieldProblem)> {
+    if making {
+        for name in [RECEIVED_AT, PRODUCT, QUANTITY] {
+            if fields.get(name).is_none_or(Value::is_null) {
+                return Err((name.to_owned(), FieldProblem::Required));
+            }
+        }
+    }
+    for (name, value) in fields {
+        given_back(name, value).map_err(|problem| (name.clone(), problem))?;
+    }
+    Ok(())
+}
+
+fn given_back(name: &str, value: &Value) -> Result<(), FieldProblem> {
+    // A forgotten buyer's fields are null (`forgotten_fields`).
+    if value.is_null() && BUYER_FIELDS.contains(&name) {
+        return Ok(());
+    }
+    let text = || value.as_str().ok_or(FieldProblem::WrongType);
+    let stored_text = |min, max| {
+        let text = text()?;
+        check_text(text, min, max)?;
+        if text.trim() == text { Ok(()) } else { Err(FieldProblem::WrongType) }
+    };
+    match name {
+        STATUS | NOTE => Ok(()),
+        BUYER_NAME => stored_text(2, NAME_MAX),
+        BUYER_CONTACT => {
+            let stored = text()?;
+            if stored.chars().count() > CONTACT_MAX {
+                return Err(FieldProblem::TooLong { max: CONTACT_MAX });
+            }
+            match Contact::parse(stored) {
+                Ok(contact) if contact.stored() == stored => Ok(()),
+                Ok(_) => Err(FieldProblem::Contact),
+                Err(problem) => Err(problem),
+            }
+        }
+        DELIVERY => stored_text(0, DELIVERY_MAX),
+        MESSAGE => stored_text(0, MESSAGE_MAX),
+        QUANTITY => match value.as_u64() {
+            Some(n) if (1..=QUANTITY_MAX).contains(&n) => Ok(()),
+            Some(_) => Err(FieldProblem::OutOfRange { min: 1, max: QUANTITY_MAX }),
+            None => Err(FieldProblem::WholeNumber),
+        },
+        PRODUCT => text()?.parse::<sawda_sync::RecordId>().map(drop).map_err(|_| FieldProblem::WrongType),
+        PRODUCT_NAME => stored_text(0, PRODUCT_TEXT_MAX),
+        PRODUCT_ADDRESS => {
+            stored_text(0, PRODUCT_TEXT_MAX)?;
+            if text()?.starts_with("/s/") { Ok(()) } else { Err(FieldProblem::WrongType) }
+        }
+        // As `crate::review::rfc3339` writes it: 2026-12-04T10:00:00.000+00:00.
+        RECEIVED_AT => {
+            let at = text()?;
+            let shaped = (20..=35).contains(&at.len())
+                && at.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+                && at.chars().all(|c| c.is_ascii_digit() || "-:T.+Z".contains(c));
+            if shaped { Ok(()) } else { Err(FieldProblem::WrongType) }
+        }
+        LANG => match crate::i18n::Lang::from_code(text()?) {
+            Some(lang) if lang.code() == text()? => Ok(()),
+            _ => Err(FieldProblem::NotInList),
+        },
+        _ => Err(FieldProblem::UnknownField),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +400,49 @@ mod tests {
         assert_eq!(Status::Sent.next(), Some(Status::Done));
         assert_eq!(Status::Done.next(), None);
         assert!(Status::Cancelled.finished() && Status::Done.finished() && !Status::Sent.finished());
+    }
+
+    #[test]
+    fn a_request_given_back_after_a_restore_is_checked_as_the_form_checks_it() {
+        let sent = form("Gulnara", "90 123 45 67", "2").check().unwrap().fields(
+            "01J1W7EGG0248H248H248H248H",
+            "Melon jam",
+            "/s/aral-honey/melon-jam",
+            "ru",
+            "2026-12-04T10:00:00.123+00:00",
+        );
+        assert_eq!(check_given_back(&sent, true), Ok(()));
+        // Forgotten since: the buyer's fields are null, and come on their own.
+        assert_eq!(check_given_back(&forgotten_fields(), false), Ok(()));
+        let without =
+            |name: &str| sent.iter().filter(|(k, _)| *k != name).map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(check_given_back(&without(RECEIVED_AT), true), Err((RECEIVED_AT.into(), FieldProblem::Required)));
+        assert_eq!(check_given_back(&without(RECEIVED_AT), false), Ok(()));
+        let with = |name: &str, value: Value| {
+            let mut fields = sent.clone();
+            fields.insert(name.into(), value);
+            check_given_back(&fields, true).map_err(|(field, _)| field)
+        };
+        for (name, bad) in [
+            (BUYER_NAME, json!("G")),
+            (BUYER_NAME, json!(" Gulnara")),
+            (BUYER_NAME, json!("x".repeat(NAME_MAX + 1))),
+            (BUYER_CONTACT, json!("90 123 45 67")),
+            (BUYER_CONTACT, json!("call me")),
+            (BUYER_CONTACT, json!(7)),
+            (QUANTITY, json!(0)),
+            (QUANTITY, json!(2.5)),
+            (MESSAGE, json!("m".repeat(MESSAGE_MAX + 1))),
+            (PRODUCT, json!("not an id")),
+            (PRODUCT_ADDRESS, json!("https://elsewhere.example")),
+            (RECEIVED_AT, json!("yesterday")),
+            (LANG, json!("de")),
+            ("secret", json!(1)),
+        ] {
+            assert_eq!(with(name, bad.clone()), Err(name.to_owned()), "{name}: {bad}");
+        }
+        assert_eq!(with(BUYER_CONTACT, json!("@gulnara_b")), Ok(()));
+        assert_eq!(with(BUYER_CONTACT, json!("+79123456789")), Ok(()));
     }
 
     #[test]
