@@ -150,6 +150,11 @@ pub struct PhotoHashes {
     pub hashes: Vec<String>,
 }
 
+impl PhotoHashes {
+    /// At most this many hashes in one question: a phone asks about more in pieces.
+    pub const MAX: usize = 100;
+}
+
 /// The answer of `POST /photos/missing`: which of the hashes the server lacks.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub struct MissingPhotos {

@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startSawda, launchBrowser, phone, ready, api, texts, outputDir } from './support.mjs';
+import { startSawda, launchBrowser, phone, ready, api, texts, outputDir, typeInto,
+} from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
 const COORDINATOR = { phone: '+998901000002', name: 'Zamira', password: 'coordinator-pass' };
@@ -44,9 +45,9 @@ test('a coordinator invites, a new entrepreneur signs up on a phone, signs out a
   await coordinator.page.click('a[href="/invitations"]');
   await coordinator.page.waitForURL('**/invitations');
   await ready(coordinator.page);
-  await coordinator.page.fill('input[name="workshop"]', 'Sesame biscuits, Chimbay');
+  await typeInto(coordinator.page, 'input[name="workshop"]', 'Sesame biscuits, Chimbay');
   await coordinator.page.fill('input[name="date"]', '2026-12-01');
-  await coordinator.page.fill('input[name="seats"]', '3');
+  await typeInto(coordinator.page, 'input[name="seats"]', '3');
   await coordinator.page.click('form button[type="submit"]');
   await coordinator.page.waitForSelector('li.invitation[data-state="open"]');
   const codes = await coordinator.page.locator('li.invitation .code').allTextContents();

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startSawda, persistentPhone, killProfile, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage,
-  expectStatus, makePng,
+  expectStatus, makePng, typeInto,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -76,7 +76,7 @@ test('an edit saved offline survives the browser killed one second later, and re
   profiles.push(profile);
   let { context, page } = await studioOnProfile(profile);
   await context.setOffline(true);
-  await page.fill('#storefront-name', 'Aral honey, kept through a kill');
+  await typeInto(page, '#storefront-name', 'Aral honey, kept through a kill');
   await expectStatus(page, offlineText(1));
   await new Promise((r) => setTimeout(r, 1_000));
   await killProfile(profile);

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, openSection,
+  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, openSection, typeInto,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -99,20 +99,20 @@ async function storefrontOnServer(who = aysulu) {
 test('edits made offline survive a cold reload and reach the server when the network returns', async () => {
   const { context, page, problems } = await studioPhone();
   await context.setOffline(true);
-  await page.fill('#storefront-name', 'Aral honey');
-  await page.fill('#storefront-story', 'Wild flowers of the Amudarya delta, harvested by hand.');
+  await typeInto(page, '#storefront-name', 'Aral honey');
+  await typeInto(page, '#storefront-story', 'Wild flowers of the Amudarya delta, harvested by hand.');
   await page.click('button.suggestion');
   await page.selectOption('#storefront-district', 'moynaq');
   await page.selectOption('#storefront-category', 'food');
-  await page.fill('#storefront-telegram', '@aral_honey');
+  await typeInto(page, '#storefront-telegram', '@aral_honey');
   await page.check('input[name="payment"][value="click"]');
-  await page.fill('#payment-note-click', 'Click: 90 123 45 67');
+  await typeInto(page, '#payment-note-click', 'Click: 90 123 45 67');
   await page.check('input[name="delivery"][value="pickup"]');
   await page.check('input[name="delivery"][value="post_uzbekistan"]');
   // A value that breaks the rules says why, in place, and is not saved.
-  await page.fill('#storefront-instagram', 'aral..honey');
+  await typeInto(page, '#storefront-instagram', 'aral..honey');
   assert.equal(await page.locator('#storefront-instagram ~ .problem').textContent(), en['field.instagram']);
-  await page.fill('#storefront-instagram', '');
+  await typeInto(page, '#storefront-instagram', '');
   await expectStatus(page, offlineText(1));
 
   // A cold reload with no network: the service worker serves the page and
@@ -161,8 +161,8 @@ test('her second phone receives the edits; both phones edit different fields off
 
   await first.context.setOffline(true);
   await second.context.setOffline(true);
-  await first.page.fill('#storefront-name', 'Aral delta honey');
-  await second.page.fill('#storefront-story', 'From our family apiary near Moynaq.');
+  await typeInto(first.page, '#storefront-name', 'Aral delta honey');
+  await typeInto(second.page, '#storefront-story', 'From our family apiary near Moynaq.');
   await expectStatus(first.page, offlineText(1));
   await expectStatus(second.page, offlineText(1));
 
@@ -195,9 +195,11 @@ test('an address another storefront holds is refused alone: the rest stays, and 
   await expectStatus(page, en['sync.all_saved']);
   // Offline, his storefront in one go, with the address Aysulu's storefront holds.
   await context.setOffline(true);
-  await page.fill('#storefront-name', 'Honey of the tugai');
-  await page.fill('#storefront-story', 'Our bees fly over the tugai forest.');
-  await page.fill('#storefront-slug', 'aral-honey');
+  await typeInto(page, '#storefront-name', 'Honey of the tugai');
+  await typeInto(page, '#storefront-story', 'Our bees fly over the tugai forest.');
+  await typeInto(page, '#storefront-slug', 'aral-honey');
+  // She leaves the field (while she is in it, what she types is never rewritten).
+  await page.keyboard.press('Tab');
   await expectStatus(page, offlineText(1));
   await context.setOffline(false);
   const refusal = page.locator('li.refusal');
@@ -218,7 +220,7 @@ test('an address another storefront holds is refused alone: the rest stays, and 
   // Put back into the form, changed there, and it goes.
   await refusal.locator('button', { hasText: en['action.put_back'] }).click();
   assert.equal(await page.inputValue('#storefront-slug'), 'aral-honey');
-  await page.fill('#storefront-slug', 'tugai-honey');
+  await typeInto(page, '#storefront-slug', 'tugai-honey');
   await expectStatus(page, en['sync.all_saved']);
   assert.equal(await page.locator('li.refusal').count(), 0);
   assert.equal((await storefrontOnServer(berdaq)).slug, 'tugai-honey');
@@ -231,10 +233,10 @@ test('two tabs of one phone share the store without losing an edit', async () =>
   await other.goto(`${sawda.url}/studio`);
   await ready(other);
   await context.setOffline(true);
-  await page.fill('#storefront-name', 'Aral honey, two tabs');
+  await typeInto(page, '#storefront-name', 'Aral honey, two tabs');
   // The other tab hears of it through the storage event.
   await other.waitForFunction(() => document.querySelector('#storefront-name')?.value === 'Aral honey, two tabs');
-  await other.fill('#storefront-story', 'Written in the second tab.');
+  await typeInto(other, '#storefront-story', 'Written in the second tab.');
   await page.waitForFunction(() => document.querySelector('#storefront-story')?.value === 'Written in the second tab.');
   await context.setOffline(false);
   await expectStatus(page, en['sync.all_saved']);
@@ -248,7 +250,7 @@ test('two tabs of one phone share the store without losing an edit', async () =>
 test('a full phone storage refuses the new edit clearly, keeps the queued ones and still syncs them', async () => {
   const { context, page } = await studioPhone();
   await context.setOffline(true);
-  await page.fill('#storefront-name', 'Queued before the storage filled');
+  await typeInto(page, '#storefront-name', 'Queued before the storage filled');
   await expectStatus(page, offlineText(1));
   // The story as the earlier tests left it on the server.
   const storyBefore = await page.inputValue('#storefront-story');
@@ -259,11 +261,11 @@ test('a full phone storage refuses the new edit clearly, keeps the queued ones a
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: sawda.url, quotaSize: usage + 512 * 1024 });
   const probe = await page.evaluate(fillStorage);
   assert.equal(probe, 'QuotaExceededError');
-  await page.fill('#storefront-story', 'This story does not fit any more');
+  await typeInto(page, '#storefront-story', 'This story does not fit any more');
   await expectStatus(page, en['sync.storage_full']);
   await page.screenshot({ path: join(outputDir, 'studio-storage-full-360.png'), fullPage: true });
   // Another edit while full is refused the same way, before it is tried.
-  await page.fill('#storefront-story', 'Nor does this one');
+  await typeInto(page, '#storefront-story', 'Nor does this one');
   await expectStatus(page, en['sync.storage_full']);
   // Still full, the network returns: the queued edit reaches the server, and
   // the phone keeps that it did (the room kept for sync takes the answer in).
@@ -291,7 +293,7 @@ test('a full phone storage refuses the new edit clearly, keeps the queued ones a
   assert.equal(await page.inputValue('#storefront-story'), storyBefore);
   await expectStatus(page, en['sync.all_saved']);
   // And her edits are saved again.
-  await page.fill('#storefront-story', 'Room again for the story');
+  await typeInto(page, '#storefront-story', 'Room again for the story');
   await expectStatus(page, en['sync.all_saved']);
   assert.equal((await storefrontOnServer()).story, 'Room again for the story');
   await context.close();
@@ -301,7 +303,7 @@ test('signing out with edits waiting warns first, then clears them from the shar
   const { context, page } = await studioPhone();
   // The network is up but sync cannot get through (a captive portal, say).
   await page.route('**/api/v1/sync/**', (route) => route.abort('failed'));
-  await page.fill('#storefront-name', 'Not sent yet');
+  await typeInto(page, '#storefront-name', 'Not sent yet');
   await expectStatus(page, en['sync.retrying'].replace('{count}', 1));
   await page.screenshot({ path: join(outputDir, 'studio-retrying-360.png'), fullPage: true });
   await page.goto(`${sawda.url}/account`);
@@ -322,7 +324,7 @@ test('signing out with edits waiting warns first, then clears them from the shar
 test('her session ended: the studio shows her data read-only, and her queue goes once she signs in again', async () => {
   const { context, page } = await studioPhone();
   await context.setOffline(true);
-  await page.fill('#storefront-name', 'Typed before the session ended');
+  await typeInto(page, '#storefront-name', 'Typed before the session ended');
   await expectStatus(page, offlineText(1));
   // Her session ends on the server (as after a password reset, or its time running out).
   const cookie = (await context.cookies(sawda.url)).map((c) => `${c.name}=${c.value}`).join('; ');
@@ -389,7 +391,7 @@ test('the studio and its status speak Karakalpak', async () => {
   assert.equal(await page.locator('.products h2').textContent(), texts.kaa['products.heading']);
   await openSection(page, texts.kaa['studio.section.storefront']);
   await context.setOffline(true);
-  await page.fill('#storefront-name', 'Aral balı');
+  await typeInto(page, '#storefront-name', 'Aral balı');
   await expectStatus(page, texts.kaa['sync.offline'].replace('{count}', 1));
   await page.screenshot({ path: join(outputDir, 'studio-offline-kaa-360.png'), fullPage: true });
   // Switching language works offline too: the service worker kept every language's texts.
@@ -410,19 +412,19 @@ test('products are made, ordered and kept offline, then reach the server', async
   await context.setOffline(true);
   await openSection(page, en['studio.section.products']);
   await page.click('button:has-text("' + en['products.add'] + '")');
-  await page.fill('#product-name', 'Melon jam');
-  await page.fill('#product-price-som', '25 000');
-  await page.fill('#product-unit', 'jar, 500 g');
-  await page.fill('#product-price-usd-cents', '2.5');
+  await typeInto(page, '#product-name', 'Melon jam');
+  await typeInto(page, '#product-price-som', '25 000');
+  await typeInto(page, '#product-unit', 'jar, 500 g');
+  await typeInto(page, '#product-price-usd-cents', '2.5');
   // A price with letters says why and is not saved.
-  await page.fill('#product-stock', 'twelve');
+  await typeInto(page, '#product-stock', 'twelve');
   assert.equal(await page.locator('#product-stock ~ .problem').textContent(), en['field.whole_number']);
-  await page.fill('#product-stock', '12');
+  await typeInto(page, '#product-stock', '12');
   await page.click('button:has-text("' + en['products.done'] + '")');
   await page.click('button:has-text("' + en['products.add'] + '")');
-  await page.fill('#product-name', 'Sesame biscuits');
-  await page.fill('#product-price-som', '18000');
-  await page.fill('#product-unit', 'box of 12');
+  await typeInto(page, '#product-name', 'Sesame biscuits');
+  await typeInto(page, '#product-price-som', '18000');
+  await typeInto(page, '#product-unit', 'box of 12');
   await page.selectOption('#product-availability', 'made_to_order');
   await page.check('input[name="handmade"]');
   await page.click('button:has-text("' + en['products.done'] + '")');
@@ -467,7 +469,7 @@ test('a shared phone: another person signing in on a second tab gets nothing of 
   const { context, page } = await studioPhone();
   // Her edit waits: sync cannot get through from her tab for now.
   await page.route('**/api/v1/sync/**', (route) => route.abort('failed'));
-  await page.fill('#storefront-name', 'Aysulu, waiting on a shared phone');
+  await typeInto(page, '#storefront-name', 'Aysulu, waiting on a shared phone');
   await expectStatus(page, en['sync.retrying'].replace('{count}', 1));
   // Berdaq signs in on another tab of the same browser (the session cookie is now his).
   const other = await context.newPage();
@@ -487,7 +489,7 @@ test('a shared phone: another person signing in on a second tab gets nothing of 
   assert.deepEqual(owners[berdaq.id] ?? [berdaq.id], [berdaq.id]);
   // Meanwhile she changes the story from her other phone.
   const second = await studioPhone();
-  await second.page.fill('#storefront-story', 'Written on her other phone.');
+  await typeInto(second.page, '#storefront-story', 'Written on her other phone.');
   await expectStatus(second.page, en['sync.all_saved']);
   await second.context.close();
   // She signs in again on the shared phone: her queue drains, the story arrives.
@@ -506,7 +508,7 @@ test('a shared phone: another person signing in on a second tab gets nothing of 
 test('a shared phone: a coordinator signing in on the same tab sends nothing of hers, and her queue waits for her', async () => {
   const { context, page } = await studioPhone();
   await page.route('**/api/v1/sync/**', (route) => route.abort('failed'));
-  await page.fill('#storefront-name', 'Aysulu, before the coordinator');
+  await typeInto(page, '#storefront-name', 'Aysulu, before the coordinator');
   await expectStatus(page, en['sync.retrying'].replace('{count}', 1));
   // The coordinator signs in on this very tab (at a workshop, on her phone).
   await signInOnPage(page, sawda.url, ZAMIRA, '**/account');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
-  openSection, approveAll, submitAralHoney,
+  openSection, approveAll, submitAralHoney, typeInto, slowCpu,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -100,7 +100,9 @@ test('a buyer orders with JavaScript off; she confirms offline and it syncs', as
   assert.equal(await page.textContent('.section-tab .count'), '1', 'one new request');
   await page.click(`.order-card button:has-text("${en['studio.orders.to_confirmed']}")`);
   await page.waitForSelector('.order-card[data-status="confirmed"]');
-  await page.fill('.order-card textarea', 'Bring two jars on Saturday');
+  const slow = await slowCpu(page, 4);
+  await typeInto(page, '.order-card textarea', 'Bring two jars on Saturday', { delay: 120 });
+  await slow.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   await page.locator('.order-card textarea').blur();
   assert.equal(await page.locator('.section-tab .count').count(), 0, 'nothing new any more');
   await page.screenshot({ path: join(outputDir, 'studio-orders-offline-360.png'), fullPage: true });

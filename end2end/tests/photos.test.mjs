@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, makePng, openSection,
+  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, makePng, openSection, typeInto,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -42,7 +42,7 @@ test('a storefront with two products and photos is made offline and reaches the 
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
   await context.setOffline(true);
 
-  await page.fill('#storefront-name', 'Sesame biscuits of Chimbay');
+  await typeInto(page, '#storefront-name', 'Sesame biscuits of Chimbay');
   await page.click('button.suggestion');
   await addPhoto(page, '.storefront-editor .photos', makePng(1600, 900, 10), 'cover.png');
   await page.locator('.storefront-editor .photo[data-state="on-phone"]').waitFor();
@@ -53,9 +53,9 @@ test('a storefront with two products and photos is made offline and reaches the 
     ['Qurt', '9000', [makePng(1200, 1600, 60)]],
   ]) {
     await page.click('button:has-text("' + en['products.add'] + '")');
-    await page.fill('#product-name', name);
-    await page.fill('#product-price-som', price);
-    await page.fill('#product-unit', 'box of 12');
+    await typeInto(page, '#product-name', name);
+    await typeInto(page, '#product-price-som', price);
+    await typeInto(page, '#product-unit', 'box of 12');
     for (const [i, png] of photos.entries()) {
       await addPhoto(page, '.product-editor .photos', png, `photo-${i}.png`);
       await page.locator(`.product-editor .photo:nth-child(${i + 1})[data-state="on-phone"]`).waitFor();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
-  openSection,
+  openSection, typeInto, slowCpu,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -53,9 +53,9 @@ test('submitted offline, changes asked at the desk, read offline, fixed, resubmi
 
   // Offline: her storefront, then "submit for review".
   await her.context.setOffline(true);
-  await page.fill('#storefront-name', 'Sesame biscuits of Nukus');
+  await typeInto(page, '#storefront-name', 'Sesame biscuits of Nukus');
   await page.click('button.suggestion');
-  await page.fill('#storefront-story', 'Baked at home.');
+  await typeInto(page, '#storefront-story', 'Baked at home.');
   await page.selectOption('#storefront-district', 'nukus');
   await page.selectOption('#storefront-category', 'food');
   await page.check('input[name="payment"][value="cash_on_delivery"]');
@@ -98,9 +98,12 @@ test('submitted offline, changes asked at the desk, read offline, fixed, resubmi
     await zamira.check(`.check-point[data-point="${point}"] input[value="pass"]`);
   }
   await zamira.check('.check-point[data-point="origin"] input[value="needs_work"]');
-  await zamira.fill('.check-point[data-point="origin"] input[type="text"]', 'Где растёт кунжут?');
+  // The desk's comments, typed key by key on a slow machine.
+  const slowDesk = await slowCpu(zamira, 4);
+  await typeInto(zamira, '.check-point[data-point="origin"] input[type="text"]', 'Где растёт кунжут?');
   await zamira.click('.field-comments summary');
-  await zamira.fill('#comment-story', 'Tell buyers where the sesame grows and who bakes.');
+  await typeInto(zamira, '#comment-story', 'Tell buyers where the sesame grows and who bakes.');
+  await slowDesk.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   await zamira.screenshot({ path: join(outputDir, 'desk-review-ru-1280.png'), fullPage: true });
   await zamira.setViewportSize({ width: 360, height: 740 });
   await zamira.screenshot({ path: join(outputDir, 'desk-review-ru-360.png'), fullPage: true });
@@ -135,7 +138,7 @@ test('submitted offline, changes asked at the desk, read offline, fixed, resubmi
 
   // She fixes the story offline and sends it again with one tap.
   await openSection(page, en['studio.section.storefront']);
-  await page.fill('#storefront-story', 'Sesame from our fields by the Amudarya; my sister and I bake every morning.');
+  await typeInto(page, '#storefront-story', 'Sesame from our fields by the Amudarya; my sister and I bake every morning.');
   await page.click(`.review-panel button:has-text("${en['review.resubmit']}")`);
   assert.equal(await page.textContent('.review-panel .review-standing'), en['review.sending']);
   await her.context.setOffline(false);

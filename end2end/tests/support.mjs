@@ -283,23 +283,48 @@ export async function approveAll(url, adminCookie) {
  */
 export async function submitAralHoney(page) {
   const en = texts.en;
-  await page.fill('#storefront-name', 'Aral honey');
+  await typeInto(page, '#storefront-name', 'Aral honey');
   await page.click('button.suggestion');
-  await page.fill('#storefront-story', 'Wild flowers of the Amudarya delta, harvested by hand in Moynaq.');
+  await typeInto(page, '#storefront-story', 'Wild flowers of the Amudarya delta, harvested by hand in Moynaq.');
   await page.selectOption('#storefront-district', 'moynaq');
   await page.selectOption('#storefront-category', 'food');
-  await page.fill('#storefront-telegram', '@aral_honey');
-  await page.fill('#storefront-whatsapp', '+998 90 123 45 67');
+  await typeInto(page, '#storefront-telegram', '@aral_honey');
+  await typeInto(page, '#storefront-whatsapp', '+998 90 123 45 67');
   await page.check('input[name="payment"][value="cash_on_delivery"]');
   await page.check('input[name="delivery"][value="post_uzbekistan"]');
   await page.click(`.review-panel button:has-text("${en['review.submit']}")`);
   await openSection(page, en['studio.section.products']);
   await page.click('button:has-text("' + en['products.add'] + '")');
-  await page.fill('#product-name', 'Tugai flower honey');
-  await page.fill('#product-description', 'Thick, dark honey from the tugai forests.');
-  await page.fill('#product-price-som', '85 000');
-  await page.fill('#product-unit', 'jar, 1 kg');
-  await page.fill('#product-shelf-life', '2 years');
+  await typeInto(page, '#product-name', 'Tugai flower honey');
+  await typeInto(page, '#product-description', 'Thick, dark honey from the tugai forests.');
+  await typeInto(page, '#product-price-som', '85 000');
+  await typeInto(page, '#product-unit', 'jar, 1 kg');
+  await typeInto(page, '#product-shelf-life', '2 years');
   await page.click(`.review-panel button:has-text("${en['review.submit']}")`);
   await expectStatus(page, en['sync.all_saved']);
+}
+
+/**
+ * Types into a field as a thumb does: a tap, the old text selected and
+ * removed, then key by key with `delay` ms between keys (never `fill`, which
+ * sets the whole value at once and so cannot see a field that loses the
+ * focus or rewrites itself while she types). Fails unless the field kept the
+ * focus and reads exactly what was typed.
+ */
+export async function typeInto(page, selector, text, { delay = 30 } = {}) {
+  await page.locator(selector).click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type(text, { delay });
+  const [focused, value] = await page.locator(selector)
+    .evaluate((field) => [document.activeElement === field, field.value]);
+  if (!focused) throw new Error(`${selector} lost the focus while "${text}" was typed (it reads "${value}")`);
+  if (value !== text) throw new Error(`${selector} reads "${value}" after "${text}" was typed`);
+}
+
+/** Slows the page's CPU `rate` times, as on a cheap phone (Chrome DevTools Protocol). */
+export async function slowCpu(page, rate = 4) {
+  const session = await page.context().newCDPSession(page);
+  await session.send('Emulation.setCPUThrottlingRate', { rate });
+  return session;
 }

@@ -257,8 +257,24 @@ pub async fn move_in(db: &IdbDatabase, old: &Replica) -> Result<(), StoreProblem
     }
 }
 
-/// Removes every row of `owner` (signing out of a shared phone).
+/// Removes every row of `owner` (signing out of a shared phone), holding
+/// her store's write lock: another tab's write checks the revision and
+/// writes under the same lock, so it lands wholly before the removal, or
+/// finds the head gone and learns the store was removed; never half of it.
 pub async fn remove(db: &IdbDatabase, owner: &Owner) -> Result<(), StoreProblem> {
+    let lock = write_lock(owner);
+    let (db, owner) = (db.clone(), owner.clone());
+    let work = async move {
+        remove_rows(&db, &owner).await.map_err(code)?;
+        Ok(JsValue::TRUE)
+    };
+    match locks::hold(&lock, false, work).await {
+        Some(Ok(_)) | None => Ok(()),
+        Some(Err(error)) => Err(uncode(&error)),
+    }
+}
+
+async fn remove_rows(db: &IdbDatabase, owner: &Owner) -> Result<(), StoreProblem> {
     let transaction = strict_transaction(db, &Table::ALL)?;
     let (from, to) = person_range(owner);
     let range = IdbKeyRange::bound_with_lower_open_and_upper_open(&from.into(), &to.into(), false, true)

@@ -18,6 +18,20 @@ pub enum UploadFailure {
     Server,
     /// The server keeps as many of her photos as one person may.
     NoRoom,
+    /// An answer that asking again will not change (a 4xx other than 401,
+    /// 408 and 429, from Sawda or a proxy before it): not retried in silence.
+    Refused(u16),
+}
+
+impl UploadFailure {
+    /// What an answer other than 200 means for the photos.
+    fn of_status(status: u16) -> UploadFailure {
+        match status {
+            401 => UploadFailure::SignedOut,
+            408 | 429 | 500..=599 => UploadFailure::Server,
+            _ => UploadFailure::Refused(status),
+        }
+    }
 }
 
 impl From<NoAnswer> for UploadFailure {
@@ -27,31 +41,36 @@ impl From<NoAnswer> for UploadFailure {
 }
 
 /// Uploads what is missing of `hashes` (those kept on this phone), telling
-/// `show` each photo's state as it goes.
+/// `show` each photo's state as it goes. The server is asked about at most
+/// [`PhotoHashes::MAX`] at a time, and each piece's photos are sent before
+/// the next is asked about, so a cut leaves the first ones on the server.
 pub async fn upload(lang: Lang, hashes: Vec<String>, show: impl Fn(&str, PhotoState)) -> Result<(), UploadFailure> {
-    if hashes.is_empty() {
-        return Ok(());
-    }
-    let asked = body(&PhotoHashes { hashes: hashes.clone() });
-    let (status, text) = send(lang, "POST", "/api/v1/photos/missing", asked).await?;
-    let missing = match status {
-        200 => serde_json::from_str::<MissingPhotos>(&text).map_err(|_| UploadFailure::Server)?.missing,
-        401 => return Err(UploadFailure::SignedOut),
-        _ => return Err(UploadFailure::Server),
-    };
-    for hash in hashes.iter().filter(|h| !missing.contains(h)) {
-        show(hash, PhotoState::Uploaded);
-    }
-    for hash in &missing {
-        if kept_bytes(hash).await.is_some() {
-            show(hash, PhotoState::OnPhone);
+    for asked in hashes.chunks(PhotoHashes::MAX) {
+        let missing = missing_of(lang, asked).await?;
+        for hash in asked.iter().filter(|h| !missing.contains(h)) {
+            show(hash, PhotoState::Uploaded);
+        }
+        for hash in &missing {
+            if kept_bytes(hash).await.is_some() {
+                show(hash, PhotoState::OnPhone);
+            }
+        }
+        for hash in &missing {
+            let Some(bytes) = kept_bytes(hash).await else { continue };
+            upload_one(lang, hash, &bytes, &show).await?;
         }
     }
-    for hash in &missing {
-        let Some(bytes) = kept_bytes(hash).await else { continue };
-        upload_one(lang, hash, &bytes, &show).await?;
-    }
     Ok(())
+}
+
+/// Which of `hashes` (at most [`PhotoHashes::MAX`]) the server lacks.
+async fn missing_of(lang: Lang, hashes: &[String]) -> Result<Vec<String>, UploadFailure> {
+    let asked = body(&PhotoHashes { hashes: hashes.to_vec() });
+    let (status, text) = send(lang, "POST", "/api/v1/photos/missing", asked).await?;
+    match status {
+        200 => Ok(serde_json::from_str::<MissingPhotos>(&text).map_err(|_| UploadFailure::Server)?.missing),
+        status => Err(UploadFailure::of_status(status)),
+    }
 }
 
 async fn upload_one(
@@ -67,8 +86,7 @@ async fn upload_one(
         200 => {
             serde_json::from_str::<UploadProgress>(&text).map(|p| if p.done { total } else { p.received }).unwrap_or(0)
         }
-        401 => return Err(UploadFailure::SignedOut),
-        _ => return Err(UploadFailure::Server),
+        status => return Err(UploadFailure::of_status(status)),
     };
     // At most one resume per piece, so a confused server cannot keep us here.
     let mut turns = 2 * (bytes.len() / PIECE_BYTES + 2);
@@ -85,7 +103,7 @@ async fn upload_one(
             }
             401 => return Err(UploadFailure::SignedOut),
             _ => {
-                let problem: Problem = serde_json::from_str(&text).map_err(|_| UploadFailure::Server)?;
+                let problem: Problem = serde_json::from_str(&text).map_err(|_| UploadFailure::of_status(status))?;
                 match (problem.code.as_str(), problem.received) {
                     ("upload_offset", Some(received)) => offset = received,
                     // Sent changed on the way: start again from nothing.
@@ -99,7 +117,7 @@ async fn upload_one(
                         show(hash, PhotoState::NoRoomOnServer);
                         return Err(UploadFailure::NoRoom);
                     }
-                    _ => return Err(UploadFailure::Server),
+                    _ => return Err(UploadFailure::of_status(status)),
                 }
             }
         }

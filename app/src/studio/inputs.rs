@@ -11,6 +11,45 @@ use crate::i18n::{Key, use_language};
 use crate::rules::records::field::FieldSpec;
 use crate::rules::records::spec_of;
 
+/// What she is typing into one field, held while the field has the focus:
+/// nothing the store or sync does meanwhile rewrites it under her fingers,
+/// and a number is shown formatted only once she leaves the field. A value
+/// the rules refuse stays as she typed it after she leaves, beside its reason.
+#[derive(Clone, Copy)]
+pub struct Typing(RwSignal<Option<String>>);
+
+impl Typing {
+    pub fn new() -> Self {
+        Typing(RwSignal::new(None))
+    }
+
+    /// What the field shows: her keys while she types, else the stored value.
+    pub fn shown(
+        self,
+        stored: impl Fn() -> String + Clone + Send + Sync + 'static,
+    ) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+        // While she types, only her own keys are tracked, not the store.
+        move || self.0.get().unwrap_or_else(&stored)
+    }
+
+    pub fn typed(self, text: String) {
+        self.0.set(Some(text));
+    }
+
+    /// She left the field: the stored value shows again, unless `refused`.
+    pub fn left(self, refused: bool) {
+        if !refused {
+            self.0.set(None);
+        }
+    }
+}
+
+impl Default for Typing {
+    fn default() -> Self {
+        Typing::new()
+    }
+}
+
 /// The element id of a field: `storefront-name`, `product-price-som`.
 pub fn field_id(target: Target, field: &str) -> String {
     format!("{}-{}", target.kind.name().replace('_', "-"), field.replace('_', "-"))
@@ -23,6 +62,44 @@ pub fn FieldProblemLine(target: Target, field: &'static str) -> impl IntoView {
     let studio = expect_context::<Studio>();
     view! {
         <p class="problem" role="alert">{move || studio.problem(target, field).map(|p| p.message(language.get()))}</p>
+    }
+}
+
+/// A value she typed on this phone that lost to her other phone's newer
+/// edit: shown under the field, to bring back or to let go. Either is a new
+/// edit from this phone, after which the offer leaves (`sync::lost_of`).
+#[component]
+pub fn LostValue(target: Target, field: &'static str, show: fn(&Value) -> String) -> impl IntoView {
+    let language = use_language();
+    let studio = expect_context::<Studio>();
+    view! {
+        {move || studio.lost(target, field).map(|lost| {
+            let shown = show(&lost);
+            view! {
+                <div class="lost-value" role="note">
+                    <p>{language.t(Key::StudioLostHeading)}" "<q>{shown}</q></p>
+                    <p class="actions">
+                        <button class="button small secondary" type="button"
+                            on:click=move |_| studio.set(target, field, lost.clone())>
+                            {language.t(Key::StudioLostUse)}
+                        </button>
+                        <button class="button small secondary" type="button"
+                            on:click=move |_| studio.set(target, field, studio.value(target, field))>
+                            {language.t(Key::StudioLostKeep)}
+                        </button>
+                    </p>
+                </div>
+            }
+        })}
+    }
+}
+
+/// A text value as the field shows it.
+pub fn shown_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
 }
 
@@ -45,7 +122,11 @@ pub fn TextInput(
     let id = field_id(target, field);
     // The field's own limit: the same table the phone and the server check against.
     let max = spec_of(target.kind, field).map_or(0, FieldSpec::max_typed);
+    let typing = Typing::new();
+    let shown = typing.shown(move || studio.text(target, field));
+    let left = move |_| typing.left(studio.problem(target, field).is_some());
     let save = move |typed: String| {
+        typing.typed(typed.clone());
         let typed = if strip_at { typed.trim().trim_start_matches('@').to_owned() } else { typed };
         // An empty optional field is cleared rather than saved empty.
         let value = if optional && typed.trim().is_empty() { Value::Null } else { Value::String(typed) };
@@ -54,14 +135,14 @@ pub fn TextInput(
     let input = if multiline {
         view! {
             <textarea id=id.clone() name=id.clone() rows="6" maxlength=max
-                prop:value=move || studio.text(target, field)
+                prop:value=shown on:blur=left
                 on:input=move |event| save(event_target_value(&event))></textarea>
         }
         .into_any()
     } else {
         view! {
             <input id=id.clone() name=id.clone() type=kind inputmode=inputmode maxlength=max autocomplete="off"
-                prop:value=move || studio.text(target, field)
+                prop:value=shown on:blur=left
                 on:input=move |event| save(event_target_value(&event))/>
         }
         .into_any()
@@ -70,7 +151,7 @@ pub fn TextInput(
         <div class="field">
             <label for=id>{language.t(label)}</label>
             {input}
-            <FieldProblemLine target field/><FieldComment target field/>
+            <FieldProblemLine target field/><LostValue target field show=shown_text/><FieldComment target field/>
             <p class="hint">{language.t(hint)}</p>
         </div>
     }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use sawda_sync::{Kind, Record, RecordId};
 use serde_json::Value;
 
+use super::inputs::Typing;
 use super::{Studio, Target};
 use crate::device::sync;
 use crate::i18n::{Key, fill, text, use_language};
@@ -95,29 +96,61 @@ fn next_label(next: Status) -> Key {
 pub fn OrdersSection() -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
-    let lines = move || {
+    let lines = Memo::new(move |_| {
         studio.sync.revision.track();
         orders()
-    };
+    });
     let days = rules::KEPT_DAYS.to_string();
     view! {
         <section class="orders">
             <h2>{language.t(Key::StudioSectionOrders)}</h2>
             <p class="hint">{move || fill(text(language.get(), Key::StudioOrdersKept), &[("days", &days)])}</p>
-            {move || {
-                let lines = lines();
-                if lines.is_empty() {
-                    view! { <p class="orders-empty">{language.t(Key::StudioOrdersEmpty)}</p> }.into_any()
-                } else {
-                    lines.into_iter().map(|line| view! { <OrderCard line/> }).collect_view().into_any()
-                }
-            }}
+            <Show when=move || lines.with(Vec::is_empty)>
+                <p class="orders-empty">{language.t(Key::StudioOrdersEmpty)}</p>
+            </Show>
+            // Keyed by the request alone: a sync that moves another card, or
+            // this one's status, leaves the note she is typing where it is.
+            <For each=move || lines.get() key=|line| line.id let:line>
+                <OrderCard id=line.id lines/>
+            </For>
         </section>
     }
+    .into_any()
 }
 
 #[component]
-fn OrderCard(line: OrderLine) -> impl IntoView {
+fn OrderCard(id: RecordId, lines: Memo<Vec<OrderLine>>) -> impl IntoView {
+    let language = use_language();
+    let studio = expect_context::<Studio>();
+    let target = Target { kind: Kind::OrderRequest, record: id };
+    let line = Memo::new(move |_| lines.with(|lines| lines.iter().find(|l| l.id == id).cloned()));
+    let typing = Typing::new();
+    let note = typing.shown(move || line.with(|l| l.as_ref().map(|l| l.note.clone()).unwrap_or_default()));
+    let note_id = format!("order-note-{id}");
+    view! {
+        <article class="order-card" data-status=move || line.with(|l| l.as_ref().map_or("", |l| l.status.id()))>
+            {move || line.get().map(|line| view! { <OrderDetails line/> })}
+            <div class="field">
+                <label for=note_id.clone()>{language.t(Key::StudioOrdersNote)}</label>
+                <textarea id=note_id rows="2" maxlength=rules::NOTE_MAX.to_string()
+                    prop:value=note
+                    on:blur=move |_| typing.left(studio.problem(target, rules::NOTE).is_some())
+                    on:input=move |ev| {
+                        let typed = event_target_value(&ev);
+                        typing.typed(typed.clone());
+                        studio.set(target, rules::NOTE, Value::String(typed));
+                    }>
+                </textarea>
+                {move || studio.problem(target, rules::NOTE).map(|p| view! { <p class="problem">{p.message(language.get())}</p> })}
+            </div>
+        </article>
+    }
+    .into_any()
+}
+
+/// What the buyer asked for, how to reach her, and the next steps.
+#[component]
+fn OrderDetails(line: OrderLine) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
     let target = Target { kind: Kind::OrderRequest, record: line.id };
@@ -131,54 +164,44 @@ fn OrderCard(line: OrderLine) -> impl IntoView {
     let forgotten = line.buyer_name.is_none();
     let days = rules::KEPT_DAYS.to_string();
     let links = line.contact.as_ref().map(Contact::links).unwrap_or_default();
-    let note_id = format!("order-note-{}", line.id);
     view! {
-        <article class="order-card" data-status=status.id()>
-            <header class="order-card__top">
-                <h3>
-                    <a href=line.product_address.clone() rel="external">{line.product_name.clone()}</a>
-                    " × "<span class="order-card__quantity" aria-label=fill(text(lang, Key::StudioOrdersQuantity), &[("quantity", &line.quantity.to_string())])>{line.quantity}</span>
-                </h3>
-                <span class="badge" data-status=status.id()>{text(lang, status.name_key())}</span>
-            </header>
-            <p class="order-card__when">{received}</p>
-            {if forgotten {
-                view! { <p class="hint">{fill(text(lang, Key::StudioOrdersForgotten), &[("days", &days)])}</p> }.into_any()
-            } else {
-                view! {
-                    <p class="order-card__buyer">
-                        <strong>{line.buyer_name.clone()}</strong>" · "
-                        {line.contact.as_ref().map(Contact::stored)}
-                    </p>
-                }.into_any()
-            }}
-            {delivery.map(|d| view! { <p>{d}</p> })}
-            {message.map(|m| view! { <blockquote class="order-card__message">{m}</blockquote> })}
-            <p class="actions order-card__reach">
-                {links.into_iter().map(|(href, link)| view! {
-                    <a class="button secondary small" href=href rel="noopener">{text(lang, link_label(link))}</a>
-                }).collect_view()}
-            </p>
-            <p class="actions order-card__steps">
-                {status.next().map(|next| view! {
-                    <button class="button" type="button" on:click=move |_| move_to(next)>{text(lang, next_label(next))}</button>
-                })}
-                {(!status.finished()).then(|| view! {
-                    <button class="button secondary" type="button" on:click=move |_| move_to(Status::Cancelled)>
-                        {text(lang, Key::StudioOrdersCancel)}
-                    </button>
-                })}
-            </p>
-            <div class="field">
-                <label for=note_id.clone()>{text(lang, Key::StudioOrdersNote)}</label>
-                <textarea id=note_id rows="2" maxlength=rules::NOTE_MAX.to_string()
-                    prop:value=line.note.clone()
-                    on:change=move |ev| studio.set(target, rules::NOTE, Value::String(event_target_value(&ev)))>
-                </textarea>
-                {move || studio.problem(target, rules::NOTE).map(|p| view! { <p class="problem">{p.message(language.get())}</p> })}
-            </div>
-        </article>
+        <header class="order-card__top">
+            <h3>
+                <a href=line.product_address.clone() rel="external">{line.product_name.clone()}</a>
+                " × "<span class="order-card__quantity" aria-label=fill(text(lang, Key::StudioOrdersQuantity), &[("quantity", &line.quantity.to_string())])>{line.quantity}</span>
+            </h3>
+            <span class="badge" data-status=status.id()>{text(lang, status.name_key())}</span>
+        </header>
+        <p class="order-card__when">{received}</p>
+        {if forgotten {
+            view! { <p class="hint">{fill(text(lang, Key::StudioOrdersForgotten), &[("days", &days)])}</p> }.into_any()
+        } else {
+            view! {
+                <p class="order-card__buyer">
+                    <strong>{line.buyer_name.clone()}</strong>" · "
+                    {line.contact.as_ref().map(Contact::stored)}
+                </p>
+            }.into_any()
+        }}
+        {delivery.map(|d| view! { <p>{d}</p> })}
+        {message.map(|m| view! { <blockquote class="order-card__message">{m}</blockquote> })}
+        <p class="actions order-card__reach">
+            {links.into_iter().map(|(href, link)| view! {
+                <a class="button secondary small" href=href rel="noopener">{text(lang, link_label(link))}</a>
+            }).collect_view()}
+        </p>
+        <p class="actions order-card__steps">
+            {status.next().map(|next| view! {
+                <button class="button" type="button" on:click=move |_| move_to(next)>{text(lang, next_label(next))}</button>
+            })}
+            {(!status.finished()).then(|| view! {
+                <button class="button secondary" type="button" on:click=move |_| move_to(Status::Cancelled)>
+                    {text(lang, Key::StudioOrdersCancel)}
+                </button>
+            })}
+        </p>
     }
+    .into_any()
 }
 
 #[cfg(test)]

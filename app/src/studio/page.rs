@@ -47,7 +47,11 @@ pub fn StudioPage() -> impl IntoView {
                         </nav>
                     </div>
                     {move || read_only().then(|| view! { <p class="read-only-notice">{language.t(Key::StudioReadOnly)}</p> })}
-                    {move || studio.storefront_target().map(|target| match studio.section.get() {
+                    // Nothing to type into until her stored records are on the fields.
+                    {move || (!studio.sync.loaded.get()).then(|| view! {
+                        <p class="studio-opening">{language.t(Key::StudioOpening)}</p>
+                    })}
+                    {move || studio.storefront_target().filter(|_| studio.sync.loaded.get()).map(|target| match studio.section.get() {
                         Section::Storefront => view! {
                             <p class="lead">{language.t(Key::StudioBody)}</p>
                             <ReviewPanel target/>

@@ -5,11 +5,12 @@
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use super::inputs::{ChoiceInput, FieldProblemLine, TextInput, field_id};
+use super::inputs::{ChoiceInput, FieldProblemLine, LostValue, TextInput, Typing, field_id};
 use super::photo_picker::PhotoPicker;
 use super::review_panel::FieldComment;
 use super::{Studio, Target};
-use crate::i18n::{Key, use_language};
+use crate::i18n::{Key, Lang, use_language};
+use crate::rules::money::group_digits;
 use crate::rules::problem::FieldProblem;
 use crate::rules::records::product::{
     AVAILABILITY, Availability, DESCRIPTION, HANDMADE, MATERIALS, MAX_PHOTOS, NAME, PHOTOS, PRICE_SOM, PRICE_USD_CENTS,
@@ -30,14 +31,14 @@ pub fn ProductEditor(target: Target) -> impl IntoView {
             <TextInput target field=DESCRIPTION label=Key::ProductDescription hint=Key::ProductDescriptionHint
                 optional=true multiline=true/>
             <NumberInput target field=PRICE_SOM label=Key::ProductPriceSom hint=Key::ProductPriceSomHint
-                parse=parse_som show=|n| n.to_string()/>
+                parse=parse_som show=|n, lang| group_digits(n as i64, lang)/>
             <NumberInput target field=PRICE_USD_CENTS label=Key::ProductPriceUsd hint=Key::StorefrontOptional
-                optional=true parse=parse_usd_cents show=|cents| format!("{}.{:02}", cents / 100, cents % 100)/>
+                optional=true parse=parse_usd_cents show=|cents, _| format!("{}.{:02}", cents / 100, cents % 100)/>
             <TextInput target field=UNIT label=Key::ProductUnit hint=Key::ProductUnitHint/>
             <ChoiceInput target field=AVAILABILITY label=Key::ProductAvailability
                 choices=Availability::ALL.iter().map(|a| (a.id(), a.name_key())).collect()/>
             <NumberInput target field=STOCK label=Key::ProductStock hint=Key::StorefrontOptional optional=true
-                parse=parse_whole show=|n| n.to_string()/>
+                parse=parse_whole show=|n, _| n.to_string()/>
             <TextInput target field=MATERIALS label=Key::ProductMaterials hint=Key::StorefrontOptional optional=true/>
             <Show when=is_food>
                 <TextInput target field=SHELF_LIFE label=Key::ProductShelfLife hint=Key::StorefrontOptional optional=true/>
@@ -61,7 +62,8 @@ fn parse_whole(typed: &str) -> Result<u64, FieldProblem> {
     typed.trim().parse().map_err(|_| FieldProblem::WholeNumber)
 }
 
-/// A number typed as text: saved as a whole number once it reads as one.
+/// A number typed as text: saved as a whole number once it reads as one,
+/// shown formatted ("120 000", "12.00") only once she leaves the field.
 #[component]
 fn NumberInput(
     target: Target,
@@ -70,12 +72,16 @@ fn NumberInput(
     hint: Key,
     #[prop(optional)] optional: bool,
     parse: fn(&str) -> Result<u64, FieldProblem>,
-    show: fn(u64) -> String,
+    show: fn(u64, Lang) -> String,
 ) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
     let id = field_id(target, field);
+    let typing = Typing::new();
+    let shown =
+        typing.shown(move || studio.value(target, field).as_u64().map(|n| show(n, language.get())).unwrap_or_default());
     let save = move |typed: String| {
+        typing.typed(typed.clone());
         if optional && typed.trim().is_empty() {
             studio.set(target, field, Value::Null);
             return;
@@ -89,9 +95,11 @@ fn NumberInput(
         <div class="field">
             <label for=id.clone()>{language.t(label)}</label>
             <input id=id.clone() name=id type="text" inputmode="decimal" autocomplete="off"
-                prop:value=move || studio.value(target, field).as_u64().map(show).unwrap_or_default()
+                prop:value=shown on:blur=move |_| typing.left(studio.problem(target, field).is_some())
                 on:input=move |event| save(event_target_value(&event))/>
-            <FieldProblemLine target field/><FieldComment target field/>
+            <FieldProblemLine target field/>
+            <LostValue target field show=|lost| lost.as_u64().map(|n| n.to_string()).unwrap_or_default()/>
+            <FieldComment target field/>
             <p class="hint">{language.t(hint)}</p>
         </div>
     }

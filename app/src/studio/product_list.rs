@@ -15,35 +15,42 @@ use crate::rules::records::product::Availability;
 pub fn ProductList() -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
+    let lines = Memo::new(move |_| studio.products());
     view! {
         <section class="products">
             <h2>{language.t(Key::ProductsHeading)}</h2>
-            <Show when=move || studio.products().is_empty()>
+            <Show when=move || lines.with(Vec::is_empty)>
                 <p>{language.t(Key::ProductsEmpty)}</p>
             </Show>
             <ol class="product-list">
-                <For each=move || studio.products() key=|p| (p.id, p.name.clone(), p.price_som, p.availability.clone()) let:product>
+                // Keyed by the product alone: the row she is typing in stays the
+                // same element (and keeps the focus) whatever its name or price becomes.
+                <For each=move || lines.get() key=|p| p.id let:product>
                     {
                         let id = product.id;
                         let target = Target { kind: Kind::Product, record: id };
                         let open = move || studio.editing.get() == Some(id);
-                        let name = if product.name.is_empty() { None } else { Some(product.name.clone()) };
-                        let price = product.price_som;
-                        let availability = product.availability.clone();
+                        let line = move || lines.with(|lines| lines.iter().find(|p| p.id == id).cloned());
                         view! {
                             <li class="product" data-open=move || open().to_string()>
                                 <div class="product-line">
                                     <span class="product-name">
-                                        {move || name.clone().unwrap_or_else(|| text(language.get(), Key::ProductsUnnamed).to_owned())}
+                                        {move || match line().map(|p| p.name).filter(|name| !name.is_empty()) {
+                                            Some(name) => name,
+                                            None => text(language.get(), Key::ProductsUnnamed).to_owned(),
+                                        }}
                                     </span>
-                                    <span class="product-price">{move || match price {
+                                    <span class="product-price">{move || match line().and_then(|p| p.price_som) {
                                         Some(som) => format_som(som as i64, language.get()),
                                         None => text(language.get(), Key::ProductsNoPrice).to_owned(),
                                     }}</span>
                                     <span class="badge" data-state=move || studio.review(target).0.state.id()>
                                         {move || text(language.get(), studio.review(target).0.state.name_key())}
                                     </span>
-                                    <span class="product-availability">{move || text(language.get(), Availability::from_id(&availability).unwrap_or(Availability::InStock).name_key())}</span>
+                                    <span class="product-availability">{move || {
+                                        let availability = line().and_then(|p| Availability::from_id(&p.availability));
+                                        text(language.get(), availability.unwrap_or(Availability::InStock).name_key())
+                                    }}</span>
                                 </div>
                                 <div class="actions">
                                     <button class="button small" type="button"

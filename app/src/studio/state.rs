@@ -98,6 +98,13 @@ impl Studio {
         self.value(target, field).as_str().unwrap_or_default().to_owned()
     }
 
+    /// What she typed into `field` on this phone that lost to another phone's
+    /// newer edit, while it differs from what is there now.
+    pub fn lost(self, target: Target, field: &'static str) -> Option<Value> {
+        self.sync.revision.track();
+        sync::lost_here(target.record, field)
+    }
+
     /// The texts of a field: a list's strings (photos, delivery options), or
     /// a single text as a list of one (a cover photo).
     pub fn texts(self, target: Target, field: &'static str) -> Vec<String> {

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use super::inputs::{ChoiceInput, FieldProblemLine, TextInput};
+use super::inputs::{ChoiceInput, FieldProblemLine, TextInput, Typing};
 use super::photo_picker::PhotoPicker;
 use super::review_panel::FieldComment;
 use super::{Studio, Target};
@@ -57,15 +57,18 @@ fn SlugInput(target: Target) -> impl IntoView {
         let suggested = slug::suggest(&studio.text(target, NAME));
         (studio.text(target, SLUG).is_empty() && slug::check(&suggested).is_ok()).then_some(suggested)
     };
+    let typing = Typing::new();
     view! {
         <div class="field">
             <label for="storefront-slug">{language.t(Key::StorefrontSlug)}</label>
             <input id="storefront-slug" name="storefront-slug" type="text" maxlength=slug::MAX_CHARS
                 autocomplete="off" autocapitalize="none" spellcheck="false"
-                prop:value=move || studio.text(target, SLUG)
+                prop:value=typing.shown(move || studio.text(target, SLUG))
+                on:blur=move |_| typing.left(studio.problem(target, SLUG).is_some())
                 on:input=move |event| {
-                    let typed = event_target_value(&event).trim().to_lowercase();
-                    studio.set(target, SLUG, Value::String(typed));
+                    let typed = event_target_value(&event);
+                    typing.typed(typed.clone());
+                    studio.set(target, SLUG, Value::String(typed.trim().to_lowercase()));
                 }/>
             {move || suggestion().map(|suggested| {
                 let label = fill(text(language.get(), Key::StorefrontSlugUse), &[("slug", &suggested)]);
@@ -172,6 +175,7 @@ fn PaymentInput(target: Target) -> impl IntoView {
                 let (method, name) = (choice.id(), choice.name_key());
                 let note = move || payment_options(studio, target).into_iter().find(|(m, _)| m == method).map(|(_, n)| n);
                 let note_id = format!("payment-note-{method}");
+                let typing = Typing::new();
                 view! {
                     <label class="check">
                         <input type="checkbox" name="payment" value=method
@@ -183,8 +187,13 @@ fn PaymentInput(target: Target) -> impl IntoView {
                         <div class="field sub-field">
                             <label for=note_id.clone()>{language.t(Key::StorefrontPaymentNote)}</label>
                             <input id=note_id.clone() type="text" maxlength=field(PAYMENT).max_typed() autocomplete="off"
-                                prop:value=move || note().unwrap_or_default()
-                                on:input=move |event| set_note(method, event_target_value(&event))/>
+                                prop:value=typing.shown(move || note().unwrap_or_default())
+                                on:blur=move |_| typing.left(studio.problem(target, PAYMENT).is_some())
+                                on:input=move |event| {
+                                    let typed = event_target_value(&event);
+                                    typing.typed(typed.clone());
+                                    set_note(method, typed);
+                                }/>
                         </div>
                     </Show>
                 }

@@ -82,7 +82,7 @@ pub fn SyncStatusBar() -> impl IntoView {
         <div class="sync-status" data-tone=move || studio.sync.status.get().tone() role="status" aria-live="polite">
             <span class="sync-status-text">{move || studio.sync.status.get().message(language.get())}</span>
             {move || match studio.sync.status.get() {
-                SyncStatus::NeedsReload(_) | SyncStatus::Store(StoreProblem::Unreadable) => Some(view! {
+                SyncStatus::NeedsReload(_) | SyncStatus::PhotosRefused(_) | SyncStatus::Store(StoreProblem::Unreadable) => Some(view! {
                     <button class="button small" type="button" on:click=reload>{language.t(Key::ActionReload)}</button>
                 }.into_any()),
                 SyncStatus::SignedOut(_) | SyncStatus::Store(StoreProblem::Removed) => Some(view! {

@@ -19,7 +19,6 @@ use sawda_sync::Owner;
 
 /// The body of one piece, with a little room.
 pub const MAX_PIECE_BODY: usize = MAX_PIECE_BYTES + 1024;
-const MAX_HASHES: usize = 100;
 
 fn checked(hash: &str) -> Result<(), ApiError> {
     if is_photo_hash(hash) { Ok(()) } else { Err(ApiError::BAD_REQUEST) }
@@ -31,7 +30,7 @@ pub async fn missing(
     _: SignedIn,
     JsonBody(body): JsonBody<PhotoHashes>,
 ) -> Result<Response, ApiError> {
-    if body.hashes.len() > MAX_HASHES {
+    if body.hashes.len() > PhotoHashes::MAX {
         return Err(ApiError::TOO_LARGE);
     }
     body.hashes.iter().try_for_each(|hash| checked(hash))?;

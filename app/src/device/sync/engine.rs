@@ -53,6 +53,10 @@ struct Engine {
     timer: Option<TimeoutHandle>,
     /// Mutations per push: halved while the server cannot read a batch.
     batch: BatchSize,
+    /// The server refused her photos with an answer that asking again will
+    /// not change: they are not sent again until the page reloads, and the
+    /// status says so instead of "retrying" for ever.
+    photos_refused: bool,
 }
 
 thread_local! {
@@ -107,6 +111,7 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
         hers
     });
     if hers == Some(true) {
+        state.loaded.set(true);
         publish(None);
         request_sync();
         return;
@@ -144,8 +149,12 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
                 machine: Machine::default(),
                 timer: None,
                 batch: BatchSize::default(),
+                photos_refused: false,
             });
         });
+        // Her records are on the page's fields before anything else is awaited.
+        publish(None);
+        state.loaded.set(true);
         // Photos kept here since an earlier visit count as not sent until
         // the server says it has them: "All saved" waits for them.
         let named: Vec<String> =
@@ -373,10 +382,11 @@ fn publish(status: Option<SyncStatus>) {
 
 /// Like [`publish`], without re-reading the fields.
 fn show(status: Option<SyncStatus>) {
-    let Some((state, waiting, refused, stopped, unsaved, full)) = with_engine(|e| {
+    let Some((state, waiting, refused, stopped, unsaved, full, photos_refused)) = with_engine(|e| {
         let replica = e.store.replica();
         let refused: Vec<Refusal> = replica.outbox().refused().iter().flat_map(refusals_of).collect();
-        (e.state, replica.outbox().len(), refused, e.machine.stopped(), e.store.unsaved(), !e.store.takes_edits())
+        let stopped = e.machine.stopped();
+        (e.state, replica.outbox().len(), refused, stopped, e.store.unsaved(), !e.store.takes_edits(), e.photos_refused)
     }) else {
         return;
     };
@@ -390,6 +400,7 @@ fn show(status: Option<SyncStatus>) {
     let status = match status {
         SyncStatus::AllSaved => match photos_to_send(state) {
             0 => SyncStatus::AllSaved,
+            n if photos_refused => SyncStatus::PhotosRefused(n),
             n => SyncStatus::Sending(n),
         },
         status => status,
@@ -447,6 +458,14 @@ fn waiting() -> usize {
 /// A field of a record as stored here.
 pub fn field(record: RecordId, field: &str) -> Option<Value> {
     with_engine(|e| e.store.replica().record(record)?.get(field).cloned()).flatten()
+}
+
+pub fn lost_here(record: RecordId, field: &str) -> Option<Value> {
+    with_engine(|e| {
+        let replica = e.store.replica();
+        super::lost_of(replica.record(record)?, field, replica.device()).cloned()
+    })
+    .flatten()
 }
 
 /// `view` of each record of `kind` on this device that is not deleted.
@@ -559,7 +578,7 @@ pub fn request_sync() {
 enum Failure {
     NoAnswer,
     Server,
-    /// 400 or 413 to a push: the server cannot read the batch.
+    /// Sawda's own 400 or 413 to a push: the server cannot read the batch.
     Unreadable(String),
     /// 401, or 403 `wrong_account` (another person is signed in on this
     /// browser): stop, keeping the queue and the cursor.
@@ -655,7 +674,7 @@ async fn exchange(method: &str, path: &str, body: Option<String>) -> Result<Stri
         401 => Err(Failure::SignedOut),
         // Another person signed in on this browser (`SyncError::WrongAccount`).
         403 if text.contains("wrong_account") => Err(Failure::SignedOut),
-        400 | 413 => Err(Failure::Unreadable(text)),
+        400 | 413 if super::machine::push_unreadable(status, &text) => Err(Failure::Unreadable(text)),
         // The protocol's "please reload" (`SyncError::VersionMismatch`).
         409 => Err(Failure::NeedsReload),
         _ => Err(Failure::Server),
@@ -713,11 +732,14 @@ async fn sync_once(generation: u64) -> Result<(), Failure> {
             break;
         }
     }
-    let (hashes, state) = with_current(generation, |e| {
+    let (hashes, state, refused) = with_current(generation, |e| {
         let hashes: Vec<String> = e.store.replica().records().flat_map(photos_of).collect();
-        (hashes, e.state)
+        (hashes, e.state, e.photos_refused)
     })
     .ok_or(Failure::Replaced)?;
+    if refused {
+        return Ok(());
+    }
     let mut unique = hashes;
     unique.sort();
     unique.dedup();
@@ -739,12 +761,18 @@ async fn sync_once(generation: u64) -> Result<(), Failure> {
             show(Some(SyncStatus::Sending(sending)));
         }
     };
-    uploads::upload(language(), unique.clone(), show_photo).await.map_err(|failure| match failure {
-        UploadFailure::NoAnswer => Failure::NoAnswer,
-        UploadFailure::SignedOut => Failure::SignedOut,
+    match uploads::upload(language(), unique.clone(), show_photo).await {
+        Ok(()) => {}
+        Err(UploadFailure::NoAnswer) => return Err(Failure::NoAnswer),
+        Err(UploadFailure::SignedOut) => return Err(Failure::SignedOut),
         // Her photo's line says what to do; sync tries again later, as after any refusal of the server.
-        UploadFailure::Server | UploadFailure::NoRoom => Failure::Server,
-    })?;
+        Err(UploadFailure::Server | UploadFailure::NoRoom) => return Err(Failure::Server),
+        Err(UploadFailure::Refused(status)) => {
+            leptos::logging::warn!("sync: the server answered {status} to her photos; not sent again on this page");
+            with_current(generation, |e| e.photos_refused = true);
+            show(None);
+        }
+    }
     if let Some(db) = with_current(generation, |e| e.db.clone()) {
         clean_photos_once(db);
     }

@@ -92,9 +92,35 @@ impl Machine {
     }
 }
 
+/// Whether an answer to a push says that Sawda cannot read the batch (so
+/// it is halved, and a mutation alone is set aside): only the protocol's own
+/// `bad_request` or `batch_too_large`. A proxy's 400 or 413 says nothing
+/// about her edits, and is retried like any failure.
+pub fn push_unreadable(status: u16, body: &str) -> bool {
+    use sawda_sync::SyncError;
+    matches!(
+        (status, serde_json::from_str::<SyncError>(body)),
+        (400, Ok(SyncError::BadRequest { .. })) | (413, Ok(SyncError::BatchTooLarge { .. }))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_sawdas_own_refusal_of_a_batch_counts_as_unreadable() {
+        let ours = serde_json::to_string(&sawda_sync::SyncError::BadRequest { message: "bad".into() }).unwrap();
+        let too_big = serde_json::to_string(&sawda_sync::SyncError::batch_too_large()).unwrap();
+        assert!(push_unreadable(400, &ours));
+        assert!(push_unreadable(413, &too_big));
+        // A proxy's pages, or Sawda's answers to something else, are not about her edits.
+        assert!(!push_unreadable(413, "<html><body>413 Request Entity Too Large</body></html>"));
+        assert!(!push_unreadable(400, "Bad Request: request header too large"));
+        assert!(!push_unreadable(413, "Failed to buffer the request body: length limit exceeded"));
+        assert!(!push_unreadable(400, r#"{"error":"bad_request"}"#), "not the protocol's shape");
+        assert!(!push_unreadable(502, &ours));
+    }
 
     #[test]
     fn one_sync_at_a_time_and_once_more_if_asked_meanwhile() {

@@ -94,6 +94,9 @@ pub fn megabytes(bytes: f64) -> String {
 #[derive(Clone, Copy)]
 pub struct SyncState {
     pub status: RwSignal<SyncStatus>,
+    /// Her stored records are in memory: until then forms show nothing to
+    /// edit, so nothing she types lands on a field about to be filled.
+    pub loaded: RwSignal<bool>,
     /// Moves whenever the store on the device changes (an edit, a pull,
     /// another tab's write): views that read records track it.
     pub revision: RwSignal<u64>,
@@ -110,6 +113,7 @@ impl SyncState {
         use_context::<SyncState>().unwrap_or_else(|| {
             let state = SyncState {
                 status: RwSignal::new(SyncStatus::Opening),
+                loaded: RwSignal::new(false),
                 revision: RwSignal::new(0),
                 refused: RwSignal::new(Vec::new()),
                 photos: RwSignal::new(Vec::new()),
@@ -132,6 +136,32 @@ impl SyncState {
             photos.retain(|(h, _)| h != hash);
             photos.push((hash.to_owned(), state));
         });
+    }
+}
+
+/// The value of `field` typed on this phone that lost to a newer one from
+/// another phone, kept in the record's history (`docs/sync.md`), while it
+/// differs from the current one. Typing the field again on this phone (or
+/// keeping the current value) makes it this phone's newest: it leaves.
+pub fn lost_of<'r>(record: &'r Record, field: &str, device: sawda_sync::DeviceId) -> Option<&'r Value> {
+    let current = record.get(field);
+    record
+        .history()
+        .iter()
+        .find(|lost| lost.field == field && lost.at.device() == device && Some(&lost.value) != current)
+        .map(|lost| &lost.value)
+}
+
+/// [`lost_of`] for a record on this device.
+pub fn lost_here(record: RecordId, field: &str) -> Option<Value> {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::lost_here(record, field)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (record, field);
+        None
     }
 }
 
@@ -208,6 +238,31 @@ pub fn put_back(state: SyncState, mutation: String, field: String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sawda_sync::{DeviceId, Stamp};
+    use serde_json::json;
+
+    #[test]
+    fn a_value_typed_here_that_lost_to_another_phone_is_offered_until_typed_again() {
+        let (here, other) = (DeviceId::new(1, [1; 10]), DeviceId::new(1, [2; 10]));
+        let at = |ms: u64, device: DeviceId| format!("{ms:012x}-0000-{device}").parse::<Stamp>().unwrap();
+        let name = |v: &str| Fields::from([("name".to_owned(), json!(v))]);
+        let owner: sawda_sync::Owner = "user:amina".parse().unwrap();
+        let mut record = Record::new(RecordId::new(1, [3; 10]), Kind::Product, owner);
+        record.set(&name("Dopı jam"), at(10, here));
+        record.set(&name("Melon jam"), at(20, other));
+        assert_eq!(lost_of(&record, "name", here), Some(&json!("Dopı jam")));
+        assert_eq!(lost_of(&record, "name", other), None, "the other phone's value won");
+        assert_eq!(lost_of(&record, "price_som", here), None);
+        // "Keep the current one": the current value typed again here.
+        let mut kept = record.clone();
+        kept.set(&name("Melon jam"), at(30, here));
+        assert_eq!(lost_of(&kept, "name", here), None);
+        assert_eq!(lost_of(&kept, "name", other), None, "the same value is no conflict");
+        // "Use this": her lost value typed again here; now the other phone is told.
+        record.set(&name("Dopı jam"), at(30, here));
+        assert_eq!(lost_of(&record, "name", here), None);
+        assert_eq!(lost_of(&record, "name", other), Some(&json!("Melon jam")));
+    }
 
     #[test]
     fn the_notice_comes_at_eighty_percent() {

@@ -20,6 +20,9 @@ pub enum SyncStatus {
     Offline(usize),
     /// The network is there but the last sync failed; a retry is scheduled.
     Retrying(usize),
+    /// The server refused this many of her photos in a way a retry will not
+    /// change: they stay on the phone until the page is reloaded.
+    PhotosRefused(usize),
     /// The server speaks another protocol version: the page must reload.
     NeedsReload(usize),
     /// The session ended on the server; the changes stay on the phone.
@@ -44,6 +47,7 @@ impl SyncStatus {
             SyncStatus::Sending(n) => count(Key::SyncSending, n),
             SyncStatus::Offline(n) => count(Key::SyncOffline, n),
             SyncStatus::Retrying(n) => count(Key::SyncRetrying, n),
+            SyncStatus::PhotosRefused(n) => count(Key::SyncPhotosRefused, n),
             SyncStatus::NeedsReload(_) => text(lang, Key::SyncNeedsReload).to_string(),
             SyncStatus::SignedOut(n) => count(Key::SyncSignedOut, n),
             SyncStatus::Store(problem) => text(lang, store_problem_key(problem)).to_string(),
@@ -59,7 +63,7 @@ impl SyncStatus {
             | SyncStatus::Waiting(_)
             | SyncStatus::Sending(_)
             | SyncStatus::Offline(_) => "waiting",
-            SyncStatus::Retrying(_) | SyncStatus::NeedsReload(_) | SyncStatus::SignedOut(_) | SyncStatus::Store(_) => {
+            SyncStatus::Retrying(_) | SyncStatus::PhotosRefused(_) | SyncStatus::NeedsReload(_) | SyncStatus::SignedOut(_) | SyncStatus::Store(_) => {
                 "problem"
             }
         }
@@ -108,6 +112,7 @@ mod tests {
             SyncStatus::Sending(3),
             SyncStatus::Offline(3),
             SyncStatus::Retrying(3),
+            SyncStatus::PhotosRefused(3),
             SyncStatus::NeedsReload(3),
             SyncStatus::SignedOut(3),
             SyncStatus::Store(StoreProblem::Full),
