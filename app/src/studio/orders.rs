@@ -130,6 +130,7 @@ fn OrderCard(id: RecordId, lines: Memo<Vec<OrderLine>>) -> impl IntoView {
     view! {
         <article class="order-card" data-status=move || line.with(|l| l.as_ref().map_or("", |l| l.status.id()))>
             {move || line.get().map(|line| view! { <OrderDetails line/> })}
+            {move || studio.only_here(id).then(|| view! { <p class="notice only-here">{language.t(Key::StudioOnlyHere)}</p> })}
             <div class="field">
                 <label for=note_id.clone()>{language.t(Key::StudioOrdersNote)}</label>
                 <textarea id=note_id rows="2" maxlength=rules::NOTE_MAX.to_string()

@@ -54,6 +54,9 @@ pub fn StudioPage() -> impl IntoView {
                     {move || studio.storefront_target().filter(|_| studio.sync.loaded.get()).map(|target| match studio.section.get() {
                         Section::Storefront => view! {
                             <p class="lead">{language.t(Key::StudioBody)}</p>
+                            {move || studio.only_here(target.record).then(|| view! {
+                                <p class="notice only-here">{language.t(Key::StudioOnlyHere)}</p>
+                            })}
                             <ReviewPanel target/>
                             <button class="button secondary preview-toggle" type="button" on:click=move |_| previewing.update(|p| *p = !*p)>
                                 {move || if previewing.get() { language.t(Key::PreviewClose)() } else { language.t(Key::PreviewOpen)() }}

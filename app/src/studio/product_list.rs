@@ -52,6 +52,9 @@ pub fn ProductList() -> impl IntoView {
                                         text(language.get(), availability.unwrap_or(Availability::InStock).name_key())
                                     }}</span>
                                 </div>
+                                {move || studio.only_here(id).then(|| view! {
+                                    <p class="notice only-here">{language.t(Key::StudioOnlyHere)}</p>
+                                })}
                                 <div class="actions">
                                     <button class="button small" type="button"
                                         on:click=move |_| studio.editing.set(if open() { None } else { Some(id) })>

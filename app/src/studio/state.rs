@@ -105,6 +105,12 @@ impl Studio {
         sync::lost_here(target.record, field)
     }
 
+    /// Kept only on this phone: the server refused it back after a restore.
+    pub fn only_here(self, record: RecordId) -> bool {
+        self.sync.revision.track();
+        sync::only_here(record)
+    }
+
     /// The texts of a field: a list's strings (photos, delivery options), or
     /// a single text as a list of one (a cover photo).
     pub fn texts(self, target: Target, field: &'static str) -> Vec<String> {

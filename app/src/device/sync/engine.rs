@@ -460,6 +460,10 @@ pub fn field(record: RecordId, field: &str) -> Option<Value> {
     with_engine(|e| e.store.replica().record(record)?.get(field).cloned()).flatten()
 }
 
+pub fn only_here(record: RecordId) -> bool {
+    with_engine(|e| e.store.replica().is_only_here(record)).unwrap_or(false)
+}
+
 pub fn lost_here(record: RecordId, field: &str) -> Option<Value> {
     with_engine(|e| {
         let replica = e.store.replica();

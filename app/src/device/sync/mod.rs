@@ -165,6 +165,20 @@ pub fn lost_here(record: RecordId, field: &str) -> Option<Value> {
     }
 }
 
+/// The server refused this record back after a restore: it is kept only on
+/// this device (`Replica::only_here`).
+pub fn only_here(record: RecordId) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::only_here(record)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = record;
+        false
+    }
+}
+
 /// A field of a record as stored on this device.
 pub fn field(record: RecordId, field: &str) -> Option<Value> {
     #[cfg(feature = "hydrate")]
