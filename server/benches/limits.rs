@@ -256,7 +256,9 @@ async fn during(name: &str, attack: Attack) {
             sign_ins.len()
         );
     }
-    database::close(server.db).await;
+    let target = DatabaseTarget::Embedded(server._dir.path().join("db"));
+    drop(server.router);
+    database::close(server.db, &target).await;
 }
 
 const PASSWORD: &str = "long-enough-1";

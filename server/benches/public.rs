@@ -193,7 +193,7 @@ async fn open() -> Surreal<Any> {
     if fresh {
         seed(&db).await;
         // Closed, so the embedded store has written everything before the mark says so.
-        database::close(db).await;
+        database::close(db, &DatabaseTarget::Embedded(dir.join("db"))).await;
         std::fs::write(&done, "").unwrap();
         return Box::pin(open()).await;
     } else {
@@ -393,5 +393,5 @@ async fn main() {
     );
     let _ = stop.send(());
     let _ = server.await;
-    database::close(db).await;
+    database::close(db, &DatabaseTarget::Embedded(cache_dir().join("db"))).await;
 }

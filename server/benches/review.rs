@@ -112,5 +112,5 @@ async fn main() {
     let deep = QueueFilter { after, ..QueueFilter::default() };
     let deep = time(50, || async { desk::queue(&db, &admin, &deep).await.unwrap().items.len() }).await;
     println!("  the 40th page (keyset): {deep}");
-    database::close(db).await;
+    database::close(db, &DatabaseTarget::Embedded(dir.path().join("db"))).await;
 }

@@ -118,7 +118,7 @@ async fn coming_online() {
     println!("  push requests: {pushes}, pull requests: {pulls}, server time: {} ms", server_time.as_millis());
     println!("  still queued after sync: {}", phone.outbox().len());
     drop(router);
-    database::close(db).await;
+    database::close(db, &DatabaseTarget::Embedded(dir.path().join("db"))).await;
 }
 
 /// N entrepreneurs' phones, each with 20 new products, push at the same moment.
@@ -199,7 +199,7 @@ async fn village_gets_signal(phones: usize) {
         phones as f64 / wall.as_secs_f64()
     );
     drop(router);
-    database::close(db).await;
+    database::close(db, &DatabaseTarget::Embedded(dir.path().join("db"))).await;
 }
 
 #[tokio::main]

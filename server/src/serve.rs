@@ -37,10 +37,12 @@ pub async fn create_admin(config: Config, phone: &str, name: &str) -> Result<Str
     }
     let password = accounts::admin_command::read_password()?;
     let db = database::connect(&target, &config.db_ns, &config.db_name).await?;
-    migrations::migrate(&db, migrations::MIGRATIONS).await?;
-    let created = accounts::admin_command::create_admin(&db, phone, name, password).await;
-    database::close(db).await;
-    Ok(created?)
+    let created = match migrations::migrate(&db, migrations::MIGRATIONS).await {
+        Ok(_) => accounts::admin_command::create_admin(&db, phone, name, password).await.map_err(ServeError::from),
+        Err(error) => Err(error.into()),
+    };
+    database::close(db, &target).await;
+    created
 }
 
 /// `sawda sync new-epoch`: gives a database restored from a backup a new sync
@@ -51,9 +53,11 @@ pub async fn new_sync_epoch(config: Config) -> Result<String, ServeError> {
         data_directory::ensure_writable(&config.data)?;
     }
     let db = database::connect(&target, &config.db_ns, &config.db_name).await?;
-    migrations::migrate(&db, migrations::MIGRATIONS).await?;
-    let epoch = crate::sync::store::new_epoch(&db).await;
-    database::close(db).await;
+    let epoch = match migrations::migrate(&db, migrations::MIGRATIONS).await {
+        Ok(_) => crate::sync::store::new_epoch(&db).await.map_err(ServeError::from),
+        Err(error) => Err(error.into()),
+    };
+    database::close(db, &target).await;
     Ok(epoch?.to_string())
 }
 
@@ -77,7 +81,14 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     let addr = listener.local_addr().map_err(ServeError::Server)?;
 
     let db = database::connect(&target, &config.db_ns, &config.db_name).await?;
-    let applied = migrations::migrate(&db, migrations::MIGRATIONS).await?;
+    let applied = match migrations::migrate(&db, migrations::MIGRATIONS).await {
+        Ok(applied) => applied,
+        Err(error) => {
+            // A failed start closes the store too: what the migrations finished stays.
+            database::close(db, &target).await;
+            return Err(error.into());
+        }
+    };
     tracing::info!(
         database = %target.address(),
         schema_version = migrations::latest_version(migrations::MIGRATIONS),
@@ -88,9 +99,11 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     let state = AppState::new(db, http::leptos_options(&config, addr))
         .with_site(http::site::Site::from_config(&config))
         .with_photos(photos::Photos::on_disk(&config.data.join("photos")));
-    let housekeeping = tokio::spawn(daily_housekeeping(state.clone()));
-    let pruning = tokio::spawn(prune_rate_limits(state.clone()));
-    let counting = tokio::spawn(write_view_counts(state.clone()));
+    // Every task holding a database handle is tracked, so all of them are gone before the close.
+    let mut background = tokio::task::JoinSet::new();
+    background.spawn(daily_housekeeping(state.clone(), !applied.is_empty()));
+    background.spawn(prune_rate_limits(state.clone()));
+    background.spawn(write_view_counts(state.clone()));
     let router = http::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");
@@ -103,14 +116,16 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         shutdown,
     )
     .await;
-    housekeeping.abort();
-    pruning.abort();
-    counting.abort();
+    // Chunked work is safe to stop between chunks; a chunk in flight commits whole or not at all.
+    background.abort_all();
+    while background.join_next().await.is_some() {}
     if let Err(error) = state.views.flush(&state.db).await {
         tracing::warn!(%error, "could not write the last view counts");
     }
-    database::close(state.db).await;
-    tracing::info!("stopped");
+    let AppState { db, .. } = state;
+    if database::close(db, &target).await {
+        tracing::info!("stopped");
+    }
     served.map_err(ServeError::Server)
 }
 
@@ -168,12 +183,19 @@ pub async fn clean_up_photos(state: &AppState) -> Result<PhotoCleanUp, Box<dyn s
     Ok(done)
 }
 
-/// Daily, from the start: applied mutation ids older than the sync store
-/// keeps them, the pieces of photo uploads nobody continued, photos nothing
-/// points at any more, buyers' details of orders finished 180 days ago, and
-/// expired sessions, reset codes and invitations.
-async fn daily_housekeeping(state: AppState) {
-    let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+/// How long after start-up the daily job first runs: not at once, so a start
+/// right after migrations (or a crash loop) is not also the job's busiest moment.
+const FIRST_DAILY_RUN_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Daily, from `FIRST_DAILY_RUN_AFTER` after the start (a day after it when
+/// this start applied migrations): applied mutation ids older than the sync
+/// store keeps them, the pieces of photo uploads nobody continued, photos
+/// nothing points at any more, buyers' details of orders finished 180 days
+/// ago, and expired sessions, reset codes and invitations.
+async fn daily_housekeeping(state: AppState, migrated: bool) {
+    let day = std::time::Duration::from_secs(24 * 60 * 60);
+    let first = tokio::time::Instant::now() + if migrated { day } else { FIRST_DAILY_RUN_AFTER };
+    let mut daily = tokio::time::interval_at(first, day);
     loop {
         daily.tick().await;
         match sync::store::forget_applied(&state.db, sync::store::APPLIED_KEPT_DAYS).await {

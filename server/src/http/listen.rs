@@ -2,7 +2,8 @@
 //! request's headers (a slowloris client is cut off), at most
 //! `max_connections` are served at once (the rest wait in the kernel's
 //! queue), and on shutdown every connection finishes the request it is on,
-//! then closes.
+//! then closes; one still open after `DRAIN` is cut off, and `serve` returns
+//! only when every connection task (and so every handle it held) is gone.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,8 +26,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
     let (stopping, _) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
+        // Finished connections leave the set as they go.
+        while connections.try_join_next().is_some() {}
         // A free slot first: over the cap, new connections wait to be accepted.
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
@@ -50,7 +54,7 @@ pub async fn serve(
             router.clone().oneshot(request)
         });
         let mut stop = stopping.subscribe();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
@@ -69,11 +73,18 @@ pub async fn serve(
         });
     }
     drop(listener);
+    drop(router);
     let _ = stopping.send(true);
-    // Every slot back: every connection closed.
-    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
-    if tokio::time::timeout(DRAIN, slots.acquire_many(all)).await.is_err() {
-        tracing::warn!("some requests were still running {} s after shutdown began", DRAIN.as_secs());
+    let drained = tokio::time::timeout(DRAIN, async { while connections.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(
+            connections = connections.len(),
+            "some requests were still running {} s after shutdown began: cut off",
+            DRAIN.as_secs()
+        );
+        // Cut off, and waited for: nothing of theirs outlives `serve`.
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
     }
     Ok(())
 }

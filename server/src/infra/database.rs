@@ -1,5 +1,6 @@
 //! One way to reach the database, whichever engine the configuration names.
 
+use std::path::Path;
 use std::time::Duration;
 
 use surrealdb::engine::any::{self, Any};
@@ -18,31 +19,82 @@ pub enum DatabaseError {
     Select { ns: String, db: String, source: surrealdb::Error },
 }
 
+/// SurrealKV's durability, named rather than left to the engine's default:
+/// every commit is synced to disk before it is answered (`sync=every`; the
+/// other settings, `never` and an interval, answer before the disk has it).
+pub const EMBEDDED_SYNC: &str = "sync=every";
+
+/// The address handed to the SDK: the configured one, with the embedded
+/// store's durability pinned.
+pub fn engine_address(target: &DatabaseTarget) -> String {
+    match target {
+        DatabaseTarget::Embedded(_) => format!("{}?{EMBEDDED_SYNC}", target.address()),
+        _ => target.address(),
+    }
+}
+
 pub async fn connect(target: &DatabaseTarget, ns: &str, db_name: &str) -> Result<Surreal<Any>, DatabaseError> {
     let address = target.address();
-    let db = any::connect(address.as_str())
+    let db = any::connect(engine_address(target))
         .await
         .map_err(|source| DatabaseError::Connect { address: address.clone(), source })?;
     // Embedded engines run without authentication; a server needs its root user.
-    if let DatabaseTarget::Remote { credentials: Some((username, password)), .. } = target {
-        db.signin(Root { username: username.clone(), password: password.clone() })
-            .await
-            .map_err(|source| DatabaseError::SignIn { address: address.clone(), source })?;
+    if let DatabaseTarget::Remote { credentials: Some((username, password)), .. } = target
+        && let Err(source) = db.signin(Root { username: username.clone(), password: password.clone() }).await
+    {
+        close(db, target).await;
+        return Err(DatabaseError::SignIn { address, source });
     }
-    db.use_ns(ns).use_db(db_name).await.map_err(|source| DatabaseError::Select {
-        ns: ns.to_string(),
-        db: db_name.to_string(),
-        source,
-    })?;
+    if let Err(source) = db.use_ns(ns).use_db(db_name).await {
+        close(db, target).await;
+        return Err(DatabaseError::Select { ns: ns.to_string(), db: db_name.to_string(), source });
+    }
     Ok(db)
 }
 
-/// Closes the database after the last request. The SurrealDB SDK closes an embedded
-/// store in a background task when the last handle goes; give it a moment to
-/// finish before the process exits. Every commit is already on disk either way.
-pub async fn close(db: Surreal<Any>) {
+/// How long a closing embedded store may take to flush and let go of its files.
+const CLOSING_AT_MOST: Duration = Duration::from_secs(30);
+
+/// Closes the database: `db` must be the last handle (every clone, every
+/// transaction and every task holding one gone first). The SDK shuts an
+/// embedded store down in a task of its own once the last handle goes; this
+/// waits until that is done, which is when SurrealKV has flushed, synced and
+/// released its `LOCK` file, so the process never exits in the middle of it.
+/// Returns whether the store was seen closed (always for other targets).
+pub async fn close(db: Surreal<Any>, target: &DatabaseTarget) -> bool {
     drop(db);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let DatabaseTarget::Embedded(path) = target else { return true };
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < CLOSING_AT_MOST {
+        if lock_is_free(path) {
+            // The engine's own last steps after letting go of the lock (its
+            // tasks ending) get a moment on this runtime, not a dying one.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tracing::error!(
+        path = %path.display(),
+        "the database did not close within {} s: a handle to it is still held somewhere",
+        CLOSING_AT_MOST.as_secs()
+    );
+    false
+}
+
+/// Whether SurrealKV's lock on `path` could be taken (and it is let go at once):
+/// the store is closed, or was never opened.
+fn lock_is_free(path: &Path) -> bool {
+    let Ok(file) = std::fs::OpenOptions::new().read(true).write(true).open(path.join("LOCK")) else {
+        return true;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// Why a `BEGIN … COMMIT` block failed, if it did. Every statement of a failed

@@ -1,17 +1,58 @@
 //! The database schema, as numbered SurrealQL migrations applied at start-up,
-//! each exactly once and each in one transaction, recorded in `schema_migration`.
+//! each exactly once, recorded in `schema_migration`.
+//!
+//! A migration's script runs in one transaction (a script split by
+//! `NEXT_TRANSACTION` lines, in one per part, in order). Work over every row of a
+//! table (filling a new field, say) is not put in the script but in its
+//! `chunked` steps: after the script, each step walks its table in key order,
+//! `rows` at a time, each chunk one transaction that also records how far it
+//! got (`schema_migration_progress`). The ledger row is written last, with the
+//! progress row removed. So no transaction grows with the data, and a start
+//! interrupted half-way (a crash, a stop, a failing chunk) resumes after the
+//! last chunk done at the next start. A step must be idempotent: a chunk is
+//! done once, but a step is free to meet rows it already changed.
 
+use std::future::Future;
+use std::ops::Bound;
+use std::pin::Pin;
 use std::time::Duration;
 
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
-use surrealdb::types::SurrealValue;
+use surrealdb::method::Transaction;
+use surrealdb::types::{RecordId, RecordIdKey, RecordIdKeyRange, SurrealValue};
 
+#[derive(Clone, Copy)]
 pub struct Migration {
     pub version: i64,
     pub name: &'static str,
     pub script: &'static str,
+    /// Work over every row of a table, after the script, chunk by chunk.
+    pub chunked: &'static [Chunked],
+    /// Checksums this migration was released with before its row-by-row work
+    /// moved to `chunked` steps: a database that applied it then is up to date.
+    pub released_as: &'static [&'static str],
 }
+
+impl Migration {
+    /// A migration that is its script alone.
+    pub const PLAIN: Migration = Migration { version: 0, name: "", script: "", chunked: &[], released_as: &[] };
+}
+
+/// What a chunk step returns: the transaction, to be committed with the progress.
+pub type StepFuture = Pin<Box<dyn Future<Output = Result<Transaction<Any>, surrealdb::Error>> + Send>>;
+
+/// One pass over `table`: `step` gets a transaction and the ids of the next
+/// `rows` rows in key order, and changes them (or not) in that transaction.
+#[derive(Clone, Copy)]
+pub struct Chunked {
+    pub table: &'static str,
+    pub rows: usize,
+    pub step: fn(Transaction<Any>, Vec<RecordId>) -> StepFuture,
+}
+
+/// Rows per chunk: a transaction of a few hundred kilobytes at most.
+pub const CHUNK_ROWS: usize = 500;
 
 /// Append only: a migration, once released, is never edited (its checksum is kept).
 pub const MIGRATIONS: &[Migration] = &[
@@ -19,71 +60,101 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "schema migration ledger",
         script: include_str!("../../migrations/0001_schema_migration.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 2,
         name: "accounts, invitations, sessions, reset codes",
         script: include_str!("../../migrations/0002_accounts.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 3,
         name: "synced records, applied mutations, change sequence",
         script: include_str!("../../migrations/0003_sync.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 4,
         name: "age index of applied mutations",
         script: include_str!("../../migrations/0004_sync_retention.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 5,
         name: "unique storefront addresses",
         script: include_str!("../../migrations/0005_storefront_address.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 6,
         name: "sequences per owner, change log by key, applied ids per owner, epoch",
         script: include_str!("../../migrations/0006_sync_scopes.surql"),
+        chunked: &[
+            Chunked { table: "sync_record", rows: CHUNK_ROWS, step: data::change_log },
+            Chunked { table: "sync_applied", rows: CHUNK_ROWS, step: data::forget_applied },
+        ],
+        // Released with its loops over every record and its DELETE in the script.
+        released_as: &["905ea598be2bb2d8"],
     },
     Migration {
         version: 7,
         name: "what each owner holds, for her bounds",
         script: include_str!("../../migrations/0007_sync_holdings.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 8,
         name: "synced records keyed by owner",
         script: include_str!("../../migrations/0008_records_by_owner.surql"),
+        chunked: &[Chunked { table: "sync_record", rows: CHUNK_ROWS, step: data::records_by_owner }],
+        // Released with its loop over every record in the script.
+        released_as: &["f80c69c752c2b209"],
     },
     Migration {
         version: 9,
         name: "who keeps which photos",
         script: include_str!("../../migrations/0009_photo_holdings.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 10,
         name: "devices that signed in before",
         script: include_str!("../../migrations/0010_known_devices.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 11,
         name: "the OVOP review: queue, approved revisions, audit log",
         script: include_str!("../../migrations/0011_review.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 12,
         name: "market search over approved storefronts and products",
         script: include_str!("../../migrations/0012_market_search.surql"),
+        // What the market needs of the items approved before it.
+        chunked: &[
+            Chunked { table: "approved_storefront", rows: CHUNK_ROWS, step: data::storefront_search },
+            Chunked { table: "approved_product", rows: CHUNK_ROWS, step: data::product_search },
+        ],
+        // Released as one transaction without them, which fails on a database
+        // that has approved items (so none that applied it had any).
+        released_as: &["c3a2c21ac5706647"],
     },
     Migration {
         version: 13,
         name: "order requests by kind, page views by day",
         script: include_str!("../../migrations/0013_orders_and_views.surql"),
+        ..Migration::PLAIN
     },
     Migration {
         version: 14,
         name: "the market's orders, one index each",
         script: include_str!("../../migrations/0014_market_order.surql"),
+        chunked: &[Chunked { table: "approved_product", rows: CHUNK_ROWS, step: data::market_order }],
+        // Released with its UPDATE over every approved product in the script.
+        released_as: &["d4629bb4ee004765"],
     },
 ];
 
@@ -126,7 +197,9 @@ pub async fn migrate(db: &Surreal<Any>, migrations: &[Migration]) -> Result<Vec<
     let mut done = Vec::new();
     for migration in migrations {
         if let Some(previous) = applied.iter().find(|a| a.version == migration.version) {
-            if previous.checksum != checksum(migration.script) {
+            if previous.checksum != checksum(migration.script)
+                && !migration.released_as.contains(&previous.checksum.as_str())
+            {
                 return Err(MigrationError::Edited { version: migration.version, name: migration.name });
             }
             continue;
@@ -173,6 +246,15 @@ async fn read_applied(db: &Surreal<Any>) -> Result<Vec<Applied>, surrealdb::Erro
 }
 
 async fn apply(db: &Surreal<Any>, migration: &Migration) -> Result<(), String> {
+    if migration.chunked.is_empty() && !migration.script.contains(NEXT_TRANSACTION) {
+        apply_whole(db, migration).await
+    } else {
+        apply_in_chunks(db, migration).await
+    }
+}
+
+/// The script and the ledger row in one transaction.
+async fn apply_whole(db: &Surreal<Any>, migration: &Migration) -> Result<(), String> {
     let query = format!(
         "BEGIN TRANSACTION;\n{}\n;CREATE schema_migration CONTENT {{ version: $version, name: $name, checksum: $checksum, applied_by: $applied_by }};\nCOMMIT TRANSACTION;",
         migration.script
@@ -191,6 +273,131 @@ async fn apply(db: &Surreal<Any>, migration: &Migration) -> Result<(), String> {
     }
 }
 
+const PROGRESS: &str = "schema_migration_progress";
+
+/// Splits a script into transactions run one after the other, where a later
+/// statement needs an earlier one committed: SurrealDB 3.3 builds an index
+/// over existing rows without seeing an analyzer defined in the same transaction.
+pub const NEXT_TRANSACTION: &str = "\n-- next transaction\n";
+
+/// How far a migration done in parts got: the script's parts before `part`
+/// are applied, its steps before `step` are done, and step `step` is done up
+/// to the row `after`.
+#[derive(Debug, SurrealValue)]
+struct Progress {
+    part: i64,
+    step: i64,
+    after: Option<RecordId>,
+}
+
+/// Conflicts with another server walking the same chunks are retried this often.
+const CHUNK_ATTEMPTS: usize = 20;
+
+async fn apply_in_chunks(db: &Surreal<Any>, migration: &Migration) -> Result<(), String> {
+    let error = |e: surrealdb::Error| e.to_string();
+    let progress = RecordId::new(PROGRESS, migration.version);
+    db.query(format!("DEFINE TABLE IF NOT EXISTS {PROGRESS} SCHEMALESS"))
+        .await
+        .and_then(|r| r.check())
+        .map_err(error)?;
+    let parts: Vec<&str> = migration.script.split(NEXT_TRANSACTION).collect();
+    let mut at = read_progress(db, &progress).await?;
+    // Each part of the script with the progress row that says it is done, at once.
+    while at.as_ref().is_none_or(|at| (at.part as usize) < parts.len()) {
+        let part = at.as_ref().map_or(0, |at| at.part as usize);
+        let mark = if part == 0 { "CREATE" } else { "UPDATE" };
+        let query = format!(
+            "BEGIN TRANSACTION;\n{}\n;{mark} $progress SET part = $next, step = 0, after = NONE;\nCOMMIT TRANSACTION;",
+            parts[part]
+        );
+        let mut response = db
+            .query(query)
+            .bind(("progress", progress.clone()))
+            .bind(("next", part as i64 + 1))
+            .await
+            .map_err(error)?;
+        if let Some(failure) = crate::infra::database::transaction_failure(&mut response) {
+            return Err(failure.cause.to_string());
+        }
+        at = Some(Progress { part: part as i64 + 1, step: 0, after: None });
+    }
+    let mut at = at.expect("set above");
+    let mut conflicts = 0;
+    while let Some(chunked) = migration.chunked.get(at.step as usize) {
+        let start = match &at.after {
+            Some(after) => Bound::Excluded(after.key.clone()),
+            None => Bound::Unbounded,
+        };
+        let range = RecordIdKeyRange { start, end: Bound::Unbounded };
+        let ids: Vec<RecordId> = db
+            .query("SELECT VALUE id FROM $range LIMIT $rows")
+            .bind(("range", RecordId::new(chunked.table, RecordIdKey::from(range))))
+            .bind(("rows", chunked.rows as i64))
+            .await
+            .and_then(|r| r.check())
+            .and_then(|mut r| r.take(0))
+            .map_err(error)?;
+        let next = match ids.last() {
+            Some(last) => Progress { part: at.part, step: at.step, after: Some(last.clone()) },
+            None => Progress { part: at.part, step: at.step + 1, after: None },
+        };
+        let done = async {
+            let mut transaction = db.clone().begin().await?;
+            if !ids.is_empty() {
+                transaction = (chunked.step)(transaction, ids).await?;
+            }
+            // The chunk and the mark of it, together: each chunk is done once.
+            transaction
+                .query("UPDATE $progress SET step = $step, after = $after")
+                .bind(("progress", progress.clone()))
+                .bind(("step", next.step))
+                .bind(("after", next.after.clone()))
+                .await?
+                .check()?;
+            transaction.commit().await.map(drop)
+        }
+        .await;
+        match done {
+            Ok(()) => at = next,
+            // Another server did this chunk: go on from where it got.
+            Err(e) if crate::infra::database::is_conflict(&e) && conflicts < CHUNK_ATTEMPTS => {
+                conflicts += 1;
+                tokio::time::sleep(Duration::from_millis(20 * conflicts as u64)).await;
+                at = read_progress(db, &progress).await?.ok_or("the migration's progress is gone")?;
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    // The ledger row last; the progress row goes with it.
+    let mut response = db
+        .query(
+            "BEGIN TRANSACTION;
+             DELETE $progress;
+             CREATE schema_migration CONTENT { version: $version, name: $name, checksum: $checksum, applied_by: $applied_by };
+             COMMIT TRANSACTION;",
+        )
+        .bind(("progress", progress))
+        .bind(("version", migration.version))
+        .bind(("name", migration.name))
+        .bind(("checksum", checksum(migration.script)))
+        .bind(("applied_by", concat!("sawda ", env!("CARGO_PKG_VERSION"))))
+        .await
+        .map_err(error)?;
+    match crate::infra::database::transaction_failure(&mut response) {
+        None => Ok(()),
+        Some(failure) => Err(failure.cause.to_string()),
+    }
+}
+
+async fn read_progress(db: &Surreal<Any>, progress: &RecordId) -> Result<Option<Progress>, String> {
+    db.query("(SELECT part, step, after FROM $progress)[0]")
+        .bind(("progress", progress.clone()))
+        .await
+        .and_then(|r| r.check())
+        .and_then(|mut r| r.take(0))
+        .map_err(|e| e.to_string())
+}
+
 async fn applied_by_someone_else(db: &Surreal<Any>, version: i64) -> bool {
     read_applied(db).await.is_ok_and(|applied| applied.iter().any(|a| a.version == version))
 }
@@ -198,6 +405,180 @@ async fn applied_by_someone_else(db: &Surreal<Any>, version: i64) -> bool {
 /// FNV-1a, 64 bits, as 16 hex digits: stable across releases and platforms.
 fn checksum(script: &str) -> String {
     format!("{:016x}", sawda_sync::ids::fnv1a(sawda_sync::ids::FNV_BASIS, script.as_bytes()))
+}
+
+/// The row-by-row work of migrations, one chunk of row ids at a time.
+pub mod data {
+    use std::collections::BTreeMap;
+
+    use sawda_sync::Kind;
+    use serde_json::Value;
+    use surrealdb::types::{RecordId, SurrealValue};
+
+    use super::StepFuture;
+
+    /// A product's places in the market's orders, as migration 14 was
+    /// released with them (and as `public::market::market_order` writes them).
+    const MARKET_ORDER: &str = "market_all = IF storefront_slug = NONE { NONE } ELSE { string::concat(<string> (10000000000000 - time::millis(approved_at)), '|', <string> id) },
+        market_d = IF storefront_slug = NONE { NONE } ELSE { string::concat(district, '|', <string> (10000000000000 - time::millis(approved_at)), '|', <string> id) },
+        market_c = IF storefront_slug = NONE { NONE } ELSE { string::concat(category, '|', <string> (10000000000000 - time::millis(approved_at)), '|', <string> id) },
+        market_dc = IF storefront_slug = NONE { NONE } ELSE { string::concat(district, '|', category, '|', <string> (10000000000000 - time::millis(approved_at)), '|', <string> id) }";
+
+    /// Migration 6: each record's entry in its owner's change log, and her
+    /// scope's sequence number, the greatest of her records'.
+    pub fn change_log(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            transaction
+                .query(
+                    "FOR $id IN $ids {
+                         LET $r = (SELECT owner, seq FROM ONLY $id);
+                         UPSERT type::record('sync_change', [$r.owner, $r.seq]) SET record = record::id($id) RETURN NONE;
+                         UPSERT type::record('sync_scope', $r.owner) SET seq = math::max([seq OR 0, $r.seq]) RETURN NONE;
+                     };",
+                )
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    /// Migration 6: the applied ids of protocol 2 go.
+    pub fn forget_applied(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            transaction.query("DELETE $ids RETURN NONE").bind(("ids", ids)).await?.check()?;
+            Ok(transaction)
+        })
+    }
+
+    /// Migration 8: each record moved from `sync_record:<id>` to
+    /// `sync_record:[owner, id]`; the ones already moved are left.
+    pub fn records_by_owner(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            transaction
+                .query(
+                    "FOR $id IN $ids {
+                         LET $key = record::id($id);
+                         IF !type::is_array($key) {
+                             LET $r = (SELECT * FROM ONLY $id);
+                             -- The address index would refuse the copy while the old row holds it.
+                             DELETE $id;
+                             CREATE type::record('sync_record', [$r.owner, $key])
+                                 CONTENT { owner: $r.owner, kind: $r.kind, seq: $r.seq, body: $r.body, slug: $r.slug }
+                                 RETURN NONE;
+                         };
+                     };",
+                )
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    /// Migration 14: every approved product's places in the market's orders.
+    pub fn market_order(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            transaction
+                .query(format!("UPDATE $ids SET {MARKET_ORDER} RETURN NONE;"))
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    #[derive(SurrealValue)]
+    struct Approved {
+        id: RecordId,
+        name: Option<String>,
+        story: Option<String>,
+        description: Option<String>,
+        materials: Option<String>,
+    }
+
+    #[derive(SurrealValue)]
+    struct Search {
+        id: RecordId,
+        search_text: String,
+        name_search: String,
+    }
+
+    /// The search texts `review::published::row_of` gives an approved item of
+    /// `kind`, for the approved rows among `ids` that have none.
+    async fn search_texts(
+        transaction: &super::Transaction<super::Any>,
+        kind: Kind,
+        ids: Vec<RecordId>,
+    ) -> Result<(), surrealdb::Error> {
+        let missing: Vec<Approved> = transaction
+            .query(
+                "SELECT id, name, story, description, materials FROM $ids
+                 WHERE search_text = NONE OR search_text = '' OR name_search = NONE OR name_search = ''",
+            )
+            .bind(("ids", ids))
+            .await?
+            .check()?
+            .take(0)?;
+        let searches: Vec<Search> = missing
+            .into_iter()
+            .filter_map(|row| {
+                let fields: BTreeMap<String, Value> = [
+                    ("name", row.name),
+                    ("story", row.story),
+                    ("description", row.description),
+                    ("materials", row.materials),
+                ]
+                .into_iter()
+                .filter_map(|(name, value)| Some((name.to_owned(), Value::String(value?))))
+                .collect();
+                let (_, made, _) = crate::review::published::row_of(kind, &fields)?;
+                let text = |name: &str| made.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+                Some(Search { id: row.id, search_text: text("search_text"), name_search: text("name_search") })
+            })
+            .collect();
+        transaction
+            .query("FOR $s IN $searches { UPDATE $s.id SET search_text = $s.search_text, name_search = $s.name_search RETURN NONE; };")
+            .bind(("searches", searches))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Migration 12: the search text of storefronts approved before it.
+    pub fn storefront_search(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            search_texts(&transaction, Kind::Storefront, ids).await?;
+            Ok(transaction)
+        })
+    }
+
+    /// Migration 12: for products approved before it, their search text and
+    /// what the market filters by (from her approved storefront, as
+    /// `review::published::publish` copies it); migration 14 then gives them
+    /// their places in the market's orders.
+    pub fn product_search(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            search_texts(&transaction, Kind::Product, ids.clone()).await?;
+            transaction
+                .query(
+                    "FOR $id IN $ids {
+                         LET $product = (SELECT owner, storefront_slug FROM ONLY $id);
+                         IF $product.storefront_slug = NONE {
+                             LET $shop = (SELECT slug, name, district, category FROM approved_storefront WHERE owner = $product.owner LIMIT 1)[0];
+                             IF $shop != NONE {
+                                 UPDATE $id SET storefront_slug = $shop.slug, storefront_name = $shop.name,
+                                     district = $shop.district, category = $shop.category RETURN NONE;
+                             };
+                         };
+                     };",
+                )
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -125,7 +125,7 @@ pub async fn push(
 
 /// `once`, tried again with backoff while it fails in a way `retryable` says
 /// another writer caused, up to `CONFLICT_ATTEMPTS` times.
-async fn retrying<T, F: Future<Output = Result<T, SyncStoreError>>>(
+pub(crate) async fn retrying<T, F: Future<Output = Result<T, SyncStoreError>>>(
     retryable: impl Fn(&surrealdb::Error) -> bool,
     mut once: impl FnMut() -> F,
 ) -> Result<T, SyncStoreError> {
@@ -445,19 +445,33 @@ pub async fn record(db: &Surreal<Any>, owner: &Owner, id: RecordId) -> Result<Op
 /// offline for longer than this with an unanswered push is all it would take.
 pub const APPLIED_KEPT_DAYS: i64 = 180;
 
-/// Forgets applied mutation ids older than `days`; returns how many. Counted
-/// in the database, not by bringing every deleted row back.
+/// Applied mutation ids forgotten per transaction.
+pub const FORGET_APPLIED_ROWS: usize = 1000;
+
+/// Forgets applied mutation ids older than `days`, at most `FORGET_APPLIED_ROWS`
+/// per statement (oldest first, by the age index), so no transaction grows
+/// with a backlog and a run cut short keeps what it did; returns how many.
 pub async fn forget_applied(db: &Surreal<Any>, days: i64) -> Result<usize, surrealdb::Error> {
-    let forgotten: Option<i64> = db
-        .query(
-            "(SELECT count() FROM sync_applied WHERE applied_at < time::now() - type::duration($age) GROUP ALL)[0].count OR 0;
-             DELETE sync_applied WHERE applied_at < time::now() - type::duration($age) RETURN NONE;",
-        )
-        .bind(("age", format!("{days}d")))
-        .await?
-        .check()?
-        .take(0)?;
-    Ok(forgotten.unwrap_or(0).max(0) as usize)
+    let mut forgotten = 0;
+    loop {
+        let deleted: Option<i64> = db
+            .query(
+                "LET $old = SELECT VALUE id FROM sync_applied
+                     WHERE applied_at < time::now() - type::duration($age) ORDER BY applied_at LIMIT $rows;
+                 DELETE $old RETURN NONE;
+                 RETURN array::len($old);",
+            )
+            .bind(("age", format!("{days}d")))
+            .bind(("rows", FORGET_APPLIED_ROWS as i64))
+            .await?
+            .check()?
+            .take(2)?;
+        let deleted = deleted.unwrap_or(0).max(0) as usize;
+        forgotten += deleted;
+        if deleted < FORGET_APPLIED_ROWS {
+            return Ok(forgotten);
+        }
+    }
 }
 
 #[derive(SurrealValue)]

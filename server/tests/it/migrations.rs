@@ -1,11 +1,13 @@
 //! Migrations against a real SurrealDB: in memory and on disk.
 
 use crate::support;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sawda_server::config::DatabaseTarget;
 use sawda_server::infra::database;
-use sawda_server::infra::migrations::{MIGRATIONS, Migration, MigrationError, migrate, schema_version};
+use sawda_server::infra::migrations::{
+    Chunked, MIGRATIONS, Migration, MigrationError, StepFuture, migrate, schema_version,
+};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
@@ -20,8 +22,7 @@ async fn ledger_rows(db: &Surreal<Any>) -> Vec<i64> {
 }
 
 fn with_extra(extra: Migration) -> Vec<Migration> {
-    let mut all: Vec<Migration> =
-        MIGRATIONS.iter().map(|m| Migration { version: m.version, name: m.name, script: m.script }).collect();
+    let mut all = MIGRATIONS.to_vec();
     all.push(extra);
     all
 }
@@ -48,22 +49,12 @@ async fn migrations_survive_a_restart_on_disk() {
 
     let db = database::connect(&target, "sawda", "main").await.unwrap();
     assert!(!migrate(&db, MIGRATIONS).await.unwrap().is_empty());
-    database::close(db).await;
+    assert!(database::close(db, &target).await, "the store lets go of its files");
 
-    let db = reopen(&target).await;
+    // Closed means closed: the files open again at once, no waiting for a background close.
+    let db = database::connect(&target, "sawda", "main").await.expect("the database reopens at once");
     assert!(migrate(&db, MIGRATIONS).await.unwrap().is_empty(), "already applied before the restart");
     assert_eq!(schema_version(&db).await.unwrap(), MIGRATIONS.last().unwrap().version);
-}
-
-/// The previous handle's store closes in the background; the lock may take a moment.
-async fn reopen(target: &DatabaseTarget) -> Surreal<Any> {
-    for _ in 0..50 {
-        match database::connect(target, "sawda", "main").await {
-            Ok(db) => return db,
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    database::connect(target, "sawda", "main").await.expect("the database reopens")
 }
 
 #[tokio::test]
@@ -91,6 +82,7 @@ async fn a_failing_migration_changes_nothing() {
         script: "DEFINE TABLE crate_of_melons SCHEMAFULL;\n\
                  DEFINE FIELD weight ON crate_of_melons TYPE int;\n\
                  CREATE crate_of_melons SET weight = 'heavy';",
+        ..Migration::PLAIN
     });
 
     let error = migrate(&db, &broken).await.unwrap_err();
@@ -109,7 +101,7 @@ async fn an_edited_migration_is_refused() {
     let db = support::migrated_memory_db().await;
     let edited: Vec<Migration> = MIGRATIONS
         .iter()
-        .map(|m| Migration { version: m.version, name: m.name, script: "DEFINE TABLE something_else;" })
+        .map(|m| Migration { script: "DEFINE TABLE something_else;", released_as: &[], ..*m })
         .collect();
     let error = migrate(&db, &edited).await.unwrap_err();
     assert!(matches!(error, MigrationError::Edited { version: 1, .. }), "{error:?}");
@@ -124,6 +116,7 @@ async fn two_servers_starting_together_apply_each_migration_once() {
             version: 1001,
             name: "a table",
             script: "DEFINE TABLE storefront_probe SCHEMAFULL; DEFINE FIELD name ON storefront_probe TYPE string;",
+            ..Migration::PLAIN
         })
     };
     let (first, second) =
@@ -215,4 +208,251 @@ async fn records_are_keyed_by_their_owner_and_keep_everything() {
         .unwrap()
         .check();
     assert!(second.is_err(), "the address stays unique");
+}
+
+/// Crates of melons, `count` of them, weighing 1 to 97 kg.
+async fn melon_crates(db: &Surreal<Any>, count: usize) {
+    db.query(
+        "DEFINE TABLE melon_crate SCHEMAFULL;
+         DEFINE FIELD weight ON melon_crate TYPE int;
+         FOR $n IN array::range(0, $count) { CREATE type::record('melon_crate', $n) SET weight = $n % 97 + 1 RETURN NONE; };",
+    )
+    .bind(("count", count as i64))
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+}
+
+async fn crates(db: &Surreal<Any>) -> Vec<serde_json::Value> {
+    let rows: Vec<surrealdb::types::Value> = db
+        .query("SELECT VALUE [record::id(id), weight, kilos_in_pounds] FROM melon_crate ORDER BY id")
+        .await
+        .unwrap()
+        .check()
+        .unwrap()
+        .take(0)
+        .unwrap();
+    rows.into_iter().map(|v| v.into_json_value()).collect()
+}
+
+async fn progress_rows(db: &Surreal<Any>) -> usize {
+    let info = db.query("INFO FOR DB").await.unwrap().take::<surrealdb::types::Value>(0).unwrap().into_json_value();
+    if info["tables"].get("schema_migration_progress").is_none() {
+        return 0;
+    }
+    let count: Option<i64> =
+        db.query("count(SELECT * FROM schema_migration_progress)").await.unwrap().check().unwrap().take(0).unwrap();
+    count.unwrap_or(0) as usize
+}
+
+/// The weight in pounds beside the weight: a new field filled for every row.
+fn in_pounds(transaction: surrealdb::method::Transaction<Any>, ids: Vec<surrealdb::types::RecordId>) -> StepFuture {
+    Box::pin(async move {
+        transaction
+            .query("UPDATE $ids SET kilos_in_pounds = math::round(weight * 2.20462) RETURN NONE")
+            .bind(("ids", ids))
+            .await?
+            .check()?;
+        Ok(transaction)
+    })
+}
+
+/// Chunks `in_pounds_until_stopped` does before it fails, while not `usize::MAX`.
+static CHUNKS_BEFORE_THE_STOP: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// `in_pounds`, failing once `CHUNKS_BEFORE_THE_STOP` chunks are done: a start stopped half-way.
+fn in_pounds_until_stopped(
+    transaction: surrealdb::method::Transaction<Any>,
+    ids: Vec<surrealdb::types::RecordId>,
+) -> StepFuture {
+    let left = CHUNKS_BEFORE_THE_STOP.load(Ordering::SeqCst);
+    if left == 0 {
+        return Box::pin(async { Err(surrealdb::Error::internal("stopped half-way".to_string())) });
+    }
+    if left != usize::MAX {
+        CHUNKS_BEFORE_THE_STOP.store(left - 1, Ordering::SeqCst);
+    }
+    in_pounds(transaction, ids)
+}
+
+type Step = fn(surrealdb::method::Transaction<Any>, Vec<surrealdb::types::RecordId>) -> StepFuture;
+
+/// Crates in pounds as migration 1002, 100 rows a chunk (so 2,345 rows are 24 chunks).
+fn pounds_migration(step: Step) -> Migration {
+    let chunked: &'static [Chunked] = Box::leak(Box::new([Chunked { table: "melon_crate", rows: 100, step }]));
+    Migration {
+        version: 1002,
+        name: "melon crates in pounds",
+        script: "DEFINE FIELD kilos_in_pounds ON melon_crate TYPE option<int>;",
+        chunked,
+        released_as: &[],
+    }
+}
+
+#[tokio::test]
+async fn a_chunked_migration_over_more_rows_than_a_chunk_completes() {
+    let db = support::migrated_memory_db().await;
+    melon_crates(&db, 2_345).await;
+    let applied = migrate(&db, &with_extra(pounds_migration(in_pounds))).await.unwrap();
+    assert_eq!(applied, vec![1002]);
+    let rows = crates(&db).await;
+    assert_eq!(rows.len(), 2_345);
+    for row in &rows {
+        let kilos = row[1].as_f64().unwrap();
+        assert_eq!(row[2].as_f64(), Some((kilos * 2.20462).round()), "every row, past the first chunk too: {row}");
+    }
+    assert_eq!(ledger_rows(&db).await.last(), Some(&1002));
+    assert_eq!(progress_rows(&db).await, 0, "the progress row goes with the ledger row");
+    assert!(migrate(&db, &with_extra(pounds_migration(in_pounds))).await.unwrap().is_empty(), "once");
+}
+
+#[tokio::test]
+async fn a_chunked_migration_stopped_half_way_resumes_and_ends_the_same() {
+    let whole = support::migrated_memory_db().await;
+    melon_crates(&whole, 2_345).await;
+    migrate(&whole, &with_extra(pounds_migration(in_pounds))).await.unwrap();
+
+    let stopped = support::migrated_memory_db().await;
+    melon_crates(&stopped, 2_345).await;
+    CHUNKS_BEFORE_THE_STOP.store(7, Ordering::SeqCst);
+    let error = migrate(&stopped, &with_extra(pounds_migration(in_pounds_until_stopped))).await.unwrap_err();
+    assert!(matches!(error, MigrationError::Failed { version: 1002, .. }), "{error:?}");
+    // Stopped half-way: the script and 7 chunks are kept, the ledger does not say it is done.
+    assert!(!ledger_rows(&stopped).await.contains(&1002));
+    assert_eq!(progress_rows(&stopped).await, 1);
+    let half = crates(&stopped).await;
+    let done = half.iter().filter(|row| !row[2].is_null()).count();
+    assert_eq!(done, 700, "seven chunks of 100 rows, each committed once");
+
+    // The next start goes on from there.
+    CHUNKS_BEFORE_THE_STOP.store(usize::MAX, Ordering::SeqCst);
+    let applied = migrate(&stopped, &with_extra(pounds_migration(in_pounds_until_stopped))).await.unwrap();
+    assert_eq!(applied, vec![1002]);
+    assert_eq!(crates(&stopped).await, crates(&whole).await, "the same rows as a migration never stopped");
+    assert_eq!(ledger_rows(&stopped).await, ledger_rows(&whole).await);
+    assert_eq!(progress_rows(&stopped).await, 0);
+}
+
+/// Migration 14 as it was released: its UPDATE over every approved product in the script.
+const MIGRATION_14_AS_RELEASED: &str = include_str!("fixtures/0014_market_order_as_released.surql");
+
+/// `count` approved products at schema 13, a third of them of a seller whose
+/// storefront is not public, approved a second apart.
+async fn approved_products_at_schema_13(db: &Surreal<Any>, count: usize) {
+    db.query(
+        "FOR $n IN array::range(0, $count) {
+             LET $public = $n % 3 != 0;
+             LET $owner = IF $public { 'account:amina' } ELSE { 'account:bahadir' };
+             CREATE type::record('approved_product', [$owner, string::concat('p', <string> $n)]) CONTENT {
+                 owner: $owner, storefront: 's', revision: 1, approved_by: 'account:desk',
+                 name: string::concat('Jar ', <string> $n), slug: string::concat('jar-', <string> $n), unit: 'jar',
+                 handmade: false, price_som: 1000, availability: 'in_stock', position: 1.0,
+                 approved_at: time::from_millis(1767225600000 + $n * 1000),
+                 search_text: string::concat('jar ', <string> $n), name_search: string::concat('jar ', <string> $n),
+                 storefront_slug: IF $public { 'aral-honey' } ELSE { NONE },
+                 storefront_name: IF $public { 'Aral honey' } ELSE { NONE },
+                 district: IF $public { 'moynaq' } ELSE { NONE },
+                 category: IF $public { 'food' } ELSE { NONE },
+             } RETURN NONE;
+         };",
+    )
+    .bind(("count", count as i64))
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+}
+
+async fn market_orders(db: &Surreal<Any>) -> Vec<serde_json::Value> {
+    let rows: Vec<surrealdb::types::Value> = db
+        .query("SELECT VALUE [record::id(id), market_all, market_d, market_c, market_dc] FROM approved_product ORDER BY id")
+        .await
+        .unwrap()
+        .check()
+        .unwrap()
+        .take(0)
+        .unwrap();
+    rows.into_iter().map(|v| v.into_json_value()).collect()
+}
+
+async fn table_info(db: &Surreal<Any>, table: &str) -> serde_json::Value {
+    db.query(format!("INFO FOR TABLE {table}"))
+        .await
+        .unwrap()
+        .take::<surrealdb::types::Value>(0)
+        .unwrap()
+        .into_json_value()
+}
+
+#[tokio::test]
+async fn migration_14_in_chunks_leaves_what_it_left_in_one_transaction() {
+    // 1,234 products: three chunks.
+    let chunked = support::memory_db().await;
+    migrate(&chunked, &MIGRATIONS[..13]).await.unwrap();
+    approved_products_at_schema_13(&chunked, 1_234).await;
+    migrate(&chunked, &MIGRATIONS[..14]).await.unwrap();
+
+    let released = support::memory_db().await;
+    migrate(&released, &MIGRATIONS[..13]).await.unwrap();
+    approved_products_at_schema_13(&released, 1_234).await;
+    let as_released = Migration { script: MIGRATION_14_AS_RELEASED, chunked: &[], released_as: &[], ..MIGRATIONS[13] };
+    let mut then: Vec<Migration> = MIGRATIONS[..13].to_vec();
+    then.push(as_released);
+    migrate(&released, &then).await.unwrap();
+
+    let orders = market_orders(&chunked).await;
+    assert_eq!(orders.len(), 1_234);
+    assert!(orders.iter().filter(|row| row[1].is_string()).count() > 800, "public products have their places");
+    assert_eq!(orders, market_orders(&released).await);
+    assert_eq!(table_info(&chunked, "approved_product").await, table_info(&released, "approved_product").await);
+    assert_eq!(table_info(&chunked, "approved_storefront").await, table_info(&released, "approved_storefront").await);
+
+    // A database that applied migration 14 as released is up to date with it.
+    let later = migrate(&released, MIGRATIONS).await.unwrap();
+    assert!(!later.contains(&14), "{later:?}");
+    assert_eq!(schema_version(&released).await.unwrap(), MIGRATIONS.last().unwrap().version);
+}
+
+#[tokio::test]
+async fn products_approved_before_migration_12_are_listed_in_the_market_after_it() {
+    use sawda_server::public::market::{Filters, page};
+    let dir = tempfile::tempdir().unwrap();
+    let target = DatabaseTarget::Embedded(dir.path().join("db"));
+    let db = database::connect(&target, "sawda", "main").await.unwrap();
+    migrate(&db, &MIGRATIONS[..11]).await.unwrap();
+    // Approved under migration 11, as `review::published::publish` wrote them then.
+    db.query(
+        "CREATE approved_storefront:['account:amina', 's'] CONTENT {
+             owner: 'account:amina', revision: 1, approved_by: 'account:desk', slug: 'aral-honey', name: 'Aral honey',
+             story: 'Tugai honey from Moynaq', district: 'moynaq', category: 'food',
+             payment_methods: ['cash_on_delivery'], payment_notes: [''], delivery: ['pickup'],
+         };
+         CREATE approved_product:['account:amina', 'p'] CONTENT {
+             owner: 'account:amina', storefront: 's', revision: 1, approved_by: 'account:desk', name: 'Tugai honey',
+             slug: 'tugai-honey', description: 'Raw, from the Amu Darya delta', unit: 'jar', handmade: false,
+             price_som: 90000, availability: 'in_stock', position: 1.0,
+         };",
+    )
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+    migrate(&db, MIGRATIONS).await.unwrap();
+
+    let listed = page(&db, &Filters::default()).await.unwrap();
+    let names: Vec<&str> = listed.products.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Tugai honey"], "listed in the market");
+    assert_eq!(listed.products[0].href, "/s/aral-honey/tugai-honey");
+    assert_eq!(listed.products[0].district, "moynaq");
+    for (filters, what) in [
+        (Filters { q: Some("delta".into()), ..Default::default() }, "found by a word of its description"),
+        (Filters { district: Some("moynaq".into()), category: Some("food".into()), ..Default::default() }, "filtered"),
+    ] {
+        let found = page(&db, &filters).await.unwrap();
+        assert_eq!(found.products.len(), 1, "{what}");
+    }
+    let shops = page(&db, &Filters { q: Some("tugai".into()), ..Default::default() }).await.unwrap();
+    assert!(shops.storefronts.iter().any(|(slug, _, _)| slug == "aral-honey"), "her storefront is found by its story");
+    assert!(database::close(db, &target).await);
 }
