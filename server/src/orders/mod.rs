@@ -70,7 +70,8 @@ impl OrderLimits {
 }
 
 /// The same request sent twice within this window (a double tap, the page
-/// reloaded after sending) makes one record.
+/// reloaded after sending) makes one record; so does one sent again in the
+/// next window (10:09:59, then 10:10:01).
 const SAME_REQUEST_MS: u64 = 10 * 60 * 1000;
 
 /// The request's record id: its time is the window it came in, its random
@@ -98,8 +99,24 @@ pub async fn receive(
     order: &Order,
     lang: &str,
 ) -> Result<Created, SyncStoreError> {
+    receive_at(db, shop, product, order, lang, chrono::Utc::now().timestamp_millis().max(0) as u64).await
+}
+
+/// `receive`, at `now_ms`.
+pub async fn receive_at(
+    db: &Surreal<Any>,
+    shop: &approved::Storefront,
+    product: &approved::Product,
+    order: &Order,
+    lang: &str,
+    now_ms: u64,
+) -> Result<Created, SyncStoreError> {
     let owner: Owner = shop.owner.parse().map_err(|e| SyncStoreError::Corrupt(format!("{}: {e}", shop.owner)))?;
-    let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    // Sent in the previous window already: that record is this request.
+    let previous = request_id(&shop.owner, &product.record, order, now_ms.saturating_sub(SAME_REQUEST_MS));
+    if store::record(db, &owner, previous).await?.is_some() {
+        return Ok(Created::AlreadyThere);
+    }
     let name = product.fields.get("name").and_then(|v| v.as_str()).unwrap_or_default();
     let address = format!("/s/{}/{}", shop.slug, product.slug);
     let fields = order.fields(&product.record, name, &address, lang, &crate::review::rfc3339(now_ms));
@@ -129,6 +146,13 @@ pub fn due_to_forget(record: &Record, now_ms: u64) -> bool {
 /// phones forget them too); the rest of the request stays for her figures.
 /// Returns how many.
 pub async fn forget_finished(db: &Surreal<Any>, now_ms: u64) -> Result<usize, SyncStoreError> {
+    let due = due_to_be_forgotten(db, now_ms).await?;
+    forget(db, due, now_ms).await
+}
+
+/// The requests whose buyer is due to be forgotten at `now_ms`, as one scan
+/// read them: each is checked again when it is written (`forget`).
+pub async fn due_to_be_forgotten(db: &Surreal<Any>, now_ms: u64) -> Result<Vec<(Owner, RecordId)>, SyncStoreError> {
     let rows: Vec<OrderRow> =
         db.query("SELECT owner, body FROM sync_record WHERE kind = 'order_request'").await?.check()?.take(0)?;
     let due: Vec<(Owner, RecordId)> = tokio::task::spawn_blocking(move || {
@@ -141,13 +165,43 @@ pub async fn forget_finished(db: &Surreal<Any>, now_ms: u64) -> Result<usize, Sy
     })
     .await
     .map_err(|e| SyncStoreError::Corrupt(e.to_string()))?;
+    Ok(due)
+}
+
+/// Forgets the buyers of `due`, each in its own transaction that reads the
+/// request again and leaves it be unless it is still due: she may have
+/// reopened it since the scan. Returns how many were forgotten.
+pub async fn forget(db: &Surreal<Any>, due: Vec<(Owner, RecordId)>, now_ms: u64) -> Result<usize, SyncStoreError> {
     let mut forgotten = 0;
     for (owner, id) in due {
-        let transaction = db.clone().begin().await?;
-        if store::set_server_fields(&transaction, &owner, id, rules::forgotten_fields()).await?.is_some() {
+        if store::retrying(crate::infra::database::is_conflict, || forget_one(db, &owner, id, now_ms)).await? {
             forgotten += 1;
         }
-        transaction.commit().await?;
     }
+    Ok(forgotten)
+}
+
+async fn forget_one(db: &Surreal<Any>, owner: &Owner, id: RecordId, now_ms: u64) -> Result<bool, SyncStoreError> {
+    let transaction = db.clone().begin().await?;
+    let body: Option<String> = transaction
+        .query("(SELECT VALUE body FROM type::record('sync_record', [$owner, $key]))[0]")
+        .bind(("owner", owner.to_string()))
+        .bind(("key", id.to_string()))
+        .await?
+        .check()?
+        .take(0)?;
+    let still_due = match body {
+        Some(body) => {
+            let record: Record = serde_json::from_str(&body).map_err(|e| SyncStoreError::Corrupt(e.to_string()))?;
+            due_to_forget(&record, now_ms)
+        }
+        None => false,
+    };
+    if !still_due {
+        transaction.cancel().await?;
+        return Ok(false);
+    }
+    let forgotten = store::set_server_fields(&transaction, owner, id, rules::forgotten_fields()).await?.is_some();
+    transaction.commit().await?;
     Ok(forgotten)
 }

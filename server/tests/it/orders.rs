@@ -274,3 +274,57 @@ async fn the_buyer_is_forgotten_180_days_after_the_order_ends() {
     let kept = shop.phone.record(aybek).unwrap();
     assert_eq!(kept.get(order::BUYER_NAME), Some(&json!("Aybek")), "an order on its way keeps its buyer");
 }
+
+#[tokio::test]
+async fn an_order_she_reopens_while_the_daily_job_runs_keeps_its_buyer() {
+    let mut shop = shop(true).await;
+    let router = behind_proxy(&shop);
+    let path = product_path(&shop).await;
+    assert_eq!(post_from(&router, &path, good_form("en"), "5.6.7.8").await.status(), StatusCode::OK);
+    sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
+    let id = orders_on(&shop.phone)[0].id();
+    let now = chrono::Utc::now().timestamp_millis() as u64;
+    shop.phone.edit(id, Fields::from([(order::STATUS.to_owned(), json!("done"))]), now, [7; 10]).unwrap();
+    sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
+
+    // The daily job, 181 days on, finds it due...
+    let later = now + 181 * 24 * 60 * 60 * 1000;
+    let due = sawda_server::orders::due_to_be_forgotten(&shop.db, later).await.unwrap();
+    assert_eq!(due.len(), 1);
+    // ...and before it writes, her phone sends the order back to "confirmed".
+    shop.phone.edit(id, Fields::from([(order::STATUS.to_owned(), json!("confirmed"))]), now + 1, [8; 10]).unwrap();
+    sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
+    assert_eq!(sawda_server::orders::forget(&shop.db, due, later).await.unwrap(), 0, "no longer due");
+
+    let stored = order_records(&shop).await;
+    assert_eq!(stored[0].get(order::STATUS), Some(&json!("confirmed")));
+    assert_eq!(stored[0].get(order::BUYER_CONTACT), Some(&json!("+998912345678")), "she can still reach the buyer");
+    assert_eq!(stored[0].get(order::BUYER_NAME), Some(&json!(BUYER)));
+}
+
+#[tokio::test]
+async fn an_order_sent_again_across_a_ten_minute_boundary_is_kept_once() {
+    use sawda_server::sync::store::Created;
+    let shop = shop(true).await;
+    let storefront = sawda_server::public::approved::storefront(&shop.db, "gulnars-biscuits").await.unwrap().unwrap();
+    let product = &storefront.products[0];
+    let form = order::OrderForm {
+        name: BUYER.into(),
+        contact: "+998 91 234 56 78".into(),
+        quantity: "3".into(),
+        ..Default::default()
+    };
+    let request = form.check().unwrap();
+    // 10:09:59 and 10:10:01 UTC on a December day: two windows.
+    let first = chrono::DateTime::parse_from_rfc3339("2026-12-04T10:09:59Z").unwrap().timestamp_millis() as u64;
+    let again = first + 2_000;
+    let receive = |at| sawda_server::orders::receive_at(&shop.db, &storefront, product, &request, "en", at);
+    assert_eq!(receive(first).await.unwrap(), Created::New);
+    assert_eq!(receive(again).await.unwrap(), Created::AlreadyThere, "the reload is the same request");
+    assert_eq!(order_records(&shop).await.len(), 1);
+    // A different request in the next window is a new one.
+    let other = order::OrderForm { quantity: "4".into(), ..form.clone() }.check().unwrap();
+    let received = sawda_server::orders::receive_at(&shop.db, &storefront, product, &other, "en", again).await.unwrap();
+    assert_eq!(received, Created::New);
+    assert_eq!(order_records(&shop).await.len(), 2);
+}
