@@ -12,7 +12,10 @@
 //!   per record (its latest change), read by key range;
 //! - `sync_scope:<owner>`: the owner's last sequence number;
 //! - `sync_applied:[owner, mutation id]`: content hash and refused fields;
-//! - `sync_epoch:main`: the name of this history (see `docs/sync.md`, restores).
+//! - `sync_epoch:main`: the name of this history (see `docs/sync.md`, restores);
+//!   `sync_epoch:restored`: a ULID made when it was last restored from a
+//!   backup (`new_epoch`), absent if it never was: a push gives back a copy of
+//!   a record the server made (an order request) only after a restore.
 
 use std::ops::Bound;
 use std::time::Duration;
@@ -174,7 +177,8 @@ async fn push_once(
             "SELECT record::id(id)[1] AS id, hash, refused FROM $applied;
              SELECT seq, body FROM $records;
              (SELECT seq, records, bytes FROM $scope)[0];
-             (SELECT VALUE name FROM sync_epoch:main)[0];",
+             (SELECT VALUE name FROM sync_epoch:main)[0];
+             (SELECT VALUE name FROM sync_epoch:restored)[0];",
         )
         .bind(("applied", applied_ids))
         .bind(("records", record_ids))
@@ -200,6 +204,9 @@ async fn push_once(
     }
     let epoch =
         Epoch::new(&read.take::<Option<String>>(3)?.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)?;
+    if let Some(restored) = read.take::<Option<String>>(4)? {
+        loaded.restored_at = Some(restored.parse::<sawda_sync::ids::Ulid>().map_err(corrupt)?.unix_ms());
+    }
     // Parsing checks each record's canonical form: off the async workers.
     let (mut loaded, slugs) = off_the_workers(move || {
         for row in stored {
@@ -572,15 +579,24 @@ pub async fn records_of(db: &Surreal<Any>, owner: &Owner) -> Result<Vec<Record>,
 /// Gives this database a new epoch, greater than the one it had: to be run
 /// once on a database restored from a backup, before Sawda serves it
 /// (`sawda sync new-epoch`). Phones then start their pulls again from 0 and
-/// send again what only they hold. Returns the new epoch.
+/// send again what only they hold, the order requests she received since the
+/// backup included (made again from her phone's copy: `sync_epoch:restored`
+/// says when the restore was). Returns the new epoch.
 pub async fn new_epoch(db: &Surreal<Any>) -> Result<Epoch, SyncStoreError> {
     let old = epoch(db).await?;
-    let mut name = ulid_now();
+    let restored = ulid_now();
+    let mut name = restored.clone();
     while name.as_str() <= old.as_str() {
         // A clock behind the old epoch's: count on from it instead.
         name = next_after(old.as_str());
     }
-    db.query("UPSERT sync_epoch:main SET name = $name").bind(("name", name.clone())).await?.check()?;
+    db.query(
+        "BEGIN; UPSERT sync_epoch:main SET name = $name; UPSERT sync_epoch:restored SET name = $restored; COMMIT;",
+    )
+    .bind(("name", name.clone()))
+    .bind(("restored", restored))
+    .await?
+    .check()?;
     Epoch::new(&name).map_err(corrupt)
 }
 

@@ -586,3 +586,62 @@ async fn a_storefront_address_belongs_to_one_storefront() {
     assert!(other.outbox().refused().is_empty());
     assert_eq!(other.record(storefront_id(&aysulu.owner())).unwrap().get("slug"), Some(&json!("aral-honey")));
 }
+
+/// Review finding H2, the notes' recipe end to end: a copy of the database is
+/// made, a buyer orders and she confirms the order on her phone; the copy is
+/// put back and given a new epoch. Her phone gives the request back: the
+/// order is there again with the buyer's contact and her status, also on a
+/// phone she signs in on afterwards.
+#[tokio::test]
+async fn a_buyers_request_comes_back_after_a_restore_from_a_copy() {
+    use app::rules::records::order_request as order;
+    let mut shop = crate::public::shop(true).await;
+    let site = std::env::temp_dir();
+    let behind_proxy = |db: &surrealdb::Surreal<surrealdb::engine::any::Any>| {
+        let state = support::state(db.clone(), &site)
+            .with_site(sawda_server::http::site::Site { public_url: None, trust_proxy: true });
+        sawda_server::http::router(state, &site)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("sawda.surql");
+    shop.db.export(&copy).await.unwrap();
+
+    let slugs: Vec<String> = shop.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
+    let request = Request::post(format!("/s/gulnars-biscuits/{}/order", slugs[0]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", "5.6.7.8")
+        .body(Body::from("name=Gulnara&contact=%2B998901234567&quantity=1&delivery=&message=&lang=en&website="))
+        .unwrap();
+    let response = support::send(&behind_proxy(&shop.db), request).await;
+    assert_eq!(response.status(), StatusCode::OK, "the buyer is told it was sent");
+    support::sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
+    let id = shop.phone.records().find(|r| r.kind() == Kind::OrderRequest).expect("her phone has it").id();
+    let confirmed = fields(&[(order::STATUS, json!("confirmed"))]);
+    shop.phone.edit(id, confirmed, chrono::Utc::now().timestamp_millis() as u64, [7; 10]).unwrap();
+    support::sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
+
+    // The copy is put back, under a new epoch.
+    let restored = support::memory_db().await;
+    restored.import(&copy).await.unwrap();
+    sawda_server::sync::store::new_epoch(&restored).await.unwrap();
+    assert_eq!(sawda_server::sync::store::record(&restored, &shop.her.owner(), id).await.unwrap(), None);
+    let router = behind_proxy(&restored);
+    // Her phone finds the new epoch, then sends what it holds and pulls again.
+    for _ in 0..2 {
+        support::sync_phone(&router, &shop.her, &mut shop.phone).await;
+    }
+    let on_phone = shop.phone.record(id).expect("still on her phone");
+    let on_server = sawda_server::sync::store::record(&restored, &shop.her.owner(), id)
+        .await
+        .unwrap()
+        .expect("the order exists again on the server");
+    assert_eq!(&on_server, on_phone);
+    assert_eq!(on_server.get(order::BUYER_NAME), Some(&json!("Gulnara")));
+    assert_eq!(on_server.get(order::BUYER_CONTACT), Some(&json!("+998901234567")));
+    assert_eq!(on_server.get(order::STATUS), Some(&json!("confirmed")));
+    assert!(shop.phone.outbox().refused().is_empty(), "{:?}", shop.phone.outbox().refused());
+    assert!(!shop.phone.is_only_here(id));
+    let mut other = support::phone_of(&shop.her, 9);
+    support::sync_phone(&router, &shop.her, &mut other).await;
+    assert_eq!(other.record(id), Some(&on_server), "and on her other phone");
+}
