@@ -26,6 +26,11 @@ pub fn photos_of(record: &Record) -> Vec<String> {
     if record.is_deleted() {
         return Vec::new();
     }
+    named_by(record)
+}
+
+/// The photos its fields name, deleted or not.
+fn named_by(record: &Record) -> Vec<String> {
     let field = match record.kind() {
         Kind::Storefront => crate::rules::records::storefront::COVER_PHOTO,
         Kind::Product => crate::rules::records::product::PHOTOS,
@@ -37,6 +42,24 @@ pub fn photos_of(record: &Record) -> Vec<String> {
         Some(value) => text(value).into_iter().collect(),
         None => Vec::new(),
     }
+}
+
+/// How long the photos of a deleted record are kept on the server. A
+/// tombstone hides a record and a later edit from a phone that did not see
+/// the deletion brings it back with its photos; half a year covers a phone
+/// offline that long, and the photos of a storefront she cleared out do not
+/// fill her photo allowance for good.
+pub const DELETED_PHOTOS_KEPT_DAYS: u64 = 180;
+
+/// The photos the server keeps for a record: those it points at, also while
+/// it is deleted, for [`DELETED_PHOTOS_KEPT_DAYS`] after the deletion's stamp.
+pub fn photos_kept_by(record: &Record, now_ms: u64) -> Vec<String> {
+    let Some(deleted) = record.deleted_at().filter(|_| record.is_deleted()) else { return photos_of(record) };
+    let kept_until = deleted.wall_ms().saturating_add(DELETED_PHOTOS_KEPT_DAYS * 24 * 60 * 60 * 1000);
+    if now_ms > kept_until {
+        return Vec::new();
+    }
+    named_by(record)
 }
 
 #[cfg(test)]
@@ -66,6 +89,17 @@ mod tests {
         assert_eq!(photos_of(&storefront), [a.clone()]);
         let post = make(Kind::AdPost, Fields::from([("photos".into(), json!([a]))]));
         assert!(photos_of(&post).is_empty());
+
+        // Deleted: the phone no longer shows them; the server keeps them in
+        // case a later edit brings the record back, for half a year.
+        let mut deleted = product.clone();
+        let day = 24 * 60 * 60 * 1000;
+        deleted.delete(Stamp::new(10 * day, 0, DeviceId::new(1, [4; 10])));
+        assert!(photos_of(&deleted).is_empty());
+        assert_eq!(photos_kept_by(&deleted, 11 * day), [a.clone(), b.clone()]);
+        assert_eq!(photos_kept_by(&deleted, (10 + DELETED_PHOTOS_KEPT_DAYS) * day), [a.clone(), b.clone()]);
+        assert!(photos_kept_by(&deleted, (11 + DELETED_PHOTOS_KEPT_DAYS) * day).is_empty());
+        assert_eq!(photos_kept_by(&product, u64::MAX), [a.clone(), b.clone()], "a live record's, always");
     }
 
     #[test]

@@ -175,6 +175,10 @@ pub struct Review {
     /// differs has a submission still on its way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submission: Option<String>,
+    /// When deleting it took it off the public side and out of the desk's
+    /// queue. Brought back by a later edit, it is a draft to submit again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpublished: Option<String>,
 }
 
 impl Review {
@@ -224,6 +228,8 @@ pub struct Edited {
     /// Fields that go public at once changed.
     pub public_fields: Vec<String>,
     pub deleted: bool,
+    /// Deleted before, live again: an edit newer than the deletion brought it back.
+    pub revived: bool,
 }
 
 /// Compares a record before and after a push.
@@ -247,7 +253,24 @@ pub fn edited(before: Option<&Record>, after: &Record) -> Edited {
             .map(|name| (*name).to_owned())
             .collect(),
         deleted: after.is_deleted() && !before.is_some_and(Record::is_deleted),
+        revived: !after.is_deleted() && before.is_some_and(Record::is_deleted),
     }
+}
+
+/// The review of an item she deleted: nothing of it is public any more and
+/// the desk no longer has it, so it must not say "buyers can see it" or
+/// "waiting for a coordinator". Brought back, it is a draft she submits
+/// again (nothing goes public without her asking: she deleted it on
+/// purpose). `None`: it claimed neither, nothing changes.
+pub fn unpublished(review: &Review, now: &str) -> Option<Review> {
+    let claims =
+        matches!(review.state, ReviewState::Submitted | ReviewState::Approved) || review.public_revision.is_some();
+    claims.then(|| Review {
+        state: ReviewState::Draft,
+        public_revision: None,
+        unpublished: Some(now.to_owned()),
+        ..review.clone()
+    })
 }
 
 /// The review after her push: a submission makes a new revision to review;
@@ -262,6 +285,7 @@ pub fn after_push(review: &Review, edited: &Edited, now: &str) -> Option<Review>
             public_revision: review.public_revision,
             submitted_at: Some(now.to_owned()),
             submission: edited.submission.clone(),
+            unpublished: None,
             // The last decision's feedback stays readable until the next one.
             ..review.clone()
         });
@@ -356,6 +380,7 @@ pub fn decide(
         comments,
         reason: None,
         submission: review.submission.clone(),
+        unpublished: None,
     })
 }
 
@@ -492,6 +517,43 @@ mod tests {
                 _ => assert_eq!(withdrawn, Err(Refused::NotPublic)),
             }
         }
+    }
+
+    /// Deleting takes every item off the public side and out of the queue:
+    /// its review then claims neither, whatever it was.
+    #[test]
+    fn a_deleted_item_claims_neither_public_nor_waiting() {
+        use ReviewState::*;
+        for state in [Draft, Submitted, Approved, ChangesRequested, Withdrawn] {
+            for public_revision in [None, Some(2)] {
+                let review = Review { state, revision: 3, public_revision, ..Review::default() };
+                let after = unpublished(&review, "t").unwrap_or_else(|| review.clone());
+                assert!(!matches!(after.state, Submitted | Approved), "{state:?}");
+                assert_eq!(after.public_revision, None, "{state:?} {public_revision:?}");
+                assert_eq!(after.revision, 3, "the count of submissions goes on");
+                // Brought back, she can submit it and the server takes it in.
+                let submitted = after_push(&after, &Edited { submitted: true, ..Edited::default() }, "t2").unwrap();
+                assert_eq!((submitted.state, submitted.revision, submitted.unpublished), (Submitted, 4, None));
+            }
+        }
+        let draft = Review::default();
+        assert_eq!(unpublished(&draft, "t"), None, "nothing to say of a draft nobody saw");
+    }
+
+    #[test]
+    fn an_edit_newer_than_the_deletion_is_a_revival() {
+        let live = product(json!({"name": "Samsa", "price_som": 5000}), 10);
+        let mut deleted = live.clone();
+        deleted.delete(Stamp::new(20, 0, DeviceId::new(1, [3; 10])));
+        assert!(edited(Some(&live), &deleted).deleted);
+        let mut back = deleted.clone();
+        back.set(
+            &serde_json::from_value(json!({"price_som": 6000})).unwrap(),
+            Stamp::new(30, 0, DeviceId::new(1, [4; 10])),
+        );
+        let e = edited(Some(&deleted), &back);
+        assert!(e.revived && !e.deleted && !e.reviewed_fields, "{e:?}");
+        assert!(!edited(Some(&live), &back).revived, "never deleted as the server saw it");
     }
 
     #[test]

@@ -77,6 +77,11 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, "not_under_review", Key::ErrorNotUnderReview);
     pub const BAD_FEEDBACK: ApiError =
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_feedback", Key::ErrorBadFeedback);
+    /// A storefront's address was approved for another person's storefront before.
+    pub const ADDRESS_TAKEN: ApiError = ApiError::new(StatusCode::CONFLICT, "address_taken", Key::ErrorAddressTaken);
+    /// The database refused a decision (a unique index, a schema rule): nothing changed.
+    pub const DECISION_REFUSED: ApiError =
+        ApiError::new(StatusCode::CONFLICT, "decision_refused", Key::ErrorDecisionRefused);
     pub const INTERNAL: ApiError = ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", Key::ErrorInternal);
 
     pub fn upload_offset(received: u64) -> ApiError {

@@ -35,6 +35,9 @@ impl From<DeskError> for ApiError {
             DeskError::AlreadyDecided { .. } => ApiError::ALREADY_DECIDED,
             DeskError::NotUnderReview => ApiError::NOT_UNDER_REVIEW,
             DeskError::BadFeedback(_) => ApiError::BAD_FEEDBACK,
+            DeskError::AddressTaken(_) => ApiError::ADDRESS_TAKEN,
+            DeskError::Busy(_) => ApiError::BUSY,
+            DeskError::Refused(_) => ApiError::DECISION_REFUSED,
             DeskError::Store(error) => crate::api::sync::store_error(error),
         }
     }

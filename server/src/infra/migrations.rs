@@ -156,6 +156,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // Released with its UPDATE over every approved product in the script.
         released_as: &["d4629bb4ee004765"],
     },
+    Migration {
+        version: 15,
+        name: "addresses ever approved stay their owner's",
+        script: include_str!("../../migrations/0015_approved_addresses.surql"),
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

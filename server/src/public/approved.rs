@@ -107,6 +107,21 @@ pub async fn storefront(db: &Surreal<Any>, slug: &str) -> Result<Option<Storefro
     }))
 }
 
+/// The address a storefront approved at `old` has now, when that is another:
+/// buyers who follow an old link or QR code are sent on to her current page.
+pub async fn moved(db: &Surreal<Any>, old: &str) -> Result<Option<String>, surrealdb::Error> {
+    let now: Option<String> = db
+        .query(
+            "LET $owner = (SELECT VALUE owner FROM type::record('approved_address', $old))[0];
+             (SELECT VALUE slug FROM approved_storefront WHERE owner = $owner LIMIT 1)[0];",
+        )
+        .bind(("old", old.to_owned()))
+        .await?
+        .check()?
+        .take(1)?;
+    Ok(now.filter(|now| now != old))
+}
+
 /// Every public address: storefronts, and products of approved storefronts.
 pub async fn addresses(db: &Surreal<Any>) -> Result<Vec<(String, Option<String>)>, surrealdb::Error> {
     let mut read = db

@@ -14,7 +14,7 @@ pub mod views;
 
 use app::i18n::{Key, Lang, choose_language, text};
 use app::ui::{FieldMap, ProductListing, StorefrontListing, served_photo};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
@@ -197,6 +197,18 @@ fn not_found(state: &AppState, lang: Lang, origin: &str) -> Response {
     html(StatusCode::NOT_FOUND, document(state, lang, head, body))
 }
 
+/// A permanent redirect from an address her storefront was approved at
+/// before to the one it has now, with the rest of the path (`/{product}`,
+/// `/{product}/order`) and the query kept; 308 keeps a posted order a post.
+/// Kept by caches a minute only: she may take the old address back.
+pub(crate) async fn moved(state: &AppState, old: &str, rest: &str, query: Option<&str>) -> Option<Response> {
+    let now = approved::moved(&state.db, old).await.ok()??;
+    let query = query.filter(|q| !q.is_empty()).map_or(String::new(), |q| format!("?{q}"));
+    let mut response = axum::response::Redirect::permanent(&format!("/s/{now}{rest}{query}")).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    Some(response)
+}
+
 /// Contact buttons with a message naming what she is asked about.
 fn contacts(lang: Lang, storefront: &FieldMap, about: &str, url: &str) -> String {
     let message = app::i18n::fill(text(lang, Key::PublicOrderMessage), &[("product", about), ("url", url)]);
@@ -235,6 +247,7 @@ pub async fn storefront(
     State(state): State<AppState>,
     Path(address): Path<String>,
     Query(query): Query<Language>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let lang = language(&query, &headers);
@@ -248,6 +261,9 @@ pub async fn storefront(
         // Not public (yet): its owner sees a preview, everyone else a 404.
         if let Some(preview) = preview::storefront(&state, lang, &headers, &address, &origin).await {
             return preview;
+        }
+        if let Some(moved) = moved(&state, &address, "", raw.as_deref()).await {
+            return moved;
         }
         return not_found(&state, lang, &origin);
     };
@@ -291,6 +307,7 @@ pub async fn product(
     State(state): State<AppState>,
     Path((address, product)): Path<(String, String)>,
     Query(query): Query<Language>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let lang = language(&query, &headers);
@@ -301,6 +318,10 @@ pub async fn product(
         return page.response(&headers);
     }
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
+        let rest = format!("/{}", app::ui::encode_component(&product));
+        if let Some(moved) = moved(&state, &address, &rest, raw.as_deref()).await {
+            return moved;
+        }
         return not_found(&state, lang, &origin);
     };
     let Some(item) = shop.products.iter().find(|p| p.slug == product) else {

@@ -141,6 +141,11 @@ pub async fn order(
     let lang = posted.unwrap_or_else(|| language(&super::Language { lang: None }, &headers));
     let origin = state.site.origin(&headers);
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
+        // Posted to her old address: the same post goes on to her current one.
+        let rest = format!("/{}/order", app::ui::encode_component(&product));
+        if let Some(moved) = super::moved(&state, &address, &rest, None).await {
+            return moved;
+        }
         return not_found(&state, lang, &origin);
     };
     let Some(item) = shop.products.iter().find(|p| p.slug == product) else {

@@ -33,6 +33,18 @@ pub enum DeskError {
     NotUnderReview,
     #[error("bad feedback: {0}")]
     BadFeedback(String),
+    /// Approving a storefront at an address once approved for another
+    /// person's: buyers know it as hers.
+    #[error("the address {0} was approved for another storefront")]
+    AddressTaken(String),
+    /// Decisions on the same person's items kept conflicting: nothing
+    /// changed, the next try will likely go through.
+    #[error("busy: {0}")]
+    Busy(surrealdb::Error),
+    /// The database refused the decision (a unique index, a schema rule):
+    /// nothing changed.
+    #[error("refused by the database: {0}")]
+    Refused(surrealdb::Error),
     #[error(transparent)]
     Store(#[from] SyncStoreError),
 }
@@ -299,7 +311,9 @@ pub async fn withdraw(
     act(db, who, owner, id, Act::Withdraw(reason)).await
 }
 
-const ATTEMPTS: u32 = 8;
+/// Tries of one decision while others on the same person's items (each
+/// writes her scope and her approved products) or her pushes commit first.
+const ATTEMPTS: u32 = 12;
 
 async fn act(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId, act: Act) -> Result<Review, DeskError> {
     let mut attempt = 0;
@@ -307,14 +321,27 @@ async fn act(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId, act:
         attempt += 1;
         match act_once(db, who, owner, id, &act).await {
             // Another decision, or her push, committed first: read again.
-            Err(DeskError::Store(SyncStoreError::Database(error)))
-                if crate::infra::database::is_conflict(&error) && attempt < ATTEMPTS =>
-            {
-                tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
+            Err(DeskError::Store(SyncStoreError::Database(error))) if crate::infra::database::is_conflict(&error) => {
+                if attempt >= ATTEMPTS {
+                    tracing::warn!(%error, attempts = attempt, "a decision kept conflicting");
+                    return Err(DeskError::Busy(error));
+                }
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            Err(DeskError::Store(SyncStoreError::Database(error))) => {
+                tracing::warn!(%error, "the database refused a decision");
+                return Err(DeskError::Refused(error));
             }
             outcome => return outcome,
         }
     }
+}
+
+/// A random wait of up to 2, 4, 8 … 256 ms (then 256), so decisions that
+/// conflicted do not try again in step.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = 2u64.saturating_pow(attempt.min(8));
+    Duration::from_millis(1 + uuid::Uuid::new_v4().as_u128() as u64 % ceiling)
 }
 
 async fn act_once(
@@ -367,6 +394,18 @@ async fn act_once(
                 &now,
             )
             .map_err(refused)?;
+            if next.state == ReviewState::Approved && kind == Kind::Storefront {
+                let address = fields_of_json(row.snapshot.as_deref())
+                    .get(app::rules::records::storefront::SLUG)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_default();
+                if !address.is_empty()
+                    && published::address_owner(&transaction, &address).await?.is_some_and(|o| o != owner.as_str())
+                {
+                    return Err(DeskError::AddressTaken(address));
+                }
+            }
             let action = if request.decision == Decision::Approve { "approved" } else { "changes_requested" };
             let checklist = serde_json::to_string(&next.checklist).expect("JSON");
             let comments = serde_json::to_string(&next.comments).expect("JSON");

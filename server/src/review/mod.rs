@@ -55,21 +55,39 @@ pub fn after_push(plan: &mut Plan, before: &BTreeMap<RecordId, Record>, now_ms: 
             continue;
         }
         let edited = rules::edited(before.get(&record.id()), record);
+        let review = Review::of(record);
         if edited.deleted {
+            // Off the public side and out of the queue: her review says so.
+            if let Some(next) = rules::unpublished(&review, &now) {
+                set_review(record, &next, now_ms);
+            }
             reviewed.push(Reviewed::Deleted { kind: record.kind(), id: record.id() });
             continue;
         }
-        let review = Review::of(record);
-        if let Some(next) = rules::after_push(&review, &edited, &now) {
-            let fields = Fields::from([(rules::REVIEW.to_owned(), next.to_value())]);
-            sawda_sync::server::set_server_fields(&mut desk_clock(), record, &fields, now_ms);
+        // Brought back by an edit newer than its deletion: a draft to submit
+        // again (one deleted before the server said so on deletion, too).
+        let revived = edited.revived.then(|| rules::unpublished(&review, &now)).flatten();
+        let changed = revived.is_some();
+        let review = revived.unwrap_or(review);
+        let next = rules::after_push(&review, &edited, &now);
+        // Buyers see a revision of it: price, stock and order go public at once.
+        let public = review.public_revision.is_some();
+        if changed || next.is_some() {
+            let next = next.unwrap_or(review);
+            set_review(record, &next, now_ms);
             reviewed.push(Reviewed::Review { record: record.clone(), review: next, submitted: edited.submitted });
         }
-        if !edited.public_fields.is_empty() && review.public_revision.is_some() {
+        if !edited.public_fields.is_empty() && public {
             reviewed.push(Reviewed::Public { record: record.clone() });
         }
     }
     reviewed
+}
+
+/// Sets the `review` server field, stamped by the server's own device.
+fn set_review(record: &mut Record, review: &Review, now_ms: u64) {
+    let fields = Fields::from([(rules::REVIEW.to_owned(), review.to_value())]);
+    sawda_sync::server::set_server_fields(&mut desk_clock(), record, &fields, now_ms);
 }
 
 pub fn rfc3339(ms: u64) -> String {

@@ -60,6 +60,11 @@ pub async fn publish(
             "LET $key = type::record($table, [$owner, $record]);
              DELETE $key;
              CREATE $key CONTENT $row;
+             -- An address once approved stays hers (`approved_address`, migration 0015).
+             IF $table = 'approved_storefront' AND !record::exists(type::record('approved_address', $row.slug)) {{
+                 CREATE type::record('approved_address', $row.slug)
+                     CONTENT {{ owner: $owner, storefront: $record, address: $row.slug }};
+             }};
              DELETE approved_photo WHERE owner = $owner AND item = $record;
              FOR $i IN array::range(0, array::len($photos)) {{
                  CREATE approved_photo CONTENT {{ owner: $owner, item: $record, hash: $photos[$i], place: $i }};
@@ -70,7 +75,7 @@ pub async fn publish(
                  district = $shop.district, category = $shop.category
                  WHERE owner = $owner AND ($table = 'approved_storefront' OR id = $key);
              {order}",
-            order = crate::public::market::market_order("owner = $owner")
+            order = crate::public::market::market_order(CHANGED_PLACES)
         ))
         .bind(("table", table))
         .bind(("owner", owner.to_string()))
@@ -81,6 +86,12 @@ pub async fn publish(
         .check()?;
     Ok(())
 }
+
+/// The products whose place in the market an approval moves: the product's
+/// own, or all of hers when her storefront changed. A decision on one
+/// product then stays short, so decisions at once on one person's products
+/// seldom conflict.
+const CHANGED_PLACES: &str = "owner = $owner AND ($table = 'approved_storefront' OR id = $key)";
 
 /// An approved item's row (without a product's address, without owner,
 /// revision and approver), its table and its photos: what `publish` writes,
@@ -186,6 +197,16 @@ async fn product_slug(
     Ok(candidate)
 }
 
+/// The owner an address was ever approved for, if any.
+pub async fn address_owner(transaction: &Transaction<Any>, address: &str) -> Result<Option<String>, SyncStoreError> {
+    Ok(transaction
+        .query("(SELECT VALUE owner FROM type::record('approved_address', $address))[0]")
+        .bind(("address", address.to_owned()))
+        .await?
+        .check()?
+        .take(0)?)
+}
+
 /// Price, availability, stock and order go public at once on an approved product.
 pub async fn update_public_fields(
     transaction: &Transaction<Any>,
@@ -247,7 +268,8 @@ pub async fn unpublish(
                  UPDATE approved_product SET storefront_slug = NONE, storefront_name = NONE WHERE owner = $owner;
              }};
              {order}",
-            order = crate::public::market::market_order("owner = $owner")
+            // A product taken off leaves no row; her storefront takes all of hers along.
+            order = crate::public::market::market_order("owner = $owner AND $table = 'approved_storefront'")
         ))
         .bind(("table", table))
         .bind(("owner", owner.to_string()))

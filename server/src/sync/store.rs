@@ -219,14 +219,25 @@ async fn push_once(
     })
     .await??;
     if !slugs.is_empty() {
-        let holders: Vec<Holder> = transaction
-            .query("SELECT record::id(id)[1] AS key, slug FROM sync_record WHERE slug IN $slugs")
+        let approved: Vec<DbId> = slugs.iter().map(|slug| DbId::new("approved_address", slug.clone())).collect();
+        let mut read = transaction
+            .query(
+                "SELECT record::id(id)[1] AS key, slug FROM sync_record WHERE slug IN $slugs;
+                 SELECT storefront AS key, address AS slug FROM $approved;",
+            )
             .bind(("slugs", slugs))
+            .bind(("approved", approved))
             .await?
-            .check()?
-            .take(0)?;
-        for holder in holders {
+            .check()?;
+        for holder in read.take::<Vec<Holder>>(0)? {
             loaded.holders.insert(holder.slug, holder.key.parse::<RecordId>().map_err(corrupt)?);
+        }
+        // An address ever approved stays its owner's storefront's, whoever
+        // holds it in sync now: buyers know it. (A storefront that took one
+        // before that rule keeps it, so her own edits are not refused.)
+        for holder in read.take::<Vec<Holder>>(1)? {
+            let storefront = holder.key.parse::<RecordId>().map_err(corrupt)?;
+            loaded.holders.entry(holder.slug).or_insert(storefront);
         }
     }
 
@@ -548,10 +559,12 @@ pub async fn photos_in_use(db: &Surreal<Any>) -> Result<std::collections::HashSe
     // Buyers still see the photos of approved revisions she has since replaced.
     let approved: Vec<String> = db.query("SELECT VALUE hash FROM approved_photo").await?.check()?.take(0)?;
     let mut in_use: std::collections::HashSet<String> = approved.into_iter().collect();
+    let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
     for owner in owners {
         let Ok(who) = owner.parse::<Owner>() else { continue };
         let records = records_of(db, &who).await?;
-        in_use.extend(records.iter().flat_map(app::rules::photos::photos_of));
+        // A deleted record's too, for a while: a later edit may bring it back with them.
+        in_use.extend(records.iter().flat_map(|record| app::rules::photos::photos_kept_by(record, now_ms)));
     }
     Ok(in_use)
 }

@@ -436,3 +436,155 @@ async fn a_word_on_more_products_than_are_ranked_still_pages_newest_first() {
         assert_eq!(seen, newest_first, "{district:?}: the newest approval first");
     }
 }
+
+/// Her storefront's address changed on her phone and synced (a draft until approved).
+async fn change_address(shop: &mut Shop, slug: &str, at: u64, nonce: u8) {
+    let fields: Fields = serde_json::from_value(json!({"slug": slug})).unwrap();
+    shop.phone.edit(shop.shop, fields, at, [nonce; 10]).unwrap();
+    sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
+    assert!(shop.phone.outbox().refused().is_empty(), "{:?}", shop.phone.outbox().refused());
+}
+
+/// Another entrepreneur pushes her new storefront at `slug` and submits it; her phone and the push's answer.
+async fn another_storefront_at(shop: &Shop, phone: &str, slug: &str) -> (Person, Replica, Value) {
+    let other = support::entrepreneur(&shop.db, phone).await;
+    let mut device = phone_of(&other, 30);
+    let id = storefront_id(&other.owner());
+    device.put(id, Kind::Storefront, storefront_fields("Aral honey", slug), T, [31; 10]).unwrap();
+    submit(&mut device, id, T + 1, 32);
+    let push = serde_json::to_value(device.push_request(sawda_sync::protocol::Limits::DEFAULT).unwrap()).unwrap();
+    let (status, answer) =
+        support::call(&shop.router, Some(&other), axum::http::Method::POST, "/api/v1/sync/push", Some(push)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    device.receive_push(&serde_json::from_value(answer.clone()).unwrap());
+    (other, device, answer)
+}
+
+fn taken(answer: &Value) -> bool {
+    answer["results"][0]["result"]["fields_refused"]
+        .as_array()
+        .is_some_and(|refused| refused.iter().any(|r| r["field"] == "slug" && r["code"] == "taken"))
+}
+
+/// A decision on `record` of `owner` at the desk's endpoint, by the admin.
+async fn approve_by_http(shop: &Shop, owner: &Person, record: RecordId, revision: u32) -> (StatusCode, Value) {
+    let admin = Person {
+        id: String::new(),
+        cookie: {
+            let account = sawda_server::accounts::people::find_for_sign_in(&shop.db, "+998901000409").await;
+            let token = sawda_server::accounts::sessions::start(&shop.db, &account.unwrap().unwrap().0.id).await;
+            format!("sawda_session={}", token.unwrap())
+        },
+    };
+    let checklist: Vec<Value> = CheckPoint::ALL.iter().map(|p| json!({"point": p.id(), "pass": true})).collect();
+    let body = json!({"revision": revision, "decision": "approve", "checklist": checklist});
+    let path = format!("/api/v1/review/items/{}/{record}/decision", owner.id);
+    support::call(&shop.router, Some(&admin), axum::http::Method::POST, &path, Some(body)).await
+}
+
+#[tokio::test]
+async fn an_address_once_approved_is_refused_to_another_storefront_while_hers_is_a_draft() {
+    let mut shop = shop(true).await;
+    change_address(&mut shop, "gulnars-bakery", T + 10, 20).await;
+    // Her approved page is still at the old address; nobody else may take it.
+    let (other, _, answer) = another_storefront_at(&shop, "+998901000402", "gulnars-biscuits").await;
+    assert!(taken(&answer), "refused as taken: {answer}");
+    let (status, decided) = approve_by_http(&shop, &other, storefront_id(&other.owner()), 1).await;
+    assert!(status.is_client_error(), "a clear answer, never a 500: {status} {decided}");
+    let (status, body) = page(&shop.router, "/s/gulnars-biscuits").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Gulnar"), "still her shop");
+}
+
+#[tokio::test]
+async fn her_old_address_sends_buyers_on_to_her_new_one_and_she_can_take_it_back() {
+    let mut shop = shop(true).await;
+    let slugs: Vec<String> = shop.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
+    let product = slugs[0].clone();
+    change_address(&mut shop, "gulnars-bakery", T + 10, 20).await;
+    submit(&mut shop.phone, shop.shop, T + 11, 21);
+    sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
+    approve(&shop.db, &shop.her, shop.shop, 2).await;
+
+    let old = support::get(&shop.router, "/s/gulnars-biscuits?lang=ru", &[]).await;
+    assert_eq!(old.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(support::header(&old, "location"), "/s/gulnars-bakery?lang=ru");
+    let old = support::get(&shop.router, &format!("/s/gulnars-biscuits/{product}"), &[]).await;
+    assert_eq!(old.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(support::header(&old, "location"), format!("/s/gulnars-bakery/{product}"));
+    // An order posted from a page opened before the move goes on as a post (308 keeps the method).
+    let request = axum::http::Request::post(format!("/s/gulnars-biscuits/{product}/order"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("lang=en&name=Aziza&contact=%2B998901234567&quantity=1&website="))
+        .unwrap();
+    let posted = support::send(&shop.router, request).await;
+    assert_eq!(posted.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(support::header(&posted, "location"), format!("/s/gulnars-bakery/{product}/order"));
+    assert_eq!(page(&shop.router, "/s/gulnars-bakery").await.0, StatusCode::OK);
+    assert_eq!(page(&shop.router, &format!("/s/gulnars-bakery/{product}")).await.0, StatusCode::OK);
+    assert_eq!(page(&shop.router, "/s/no-such-shop").await.0, StatusCode::NOT_FOUND, "only addresses she had");
+
+    // Still hers, although no storefront holds it now.
+    let (_, _, answer) = another_storefront_at(&shop, "+998901000402", "gulnars-biscuits").await;
+    assert!(taken(&answer), "refused as taken: {answer}");
+    // She takes it back; then the newer address leads to it.
+    change_address(&mut shop, "gulnars-biscuits", T + 20, 22).await;
+    submit(&mut shop.phone, shop.shop, T + 21, 23);
+    sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
+    approve(&shop.db, &shop.her, shop.shop, 3).await;
+    assert_eq!(page(&shop.router, "/s/gulnars-biscuits").await.0, StatusCode::OK);
+    let newer = support::get(&shop.router, "/s/gulnars-bakery", &[]).await;
+    assert_eq!(newer.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(support::header(&newer, "location"), "/s/gulnars-biscuits");
+}
+
+#[tokio::test]
+async fn a_storefront_that_took_an_approved_address_before_the_rule_is_refused_approval_clearly() {
+    let mut shop = shop(true).await;
+    change_address(&mut shop, "gulnars-bakery", T + 10, 20).await;
+    // As before migration 0015: nothing kept her approved address from another storefront.
+    shop.db.query("DELETE approved_address").await.unwrap();
+    let (other, mut device, answer) = another_storefront_at(&shop, "+998901000402", "gulnars-biscuits").await;
+    assert!(!taken(&answer), "{answer}");
+    // What migration 0015 keeps of her approved storefront.
+    shop.db
+        .query("CREATE type::record('approved_address', 'gulnars-biscuits') CONTENT { owner: $owner, storefront: $shop, address: 'gulnars-biscuits' }")
+        .bind(("owner", shop.her.id.clone()))
+        .bind(("shop", shop.shop.to_string()))
+        .await
+        .unwrap();
+    let (status, answer) = approve_by_http(&shop, &other, storefront_id(&other.owner()), 1).await;
+    assert_eq!((status, answer["code"].clone()), (StatusCode::CONFLICT, json!("address_taken")), "{answer}");
+    assert!(answer["message"].as_str().is_some_and(|m| m.contains("mánzil")), "in her language: {answer}");
+    // Her own edits of that storefront are not refused meanwhile.
+    let story: Fields = serde_json::from_value(json!({"story": "Honey from the Aral shore"})).unwrap();
+    device.edit(storefront_id(&other.owner()), story, T + 30, [33; 10]).unwrap();
+    sync_phone(&shop.router, &other, &mut device).await;
+    assert!(device.outbox().refused().is_empty(), "{:?}", device.outbox().refused());
+    assert!(page(&shop.router, "/s/gulnars-biscuits").await.1.contains("Gulnar"), "buyers still reach her");
+}
+
+#[tokio::test]
+async fn addresses_approved_before_migration_0015_stay_their_owners() {
+    use sawda_server::infra::migrations::{self, MIGRATIONS};
+    let db = support::memory_db().await;
+    migrations::migrate(&db, &MIGRATIONS[..14]).await.unwrap();
+    db.query(
+        "CREATE approved_storefront:['gulnar01', '01J1W7EGG0248H248H248H248H'] CONTENT {
+             owner: 'gulnar01', revision: 1, approved_by: 'Admin', slug: 'aral-honey', name: 'Aral honey',
+             district: 'chimbay', category: 'food', payment_methods: [], payment_notes: [], delivery: []
+         }",
+    )
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+    migrations::migrate(&db, MIGRATIONS).await.unwrap();
+    let rows: Vec<surrealdb::types::Value> =
+        db.query("SELECT owner, storefront, address FROM approved_address").await.unwrap().take(0).unwrap();
+    let rows: Vec<Value> = rows.into_iter().map(|r| r.into_json_value()).collect();
+    assert_eq!(
+        rows,
+        [json!({"owner": "gulnar01", "storefront": "01J1W7EGG0248H248H248H248H", "address": "aral-honey"})]
+    );
+}

@@ -30,7 +30,10 @@ struct Desk {
 /// Gulnar (Chimbay) with a storefront and a product on her phone, synced
 /// and submitted; Dilnoza and Aziz coordinate Chimbay, one more Bozatau.
 async fn desk() -> Desk {
-    let db = support::migrated_memory_db().await;
+    desk_on(support::migrated_memory_db().await).await
+}
+
+async fn desk_on(db: Surreal<Any>) -> Desk {
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
     let gulnar = support::entrepreneur(&db, "+998901000201").await;
     let dilnoza = support::signed_in(&db, "+998901000202", "Dilnoza", Role::Coordinator, &["chimbay"], None).await;
@@ -397,4 +400,278 @@ async fn photos_buyers_still_see_are_kept_after_she_replaces_them() {
     let in_use = sawda_server::sync::store::photos_in_use(&desk.db).await.unwrap();
     assert!(in_use.contains(&old), "the approved revision's photo stays");
     assert!(in_use.contains(&new), "her draft's photo too");
+}
+
+/// Now, for stamps that must come after the server's own (a deletion, an edit after it).
+fn now_ms() -> u64 {
+    chrono::Utc::now().timestamp_millis() as u64
+}
+
+/// The review the server holds on one of her records, and whether the record is deleted.
+async fn stored_review(desk: &Desk, record: RecordId) -> (Value, bool) {
+    let stored = sawda_server::sync::store::record(&desk.db, &desk.gulnar.owner(), record).await.unwrap().unwrap();
+    (stored.get("review").cloned().unwrap_or(Value::Null), stored.is_deleted())
+}
+
+/// Her second phone, with everything the first one has.
+async fn second_phone(desk: &Desk) -> Replica {
+    let mut other = phone_of(&desk.gulnar, 40);
+    sync_phone(&desk.router, &desk.gulnar, &mut other).await;
+    assert!(other.record(desk.biscuits).is_some_and(|r| !r.is_deleted()));
+    other
+}
+
+/// The product's page as buyers open it: its status.
+async fn product_page(desk: &Desk) -> StatusCode {
+    let slugs: Vec<String> = desk.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
+    let slug = slugs.first().cloned().unwrap_or_else(|| "sesame-biscuits".into());
+    support::get(&desk.router, &format!("/s/gulnars-biscuits/{slug}"), &[]).await.status()
+}
+
+/// Deleted on her first phone: off the public side, and her review says so.
+async fn delete_on_first_phone(desk: &mut Desk, at: u64) {
+    desk.phone.delete(desk.biscuits, at, [41; 10]).unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let (review, deleted) = stored_review(desk, desk.biscuits).await;
+    assert!(deleted);
+    assert!(!["approved", "submitted"].contains(&review["state"].as_str().unwrap_or("")), "{review}");
+    assert_eq!(review.get("public_revision"), None, "nothing of it is public: {review}");
+    assert_eq!(approved_product(&desk.db, desk).await, None);
+}
+
+/// After a revival: a draft she can submit, nothing public, and once she
+/// submits, the desk has it again and approving it makes it public.
+async fn submit_again_and_approve(desk: &Desk, other: &mut Replica, revision: u32) {
+    sync_phone(&desk.router, &desk.gulnar, other).await;
+    let review = review_on(other, desk.biscuits);
+    assert_eq!(review["state"], "draft", "a draft she can submit: {review}");
+    assert_eq!(review.get("public_revision"), None, "it does not say buyers see it: {review}");
+    assert!(review["unpublished"].is_string(), "it says it was unpublished: {review}");
+    assert_eq!(product_page(desk).await, StatusCode::NOT_FOUND, "not public until reviewed again");
+
+    submit(other, desk.biscuits, now_ms() + 3_000, 42);
+    sync_phone(&desk.router, &desk.gulnar, other).await;
+    assert_eq!(review_on(other, desk.biscuits)["state"], "submitted");
+    let (_, queue) = call(desk, &desk.dilnoza, Method::GET, "/review/queue?kind=product", None).await;
+    let listed: Vec<&Value> = queue["items"].as_array().unwrap().iter().collect();
+    assert!(listed.iter().any(|i| i["record"] == desk.biscuits.to_string()), "the desk has it again: {queue}");
+    let (status, answer) = decide(desk, &desk.dilnoza, desk.biscuits, revision, json!("approve")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(product_page(desk).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_listing_revived_by_a_price_edit_from_her_other_phone_is_a_draft_she_can_submit() {
+    let mut desk = desk().await;
+    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
+    decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
+    let mut other = second_phone(&desk).await;
+    assert_eq!(product_page(&desk).await, StatusCode::OK);
+    let now = now_ms();
+    delete_on_first_phone(&mut desk, now).await;
+    // Her other phone, which never saw the deletion, moves the price later.
+    other
+        .edit(desk.biscuits, serde_json::from_value(json!({"price_som": 26_000})).unwrap(), now + 1_000, [43; 10])
+        .unwrap();
+    submit_again_and_approve(&desk, &mut other, 2).await;
+    assert_eq!(approved_product(&desk.db, &desk).await.unwrap()["price_som"], 26_000);
+}
+
+#[tokio::test]
+async fn a_listing_revived_by_its_position_availability_or_stock_is_a_draft_too() {
+    for edit in [json!({"position": 7.5}), json!({"availability": "sold_out"}), json!({"stock": 4})] {
+        let mut desk = desk().await;
+        decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
+        decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
+        let mut other = second_phone(&desk).await;
+        let now = now_ms();
+        delete_on_first_phone(&mut desk, now).await;
+        other.edit(desk.biscuits, serde_json::from_value(edit.clone()).unwrap(), now + 1_000, [44; 10]).unwrap();
+        sync_phone(&desk.router, &desk.gulnar, &mut other).await;
+        let review = review_on(&other, desk.biscuits);
+        assert_eq!(
+            (review["state"].clone(), review.get("public_revision")),
+            (json!("draft"), None),
+            "{edit}: {review}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_listing_revived_by_a_reviewed_field_does_not_say_buyers_see_an_approved_version() {
+    let mut desk = desk().await;
+    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
+    decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
+    let mut other = second_phone(&desk).await;
+    let now = now_ms();
+    delete_on_first_phone(&mut desk, now).await;
+    let name: Fields = serde_json::from_value(json!({"name": "Sesame and honey biscuits"})).unwrap();
+    other.edit(desk.biscuits, name, now + 1_000, [45; 10]).unwrap();
+    submit_again_and_approve(&desk, &mut other, 2).await;
+    assert_eq!(approved_product(&desk.db, &desk).await.unwrap()["name"], "Sesame and honey biscuits");
+}
+
+#[tokio::test]
+async fn a_submitted_listing_deleted_and_revived_can_be_submitted_and_reaches_the_desk_again() {
+    // Submitted, never decided: the desk's queue has it until she deletes it.
+    let mut desk = desk().await;
+    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
+    let mut other = second_phone(&desk).await;
+    let now = now_ms();
+    delete_on_first_phone(&mut desk, now).await;
+    let (_, queue) = call(&desk, &desk.dilnoza, Method::GET, "/review/queue?kind=product", None).await;
+    assert_eq!(queue["total"], 0, "out of the queue while deleted: {queue}");
+    other.edit(desk.biscuits, serde_json::from_value(json!({"stock": 9})).unwrap(), now + 1_000, [46; 10]).unwrap();
+    submit_again_and_approve(&desk, &mut other, 2).await;
+}
+
+#[tokio::test]
+async fn the_photos_of_a_deleted_listing_are_kept_so_a_revival_brings_them_back() {
+    let mut desk = desk().await;
+    let photo = "c".repeat(64);
+    let photos: Fields = serde_json::from_value(json!({"photos": [photo]})).unwrap();
+    desk.phone.edit(desk.biscuits, photos, T + 5, [47; 10]).unwrap();
+    submit(&mut desk.phone, desk.biscuits, T + 6, 48);
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
+    let (status, answer) = decide(&desk, &desk.dilnoza, desk.biscuits, 2, json!("approve")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let mut other = second_phone(&desk).await;
+    let now = now_ms();
+    delete_on_first_phone(&mut desk, now).await;
+    let in_use = sawda_server::sync::store::photos_in_use(&desk.db).await.unwrap();
+    assert!(in_use.contains(&photo), "a deleted listing may come back: its photo is not swept");
+    other
+        .edit(desk.biscuits, serde_json::from_value(json!({"price_som": 26_000})).unwrap(), now + 1_000, [49; 10])
+        .unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut other).await;
+    let in_use = sawda_server::sync::store::photos_in_use(&desk.db).await.unwrap();
+    assert!(in_use.contains(&photo), "back with its photo");
+}
+
+#[tokio::test]
+async fn a_revival_that_arrives_before_the_deletion_leaves_it_public_and_approved() {
+    let mut desk = desk().await;
+    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
+    decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
+    let mut other = second_phone(&desk).await;
+    let now = now_ms();
+    // Deleted first on one phone, edited later on the other; the edit reaches the server first.
+    desk.phone.delete(desk.biscuits, now, [50; 10]).unwrap();
+    other
+        .edit(desk.biscuits, serde_json::from_value(json!({"price_som": 26_000})).unwrap(), now + 1_000, [51; 10])
+        .unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut other).await;
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    sync_phone(&desk.router, &desk.gulnar, &mut other).await;
+    // The later edit wins over the deletion: live, approved and public, all three agreeing.
+    let (review, deleted) = stored_review(&desk, desk.biscuits).await;
+    assert!(!deleted);
+    assert_eq!((review["state"].clone(), review["public_revision"].clone()), (json!("approved"), json!(1)), "{review}");
+    assert_eq!(product_page(&desk).await, StatusCode::OK);
+    assert_eq!(approved_product(&desk.db, &desk).await.unwrap()["price_som"], 26_000);
+    for phone in [&desk.phone, &other] {
+        assert!(phone.record(desk.biscuits).is_some_and(|r| !r.is_deleted()));
+        assert_eq!(review_on(phone, desk.biscuits)["state"], "approved");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_decisions_at_once_on_one_sellers_products_all_go_through() {
+    // On disk, as served.
+    let dir = tempfile::tempdir().unwrap();
+    let target = sawda_server::config::DatabaseTarget::Embedded(dir.path().join("db"));
+    let db = sawda_server::infra::database::connect(&target, "sawda", "desk").await.unwrap();
+    sawda_server::infra::migrations::migrate(&db, sawda_server::infra::migrations::MIGRATIONS).await.unwrap();
+    let mut desk = desk_on(db).await;
+    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
+    let mut products = vec![desk.biscuits];
+    for n in 0..23u8 {
+        let record = RecordId::new(T + 100 + u64::from(n), [100 + n; 10]);
+        let fields = product_fields(&desk.gulnar, &format!("Biscuits no. {n}"), 20_000 + u64::from(n));
+        desk.phone.put(record, Kind::Product, fields, T + 100 + u64::from(n), [100 + n; 10]).unwrap();
+        submit(&mut desk.phone, record, T + 200 + u64::from(n), 150 + n);
+        products.push(record);
+    }
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    // A seller with many products approved already, as when a script seeded 1,250.
+    desk.db
+        .query(
+            "FOR $i IN array::range(0, 400) {
+                 CREATE type::record('approved_product', [$owner, string::concat('seeded', <string> $i)]) CONTENT {
+                     owner: $owner, storefront: $shop, revision: 1, approved_by: 'Admin',
+                     name: string::concat('Seeded ', <string> $i), slug: string::concat('seeded-', <string> $i),
+                     unit: 'kg', handmade: false, price_som: 1000, availability: 'in_stock', position: 1.0,
+                     storefront_slug: 'gulnars-biscuits', district: 'chimbay', category: 'food'
+                 };
+             };",
+        )
+        .bind(("owner", desk.gulnar.id.clone()))
+        .bind(("shop", desk.shop.to_string()))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    // Twelve at a time, as a coordinator's script or coordinators clicking through her products.
+    let mut failures = Vec::new();
+    for round in products.chunks(12) {
+        let tasks: Vec<_> = round
+            .iter()
+            .map(|record| {
+                let router = desk.router.clone();
+                let coordinator = Person { id: desk.dilnoza.id.clone(), cookie: desk.dilnoza.cookie.clone() };
+                let path = format!("/api/v1/review/items/{}/{record}/decision", desk.gulnar.id);
+                tokio::spawn(async move {
+                    let body = decision_body(1, json!("approve"));
+                    support::call(&router, Some(&coordinator), Method::POST, &path, Some(body)).await
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (status, answer) = task.await.unwrap();
+            if status != StatusCode::OK {
+                failures.push(format!("{status} {answer}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} failed: {failures:?}", failures.len(), products.len());
+    let approved: Option<i64> =
+        desk.db.query("RETURN count(SELECT id FROM approved_product)").await.unwrap().take(0).unwrap();
+    assert_eq!(approved, Some(products.len() as i64 + 400));
+}
+
+#[tokio::test]
+async fn a_decision_the_database_refuses_gets_a_clear_answer_and_changes_nothing() {
+    let desk = desk().await;
+    // Another storefront's approved row at her address, as a copy restored by hand might leave.
+    desk.db
+        .query(
+            "CREATE approved_storefront:['someone', '01J1W7EGG0248H248H248H248H'] CONTENT {
+                 owner: 'someone', revision: 1, approved_by: 'Admin', slug: 'gulnars-biscuits', name: 'Elsewhere',
+                 district: 'chimbay', category: 'food', payment_methods: [], payment_notes: [], delivery: []
+             }",
+        )
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let path = format!("{}/decision", item_path(&desk, desk.shop));
+    let body = decision_body(1, json!("approve"));
+    let response = support::send(
+        &desk.router,
+        axum::http::Request::post(format!("/api/v1{path}"))
+            .header("cookie", &desk.dilnoza.cookie)
+            .header("content-type", "application/json")
+            .header("accept-language", "ru")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await;
+    let status = response.status();
+    let answer: Value = serde_json::from_str(&support::body_text(response).await).unwrap();
+    assert_eq!((status, answer["code"].clone()), (StatusCode::CONFLICT, json!("decision_refused")), "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains("решение"), "in her language: {answer}");
+    let (_, item) = call(&desk, &desk.dilnoza, Method::GET, &item_path(&desk, desk.shop), None).await;
+    assert_eq!(item["review"]["state"], "submitted", "nothing changed");
+    assert_eq!(item["log"].as_array().unwrap().len(), 1);
 }
