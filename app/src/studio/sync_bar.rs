@@ -49,7 +49,7 @@ fn field_label(kind: Kind, name: &str) -> Option<Key> {
 /// finds one (the server may run newer rules; then a general "not valid").
 fn refusal_text(lang: Lang, refusal: &Refusal) -> (String, Option<String>) {
     let (Some(kind), Some(name)) = (refusal.kind, refusal.field.as_deref()) else {
-        return (refusal_message(lang, refusal.code), None);
+        return (refusal_message(lang, refusal.code, refusal.kept), None);
     };
     let label = field_label(kind, name).map_or_else(|| name.to_owned(), |key| text(lang, key).to_string());
     let reason = match (refusal.code, &refusal.typed) {

@@ -447,6 +447,7 @@ fn refusals_of(refused: &sawda_sync::outbox::Refused) -> Vec<Refusal> {
                 (sawda_sync::Action::Set(fields), Some(field)) => fields.get(field).cloned(),
                 _ => None,
             },
+            kept: m.is_resend(),
         })
         .collect()
 }
@@ -531,6 +532,7 @@ fn settle_edit(edited: Option<Result<(), sawda_sync::Rejection>>) {
                         field: rejection.field.clone(),
                         code: rejection.code,
                         typed: None,
+                        kept: false,
                     });
                 });
             }

@@ -35,6 +35,9 @@ pub struct Refusal {
     pub code: RejectCode,
     /// The value she gave the field.
     pub typed: Option<Value>,
+    /// A copy sent back to a restored server: refused, it is kept on the
+    /// phone rather than undone (`Replica::only_here`).
+    pub kept: bool,
 }
 
 impl Refusal {

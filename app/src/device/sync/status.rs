@@ -79,8 +79,9 @@ fn store_problem_key(problem: StoreProblem) -> Key {
     }
 }
 
-/// Why the server refused an edit, in the person's words.
-pub fn refusal_message(lang: Lang, code: RejectCode) -> String {
+/// Why the server refused an edit, in the person's words; `kept` when it was
+/// a copy sent back to a restored server, which the phone keeps.
+pub fn refusal_message(lang: Lang, code: RejectCode, kept: bool) -> String {
     if code == RejectCode::Taken {
         return text(lang, Key::FieldSlugTaken).to_string();
     }
@@ -95,7 +96,8 @@ pub fn refusal_message(lang: Lang, code: RejectCode) -> String {
         RejectCode::OwnerFull => Key::SyncRefusedOwnerFull,
         _ => Key::SyncRefusedInvalid,
     };
-    fill(text(lang, Key::SyncRefused), &[("reason", text(lang, reason))])
+    let line = if kept { Key::SyncRefusedKept } else { Key::SyncRefused };
+    fill(text(lang, line), &[("reason", text(lang, reason))])
 }
 
 #[cfg(test)]
@@ -127,7 +129,8 @@ mod tests {
             }
             assert!(SyncStatus::Waiting(3).message(lang).contains('3'));
             assert!(SyncStatus::Offline(12).message(lang).contains("12"));
-            assert!(refusal_message(lang, RejectCode::NotOwner).len() > 10);
+            assert!(refusal_message(lang, RejectCode::NotOwner, false).len() > 10);
+            assert_ne!(refusal_message(lang, RejectCode::NotOwner, true), refusal_message(lang, RejectCode::NotOwner, false));
         }
         assert_eq!(SyncStatus::settled(0), SyncStatus::AllSaved);
         assert_eq!(SyncStatus::settled(2), SyncStatus::Waiting(2));
