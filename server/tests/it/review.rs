@@ -538,7 +538,9 @@ async fn the_photos_of_a_deleted_listing_are_kept_so_a_revival_brings_them_back(
     assert_eq!(status, StatusCode::OK, "{answer}");
     let mut other = second_phone(&desk).await;
     let now = now_ms();
-    delete_on_first_phone(&mut desk, now).await;
+    desk.phone.delete(desk.biscuits, now, [41; 10]).unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    assert_eq!(approved_product(&desk.db, &desk).await, None, "off the public side");
     let in_use = sawda_server::sync::store::photos_in_use(&desk.db).await.unwrap();
     assert!(in_use.contains(&photo), "a deleted listing may come back: its photo is not swept");
     other
