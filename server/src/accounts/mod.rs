@@ -82,25 +82,16 @@ pub struct Purged {
 
 /// Removes expired sessions and known devices, reset codes that expired or were used, and
 /// invitations that expired unused (a used one stays: it says how its
-/// account came to be). Counted in the database, not by reading the rows back.
+/// account came to be), a chunk per transaction (`database::delete_in_chunks`).
 pub async fn purge_expired(db: &Surreal<Any>) -> Result<Purged, surrealdb::Error> {
-    let mut done = db
-        .query(
-            "(SELECT count() FROM session WHERE expires_at < time::now() GROUP ALL)[0].count OR 0;
-             DELETE session WHERE expires_at < time::now() RETURN NONE;
-             (SELECT count() FROM known_device WHERE expires_at < time::now() GROUP ALL)[0].count OR 0;
-             DELETE known_device WHERE expires_at < time::now() RETURN NONE;
-             (SELECT count() FROM reset_code WHERE expires_at < time::now() OR used_at != NONE GROUP ALL)[0].count OR 0;
-             DELETE reset_code WHERE expires_at < time::now() OR used_at != NONE RETURN NONE;
-             (SELECT count() FROM invitation WHERE expires_at < time::now() AND used_by = NONE GROUP ALL)[0].count OR 0;
-             DELETE invitation WHERE expires_at < time::now() AND used_by = NONE RETURN NONE;",
-        )
-        .await?
-        .check()?;
+    use crate::infra::database::delete_in_chunks;
+    let expired = "expires_at < time::now()";
     Ok(Purged {
-        sessions: done.take::<Option<i64>>(0)?.unwrap_or(0),
-        known_devices: done.take::<Option<i64>>(2)?.unwrap_or(0),
-        reset_codes: done.take::<Option<i64>>(4)?.unwrap_or(0),
-        invitations: done.take::<Option<i64>>(6)?.unwrap_or(0),
+        sessions: delete_in_chunks(db, "session", expired, "", &[]).await? as i64,
+        known_devices: delete_in_chunks(db, "known_device", expired, "expires_at", &[]).await? as i64,
+        reset_codes: delete_in_chunks(db, "reset_code", "expires_at < time::now() OR used_at != NONE", "", &[]).await?
+            as i64,
+        invitations: delete_in_chunks(db, "invitation", "expires_at < time::now() AND used_by = NONE", "", &[]).await?
+            as i64,
     })
 }

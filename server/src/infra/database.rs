@@ -97,6 +97,42 @@ fn lock_is_free(path: &Path) -> bool {
     }
 }
 
+/// Rows a daily clean-up deletes per statement (each statement is its own transaction).
+pub const DELETE_CHUNK_ROWS: usize = 1000;
+
+/// Deletes the rows of `table` that match `condition` (SurrealQL, its
+/// parameters bound by `bind`), `DELETE_CHUNK_ROWS` at a time, so no
+/// transaction grows with a backlog and a run cut short keeps what it did;
+/// returns how many. `order` sorts the rows of a chunk (an indexed field, so
+/// the oldest go first), or is empty.
+pub async fn delete_in_chunks(
+    db: &Surreal<Any>,
+    table: &str,
+    condition: &str,
+    order: &str,
+    bind: &[(&str, surrealdb::types::Value)],
+) -> Result<usize, surrealdb::Error> {
+    let order = if order.is_empty() { String::new() } else { format!("ORDER BY {order}") };
+    let statement = format!(
+        "LET $chunk = SELECT VALUE id FROM {table} WHERE {condition} {order} LIMIT $rows;
+         DELETE $chunk RETURN NONE;
+         RETURN array::len($chunk);"
+    );
+    let mut deleted_in_all = 0;
+    loop {
+        let mut query = db.query(&statement).bind(("rows", DELETE_CHUNK_ROWS as i64));
+        for (name, value) in bind {
+            query = query.bind((name.to_string(), value.clone()));
+        }
+        let deleted: Option<i64> = query.await?.check()?.take(2)?;
+        let deleted = deleted.unwrap_or(0).max(0) as usize;
+        deleted_in_all += deleted;
+        if deleted < DELETE_CHUNK_ROWS {
+            return Ok(deleted_in_all);
+        }
+    }
+}
+
 /// Why a `BEGIN … COMMIT` block failed, if it did. Every statement of a failed
 /// transaction reports an error; the cause is the first that is not one of the
 /// placeholders SurrealDB puts on the statements the failure cancelled.
@@ -127,4 +163,37 @@ pub fn transaction_failure(response: &mut IndexedResults) -> Option<TransactionF
 pub fn is_conflict(error: &surrealdb::Error) -> bool {
     matches!(error.query_details(), Some(surrealdb::types::QueryError::TransactionConflict))
         || error.to_string().contains("can be retried")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_backlog_is_deleted_in_chunks_and_the_rest_is_kept() {
+        let db = connect(&DatabaseTarget::Memory, "sawda", "test").await.unwrap();
+        let rows = DELETE_CHUNK_ROWS as i64 * 3 + 345;
+        db.query("FOR $n IN array::range(0, $rows) { CREATE type::record('mark', $n) SET age = $n % 3 RETURN NONE; };")
+            .bind(("rows", rows))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        let old = (0..rows).filter(|n| n % 3 != 0).count();
+        assert!(old > 2 * DELETE_CHUNK_ROWS, "more than two chunks");
+        let deleted = delete_in_chunks(
+            &db,
+            "mark",
+            "age >= $oldest",
+            "age",
+            &[("oldest", surrealdb::types::Value::Number(1i64.into()))],
+        )
+        .await
+        .unwrap();
+        assert_eq!(deleted, old);
+        let left: Option<i64> = db.query("count(SELECT * FROM mark WHERE age = 0)").await.unwrap().take(0).unwrap();
+        let all: Option<i64> = db.query("count(SELECT * FROM mark)").await.unwrap().take(0).unwrap();
+        assert_eq!((left, all), (Some(rows - old as i64), Some(rows - old as i64)), "the rest stays");
+        assert_eq!(delete_in_chunks(&db, "mark", "age >= 1", "", &[]).await.unwrap(), 0, "nothing twice");
+    }
 }

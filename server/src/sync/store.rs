@@ -463,33 +463,18 @@ pub async fn record(db: &Surreal<Any>, owner: &Owner, id: RecordId) -> Result<Op
 /// offline for longer than this with an unanswered push is all it would take.
 pub const APPLIED_KEPT_DAYS: i64 = 180;
 
-/// Applied mutation ids forgotten per transaction.
-pub const FORGET_APPLIED_ROWS: usize = 1000;
-
-/// Forgets applied mutation ids older than `days`, at most `FORGET_APPLIED_ROWS`
-/// per statement (oldest first, by the age index), so no transaction grows
-/// with a backlog and a run cut short keeps what it did; returns how many.
+/// Forgets applied mutation ids older than `days`, oldest first and a chunk
+/// per transaction (`database::delete_in_chunks`), so a backlog (after
+/// downtime, or a run that failed) never makes one big transaction; returns how many.
 pub async fn forget_applied(db: &Surreal<Any>, days: i64) -> Result<usize, surrealdb::Error> {
-    let mut forgotten = 0;
-    loop {
-        let deleted: Option<i64> = db
-            .query(
-                "LET $old = SELECT VALUE id FROM sync_applied
-                     WHERE applied_at < time::now() - type::duration($age) ORDER BY applied_at LIMIT $rows;
-                 DELETE $old RETURN NONE;
-                 RETURN array::len($old);",
-            )
-            .bind(("age", format!("{days}d")))
-            .bind(("rows", FORGET_APPLIED_ROWS as i64))
-            .await?
-            .check()?
-            .take(2)?;
-        let deleted = deleted.unwrap_or(0).max(0) as usize;
-        forgotten += deleted;
-        if deleted < FORGET_APPLIED_ROWS {
-            return Ok(forgotten);
-        }
-    }
+    crate::infra::database::delete_in_chunks(
+        db,
+        "sync_applied",
+        "applied_at < time::now() - type::duration($age)",
+        "applied_at",
+        &[("age", Value::String(format!("{days}d")))],
+    )
+    .await
 }
 
 #[derive(SurrealValue)]
