@@ -17,6 +17,8 @@ fn standing(review: &Review, on_its_way: bool, lang: crate::i18n::Lang) -> Strin
         return text(lang, Key::ReviewSending).to_owned();
     }
     match review.state {
+        // Deleted on one phone and brought back by an edit on another: buyers no longer see it.
+        ReviewState::Draft if review.unpublished.is_some() => text(lang, Key::ReviewNoteUnpublished).to_owned(),
         ReviewState::Draft if review.public_revision.is_some() => text(lang, Key::ReviewNoteChanged).to_owned(),
         ReviewState::Draft => text(lang, Key::ReviewNoteDraft).to_owned(),
         ReviewState::Submitted => text(lang, Key::ReviewNoteSubmitted).to_owned(),
@@ -134,4 +136,18 @@ pub fn FeedbackSection() -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_revived_draft_says_buyers_no_longer_see_it() {
+        let revived = Review { state: ReviewState::Draft, unpublished: Some("2026-12-04T10:00:00Z".into()), ..Review::default() };
+        assert_eq!(standing(&revived, false, Lang::En), text(Lang::En, Key::ReviewNoteUnpublished));
+        let draft = Review { state: ReviewState::Draft, ..Review::default() };
+        assert_eq!(standing(&draft, false, Lang::En), text(Lang::En, Key::ReviewNoteDraft));
+    }
 }
