@@ -152,8 +152,9 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
                 photos_refused: false,
             });
         });
-        // Her records are on the page's fields before anything else is awaited.
-        publish(None);
+        // Her records are on the page's fields before anything else is awaited
+        // (the status stays "opening" until the engine has started syncing).
+        state.revision.update(|n| *n += 1);
         state.loaded.set(true);
         // Photos kept here since an earlier visit count as not sent until
         // the server says it has them: "All saved" waits for them.
