@@ -414,6 +414,15 @@ async fn stored_review(desk: &Desk, record: RecordId) -> (Value, bool) {
 }
 
 /// Her second phone, with everything the first one has.
+/// Her storefront and biscuits approved, and her second phone synced with them.
+async fn approved_on_two_phones() -> (Desk, Replica) {
+    let desk = desk().await;
+    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
+    decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
+    let other = second_phone(&desk).await;
+    (desk, other)
+}
+
 async fn second_phone(desk: &Desk) -> Replica {
     let mut other = phone_of(&desk.gulnar, 40);
     sync_phone(&desk.router, &desk.gulnar, &mut other).await;
@@ -462,10 +471,7 @@ async fn submit_again_and_approve(desk: &Desk, other: &mut Replica, revision: u3
 
 #[tokio::test]
 async fn a_listing_revived_by_a_price_edit_from_her_other_phone_is_a_draft_she_can_submit() {
-    let mut desk = desk().await;
-    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
-    decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
-    let mut other = second_phone(&desk).await;
+    let (mut desk, mut other) = approved_on_two_phones().await;
     assert_eq!(product_page(&desk).await, StatusCode::OK);
     let now = now_ms();
     delete_on_first_phone(&mut desk, now).await;
@@ -480,10 +486,7 @@ async fn a_listing_revived_by_a_price_edit_from_her_other_phone_is_a_draft_she_c
 #[tokio::test]
 async fn a_listing_revived_by_its_position_availability_or_stock_is_a_draft_too() {
     for edit in [json!({"position": 7.5}), json!({"availability": "sold_out"}), json!({"stock": 4})] {
-        let mut desk = desk().await;
-        decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
-        decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
-        let mut other = second_phone(&desk).await;
+        let (mut desk, mut other) = approved_on_two_phones().await;
         let now = now_ms();
         delete_on_first_phone(&mut desk, now).await;
         other.edit(desk.biscuits, serde_json::from_value(edit.clone()).unwrap(), now + 1_000, [44; 10]).unwrap();
@@ -499,10 +502,7 @@ async fn a_listing_revived_by_its_position_availability_or_stock_is_a_draft_too(
 
 #[tokio::test]
 async fn a_listing_revived_by_a_reviewed_field_does_not_say_buyers_see_an_approved_version() {
-    let mut desk = desk().await;
-    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
-    decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
-    let mut other = second_phone(&desk).await;
+    let (mut desk, mut other) = approved_on_two_phones().await;
     let now = now_ms();
     delete_on_first_phone(&mut desk, now).await;
     let name: Fields = serde_json::from_value(json!({"name": "Sesame and honey biscuits"})).unwrap();
@@ -553,10 +553,7 @@ async fn the_photos_of_a_deleted_listing_are_kept_so_a_revival_brings_them_back(
 
 #[tokio::test]
 async fn a_revival_that_arrives_before_the_deletion_leaves_it_public_and_approved() {
-    let mut desk = desk().await;
-    decide(&desk, &desk.dilnoza, desk.shop, 1, json!("approve")).await;
-    decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
-    let mut other = second_phone(&desk).await;
+    let (mut desk, mut other) = approved_on_two_phones().await;
     let now = now_ms();
     // Deleted first on one phone, edited later on the other; the edit reaches the server first.
     desk.phone.delete(desk.biscuits, now, [50; 10]).unwrap();
