@@ -164,7 +164,7 @@ async fn server() -> Server {
     // Behind a proxy, so the sign-in flood can come from many addresses.
     let state = AppState::new(db.clone(), http::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()))
         .with_photos(Photos::on_disk(&dir.path().join("photos")))
-        .with_site(Site { public_url: None, trust_proxy: true });
+        .with_site(Site { trust_proxy: true, ..Default::default() });
     Server { router: http::router(state, &std::env::temp_dir()), db, _dir: dir }
 }
 

@@ -56,7 +56,8 @@ pub enum AdminCommand {
 
 #[derive(Args, Debug, Clone)]
 pub struct Config {
-    /// Address and port to listen on. Use 0.0.0.0:PORT to accept connections from other machines.
+    /// Address and port to listen on. Use 0.0.0.0:PORT to accept connections from other
+    /// machines (then SAWDA_PUBLIC_URL or SAWDA_HOSTS is required).
     #[arg(long, env = "SAWDA_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
@@ -99,6 +100,13 @@ pub struct Config {
     #[arg(long, env = "SAWDA_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
+    /// Names this server answers to, comma-separated, e.g. `sawda.uz,www.sawda.uz`:
+    /// a public page asked for under one of them links to that name; under any
+    /// other `Host`, to `SAWDA_PUBLIC_URL` (or the first name). Links are never
+    /// made from a name not listed here.
+    #[arg(long, env = "SAWDA_HOSTS", value_delimiter = ',', value_parser = parse_host)]
+    pub hosts: Vec<String>,
+
     /// Behind your own reverse proxy: take the client's address (for rate limits)
     /// from the last entry of `X-Forwarded-For`. Never set this without such a proxy.
     #[arg(long, env = "SAWDA_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
@@ -125,6 +133,21 @@ fn parse_public_url(url: &str) -> Result<String, String> {
             Ok(url.trim_end_matches('/').to_string())
         }
         _ => Err("give the full address, like https://sawda.example".into()),
+    }
+}
+
+/// A name as a `Host` header carries it: `sawda.uz`, `sawda.local:8080`; lower-case.
+fn parse_host(name: &str) -> Result<String, String> {
+    let name = name.trim().to_ascii_lowercase();
+    let (host, port) = name.split_once(':').unwrap_or((&name, "80"));
+    let host_ok = !host.is_empty()
+        && host.split('.').all(|part| {
+            !part.is_empty() && !part.starts_with('-') && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if host_ok && port.parse::<u16>().is_ok_and(|port| port > 0) {
+        Ok(name)
+    } else {
+        Err(format!("`{name}` is not a host name: give names only, like sawda.uz or www.sawda.uz"))
     }
 }
 
@@ -166,9 +189,31 @@ pub enum ConfigError {
     HalfCredentials,
     #[error("{0} `{1}` is not a valid name: use letters, digits and underscores")]
     BadName(&'static str, String),
+    #[error(
+        "{0}: set SAWDA_PUBLIC_URL to the address people use (e.g. https://sawda.example), \
+         or SAWDA_HOSTS to the names this server answers to (e.g. sawda.uz,www.sawda.uz); \
+         the links on public pages are never made from the Host a request names"
+    )]
+    NoPublicAddress(String),
 }
 
 impl Config {
+    /// Reached from other machines (listening beyond loopback, or behind a
+    /// proxy), Sawda must know its own address: public pages link to it.
+    pub fn check_reach(&self) -> Result<(), ConfigError> {
+        if self.public_url.is_some() || !self.hosts.is_empty() {
+            return Ok(());
+        }
+        if !self.addr.ip().is_loopback() {
+            let why = format!("SAWDA_ADDR {} is reached from other machines", self.addr);
+            return Err(ConfigError::NoPublicAddress(why));
+        }
+        if self.trust_proxy {
+            return Err(ConfigError::NoPublicAddress("SAWDA_TRUST_PROXY says Sawda is behind a proxy".into()));
+        }
+        Ok(())
+    }
+
     pub fn database_target(&self) -> Result<DatabaseTarget, ConfigError> {
         for (what, name) in [("SAWDA_DB_NS", &self.db_ns), ("SAWDA_DB_NAME", &self.db_name)] {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -267,6 +312,33 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_names_the_server_answers_to() {
+        let config = config(&["--hosts", "Sawda.UZ, www.sawda.uz,sawda.local:8080"]);
+        assert_eq!(config.hosts, ["sawda.uz", "www.sawda.uz", "sawda.local:8080"]);
+        assert!(self::config(&[]).hosts.is_empty());
+        for bad in ["https://sawda.uz", "sawda.uz/", "sawda..uz", "", "sawda.uz:http", "evil example"] {
+            let error = Cli::try_parse_from(["sawda", "--hosts", bad]).unwrap_err().to_string();
+            assert!(error.contains("give names only"), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn beyond_loopback_the_public_address_or_names_are_required() {
+        assert_eq!(config(&[]).check_reach(), Ok(()), "the README's default");
+        assert_eq!(config(&["--addr", "[::1]:3000"]).check_reach(), Ok(()));
+        for addr in ["0.0.0.0:3000", "[::]:3000", "192.0.2.10:3000"] {
+            let error = config(&["--addr", addr]).check_reach().unwrap_err().to_string();
+            assert!(error.contains("SAWDA_PUBLIC_URL") && error.contains("SAWDA_HOSTS"), "{error}");
+            assert!(error.contains(addr), "{error}");
+            assert_eq!(config(&["--addr", addr, "--public-url", "https://sawda.uz"]).check_reach(), Ok(()));
+            assert_eq!(config(&["--addr", addr, "--hosts", "sawda.uz"]).check_reach(), Ok(()));
+        }
+        let proxied = config(&["--trust-proxy", "true"]).check_reach().unwrap_err().to_string();
+        assert!(proxied.contains("SAWDA_TRUST_PROXY") && proxied.contains("SAWDA_PUBLIC_URL"), "{proxied}");
+        assert_eq!(config(&["--trust-proxy", "true", "--hosts", "sawda.uz"]).check_reach(), Ok(()));
+    }
+
+    #[test]
     fn rejects_a_bad_address() {
         let error = Cli::try_parse_from(["sawda", "--addr", "not-an-address"]).unwrap_err();
         assert!(error.to_string().contains("--addr"), "{error}");
@@ -276,9 +348,17 @@ mod tests {
     fn help_explains_each_setting() {
         use clap::CommandFactory;
         let help = Cli::command().render_long_help().to_string();
-        for variable in
-            ["SAWDA_ADDR", "SAWDA_DATA", "SAWDA_DB", "SAWDA_DB_USER", "SAWDA_DB_PASS", "SAWDA_DB_NS", "SAWDA_DB_NAME"]
-        {
+        for variable in [
+            "SAWDA_ADDR",
+            "SAWDA_DATA",
+            "SAWDA_DB",
+            "SAWDA_DB_USER",
+            "SAWDA_DB_PASS",
+            "SAWDA_DB_NS",
+            "SAWDA_DB_NAME",
+            "SAWDA_PUBLIC_URL",
+            "SAWDA_HOSTS",
+        ] {
             assert!(help.contains(variable), "help lacks {variable}:\n{help}");
         }
     }

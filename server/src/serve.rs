@@ -65,6 +65,7 @@ pub async fn new_sync_epoch(config: Config) -> Result<String, ServeError> {
 /// requests in flight are finished, then the database is closed.
 pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
     let target = config.database_target()?;
+    config.check_reach()?;
     data_directory::ensure_writable(&config.data)?;
 
     // Bind first: a taken port should fail in a second, not after opening the database.
@@ -97,7 +98,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     );
 
     let state = AppState::new(db, http::leptos_options(&config, addr))
-        .with_site(http::site::Site::from_config(&config))
+        .with_site(http::site::Site::from_config(&config, addr))
         .with_photos(photos::Photos::on_disk(&config.data.join("photos")));
     // Every task holding a database handle is tracked, so all of them are gone before the close.
     let mut background = tokio::task::JoinSet::new();

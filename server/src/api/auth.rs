@@ -26,7 +26,9 @@ impl axum::extract::FromRequestParts<AppState> for Client {
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, ApiError> {
         let socket = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
-        Ok(Client(format!("client:{}", state.site.client_address(&parts.headers, socket))))
+        // Behind a trusted proxy, an entry that is not an address: refused, not counted as the proxy.
+        let address = state.site.client_address(&parts.headers, socket).map_err(|_| ApiError::BAD_REQUEST)?;
+        Ok(Client(format!("client:{address}")))
     }
 }
 

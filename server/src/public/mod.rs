@@ -21,6 +21,7 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::api::auth::Client;
 
 /// `?lang=ru` picks the language (the hreflang alternates), else the
 /// language cookie, else the browser's.
@@ -248,15 +249,17 @@ pub async fn storefront(
     Path(address): Path<String>,
     Query(query): Query<Language>,
     RawQuery(raw): RawQuery,
+    Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
     let lang = language(&query, &headers);
     let origin = state.site.origin(&headers);
-    let key = format!("{}|{origin}|{address}", lang.code());
+    let key = cache::key(lang, &origin, &format!("/s/{address}"));
     if let Some(page) = state.pages.get(&key) {
-        state.views.count(&headers, &page.owner, &page.page);
+        state.views.count(&headers, &client, &page.owner, &page.page);
         return page.response(&headers);
     }
+    let since = state.pages.stamp();
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
         // Not public (yet): its owner sees a preview, everyone else a 404.
         if let Some(preview) = preview::storefront(&state, lang, &headers, &address, &origin).await {
@@ -267,7 +270,7 @@ pub async fn storefront(
         }
         return not_found(&state, lang, &origin);
     };
-    state.views.count(&headers, &shop.owner, views::STOREFRONT_PAGE);
+    state.views.count(&headers, &client, &shop.owner, views::STOREFRONT_PAGE);
     let canonical = format!("{origin}/s/{}", shop.slug);
     let name = field(&shop.fields, "name").to_owned();
     let story = field(&shop.fields, "story").to_owned();
@@ -300,7 +303,8 @@ pub async fn storefront(
         price_som: None,
         json_ld,
     };
-    state.pages.put(key, &shop.owner, views::STOREFRONT_PAGE, document(&state, lang, head, body)).response(&headers)
+    let page = document(&state, lang, head, body);
+    state.pages.put(key, since, &shop.owner, views::STOREFRONT_PAGE, page).response(&headers)
 }
 
 pub async fn product(
@@ -308,15 +312,17 @@ pub async fn product(
     Path((address, product)): Path<(String, String)>,
     Query(query): Query<Language>,
     RawQuery(raw): RawQuery,
+    Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
     let lang = language(&query, &headers);
     let origin = state.site.origin(&headers);
-    let key = format!("{}|{origin}|{address}/{product}", lang.code());
+    let key = cache::key(lang, &origin, &format!("/s/{address}/{product}"));
     if let Some(page) = state.pages.get(&key) {
-        state.views.count(&headers, &page.owner, &page.page);
+        state.views.count(&headers, &client, &page.owner, &page.page);
         return page.response(&headers);
     }
+    let since = state.pages.stamp();
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
         let rest = format!("/{}", app::ui::encode_component(&product));
         if let Some(moved) = moved(&state, &address, &rest, raw.as_deref()).await {
@@ -327,9 +333,9 @@ pub async fn product(
     let Some(item) = shop.products.iter().find(|p| p.slug == product) else {
         return not_found(&state, lang, &origin);
     };
-    state.views.count(&headers, &shop.owner, &item.record);
+    state.views.count(&headers, &client, &shop.owner, &item.record);
     let page = product_page(&state, lang, &origin, &shop, item, &order::Filled::default());
-    state.pages.put(key, &shop.owner, &item.record, page).response(&headers)
+    state.pages.put(key, since, &shop.owner, &item.record, page).response(&headers)
 }
 
 /// A product's page, with its order form as `filled`.

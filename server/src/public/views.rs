@@ -1,11 +1,15 @@
 //! Views of buyers' pages, counted per owner, day and page with nothing
-//! about the viewer: no cookie, no address, no device. Known bots and link
-//! preview fetchers are not counted. Counts gather in memory and are written
+//! about the viewer written anywhere: no cookie, no address, no device.
+//! Known bots and link preview fetchers are not counted, and one script
+//! cannot inflate a count: a client address counts once a day per page, on
+//! at most `PAGES_PER_CLIENT_A_DAY` pages, told apart in memory only by a
+//! hash keyed afresh each day. Counts gather in memory and are written
 //! in one query every `FLUSH_EVERY` (and when the server stops), so a page
 //! view costs no database write; a crash loses at most that many seconds of
 //! counts, which are figures, not anything a person saved.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::ops::Bound;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -61,9 +65,49 @@ pub fn by_a_person(headers: &HeaderMap) -> bool {
     agent.starts_with("mozilla/") && !BOTS.iter().any(|bot| agent.contains(bot)) && !prefetch
 }
 
+/// Pages one client address is counted on in a day, at most: a script adds
+/// at most this many views a day from one address (one per page), while a
+/// buyer browsing the market stays well under it.
+pub const PAGES_PER_CLIENT_A_DAY: u32 = 100;
+/// (client, page) pairs remembered in a day (a few MB); beyond that the
+/// memory starts afresh, which takes that many distinct addresses and pages.
+const PAIRS_REMEMBERED: usize = 200_000;
+
 #[derive(Default)]
 pub struct ViewCounter {
     pending: Mutex<HashMap<(String, String, String), u64>>,
+    seen: Mutex<Seen>,
+}
+
+/// Who was counted on which page today, as hashes only.
+#[derive(Default)]
+struct Seen {
+    day: String,
+    /// Keys the hashes; made afresh each day and never written anywhere.
+    salt: RandomState,
+    pairs: HashSet<u64>,
+    pages_of: HashMap<u64, u32>,
+}
+
+impl Seen {
+    /// Whether this is `client`'s first view of `page` today, within its pages for the day.
+    fn first_view(&mut self, client: &str, owner: &str, page: &str) -> bool {
+        let pair = self.salt.hash_one((client, owner, page));
+        if self.pairs.contains(&pair) {
+            return false;
+        }
+        let who = self.salt.hash_one(client);
+        if self.pages_of.get(&who).is_some_and(|pages| *pages >= PAGES_PER_CLIENT_A_DAY) {
+            return false;
+        }
+        if self.pairs.len() >= PAIRS_REMEMBERED {
+            self.pairs.clear();
+            self.pages_of.clear();
+        }
+        self.pairs.insert(pair);
+        *self.pages_of.entry(who).or_default() += 1;
+        true
+    }
 }
 
 fn today() -> String {
@@ -79,13 +123,24 @@ struct Count {
 }
 
 impl ViewCounter {
-    /// Counts a view of `page` of `owner`'s, if a person asked for it.
-    pub fn count(&self, headers: &HeaderMap, owner: &str, page: &str) {
+    /// Counts a view of `page` of `owner`'s, if a person asked for it and
+    /// `client` (`Site::client_address`) has not been counted on it today.
+    pub fn count(&self, headers: &HeaderMap, client: &str, owner: &str, page: &str) {
         if !by_a_person(headers) {
             return;
         }
+        let today = today();
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if seen.day != today {
+                *seen = Seen { day: today.clone(), ..Default::default() };
+            }
+            if !seen.first_view(client, owner, page) {
+                return;
+            }
+        }
         let mut pending = self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *pending.entry((owner.to_owned(), today(), page.to_owned())).or_default() += 1;
+        *pending.entry((owner.to_owned(), today, page.to_owned())).or_default() += 1;
     }
 
     /// Writes the counts gathered so far; on failure they are kept for the next time.
@@ -189,5 +244,25 @@ mod tests {
         let mut prefetch = agent(phone);
         prefetch.insert("sec-purpose", "prefetch".parse().unwrap());
         assert!(!by_a_person(&prefetch));
+    }
+
+    #[test]
+    fn a_client_counts_once_a_day_per_page_and_on_so_many_pages_at_most() {
+        let counter = ViewCounter::default();
+        let phone = agent("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36");
+        for _ in 0..1_000 {
+            counter.count(&phone, "198.51.100.7", "account:a", STOREFRONT_PAGE);
+        }
+        counter.count(&phone, "198.51.100.8", "account:a", STOREFRONT_PAGE);
+        counter.count(&phone, "198.51.100.8", "account:b", STOREFRONT_PAGE);
+        for n in 0..500 {
+            counter.count(&phone, "2001:db8:1:2::/64", "account:a", &format!("product:{n}"));
+        }
+        let pending = counter.pending.lock().unwrap();
+        assert_eq!(pending[&("account:a".to_owned(), today(), STOREFRONT_PAGE.to_owned())], 2);
+        assert_eq!(pending[&("account:b".to_owned(), today(), STOREFRONT_PAGE.to_owned())], 1);
+        let products: u64 =
+            pending.iter().filter(|((_, _, page), _)| page.starts_with("product:")).map(|(_, n)| n).sum();
+        assert_eq!(products, u64::from(PAGES_PER_CLIENT_A_DAY));
     }
 }

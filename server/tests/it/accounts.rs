@@ -770,7 +770,7 @@ async fn sessions_of(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone
 async fn behind_a_proxy(db: surrealdb::Surreal<surrealdb::engine::any::Any>) -> axum::Router {
     let site = std::env::temp_dir();
     let state =
-        support::state(db, &site).with_site(sawda_server::http::site::Site { public_url: None, trust_proxy: true });
+        support::state(db, &site).with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
     sawda_server::http::router(state, &site)
 }
 
@@ -873,7 +873,7 @@ async fn over_https_the_session_cookie_is_host_only() {
     let site = std::env::temp_dir();
     let state = support::state(db.clone(), &site).with_site(sawda_server::http::site::Site {
         public_url: Some("https://sawda.example".into()),
-        trust_proxy: false,
+        ..Default::default()
     });
     let router = sawda_server::http::router(state, &site);
     support::entrepreneur(&db, "+998901000064").await;

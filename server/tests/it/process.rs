@@ -106,6 +106,17 @@ fn a_taken_address_is_a_clear_error() {
 }
 
 #[test]
+fn listening_beyond_this_machine_without_a_public_address_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = sawda(data.path());
+    command.env("SAWDA_ADDR", "0.0.0.0:0");
+    let (success, stderr) = run_to_end(command);
+    assert!(!success, "links on public pages would follow whatever Host a stranger sends");
+    assert!(stderr.contains("SAWDA_PUBLIC_URL") && stderr.contains("SAWDA_HOSTS"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn an_unusable_data_directory_is_a_clear_error() {
     let root = tempfile::tempdir().unwrap();
     let file = root.path().join("not-a-directory");

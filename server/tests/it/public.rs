@@ -292,13 +292,20 @@ async fn market_pages_hold_while_products_are_added() {
 async fn views_are_counted_by_day_for_people_and_not_for_bots_and_shown_to_her_alone() {
     let shop = shop(true).await;
     let site = std::env::temp_dir();
-    let state = support::state(shop.db.clone(), &site);
+    // Each request from another address: one address counts once a day a page (tests/it/hosts.rs).
+    let state = support::state(shop.db.clone(), &site)
+        .with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
     let router = sawda_server::http::router(state.clone(), &site);
     let products: Vec<String> =
         shop.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
     let product = format!("/s/gulnars-biscuits/{}", products[0]);
     let person =
         "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36";
+    let mut client = 0;
+    let mut next_client = move || {
+        client += 1;
+        format!("198.51.100.{client}")
+    };
     for (path, agent, times) in [
         ("/s/gulnars-biscuits", person, 3),
         (product.as_str(), person, 2),
@@ -307,11 +314,11 @@ async fn views_are_counted_by_day_for_people_and_not_for_bots_and_shown_to_her_a
         ("/s/no-such-shop", person, 2),
     ] {
         for _ in 0..times {
-            support::get(&router, path, &[("user-agent", agent)]).await;
+            support::get(&router, path, &[("user-agent", agent), ("x-forwarded-for", &next_client())]).await;
         }
     }
     state.views.flush(&shop.db).await.unwrap();
-    support::get(&router, "/s/gulnars-biscuits", &[("user-agent", person)]).await;
+    support::get(&router, "/s/gulnars-biscuits", &[("user-agent", person), ("x-forwarded-for", &next_client())]).await;
     state.views.flush(&shop.db).await.unwrap();
 
     let (status, views) =

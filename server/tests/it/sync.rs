@@ -599,7 +599,7 @@ async fn a_buyers_request_comes_back_after_a_restore_from_a_copy() {
     let site = std::env::temp_dir();
     let behind_proxy = |db: &surrealdb::Surreal<surrealdb::engine::any::Any>| {
         let state = support::state(db.clone(), &site)
-            .with_site(sawda_server::http::site::Site { public_url: None, trust_proxy: true });
+            .with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
         sawda_server::http::router(state, &site)
     };
     let dir = tempfile::tempdir().unwrap();
