@@ -11,8 +11,10 @@
 // - Install: keep the release's files and pages, all or nothing.
 // - Update: a new worker waits until the page asks it to take over (the
 //   "new version" notice), so an open page is never switched under its feet.
-// - Pages: from the network when it answers within a few seconds (and kept),
-//   else the kept copy, else the "no connection" page.
+// - Pages: from the network when it answers within a few seconds (and kept,
+//   unless `keepable` says no), else the kept copy, else the "no connection"
+//   page. Signing out removes every kept page but the offline ones
+//   (app/src/device/account.rs).
 // - The bundle: from the cache; it never changes under its name.
 // - The API is never cached: the app's own store handles offline data.
 
@@ -69,13 +71,22 @@ async function kept(request, path) {
   return response;
 }
 
+// Whether a page may be kept on the phone, where whoever holds it next can
+// open it offline. Not with a query (it may carry a one-time code), not one
+// the server marked for one person (`private`) or for nobody (`no-store`),
+// and no storefront or product page: her preview of her own storefront
+// lives at the same address buyers later use.
+function keepable(url, response) {
+  if (!response.ok || response.redirected || response.type !== 'basic' || url.search !== '') return false;
+  if (url.pathname.startsWith('/s/')) return false;
+  const control = (response.headers.get('cache-control') || '').toLowerCase();
+  return !/(^|[\s,])(no-store|private)([\s,=]|$)/.test(control);
+}
+
 async function page(event, url) {
   const cache = await caches.open(CACHE);
   const fromNetwork = fetch(event.request).then(async (response) => {
-    // Only plain addresses are kept: a query may carry a one-time code.
-    if (response.ok && !response.redirected && response.type === 'basic' && url.search === '') {
-      await cache.put(url.pathname, response.clone());
-    }
+    if (keepable(url, response)) await cache.put(url.pathname, response.clone());
     return response;
   });
   event.waitUntil(fromNetwork.catch(() => undefined));

@@ -556,3 +556,47 @@ async function ownersOfStoredRecords() {
   }
   return owners;
 }
+
+/** In the page: the addresses of the pages the service worker keeps (its `sawda-…` caches), sorted. */
+async function keptPages() {
+  const paths = [];
+  for (const name of await caches.keys()) {
+    if (!name.startsWith('sawda-')) continue;
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      const response = await cache.match(request);
+      if ((response.headers.get('content-type') ?? '').startsWith('text/html')) paths.push(new URL(request.url).pathname);
+    }
+  }
+  return paths.sort();
+}
+
+test('a shared phone: her preview is never kept by the service worker, and signing out clears the pages it kept', async () => {
+  const DILBAR = { phone: '+998903001144', name: 'Dilbar', password: 'kelin-stitch-2026' };
+  await signUpEntrepreneurs(sawda.url, ADMIN, [DILBAR]);
+  const { context, page } = await phone(browser, { locale: 'en-GB' });
+  await signInOnPage(page, sawda.url, DILBAR);
+  await ready(page);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await typeInto(page, '#storefront-name', 'Kelin embroidery');
+  await page.click('button.suggestion');
+  await expectStatus(page, en['sync.all_saved']);
+  const slug = await page.inputValue('#storefront-slug');
+  assert.ok(slug.length > 0);
+  // Her preview, before any coordinator has seen it: for her eyes only.
+  await page.goto(`${sawda.url}/s/${slug}`);
+  assert.match(await page.textContent('body'), /Preview: only you see this page/);
+  await page.goto(`${sawda.url}/account`);
+  await ready(page);
+  assert.ok(!(await page.evaluate(keptPages)).some((path) => path.startsWith('/s/')), 'her preview is not kept');
+  await page.click('button:has-text("' + en['account.sign_out'] + '")');
+  await page.waitForURL('**/sign-in');
+  // Only the pages every visitor gets for offline use stay; her account page went.
+  assert.deepEqual(await page.evaluate(keptPages), ['/', '/offline', '/studio']);
+  // The next person on this phone, offline, opens her address: not her preview.
+  await context.setOffline(true);
+  await page.goto(`${sawda.url}/s/${slug}`);
+  const body = await page.textContent('body');
+  assert.ok(!body.includes('Kelin embroidery') && !body.includes('Preview: only you see this page'), body);
+  await context.close();
+});

@@ -109,6 +109,8 @@ fn old_text(owner: &Owner) -> Option<String> {
 pub async fn forget(account: &AccountView) -> Result<(), StoreProblem> {
     // Its engine must not write the store back.
     crate::device::sync::close();
+    // Pages the service worker kept while she was signed in, whatever else fails.
+    let _ = crate::device::service_worker::forget_pages().await;
     if let Ok(owner) = account.id.parse::<Owner>() {
         let db = indexed_db::open().await?;
         // Her photos, to go too unless another person's store names them.

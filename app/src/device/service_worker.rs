@@ -2,10 +2,10 @@
 //! worker is installed and waiting. Runs only in the browser.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ServiceWorker, ServiceWorkerRegistration, ServiceWorkerState};
+use web_sys::{Cache, ServiceWorker, ServiceWorkerRegistration, ServiceWorkerState};
 
 thread_local! {
     static REGISTRATION: std::cell::RefCell<Option<ServiceWorkerRegistration>> = const { std::cell::RefCell::new(None) };
@@ -66,4 +66,39 @@ pub fn take_over() {
             let _ = window().location().reload();
         }
     }
+}
+
+/// The pages the worker keeps from the first visit so the app opens offline
+/// (`OFFLINE_PAGES` in server/src/http/release.rs): the same for everyone.
+const OFFLINE_PAGES: [&str; 3] = ["/", "/studio", "/offline"];
+
+/// Signing out of a shared phone: every other page the worker kept in its
+/// `sawda-…` caches leaves the phone, so the next person cannot open it
+/// offline. The bundle and the texts stay. Returns how many pages went.
+pub async fn forget_pages() -> Result<usize, JsValue> {
+    let caches = window().caches()?;
+    let names: js_sys::Array = JsFuture::from(caches.keys()).await?.unchecked_into();
+    let mut removed = 0;
+    for name in names.iter().filter_map(|name| name.as_string()).filter(|name| name.starts_with("sawda-")) {
+        let cache: Cache = JsFuture::from(caches.open(&name)).await?.unchecked_into();
+        let requests: js_sys::Array = JsFuture::from(cache.keys()).await?.unchecked_into();
+        for request in requests.iter() {
+            let request: web_sys::Request = request.unchecked_into();
+            let path = web_sys::Url::new(&request.url())?.pathname();
+            if OFFLINE_PAGES.contains(&path.as_str()) {
+                continue;
+            }
+            let found = JsFuture::from(cache.match_with_request(&request)).await?;
+            let is_page = found
+                .dyn_into::<web_sys::Response>()
+                .ok()
+                .and_then(|response| response.headers().get("content-type").ok().flatten())
+                .is_some_and(|kind| kind.starts_with("text/html"));
+            if is_page {
+                JsFuture::from(cache.delete_with_request(&request)).await?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
 }
