@@ -22,6 +22,10 @@ pub struct AppState {
     pub views: Arc<crate::public::views::ViewCounter>,
     /// Buyers' pages kept rendered (`public::cache`).
     pub pages: Arc<crate::public::cache::PageCache>,
+    /// How long a market query may take before the buyer is asked for a shorter search.
+    pub market_timeout: std::time::Duration,
+    /// The sitemap's pages, built at most every few minutes (`public::sitemap`).
+    pub sitemap: Arc<crate::public::sitemap::Sitemap>,
 }
 
 impl AppState {
@@ -39,6 +43,8 @@ impl AppState {
             order_limits: Default::default(),
             views: Default::default(),
             pages: Default::default(),
+            market_timeout: crate::public::market::TIMEOUT,
+            sitemap: Default::default(),
         }
     }
 

@@ -105,7 +105,8 @@ pub fn router(state: AppState, site: &Path) -> Router {
                 .post(crate::public::order::order)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::public::order::MAX_FORM_BYTES)),
         )
-        .route("/sitemap.xml", get(crate::public::sitemap))
+        .route("/sitemap.xml", get(crate::public::sitemap::index))
+        .route("/sitemap/{file}", get(crate::public::sitemap::page))
         .route("/market", get(crate::public::market::market))
         .route("/robots.txt", get(crate::public::robots))
         .nest_service(&bundle_path, bundle)

@@ -8,6 +8,7 @@ use app::ui::FieldMap;
 use serde_json::{Value, json};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
+use surrealdb::types::SurrealValue;
 
 pub struct Storefront {
     pub owner: String,
@@ -122,28 +123,34 @@ pub async fn moved(db: &Surreal<Any>, old: &str) -> Result<Option<String>, surre
     Ok(now.filter(|now| now != old))
 }
 
-/// Every public address: storefronts, and products of approved storefronts.
-pub async fn addresses(db: &Surreal<Any>) -> Result<Vec<(String, Option<String>)>, surrealdb::Error> {
-    let mut read = db
-        .query(
-            "SELECT owner, slug FROM approved_storefront ORDER BY slug;
-             SELECT owner, slug FROM approved_product ORDER BY owner, slug;",
-        )
+/// One of the rows the sitemap lists, in key order.
+#[derive(SurrealValue)]
+pub struct Listed {
+    pub id: surrealdb::types::RecordId,
+    pub slug: String,
+    /// A product's storefront address; `None` for a storefront, and for a
+    /// product whose storefront is not public.
+    pub storefront_slug: Option<String>,
+}
+
+/// At most `rows` rows of `table` (`approved_storefront` or
+/// `approved_product`) after the key `after`, in key order: one range of
+/// the table, however far into it the sitemap has got.
+pub async fn listed_after(
+    db: &Surreal<Any>,
+    table: &str,
+    after: Option<&surrealdb::types::RecordId>,
+    rows: usize,
+) -> Result<Vec<Listed>, surrealdb::Error> {
+    use std::ops::Bound;
+    use surrealdb::types::{RecordId, RecordIdKey, RecordIdKeyRange};
+    let start = after.map_or(Bound::Unbounded, |after| Bound::Excluded(after.key.clone()));
+    let range = RecordIdKeyRange { start, end: Bound::Unbounded };
+    let storefront = if table == "approved_product" { "storefront_slug" } else { "NONE AS storefront_slug" };
+    db.query(format!("SELECT id, slug, {storefront} FROM $range LIMIT $rows"))
+        .bind(("range", RecordId::new(table.to_owned(), RecordIdKey::from(range))))
+        .bind(("rows", rows as i64))
         .await?
-        .check()?;
-    let storefronts = json_rows(read.take(0)?);
-    let products = json_rows(read.take(1)?);
-    let mut slug_of = BTreeMap::new();
-    let mut all = Vec::new();
-    for s in &storefronts {
-        let (owner, slug) = (s["owner"].as_str().unwrap_or_default(), s["slug"].as_str().unwrap_or_default());
-        slug_of.insert(owner.to_owned(), slug.to_owned());
-        all.push((slug.to_owned(), None));
-    }
-    for p in products {
-        if let Some(storefront) = p["owner"].as_str().and_then(|owner| slug_of.get(owner)) {
-            all.push((storefront.clone(), p["slug"].as_str().map(str::to_owned)));
-        }
-    }
-    Ok(all)
+        .check()?
+        .take(0)
 }

@@ -34,6 +34,10 @@ pub const MAX_PAGES: usize = 5_000;
 /// Pages dropped at once when full: one pass over the cache frees room for many puts.
 const EVICTED_AT_ONCE: usize = MAX_PAGES / 10;
 
+/// The owner of pages that list everyone's products (the market): any
+/// owner's change drops them, and any since their stamp keeps them from `put`.
+pub const EVERYONE: &str = "*";
+
 pub struct Cached {
     made: Instant,
     /// When it was last served, in `PageCache::clock` ticks.
@@ -136,7 +140,8 @@ impl PageCache {
         let mut inner = self.write();
         // Forgotten owners are remembered for `KEPT_FOR` only: an older stamp cannot be checked.
         let stale = since.at.elapsed() >= KEPT_FOR
-            || inner.forgotten.get(owner).is_some_and(|(generation, _)| *generation > since.generation);
+            || inner.forgotten.get(owner).is_some_and(|(generation, _)| *generation > since.generation)
+            || (owner == EVERYONE && inner.generation > since.generation);
         if stale {
             return cached;
         }
@@ -147,10 +152,11 @@ impl PageCache {
         cached
     }
 
-    /// Something of `owner`'s that buyers see may have changed.
+    /// Something of `owner`'s that buyers see may have changed: her pages
+    /// go, and those of `EVERYONE` (the market lists her products too).
     pub fn forget(&self, owner: &str) {
         let mut inner = self.write();
-        inner.pages.retain(|_, page| page.owner != owner);
+        inner.pages.retain(|_, page| page.owner != owner && page.owner != EVERYONE);
         inner.generation += 1;
         let generation = inner.generation;
         inner.forgotten.retain(|_, (_, at)| at.elapsed() < KEPT_FOR);

@@ -4,6 +4,8 @@
 //! keyset. A GET form with everything in the address: it works with
 //! JavaScript off and a search can be shared as a link.
 
+use std::time::Duration;
+
 use app::i18n::{Key, Lang, text};
 use app::rules::money::format_som;
 use app::rules::people::District;
@@ -51,12 +53,108 @@ pub struct Page {
     pub next: Option<String>,
 }
 
-/// The query as the index spells it: normalised, each word cut to the
-/// longest prefix indexed; `None` when nothing searchable is left.
-pub fn search_words(q: &str) -> Option<String> {
-    let words: Vec<String> =
-        normalise(q).split(' ').filter(|w| !w.is_empty()).map(|w| w.chars().take(LONGEST_PREFIX).collect()).collect();
-    (!words.is_empty()).then(|| words.join(" "))
+/// A buyer's search is bounded: the text beyond this is not searched…
+pub const QUERY_CHARS: usize = 100;
+/// …nor the words beyond these (each word is one more condition on every row read).
+pub const QUERY_WORDS: usize = 6;
+/// A market query that takes longer gives up, and the buyer is asked for a
+/// shorter search (`make bench`: a page takes well under 50 ms at 200,000 products).
+pub const TIMEOUT: Duration = Duration::from_millis(300);
+/// Longer cursors are not ours: the page starts from the beginning.
+const CURSOR_CHARS: usize = 200;
+
+/// What a buyer asked for, as the market reads it: the words as the index
+/// cuts them, the filters it knows, and where the page starts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Asked {
+    /// She typed a search (even if no word of it is searchable).
+    pub searched: bool,
+    pub words: Vec<String>,
+    /// Part of her search was beyond `QUERY_CHARS` or `QUERY_WORDS`.
+    pub cut: bool,
+    /// Single letters and digits, which the index does not hold, were left out.
+    pub dropped: bool,
+    pub district: Option<String>,
+    pub category: Option<String>,
+    after: Option<(u8, String)>,
+}
+
+/// Splits a normalised word where letters meet digits, as the analyzer's
+/// `class` tokenizer does: "sa7x" is "sa", "7", "x".
+fn runs(word: &str) -> Vec<&str> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for (i, c) in word.char_indices().skip(1) {
+        let before = word[..i].chars().next_back().expect("a character before");
+        if before.is_ascii_digit() != c.is_ascii_digit() {
+            runs.push(&word[start..i]);
+            start = i;
+        }
+    }
+    runs.push(&word[start..]);
+    runs
+}
+
+impl Asked {
+    pub fn from(filters: &Filters) -> Asked {
+        let q = filters.q.as_deref().unwrap_or_default();
+        let mut asked = Asked {
+            searched: !q.trim().is_empty(),
+            cut: q.chars().count() > QUERY_CHARS,
+            district: known(&filters.district, |d| District::from_id(d).is_some()).map(str::to_owned),
+            category: known(&filters.category, |c| Category::from_id(c).is_some()).map(str::to_owned),
+            after: filters.after.as_deref().filter(|c| c.len() <= CURSOR_CHARS).and_then(|cursor| {
+                let (tier, order) = cursor.split_once('|')?;
+                Some((tier.parse::<u8>().ok()?, order.to_owned()))
+            }),
+            ..Asked::default()
+        };
+        let kept: String = q.chars().take(QUERY_CHARS).collect();
+        let normalised = normalise(&kept);
+        for run in normalised.split(' ').filter(|w| !w.is_empty()).flat_map(runs) {
+            // The index holds words of two letters or digits and more, and prefixes of up to 20.
+            if run.len() < 2 {
+                asked.dropped = true;
+                continue;
+            }
+            let word: String = run.chars().take(LONGEST_PREFIX).collect();
+            if asked.words.contains(&word) {
+                continue;
+            }
+            if asked.words.len() == QUERY_WORDS {
+                asked.cut = true;
+                break;
+            }
+            asked.words.push(word);
+        }
+        asked
+    }
+
+    /// The words searched, as the search box shows them again.
+    pub fn query(&self) -> String {
+        self.words.join(" ")
+    }
+
+    /// The same for every way of typing the same search: what the page cache keeps it by.
+    pub fn key(&self) -> String {
+        let after = self.after.as_ref().map_or(String::new(), |(tier, order)| format!("{tier}|{order}"));
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            u8::from(self.searched),
+            u8::from(self.cut),
+            u8::from(self.dropped),
+            self.district.as_deref().unwrap_or_default(),
+            self.category.as_deref().unwrap_or_default(),
+            self.query(),
+            after
+        )
+    }
+}
+
+/// The market gave up on a query that took longer than its timeout.
+pub fn timed_out(error: &surrealdb::Error) -> bool {
+    matches!(error.query_details(), Some(surrealdb::types::QueryError::TimedOut { .. }))
+        || error.to_string().contains("exceeded the timeout")
 }
 
 fn known<'a>(value: &'a Option<String>, valid: impl Fn(&str) -> bool) -> Option<&'a str> {
@@ -94,9 +192,17 @@ pub const RANKED_AT_MOST: usize = 900;
 const CARD: &str = "owner, slug, name, price_som, storefront_slug, storefront_name, district, category, name_search, \
                     market_all, record::id(id)[1] AS record";
 
-/// `$w0`, `$w1`…: each word a prefix of a word of `search_text` (bound by `bind_words`).
+/// `$w0`, `$w1`…: each word found where the index starts a word (set by `bind_words`).
 fn word_conditions(words: &[String]) -> Vec<String> {
-    (0..words.len()).map(|i| format!("string::contains(string::concat(' ', search_text), $w{i})")).collect()
+    (0..words.len()).map(|i| format!("search_text = $w{i}")).collect()
+}
+
+/// Statements that make `$w0`, `$w1`… once per query, before the SELECT that
+/// reads them: each a regex that finds its word at the start of the text,
+/// after a space, or after the other class (a word of letters after a digit,
+/// "kg" in "5kg"; digits after a letter), as the `class` tokenizer starts words.
+fn word_patterns(words: &[String]) -> String {
+    (0..words.len()).map(|i| format!("LET $w{i} = <regex> $p{i};\n")).collect()
 }
 
 fn bind_words<'r, C: surrealdb::Connection>(
@@ -104,29 +210,44 @@ fn bind_words<'r, C: surrealdb::Connection>(
     words: &[String],
 ) -> surrealdb::method::Query<'r, C> {
     for (i, word) in words.iter().enumerate() {
-        query = query.bind((format!("w{i}"), format!(" {word}")));
+        // Words are lowercase letters or digits only (`Asked::from`): nothing to escape.
+        let class = if word.starts_with(|c: char| c.is_ascii_digit()) { "0-9" } else { "a-z" };
+        query = query.bind((format!("p{i}"), format!("(?:^|[^{class}]){word}")));
     }
     query
 }
 
-/// One page of the directory. The cursor is `tier|order` of the last item
-/// shown: tier 0 for name matches of a ranked search, 1 otherwise; order
-/// its `market_all`.
+/// The same test in Rust, for rows already read.
+fn starts_a_word(text: &str, word: &str) -> bool {
+    let digits = word.starts_with(|c: char| c.is_ascii_digit());
+    text.match_indices(word).any(|(i, _)| {
+        text[..i].chars().next_back().is_none_or(|c| if digits { !c.is_ascii_digit() } else { !c.is_ascii_lowercase() })
+    })
+}
+
+/// One page of the directory, giving up after `TIMEOUT`.
 pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surrealdb::Error> {
-    let q = filters.q.as_deref().and_then(search_words);
-    let district = known(&filters.district, |d| District::from_id(d).is_some()).map(str::to_owned);
-    let category = known(&filters.category, |c| Category::from_id(c).is_some()).map(str::to_owned);
-    let after = filters.after.as_deref().and_then(|cursor| {
-        let (tier, order) = cursor.split_once('|')?;
-        Some((tier.parse::<u8>().ok()?, order.to_owned()))
-    });
-    let (field, prefix) = match (&district, &category) {
+    page_within(db, &Asked::from(filters), TIMEOUT).await
+}
+
+/// One page of the directory; each query gives up after `timeout` (see
+/// `timed_out`). The cursor is `tier|order` of the last item shown: tier 0
+/// for name matches of a ranked search, 1 otherwise; order its `market_all`.
+pub async fn page_within(db: &Surreal<Any>, asked: &Asked, timeout: Duration) -> Result<Page, surrealdb::Error> {
+    // Nothing she typed is searchable: nothing is found, and no query is made.
+    if asked.searched && asked.words.is_empty() {
+        return Ok(Page { storefronts: Vec::new(), products: Vec::new(), next: None });
+    }
+    let within = format!("TIMEOUT {}ms", timeout.as_millis());
+    let words = &asked.words;
+    let q = (!words.is_empty()).then(|| asked.query());
+    let (district, category, after) = (&asked.district, &asked.category, &asked.after);
+    let (field, prefix) = match (district, category) {
         (Some(d), Some(c)) => ("market_dc", format!("{d}|{c}|")),
         (Some(d), None) => ("market_d", format!("{d}|")),
         (None, Some(c)) => ("market_c", format!("{c}|")),
         (None, None) => ("market_all", String::new()),
     };
-    let words: Vec<String> = q.as_deref().map(|q| q.split(' ').map(str::to_owned).collect()).unwrap_or_default();
     let mut rows: Option<Vec<(u8, Value)>> = None;
     // A district and a category together hold a few thousand products at
     // most: read in order, they need no ranking first.
@@ -135,7 +256,7 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
         // The matches, if few enough to rank them all.
         let found: Vec<Value> = db
             .query(format!(
-                "SELECT {CARD} FROM approved_product WHERE search_text @@ $q AND market_all != NONE LIMIT $most"
+                "SELECT {CARD} FROM approved_product WHERE search_text @@ $q AND market_all != NONE LIMIT $most {within}"
             ))
             .bind(("q", q.clone()))
             .bind(("most", RANKED_AT_MOST as i64 + 1))
@@ -144,19 +265,18 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
             .take(0)
             .map(json_rows)?;
         if found.len() <= RANKED_AT_MOST {
-            let first = format!(" {}", words[0]);
             let mut ranked: Vec<(u8, Value)> = found
                 .into_iter()
                 .filter(|r| district.as_deref().is_none_or(|d| r["district"] == d))
                 .filter(|r| category.as_deref().is_none_or(|c| r["category"] == c))
                 .map(|r| {
-                    let in_name = format!(" {}", r["name_search"].as_str().unwrap_or_default()).contains(&first);
+                    let in_name = starts_a_word(r["name_search"].as_str().unwrap_or_default(), &words[0]);
                     (u8::from(!in_name), r)
                 })
                 .collect();
             let order = |r: &Value| r["market_all"].as_str().unwrap_or_default().to_owned();
             ranked.sort_by_cached_key(|(tier, r)| (*tier, order(r)));
-            if let Some((tier, key)) = &after {
+            if let Some((tier, key)) = after {
                 ranked.retain(|(t, r)| (*t, order(r)) > (*tier, key.clone()));
             }
             ranked.truncate(PAGE + 1);
@@ -166,24 +286,25 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
     let rows = match rows {
         Some(rows) => rows,
         None => {
-            // In order, from the cursor on, each word a prefix of a word of the text.
-            let matching: String = word_conditions(&words).iter().map(|c| format!(" AND {c}")).collect();
+            // In order, from the cursor on, each word where the index starts a word.
+            let matching: String = word_conditions(words).iter().map(|c| format!(" AND {c}")).collect();
             let from = format!("{prefix}{}", after.as_ref().map_or("", |(_, order)| order.as_str()));
             let query = db
                 .query(format!(
-                    "SELECT {CARD} FROM approved_product WHERE {field} > $from AND {field} < $to{matching}
-                     ORDER BY {field} LIMIT $limit"
+                    "{}SELECT {CARD} FROM approved_product WHERE {field} > $from AND {field} < $to{matching}
+                     ORDER BY {field} LIMIT $limit {within}",
+                    word_patterns(words)
                 ))
                 .bind(("from", from))
                 .bind(("to", format!("{prefix}~")))
                 .bind(("limit", PAGE as i64 + 1));
-            let found = bind_words(query, &words).await?.check()?.take(0).map(json_rows)?;
+            let found = bind_words(query, words).await?.check()?.take(words.len()).map(json_rows)?;
             found.into_iter().map(|row| (1, row)).collect()
         }
     };
     // Storefronts that match, on the first page only; each condition only
     // when asked for, so the planner can read an index (name, district, words).
-    let shops: Vec<Value> = if filters.after.is_none() {
+    let shops: Vec<Value> = if after.is_none() {
         // With a filter, its index and the words checked on what it finds; words alone, the full-text index.
         let filtered = district.is_some() || category.is_some();
         let mut conditions: Vec<String> = [
@@ -194,19 +315,23 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
         .into_iter()
         .flatten()
         .collect();
-        if filtered {
-            conditions.extend(word_conditions(&words));
-        }
+        let patterns = if filtered {
+            conditions.extend(word_conditions(words));
+            word_patterns(words)
+        } else {
+            String::new()
+        };
         let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         // A short word matches thousands of storefronts: with words, the first
         // few dozen found are put in order here rather than all in the database.
         let order = if q.is_some() { "LIMIT 60" } else { "ORDER BY name LIMIT 6" };
         let query = db
-            .query(format!("SELECT slug, name, district FROM approved_storefront {filter} {order}"))
+            .query(format!("{patterns}SELECT slug, name, district FROM approved_storefront {filter} {order} {within}"))
             .bind(("q", q.clone()))
-            .bind(("district", district))
-            .bind(("category", category));
-        let mut shops = bind_words(query, &words).await?.check()?.take(0).map(json_rows)?;
+            .bind(("district", district.clone()))
+            .bind(("category", category.clone()));
+        let statement = if filtered { words.len() } else { 0 };
+        let mut shops = bind_words(query, words).await?.check()?.take(statement).map(json_rows)?;
         shops.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
         shops.truncate(6);
         shops
@@ -223,7 +348,7 @@ pub async fn page(db: &Surreal<Any>, filters: &Filters) -> Result<Page, surreald
     // The first photo of each product listed.
     let records: Vec<String> = rows.iter().filter_map(|r| r["record"].as_str().map(str::to_owned)).collect();
     let photos: Vec<Value> = db
-        .query("SELECT item, hash FROM approved_photo WHERE place = 0 AND item IN $records")
+        .query(format!("SELECT item, hash FROM approved_photo WHERE place = 0 AND item IN $records {within}"))
         .bind(("records", records))
         .await?
         .check()?
@@ -264,41 +389,95 @@ fn select(name: &str, label: Key, lang: Lang, current: Option<&str>, options: Ve
     )
 }
 
-pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters>, headers: HeaderMap) -> Response {
-    let lang = language(&super::Language { lang: filters.lang.clone() }, &headers);
-    let origin = state.site.origin(&headers);
-    let page = match page(&state.db, &filters).await {
-        Ok(page) => page,
-        Err(error) => {
-            tracing::error!(%error, "market directory");
-            return html(StatusCode::INTERNAL_SERVER_ERROR, escape(text(lang, Key::ErrorInternal)));
-        }
-    };
-    let q = filters.q.clone().unwrap_or_default();
-    let district = filters.district.as_deref().filter(|d| District::from_id(d).is_some());
-    let category = filters.category.as_deref().filter(|c| Category::from_id(c).is_some());
-    let form = format!(
+/// The search form, filled with what the market read of her search.
+fn form(lang: Lang, asked: &Asked) -> String {
+    format!(
         r#"<form class="market-search" method="get" action="/market" role="search">
-           <label class="field"><span>{label}</span><input type="search" name="q" value="{q}" maxlength="100" autocomplete="off"></label>
+           <label class="field"><span>{label}</span><input type="search" name="q" value="{q}" maxlength="{QUERY_CHARS}" autocomplete="off"></label>
            {districts}{categories}<button class="button" type="submit">{go}</button></form>"#,
         label = escape(text(lang, Key::MarketSearch)),
-        q = escape(&q),
+        q = escape(&asked.query()),
         districts = select(
             "district",
             Key::StorefrontDistrict,
             lang,
-            district,
+            asked.district.as_deref(),
             District::ALL.iter().map(|d| (d.id(), d.name_key())).collect()
         ),
         categories = select(
             "category",
             Key::MarketCategory,
             lang,
-            category,
+            asked.category.as_deref(),
             Category::ALL.iter().map(|c| (c.id(), c.name_key())).collect()
         ),
         go = escape(text(lang, Key::MarketGo)),
+    )
+}
+
+fn note(lang: Lang, key: Key) -> String {
+    format!(r#"<p class="market-note" role="status">{}</p>"#, escape(text(lang, key)))
+}
+
+fn market_head(lang: Lang, origin: &str) -> Head {
+    Head {
+        title: format!("{} · Sawda", text(lang, Key::MarketTitle)),
+        description: text(lang, Key::MarketBody).to_owned(),
+        canonical: format!("{origin}/market"),
+        image: None,
+        og_type: "website",
+        price_som: None,
+        json_ld: json!({"@context": "https://schema.org", "@type": "WebSite", "name": "Sawda", "url": format!("{origin}/market")}),
+    }
+}
+
+/// A search the database gave up on: she is asked for a shorter one, and
+/// nothing keeps the answer.
+fn too_slow(state: &AppState, lang: Lang, origin: &str, asked: &Asked) -> Response {
+    let body = format!(
+        r#"<h1>{}</h1>{}{}"#,
+        escape(text(lang, Key::MarketTitle)),
+        note(lang, Key::MarketTooSlow),
+        form(lang, asked)
     );
+    super::unlisted(StatusCode::SERVICE_UNAVAILABLE, document(state, lang, market_head(lang, origin), body), "no-store")
+}
+
+pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters>, headers: HeaderMap) -> Response {
+    let lang = language(&super::Language { lang: filters.lang.clone() }, &headers);
+    let origin = state.site.origin(&headers);
+    let asked = Asked::from(&filters);
+    // Kept like storefront pages, by what the market read: "SA 7x" and "sa7x" are one page.
+    let key = super::cache::key(lang, &origin, &format!("/market?{}", asked.key()));
+    if let Some(page) = state.pages.get(&key) {
+        return page.response(&headers);
+    }
+    let stamp = state.pages.stamp();
+    let page = match page_within(&state.db, &asked, state.market_timeout).await {
+        Ok(page) => page,
+        Err(error) if timed_out(&error) => {
+            tracing::info!(words = asked.words.len(), "a market search gave up");
+            return too_slow(&state, lang, &origin, &asked);
+        }
+        Err(error) => {
+            tracing::error!(%error, "market directory");
+            return html(StatusCode::INTERNAL_SERVER_ERROR, escape(text(lang, Key::ErrorInternal)));
+        }
+    };
+    let q = asked.query();
+    let district = asked.district.as_deref();
+    let category = asked.category.as_deref();
+    let form = form(lang, &asked);
+    let nothing_to_search = asked.searched && asked.words.is_empty();
+    let notes: String = [
+        asked.cut.then_some(Key::MarketSearchCut),
+        asked.dropped.then_some(Key::MarketSearchShort),
+        nothing_to_search.then_some(Key::MarketSearchNothing),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|key| note(lang, key))
+    .collect();
     let district_name = |id: &str| District::from_id(id).map(|d| text(lang, d.name_key())).unwrap_or_default();
     let shops: String = page
         .storefronts
@@ -343,7 +522,7 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
             escape(text(lang, Key::DeskMore))
         )
     });
-    let empty = (page.products.is_empty() && page.storefronts.is_empty())
+    let empty = (page.products.is_empty() && page.storefronts.is_empty() && !nothing_to_search)
         .then(|| format!("<p>{}</p>", escape(text(lang, Key::MarketEmpty))))
         .unwrap_or_default();
     let shops = if shops.is_empty() {
@@ -357,28 +536,52 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
         format!(r#"<h2>{}</h2><ul class="market-products">{products}</ul>"#, escape(text(lang, Key::MarketProducts)))
     };
     let body = format!(
-        r#"<h1>{}</h1><p class="lead">{}</p>{form}{empty}{shops}{products}{next}"#,
+        r#"<h1>{}</h1><p class="lead">{}</p>{form}{notes}{empty}{shops}{products}{next}"#,
         escape(text(lang, Key::MarketTitle)),
         escape(text(lang, Key::MarketBody)),
     );
-    let head = Head {
-        title: format!("{} · Sawda", text(lang, Key::MarketTitle)),
-        description: text(lang, Key::MarketBody).to_owned(),
-        canonical: format!("{origin}/market"),
-        image: None,
-        og_type: "website",
-        price_som: None,
-        json_ld: json!({"@context": "https://schema.org", "@type": "WebSite", "name": "Sawda", "url": format!("{origin}/market")}),
-    };
-    html(StatusCode::OK, document(&state, lang, head, body))
+    let page = document(&state, lang, market_head(lang, &origin), body);
+    state.pages.put(key, stamp, super::cache::EVERYONE, "market", page).response(&headers)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{Asked, Filters, starts_a_word};
+
+    fn asked(q: &str) -> Asked {
+        Asked::from(&Filters { q: Some(q.to_owned()), ..Default::default() })
+    }
+
     #[test]
-    fn query_words_are_spelt_as_the_index_spells_them() {
-        assert_eq!(super::search_words("Қарақалпақ  СЫР").as_deref(), Some("qaraqalpaq sir"));
-        assert_eq!(super::search_words("  ,,, ").as_deref(), None);
-        assert_eq!(super::search_words(&"a".repeat(30)).unwrap().len(), 20);
+    fn query_words_are_cut_as_the_index_cuts_them() {
+        assert_eq!(asked("Қарақалпақ  СЫР").words, ["qaraqalpaq", "sir"]);
+        assert_eq!(asked("sa7x").words, ["sa"]);
+        assert!(asked("sa7x").dropped && !asked("sa7x").cut);
+        assert_eq!(asked("5 kg").words, ["kg"]);
+        assert_eq!(asked("Chimbay-2026 500g").words, ["chimbay", "2026", "500"]);
+        assert_eq!(asked("SA 7x").key(), asked("sa7x").key(), "one spelling, one kept page");
+        let nothing = asked("  ,,, s 7 ");
+        assert!(nothing.searched && nothing.words.is_empty());
+        assert!(!asked("").searched);
+        assert_eq!(asked(&"a".repeat(30)).words[0].len(), 20);
+    }
+
+    #[test]
+    fn a_search_is_bounded_in_characters_and_words() {
+        let long = asked(&format!("honey {}", "qurt ".repeat(40)));
+        assert_eq!(long.words, ["honey", "qurt"], "the same word once");
+        assert!(long.cut, "beyond 100 characters");
+        let many = asked("aa bb cc dd ee ff gg hh");
+        assert_eq!(many.words.len(), super::QUERY_WORDS);
+        assert!(many.cut && !many.dropped);
+    }
+
+    #[test]
+    fn a_word_starts_where_the_index_starts_one() {
+        assert!(starts_a_word("dried melon 5kg", "kg"));
+        assert!(starts_a_word("melon 5kg", "5"));
+        assert!(starts_a_word("sa7x tea", "sa"));
+        assert!(!starts_a_word("musakg", "kg"));
+        assert!(!starts_a_word("a25", "5"));
     }
 }

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod market;
 pub mod order;
 pub mod preview;
+pub mod sitemap;
 pub mod views;
 
 use app::i18n::{Key, Lang, choose_language, text};
@@ -392,24 +393,6 @@ pub(crate) fn product_page(
         json_ld,
     };
     document(state, lang, head, body)
-}
-
-pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let origin = state.site.origin(&headers);
-    let Ok(addresses) = approved::addresses(&state.db).await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
-    let urls: String = std::iter::once(format!("{origin}/market"))
-        .chain(addresses.into_iter().map(|(shop, product)| match product {
-            Some(product) => format!("{origin}/s/{shop}/{product}"),
-            None => format!("{origin}/s/{shop}"),
-        }))
-        .map(|url| format!("<url><loc>{}</loc></url>", escape(&url)))
-        .collect();
-    let body = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>"#
-    );
-    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response()
 }
 
 pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {

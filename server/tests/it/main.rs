@@ -7,6 +7,7 @@ mod accounts;
 mod hosts;
 mod http;
 mod limits;
+mod market;
 mod migrations;
 mod orders;
 mod photos;

@@ -117,6 +117,28 @@ fn listening_beyond_this_machine_without_a_public_address_is_refused() {
 }
 
 #[test]
+fn beyond_loopback_links_name_the_configured_names_and_never_a_made_up_one() {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = sawda(data.path());
+    command.env("SAWDA_ADDR", "0.0.0.0:0").env("SAWDA_DB", "mem://").env("SAWDA_HOSTS", "sawda.uz,www.sawda.uz");
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().next().expect("sawda prints its address").unwrap();
+    let port = line.split("http://0.0.0.0:").nth(1).and_then(|rest| rest.split('/').next()).expect("a port").to_owned();
+    let robots = |host: &str| {
+        let mut stream = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(stream, "GET /robots.txt HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    assert!(robots("www.sawda.uz").contains("Sitemap: http://www.sawda.uz/sitemap.xml"));
+    let made_up = robots("evil.example");
+    assert!(made_up.contains("Sitemap: http://sawda.uz/sitemap.xml") && !made_up.contains("evil"), "{made_up}");
+    assert!(terminate(&mut child).success());
+}
+
+#[test]
 fn an_unusable_data_directory_is_a_clear_error() {
     let root = tempfile::tempdir().unwrap();
     let file = root.path().join("not-a-directory");

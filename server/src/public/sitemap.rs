@@ -1,0 +1,173 @@
+//! `/sitemap.xml` for search engines: an index of pages `/sitemap/{n}.xml`
+//! of at most `PER_PAGE` addresses each (the market, every approved
+//! storefront, every product of a public storefront). The pages are built
+//! together, each of them one key range of one table, at most once per
+//! `KEPT_FOR`, and kept gzipped until then: crawlers and floods alike cost
+//! one build every few minutes. A withdrawn listing leaves them when they
+//! are next built; until then its address answers 404.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+use super::{approved, escape};
+use crate::AppState;
+
+/// Addresses on a page; the protocol allows 50,000, and a smaller page is
+/// quicker to build and to fetch on a bad line.
+pub const PER_PAGE: usize = 10_000;
+/// How long built pages are kept before the next request builds them again.
+pub const KEPT_FOR: Duration = Duration::from_secs(5 * 60);
+/// Crawlers may keep what they fetched an hour.
+const CACHE_CONTROL: &str = "public, max-age=3600";
+/// Origins kept at once (`Site::origin` allows only a few).
+const ORIGINS: usize = 8;
+
+struct Built {
+    made: Instant,
+    /// Each page, gzipped.
+    pages: Vec<Bytes>,
+}
+
+pub struct Sitemap {
+    kept_for: Duration,
+    /// By origin. One build at a time: the others wait for it and take its pages.
+    built: tokio::sync::Mutex<HashMap<String, Arc<Built>>>,
+}
+
+impl Default for Sitemap {
+    fn default() -> Self {
+        Sitemap::kept_for(KEPT_FOR)
+    }
+}
+
+impl Sitemap {
+    pub fn kept_for(kept_for: Duration) -> Self {
+        Sitemap { kept_for, built: Default::default() }
+    }
+
+    async fn pages(&self, db: &Surreal<Any>, origin: &str) -> Result<Arc<Built>, surrealdb::Error> {
+        let mut built = self.built.lock().await;
+        if let Some(fresh) = built.get(origin).filter(|b| b.made.elapsed() < self.kept_for) {
+            return Ok(fresh.clone());
+        }
+        let fresh = Arc::new(build(db, origin).await?);
+        built.retain(|_, b| b.made.elapsed() < self.kept_for);
+        if built.len() >= ORIGINS {
+            built.clear();
+        }
+        built.insert(origin.to_owned(), fresh.clone());
+        Ok(fresh)
+    }
+}
+
+fn gzip(xml: &str) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(xml.len() / 8), flate2::Compression::new(6));
+    encoder.write_all(xml.as_bytes()).expect("writing to memory");
+    Bytes::from(encoder.finish().expect("writing to memory"))
+}
+
+fn urlset(urls: &[String]) -> Bytes {
+    let urls: String = urls.iter().map(|url| format!("<url><loc>{}</loc></url>", escape(url))).collect();
+    gzip(&format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>"#
+    ))
+}
+
+/// Every page: the market first, then storefronts, then products, each
+/// table read in key order from where the last read stopped.
+async fn build(db: &Surreal<Any>, origin: &str) -> Result<Built, surrealdb::Error> {
+    let mut pages = Vec::new();
+    let mut urls = vec![format!("{origin}/market")];
+    for table in ["approved_storefront", "approved_product"] {
+        let mut after = None;
+        loop {
+            let room = PER_PAGE - urls.len();
+            let rows = approved::listed_after(db, table, after.as_ref(), room).await?;
+            let read = rows.len();
+            for row in rows {
+                match (table, &row.storefront_slug) {
+                    ("approved_storefront", _) => urls.push(format!("{origin}/s/{}", row.slug)),
+                    (_, Some(storefront)) => urls.push(format!("{origin}/s/{storefront}/{}", row.slug)),
+                    // Her storefront is not public, so neither is the product.
+                    (_, None) => {}
+                }
+                after = Some(row.id);
+            }
+            if urls.len() == PER_PAGE {
+                pages.push(urlset(&urls));
+                urls.clear();
+            }
+            if read < room {
+                break;
+            }
+        }
+    }
+    if !urls.is_empty() {
+        pages.push(urlset(&urls));
+    }
+    Ok(Built { made: Instant::now(), pages })
+}
+
+/// XML as kept, gzipped for the client that takes it.
+fn xml(gzipped: Bytes, headers: &HeaderMap) -> Response {
+    let takes_gzip = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|coding| coding.trim().eq_ignore_ascii_case("gzip")));
+    let mut response = if takes_gzip {
+        let mut response = gzipped.into_response();
+        response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        response
+    } else {
+        let mut xml = Vec::new();
+        flate2::read::GzDecoder::new(&gzipped[..]).read_to_end(&mut xml).expect("gzip made here");
+        xml.into_response()
+    };
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// `/sitemap.xml`: the index of the pages.
+pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let origin = state.site.origin(&headers);
+    let Ok(built) = state.sitemap.pages(&state.db, &origin).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let pages: String = (1..=built.pages.len())
+        .map(|n| format!("<sitemap><loc>{}</loc></sitemap>", escape(&format!("{origin}/sitemap/{n}.xml"))))
+        .collect();
+    xml(
+        gzip(&format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{pages}</sitemapindex>"#
+        )),
+        &headers,
+    )
+}
+
+/// `/sitemap/{n}.xml`: one page, counted from 1.
+pub async fn page(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let Some(n) = file.strip_suffix(".xml").and_then(|n| n.parse::<usize>().ok()).filter(|n| *n >= 1) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let origin = state.site.origin(&headers);
+    let Ok(built) = state.sitemap.pages(&state.db, &origin).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    match built.pages.get(n - 1) {
+        Some(page) => xml(page.clone(), &headers),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
