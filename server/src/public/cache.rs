@@ -163,13 +163,9 @@ impl PageCache {
         inner.forgotten.insert(owner.to_owned(), (generation, Instant::now()));
     }
 
-    /// How many pages are kept.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.read().pages.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
