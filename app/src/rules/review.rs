@@ -334,9 +334,7 @@ pub fn check_feedback(
     if checklist.len() != CheckPoint::ALL.len() {
         return bad("unknown checklist point");
     }
-    let too_long =
-        |text: &str| text.chars().count() > MAX_COMMENT_CHARS || text.chars().any(|c| c.is_control() && c != '\n');
-    if checklist.iter().any(|c| too_long(&c.comment)) || comments.values().any(|text| too_long(text)) {
+    if checklist.iter().any(|c| !fits_a_comment(&c.comment)) || comments.values().any(|text| !fits_a_comment(text)) {
         return bad("a comment is too long");
     }
     if comments.keys().any(|field| !is_reviewed(kind, field)) {
@@ -349,6 +347,13 @@ pub fn check_feedback(
         return bad("say what needs work: a point that needs work or a comment");
     }
     Ok(())
+}
+
+/// Whether a comment or a withdrawal reason may be kept as it is: at most
+/// [`MAX_COMMENT_CHARS`], and no control character but a line break (she
+/// reads it on her phone; nothing may hide or rewrite what she sees).
+pub fn fits_a_comment(text: &str) -> bool {
+    text.chars().count() <= MAX_COMMENT_CHARS && !text.chars().any(|c| c.is_control() && c != '\n')
 }
 
 /// The review after a coordinator's decision on `revision`.
@@ -390,8 +395,8 @@ pub fn withdraw(review: &Review, reason: &str, by: &str, now: &str) -> Result<Re
         return Err(Refused::NotPublic);
     }
     let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_COMMENT_CHARS {
-        return Err(Refused::BadChecklist("a reason of at most 500 characters".into()));
+    if reason.is_empty() || !fits_a_comment(reason) {
+        return Err(Refused::BadChecklist("a reason of at most 500 characters, without control characters".into()));
     }
     Ok(Review {
         state: ReviewState::Withdrawn,
@@ -519,6 +524,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_withdrawal_reason_gets_the_same_text_check_as_comments() {
+        let approved = Review { state: ReviewState::Approved, revision: 1, public_revision: Some(1), ..Review::default() };
+        for bad in ["", "   ", "fake\u{7}", "\u{1b}[2Jclean", &"x".repeat(501)] {
+            assert!(withdraw(&approved, bad, "D", "t").is_err(), "{bad:?}");
+        }
+        let kept = withdraw(&approved, " Photos of\nanother producer ", "D", "t").unwrap();
+        assert_eq!(kept.reason.as_deref(), Some("Photos of\nanother producer"));
+    }
+
     /// Deleting takes every item off the public side and out of the queue:
     /// its review then claims neither, whatever it was.
     #[test]
@@ -569,6 +584,8 @@ mod tests {
         assert!(check_feedback(&Decision::Approve, &doubled, &none, Kind::Product).is_err());
         let long = BTreeMap::from([("name".to_owned(), "x".repeat(501))]);
         assert!(check_feedback(&Decision::RequestChanges, &all_pass(), &long, Kind::Product).is_err());
+        let bell = BTreeMap::from([("name".to_owned(), "fake\u{7}".to_owned())]);
+        assert!(check_feedback(&Decision::RequestChanges, &all_pass(), &bell, Kind::Product).is_err());
         let price = BTreeMap::from([("price_som".to_owned(), "too cheap".to_owned())]);
         assert!(check_feedback(&Decision::RequestChanges, &all_pass(), &price, Kind::Product).is_err(), "not reviewed");
     }

@@ -56,6 +56,8 @@ impl From<surrealdb::Error> for DeskError {
 }
 
 pub const PAGE: usize = 50;
+/// The longest wait the queue's filter takes (`waiting_days`); more is clamped.
+pub const MAX_WAITING_DAYS: u32 = 3_650;
 
 /// The queue's filters, as in the desk's address.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -104,7 +106,9 @@ pub async fn queue(db: &Surreal<Any>, who: &Account, filter: &QueueFilter) -> Re
         None => None,
     };
     let page = filter.limit.unwrap_or(PAGE).clamp(1, PAGE);
-    let waited_since = filter.waiting_days.map(|days| Utc::now() - chrono::Duration::days(i64::from(days)));
+    // Ten years is older than any item: a larger number means the same.
+    let waited_since =
+        filter.waiting_days.map(|days| Utc::now() - chrono::Duration::days(i64::from(days.min(MAX_WAITING_DAYS))));
     let conditions = "state = 'submitted'
              AND ($scope = NONE OR district IN $scope)
              AND ($district = NONE OR district = $district)
