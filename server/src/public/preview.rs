@@ -16,12 +16,14 @@ use super::{Head, document, escape, render};
 use crate::AppState;
 use crate::accounts::sessions;
 
-/// The signed-in owner of the storefront at `address`, if this request is hers.
+/// The signed-in owner of the storefront at `address`, and that storefront,
+/// if this request is hers: her storefront is read alone, by its fixed id,
+/// so an unknown address costs one record, never all of hers.
 async fn her_storefront(
     state: &AppState,
     headers: &HeaderMap,
     address: &str,
-) -> Option<(Owner, Vec<sawda_sync::Record>)> {
+) -> Option<(Owner, sawda_sync::Record)> {
     let secure = state.site.secure_cookies(headers);
     let token = headers
         .get_all(header::COOKIE)
@@ -30,10 +32,10 @@ async fn her_storefront(
         .find_map(|line| sessions::token_from_cookies(line, secure))?;
     let session = sessions::find(&state.db, token).await.ok()??;
     let owner: Owner = session.account.id.parse().ok()?;
-    let records = crate::sync::store::records_of(&state.db, &owner).await.ok()?;
     let id = storefront::storefront_id(&owner);
-    let hers = records.iter().find(|r| r.id() == id && !r.is_deleted())?;
-    (hers.get(storefront::SLUG).and_then(Value::as_str) == Some(address)).then_some((owner, records))
+    let hers = crate::sync::store::record(&state.db, &owner, id).await.ok()??;
+    let at_address = !hers.is_deleted() && hers.get(storefront::SLUG).and_then(Value::as_str) == Some(address);
+    at_address.then_some((owner, hers))
 }
 
 /// Her preview, or `None` when the request is not hers.
@@ -44,13 +46,13 @@ pub async fn storefront(
     address: &str,
     origin: &str,
 ) -> Option<Response> {
-    let (owner, records) = her_storefront(state, headers, address).await?;
-    let id = storefront::storefront_id(&owner);
+    let (owner, hers) = her_storefront(state, headers, address).await?;
     let content = |r: &sawda_sync::Record| -> FieldMap { app::rules::review::content(r) };
-    let shop = content(records.iter().find(|r| r.id() == id)?);
+    let shop = content(&hers);
+    let records = crate::sync::store::records_of_kind(&state.db, &owner, Kind::Product).await.ok()?;
     let mut products: Vec<(f64, FieldMap)> = records
         .iter()
-        .filter(|r| r.kind() == Kind::Product && !r.is_deleted())
+        .filter(|r| !r.is_deleted())
         .map(|r| (r.get("position").and_then(Value::as_f64).unwrap_or(0.0), content(r)))
         .collect();
     products.sort_by(|a, b| a.0.total_cmp(&b.0));

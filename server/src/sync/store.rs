@@ -574,6 +574,26 @@ pub async fn records_of(db: &Surreal<Any>, owner: &Owner) -> Result<Vec<Record>,
     .await?
 }
 
+/// The records of one kind `owner` keeps (deleted ones too): her key range,
+/// filtered on the kind before anything is copied out or parsed.
+pub async fn records_of_kind(db: &Surreal<Any>, owner: &Owner, kind: sawda_sync::Kind) -> Result<Vec<Record>, SyncStoreError> {
+    let range = RecordIdKeyRange {
+        start: Bound::Included(owner_key(owner, Value::String(String::new()))),
+        end: Bound::Included(owner_key(owner, Value::String("~".into()))),
+    };
+    let bodies: Vec<String> = db
+        .query("SELECT VALUE body FROM $range WHERE kind = $kind")
+        .bind(("range", DbId::new("sync_record", RecordIdKey::from(range))))
+        .bind(("kind", kind.name()))
+        .await?
+        .check()?
+        .take(0)?;
+    off_the_workers(move || {
+        bodies.iter().map(|body| serde_json::from_str(body).map_err(corrupt)).collect::<Result<Vec<Record>, _>>()
+    })
+    .await?
+}
+
 /// Gives this database a new epoch, greater than the one it had: to be run
 /// once on a database restored from a backup, before Sawda serves it
 /// (`sawda sync new-epoch`). Phones then start their pulls again from 0 and
