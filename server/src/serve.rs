@@ -215,10 +215,18 @@ async fn daily_housekeeping(state: AppState, migrated: bool) {
             Err(error) => tracing::warn!(%error, "could not clean up photos"),
         }
         let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
+        match crate::orders::expire_unanswered(&state.db, now_ms).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "let go of order requests never answered"),
+            Err(error) => tracing::warn!(%error, "could not let go of order requests never answered"),
+        }
         match crate::orders::forget_finished(&state.db, now_ms).await {
             Ok(0) => {}
-            Ok(forgotten) => tracing::info!(forgotten, "forgot the buyers of orders finished long ago"),
-            Err(error) => tracing::warn!(%error, "could not forget the buyers of orders finished long ago"),
+            Ok(forgotten) => tracing::info!(forgotten, "forgot the buyers of order requests that arrived long ago"),
+            Err(error) => tracing::warn!(%error, "could not forget the buyers of order requests that arrived long ago"),
+        }
+        if let Err(error) = crate::orders::forget_senders(&state.db).await {
+            tracing::warn!(%error, "could not forget who sent old order requests");
         }
         match crate::accounts::purge_expired(&state.db).await {
             Ok(purged) => tracing::info!(?purged, "purged expired sessions, reset codes and invitations"),

@@ -19,6 +19,8 @@ pub struct AppState {
     pub site: Arc<Site>,
     pub photos: Arc<Photos>,
     pub order_limits: Arc<crate::orders::OrderLimits>,
+    /// The order form's signing key, read from the database once.
+    pub order_forms: Arc<crate::orders::form_token::FormKeys>,
     pub views: Arc<crate::public::views::ViewCounter>,
     /// Buyers' pages kept rendered (`public::cache`).
     pub pages: Arc<crate::public::cache::PageCache>,
@@ -41,6 +43,7 @@ impl AppState {
             site: Default::default(),
             photos: Arc::new(Photos::on_disk(&scratch)),
             order_limits: Default::default(),
+            order_forms: Default::default(),
             views: Default::default(),
             pages: Default::default(),
             market_timeout: crate::public::market::TIMEOUT,

@@ -44,9 +44,17 @@ impl Kind {
     /// `id`, `kind` and `owner`. A client that sends one is refused.
     pub fn server_fields(self) -> &'static [&'static str] {
         match self {
-            Kind::Storefront | Kind::Product => {
-                &["review", "review_state", "reviewed_by", "approved_at", "view_count", "order_count"]
-            }
+            // How many buyers' requests were turned away while too many waited for her answer.
+            Kind::Storefront => &[
+                "review",
+                "review_state",
+                "reviewed_by",
+                "approved_at",
+                "view_count",
+                "order_count",
+                "orders_turned_away",
+            ],
+            Kind::Product => &["review", "review_state", "reviewed_by", "approved_at", "view_count", "order_count"],
             Kind::AdPost => &["review", "review_state", "reviewed_by", "approved_at", "view_count", "share_count"],
             // Everything the buyer wrote: her phones only move the order on.
             Kind::OrderRequest => &[

@@ -380,7 +380,7 @@ fn plan_one(
             format!("the {} would take {new} bytes, above {MAX_RECORD_BYTES}", record.kind()),
         ));
     }
-    loaded.holdings = loaded.holdings.after(old, new).ok_or_else(|| {
+    loaded.holdings = loaded.holdings.after(existing, &record).ok_or_else(|| {
         Rejection::new(
             RejectCode::OwnerFull,
             format!("at most {MAX_RECORDS_PER_OWNER} records and {MAX_BYTES_PER_OWNER} bytes per person"),
@@ -562,12 +562,10 @@ impl ServerState {
         self.records.values().map(|s| &s.record)
     }
 
-    /// What `owner` holds: her records and their bytes.
+    /// What `owner` holds: her records and their bytes, and the buyers'
+    /// requests waiting for her.
     pub fn holdings(&self, owner: &Owner) -> Holdings {
-        self.records().filter(|r| r.owner() == owner).fold(Holdings::default(), |h, r| Holdings {
-            records: h.records + 1,
-            bytes: h.bytes + record_bytes(r) as u64,
-        })
+        self.records().filter(|r| r.owner() == owner).fold(Holdings::default(), |h, r| h.changed(None, r))
     }
 
     /// The sequence number of `owner`'s latest change.
@@ -955,6 +953,22 @@ mod tests {
             apply(&mut server, &bahadir(), &push(vec![edit(1, 3, bahadir(), json!({"name": "Tea"}))])),
             [Outcome::Applied]
         );
+        // Buyers' requests stay outside her room: one still comes, and she
+        // cancels it with a note, which grows it, and is not refused.
+        let room = server.holdings(&amina());
+        let request = RecordId::new(NOW, [9; 10]);
+        let buyer = serde_json::from_value(json!({"status": "new", "buyer_name": "Gulnara", "quantity": 1})).unwrap();
+        server.create(request, Kind::OrderRequest, &amina(), &buyer, NOW).unwrap();
+        assert_eq!(server.holdings(&amina()), Holdings { open_requests: 1, ..room });
+        let cancel = Mutation {
+            id: MutationId::new(100_000, [9; 10]),
+            record: request,
+            kind: Kind::OrderRequest,
+            at: Stamp::new(NOW + 10, 0, DeviceId::new(1, [1; 10])),
+            ..edit(100_000, 9, amina(), json!({"status": "cancelled", "note": "n".repeat(900)}))
+        };
+        assert_eq!(apply(&mut server, &amina(), &push(vec![cancel])), [Outcome::Applied]);
+        assert_eq!(server.holdings(&amina()), room, "her room as it was, and nothing waits");
     }
 
     #[test]

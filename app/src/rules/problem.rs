@@ -12,6 +12,10 @@ pub enum FieldProblem {
     TooLong {
         max: usize,
     },
+    /// Within its characters, but more bytes than the field keeps (emoji take four).
+    TooManyBytes,
+    /// Control or format characters: invisible, or turning the text around.
+    Invisible,
     /// Not text, not a number, not a list…: only a broken or hostile client sends it.
     WrongType,
     /// Not a field of this kind of record.
@@ -48,6 +52,8 @@ impl FieldProblem {
             FieldProblem::Required => t(Key::FieldRequired),
             FieldProblem::TooShort { min } => with(Key::FieldTooShort, "min", min.to_string()),
             FieldProblem::TooLong { max } => with(Key::FieldTooLong, "max", max.to_string()),
+            FieldProblem::TooManyBytes => t(Key::FieldTooManyBytes),
+            FieldProblem::Invisible => t(Key::FieldInvisible),
             FieldProblem::WrongType | FieldProblem::UnknownField => t(Key::FieldWrongType),
             FieldProblem::NotInList => t(Key::FieldNotInList),
             FieldProblem::Repeated => t(Key::FieldRepeated),
@@ -109,6 +115,8 @@ mod tests {
             FieldProblem::Required,
             FieldProblem::TooShort { min: 2 },
             FieldProblem::TooLong { max: 80 },
+            FieldProblem::TooManyBytes,
+            FieldProblem::Invisible,
             FieldProblem::WrongType,
             FieldProblem::UnknownField,
             FieldProblem::NotInList,

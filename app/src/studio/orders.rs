@@ -11,7 +11,7 @@ use super::inputs::Typing;
 use super::{Studio, Target};
 use crate::device::sync;
 use crate::i18n::{Key, fill, text, use_language};
-use crate::rules::records::order_request::{self as rules, Contact, ContactLink, Status};
+use crate::rules::records::order_request::{self as rules, Contact, ContactLink, Status, TurnedAway};
 
 /// An order request as the list shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +75,21 @@ fn local_time(rfc3339: &str) -> String {
     rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
 }
 
+/// Whether `rfc3339` is within the days a request waits for her answer:
+/// requests turned away longer ago are old news. (Only the browser draws
+/// her studio's data.)
+fn recent(rfc3339: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339)).get_time();
+        if !at.is_nan() {
+            return js_sys::Date::now() - at < rules::UNANSWERED_DAYS as f64 * 86_400_000.0;
+        }
+    }
+    let _ = rfc3339;
+    true
+}
+
 fn link_label(link: ContactLink) -> Key {
     match link {
         ContactLink::Call => Key::StudioOrdersCall,
@@ -101,10 +116,25 @@ pub fn OrdersSection() -> impl IntoView {
         orders()
     });
     let days = rules::KEPT_DAYS.to_string();
+    let unanswered = rules::UNANSWERED_DAYS.to_string();
+    // Buyers turned away while too many requests waited for her (the server says so on her storefront).
+    let turned_away = Memo::new(move |_| {
+        let told = TurnedAway::of(Some(&studio.value(studio.storefront_target()?, rules::TURNED_AWAY)))?;
+        recent(&told.last).then_some(told)
+    });
     view! {
         <section class="orders">
             <h2>{language.t(Key::StudioSectionOrders)}</h2>
+            {move || turned_away.get().map(|told| {
+                let said = fill(text(language.get(), Key::StudioOrdersTurnedAway), &[
+                    ("count", &told.count.to_string()),
+                    ("since", &local_time(&told.since)),
+                    ("max", &sawda_sync::limits::MAX_OPEN_REQUESTS.to_string()),
+                ]);
+                view! { <p class="notice orders-turned-away" role="status">{said}</p> }
+            })}
             <p class="hint">{move || fill(text(language.get(), Key::StudioOrdersKept), &[("days", &days)])}</p>
+            <p class="hint">{move || fill(text(language.get(), Key::StudioOrdersUnanswered), &[("days", &unanswered)])}</p>
             <Show when=move || lines.with(Vec::is_empty)>
                 <p class="orders-empty">{language.t(Key::StudioOrdersEmpty)}</p>
             </Show>

@@ -162,6 +162,13 @@ pub const MIGRATIONS: &[Migration] = &[
         script: include_str!("../../migrations/0015_approved_addresses.surql"),
         ..Migration::PLAIN
     },
+    Migration {
+        version: 16,
+        name: "buyers' order requests counted apart from her room; the order form's key; who sent which request",
+        script: include_str!("../../migrations/0016_order_requests_apart.surql"),
+        chunked: &[Chunked { table: "sync_scope", rows: 20, step: data::holdings_apart }],
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";
@@ -480,6 +487,57 @@ pub mod data {
                 .check()?;
             Ok(transaction)
         })
+    }
+
+    /// Migration 16: what each owner holds, counted again with buyers'
+    /// order requests apart from her room (`Holdings`), from her records
+    /// read as one key range each (20 owners a chunk: at most 20 × 32 MiB).
+    pub fn holdings_apart(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            let mut counted = Vec::with_capacity(ids.len());
+            for scope in ids {
+                let surrealdb::types::RecordIdKey::String(owner) = &scope.key else { continue };
+                let range = surrealdb::types::RecordIdKeyRange {
+                    start: std::ops::Bound::Included(owner_key(owner, "")),
+                    end: std::ops::Bound::Included(owner_key(owner, "~")),
+                };
+                let bodies: Vec<String> = transaction
+                    .query("SELECT VALUE body FROM $range")
+                    .bind(("range", RecordId::new("sync_record", surrealdb::types::RecordIdKey::from(range))))
+                    .await?
+                    .check()?
+                    .take(0)?;
+                let holdings = bodies
+                    .iter()
+                    .filter_map(|body| serde_json::from_str::<sawda_sync::Record>(body).ok())
+                    .fold(sawda_sync::limits::Holdings::default(), |h, record| h.changed(None, &record));
+                counted.push(Counted {
+                    scope,
+                    records: holdings.records as i64,
+                    bytes: holdings.bytes as i64,
+                    open_requests: holdings.open_requests as i64,
+                });
+            }
+            transaction
+                .query("FOR $c IN $counted { UPDATE $c.scope SET records = $c.records, bytes = $c.bytes, open_requests = $c.open_requests RETURN NONE; };")
+                .bind(("counted", counted))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    #[derive(SurrealValue)]
+    struct Counted {
+        scope: RecordId,
+        records: i64,
+        bytes: i64,
+        open_requests: i64,
+    }
+
+    fn owner_key(owner: &str, id: &str) -> surrealdb::types::RecordIdKey {
+        use surrealdb::types::{Array, Value};
+        surrealdb::types::RecordIdKey::from(Array::from(vec![Value::String(owner.to_owned()), Value::String(id.to_owned())]))
     }
 
     /// Migration 14: every approved product's places in the market's orders.

@@ -1,56 +1,96 @@
 //! Buyers' order requests on the server: a request from a product page
 //! becomes a record in the entrepreneur's sync scope (her studio's "Orders"
-//! list gets it with her next pull), within limits per client address and
-//! per storefront; the daily job forgets the buyer's details
-//! `order_request::KEPT_DAYS` after an order is done or cancelled.
+//! list gets it with her next pull), outside her room for her own work and
+//! within limits that strangers cannot spend for everyone:
+//!
+//! - per client and storefront, and per client across storefronts (many
+//!   buyers share one address behind a carrier's NAT), with invalid posts
+//!   (failed checks, the trap, a bad token) counted apart ([`OrderLimits`]);
+//! - a few open ("new") requests per client and storefront ([`OPEN_PER_CLIENT`]);
+//! - `sawda_sync::limits::MAX_OPEN_REQUESTS` open per storefront: one more is
+//!   turned away, the buyer is told, and so is she ([`tell_her`]).
+//!
+//! The daily job lets unanswered requests go after
+//! `order_request::UNANSWERED_DAYS` ([`expire_unanswered`]) and forgets every
+//! buyer `order_request::KEPT_DAYS` after her request arrived, whatever its
+//! status ([`forget_finished`]), reading requests a page at a time.
 //!
 //! The buyer's details live only in that record: it is pulled by its owner
 //! alone (`sawda_sync::server::may_see`), and nothing public, no directory,
 //! no desk and no export reads `order_request` records.
 
+pub mod form_token;
+
+use std::ops::Bound;
 use std::time::Duration;
 
-use app::rules::records::order_request::{self as rules, Order, Status};
+use app::rules::records::order_request::{self as rules, Order, TurnedAway};
+use sawda_sync::limits::is_open_request;
+use sawda_sync::server::Plan;
 use sawda_sync::{Kind, Owner, Record, RecordId};
 use sha2::{Digest, Sha256};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
-use surrealdb::types::SurrealValue;
+use surrealdb::types::{Array, RecordId as DbId, RecordIdKey, RecordIdKeyRange, SurrealValue, Value as DbValue};
 
 use crate::accounts::rate_limit::RateLimit;
 use crate::public::approved;
 use crate::sync::store::{self, Created, SyncStoreError, desk_clock};
 
-/// Requests allowed from one client address and to one storefront, far above
-/// what buyers send and far below what fills her phone.
+const MINUTES_10: Duration = Duration::from_secs(10 * 60);
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Open requests one client may hold at one storefront: a handful of
+/// addresses holds only a handful of her places.
+pub const OPEN_PER_CLIENT: usize = 3;
+
+/// Requests per client, far above what buyers send and far below what a
+/// flood needs; none a stranger can use up for everyone.
 pub struct OrderLimits {
+    /// One client at one storefront.
+    at_storefront: RateLimit,
+    at_storefront_daily: RateLimit,
+    /// One client at every storefront: a village behind one carrier address.
     per_client: RateLimit,
     per_client_daily: RateLimit,
-    per_storefront: RateLimit,
-    per_storefront_daily: RateLimit,
+    /// Posts that were no request (failed checks, the trap, a bad token,
+    /// another site), apart from the rest: they cost a render each.
+    invalid: RateLimit,
 }
 
 impl Default for OrderLimits {
     fn default() -> Self {
-        let hour = Duration::from_secs(60 * 60);
         OrderLimits {
-            per_client: RateLimit::new(5, Duration::from_secs(10 * 60)),
-            per_client_daily: RateLimit::new(20, 24 * hour),
-            per_storefront: RateLimit::new(30, hour),
-            per_storefront_daily: RateLimit::new(200, 24 * hour),
+            at_storefront: RateLimit::new(5, MINUTES_10),
+            at_storefront_daily: RateLimit::new(20, DAY),
+            per_client: RateLimit::new(30, MINUTES_10),
+            per_client_daily: RateLimit::new(100, DAY),
+            invalid: RateLimit::new(20, MINUTES_10),
         }
     }
 }
 
 impl OrderLimits {
+    /// Whether `client` sent so many invalid posts lately that it is held
+    /// back for a while (checked before any work).
+    pub fn held_back(&self, client: &str) -> bool {
+        self.invalid.check(client).is_err()
+    }
+
+    /// Counts one invalid post from `client`.
+    pub fn invalid(&self, client: &str) {
+        let _ = self.invalid.attempt(client);
+    }
+
     /// Counts one request from `client` to the storefront of `owner`; `Err`
     /// (nothing counted) once either has used its allowance.
     pub fn attempt(&self, client: &str, owner: &str) -> Result<(), Duration> {
+        let here = format!("{owner}|{client}");
         let limits = [
+            (&self.at_storefront, here.as_str()),
+            (&self.at_storefront_daily, here.as_str()),
             (&self.per_client, client),
             (&self.per_client_daily, client),
-            (&self.per_storefront, owner),
-            (&self.per_storefront_daily, owner),
         ];
         for (limit, key) in limits {
             limit.check(key)?;
@@ -62,10 +102,11 @@ impl OrderLimits {
     }
 
     pub fn prune(&self) -> usize {
-        self.per_client.prune()
+        self.at_storefront.prune()
+            + self.at_storefront_daily.prune()
+            + self.per_client.prune()
             + self.per_client_daily.prune()
-            + self.per_storefront.prune()
-            + self.per_storefront_daily.prune()
+            + self.invalid.prune()
     }
 }
 
@@ -91,15 +132,16 @@ fn request_id(owner: &str, product: &str, order: &Order, now_ms: u64) -> RecordI
     RecordId::new(window, random)
 }
 
-/// Makes the order request for `product` of `shop` in its owner's scope.
+/// Makes the order request for `product` of `shop` in its owner's scope;
+/// what became of it, and its id.
 pub async fn receive(
     db: &Surreal<Any>,
     shop: &approved::Storefront,
     product: &approved::Product,
     order: &Order,
     lang: &str,
-) -> Result<Created, SyncStoreError> {
-    receive_at(db, shop, product, order, lang, chrono::Utc::now().timestamp_millis().max(0) as u64).await
+) -> Result<(Created, RecordId), SyncStoreError> {
+    receive_with_id(db, shop, product, order, lang, chrono::Utc::now().timestamp_millis().max(0) as u64).await
 }
 
 /// `receive`, at `now_ms`.
@@ -111,77 +153,295 @@ pub async fn receive_at(
     lang: &str,
     now_ms: u64,
 ) -> Result<Created, SyncStoreError> {
+    Ok(receive_with_id(db, shop, product, order, lang, now_ms).await?.0)
+}
+
+async fn receive_with_id(
+    db: &Surreal<Any>,
+    shop: &approved::Storefront,
+    product: &approved::Product,
+    order: &Order,
+    lang: &str,
+    now_ms: u64,
+) -> Result<(Created, RecordId), SyncStoreError> {
     let owner: Owner = shop.owner.parse().map_err(|e| SyncStoreError::Corrupt(format!("{}: {e}", shop.owner)))?;
     // Sent in the previous window already: that record is this request.
     let previous = request_id(&shop.owner, &product.record, order, now_ms.saturating_sub(SAME_REQUEST_MS));
     if store::record(db, &owner, previous).await?.is_some() {
-        return Ok(Created::AlreadyThere);
+        return Ok((Created::AlreadyThere, previous));
     }
     let name = product.fields.get("name").and_then(|v| v.as_str()).unwrap_or_default();
     let address = format!("/s/{}/{}", shop.slug, product.slug);
     let fields = order.fields(&product.record, name, &address, lang, &crate::review::rfc3339(now_ms));
     let id = request_id(&shop.owner, &product.record, order, now_ms);
     let record = sawda_sync::server::server_record(&mut desk_clock(), id, Kind::OrderRequest, owner, &fields, now_ms);
-    store::create(db, record).await
+    Ok((store::create(db, record).await?, id))
 }
 
+/// A key `[owner, …]` of an owner's rows.
+fn key_of(parts: &[&str]) -> RecordIdKey {
+    RecordIdKey::from(Array::from(parts.iter().map(|p| DbValue::String((*p).to_owned())).collect::<Vec<_>>()))
+}
+
+/// How many of her open requests `client` sent to the storefront of `owner`.
+pub async fn open_from(
+    db: &Surreal<Any>,
+    key: &form_token::FormKey,
+    owner: &str,
+    client: &str,
+) -> Result<usize, SyncStoreError> {
+    let tag = key.client_tag(client);
+    let range = RecordIdKeyRange {
+        start: Bound::Included(key_of(&[owner, &tag, ""])),
+        end: Bound::Included(key_of(&[owner, &tag, "~"])),
+    };
+    // At most a day's requests of one client (`OrderLimits`): a short range.
+    let bodies: Vec<Option<String>> = db
+        .query("SELECT VALUE type::record('sync_record', [$owner, record::id(id)[2]]).body FROM $range")
+        .bind(("range", DbId::new("order_sender", RecordIdKey::from(range))))
+        .bind(("owner", owner.to_owned()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(bodies
+        .iter()
+        .flatten()
+        .filter_map(|body| serde_json::from_str::<Record>(body).ok())
+        .filter(is_open_request)
+        .count())
+}
+
+/// Notes that `client` sent request `id` to the storefront of `owner`.
+pub async fn sent_by(
+    db: &Surreal<Any>,
+    key: &form_token::FormKey,
+    owner: &str,
+    client: &str,
+    id: RecordId,
+) -> Result<(), SyncStoreError> {
+    let tag = key.client_tag(client);
+    db.query("UPSERT $row SET at = time::now()")
+        .bind(("row", DbId::new("order_sender", key_of(&[owner, &tag, &id.to_string()]))))
+        .await?
+        .check()?;
+    Ok(())
+}
+
+/// Who sent which request is kept while a request may wait for her answer.
+pub async fn forget_senders(db: &Surreal<Any>) -> Result<usize, surrealdb::Error> {
+    crate::infra::database::delete_in_chunks(
+        db,
+        "order_sender",
+        "at < time::now() - type::duration($age)",
+        "at",
+        &[("age", DbValue::String(format!("{}d", rules::UNANSWERED_DAYS)))],
+    )
+    .await
+}
+
+/// Tells her, on her storefront (her phones pull it), that a buyer's
+/// request was turned away at `now_ms` because too many waited for her.
+pub async fn tell_her(db: &Surreal<Any>, owner: &Owner, now_ms: u64) -> Result<(), SyncStoreError> {
+    let storefront = app::rules::records::storefront::storefront_id(owner);
+    store::retrying(crate::infra::database::is_conflict, || async {
+        let transaction = db.clone().begin().await?;
+        let told = store::change_by_server(&transaction, owner, storefront, move |record, clock, now| {
+            let previous = TurnedAway::of(record.get(rules::TURNED_AWAY));
+            let last_ms = previous
+                .as_ref()
+                .and_then(|p| chrono::DateTime::parse_from_rfc3339(&p.last).ok())
+                .map_or(0, |at| at.timestamp_millis().max(0) as u64);
+            let afresh = last_ms.saturating_add(rules::UNANSWERED_DAYS * DAY.as_millis() as u64) < now_ms;
+            let value = TurnedAway::one_more(previous, &crate::review::rfc3339(now_ms), afresh).value();
+            let fields = sawda_sync::Fields::from([(rules::TURNED_AWAY.to_owned(), value)]);
+            sawda_sync::server::set_server_fields(clock, record, &fields, now);
+        })
+        .await?;
+        transaction.commit().await?;
+        Ok(told.is_some())
+    })
+    .await
+    .map(drop)
+}
+
+/// Her phone deleted a request: the server forgets its buyer at once.
+pub fn forget_deleted(plan: &mut Plan, now_ms: u64) {
+    for change in &mut plan.changes {
+        let record = &mut change.record;
+        if record.kind() == Kind::OrderRequest && record.is_deleted() && holds_buyer(record) {
+            sawda_sync::server::set_server_fields(&mut desk_clock(), record, &rules::forgotten_fields(), now_ms);
+        }
+    }
+}
+
+fn holds_buyer(record: &Record) -> bool {
+    rules::BUYER_FIELDS.iter().any(|name| record.get(name).is_some_and(|v| !v.is_null()))
+}
+
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// When a request arrived (its id's time: the start of its ten minutes).
+fn arrived_ms(record: &Record) -> u64 {
+    record.id().ulid().unix_ms()
+}
+
+/// Whether a request waited `UNANSWERED_DAYS` for her answer at `now_ms`.
+pub fn due_to_expire(record: &Record, now_ms: u64) -> bool {
+    is_open_request(record) && arrived_ms(record).saturating_add(rules::UNANSWERED_DAYS * DAY_MS) <= now_ms
+}
+
+/// Whether a request's buyer is due to be forgotten at `now_ms`: she sent
+/// it `KEPT_DAYS` ago, whatever became of it.
+pub fn due_to_forget(record: &Record, now_ms: u64) -> bool {
+    holds_buyer(record) && arrived_ms(record).saturating_add(rules::KEPT_DAYS * DAY_MS) <= now_ms
+}
+
+/// Requests read per query by the daily job, and owners per page of owners.
+const PAGE: usize = 200;
+
 #[derive(SurrealValue)]
-struct OrderRow {
-    owner: String,
+struct Found {
+    key: String,
     body: String,
 }
 
-/// Whether a request's buyer details are due to be forgotten at `now_ms`:
-/// done or cancelled, by a status set more than `KEPT_DAYS` ago.
-pub fn due_to_forget(record: &Record, now_ms: u64) -> bool {
-    let Some(status) = record.fields().get(rules::STATUS) else { return false };
-    let finished = status.value.as_str().and_then(Status::from_id).is_some_and(Status::finished);
-    let kept_ms = rules::KEPT_DAYS * 24 * 60 * 60 * 1000;
-    let still_there = rules::BUYER_FIELDS.iter().any(|name| record.get(name).is_some_and(|v| !v.is_null()));
-    finished && still_there && status.at.wall_ms().saturating_add(kept_ms) <= now_ms
-}
-
-/// Forgets the buyer's details of requests finished `KEPT_DAYS` ago (their
-/// fields set to nothing by the server, as a change her phones pull, so her
-/// phones forget them too); the rest of the request stays for her figures.
-/// Returns how many.
-pub async fn forget_finished(db: &Surreal<Any>, now_ms: u64) -> Result<usize, SyncStoreError> {
-    let due = due_to_be_forgotten(db, now_ms).await?;
-    forget(db, due, now_ms).await
-}
-
-/// The requests whose buyer is due to be forgotten at `now_ms`, as one scan
-/// read them: each is checked again when it is written (`forget`).
-pub async fn due_to_be_forgotten(db: &Surreal<Any>, now_ms: u64) -> Result<Vec<(Owner, RecordId)>, SyncStoreError> {
-    let rows: Vec<OrderRow> =
-        db.query("SELECT owner, body FROM sync_record WHERE kind = 'order_request'").await?.check()?.take(0)?;
-    let due: Vec<(Owner, RecordId)> = tokio::task::spawn_blocking(move || {
-        rows.into_iter()
-            .filter_map(|row| {
-                let record: Record = serde_json::from_str(&row.body).ok()?;
-                due_to_forget(&record, now_ms).then(|| Some((row.owner.parse().ok()?, record.id()))).flatten()
-            })
-            .collect()
+/// The next page of `owner`'s order requests after the key `after` that
+/// arrived before `before_ms`, read as a key range (record ids start with
+/// their time); the last key read, if the page was full.
+async fn page_of_requests(
+    db: &Surreal<Any>,
+    owner: &str,
+    after: Option<&str>,
+    before_ms: u64,
+) -> Result<(Vec<Record>, Option<String>), SyncStoreError> {
+    let start = match after {
+        Some(after) => Bound::Excluded(key_of(&[owner, after])),
+        None => Bound::Included(key_of(&[owner, ""])),
+    };
+    let end = Bound::Excluded(key_of(&[owner, &RecordId::new(before_ms, [0; 10]).to_string()]));
+    let found: Vec<Found> = db
+        .query("SELECT record::id(id)[1] AS key, body FROM $range WHERE kind = 'order_request' LIMIT $page")
+        .bind(("range", DbId::new("sync_record", RecordIdKey::from(RecordIdKeyRange { start, end }))))
+        .bind(("page", PAGE as i64))
+        .await?
+        .check()?
+        .take(0)?;
+    let last = (found.len() == PAGE).then(|| found.last().map(|f| f.key.clone())).flatten();
+    let records = tokio::task::spawn_blocking(move || {
+        found.iter().filter_map(|f| serde_json::from_str::<Record>(&f.body).ok()).collect::<Vec<_>>()
     })
     .await
     .map_err(|e| SyncStoreError::Corrupt(e.to_string()))?;
-    Ok(due)
+    Ok((records, last))
 }
 
-/// Forgets the buyers of `due`, each in its own transaction that reads the
-/// request again and leaves it be unless it is still due: she may have
-/// reopened it since the scan. Returns how many were forgotten.
-pub async fn forget(db: &Surreal<Any>, due: Vec<(Owner, RecordId)>, now_ms: u64) -> Result<usize, SyncStoreError> {
-    let mut forgotten = 0;
-    for (owner, id) in due {
-        if store::retrying(crate::infra::database::is_conflict, || forget_one(db, &owner, id, now_ms)).await? {
-            forgotten += 1;
+/// The next page of owners (each owner's scope row) after `after`.
+async fn page_of_owners(db: &Surreal<Any>, after: Option<&str>) -> Result<Vec<String>, SyncStoreError> {
+    let start = match after {
+        Some(after) => Bound::Excluded(RecordIdKey::String(after.to_owned())),
+        None => Bound::Unbounded,
+    };
+    let range = RecordIdKeyRange { start, end: Bound::Unbounded };
+    Ok(db
+        .query("SELECT VALUE record::id(id) FROM $range LIMIT $page")
+        .bind(("range", DbId::new("sync_scope", RecordIdKey::from(range))))
+        .bind(("page", PAGE as i64))
+        .await?
+        .check()?
+        .take(0)?)
+}
+
+/// What the daily job does to a request that is due.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sweep {
+    Expire,
+    Forget,
+}
+
+impl Sweep {
+    fn due(self, record: &Record, now_ms: u64) -> bool {
+        match self {
+            Sweep::Expire => due_to_expire(record, now_ms),
+            Sweep::Forget => due_to_forget(record, now_ms),
         }
     }
-    Ok(forgotten)
+
+    fn days(self) -> u64 {
+        match self {
+            Sweep::Expire => rules::UNANSWERED_DAYS,
+            Sweep::Forget => rules::KEPT_DAYS,
+        }
+    }
 }
 
-async fn forget_one(db: &Surreal<Any>, owner: &Owner, id: RecordId, now_ms: u64) -> Result<bool, SyncStoreError> {
+/// Every owner's requests old enough for `sweep`, a page at a time (owners,
+/// then each one's requests, by key range); the due ones done each in its
+/// own transaction. Returns how many.
+async fn sweep_all(db: &Surreal<Any>, sweep: Sweep, now_ms: u64) -> Result<usize, SyncStoreError> {
+    let before_ms = now_ms.saturating_sub(sweep.days() * DAY_MS).saturating_add(1);
+    let mut done = 0;
+    let mut after_owner: Option<String> = None;
+    loop {
+        let owners = page_of_owners(db, after_owner.as_deref()).await?;
+        for owner in &owners {
+            let Ok(who) = owner.parse::<Owner>() else { continue };
+            let mut after: Option<String> = None;
+            loop {
+                let (records, last) = page_of_requests(db, owner, after.as_deref(), before_ms).await?;
+                let due = records.iter().filter(|r| sweep.due(r, now_ms)).map(|r| (who.clone(), r.id())).collect();
+                done += act(db, sweep, due, now_ms).await?;
+                match last {
+                    Some(last) => after = Some(last),
+                    None => break,
+                }
+            }
+        }
+        if owners.len() < PAGE {
+            return Ok(done);
+        }
+        after_owner = owners.last().cloned();
+    }
+}
+
+/// Lets go of requests that waited `UNANSWERED_DAYS` for her answer: each
+/// is deleted and its buyer forgotten, as a change her phones pull, so its
+/// place is free again. Returns how many.
+pub async fn expire_unanswered(db: &Surreal<Any>, now_ms: u64) -> Result<usize, SyncStoreError> {
+    sweep_all(db, Sweep::Expire, now_ms).await
+}
+
+/// Forgets the buyer's details of every request that arrived `KEPT_DAYS`
+/// ago, whatever its status (the fields set to nothing by the server, as a
+/// change her phones pull, so her phones forget them too); the rest of the
+/// request stays for her figures. Returns how many.
+pub async fn forget_finished(db: &Surreal<Any>, now_ms: u64) -> Result<usize, SyncStoreError> {
+    sweep_all(db, Sweep::Forget, now_ms).await
+}
+
+/// Lets go of the requests `due` (as a page read them), each in its own
+/// transaction that reads it again and leaves it be unless it still
+/// waits: she may have answered it since. Returns how many.
+pub async fn expire(db: &Surreal<Any>, due: Vec<(Owner, RecordId)>, now_ms: u64) -> Result<usize, SyncStoreError> {
+    act(db, Sweep::Expire, due, now_ms).await
+}
+
+async fn act(db: &Surreal<Any>, sweep: Sweep, due: Vec<(Owner, RecordId)>, now_ms: u64) -> Result<usize, SyncStoreError> {
+    let mut done = 0;
+    for (owner, id) in due {
+        if store::retrying(crate::infra::database::is_conflict, || act_on_one(db, sweep, &owner, id, now_ms)).await? {
+            done += 1;
+        }
+    }
+    Ok(done)
+}
+
+async fn act_on_one(
+    db: &Surreal<Any>,
+    sweep: Sweep,
+    owner: &Owner,
+    id: RecordId,
+    now_ms: u64,
+) -> Result<bool, SyncStoreError> {
     let transaction = db.clone().begin().await?;
     let body: Option<String> = transaction
         .query("(SELECT VALUE body FROM type::record('sync_record', [$owner, $key]))[0]")
@@ -193,7 +453,7 @@ async fn forget_one(db: &Surreal<Any>, owner: &Owner, id: RecordId, now_ms: u64)
     let still_due = match body {
         Some(body) => {
             let record: Record = serde_json::from_str(&body).map_err(|e| SyncStoreError::Corrupt(e.to_string()))?;
-            due_to_forget(&record, now_ms)
+            sweep.due(&record, now_ms)
         }
         None => false,
     };
@@ -201,7 +461,45 @@ async fn forget_one(db: &Surreal<Any>, owner: &Owner, id: RecordId, now_ms: u64)
         transaction.cancel().await?;
         return Ok(false);
     }
-    let forgotten = store::set_server_fields(&transaction, owner, id, rules::forgotten_fields()).await?.is_some();
+    let changed = store::change_by_server(&transaction, owner, id, move |record, clock, now| {
+        let at = sawda_sync::server::set_server_fields(clock, record, &rules::forgotten_fields(), now);
+        if sweep == Sweep::Expire {
+            record.delete(at);
+        }
+    })
+    .await?
+    .is_some();
     transaction.commit().await?;
-    Ok(forgotten)
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strangers_spend_only_their_own_allowance() {
+        let limits = OrderLimits::default();
+        // One client at one storefront.
+        for n in 0..5 {
+            assert!(limits.attempt("1.1.1.1", "account:a").is_ok(), "request {n}");
+        }
+        assert!(limits.attempt("1.1.1.1", "account:a").is_err());
+        assert!(limits.attempt("1.1.1.1", "account:b").is_ok(), "the same client at another storefront");
+        // A thousand other clients at the same storefront: each its own.
+        for n in 0..1_000 {
+            assert!(limits.attempt(&format!("10.0.{}.{}", n / 256, n % 256), "account:a").is_ok(), "client {n}");
+        }
+        // One address at many storefronts (a village behind one carrier address): higher, but bounded.
+        let taken = (0..40).filter(|s| limits.attempt("3.3.3.3", &format!("account:{s}")).is_ok()).count();
+        assert_eq!(taken, 30);
+        // Invalid posts count apart, per client.
+        for _ in 0..20 {
+            assert!(!limits.held_back("4.4.4.4"));
+            limits.invalid("4.4.4.4");
+        }
+        assert!(limits.held_back("4.4.4.4"));
+        assert!(!limits.held_back("4.4.4.5"));
+        assert!(limits.attempt("4.4.4.5", "account:a").is_ok());
+    }
 }

@@ -335,7 +335,8 @@ pub async fn product(
         return not_found(&state, lang, &origin);
     };
     state.views.count(&headers, &client, &shop.owner, &item.record);
-    let page = product_page(&state, lang, &origin, &shop, item, &order::Filled::default());
+    // The form's token carries its render time: a page kept rendered stays good.
+    let page = product_page(&state, lang, &origin, &shop, item, &order::Filled::fresh(&state, &shop, item).await);
     state.pages.put(key, since, &shop.owner, &item.record, page).response(&headers)
 }
 

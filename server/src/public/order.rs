@@ -8,22 +8,50 @@ use app::rules::problem::FieldProblem;
 use app::rules::records::order_request::{self as rules, OrderForm};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
 use super::{Head, approved, document, escape, language, not_found};
 use crate::AppState;
 use crate::api::auth::Client;
+use crate::orders::form_token::Token;
 use crate::sync::store::Created;
 
 /// A form's body is a few kilobytes at most (the texts' limits, percent-encoded).
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
-/// What the form shows: what she typed and what is wrong with it.
+/// What the form shows: what she typed, what is wrong with it, a word
+/// about the whole form (`notice`), and the page's signed token.
 #[derive(Default)]
 pub struct Filled {
     pub form: OrderForm,
     pub problems: rules::FormProblems,
+    pub notice: Option<Key>,
+    pub token: String,
+}
+
+impl Filled {
+    /// An empty form with a token signed now.
+    pub async fn fresh(state: &AppState, shop: &approved::Storefront, item: &approved::Product) -> Filled {
+        Filled { token: token_now(state, shop, item).await, ..Filled::default() }
+    }
+}
+
+/// A token for the form of `item`, rendered now; empty (the post is then
+/// refused, and the page shown again with a good one) when the key cannot
+/// be read.
+async fn token_now(state: &AppState, shop: &approved::Storefront, item: &approved::Product) -> String {
+    match state.order_forms.get(&state.db).await {
+        Ok(key) => key.sign(&shop.owner, &item.record, now_ms()),
+        Err(error) => {
+            tracing::error!(%error, "the order form's key cannot be read");
+            String::new()
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    chrono::Utc::now().timestamp_millis().max(0) as u64
 }
 
 fn problem_of(filled: &Filled, field: &str, lang: Lang) -> String {
@@ -50,22 +78,23 @@ pub fn form(lang: Lang, action: &str, filled: &Filled) -> String {
             escape(value)
         )
     };
-    let summary = if filled.problems.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<p class="problem" role="alert">{}</p>"#, t(Key::PublicOrderFormCheck))
+    let summary = match (filled.notice, filled.problems.is_empty()) {
+        (Some(notice), _) => format!(r#"<p class="problem" role="alert">{}</p>"#, t(notice)),
+        (None, true) => String::new(),
+        (None, false) => format!(r#"<p class="problem" role="alert">{}</p>"#, t(Key::PublicOrderFormCheck)),
     };
     let message_problem = problem_of(filled, "message", lang);
     format!(
         concat!(
             r#"<section class="order" id="order"><h2>{title}</h2><p class="hint">{lead}</p>{summary}"#,
             r#"<form class="stack order-form" method="post" action="{action}#order" accept-charset="utf-8">"#,
-            r#"<input type="hidden" name="lang" value="{lang}">"#,
+            r#"<input type="hidden" name="lang" value="{lang}"><input type="hidden" name="token" value="{token}">"#,
             "{name}{contact}{quantity}{delivery}",
             r#"<div class="field"><label for="order-message">{message_label}</label>"#,
             r#"<textarea id="order-message" name="message" rows="3" maxlength="{message_max}">{message}</textarea>{message_problem}</div>"#,
-            // Hidden from people (and from screen readers): bots fill it in.
-            r#"<div class="trap" aria-hidden="true"><label for="order-website">{trap}</label>"#,
+            // Hidden from people (and from screen readers), with the stylesheet
+            // or without it: bots fill it in.
+            r#"<div class="trap" hidden aria-hidden="true"><label for="order-website">{trap}</label>"#,
             r#"<input id="order-website" name="website" tabindex="-1" autocomplete="off" value=""></div>"#,
             r#"<button class="button" type="submit">{send}</button></form></section>"#
         ),
@@ -74,6 +103,7 @@ pub fn form(lang: Lang, action: &str, filled: &Filled) -> String {
         summary = summary,
         action = escape(action),
         lang = lang.code(),
+        token = escape(&filled.token),
         name = input(
             "name",
             Key::PublicOrderFormName,
@@ -130,6 +160,17 @@ pub async fn back_to_product(
     axum::response::Redirect::to(&format!("/s/{address}/{product}{lang}"))
 }
 
+/// Whether the post came from a page of another site. A browser that sends
+/// `Sec-Fetch-Site` says so itself; one that does not may send `Origin`,
+/// which must then be this site's. A post with neither (an old browser) is
+/// checked by its token alone.
+fn from_elsewhere(headers: &HeaderMap, origin: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    headers.get(header::ORIGIN).is_some_and(|sent| sent.to_str().map_or(true, |sent| sent != origin))
+}
+
 pub async fn order(
     State(state): State<AppState>,
     Path((address, product)): Path<(String, String)>,
@@ -140,15 +181,39 @@ pub async fn order(
     let posted = form.as_ref().ok().and_then(|Form(f)| Lang::from_code(&f.lang));
     let lang = posted.unwrap_or_else(|| language(&super::Language { lang: None }, &headers));
     let origin = state.site.origin(&headers);
+    let page = |status, title, body_key, canonical: &str, back: String| {
+        let body = format!(
+            r#"<h1>{}</h1><p>{}</p><p><a class="button" href="{}">{}</a></p>"#,
+            escape(text(lang, title)),
+            escape(text(lang, body_key)),
+            escape(canonical),
+            escape(&back)
+        );
+        private(status, message_page(&state, lang, canonical, text(lang, title), body))
+    };
+    let here = format!("{origin}/s/{}/{}", app::ui::encode_component(&address), app::ui::encode_component(&product));
+    // Before any work: a client that sent many posts that were no request lately.
+    if state.order_limits.held_back(&client) {
+        let back = text(lang, Key::NavMarket).to_owned();
+        return page(StatusCode::TOO_MANY_REQUESTS, Key::PublicOrderLimitedTitle, Key::PublicOrderLimitedBody, &here, back);
+    }
+    if from_elsewhere(&headers, &origin) {
+        state.order_limits.invalid(&client);
+        tracing::info!(client, "an order request from another site was refused");
+        let back = text(lang, Key::NavMarket).to_owned();
+        return page(StatusCode::FORBIDDEN, Key::PublicOrderElsewhereTitle, Key::PublicOrderElsewhereBody, &here, back);
+    }
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
         // Posted to her old address: the same post goes on to her current one.
         let rest = format!("/{}/order", app::ui::encode_component(&product));
         if let Some(moved) = super::moved(&state, &address, &rest, None).await {
             return moved;
         }
+        state.order_limits.invalid(&client);
         return not_found(&state, lang, &origin);
     };
     let Some(item) = shop.products.iter().find(|p| p.slug == product) else {
+        state.order_limits.invalid(&client);
         return not_found(&state, lang, &origin);
     };
     let canonical = format!("{origin}/s/{}/{}", shop.slug, item.slug);
@@ -156,64 +221,96 @@ pub async fn order(
         |filled: Filled, status| private(status, super::product_page(&state, lang, &origin, &shop, item, &filled));
     let Ok(Form(form)) = form else {
         // Not a form at all (or far too big): the page again, with the form empty.
+        state.order_limits.invalid(&client);
         let problems = vec![("name", FieldProblem::Required)];
-        return again(Filled { form: OrderForm::default(), problems }, StatusCode::BAD_REQUEST);
+        let token = token_now(&state, &shop, item).await;
+        return again(Filled { problems, token, ..Filled::default() }, StatusCode::BAD_REQUEST);
     };
+    let key = match state.order_forms.get(&state.db).await {
+        Ok(key) => key,
+        Err(error) => {
+            tracing::error!(%error, "the order form's key cannot be read");
+            let back = fill(text(lang, Key::PublicOrderSentBack), &[("product", product_name(item))]);
+            return page(StatusCode::SERVICE_UNAVAILABLE, Key::PublicOrderFailedTitle, Key::PublicOrderFailedBody, &canonical, back);
+        }
+    };
+    let checked = key.check(&form.token, &shop.owner, &item.record, now_ms());
+    if checked == Token::Bad {
+        // Not from this site's page, or open too long: what she typed, on a fresh form.
+        state.order_limits.invalid(&client);
+        let token = key.sign(&shop.owner, &item.record, now_ms());
+        let filled = Filled { form: OrderForm { token: String::new(), ..form }, notice: Some(Key::PublicOrderStaleBody), token, ..Filled::default() };
+        return again(filled, StatusCode::BAD_REQUEST);
+    }
+    // The field people cannot see filled in, or a form sent faster than anyone
+    // types: a bot, or autofill. Nothing is kept, and she is not told it was sent:
+    // her form again, the hidden field empty, to send again.
+    if form.from_a_bot() || checked == Token::TooSoon {
+        state.order_limits.invalid(&client);
+        tracing::info!(client, bot = form.from_a_bot(), "an order request that looked like a bot's was not kept");
+        let token = form.token.clone();
+        let filled = OrderForm { website: String::new(), token: String::new(), ..form };
+        return again(Filled { form: filled, notice: Some(Key::PublicOrderTrappedBody), token, ..Filled::default() }, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let order = match form.check() {
         Ok(order) => order,
-        Err(problems) => return again(Filled { form, problems }, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(problems) => {
+            state.order_limits.invalid(&client);
+            let token = form.token.clone();
+            return again(Filled { form, problems, token, ..Filled::default() }, StatusCode::UNPROCESSABLE_ENTITY);
+        }
     };
-    let product_name = item.fields.get("name").and_then(|v| v.as_str()).unwrap_or_default();
-    let shop_name = shop.fields.get("name").and_then(|v| v.as_str()).unwrap_or_default();
-    let refused = |key_title, key_body, status| {
-        let body = format!(
-            r#"<h1>{}</h1><p>{}</p><p><a class="button" href="{}">{}</a></p>"#,
-            escape(text(lang, key_title)),
-            escape(text(lang, key_body)),
-            escape(&canonical),
-            escape(&fill(text(lang, Key::PublicOrderSentBack), &[("product", product_name)]))
-        );
-        private(status, message_page(&state, lang, &canonical, text(lang, key_title), body))
-    };
+    let name = product_name(item);
+    let back = || fill(text(lang, Key::PublicOrderSentBack), &[("product", name)]);
     if state.order_limits.attempt(&client, &shop.owner).is_err() {
-        return refused(Key::PublicOrderLimitedTitle, Key::PublicOrderLimitedBody, StatusCode::TOO_MANY_REQUESTS);
+        return page(StatusCode::TOO_MANY_REQUESTS, Key::PublicOrderLimitedTitle, Key::PublicOrderLimitedBody, &canonical, back());
     }
-    // A bot that filled in the hidden field is told what a person is told, and nothing is kept.
-    if form.from_a_bot() {
-        tracing::info!(client, "an order request with the hidden field filled in was dropped");
-    } else {
-        match crate::orders::receive(&state.db, &shop, item, &order, lang.code()).await {
-            Ok(Created::New | Created::AlreadyThere) => {}
-            Ok(Created::OwnerFull) => {
-                tracing::warn!(owner = shop.owner, "an order request found her records full");
-                return refused(
-                    Key::PublicOrderFailedTitle,
-                    Key::PublicOrderFailedBody,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                );
-            }
-            Err(error) => {
-                tracing::error!(%error, "an order request could not be kept");
-                return refused(
-                    Key::PublicOrderFailedTitle,
-                    Key::PublicOrderFailedBody,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                );
+    let failed = |error: &dyn std::fmt::Display| {
+        tracing::error!(%error, "an order request could not be kept");
+        page(StatusCode::SERVICE_UNAVAILABLE, Key::PublicOrderFailedTitle, Key::PublicOrderFailedBody, &canonical, back())
+    };
+    match crate::orders::open_from(&state.db, &key, &shop.owner, &client).await {
+        Ok(open) if open >= crate::orders::OPEN_PER_CLIENT => {
+            return page(StatusCode::TOO_MANY_REQUESTS, Key::PublicOrderWaitingTitle, Key::PublicOrderWaitingBody, &canonical, back());
+        }
+        Ok(_) => {}
+        Err(error) => return failed(&error),
+    }
+    match crate::orders::receive(&state.db, &shop, item, &order, lang.code()).await {
+        Ok((Created::New, id)) => {
+            if let Err(error) = crate::orders::sent_by(&state.db, &key, &shop.owner, &client, id).await {
+                tracing::warn!(%error, "who sent an order request could not be noted");
             }
         }
+        Ok((Created::AlreadyThere, _)) => {}
+        Ok((Created::Full, _)) => {
+            tracing::warn!(owner = shop.owner, "an order request was turned away: too many wait for her answer");
+            if let Ok(owner) = shop.owner.parse()
+                && let Err(error) = crate::orders::tell_her(&state.db, &owner, now_ms()).await
+            {
+                tracing::warn!(%error, "she could not be told of a request turned away");
+            }
+            return page(StatusCode::SERVICE_UNAVAILABLE, Key::PublicOrderFullTitle, Key::PublicOrderFullBody, &canonical, back());
+        }
+        Err(error) => return failed(&error),
     }
     let quantity = order.quantity.to_string();
     let contact = order.contact.stored();
+    let shop_name = shop.fields.get("name").and_then(|v| v.as_str()).unwrap_or_default();
     let body = format!(
         r#"<h1>{}</h1><p class="notice">{}</p><p>{}</p><p><a class="button secondary" href="{}">{}</a></p>"#,
         escape(text(lang, Key::PublicOrderSentTitle)),
         escape(&fill(
             text(lang, Key::PublicOrderSentSummary),
-            &[("quantity", &quantity), ("product", product_name), ("storefront", shop_name)]
+            &[("quantity", &quantity), ("product", name), ("storefront", shop_name)]
         )),
         escape(&fill(text(lang, Key::PublicOrderSentNext), &[("storefront", shop_name), ("contact", &contact)])),
         escape(&canonical),
-        escape(&fill(text(lang, Key::PublicOrderSentBack), &[("product", product_name)])),
+        escape(&back()),
     );
     private(StatusCode::OK, message_page(&state, lang, &canonical, text(lang, Key::PublicOrderSentTitle), body))
+}
+
+fn product_name(item: &approved::Product) -> &str {
+    item.fields.get("name").and_then(|v| v.as_str()).unwrap_or_default()
 }

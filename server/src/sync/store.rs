@@ -66,6 +66,18 @@ struct Scope {
     seq: i64,
     records: Option<i64>,
     bytes: Option<i64>,
+    open_requests: Option<i64>,
+}
+
+impl Scope {
+    fn holdings(&self) -> Holdings {
+        let count = |n: Option<i64>| n.unwrap_or(0).max(0) as u64;
+        Holdings {
+            records: count(self.records),
+            bytes: count(self.bytes),
+            open_requests: count(self.open_requests),
+        }
+    }
 }
 
 #[derive(SurrealValue)]
@@ -176,7 +188,7 @@ async fn push_once(
         .query(
             "SELECT record::id(id)[1] AS id, hash, refused FROM $applied;
              SELECT seq, body FROM $records;
-             (SELECT seq, records, bytes FROM $scope)[0];
+             (SELECT seq, records, bytes, open_requests FROM $scope)[0];
              (SELECT VALUE name FROM sync_epoch:main)[0];
              (SELECT VALUE name FROM sync_epoch:restored)[0];",
         )
@@ -197,10 +209,7 @@ async fn push_once(
     let stored: Vec<Stored> = read.take(1)?;
     if let Some(scope) = read.take::<Option<Scope>>(2)? {
         loaded.last_seq = scope.seq as u64;
-        loaded.holdings = Holdings {
-            records: scope.records.unwrap_or(0).max(0) as u64,
-            bytes: scope.bytes.unwrap_or(0).max(0) as u64,
-        };
+        loaded.holdings = scope.holdings();
     }
     let epoch =
         Epoch::new(&read.take::<Option<String>>(3)?.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)?;
@@ -247,6 +256,7 @@ async fn push_once(
         // What the review sees changed: the reviewed records as they were.
         let before = crate::review::reviewed_records(&loaded.records);
         let mut plan = plan_push(&rules, &who_owned, &request, loaded, &epoch, now_ms);
+        crate::orders::forget_deleted(&mut plan, now_ms);
         let reviewed = crate::review::after_push(&mut plan, &before, now_ms);
         let (rows, marks) = rows_of(&rules, &plan);
         (plan, rows, marks, reviewed)
@@ -298,7 +308,7 @@ async fn write(
 ) -> Result<(), SyncStoreError> {
     transaction
         .query(
-            "UPSERT $scope SET seq = $seq, records = $records, bytes = $bytes;
+            "UPSERT $scope SET seq = $seq, records = $records, bytes = $bytes, open_requests = $open_requests;
              FOR $row IN $rows {
                  IF $row.replaced != NONE {
                      DELETE type::record('sync_change', [$owner, $row.replaced]);
@@ -315,6 +325,7 @@ async fn write(
         .bind(("seq", plan.last_seq as i64))
         .bind(("records", plan.holdings.records as i64))
         .bind(("bytes", plan.holdings.bytes as i64))
+        .bind(("open_requests", plan.holdings.open_requests as i64))
         .bind(("owner", who.to_string()))
         .bind(("rows", rows))
         .bind(("marks", marks))
@@ -338,8 +349,24 @@ pub async fn set_server_fields(
     id: RecordId,
     fields: sawda_sync::Fields,
 ) -> Result<Option<Record>, SyncStoreError> {
+    change_by_server(transaction, owner, id, move |record, clock, now_ms| {
+        sawda_sync::server::set_server_fields(clock, record, &fields, now_ms);
+    })
+    .await
+}
+
+/// Changes a stored record as the server (`change` gets the server's clock,
+/// which stamps newer than everything in the record), in `transaction`, as a
+/// new change in its owner's scope, with what she holds counted again.
+/// `None` when the record does not exist.
+pub async fn change_by_server(
+    transaction: &surrealdb::method::Transaction<Any>,
+    owner: &Owner,
+    id: RecordId,
+    change: impl FnOnce(&mut Record, &mut sawda_sync::Clock, u64) + Send + 'static,
+) -> Result<Option<Record>, SyncStoreError> {
     let mut read = transaction
-        .query("(SELECT seq, body FROM $record)[0]; (SELECT seq, records, bytes FROM $scope)[0];")
+        .query("(SELECT seq, body FROM $record)[0]; (SELECT seq, records, bytes, open_requests FROM $scope)[0];")
         .bind(("record", DbId::new("sync_record", owner_key(owner, Value::String(id.to_string())))))
         .bind(("scope", DbId::new("sync_scope", owner.to_string())))
         .await?
@@ -347,26 +374,29 @@ pub async fn set_server_fields(
     let Some(stored) = read.take::<Option<Stored>>(0)? else { return Ok(None) };
     let scope = read.take::<Option<Scope>>(1)?.ok_or_else(|| corrupt(format!("{owner} has a record and no scope")))?;
     let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
-    let (record, body, grew) = off_the_workers(move || {
+    let holdings = scope.holdings();
+    let (record, body, holdings) = off_the_workers(move || {
         let mut record: Record = serde_json::from_str(&stored.body).map_err(corrupt)?;
-        let before = sawda_sync::limits::record_bytes(&record) as i64;
-        sawda_sync::server::set_server_fields(&mut desk_clock(), &mut record, &fields, now_ms);
-        let grew = sawda_sync::limits::record_bytes(&record) as i64 - before;
+        let before = record.clone();
+        change(&mut record, &mut desk_clock(), now_ms);
+        let holdings = holdings.changed(Some(&before), &record);
         let body = serde_json::to_string(&record).expect("records serialise");
-        Ok::<_, SyncStoreError>((record, body, grew))
+        Ok::<_, SyncStoreError>((record, body, holdings))
     })
     .await??;
     let seq = scope.seq + 1;
     transaction
         .query(
-            "UPDATE $scope SET seq = $seq, bytes = math::max([0, (bytes OR 0) + $grew]);
+            "UPDATE $scope SET seq = $seq, records = $records, bytes = $bytes, open_requests = $open_requests;
              DELETE type::record('sync_change', [$owner, $replaced]);
              UPDATE type::record('sync_record', [$owner, $key]) SET seq = $seq, body = $body;
              CREATE type::record('sync_change', [$owner, $seq]) SET record = $key;",
         )
         .bind(("scope", DbId::new("sync_scope", owner.to_string())))
         .bind(("seq", seq))
-        .bind(("grew", grew))
+        .bind(("records", holdings.records as i64))
+        .bind(("bytes", holdings.bytes as i64))
+        .bind(("open_requests", holdings.open_requests as i64))
         .bind(("owner", owner.to_string()))
         .bind(("replaced", stored.seq))
         .bind(("key", id.to_string()))
@@ -382,29 +412,23 @@ pub enum Created {
     New,
     /// A record with this id is there already (the same request sent twice).
     AlreadyThere,
-    /// Its owner keeps as many records or bytes as she may.
-    OwnerFull,
+    /// As many buyers' requests wait for her answer as may (`MAX_OPEN_REQUESTS`).
+    Full,
 }
 
 /// Makes `record` (a buyer's order request) in its owner's scope as a new
-/// change, so her phones pull it; within her limits, like her own records.
+/// change, so her phones pull it; within the bound of requests waiting for
+/// her, outside her room for her own work (`Holdings::take_request`).
 pub async fn create(db: &Surreal<Any>, record: Record) -> Result<Created, SyncStoreError> {
     let owner = record.owner().clone();
     let body = serde_json::to_string(&record).expect("records serialise");
-    let size = sawda_sync::limits::record_bytes(&record);
-    retrying(crate::infra::database::is_conflict, || create_once(db, &owner, &record, &body, size)).await
+    retrying(crate::infra::database::is_conflict, || create_once(db, &owner, &record, &body)).await
 }
 
-async fn create_once(
-    db: &Surreal<Any>,
-    owner: &Owner,
-    record: &Record,
-    body: &str,
-    size: usize,
-) -> Result<Created, SyncStoreError> {
+async fn create_once(db: &Surreal<Any>, owner: &Owner, record: &Record, body: &str) -> Result<Created, SyncStoreError> {
     let transaction = db.clone().begin().await?;
     let mut read = transaction
-        .query("(SELECT VALUE seq FROM $record)[0]; (SELECT seq, records, bytes FROM $scope)[0];")
+        .query("(SELECT VALUE seq FROM $record)[0]; (SELECT seq, records, bytes, open_requests FROM $scope)[0];")
         .bind(("record", DbId::new("sync_record", owner_key(owner, Value::String(record.id().to_string())))))
         .bind(("scope", DbId::new("sync_scope", owner.to_string())))
         .await?
@@ -414,16 +438,15 @@ async fn create_once(
         return Ok(Created::AlreadyThere);
     }
     let scope = read.take::<Option<Scope>>(1)?;
-    let (seq, records, bytes) = scope.map_or((0, 0, 0), |s| (s.seq, s.records.unwrap_or(0), s.bytes.unwrap_or(0)));
-    let holdings = Holdings { records: records.max(0) as u64, bytes: bytes.max(0) as u64 };
-    let Some(holdings) = holdings.after(None, size) else {
+    let (seq, holdings) = scope.map_or((0, Holdings::default()), |s| (s.seq, s.holdings()));
+    let Some(holdings) = holdings.take_request(record) else {
         transaction.cancel().await?;
-        return Ok(Created::OwnerFull);
+        return Ok(Created::Full);
     };
     let seq = seq + 1;
     transaction
         .query(
-            "UPSERT $scope SET seq = $seq, records = $records, bytes = $bytes;
+            "UPSERT $scope SET seq = $seq, records = $records, bytes = $bytes, open_requests = $open_requests;
              CREATE type::record('sync_record', [$owner, $key])
                  CONTENT { owner: $owner, kind: $kind, seq: $seq, body: $body };
              CREATE type::record('sync_change', [$owner, $seq]) SET record = $key;",
@@ -432,6 +455,7 @@ async fn create_once(
         .bind(("seq", seq))
         .bind(("records", holdings.records as i64))
         .bind(("bytes", holdings.bytes as i64))
+        .bind(("open_requests", holdings.open_requests as i64))
         .bind(("owner", owner.to_string()))
         .bind(("key", record.id().to_string()))
         .bind(("kind", record.kind().name()))

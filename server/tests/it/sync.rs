@@ -607,10 +607,16 @@ async fn a_buyers_request_comes_back_after_a_restore_from_a_copy() {
     shop.db.export(&copy).await.unwrap();
 
     let slugs: Vec<String> = shop.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
+    // The form's token, as a product page opened a minute ago gave it.
+    let key = sawda_server::orders::form_token::key(&shop.db).await.unwrap();
+    let shown = chrono::Utc::now().timestamp_millis() as u64 - 60_000;
+    let token = key.sign(&shop.her.id, &shop.product.to_string(), shown);
     let request = Request::post(format!("/s/gulnars-biscuits/{}/order", slugs[0]))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("x-forwarded-for", "5.6.7.8")
-        .body(Body::from("name=Gulnara&contact=%2B998901234567&quantity=1&delivery=&message=&lang=en&website="))
+        .body(Body::from(format!(
+            "name=Gulnara&contact=%2B998901234567&quantity=1&delivery=&message=&lang=en&website=&token={token}"
+        )))
         .unwrap();
     let response = support::send(&behind_proxy(&shop.db), request).await;
     assert_eq!(response.status(), StatusCode::OK, "the buyer is told it was sent");

@@ -27,12 +27,50 @@ pub const DELIVERY: &str = "delivery";
 pub const MESSAGE: &str = "message";
 pub const LANG: &str = "lang";
 
+/// On her storefront, set by the server: buyers' requests turned away while
+/// too many waited for her answer (`TurnedAway`).
+pub const TURNED_AWAY: &str = "orders_turned_away";
+
+/// Buyers' requests turned away, as her storefront keeps it: how many since
+/// when, and the latest (RFC 3339). The server counts afresh once the
+/// latest is older than `UNANSWERED_DAYS`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct TurnedAway {
+    pub count: u64,
+    pub since: String,
+    pub last: String,
+}
+
+impl TurnedAway {
+    pub fn of(value: Option<&Value>) -> Option<TurnedAway> {
+        value.and_then(|value| serde_json::from_value(value.clone()).ok()).filter(|t: &TurnedAway| t.count > 0)
+    }
+
+    /// One more turned away `now` (RFC 3339), after `previous`; `afresh`
+    /// when the previous ones are old news.
+    pub fn one_more(previous: Option<TurnedAway>, now: &str, afresh: bool) -> TurnedAway {
+        match previous {
+            Some(previous) if !afresh => TurnedAway { count: previous.count + 1, last: now.to_owned(), ..previous },
+            _ => TurnedAway { count: 1, since: now.to_owned(), last: now.to_owned() },
+        }
+    }
+
+    pub fn value(&self) -> Value {
+        serde_json::to_value(self).expect("plain fields")
+    }
+}
+
 /// The fields that hold what the buyer told about herself: blanked when the
 /// request is forgotten (`KEPT_DAYS`).
 pub const BUYER_FIELDS: [&str; 4] = [BUYER_NAME, BUYER_CONTACT, DELIVERY, MESSAGE];
 
-/// Days a finished (done or cancelled) request keeps the buyer's details.
+/// Days after it arrived that a request keeps the buyer's details, whatever
+/// its status (she has answered by then, or never will).
 pub const KEPT_DAYS: u64 = 180;
+
+/// Days a request waits for her answer ("new"): then the server lets it go,
+/// so a flood she never saw frees its places by itself.
+pub const UNANSWERED_DAYS: u64 = 14;
 
 pub const NAME_MAX: usize = 80;
 pub const CONTACT_MAX: usize = 40;
@@ -40,6 +78,13 @@ pub const DELIVERY_MAX: usize = 300;
 pub const MESSAGE_MAX: usize = 1_000;
 pub const NOTE_MAX: usize = 1_000;
 pub const QUANTITY_MAX: u64 = 10_000;
+
+/// Bytes a buyer's text may take (UTF-8), beside its characters: three to a
+/// character, so every alphabet her buyers write fits at full length, and
+/// a text of emoji (four bytes each) is shorter.
+pub const NAME_MAX_BYTES: usize = 3 * NAME_MAX;
+pub const DELIVERY_MAX_BYTES: usize = 3 * DELIVERY_MAX;
+pub const MESSAGE_MAX_BYTES: usize = 3 * MESSAGE_MAX;
 
 choices!(
     /// How far an order has got. `new` → `confirmed` → `sent` → `done`, or `cancelled` on the way.
@@ -93,6 +138,70 @@ pub struct OrderForm {
     pub website: String,
     #[serde(default)]
     pub lang: String,
+    /// The page's signed token: the form was shown by this site, and when.
+    #[serde(default)]
+    pub token: String,
+}
+
+/// Unicode format characters (general category Cf, Unicode 15.1): bidi
+/// controls, zero-width spaces and joiners, tags, and the like.
+fn is_format(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x00AD
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x180E
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+    )
+}
+
+/// Whether `text` holds a character no buyer means to send: a control
+/// character (but a line break in a message, `lines`) or a format
+/// character. A zero-width joiner or non-joiner between two visible
+/// characters stays: emoji such as 👩‍🌾 and some scripts are made with it.
+pub fn has_invisible(text: &str, lines: bool) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let visible = |c: Option<&char>| c.is_some_and(|c| !c.is_whitespace() && !c.is_control() && !is_format(*c));
+    chars.iter().enumerate().any(|(i, &c)| match c {
+        '\n' => !lines,
+        '\u{200C}' | '\u{200D}' => !(i > 0 && visible(chars.get(i - 1)) && visible(chars.get(i + 1))),
+        c => c.is_control() || is_format(c),
+    })
+}
+
+/// A buyer's text: `min..=max` characters, no invisible ones, at most `max_bytes`.
+fn check_buyer_text(value: &str, min: usize, max: usize, max_bytes: usize, lines: bool) -> Result<(), FieldProblem> {
+    check_text(value, min, max)?;
+    // Spaces and line breaks around the text go when it is kept.
+    if has_invisible(value.trim(), lines) {
+        return Err(FieldProblem::Invisible);
+    }
+    if value.trim().len() > max_bytes {
+        return Err(FieldProblem::TooManyBytes);
+    }
+    Ok(())
+}
+
+/// Line breaks as one `\n`: a browser sends a textarea's as CR LF.
+fn one_line_break(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// How to reach the buyer.
@@ -191,14 +300,15 @@ impl OrderForm {
     /// The order, or every field's problem (the page shows each beside its field).
     pub fn check(&self) -> Result<Order, FormProblems> {
         let mut problems = Vec::new();
-        let mut text = |name: &'static str, value: &str, min, max| {
-            if let Err(problem) = check_text(value, min, max) {
+        let message = one_line_break(&self.message);
+        let mut text = |name: &'static str, value: &str, min, max, max_bytes, lines| {
+            if let Err(problem) = check_buyer_text(value, min, max, max_bytes, lines) {
                 problems.push((name, problem));
             }
         };
-        text("name", &self.name, 2, NAME_MAX);
-        text("delivery", &self.delivery, 0, DELIVERY_MAX);
-        text("message", &self.message, 0, MESSAGE_MAX);
+        text("name", &self.name, 2, NAME_MAX, NAME_MAX_BYTES, false);
+        text("delivery", &self.delivery, 0, DELIVERY_MAX, DELIVERY_MAX_BYTES, false);
+        text("message", &message, 0, MESSAGE_MAX, MESSAGE_MAX_BYTES, true);
         let contact = if self.contact.chars().count() > CONTACT_MAX {
             Err(FieldProblem::TooLong { max: CONTACT_MAX })
         } else {
@@ -220,7 +330,7 @@ impl OrderForm {
                 contact,
                 quantity,
                 delivery: self.delivery.trim().to_owned(),
-                message: self.message.trim().to_owned(),
+                message: message.trim().to_owned(),
             }),
             _ => Err(problems),
         }
@@ -300,9 +410,14 @@ fn given_back(name: &str, value: &Value) -> Result<(), FieldProblem> {
         check_text(text, min, max)?;
         if text.trim() == text { Ok(()) } else { Err(FieldProblem::WrongType) }
     };
+    // As the form checks them: what it would not take, a restore does not bring.
+    let buyer_text = |min, max, max_bytes, lines| {
+        stored_text(min, max)?;
+        check_buyer_text(text()?, min, max, max_bytes, lines)
+    };
     match name {
         STATUS | NOTE => Ok(()),
-        BUYER_NAME => stored_text(2, NAME_MAX),
+        BUYER_NAME => buyer_text(2, NAME_MAX, NAME_MAX_BYTES, false),
         BUYER_CONTACT => {
             let stored = text()?;
             if stored.chars().count() > CONTACT_MAX {
@@ -314,8 +429,8 @@ fn given_back(name: &str, value: &Value) -> Result<(), FieldProblem> {
                 Err(problem) => Err(problem),
             }
         }
-        DELIVERY => stored_text(0, DELIVERY_MAX),
-        MESSAGE => stored_text(0, MESSAGE_MAX),
+        DELIVERY => buyer_text(0, DELIVERY_MAX, DELIVERY_MAX_BYTES, false),
+        MESSAGE => buyer_text(0, MESSAGE_MAX, MESSAGE_MAX_BYTES, true),
         QUANTITY => match value.as_u64() {
             Some(n) if (1..=QUANTITY_MAX).contains(&n) => Ok(()),
             Some(_) => Err(FieldProblem::OutOfRange { min: 1, max: QUANTITY_MAX }),
@@ -394,6 +509,63 @@ mod tests {
     }
 
     #[test]
+    fn control_and_format_characters_are_refused_and_texts_are_bounded_in_bytes() {
+        let with = |field: &str, value: &str| {
+            let mut form = form("Gulnara", "@gulnara_b", "1");
+            match field {
+                "name" => form.name = value.into(),
+                "delivery" => form.delivery = value.into(),
+                _ => form.message = value.into(),
+            }
+            form.check()
+        };
+        for (field, value) in [
+            ("name", "Gul\u{1}nara"),
+            ("name", "Gul\tnara"),
+            ("name", "\u{202E}aranluG"),
+            ("name", "Gul\u{AD}nara"),
+            ("delivery", "Nukus\u{200B}"),
+            ("delivery", "Nukus\nChimbay"),
+            ("message", "\u{2066}hi\u{2069}"),
+            ("message", "hi\u{7F}"),
+            ("message", "\u{FEFF}hi"),
+            ("message", "flag\u{E0067}"),
+            ("message", "a\u{200D}"),
+            ("message", "\u{200D}\u{200D}"),
+        ] {
+            assert_eq!(with(field, value).unwrap_err(), [(field, FieldProblem::Invisible)], "{field}: {value:?}");
+        }
+        // What buyers do type: line breaks in the message (CR LF from a
+        // browser), emoji made with a joiner, every alphabet of the region.
+        let order = with("message", "Two boxes\r\nfor Saturday 👩\u{200D}🌾\rRahmet").unwrap();
+        assert_eq!(order.message, "Two boxes\nfor Saturday 👩\u{200D}🌾\nRahmet");
+        assert!(with("name", "Gúlnara Qılıshbaeva").is_ok());
+        assert!(with("name", "Гульнара Бекмуратова").is_ok());
+        assert!(with("delivery", &"Ў".repeat(DELIVERY_MAX)).is_ok(), "a full text of two-byte letters fits");
+        assert!(with("message", &"ё".repeat(MESSAGE_MAX)).is_ok());
+        // As many characters as allowed, but emoji: too many bytes.
+        assert_eq!(
+            with("message", &"🍯".repeat(MESSAGE_MAX)).unwrap_err(),
+            [("message", FieldProblem::TooManyBytes)]
+        );
+        assert_eq!(with("name", &"🍯".repeat(NAME_MAX)).unwrap_err(), [("name", FieldProblem::TooManyBytes)]);
+        assert_eq!(with("message", &"a".repeat(MESSAGE_MAX + 1)).unwrap_err(), [("message", FieldProblem::TooLong { max: MESSAGE_MAX })]);
+    }
+
+    #[test]
+    fn turned_away_requests_are_counted_on_and_afresh_after_a_while() {
+        let first = TurnedAway::one_more(None, "2026-12-01T10:00:00Z", false);
+        assert_eq!(first.count, 1);
+        let second = TurnedAway::one_more(TurnedAway::of(Some(&first.value())), "2026-12-02T10:00:00Z", false);
+        assert_eq!((second.count, second.since.as_str(), second.last.as_str()), (2, "2026-12-01T10:00:00Z", "2026-12-02T10:00:00Z"));
+        let later = TurnedAway::one_more(Some(second), "2027-01-20T10:00:00Z", true);
+        assert_eq!((later.count, later.since.as_str()), (1, "2027-01-20T10:00:00Z"));
+        assert_eq!(TurnedAway::of(Some(&json!({"count": 0, "since": "", "last": ""}))), None);
+        assert_eq!(TurnedAway::of(Some(&json!("junk"))), None);
+        assert_eq!(TurnedAway::of(None), None);
+    }
+
+    #[test]
     fn the_steps_of_an_order() {
         assert_eq!(Status::New.next(), Some(Status::Confirmed));
         assert_eq!(Status::Confirmed.next(), Some(Status::Sent));
@@ -433,6 +605,8 @@ mod tests {
             (QUANTITY, json!(0)),
             (QUANTITY, json!(2.5)),
             (MESSAGE, json!("m".repeat(MESSAGE_MAX + 1))),
+            (MESSAGE, json!("padded\u{1}")),
+            (BUYER_NAME, json!("\u{202E}Gulnara")),
             (PRODUCT, json!("not an id")),
             (PRODUCT_ADDRESS, json!("https://elsewhere.example")),
             (RECEIVED_AT, json!("yesterday")),
