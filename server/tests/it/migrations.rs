@@ -456,3 +456,71 @@ async fn products_approved_before_migration_12_are_listed_in_the_market_after_it
     assert!(shops.storefronts.iter().any(|(slug, _, _)| slug == "aral-honey"), "her storefront is found by its story");
     assert!(database::close(db, &target).await);
 }
+
+/// Migration 16: what each owner held counted buyers' order requests in her
+/// room; after it they are counted apart, and the waiting ones counted.
+#[tokio::test]
+async fn migration_16_counts_buyers_requests_apart_from_her_room() {
+    use sawda_sync::{DeviceId, Kind, Owner, Record, RecordId};
+    let db = support::memory_db().await;
+    let version_15 = MIGRATIONS.iter().position(|m| m.version == 15).unwrap() + 1;
+    migrate(&db, &MIGRATIONS[..version_15]).await.unwrap();
+    let mut clock = sawda_sync::Clock::new(DeviceId::new(0, *b"sawda-desk"));
+    let mut rows = Vec::new();
+    let owners: Vec<Owner> = (0..45).map(|n| format!("account:a{n:02}").parse().unwrap()).collect();
+    for (n, owner) in owners.iter().enumerate() {
+        let make = |kind, k: u8, fields: serde_json::Value, clock: &mut sawda_sync::Clock| {
+            let fields = serde_json::from_value(fields).unwrap();
+            sawda_sync::server::server_record(clock, RecordId::new(1_000 + n as u64, [k; 10]), kind, owner.clone(), &fields, 5)
+        };
+        let product = make(Kind::Product, 1, serde_json::json!({"name": "Melon jam"}), &mut clock);
+        let waiting = make(Kind::OrderRequest, 2, serde_json::json!({"status": "new", "buyer_name": "Gulnara"}), &mut clock);
+        let done = make(Kind::OrderRequest, 3, serde_json::json!({"status": "done", "buyer_name": "Aybek"}), &mut clock);
+        let all: Vec<Record> = vec![product.clone(), waiting, done];
+        let bytes: usize = all.iter().map(|r| serde_json::to_string(r).unwrap().len()).sum();
+        for (seq, record) in all.iter().enumerate() {
+            rows.push(serde_json::json!({
+                "key": record.id().to_string(), "owner": owner.to_string(), "kind": record.kind().name(),
+                "seq": seq + 1, "body": serde_json::to_string(record).unwrap(),
+            }));
+        }
+        // As the push core counted before: every record in her room.
+        db.query("UPSERT type::record('sync_scope', $owner) SET seq = 3, records = 3, bytes = $bytes")
+            .bind(("owner", owner.to_string()))
+            .bind(("bytes", bytes as i64))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        assert!(sawda_sync::limits::record_bytes(&product) < bytes);
+    }
+    db.query("FOR $r IN $rows { CREATE type::record('sync_record', [$r.owner, $r.key]) CONTENT { owner: $r.owner, kind: $r.kind, seq: $r.seq, body: $r.body }; };")
+        .bind(("rows", rows))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    migrate(&db, MIGRATIONS).await.unwrap();
+    let product_bytes = {
+        let body: String = db
+            .query("(SELECT VALUE body FROM sync_record WHERE kind = 'product' LIMIT 1)[0]")
+            .await
+            .unwrap()
+            .take::<Option<String>>(0)
+            .unwrap()
+            .unwrap();
+        body.len() as i64
+    };
+    let scopes: Vec<serde_json::Value> = db
+        .query("SELECT VALUE [records, bytes, open_requests] FROM sync_scope")
+        .await
+        .unwrap()
+        .check()
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(scopes.len(), owners.len(), "every owner, over several chunks");
+    for scope in scopes {
+        assert_eq!(scope, serde_json::json!([1, product_bytes, 1]), "her product in her room, one request waiting");
+    }
+}
