@@ -105,9 +105,17 @@ async fn a_search_beyond_its_bounds_is_cut_and_she_is_told() {
 #[tokio::test]
 async fn karakalpak_letters_still_meet_their_latin_spellings() {
     let shop = shop(true).await;
-    approved_shop(&shop, "+998901000512", "onir-shop", "chimbay", "food", &[("Өңир ҳүнери", "Әжемниң ғарбызы, шийрин")])
-        .await;
-    for q in ["Өңир", "onir", "ҳүнери", "huneri", "ajemnin", "ғарбыз", "ǵárbız", "shıyrın", "шийрин", "ӘЖЕМ"] {
+    approved_shop(
+        &shop,
+        "+998901000512",
+        "onir-shop",
+        "chimbay",
+        "food",
+        &[("Өңир ҳүнери", "Әжемниң ғарбызы, шийрин")],
+    )
+    .await;
+    for q in ["Өңир", "onir", "ҳүнери", "huneri", "ajemnin", "ғарбыз", "ǵárbız", "shıyrın", "шийрин", "ӘЖЕМ"]
+    {
         for filters in FILTERS {
             let (_, names) = found(&shop, &format!("/market?q={}{filters}", encoded(q))).await;
             assert_eq!(names, ["Өңир ҳүнери"], "q={q}{filters}");
@@ -240,7 +248,9 @@ async fn the_sitemap_is_an_index_of_pages_of_at_most_ten_thousand_addresses_each
         listed.iter().map(|url| url.split_once("://").unwrap().1.split_once('/').unwrap().1.to_owned()).collect();
     let mut expected: BTreeSet<String> = (0..shops).map(|n| format!("s/shop-{n}")).collect();
     expected.insert("market".into());
-    expected.extend((0..=products).filter(|n| n % (shops + 1) < shops).map(|n| format!("s/shop-{}/jar-{n}", n % (shops + 1))));
+    expected.extend(
+        (0..=products).filter(|n| n % (shops + 1) < shops).map(|n| format!("s/shop-{}/jar-{n}", n % (shops + 1))),
+    );
     assert_eq!(paths.len(), expected.len());
     assert!(paths == expected, "every public address once, and no other");
 }
@@ -248,8 +258,14 @@ async fn the_sitemap_is_an_index_of_pages_of_at_most_ten_thousand_addresses_each
 #[tokio::test]
 async fn a_withdrawn_product_leaves_the_sitemap_when_its_pages_are_next_built() {
     let shop = shop(true).await;
-    let slug: String =
-        shop.db.query("(SELECT VALUE slug FROM approved_product)[0]").await.unwrap().take::<Option<String>>(0).unwrap().unwrap();
+    let slug: String = shop
+        .db
+        .query("(SELECT VALUE slug FROM approved_product)[0]")
+        .await
+        .unwrap()
+        .take::<Option<String>>(0)
+        .unwrap()
+        .unwrap();
     let address = format!("/s/gulnars-biscuits/{slug}");
     // Built and kept: one build serves every request until it is due again.
     let kept = support::state(shop.db.clone(), &std::env::temp_dir());
