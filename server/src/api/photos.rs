@@ -17,6 +17,9 @@ use app::rules::photos::is_photo_hash;
 use app::wire::{MissingPhotos, PhotoHashes, UploadPiece};
 use sawda_sync::Owner;
 
+/// How a photo buyers cannot see (a draft's, a withdrawn item's) may be kept.
+pub const NOT_PUBLIC_CACHE: &str = "public, max-age=600";
+
 /// The body of one piece, with a little room.
 pub const MAX_PIECE_BODY: usize = MAX_PIECE_BYTES + 1024;
 
@@ -88,17 +91,29 @@ pub async fn upload(
     }
 }
 
-/// `GET /photos/{hash}/{large|thumb}.jpg`: public, and never changes.
+/// `GET /photos/{hash}/{large|thumb|preview}.jpg`. A photo buyers see (in
+/// an approved revision) never changes and is kept for a year; any other
+/// (her drafts, read by her other phones and the desk; a withdrawn item's) is
+/// kept briefly, so a withdrawal reaches caches soon. Link previews exist only
+/// for photos buyers see: nobody can have one made of a draft.
 pub async fn serve(State(state): State<AppState>, Path((hash, file)): Path<(String, String)>) -> Response {
     let (Some(size), true) = (Size::from_file_name(&file), is_photo_hash(&hash)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let public = match crate::review::published::is_public_photo(&state.db, &hash).await {
+        Ok(public) => public,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    if size == Size::Preview && !public {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     match state.photos.get(&hash, size).await {
         Ok(Some(bytes)) => {
             let mut response = bytes.into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+            let cache = if public { "public, max-age=31536000, immutable" } else { NOT_PUBLIC_CACHE };
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
             response
         }
         Ok(None) => StatusCode::NOT_FOUND.into_response(),

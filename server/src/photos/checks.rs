@@ -23,6 +23,9 @@ const MAX_DECODE_BYTES: u64 = 64 * 1024 * 1024;
 /// Decodes at once, whatever the number of uploads finishing together: each
 /// may take [`MAX_DECODE_BYTES`] and a core.
 pub const PARALLEL_DECODES: usize = 2;
+/// Link previews made at once: their own turns, so a crawl of preview
+/// addresses never holds back the uploads waiting to decode.
+pub const PARALLEL_PREVIEWS: usize = 1;
 const JPEG_QUALITY: u8 = 82;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

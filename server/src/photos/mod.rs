@@ -59,6 +59,8 @@ pub struct Photos {
     busy: Mutex<HashSet<String>>,
     /// Turns to decode a finished upload ([`checks::PARALLEL_DECODES`]).
     decodes: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Turns to make a link preview ([`checks::PARALLEL_PREVIEWS`]), apart from uploads'.
+    previews: tokio::sync::Semaphore,
 }
 
 impl Photos {
@@ -69,6 +71,7 @@ impl Photos {
             uploads: dir.join("uploads"),
             busy: Mutex::new(HashSet::new()),
             decodes: std::sync::Arc::new(tokio::sync::Semaphore::new(checks::PARALLEL_DECODES)),
+            previews: tokio::sync::Semaphore::new(checks::PARALLEL_PREVIEWS),
         }
     }
 
@@ -200,10 +203,12 @@ impl Photos {
     }
 
     /// The link preview of a kept photo, made once from its large size (in
-    /// a decode turn, off the async workers) and kept beside it.
+    /// a preview turn, never an upload's, off the async workers) and kept
+    /// beside it. Which photos may have one is the caller's to say (only
+    /// approved ones: `api::photos::serve`).
     async fn make_preview(&self, hash: &str) -> std::io::Result<Option<Vec<u8>>> {
         let Some(large) = self.store.get(hash, Size::Large).await? else { return Ok(None) };
-        let _turn = self.decodes.acquire().await.expect("the semaphore is never closed");
+        let _turn = self.previews.acquire().await.expect("the semaphore is never closed");
         let made = tokio::task::spawn_blocking(move || checks::preview(&large))
             .await
             .map_err(std::io::Error::other)?
@@ -239,6 +244,24 @@ pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn link_previews_are_made_while_every_upload_decode_turn_is_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let photos = Photos::on_disk(dir.path());
+        let image = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(300, 200, |x, y| {
+            image::Rgb([x as u8, y as u8, 7])
+        }));
+        let mut png = std::io::Cursor::new(Vec::new());
+        image.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let hash = "c".repeat(64);
+        photos.store.put(&hash, check_and_redraw(png.get_ref()).unwrap()).await.unwrap();
+        // Uploads finishing now hold every decode turn.
+        let _held = photos.decodes.clone().acquire_many_owned(checks::PARALLEL_DECODES as u32).await.unwrap();
+        // A guard against a hang (it would wait for ever on shared turns), not a measure of speed.
+        let made = tokio::time::timeout(std::time::Duration::from_secs(120), photos.get(&hash, Size::Preview)).await;
+        assert!(made.expect("the preview waited for an upload's turn").unwrap().is_some());
+    }
 
     #[tokio::test]
     async fn pieces_of_an_upload_nobody_continues_are_forgotten() {

@@ -278,3 +278,15 @@ pub async fn unpublish(
         .check()?;
     Ok(())
 }
+
+/// Whether buyers see `hash` in an approved revision (an `approved_photo`
+/// row, by its index on the hash).
+pub async fn is_public_photo(db: &surrealdb::Surreal<Any>, hash: &str) -> Result<bool, surrealdb::Error> {
+    let found: Option<String> = db
+        .query("(SELECT VALUE hash FROM approved_photo WHERE hash = $hash LIMIT 1)[0]")
+        .bind(("hash", hash.to_owned()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(found.is_some())
+}
