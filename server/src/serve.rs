@@ -113,7 +113,10 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         listener,
         router,
         std::time::Duration::from_secs(config.header_timeout),
-        config.max_connections as usize,
+        http::listen::Caps {
+            total: config.max_connections as usize,
+            per_address: (!config.trust_proxy).then_some(http::listen::PER_ADDRESS),
+        },
         shutdown,
     )
     .await;
