@@ -141,6 +141,7 @@ async fn prune_rate_limits(state: AppState) {
         every.tick().await;
         state.rate_limits.prune();
         state.order_limits.prune();
+        state.push_limits.prune();
     }
 }
 

@@ -24,6 +24,8 @@ pub struct AppState {
     pub views: Arc<crate::public::views::ViewCounter>,
     /// Buyers' pages kept rendered (`public::cache`).
     pub pages: Arc<crate::public::cache::PageCache>,
+    /// Pushes per account (`api::sync`).
+    pub push_limits: Arc<crate::api::sync::PushLimits>,
     /// How long a market query may take before the buyer is asked for a shorter search.
     pub market_timeout: std::time::Duration,
     /// The sitemap's pages, built at most every few minutes (`public::sitemap`).
@@ -46,6 +48,7 @@ impl AppState {
             order_forms: Default::default(),
             views: Default::default(),
             pages: Default::default(),
+            push_limits: Default::default(),
             market_timeout: crate::public::market::TIMEOUT,
             sitemap: Default::default(),
         }

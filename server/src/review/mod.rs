@@ -43,10 +43,41 @@ pub fn reviewed_records(records: &BTreeMap<RecordId, Snapshot>) -> BTreeMap<Reco
         .collect()
 }
 
+/// Submissions of one item that open a new revision (and append a row to the
+/// review log, which nothing may delete): while it waits unchanged, at most
+/// one every 10 minutes; in all, [`SUBMISSIONS_A_DAY`] in 24 hours. A loop of
+/// pushes therefore cannot grow the log; her fixes after a submission (she
+/// changed what a coordinator reviews) and after a decision go through at once.
+pub const SUBMISSION_GAP_MS: i64 = 10 * 60 * 1000;
+pub const SUBMISSIONS_A_DAY: u32 = 5;
+
+/// Whether a fresh submission of an item with `review` opens a new revision,
+/// the item having been submitted `in_the_last_day` times, and `reviewed_fields`
+/// saying whether this push changed what a coordinator reviews. When not, it
+/// is "already submitted": her record merges as ever and the server takes her
+/// value in (her phone stops showing it on its way); the review stays as it is.
+pub fn takes_submission(review: &Review, reviewed_fields: bool, in_the_last_day: u32, now_ms: u64) -> bool {
+    if in_the_last_day >= SUBMISSIONS_A_DAY {
+        return false;
+    }
+    let waiting_unchanged = review.state == rules::ReviewState::Submitted && !reviewed_fields;
+    let submitted = review
+        .submitted_at
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| at.timestamp_millis());
+    !(waiting_unchanged && submitted.is_some_and(|at| (now_ms as i64) - at < SUBMISSION_GAP_MS))
+}
+
 /// Runs the review rules over a planned push: sets the `review` server field
 /// on records whose review changed (before the plan is written) and says
-/// what else to write.
-pub fn after_push(plan: &mut Plan, before: &BTreeMap<RecordId, Record>, now_ms: u64) -> Vec<Reviewed> {
+/// what else to write. `submitted_lately`: each item's submissions in the last day.
+pub fn after_push(
+    plan: &mut Plan,
+    before: &BTreeMap<RecordId, Record>,
+    submitted_lately: &BTreeMap<RecordId, u32>,
+    now_ms: u64,
+) -> Vec<Reviewed> {
     let now = rfc3339(now_ms);
     let mut reviewed = Vec::new();
     for change in &mut plan.changes {
@@ -54,7 +85,7 @@ pub fn after_push(plan: &mut Plan, before: &BTreeMap<RecordId, Record>, now_ms: 
         if !rules::is_reviewed_kind(record.kind()) {
             continue;
         }
-        let edited = rules::edited(before.get(&record.id()), record);
+        let mut edited = rules::edited(before.get(&record.id()), record);
         let review = Review::of(record);
         if edited.deleted {
             // Off the public side and out of the queue: her review says so.
@@ -69,7 +100,13 @@ pub fn after_push(plan: &mut Plan, before: &BTreeMap<RecordId, Record>, now_ms: 
         let revived = edited.revived.then(|| rules::unpublished(&review, &now)).flatten();
         let changed = revived.is_some();
         let review = revived.unwrap_or(review);
-        let next = rules::after_push(&review, &edited, &now);
+        let lately = submitted_lately.get(&record.id()).copied().unwrap_or(0);
+        let held = edited.submitted && !takes_submission(&review, edited.reviewed_fields, lately, now_ms);
+        edited.submitted &= !held;
+        let mut next = rules::after_push(&review, &edited, &now);
+        if held {
+            next = Some(Review { submission: edited.submission.clone(), ..next.unwrap_or_else(|| review.clone()) });
+        }
         // Buyers see a revision of it: price, stock and order go public at once.
         let public = review.public_revision.is_some();
         if changed || next.is_some() {
@@ -196,5 +233,32 @@ pub fn may_review(account: &crate::accounts::Account, district: Option<&str>) ->
         Some(Role::Admin) => true,
         Some(Role::Coordinator) => district.is_some_and(|d| account.districts.iter().any(|mine| mine == d)),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: u64) -> Option<String> {
+        Some(rfc3339(ms))
+    }
+
+    #[test]
+    fn an_item_waiting_unchanged_is_submitted_once_every_ten_minutes_and_any_item_five_times_a_day() {
+        use rules::ReviewState::*;
+        let now = 1_760_000_000_000u64;
+        let minute = 60_000;
+        assert!(takes_submission(&Review::default(), true, 0, now), "the first one");
+        let waiting = Review { state: Submitted, revision: 1, submitted_at: at(now - 9 * minute), ..Review::default() };
+        assert!(!takes_submission(&waiting, false, 1, now), "already submitted nine minutes ago, unchanged");
+        assert!(takes_submission(&waiting, true, 1, now), "her fix of a typo goes at once");
+        let waited = Review { submitted_at: at(now - 10 * minute), ..waiting.clone() };
+        assert!(takes_submission(&waited, false, 1, now));
+        // Edited since (a draft again), or decided: at once.
+        for state in [Draft, ChangesRequested, Approved, Withdrawn] {
+            assert!(takes_submission(&Review { state, ..waiting.clone() }, false, 1, now), "{state:?}");
+            assert!(!takes_submission(&Review { state, ..waiting.clone() }, true, SUBMISSIONS_A_DAY, now), "{state:?}");
+        }
     }
 }

@@ -81,6 +81,12 @@ impl Scope {
 }
 
 #[derive(SurrealValue)]
+struct Submissions {
+    record: String,
+    n: i64,
+}
+
+#[derive(SurrealValue)]
 struct Holder {
     key: String,
     slug: String,
@@ -190,11 +196,16 @@ async fn push_once(
              SELECT seq, body FROM $records;
              (SELECT seq, records, bytes, open_requests FROM $scope)[0];
              (SELECT VALUE name FROM sync_epoch:main)[0];
-             (SELECT VALUE name FROM sync_epoch:restored)[0];",
+             (SELECT VALUE name FROM sync_epoch:restored)[0];
+             SELECT record, count() AS n FROM review_event
+                 WHERE owner = $owner AND record IN $keys AND action = 'submitted' AND at > time::now() - 1d
+                 GROUP BY record;",
         )
         .bind(("applied", applied_ids))
         .bind(("records", record_ids))
         .bind(("scope", DbId::new("sync_scope", who.to_string())))
+        .bind(("owner", who.to_string()))
+        .bind(("keys", wants.records.iter().map(ToString::to_string).collect::<Vec<_>>()))
         .await?
         .check()?;
     let mut loaded = Loaded::default();
@@ -215,6 +226,11 @@ async fn push_once(
         Epoch::new(&read.take::<Option<String>>(3)?.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)?;
     if let Some(restored) = read.take::<Option<String>>(4)? {
         loaded.restored_at = Some(restored.parse::<sawda_sync::ids::Ulid>().map_err(corrupt)?.unix_ms());
+    }
+    // How often each item was submitted in the last day (`review::takes_submission`).
+    let mut submitted_lately = std::collections::BTreeMap::new();
+    for row in read.take::<Vec<Submissions>>(5)? {
+        submitted_lately.insert(row.record.parse::<RecordId>().map_err(corrupt)?, row.n.max(0) as u32);
     }
     // Parsing checks each record's canonical form: off the async workers.
     let (mut loaded, slugs) = off_the_workers(move || {
@@ -257,7 +273,7 @@ async fn push_once(
         let before = crate::review::reviewed_records(&loaded.records);
         let mut plan = plan_push(&rules, &who_owned, &request, loaded, &epoch, now_ms);
         crate::orders::forget_deleted(&mut plan, now_ms);
-        let reviewed = crate::review::after_push(&mut plan, &before, now_ms);
+        let reviewed = crate::review::after_push(&mut plan, &before, &submitted_lately, now_ms);
         let (rows, marks) = rows_of(&rules, &plan);
         (plan, rows, marks, reviewed)
     })

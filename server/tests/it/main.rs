@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod accounts;
+mod edges;
 mod hosts;
 mod http;
 mod limits;
