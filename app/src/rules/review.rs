@@ -526,7 +526,8 @@ mod tests {
 
     #[test]
     fn a_withdrawal_reason_gets_the_same_text_check_as_comments() {
-        let approved = Review { state: ReviewState::Approved, revision: 1, public_revision: Some(1), ..Review::default() };
+        let approved =
+            Review { state: ReviewState::Approved, revision: 1, public_revision: Some(1), ..Review::default() };
         for bad in ["", "   ", "fake\u{7}", "\u{1b}[2Jclean", &"x".repeat(501)] {
             assert!(withdraw(&approved, bad, "D", "t").is_err(), "{bad:?}");
         }

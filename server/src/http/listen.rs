@@ -191,7 +191,8 @@ mod tests {
         drop(a);
         let c = per_address.admit(here).expect("a closed connection gives its place back");
         // One IPv6 client holds a /64: it counts as one.
-        let v6 = (per_address.admit("2001:db8::1".parse().unwrap()), per_address.admit("2001:db8::2:1".parse().unwrap()));
+        let v6 =
+            (per_address.admit("2001:db8::1".parse().unwrap()), per_address.admit("2001:db8::2:1".parse().unwrap()));
         assert!(v6.0.is_some() && v6.1.is_some());
         assert!(per_address.admit("2001:db8::ffff:1".parse().unwrap()).is_none());
         assert!(per_address.admit("2001:db8:0:1::1".parse().unwrap()).is_some(), "another /64");

@@ -19,11 +19,7 @@ use crate::accounts::sessions;
 /// The signed-in owner of the storefront at `address`, and that storefront,
 /// if this request is hers: her storefront is read alone, by its fixed id,
 /// so an unknown address costs one record, never all of hers.
-async fn her_storefront(
-    state: &AppState,
-    headers: &HeaderMap,
-    address: &str,
-) -> Option<(Owner, sawda_sync::Record)> {
+async fn her_storefront(state: &AppState, headers: &HeaderMap, address: &str) -> Option<(Owner, sawda_sync::Record)> {
     let secure = state.site.secure_cookies(headers);
     let token = headers
         .get_all(header::COOKIE)

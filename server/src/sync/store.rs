@@ -616,7 +616,11 @@ pub async fn records_of(db: &Surreal<Any>, owner: &Owner) -> Result<Vec<Record>,
 
 /// The records of one kind `owner` keeps (deleted ones too): her key range,
 /// filtered on the kind before anything is copied out or parsed.
-pub async fn records_of_kind(db: &Surreal<Any>, owner: &Owner, kind: sawda_sync::Kind) -> Result<Vec<Record>, SyncStoreError> {
+pub async fn records_of_kind(
+    db: &Surreal<Any>,
+    owner: &Owner,
+    kind: sawda_sync::Kind,
+) -> Result<Vec<Record>, SyncStoreError> {
     let range = RecordIdKeyRange {
         start: Bound::Included(owner_key(owner, Value::String(String::new()))),
         end: Bound::Included(owner_key(owner, Value::String("~".into()))),

@@ -18,7 +18,13 @@ use surrealdb::engine::any::Any;
 
 const T: u64 = 1_760_000_000_000;
 
-async fn api(router: &axum::Router, who: &Person, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+async fn api(
+    router: &axum::Router,
+    who: &Person,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     support::call(router, Some(who), method, &format!("/api/v1{path}"), body).await
 }
 
@@ -72,10 +78,14 @@ async fn a_loop_of_submissions_appends_one_review_event_per_item_and_nothing_she
     let her = support::entrepreneur(&db, "+998901002301").await;
     let coordinator = support::signed_in(&db, "+998901002302", "Dilnoza", Role::Coordinator, &["chimbay"], None).await;
     let mut phone = phone_of(&her, 1);
-    phone.put(storefront_id(&her.owner()), Kind::Storefront, storefront_fields("Gulnar", "gulnar"), T, [2; 10]).unwrap();
+    phone
+        .put(storefront_id(&her.owner()), Kind::Storefront, storefront_fields("Gulnar", "gulnar"), T, [2; 10])
+        .unwrap();
     let products: Vec<RecordId> = (0..5u8).map(|n| RecordId::new(T, [10 + n; 10])).collect();
     for (n, id) in products.iter().enumerate() {
-        phone.put(*id, Kind::Product, product_fields(&her, &format!("Jam {n}"), 20_000), T + 1, [10 + n as u8; 10]).unwrap();
+        phone
+            .put(*id, Kind::Product, product_fields(&her, &format!("Jam {n}"), 20_000), T + 1, [10 + n as u8; 10])
+            .unwrap();
     }
     // A normal submission reaches the desk.
     for (n, id) in products.iter().enumerate() {
@@ -132,9 +142,7 @@ async fn pushes_beyond_the_accounts_allowance_are_told_when_to_come_back() {
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
     let her = support::entrepreneur(&db, "+998901002311").await;
     let other = support::entrepreneur(&db, "+998901002312").await;
-    let empty = |who: &Person| {
-        json!({"version": 3, "account": who.id, "device": sawda_sync::DeviceId::new(T, [1; 10]).to_string(), "mutations": []})
-    };
+    let empty = |who: &Person| json!({"version": 3, "account": who.id, "device": sawda_sync::DeviceId::new(T, [1; 10]).to_string(), "mutations": []});
     let allowed = sawda_server::api::sync::PUSHES_A_MINUTE;
     for n in 0..allowed {
         let (status, answer) = api(&router, &her, Method::POST, "/sync/push", Some(empty(&her))).await;
@@ -246,7 +254,8 @@ async fn the_desk_clamps_waiting_days_and_refuses_control_characters_in_a_withdr
     assert_eq!(queue["total"], 0, "nothing has waited ten years");
 
     let path = format!("/review/items/{}/{}/withdraw", shop.her.id, shop.product);
-    let (status, answer) = api(&shop.router, &admin, Method::POST, &path, Some(json!({"reason": "fake\u{7}\u{1b}[2J"}))).await;
+    let (status, answer) =
+        api(&shop.router, &admin, Method::POST, &path, Some(json!({"reason": "fake\u{7}\u{1b}[2J"}))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     assert_eq!(answer["code"], "bad_feedback");
     let (status, _) = crate::public::page(&shop.router, "/s/gulnars-biscuits").await;
@@ -268,9 +277,10 @@ async fn one_address_cannot_hold_more_than_its_share_of_connections() {
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let caps = Caps { total: 16, per_address: Some(3) };
-    let server = tokio::spawn(serve(listener, support::router().await, std::time::Duration::from_secs(60), caps, async {
-        let _ = stopped.await;
-    }));
+    let server =
+        tokio::spawn(serve(listener, support::router().await, std::time::Duration::from_secs(60), caps, async {
+            let _ = stopped.await;
+        }));
     // Three idle connections from 127.0.0.1: its share.
     let mut idle = Vec::new();
     for _ in 0..3 {
