@@ -2,7 +2,12 @@
 //! approved storefronts and 200,000 products (names in Karakalpak, Uzbek,
 //! Russian and English) into the embedded database, written as the review
 //! desk writes them (`review::published::row_of`), and prints:
-//! - the market's latencies (filters only, search only, both; p50 and p95);
+//! - the market's latencies (filters only, search only, both; p50 and p95),
+//!   and beside them hostile searches: `sa7x`, `kg 5`, 100 characters of
+//!   one-letter words, a district and a category with a long query;
+//! - how long a real buyer's requests (a product page, the market, an order
+//!   request) take while a flood of hostile searches and order posts comes
+//!   from 200 loopback addresses (bounded in count and time);
 //! - a product page's size, raw and gzip;
 //! - requests per second of that page from Sawda and of the same HTML saved
 //!   as a file from Debian's nginx, both on loopback, loaded by `wrk` in the
@@ -217,16 +222,21 @@ async fn latencies(db: &Surreal<Any>, label: &str, cases: &[Filters]) {
     let mut times = Vec::new();
     let mut found = 0;
     let mut slowest = (Duration::ZERO, String::new());
+    let mut gave_up = 0;
     for _ in 0..5 {
         for case in cases {
             let started = Instant::now();
-            let page = market::page(db, case).await.unwrap();
+            let page = market::page(db, case).await;
             let took = started.elapsed();
             times.push(took);
             if took > slowest.0 {
                 slowest = (took, format!("{:?} {:?} {:?}", case.q, case.district, case.category));
             }
-            found += page.products.len();
+            match page {
+                Ok(page) => found += page.products.len(),
+                Err(error) if market::timed_out(&error) => gave_up += 1,
+                Err(error) => panic!("{error}"),
+            }
         }
     }
     if std::env::var_os("SAWDA_BENCH_SLOWEST").is_some() {
@@ -235,11 +245,12 @@ async fn latencies(db: &Surreal<Any>, label: &str, cases: &[Filters]) {
     times.sort();
     let n = times.len();
     println!(
-        "market, {label}: {n} queries, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({:.1} products a page on average; target p95 <= 50 ms)",
+        "market, {label}: {n} queries, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({:.1} products a page on average, {gave_up} gave up after {} ms; target p95 <= 50 ms)",
         ms(times[n / 2]),
         ms(times[n * 95 / 100]),
         ms(times[n - 1]),
-        found as f64 / n as f64
+        found as f64 / n as f64,
+        market::TIMEOUT.as_millis()
     );
 }
 
@@ -307,6 +318,197 @@ fn nginx(dir: &Path) -> Nginx {
     Nginx(child, port)
 }
 
+/// The flood: at most this many requests, for this long, this many at once.
+const FLOOD_FOR: Duration = Duration::from_secs(15);
+const FLOOD_TASKS: usize = 64;
+const FLOOD_MOST: usize = 30_000;
+
+/// One HTTP/1.1 request from the loopback address `from` (any 127.x.y.z is
+/// this machine): the status, or 0 when the connection was refused or cut.
+async fn raw(from: std::net::Ipv4Addr, to: std::net::SocketAddr, request: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let attempt = async {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(std::net::SocketAddr::new(from.into(), 0))?;
+        let mut stream = socket.connect(to).await?;
+        stream.write_all(request).await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        Ok::<_, std::io::Error>(answer)
+    };
+    match tokio::time::timeout(Duration::from_secs(30), attempt).await {
+        Ok(Ok(answer)) => String::from_utf8_lossy(&answer[..answer.len().min(12)])
+            .get(9..12)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Hostile searches (each with its own cursor, so no kept page serves it)
+/// and order posts to one storefront, from 200 addresses: how many were
+/// sent, and the answers by status.
+async fn flood(
+    to: std::net::SocketAddr,
+    seconds: Duration,
+    tasks: usize,
+    most: usize,
+) -> (usize, BTreeMap<u16, usize>) {
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let until = Instant::now() + seconds;
+    let mut running = tokio::task::JoinSet::new();
+    for task in 0..tasks {
+        let sent = sent.clone();
+        running.spawn(async move {
+            let mut answers: BTreeMap<u16, usize> = BTreeMap::new();
+            loop {
+                let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= most || Instant::now() >= until {
+                    return answers;
+                }
+                let from = std::net::Ipv4Addr::new(127, 0, 1 + (n % 200 / 100) as u8, 2 + (n % 100) as u8);
+                let request = if n % 2 == 0 {
+                    let q = ["sa7x", "kg+5", "sa+mo+qa+ko+ba+to+de", "samsa+qurt+honey+kilem+doppi+bread"][n / 2 % 4];
+                    let filter = ["", "&district=chimbay&category=food", "&category=textiles"][n / 8 % 3];
+                    format!(
+                        "GET /market?q={q}{filter}&after=1%7C{:013} HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\n\r\n",
+                        (n as u64 * 7_919_000_003) % 10_000_000_000_000
+                    )
+                } else {
+                    let body = format!("lang=en&name=Buyer+{task}&contact=%2B9989012{n:05}&quantity=1&delivery=&message=hello&website=");
+                    format!(
+                        "POST /s/shop-04242/product-{}/order HTTP/1.1\r\nHost: {to}\r\nOrigin: http://{to}\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        1 + n % PRODUCTS_EACH,
+                        body.len()
+                    )
+                };
+                *answers.entry(raw(from, to, request.as_bytes()).await).or_default() += 1;
+            }
+        });
+    }
+    let mut answers = BTreeMap::new();
+    while let Some(done) = running.join_next().await {
+        for (status, count) in done.unwrap() {
+            *answers.entry(status).or_default() += count;
+        }
+    }
+    (sent.load(std::sync::atomic::Ordering::Relaxed).min(most), answers)
+}
+
+/// What a real buyer's requests took, by kind, and the statuses she got.
+#[derive(Default)]
+struct Shopping {
+    times: BTreeMap<&'static str, Vec<Duration>>,
+    statuses: BTreeMap<&'static str, BTreeMap<String, usize>>,
+}
+
+impl Shopping {
+    fn print(&self, label: &str) {
+        for (kind, times) in &self.times {
+            let mut times = times.clone();
+            times.sort();
+            let n = times.len();
+            println!(
+                "{label}, {kind}: {n} requests, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms, answers {:?}",
+                ms(times[n / 2]),
+                ms(times[n * 95 / 100]),
+                ms(times[n - 1]),
+                self.statuses[kind]
+            );
+        }
+    }
+}
+
+/// `curl` as a browser from 127.0.0.1: the status and the time curl measured.
+fn curl(args: &[&str]) -> (String, Duration) {
+    let out = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-A", "Mozilla/5.0 bench", "-m", "30"])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (status, seconds) = text.split_once(' ').unwrap_or(("000", "0"));
+    (status.to_owned(), Duration::from_secs_f64(seconds.parse().unwrap_or(0.0)))
+}
+
+/// The order form's fields as the product page at `url` gives them (with
+/// whatever hidden fields it carries), filled in as a buyer would.
+fn order_form(url: &str) -> (String, Vec<(String, String)>) {
+    let page = Command::new("curl").args(["-s", "-A", "Mozilla/5.0 bench", url]).output().unwrap().stdout;
+    let page = String::from_utf8_lossy(&page);
+    let form = page.split("<form class=\"stack order-form\"").nth(1).unwrap_or_default();
+    let action = form.split("action=\"").nth(1).and_then(|a| a.split(['"', '#']).next()).unwrap_or_default().to_owned();
+    let attribute = |tag: &str, name: &str| {
+        tag.split(&format!(" {name}=\"")).nth(1).and_then(|v| v.split('"').next()).map(|v| v.replace("&amp;", "&"))
+    };
+    let fields = form
+        .split("<input")
+        .skip(1)
+        .filter_map(|tag| {
+            let name = attribute(tag, "name")?;
+            let value = match name.as_str() {
+                "name" => "Zulfiya".to_owned(),
+                "contact" => "+998901234567".to_owned(),
+                _ => attribute(tag, "value").unwrap_or_default(),
+            };
+            Some((name, value))
+        })
+        .chain([("message".to_owned(), "Two jars, please".to_owned())])
+        .collect();
+    (action, fields)
+}
+
+/// A buyer for `seconds`: a product page, a market search, an order request
+/// (with one of `forms`, shown to her at least two seconds before; each from
+/// an address of its own, 127.0.3.x, apart from the flood's), again and again.
+async fn buyer(
+    addr: std::net::SocketAddr,
+    seconds: Duration,
+    words: &[&'static str],
+    forms: &[(String, Vec<(String, String)>)],
+) -> Shopping {
+    let words: Vec<&'static str> = words.to_vec();
+    let forms = forms.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let mut shopping = Shopping::default();
+        let mut note = |kind: &'static str, (status, took): (String, Duration)| {
+            shopping.times.entry(kind).or_default().push(took);
+            *shopping.statuses.entry(kind).or_default().entry(status).or_default() += 1;
+        };
+        let until = Instant::now() + seconds;
+        let mut n = 0;
+        while Instant::now() < until {
+            let shop = (n * 37 + 11) % STOREFRONTS;
+            note(
+                "a product page",
+                curl(&[&format!("http://{addr}/s/shop-{shop:05}/product-{}", 1 + n % PRODUCTS_EACH)]),
+            );
+            let district = District::ALL[n % District::ALL.len()].id();
+            let q = app::ui::encode_component(words[n % words.len()]);
+            note("a market search", curl(&[&format!("http://{addr}/market?q={q}&district={district}")]));
+            let (action, fields) = forms[n % forms.len()].clone();
+            let mut args: Vec<String> =
+                vec!["-H".into(), format!("Origin: http://{addr}"), "-H".into(), "Sec-Fetch-Site: same-origin".into()];
+            for (name, value) in fields {
+                args.extend(["--data-urlencode".into(), format!("{name}={value}")]);
+            }
+            // A buyer the storefront has not heard from before, as in a chat shared by many.
+            args.extend(["--interface".into(), format!("127.0.3.{}", 1 + n % 250)]);
+            args.push(format!("http://{addr}{action}"));
+            let kind = if action.starts_with("/s/shop-04242/") {
+                "an order request to the flooded storefront"
+            } else {
+                "an order request elsewhere"
+            };
+            note(kind, curl(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+            n += 1;
+        }
+        shopping
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::main]
 async fn main() {
     let db = open().await;
@@ -340,6 +542,32 @@ async fn main() {
     latencies(&db, "search only", &by_words).await;
     latencies(&db, "search and filters", &both).await;
 
+    // Hostile searches, each alone, with a district and with a category.
+    let anywhere = |q: &str| -> Vec<Filters> {
+        (0..4)
+            .flat_map(|i| {
+                [
+                    filters(Some(q), None, None),
+                    filters(Some(q), Some(districts[(i * 5) % districts.len()]), None),
+                    filters(Some(q), None, Some(categories[i % categories.len()])),
+                ]
+            })
+            .collect()
+    };
+    let one_letters: String =
+        "a b c d e f g h i j k l m n o p q r s t u v w x y z ".repeat(4).chars().take(100).collect();
+    let two_letters: String = "sa mo qa ko ba to de ha wi ".repeat(10).chars().take(100).collect();
+    let long: String =
+        "samsa qurt honey kilem doppi bread asal bal non salt wild delta tugai ".repeat(2).chars().take(100).collect();
+    latencies(&db, "hostile: sa7x", &anywhere("sa7x")).await;
+    latencies(&db, "hostile: kg 5", &anywhere("kg 5")).await;
+    latencies(&db, "hostile: 100 characters of one-letter words", &anywhere(&one_letters)).await;
+    latencies(&db, "hostile: 100 characters of two-letter words", &anywhere(&two_letters)).await;
+    let pairs: Vec<Filters> = (0..12)
+        .map(|i| filters(Some(&long), Some(districts[i % districts.len()]), Some(categories[i % categories.len()])))
+        .collect();
+    latencies(&db, "hostile: a district and a category with a long query", &pairs).await;
+
     // The product page, from the real router on a loopback port.
     let cli: Cli = clap::Parser::parse_from(["sawda"]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -347,7 +575,8 @@ async fn main() {
     let state = AppState::new(db.clone(), http::leptos_options(&cli.config, addr));
     let router = http::router(state, &cli.config.site);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(http::listen::serve(listener, router, Duration::from_secs(10), 1024, async {
+    let caps = http::listen::Caps { total: 1024, per_address: Some(http::listen::PER_ADDRESS) };
+    let server = tokio::spawn(http::listen::serve(listener, router, Duration::from_secs(10), caps, async {
         let _ = stopped.await;
     }));
     let url = format!("http://{addr}/s/shop-04242/product-7?lang=kaa");
@@ -369,6 +598,35 @@ async fn main() {
         gzip_len(&page)
     );
 
+    // A real buyer, alone and then while a flood runs.
+    // Order forms as buyers are shown them (a form is good from two seconds after): every
+    // other one of the storefront the flood posts to, the rest of others (each buyer's
+    // request stays open in the seeded database, and a storefront holds only so many).
+    let forms: Vec<(String, Vec<(String, String)>)> = (0..60)
+        .map(|i| {
+            let shop = if i % 2 == 0 { 4242 } else { (4242 + i * 97) % STOREFRONTS };
+            order_form(&format!("http://{addr}/s/shop-{shop:05}/product-{}", 1 + i % PRODUCTS_EACH))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let quiet = buyer(addr, Duration::from_secs(5), &words, &forms).await;
+    quiet.print("a real buyer, no flood");
+    let flooding = tokio::spawn(flood(addr, FLOOD_FOR, FLOOD_TASKS, FLOOD_MOST));
+    let during = buyer(addr, FLOOD_FOR - Duration::from_secs(1), &words, &forms).await;
+    let (sent, answers) = flooding.await.unwrap();
+    during.print("a real buyer during the flood");
+    println!(
+        "  the flood: {sent} requests in {} s from 200 loopback addresses, {FLOOD_TASKS} at once (half hostile market searches, half order posts to shop-04242); answers {answers:?}",
+        FLOOD_FOR.as_secs()
+    );
+
+    if Command::new("wrk").arg("--version").output().is_err() || !Path::new("/usr/sbin/nginx").exists() {
+        println!("wrk or nginx is missing (make bench installs them): Sawda against nginx is not measured");
+        let _ = stop.send(());
+        let _ = server.await;
+        database::close(db, &DatabaseTarget::Embedded(cache_dir().join("db"))).await;
+        return;
+    }
     // The same HTML as a file from nginx, and both under one load tool.
     let files = tempfile::tempdir().unwrap();
     std::fs::write(files.path().join("page.html"), &page).unwrap();
