@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startSawda, launchBrowser, phone, ready, api, texts, outputDir, typeInto,
+import { startSawda, launchBrowser, phone, ready, api, texts, outputDir, typeInto, signUpEntrepreneurs,
+  expectStatus, signInOnPage,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -118,5 +119,204 @@ test('a wrong password gets a clear, translated answer', async () => {
   await page.waitForSelector('.problem:not(:empty)');
   assert.equal(await page.textContent('.problem'), texts.ru['error.invalid_credentials']);
   assert.match(page.url(), /\/sign-in$/);
+  await context.close();
+});
+
+// Before the script: on 2G the form shows up to a minute before the page's
+// script has arrived, and a tap then sends the form as the browser sends it.
+
+const en = texts.en;
+
+/** Every address the page asked for or showed, to be sure none holds `secret`. */
+function addressesOf(page) {
+  const seen = [];
+  page.on('request', (request) => seen.push(request.url()));
+  page.on('framenavigated', (frame) => seen.push(frame.url()));
+  return seen;
+}
+
+function assertNoSecretIn(addresses, secret) {
+  assert.ok(addresses.length > 0);
+  for (const address of addresses) {
+    assert.ok(!address.includes(encodeURIComponent(secret)) && !address.includes(secret) && !address.includes('password='), address);
+  }
+}
+
+/** Whether the browser's cookies sign `phoneNumber` in, asked of the server. */
+async function signedInAs(context, phoneNumber) {
+  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const me = await api(sawda.url, 'GET', '/me', { cookie });
+  return me.status === 200 && me.body.phone === phoneNumber;
+}
+
+/** Signs the admin in and makes a workshop of `seats` codes; the codes and the admin's cookie. */
+async function invite(seats) {
+  const admin = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: ADMIN.phone, password: ADMIN.password } });
+  const workshop = await api(sawda.url, 'POST', '/invitations', {
+    cookie: admin.cookie,
+    body: { name: 'Before the script', district: 'chimbay', date: '2026-12-01', seats },
+  });
+  assert.equal(workshop.status, 201, JSON.stringify(workshop.body));
+  return { codes: workshop.body.invitations.map((i) => i.code), adminCookie: admin.cookie };
+}
+
+/** Holds the page's wasm until `release()`: the page as it is on 2G before its script arrives. */
+async function holdScript(page) {
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  const hold = async (route) => {
+    await released;
+    await route.continue().catch(() => undefined);
+  };
+  await page.route(/\.wasm$/, hold);
+  return async () => {
+    release();
+    await page.unroute(/\.wasm$/, hold);
+  };
+}
+
+/**
+ * Problems other than those these tests cause on purpose: refused requests,
+ * and the service worker's registration, blocked here so that the held
+ * script is not served from its cache.
+ */
+function realProblems(problems) {
+  return problems.filter((p) => !/Failed to load resource|status of (401|422)|net::ERR|reading 'waiting'/.test(p));
+}
+
+test('without the script, she signs in with the form, and a wrong password keeps her phone', async () => {
+  const [gulbahor] = await signUpEntrepreneurs(sawda.url, ADMIN, [
+    { phone: '+998903004060', name: 'Gulbahor', password: 'melon-jam-2026' },
+  ]);
+  const { context, page } = await phone(browser, { locale: 'en-GB', javaScriptEnabled: false });
+  const addresses = addressesOf(page);
+  await page.goto(`${sawda.url}/sign-in`);
+  await typeInto(page, 'input[name="phone"]', '90 300 40 60');
+  await typeInto(page, 'input[name="password"]', 'melon-jam-2025');
+  await page.click('form button[type="submit"]');
+  await page.waitForLoadState('load');
+  assert.equal(await page.textContent('.problem'), en['error.invalid_credentials']);
+  assert.equal(await page.inputValue('input[name="phone"]'), '90 300 40 60', 'her phone is kept');
+  assert.equal(await page.inputValue('input[name="password"]'), '', 'the password is not written back');
+  await page.screenshot({ path: join(outputDir, 'sign-in-no-script-error-360.png'), fullPage: true });
+  assert.ok(!(await signedInAs(context, gulbahor.phone)));
+
+  await typeInto(page, 'input[name="password"]', 'melon-jam-2026');
+  await page.click('form button[type="submit"]');
+  await page.waitForURL('**/studio');
+  assert.ok(await signedInAs(context, gulbahor.phone), 'signed in');
+  assertNoSecretIn(addresses, 'melon-jam-202');
+  await context.close();
+});
+
+test('without the script, she signs up from the QR link; a mistake keeps the code, her name and phone', async () => {
+  const { codes } = await invite(1);
+  const { context, page } = await phone(browser, { locale: 'en-GB', javaScriptEnabled: false });
+  const addresses = addressesOf(page);
+  await page.goto(`${sawda.url}/sign-up?code=${codes[0]}`);
+  assert.equal(await page.inputValue('input[name="code"]'), codes[0], 'the code is in the form from the first byte');
+  await typeInto(page, 'input[name="phone"]', '12345');
+  await typeInto(page, 'input[name="name"]', 'Aysulu');
+  await typeInto(page, 'input[name="password"]', 'liquorice-tea-9');
+  await page.click('form button[type="submit"]');
+  await page.waitForLoadState('load');
+  assert.equal(await page.textContent('.problem'), en['error.bad_phone']);
+  assert.equal(await page.inputValue('input[name="code"]'), codes[0]);
+  assert.equal(await page.inputValue('input[name="name"]'), 'Aysulu');
+  assert.equal(await page.inputValue('input[name="phone"]'), '12345');
+  assert.equal(await page.inputValue('input[name="password"]'), '');
+  await page.screenshot({ path: join(outputDir, 'sign-up-no-script-error-360.png'), fullPage: true });
+
+  await typeInto(page, 'input[name="phone"]', '90 300 40 61');
+  await typeInto(page, 'input[name="password"]', 'liquorice-tea-9');
+  await page.click('form button[type="submit"]');
+  await page.waitForURL('**/studio');
+  assert.ok(await signedInAs(context, '+998903004061'));
+  assertNoSecretIn(addresses, 'liquorice-tea-9');
+  await context.close();
+});
+
+test('without the script, a reset code sets her new password', async () => {
+  const [nargiza] = await signUpEntrepreneurs(sawda.url, ADMIN, [
+    { phone: '+998903004062', name: 'Nargiza', password: 'sesame-bread-1' },
+  ]);
+  const { adminCookie } = await invite(1);
+  const issued = await api(sawda.url, 'POST', `/accounts/${nargiza.id}/reset-code`, { cookie: adminCookie, body: {} });
+  assert.equal(issued.status, 201, JSON.stringify(issued.body));
+  const { context, page } = await phone(browser, { locale: 'en-GB', javaScriptEnabled: false });
+  const addresses = addressesOf(page);
+  await page.goto(`${sawda.url}/reset-password`);
+  await typeInto(page, 'input[name="phone"]', '+998903004062');
+  await typeInto(page, 'input[name="code"]', 'AAAA-AAAA');
+  await typeInto(page, 'input[name="password"]', 'sesame-bread-2');
+  await page.click('form button[type="submit"]');
+  await page.waitForLoadState('load');
+  assert.equal(await page.textContent('.problem'), en['error.reset_code_invalid']);
+  assert.equal(await page.inputValue('input[name="phone"]'), '+998903004062');
+
+  await typeInto(page, 'input[name="code"]', issued.body.code);
+  await typeInto(page, 'input[name="password"]', 'sesame-bread-2');
+  await page.click('form button[type="submit"]');
+  await page.waitForSelector('.notice');
+  assert.equal(await page.textContent('.notice'), en['reset.done']);
+  const signedIn = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: nargiza.phone, password: 'sesame-bread-2' } });
+  assert.equal(signedIn.status, 200);
+  assertNoSecretIn(addresses, 'sesame-bread-');
+  await context.close();
+});
+
+test('what she typed before the script arrived stays when it arrives, on the page the server drew again', async () => {
+  const [dilnoza] = await signUpEntrepreneurs(sawda.url, ADMIN, [
+    { phone: '+998903004063', name: 'Dilnoza', password: 'apricot-jam-11' },
+  ]);
+  const { context, page, problems } = await phone(browser, { locale: 'en-GB', serviceWorkers: 'block' });
+  const release = await holdScript(page);
+  // The held script keeps the page from its load event: it is as far as a 2G phone gets.
+  await page.goto(`${sawda.url}/sign-in`, { waitUntil: 'domcontentloaded' });
+  await typeInto(page, 'input[name="phone"]', '90 300 40 63');
+  await typeInto(page, 'input[name="password"]', 'apricot-jam-12');
+  await page.click('form button[type="submit"]');
+  await page.waitForLoadState('domcontentloaded');
+  assert.equal(await page.textContent('.problem'), en['error.invalid_credentials']);
+  await typeInto(page, 'input[name="password"]', 'apricot-jam-11');
+  // The script arrives now, after she typed: it takes over the page as drawn.
+  await release();
+  await ready(page);
+  assert.equal(await page.inputValue('input[name="phone"]'), '90 300 40 63');
+  assert.equal(await page.inputValue('input[name="password"]'), 'apricot-jam-11');
+  assert.equal(await page.textContent('.problem'), en['error.invalid_credentials']);
+  await page.click('form button[type="submit"]');
+  await page.waitForURL('**/studio');
+  assert.ok(await signedInAs(context, dilnoza.phone));
+  assert.deepEqual(realProblems(problems), []);
+  await context.close();
+});
+
+test('signed in without the script on a phone that remembers someone else, the studio opens her own store', async () => {
+  const [first, second] = await signUpEntrepreneurs(sawda.url, ADMIN, [
+    { phone: '+998903004064', name: 'Feruza', password: 'walnut-halva-1' },
+    { phone: '+998903004065', name: 'Sanobar', password: 'walnut-halva-2' },
+  ]);
+  const { context, page, problems } = await phone(browser, { locale: 'en-GB', serviceWorkers: 'block' });
+  // Her sister signed in on this family phone with the script; her session has since ended.
+  await signInOnPage(page, sawda.url, { phone: first.phone, password: 'walnut-halva-1' });
+  await expectStatus(page, en['sync.all_saved']);
+  await context.clearCookies();
+
+  // The sign-in page's script never arrives; the studio's does.
+  const refuse = (route) => route.abort();
+  await page.route(/\.wasm$/, refuse);
+  await page.goto(`${sawda.url}/sign-in`);
+  await typeInto(page, 'input[name="phone"]', second.phone);
+  await typeInto(page, 'input[name="password"]', 'walnut-halva-2');
+  await page.unroute(/\.wasm$/, refuse);
+  await page.click('form button[type="submit"]');
+  await page.waitForURL('**/studio');
+  problems.length = 0; // the refused script's own complaints
+  await ready(page);
+  await expectStatus(page, en['sync.all_saved']);
+  const remembered = await page.evaluate(() => JSON.parse(localStorage.getItem('sawda.account')));
+  assert.equal(remembered.id, second.id, 'the phone now remembers who signed in');
+  assert.deepEqual(realProblems(problems), []);
   await context.close();
 });

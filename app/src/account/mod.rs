@@ -1,13 +1,15 @@
 //! A person's own account: sign-in, sign-up with an invitation code, a
 //! password reset with a code from a coordinator, and the account page.
 
+mod form;
 mod page;
 mod reset_password;
 mod sign_in;
 mod sign_up;
 
+pub use form::Posted;
 pub use page::{AccountPage, district_name, load_account};
-pub use reset_password::ResetPasswordPage;
+pub use reset_password::{RESET_DONE, ResetPasswordPage};
 pub use sign_in::SignInPage;
 pub use sign_up::SignUpPage;
 

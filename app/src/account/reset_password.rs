@@ -1,28 +1,29 @@
 use leptos::ev::SubmitEvent;
+use leptos::html::Input;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
+use super::form::{Field, posted, typed};
 use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, use_language};
-use crate::ui::FormField;
 use crate::wire::Reset;
+
+/// Where the form posted without the script leads once the password is changed.
+pub const RESET_DONE: &str = "/reset-password?done";
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let language = use_language();
-    let phone = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
-    let done = RwSignal::new(false);
+    let posted = posted();
+    let [phone, code, password] = std::array::from_fn(|_| NodeRef::<Input>::new());
+    let problem = RwSignal::new(posted.problem);
+    let done = RwSignal::new(use_query_map().get_untracked().get("done").is_some());
     let busy = RwSignal::new(false);
+    // Without the script (not loaded yet, or off) the browser posts the form itself.
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         busy.set(true);
-        let body = body(&Reset {
-            phone: phone.get_untracked(),
-            code: code.get_untracked(),
-            password: password.get_untracked(),
-        });
+        let body = body(&Reset { phone: typed(phone), code: typed(code), password: typed(password) });
         spawn(async move {
             let result = call::<()>(language.get_untracked(), "POST", "/api/v1/auth/reset", body).await;
             busy.set(false);
@@ -35,6 +36,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             }
         });
     };
+    let (first_phone, first_code) = (posted.phone, posted.code);
     view! {
         <section class="page narrow">
             <h1>{language.t(Key::ResetTitle)}</h1>
@@ -42,10 +44,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <Show
                 when=move || done.get()
                 fallback=move || view! {
-                    <form class="form" on:submit=submit>
-                        <FormField label=Key::FormPhone name="phone" kind="tel" value=phone hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
-                        <FormField label=Key::FormResetCode name="code" value=code autocomplete="one-time-code"/>
-                        <FormField label=Key::FormNewPassword name="password" kind="password" value=password hint=Key::FormPasswordHint autocomplete="new-password"/>
+                    <form class="form" method="post" action="/reset-password" on:submit=submit>
+                        <Field label=Key::FormPhone name="phone" field=phone value=first_phone.clone() kind="tel" hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
+                        <Field label=Key::FormResetCode name="code" field=code value=first_code.clone() autocomplete="one-time-code"/>
+                        <Field label=Key::FormNewPassword name="password" field=password kind="password" hint=Key::FormPasswordHint autocomplete="new-password"/>
                         <p class="problem" role="alert">{move || problem.get()}</p>
                         <button class="button" type="submit" disabled=move || busy.get()>{language.t(Key::ResetSubmit)}</button>
                     </form>
@@ -56,4 +58,5 @@ pub fn ResetPasswordPage() -> impl IntoView {
             </Show>
         </section>
     }
+    .into_any()
 }

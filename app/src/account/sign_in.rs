@@ -1,10 +1,11 @@
 use leptos::ev::SubmitEvent;
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use super::form::{Field, posted, typed};
 use crate::device::http::{AccountView, body, call, spawn};
 use crate::i18n::{Key, Lang, use_language};
-use crate::ui::FormField;
 use crate::wire::SignIn;
 
 /// Sends a sign-in or a sign-up; once signed in, opens the person's start page,
@@ -35,22 +36,23 @@ pub fn enter(
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let language = use_language();
-    let phone = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
+    let posted = posted();
+    let (phone, password) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
+    let problem = RwSignal::new(posted.problem);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
+    // Without the script (not loaded yet, or off) the browser posts the form itself.
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let body = body(&SignIn { phone: phone.get_untracked(), password: password.get_untracked() });
+        let body = body(&SignIn { phone: typed(phone), password: typed(password) });
         enter(language.get_untracked(), "/api/v1/auth/sign-in", body, busy, problem, navigate.clone());
     };
     view! {
         <section class="page narrow">
             <h1>{language.t(Key::SignInTitle)}</h1>
-            <form class="form" on:submit=submit>
-                <FormField label=Key::FormPhone name="phone" kind="tel" value=phone hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
-                <FormField label=Key::FormPassword name="password" kind="password" value=password autocomplete="current-password"/>
+            <form class="form" method="post" action="/sign-in" on:submit=submit>
+                <Field label=Key::FormPhone name="phone" field=phone value=posted.phone kind="tel" hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
+                <Field label=Key::FormPassword name="password" field=password kind="password" autocomplete="current-password"/>
                 <p class="problem" role="alert">{move || problem.get()}</p>
                 <button class="button" type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { language.t(Key::FormWorking)() } else { language.t(Key::SignInSubmit)() }}
@@ -60,4 +62,5 @@ pub fn SignInPage() -> impl IntoView {
             <p><a href="/reset-password">{language.t(Key::SignInForgot)}</a></p>
         </section>
     }
+    .into_any()
 }

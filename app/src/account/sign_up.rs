@@ -1,33 +1,43 @@
 use leptos::ev::SubmitEvent;
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use super::form::{Field, posted, typed};
 use super::sign_in::enter;
 use crate::device::http::body;
 use crate::i18n::{Key, use_language};
-use crate::ui::FormField;
 use crate::wire::SignUp;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let language = use_language();
-    // The QR code on the printed slip opens this page with the code filled in.
-    let code = RwSignal::new(use_query_map().get_untracked().get("code").unwrap_or_default());
-    let phone = RwSignal::new(String::new());
-    let name = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let gender = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
+    let posted = posted();
+    // The QR code on the printed slip opens this page with the code in its address.
+    let from_link = use_query_map().get_untracked().get("code").unwrap_or_default();
+    let first_code = if posted.code.is_empty() { from_link.clone() } else { posted.code };
+    let [code, phone, name, password, gender] = std::array::from_fn(|_| NodeRef::<Input>::new());
+    let problem = RwSignal::new(posted.problem);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
+    // A copy of this page kept by the service worker (on a slow network) was
+    // drawn without the link's code: it goes in once the script is here.
+    Effect::new(move |_| {
+        if let Some(field) = code.get()
+            && field.value().is_empty()
+        {
+            field.set_value(&from_link);
+        }
+    });
+    // Without the script (not loaded yet, or off) the browser posts the form itself.
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let gender = gender.get_untracked();
+        let gender = typed(gender);
         let body = body(&SignUp {
-            code: code.get_untracked(),
-            phone: phone.get_untracked(),
-            name: name.get_untracked(),
-            password: password.get_untracked(),
+            code: typed(code),
+            phone: typed(phone),
+            name: typed(name),
+            password: typed(password),
             gender: (!gender.trim().is_empty()).then_some(gender),
         });
         enter(language.get_untracked(), "/api/v1/auth/sign-up", body, busy, problem, navigate.clone());
@@ -36,12 +46,12 @@ pub fn SignUpPage() -> impl IntoView {
         <section class="page narrow">
             <h1>{language.t(Key::SignUpTitle)}</h1>
             <p>{language.t(Key::SignUpLead)}</p>
-            <form class="form" on:submit=submit>
-                <FormField label=Key::FormCode name="code" value=code autocomplete="one-time-code"/>
-                <FormField label=Key::FormPhone name="phone" kind="tel" value=phone hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
-                <FormField label=Key::FormName name="name" value=name autocomplete="name"/>
-                <FormField label=Key::FormPassword name="password" kind="password" value=password hint=Key::FormPasswordHint autocomplete="new-password"/>
-                <FormField label=Key::FormGender name="gender" value=gender required=false/>
+            <form class="form" method="post" action="/sign-up" on:submit=submit>
+                <Field label=Key::FormCode name="code" field=code value=first_code autocomplete="one-time-code"/>
+                <Field label=Key::FormPhone name="phone" field=phone value=posted.phone kind="tel" hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
+                <Field label=Key::FormName name="name" field=name value=posted.name autocomplete="name"/>
+                <Field label=Key::FormPassword name="password" field=password kind="password" hint=Key::FormPasswordHint autocomplete="new-password"/>
+                <Field label=Key::FormGender name="gender" field=gender value=posted.gender required=false/>
                 <p class="problem" role="alert">{move || problem.get()}</p>
                 <button class="button" type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { language.t(Key::FormWorking)() } else { language.t(Key::SignUpSubmit)() }}
@@ -49,4 +59,5 @@ pub fn SignUpPage() -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }

@@ -127,13 +127,28 @@ fn open(studio: Studio, language: crate::i18n::Language) {
             studio.phase.set(Phase::Open);
             crate::device::sync::open(studio.sync, language, account);
         };
+        // The phone may remember someone else than the person signed in now:
+        // she signed in with the page's form before its script arrived, and
+        // nothing on the phone saw it. The server says who it is, when it can be asked.
+        let check = move |remembered: AccountView| {
+            spawn(async move {
+                if let Ok(now) = call::<AccountView>(language.get_untracked(), "GET", "/api/v1/me", None).await
+                    && now.id != remembered.id
+                {
+                    remember(&now);
+                    open_for(&now);
+                }
+            })
+        };
         if let Some(account) = recall() {
             open_for(&account);
+            check(account);
             return;
         }
         spawn(async move {
             if let Some(account) = recall_kept().await {
                 open_for(&account);
+                check(account);
                 return;
             }
             match call::<AccountView>(language.get_untracked(), "GET", "/api/v1/me", None).await {

@@ -53,24 +53,37 @@ fn count_attempt<'a>(
     Counted::attempt(failures, successes).map_err(ApiError::rate_limited)
 }
 
-fn signed_in_response(status: StatusCode, account: &Account, token: &str, secure: bool) -> Response {
-    let cookie = sessions::cookie(Some(token), secure);
-    let mut response = (status, Json(account.view())).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII cookie"));
-    response
+/// A sign-in or sign-up that succeeded: who she is, and the cookies that keep
+/// her signed in on this device (the same for the API and the pages' forms).
+pub struct Entered {
+    pub account: Account,
+    cookies: Vec<String>,
 }
 
-/// Sets the cookie that makes this device known to `account`'s limits.
-async fn remember_device(
-    state: &AppState,
-    account: &Account,
-    secure: bool,
-    response: &mut Response,
-) -> Result<(), ApiError> {
-    let device = known_devices::remember(&state.db, &account.id).await?;
-    let cookie = known_devices::cookie(&device, secure);
-    response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII cookie"));
-    Ok(())
+impl Entered {
+    /// Her session starts, and a device seen for the first time becomes known to her limits.
+    async fn start(state: &AppState, account: Account, secure: bool, new_device: bool) -> Result<Entered, ApiError> {
+        let token = sessions::start(&state.db, &account.id).await?;
+        let mut cookies = vec![sessions::cookie(Some(&token), secure)];
+        if new_device {
+            let device = known_devices::remember(&state.db, &account.id).await?;
+            cookies.push(known_devices::cookie(&device, secure));
+        }
+        Ok(Entered { account, cookies })
+    }
+
+    /// Sets her cookies on `response`.
+    pub fn set_cookies(&self, response: &mut Response) {
+        for cookie in &self.cookies {
+            response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(cookie).expect("ASCII cookie"));
+        }
+    }
+
+    fn json(&self, status: StatusCode) -> Response {
+        let mut response = (status, Json(self.account.view())).into_response();
+        self.set_cookies(&mut response);
+        response
+    }
 }
 
 pub async fn sign_up(
@@ -79,15 +92,17 @@ pub async fn sign_up(
     headers: HeaderMap,
     JsonBody(form): JsonBody<SignUp>,
 ) -> Result<Response, ApiError> {
-    sign_up_with(&state, &client, &headers, form).await
+    Ok(sign_up_with(&state, &client, &headers, form).await?.json(StatusCode::CREATED))
 }
 
-async fn sign_up_with(
+/// Signs up with an invitation code (or, sent again, signs in): every rule and
+/// limit of a sign-up, for the API and the sign-up page's form alike.
+pub async fn sign_up_with(
     state: &AppState,
     client: &Client,
     headers: &HeaderMap,
     form: SignUp,
-) -> Result<Response, ApiError> {
+) -> Result<Entered, ApiError> {
     let code = normalise_invitation_code(&form.code).ok_or(ApiError::INVITATION_INVALID)?;
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
     let name = check_name(&form.name).ok_or(ApiError::BAD_NAME)?;
@@ -113,11 +128,7 @@ async fn sign_up_with(
         already_signed_up(state, &code, &phone, form.password).await?
     };
     counted.succeeded();
-    let token = sessions::start(&state.db, &account.id).await?;
-    let secure = state.site.secure_cookies(headers);
-    let mut response = signed_in_response(StatusCode::CREATED, &account, &token, secure);
-    remember_device(state, &account, secure, &mut response).await?;
-    Ok(response)
+    Entered::start(state, account, state.site.secure_cookies(headers), true).await
 }
 
 async fn already_signed_up(state: &AppState, code: &str, phone: &str, password: String) -> Result<Account, ApiError> {
@@ -139,15 +150,17 @@ pub async fn sign_in(
     headers: HeaderMap,
     JsonBody(form): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
-    sign_in_with(&state, &client, &headers, form).await
+    Ok(sign_in_with(&state, &client, &headers, form).await?.json(StatusCode::OK))
 }
 
-async fn sign_in_with(
+/// Signs in with a phone and password: every rule and limit of a sign-in, for
+/// the API and the sign-in page's form alike.
+pub async fn sign_in_with(
     state: &AppState,
     client: &Client,
     headers: &HeaderMap,
     form: SignIn,
-) -> Result<Response, ApiError> {
+) -> Result<Entered, ApiError> {
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
     let secure = state.site.secure_cookies(headers);
     let cookie_lines = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
@@ -173,12 +186,7 @@ async fn sign_in_with(
         return Err(ApiError::INVALID_CREDENTIALS);
     }
     counted.succeeded();
-    let token = sessions::start(&state.db, &account.id).await?;
-    let mut response = signed_in_response(StatusCode::OK, &account, &token, secure);
-    if device.is_none() {
-        remember_device(state, &account, secure, &mut response).await?;
-    }
-    Ok(response)
+    Entered::start(state, account, secure, device.is_none()).await
 }
 
 pub async fn sign_out(
@@ -202,10 +210,13 @@ pub async fn reset_password(
     client: Client,
     JsonBody(form): JsonBody<Reset>,
 ) -> Result<StatusCode, ApiError> {
-    reset_with(&state, &client, form).await
+    reset_with(&state, &client, form).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn reset_with(state: &AppState, client: &Client, form: Reset) -> Result<StatusCode, ApiError> {
+/// Sets a new password with a reset code: every rule and limit of a reset, for
+/// the API and the reset page's form alike.
+pub async fn reset_with(state: &AppState, client: &Client, form: Reset) -> Result<(), ApiError> {
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
     let counted = count_attempt(state, "reset", &phone, client, None)?;
     let code = normalise_invitation_code(&form.code).ok_or(ApiError::RESET_CODE_INVALID)?;
@@ -219,7 +230,7 @@ async fn reset_with(state: &AppState, client: &Client, form: Reset) -> Result<St
     let hash = passwords::try_hash(form.password).await?;
     if reset_codes::redeem(&state.db, &phone, &code, hash).await? {
         counted.succeeded();
-        Ok(StatusCode::NO_CONTENT)
+        Ok(())
     } else {
         Err(ApiError::RESET_CODE_INVALID)
     }

@@ -6,7 +6,7 @@ pub mod invitations;
 pub mod people;
 pub mod photos;
 pub mod review;
-mod same_site;
+pub mod same_site;
 pub mod signed_in;
 pub mod studio;
 pub mod sync;

@@ -902,3 +902,200 @@ async fn over_https_the_session_cookie_is_host_only() {
     let plain = token.replacen("__Host-", "", 1);
     assert_eq!(me(plain).await, StatusCode::UNAUTHORIZED);
 }
+
+// The sign-in, sign-up and reset forms before the script: a tap on 2G before
+// the page's script has loaded sends the form as the browser sends it.
+
+/// The first `<tag …>` whose attributes contain `has`, as the server wrote it.
+fn tag_with<'a>(html: &'a str, tag: &str, has: &str) -> &'a str {
+    let open = format!("<{tag} ");
+    html.match_indices(&open)
+        .map(|(at, _)| &html[at..at + html[at..].find('>').expect("a closed tag") + 1])
+        .find(|found| found.contains(has))
+        .unwrap_or_else(|| panic!("no <{tag}> with {has} in the page"))
+}
+
+/// Posts `fields` as a browser posts a form of this site's own page; `extra`
+/// headers replace the browser's (an empty value leaves that header out).
+async fn post_form(
+    router: &Router,
+    path: &str,
+    fields: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> axum::response::Response {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", app::ui::encode_component(k), app::ui::encode_component(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let browser = [
+        ("host", "sawda.test"),
+        ("origin", "http://sawda.test"),
+        ("sec-fetch-site", "same-origin"),
+        ("content-type", "application/x-www-form-urlencoded"),
+    ];
+    let mut request = Request::post(path);
+    for (name, value) in browser.iter().filter(|(name, _)| !extra.iter().any(|(n, _)| n == name)).chain(extra) {
+        if !value.is_empty() {
+            request = request.header(*name, *value);
+        }
+    }
+    support::send(router, request.body(Body::from(body)).unwrap()).await
+}
+
+#[tokio::test]
+async fn the_account_forms_post_to_the_server_and_the_link_fills_the_code() {
+    let router = support::router().await;
+    for (path, action, fields) in [
+        ("/sign-in", "/sign-in", &["phone", "password"][..]),
+        ("/sign-up?code=K7MP-3QXR", "/sign-up", &["code", "phone", "name", "password", "gender"][..]),
+        ("/reset-password", "/reset-password", &["phone", "code", "password"][..]),
+    ] {
+        let html = support::body_text(support::get(&router, path, &[]).await).await;
+        let form = tag_with(&html, "form", "class=\"form\"");
+        assert!(form.contains(r#"method="post""#) && form.contains(&format!(r#"action="{action}""#)), "{path}: {form}");
+        for name in fields {
+            tag_with(&html, "input", &format!(r#"name="{name}""#));
+        }
+    }
+    // The code from the QR link is in the field from the first byte, not filled in by the script.
+    let html = support::body_text(support::get(&router, "/sign-up?code=K7MP-3QXR", &[]).await).await;
+    let code = tag_with(&html, "input", r#"name="code""#);
+    assert!(code.contains(r#"value="K7MP-3QXR""#), "{code}");
+    // A made-up link cannot step out of the attribute.
+    let html = support::body_text(support::get(&router, "/sign-up?code=%22%3E%3Cscript%3E", &[]).await).await;
+    assert!(!html.contains(r#""><script>"#));
+}
+
+#[tokio::test]
+async fn a_form_sign_in_sets_the_session_and_goes_where_the_script_goes() {
+    let world = World::new().await;
+    let response =
+        post_form(&world.router, "/sign-in", &[("phone", "90 100 00 04"), ("password", PASSWORD)], &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(support::header(&response, "location"), "/studio");
+    assert_eq!(support::header(&response, "cache-control"), "no-store");
+    let session = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with("sawda_session="))
+        .expect("a session cookie");
+    let me = Request::get("/api/v1/me").header("cookie", session).body(Body::empty()).unwrap();
+    let me = support::send(&world.router, me).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let me: Value = serde_json::from_str(&support::body_text(me).await).unwrap();
+    assert_eq!(me["phone"], "+998901000004");
+    // A coordinator goes to her account page, as after the script's sign-in.
+    let response =
+        post_form(&world.router, "/sign-in", &[("phone", "+998901000002"), ("password", PASSWORD)], &[]).await;
+    assert_eq!((response.status(), support::header(&response, "location")), (StatusCode::SEE_OTHER, "/account"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_on_the_form_shows_the_page_again_with_her_phone() {
+    let world = World::new().await;
+    let response = post_form(
+        &world.router,
+        "/sign-in",
+        &[("phone", "90 100 00 04"), ("password", "not-my-pass-1")],
+        &[("cookie", "sawda_lang=ru")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(support::header(&response, "cache-control"), "no-store");
+    assert!(support::header(&response, "content-type").starts_with("text/html"));
+    assert!(support::header(&response, "set-cookie").is_empty());
+    let html = support::body_text(response).await;
+    assert!(html.contains(r#"<html lang="ru""#));
+    assert!(html.contains(app::i18n::text(app::i18n::Lang::Ru, app::i18n::Key::ErrorInvalidCredentials)), "{html}");
+    assert!(tag_with(&html, "input", r#"name="phone""#).contains(r#"value="90 100 00 04""#));
+    assert!(!html.contains("not-my-pass-1"), "the password is never written back");
+    // The JSON sign-in and the form count against the one limit of her phone.
+    for _ in 0..4 {
+        let wrong = json!({"phone": "+998901000004", "password": "guessing-123"});
+        assert_eq!(
+            world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(wrong)).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let response =
+        post_form(&world.router, "/sign-in", &[("phone", "+998901000004"), ("password", PASSWORD)], &[]).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(!support::header(&response, "retry-after").is_empty());
+}
+
+#[tokio::test]
+async fn a_form_sign_up_keeps_what_she_typed_on_an_error_and_signs_her_in() {
+    let world = World::new().await;
+    let code = world.open_codes[1].clone();
+    let typed = [
+        ("code", code.as_str()),
+        ("phone", "12345"),
+        ("name", "Gulnar"),
+        ("password", "sesame-cookies"),
+        ("gender", ""),
+    ];
+    let response = post_form(&world.router, "/sign-up", &typed, &[("cookie", "sawda_lang=ru")]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(support::header(&response, "cache-control"), "no-store");
+    let html = support::body_text(response).await;
+    assert!(html.contains(app::i18n::text(app::i18n::Lang::Ru, app::i18n::Key::ErrorBadPhone)));
+    for (name, value) in [("code", code.as_str()), ("phone", "12345"), ("name", "Gulnar")] {
+        let input = tag_with(&html, "input", &format!(r#"name="{name}""#));
+        assert!(input.contains(&format!(r#"value="{value}""#)), "{input}");
+    }
+    assert!(!html.contains("sesame-cookies"));
+
+    let typed = [
+        ("code", code.as_str()),
+        ("phone", "90 777 00 21"),
+        ("name", "Gulnar"),
+        ("password", "sesame-cookies"),
+        ("gender", ""),
+    ];
+    let response = post_form(&world.router, "/sign-up", &typed, &[]).await;
+    assert_eq!((response.status(), support::header(&response, "location")), (StatusCode::SEE_OTHER, "/studio"));
+    assert!(support::header(&response, "set-cookie").contains("sawda_session="));
+    let (_, mine) = world.call(Who::Coordinator, Method::GET, "/entrepreneurs", None).await;
+    assert!(mine.as_array().unwrap().iter().any(|e| e["phone"] == "+998907770021"), "{mine}");
+}
+
+#[tokio::test]
+async fn a_form_reset_sets_the_new_password_and_says_so() {
+    let world = World::new().await;
+    let wrong = [("phone", "+998901000004"), ("code", "AAAA-AAAA"), ("password", "brand-new-pass")];
+    let response = post_form(&world.router, "/reset-password", &wrong, &[]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = support::body_text(response).await;
+    assert!(tag_with(&html, "input", r#"name="phone""#).contains(r#"value="+998901000004""#));
+    assert!(!html.contains("brand-new-pass"));
+
+    let right = [("phone", "+998901000004"), ("code", world.reset_code.as_str()), ("password", "brand-new-pass")];
+    let response = post_form(&world.router, "/reset-password", &right, &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let done = support::header(&response, "location").to_string();
+    assert!(done.starts_with("/reset-password?"), "{done}");
+    let html = support::body_text(support::get(&world.router, &done, &[("cookie", "sawda_lang=en")]).await).await;
+    assert!(html.contains(app::i18n::text(app::i18n::Lang::En, app::i18n::Key::ResetDone)));
+    let new = json!({"phone": "+998901000004", "password": "brand-new-pass"});
+    assert_eq!(world.call(Who::Anonymous, Method::POST, "/auth/sign-in", Some(new)).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn account_forms_posted_from_other_sites_are_refused() {
+    let world = World::new().await;
+    let fields = [("phone", "+998901000004"), ("password", PASSWORD)];
+    for headers in [
+        &[("sec-fetch-site", "cross-site")][..],
+        &[("sec-fetch-site", "same-site")][..],
+        // A browser that does not send Sec-Fetch-Site still names the page's origin.
+        &[("sec-fetch-site", ""), ("origin", "http://evil.example")][..],
+        &[("sec-fetch-site", ""), ("origin", "null")][..],
+    ] {
+        let response = post_form(&world.router, "/sign-in", &fields, headers).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(support::header(&response, "set-cookie").is_empty(), "{headers:?}");
+    }
+}
