@@ -9,7 +9,7 @@
 //! - how long a real buyer's requests (a product page, the market, an order
 //!   request) take while a flood of hostile searches and order posts comes
 //!   from 200 loopback addresses (bounded in count and time);
-//! - a product page's size, raw and gzip;
+//! - a product page's size, raw and gzip; the sitemap's build, kept;
 //! - requests per second of that page from Sawda and of the same HTML saved
 //!   as a file from Debian's nginx, both on loopback, loaded by `wrk` in the
 //!   same run, and Sawda's as a share of nginx's.
@@ -601,6 +601,23 @@ async fn main() {
         page.len(),
         over_the_wire,
         gzip_len(&page)
+    );
+
+    // The sitemap: its first request builds every page, the next ones are kept.
+    let (status, built) = curl(&["-H", "Accept-Encoding: gzip", &format!("http://{addr}/sitemap.xml")]);
+    let (_, kept) = curl(&["-H", "Accept-Encoding: gzip", &format!("http://{addr}/sitemap.xml")]);
+    let index = Command::new("curl").args(["-s", &format!("http://{addr}/sitemap.xml")]).output().unwrap().stdout;
+    let pages = String::from_utf8_lossy(&index).matches("<sitemap>").count();
+    let page = Command::new("curl")
+        .args(["-s", "-H", "Accept-Encoding: gzip", &format!("http://{addr}/sitemap/2.xml")])
+        .output()
+        .unwrap()
+        .stdout;
+    println!(
+        "sitemap: {status}, {pages} pages, built in {:.0} ms, then {:.1} ms while kept; a page is {} B gzipped",
+        ms(built),
+        ms(kept),
+        page.len()
     );
 
     // A real buyer, alone and then while a flood runs.

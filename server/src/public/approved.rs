@@ -127,6 +127,7 @@ pub async fn moved(db: &Surreal<Any>, old: &str) -> Result<Option<String>, surre
 #[derive(SurrealValue)]
 pub struct Listed {
     pub id: surrealdb::types::RecordId,
+    pub owner: String,
     pub slug: String,
     /// A product's storefront address; `None` for a storefront, and for a
     /// product whose storefront is not public.
@@ -134,20 +135,21 @@ pub struct Listed {
 }
 
 /// At most `rows` rows of `table` (`approved_storefront` or
-/// `approved_product`) after the key `after`, in key order: one range of
-/// the table, however far into it the sitemap has got.
-pub async fn listed_after(
+/// `approved_product`, keyed `[owner, record]`) from `start` to `end`, in
+/// key order. Give the range an end where one is known: SurrealDB 3.3 reads
+/// a range to its end before the `LIMIT` (at 200,000 products, 10,000 rows
+/// from the start of an open range took 3.5 s, of a closed one 0.2 s).
+pub async fn listed_in(
     db: &Surreal<Any>,
     table: &str,
-    after: Option<&surrealdb::types::RecordId>,
+    start: std::ops::Bound<surrealdb::types::RecordIdKey>,
+    end: std::ops::Bound<surrealdb::types::RecordIdKey>,
     rows: usize,
 ) -> Result<Vec<Listed>, surrealdb::Error> {
-    use std::ops::Bound;
     use surrealdb::types::{RecordId, RecordIdKey, RecordIdKeyRange};
-    let start = after.map_or(Bound::Unbounded, |after| Bound::Excluded(after.key.clone()));
-    let range = RecordIdKeyRange { start, end: Bound::Unbounded };
+    let range = RecordIdKeyRange { start, end };
     let storefront = if table == "approved_product" { "storefront_slug" } else { "NONE AS storefront_slug" };
-    db.query(format!("SELECT id, slug, {storefront} FROM $range LIMIT $rows"))
+    db.query(format!("SELECT id, owner, slug, {storefront} FROM $range LIMIT $rows"))
         .bind(("range", RecordId::new(table.to_owned(), RecordIdKey::from(range))))
         .bind(("rows", rows as i64))
         .await?

@@ -1,13 +1,14 @@
 //! `/sitemap.xml` for search engines: an index of pages `/sitemap/{n}.xml`
 //! of at most `PER_PAGE` addresses each (the market, every approved
 //! storefront, every product of a public storefront). The pages are built
-//! together, each of them one key range of one table, at most once per
-//! `KEPT_FOR`, and kept gzipped until then: crawlers and floods alike cost
+//! together from closed key ranges of the approved tables (one pass over
+//! them), at most once per `KEPT_FOR`, and kept gzipped until then: crawlers and floods alike cost
 //! one build every few minutes. A withdrawn listing leaves them when they
 //! are next built; until then its address answers 404.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
+use std::ops::Bound;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
+use surrealdb::types::{Array, RecordIdKey, Value};
 
 use super::{approved, escape};
 use crate::AppState;
@@ -30,6 +32,8 @@ pub const KEPT_FOR: Duration = Duration::from_secs(5 * 60);
 const CACHE_CONTROL: &str = "public, max-age=3600";
 /// Origins kept at once (`Site::origin` allows only a few).
 const ORIGINS: usize = 8;
+/// Storefront owners whose products are read in one range.
+const OWNERS_A_READ: usize = 200;
 
 struct Built {
     made: Instant,
@@ -82,32 +86,61 @@ fn urlset(urls: &[String]) -> Bytes {
     ))
 }
 
-/// Every page: the market first, then storefronts, then products, each
-/// table read in key order from where the last read stopped.
+/// The first key of `owner`'s rows (record ids are never empty).
+fn first_of(owner: &str) -> RecordIdKey {
+    RecordIdKey::Array(Array::from(vec![Value::String(owner.to_owned()), Value::String(String::new())]))
+}
+
+/// Every page: the market first, then storefronts, then their products,
+/// read a few hundred owners at a time, each read one closed key range
+/// (`[first owner, ""]` up to the next group's first owner). Products of
+/// owners with no public storefront lie outside every range but the last,
+/// and are skipped where read.
 async fn build(db: &Surreal<Any>, origin: &str) -> Result<Built, surrealdb::Error> {
     let mut pages = Vec::new();
     let mut urls = vec![format!("{origin}/market")];
-    for table in ["approved_storefront", "approved_product"] {
-        let mut after = None;
+    let mut add = |urls: &mut Vec<String>, url: String| {
+        urls.push(url);
+        if urls.len() == PER_PAGE {
+            pages.push(urlset(urls));
+            urls.clear();
+        }
+    };
+    // Storefronts (one a person, a few thousand): their table from the start.
+    let mut owners: Vec<String> = Vec::new();
+    let mut after: Option<RecordIdKey> = None;
+    loop {
+        let start = after.take().map_or(Bound::Unbounded, Bound::Excluded);
+        let rows = approved::listed_in(db, "approved_storefront", start, Bound::Unbounded, PER_PAGE).await?;
+        let read = rows.len();
+        for row in rows {
+            add(&mut urls, format!("{origin}/s/{}", row.slug));
+            if owners.last() != Some(&row.owner) {
+                owners.push(row.owner);
+            }
+            after = Some(row.id.key);
+        }
+        if read < PER_PAGE {
+            break;
+        }
+    }
+    for (n, group) in owners.chunks(OWNERS_A_READ).enumerate() {
+        let end = owners.get((n + 1) * OWNERS_A_READ).map_or(Bound::Unbounded, |next| Bound::Excluded(first_of(next)));
+        let mut start = Bound::Included(first_of(&group[0]));
         loop {
-            let room = PER_PAGE - urls.len();
-            let rows = approved::listed_after(db, table, after.as_ref(), room).await?;
+            let rows = approved::listed_in(db, "approved_product", start, end.clone(), PER_PAGE).await?;
             let read = rows.len();
+            let mut last = None;
             for row in rows {
-                match (table, &row.storefront_slug) {
-                    ("approved_storefront", _) => urls.push(format!("{origin}/s/{}", row.slug)),
-                    (_, Some(storefront)) => urls.push(format!("{origin}/s/{storefront}/{}", row.slug)),
-                    // Her storefront is not public, so neither is the product.
-                    (_, None) => {}
+                // Her storefront is not public, so neither is the product.
+                if let Some(storefront) = &row.storefront_slug {
+                    add(&mut urls, format!("{origin}/s/{storefront}/{}", row.slug));
                 }
-                after = Some(row.id);
+                last = Some(row.id.key);
             }
-            if urls.len() == PER_PAGE {
-                pages.push(urlset(&urls));
-                urls.clear();
-            }
-            if read < room {
-                break;
+            match last {
+                Some(last) if read == PER_PAGE => start = Bound::Excluded(last),
+                _ => break,
             }
         }
     }

@@ -191,7 +191,8 @@ pub async fn sitemap(router: &axum::Router) -> Vec<String> {
 async fn the_sitemap_is_an_index_of_pages_of_at_most_ten_thousand_addresses_each_listed_once() {
     let db = support::migrated_memory_db().await;
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
-    let (shops, products) = (3usize, 10_050usize);
+    // More storefronts than are read in one range, and more products than fit a page.
+    let (shops, products) = (450usize, 10_050usize);
     let mut storefronts = Vec::new();
     for n in 0..shops {
         let fields = storefront_fields(&format!("Shop {n}"), &format!("shop-{n}"));
@@ -205,7 +206,8 @@ async fn the_sitemap_is_an_index_of_pages_of_at_most_ten_thousand_addresses_each
         storefronts.push(json!({"key": [format!("account:o{n}"), format!("s{n}")], "row": row}));
     }
     let mut rows = Vec::new();
-    // One more product, of a storefront that is not public: not listed.
+    // Every 451st product is of an owner whose storefront is not public
+    // (`account:o450`, between others in key order): not listed.
     for n in 0..=products {
         let fields: sawda_sync::Fields = serde_json::from_value(json!({
             "name": format!("Jar {n:05}"), "description": "Tugai honey", "price_som": 1000, "unit": "jar",
