@@ -62,6 +62,8 @@ test('a buyer orders with JavaScript off; she confirms offline and it syncs', as
   await buyer.click('.market-item a');
   await buyer.waitForURL(/\/s\/aral-honey\/tugai-flower-honey/);
   assert.equal(await buyer.textContent('.order h2'), ru['public.order_form.title']);
+  // A person reads before she sends: a form sent within two seconds of its page is a bot's.
+  await buyer.waitForTimeout(2_000);
   // A mistake first: the page comes back with the problem beside the field and what she typed.
   await buyer.fill('#order-name', 'Гульнара');
   await buyer.fill('#order-contact', 'позвоните мне');
@@ -123,6 +125,7 @@ test('a buyer orders with JavaScript off; she confirms offline and it syncs', as
   const withScript = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
   const second = await withScript.newPage();
   await second.goto(`${sawda.url}/s/aral-honey/tugai-flower-honey?lang=en`);
+  await second.waitForTimeout(2_000);
   await second.fill('#order-name', 'Aybek');
   await second.fill('#order-contact', '@aybek_nukus');
   await second.click('form.order-form button[type="submit"]');

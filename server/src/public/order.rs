@@ -1,7 +1,9 @@
 //! The order request on a product page: the form (plain HTML, posted with or
-//! without JavaScript) and `POST /s/{address}/{product}/order`, answered with
-//! a confirmation page in the buyer's language, or the page again with each
-//! field's problem beside it. The request itself is `crate::orders`.
+//! without JavaScript, carrying the page's signed token) and
+//! `POST /s/{address}/{product}/order`, answered with a confirmation page in
+//! the buyer's language, or the page again with what she typed and what is
+//! wrong, or a page that says why it was refused (`docs/api.md`, in the order
+//! the checks run). The request itself is `crate::orders`.
 
 use app::i18n::{Key, Lang, fill, text};
 use app::rules::problem::FieldProblem;
@@ -181,27 +183,28 @@ pub async fn order(
     let posted = form.as_ref().ok().and_then(|Form(f)| Lang::from_code(&f.lang));
     let lang = posted.unwrap_or_else(|| language(&super::Language { lang: None }, &headers));
     let origin = state.site.origin(&headers);
-    let page = |status, title, body_key, canonical: &str, back: String| {
+    // A refusal, with a button back to `href` (the product, or the market).
+    let page = |status, title, body_key, href: &str, back: String| {
         let body = format!(
             r#"<h1>{}</h1><p>{}</p><p><a class="button" href="{}">{}</a></p>"#,
             escape(text(lang, title)),
             escape(text(lang, body_key)),
-            escape(canonical),
+            escape(href),
             escape(&back)
         );
-        private(status, message_page(&state, lang, canonical, text(lang, title), body))
+        private(status, message_page(&state, lang, href, text(lang, title), body))
     };
-    let here = format!("{origin}/s/{}/{}", app::ui::encode_component(&address), app::ui::encode_component(&product));
+    let market = format!("{origin}/market");
     // Before any work: a client that sent many posts that were no request lately.
     if state.order_limits.held_back(&client) {
         let back = text(lang, Key::NavMarket).to_owned();
-        return page(StatusCode::TOO_MANY_REQUESTS, Key::PublicOrderLimitedTitle, Key::PublicOrderLimitedBody, &here, back);
+        return page(StatusCode::TOO_MANY_REQUESTS, Key::PublicOrderLimitedTitle, Key::PublicOrderLimitedBody, &market, back);
     }
     if from_elsewhere(&headers, &origin) {
         state.order_limits.invalid(&client);
         tracing::info!(client, "an order request from another site was refused");
         let back = text(lang, Key::NavMarket).to_owned();
-        return page(StatusCode::FORBIDDEN, Key::PublicOrderElsewhereTitle, Key::PublicOrderElsewhereBody, &here, back);
+        return page(StatusCode::FORBIDDEN, Key::PublicOrderElsewhereTitle, Key::PublicOrderElsewhereBody, &market, back);
     }
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
         // Posted to her old address: the same post goes on to her current one.
