@@ -192,7 +192,8 @@ mod tests {
     #[test]
     fn answering_cancelling_or_deleting_a_request_frees_its_place_and_is_never_refused() {
         let waiting = request("new");
-        let full = Holdings { records: MAX_RECORDS_PER_OWNER, bytes: MAX_BYTES_PER_OWNER, open_requests: MAX_OPEN_REQUESTS };
+        let full =
+            Holdings { records: MAX_RECORDS_PER_OWNER, bytes: MAX_BYTES_PER_OWNER, open_requests: MAX_OPEN_REQUESTS };
         for status in ["confirmed", "sent", "done", "cancelled"] {
             let mut answered = waiting.clone();
             answered.set(&serde_json::from_value(json!({"status": status, "note": "n".repeat(900)})).unwrap(), at(5));
@@ -204,12 +205,18 @@ mod tests {
         let mut deleted = waiting.clone();
         deleted.delete(at(5));
         assert!(!is_open_request(&deleted));
-        assert_eq!(full.after(Some(&waiting), &deleted), Some(Holdings { open_requests: MAX_OPEN_REQUESTS - 1, ..full }));
+        assert_eq!(
+            full.after(Some(&waiting), &deleted),
+            Some(Holdings { open_requests: MAX_OPEN_REQUESTS - 1, ..full })
+        );
         // Opened again by her: counted again, and not refused either.
         let mut reopened = deleted.clone();
         reopened.set(&serde_json::from_value(json!({"status": "new"})).unwrap(), at(6));
         assert!(is_open_request(&reopened));
-        assert_eq!(full.after(Some(&deleted), &reopened), Some(Holdings { open_requests: MAX_OPEN_REQUESTS + 1, ..full }));
+        assert_eq!(
+            full.after(Some(&deleted), &reopened),
+            Some(Holdings { open_requests: MAX_OPEN_REQUESTS + 1, ..full })
+        );
         // The server forgetting the buyer of a deleted request changes no count.
         let mut forgotten = deleted.clone();
         forgotten.set(&serde_json::from_value(json!({"buyer_name": null, "message": null})).unwrap(), at(7));

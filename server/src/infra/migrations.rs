@@ -537,7 +537,10 @@ pub mod data {
 
     fn owner_key(owner: &str, id: &str) -> surrealdb::types::RecordIdKey {
         use surrealdb::types::{Array, Value};
-        surrealdb::types::RecordIdKey::from(Array::from(vec![Value::String(owner.to_owned()), Value::String(id.to_owned())]))
+        surrealdb::types::RecordIdKey::from(Array::from(vec![
+            Value::String(owner.to_owned()),
+            Value::String(id.to_owned()),
+        ]))
     }
 
     /// Migration 14: every approved product's places in the market's orders.

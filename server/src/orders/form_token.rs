@@ -58,7 +58,8 @@ impl FormKey {
     pub fn check(&self, token: &str, owner: &str, product: &str, now_ms: u64) -> Token {
         let Some((shown, mac)) = token.split_once('.') else { return Token::Bad };
         let (Ok(shown_ms), Ok(mac)) = (shown.parse::<u64>(), hex::decode(mac)) else { return Token::Bad };
-        if shown_ms.to_string() != shown || self.mac(&["order form", owner, product, shown]).verify_slice(&mac).is_err() {
+        if shown_ms.to_string() != shown || self.mac(&["order form", owner, product, shown]).verify_slice(&mac).is_err()
+        {
             return Token::Bad;
         }
         // A clock a little behind another server's is not a bot.

@@ -425,7 +425,12 @@ pub async fn expire(db: &Surreal<Any>, due: Vec<(Owner, RecordId)>, now_ms: u64)
     act(db, Sweep::Expire, due, now_ms).await
 }
 
-async fn act(db: &Surreal<Any>, sweep: Sweep, due: Vec<(Owner, RecordId)>, now_ms: u64) -> Result<usize, SyncStoreError> {
+async fn act(
+    db: &Surreal<Any>,
+    sweep: Sweep,
+    due: Vec<(Owner, RecordId)>,
+    now_ms: u64,
+) -> Result<usize, SyncStoreError> {
     let mut done = 0;
     for (owner, id) in due {
         if store::retrying(crate::infra::database::is_conflict, || act_on_one(db, sweep, &owner, id, now_ms)).await? {

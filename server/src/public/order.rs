@@ -198,13 +198,25 @@ pub async fn order(
     // Before any work: a client that sent many posts that were no request lately.
     if state.order_limits.held_back(&client) {
         let back = text(lang, Key::NavMarket).to_owned();
-        return page(StatusCode::TOO_MANY_REQUESTS, Key::PublicOrderLimitedTitle, Key::PublicOrderLimitedBody, &market, back);
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            Key::PublicOrderLimitedTitle,
+            Key::PublicOrderLimitedBody,
+            &market,
+            back,
+        );
     }
     if from_elsewhere(&headers, &origin) {
         state.order_limits.invalid(&client);
         tracing::info!(client, "an order request from another site was refused");
         let back = text(lang, Key::NavMarket).to_owned();
-        return page(StatusCode::FORBIDDEN, Key::PublicOrderElsewhereTitle, Key::PublicOrderElsewhereBody, &market, back);
+        return page(
+            StatusCode::FORBIDDEN,
+            Key::PublicOrderElsewhereTitle,
+            Key::PublicOrderElsewhereBody,
+            &market,
+            back,
+        );
     }
     let Ok(Some(shop)) = approved::storefront(&state.db, &address).await else {
         // Posted to her old address: the same post goes on to her current one.
@@ -234,7 +246,13 @@ pub async fn order(
         Err(error) => {
             tracing::error!(%error, "the order form's key cannot be read");
             let back = fill(text(lang, Key::PublicOrderSentBack), &[("product", product_name(item))]);
-            return page(StatusCode::SERVICE_UNAVAILABLE, Key::PublicOrderFailedTitle, Key::PublicOrderFailedBody, &canonical, back);
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Key::PublicOrderFailedTitle,
+                Key::PublicOrderFailedBody,
+                &canonical,
+                back,
+            );
         }
     };
     let checked = key.check(&form.token, &shop.owner, &item.record, now_ms());
@@ -242,7 +260,12 @@ pub async fn order(
         // Not from this site's page, or open too long: what she typed, on a fresh form.
         state.order_limits.invalid(&client);
         let token = key.sign(&shop.owner, &item.record, now_ms());
-        let filled = Filled { form: OrderForm { token: String::new(), ..form }, notice: Some(Key::PublicOrderStaleBody), token, ..Filled::default() };
+        let filled = Filled {
+            form: OrderForm { token: String::new(), ..form },
+            notice: Some(Key::PublicOrderStaleBody),
+            token,
+            ..Filled::default()
+        };
         return again(filled, StatusCode::BAD_REQUEST);
     }
     // The field people cannot see filled in, or a form sent faster than anyone
@@ -253,7 +276,10 @@ pub async fn order(
         tracing::info!(client, bot = form.from_a_bot(), "an order request that looked like a bot's was not kept");
         let token = form.token.clone();
         let filled = OrderForm { website: String::new(), token: String::new(), ..form };
-        return again(Filled { form: filled, notice: Some(Key::PublicOrderTrappedBody), token, ..Filled::default() }, StatusCode::UNPROCESSABLE_ENTITY);
+        return again(
+            Filled { form: filled, notice: Some(Key::PublicOrderTrappedBody), token, ..Filled::default() },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     let order = match form.check() {
         Ok(order) => order,
@@ -266,15 +292,33 @@ pub async fn order(
     let name = product_name(item);
     let back = || fill(text(lang, Key::PublicOrderSentBack), &[("product", name)]);
     if state.order_limits.attempt(&client, &shop.owner).is_err() {
-        return page(StatusCode::TOO_MANY_REQUESTS, Key::PublicOrderLimitedTitle, Key::PublicOrderLimitedBody, &canonical, back());
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            Key::PublicOrderLimitedTitle,
+            Key::PublicOrderLimitedBody,
+            &canonical,
+            back(),
+        );
     }
     let failed = |error: &dyn std::fmt::Display| {
         tracing::error!(%error, "an order request could not be kept");
-        page(StatusCode::SERVICE_UNAVAILABLE, Key::PublicOrderFailedTitle, Key::PublicOrderFailedBody, &canonical, back())
+        page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Key::PublicOrderFailedTitle,
+            Key::PublicOrderFailedBody,
+            &canonical,
+            back(),
+        )
     };
     match crate::orders::open_from(&state.db, &key, &shop.owner, &client).await {
         Ok(open) if open >= crate::orders::OPEN_PER_CLIENT => {
-            return page(StatusCode::TOO_MANY_REQUESTS, Key::PublicOrderWaitingTitle, Key::PublicOrderWaitingBody, &canonical, back());
+            return page(
+                StatusCode::TOO_MANY_REQUESTS,
+                Key::PublicOrderWaitingTitle,
+                Key::PublicOrderWaitingBody,
+                &canonical,
+                back(),
+            );
         }
         Ok(_) => {}
         Err(error) => return failed(&error),
@@ -293,7 +337,13 @@ pub async fn order(
             {
                 tracing::warn!(%error, "she could not be told of a request turned away");
             }
-            return page(StatusCode::SERVICE_UNAVAILABLE, Key::PublicOrderFullTitle, Key::PublicOrderFullBody, &canonical, back());
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Key::PublicOrderFullTitle,
+                Key::PublicOrderFullBody,
+                &canonical,
+                back(),
+            );
         }
         Err(error) => return failed(&error),
     }

@@ -471,11 +471,20 @@ async fn migration_16_counts_buyers_requests_apart_from_her_room() {
     for (n, owner) in owners.iter().enumerate() {
         let make = |kind, k: u8, fields: serde_json::Value, clock: &mut sawda_sync::Clock| {
             let fields = serde_json::from_value(fields).unwrap();
-            sawda_sync::server::server_record(clock, RecordId::new(1_000 + n as u64, [k; 10]), kind, owner.clone(), &fields, 5)
+            sawda_sync::server::server_record(
+                clock,
+                RecordId::new(1_000 + n as u64, [k; 10]),
+                kind,
+                owner.clone(),
+                &fields,
+                5,
+            )
         };
         let product = make(Kind::Product, 1, serde_json::json!({"name": "Melon jam"}), &mut clock);
-        let waiting = make(Kind::OrderRequest, 2, serde_json::json!({"status": "new", "buyer_name": "Gulnara"}), &mut clock);
-        let done = make(Kind::OrderRequest, 3, serde_json::json!({"status": "done", "buyer_name": "Aybek"}), &mut clock);
+        let waiting =
+            make(Kind::OrderRequest, 2, serde_json::json!({"status": "new", "buyer_name": "Gulnara"}), &mut clock);
+        let done =
+            make(Kind::OrderRequest, 3, serde_json::json!({"status": "done", "buyer_name": "Aybek"}), &mut clock);
         let all: Vec<Record> = vec![product.clone(), waiting, done];
         let bytes: usize = all.iter().map(|r| serde_json::to_string(r).unwrap().len()).sum();
         for (seq, record) in all.iter().enumerate() {

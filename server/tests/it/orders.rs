@@ -352,7 +352,8 @@ async fn the_daily_job_reads_requests_a_page_at_a_time() {
         .check()
         .unwrap();
         let at = now - 200 * day + n * 60_000;
-        let received = sawda_server::orders::receive_at(&shop.db, &storefront, product, &request, "en", at).await.unwrap();
+        let received =
+            sawda_server::orders::receive_at(&shop.db, &storefront, product, &request, "en", at).await.unwrap();
         assert!(matches!(received, Created::New | Created::Full), "{received:?}");
     }
     let kept = order_records(&shop).await.len();
@@ -434,10 +435,7 @@ async fn a_flood_from_eight_addresses_neither_stops_a_real_buyer_nor_fills_her_r
     assert_eq!(real.status(), StatusCode::OK, "a real buyer from a new address, after the flood ({statuses:?})");
     assert!(support::body_text(real).await.contains("Your request has been sent"));
     let kept = order_records(&shop).await;
-    assert!(
-        kept.iter().all(|r| !serde_json::to_string(r).unwrap().contains("\\u0001")),
-        "no padded request was kept"
-    );
+    assert!(kept.iter().all(|r| !serde_json::to_string(r).unwrap().contains("\\u0001")), "no padded request was kept");
     assert_eq!(her_room(&shop).await, room, "buyers' requests take nothing of her room for products");
 }
 
@@ -470,7 +468,12 @@ async fn requests_from_other_sites_are_refused() {
         vec![("sec-fetch-site", "none")],
         vec![("origin", own.as_str())],
     ] {
-        let body = form(&[("lang", "en"), ("name", BUYER), ("contact", "@gulnara_b"), ("quantity", &headers.len().to_string())]);
+        let body = form(&[
+            ("lang", "en"),
+            ("name", BUYER),
+            ("contact", "@gulnara_b"),
+            ("quantity", &headers.len().to_string()),
+        ]);
         let body = format!("{body}&token={}", app::ui::encode_component(&fresh_token(&shop).await));
         let response = post_with(&router, &path, body, "5.6.7.8", &headers).await;
         assert_eq!(response.status(), StatusCode::OK, "{headers:?}");
@@ -572,7 +575,8 @@ async fn one_address_holds_at_most_a_few_of_her_open_requests() {
     let mut shop = shop(true).await;
     let router = behind_proxy(&shop);
     let path = product_path(&shop).await;
-    let nth = |n: usize| form(&[("lang", "en"), ("name", BUYER), ("contact", "@gulnara_b"), ("quantity", &n.to_string())]);
+    let nth =
+        |n: usize| form(&[("lang", "en"), ("name", BUYER), ("contact", "@gulnara_b"), ("quantity", &n.to_string())]);
     for n in 1..=3 {
         assert_eq!(post(&shop, &router, &path, nth(n), "9.9.9.9").await.status(), StatusCode::OK, "request {n}");
     }
@@ -612,7 +616,8 @@ async fn her_open_requests_have_their_own_bound_and_she_is_told_when_buyers_were
         }
         .check()
         .unwrap();
-        let received = sawda_server::orders::receive_at(&shop.db, &storefront, product, &request, "en", now).await.unwrap();
+        let received =
+            sawda_server::orders::receive_at(&shop.db, &storefront, product, &request, "en", now).await.unwrap();
         if received != sawda_server::sync::store::Created::New {
             break;
         }
@@ -636,7 +641,9 @@ async fn her_open_requests_have_their_own_bound_and_she_is_told_when_buyers_were
     let orders = orders_on(&shop.phone);
     assert_eq!(orders.len() as u64, open);
     let later = chrono::Utc::now().timestamp_millis() as u64;
-    shop.phone.edit(orders[0].id(), Fields::from([(order::STATUS.to_owned(), json!("cancelled"))]), later, [7; 10]).unwrap();
+    shop.phone
+        .edit(orders[0].id(), Fields::from([(order::STATUS.to_owned(), json!("cancelled"))]), later, [7; 10])
+        .unwrap();
     shop.phone.delete(orders[1].id(), later, [8; 10]).unwrap();
     sync_phone(&shop.router, &shop.her, &mut shop.phone).await;
     let deleted = order_records(&shop).await.into_iter().find(|r| r.id() == orders[1].id()).unwrap();

@@ -544,12 +544,12 @@ mod tests {
         assert!(with("delivery", &"Ў".repeat(DELIVERY_MAX)).is_ok(), "a full text of two-byte letters fits");
         assert!(with("message", &"ё".repeat(MESSAGE_MAX)).is_ok());
         // As many characters as allowed, but emoji: too many bytes.
-        assert_eq!(
-            with("message", &"🍯".repeat(MESSAGE_MAX)).unwrap_err(),
-            [("message", FieldProblem::TooManyBytes)]
-        );
+        assert_eq!(with("message", &"🍯".repeat(MESSAGE_MAX)).unwrap_err(), [("message", FieldProblem::TooManyBytes)]);
         assert_eq!(with("name", &"🍯".repeat(NAME_MAX)).unwrap_err(), [("name", FieldProblem::TooManyBytes)]);
-        assert_eq!(with("message", &"a".repeat(MESSAGE_MAX + 1)).unwrap_err(), [("message", FieldProblem::TooLong { max: MESSAGE_MAX })]);
+        assert_eq!(
+            with("message", &"a".repeat(MESSAGE_MAX + 1)).unwrap_err(),
+            [("message", FieldProblem::TooLong { max: MESSAGE_MAX })]
+        );
     }
 
     #[test]
@@ -557,7 +557,10 @@ mod tests {
         let first = TurnedAway::one_more(None, "2026-12-01T10:00:00Z", false);
         assert_eq!(first.count, 1);
         let second = TurnedAway::one_more(TurnedAway::of(Some(&first.value())), "2026-12-02T10:00:00Z", false);
-        assert_eq!((second.count, second.since.as_str(), second.last.as_str()), (2, "2026-12-01T10:00:00Z", "2026-12-02T10:00:00Z"));
+        assert_eq!(
+            (second.count, second.since.as_str(), second.last.as_str()),
+            (2, "2026-12-01T10:00:00Z", "2026-12-02T10:00:00Z")
+        );
         let later = TurnedAway::one_more(Some(second), "2027-01-20T10:00:00Z", true);
         assert_eq!((later.count, later.since.as_str()), (1, "2027-01-20T10:00:00Z"));
         assert_eq!(TurnedAway::of(Some(&json!({"count": 0, "since": "", "last": ""}))), None);
