@@ -667,3 +667,32 @@ async fn her_open_requests_have_their_own_bound_and_she_is_told_when_buyers_were
     let told = order::TurnedAway::of(shop.phone.record(shop.shop).unwrap().get(order::TURNED_AWAY)).unwrap();
     assert_eq!(told.count, 2, "counted on: {told:?}");
 }
+
+#[tokio::test]
+async fn the_pages_token_holds_through_the_page_cache_and_a_form_sent_at_once_is_not_kept() {
+    let shop = shop(true).await;
+    let router = behind_proxy(&shop);
+    let path = product_path(&shop).await;
+    let token_of = |page: &str| {
+        page.split(r#"name="token" value=""#).nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_owned()
+    };
+    let (_, first) = page(&router, &path).await;
+    let (_, kept) = page(&router, &path).await;
+    let token = token_of(&first);
+    assert_eq!(token_of(&kept), token, "the kept page keeps its token, and its render time");
+    let key = sawda_server::orders::form_token::key(&shop.db).await.unwrap();
+    let shown: u64 = token.split('.').next().unwrap().parse().unwrap();
+    let check = |at| key.check(&token, &shop.her.id, &shop.product.to_string(), at);
+    use sawda_server::orders::form_token::{NOT_BEFORE_MS, Token, VALID_FOR_MS};
+    assert_eq!(check(shown + 60_000), Token::Good, "a minute later, from the page cache");
+    assert_eq!(check(shown + VALID_FOR_MS), Token::Good, "a buyer on 2G, hours later");
+    assert_eq!(check(shown + NOT_BEFORE_MS - 1), Token::TooSoon);
+    // Sent the moment the page came: a bot's pace. Not kept, and she is asked to send again.
+    let body = format!("{}&token={}", good_form("en"), app::ui::encode_component(&token));
+    let response = post_from(&router, &path, body, "5.6.7.8").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = support::body_text(response).await;
+    assert!(again.contains("was not sent") && again.contains(&format!(r#"value="{BUYER}""#)), "{again}");
+    assert_eq!(token_of(&again), token, "the same form, so a second send is a person's pace");
+    assert!(order_records(&shop).await.is_empty());
+}
