@@ -175,13 +175,9 @@ async function holdScript(page) {
   };
 }
 
-/**
- * Problems other than those these tests cause on purpose: refused requests,
- * and the service worker's registration, blocked here so that the held
- * script is not served from its cache.
- */
+/** Problems other than those these tests cause on purpose: refused requests. */
 function realProblems(problems) {
-  return problems.filter((p) => !/Failed to load resource|status of (401|422)|net::ERR|reading 'waiting'/.test(p));
+  return problems.filter((p) => !/Failed to load resource|status of (401|422)|net::ERR/.test(p));
 }
 
 test('without the script, she signs in with the form, and a wrong password keeps her phone', async () => {

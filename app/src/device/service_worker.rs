@@ -2,8 +2,8 @@
 //! worker is installed and waiting. Runs only in the browser.
 
 use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, ServiceWorker, ServiceWorkerRegistration, ServiceWorkerState};
 
@@ -31,6 +31,10 @@ pub fn register(ready: RwSignal<bool>) {
     let promise = container.register("/sw.js");
     leptos::task::spawn_local(async move {
         let Ok(registration) = JsFuture::from(promise).await else { return };
+        // A browser that blocks workers may resolve with nothing at all.
+        if registration.is_undefined() || registration.is_null() {
+            return;
+        }
         let registration: ServiceWorkerRegistration = registration.unchecked_into();
         if registration.waiting().is_some() && had_controller {
             ready.set(true);

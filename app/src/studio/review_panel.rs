@@ -145,7 +145,8 @@ mod tests {
 
     #[test]
     fn a_revived_draft_says_buyers_no_longer_see_it() {
-        let revived = Review { state: ReviewState::Draft, unpublished: Some("2026-12-04T10:00:00Z".into()), ..Review::default() };
+        let revived =
+            Review { state: ReviewState::Draft, unpublished: Some("2026-12-04T10:00:00Z".into()), ..Review::default() };
         assert_eq!(standing(&revived, false, Lang::En), text(Lang::En, Key::ReviewNoteUnpublished));
         let draft = Review { state: ReviewState::Draft, ..Review::default() };
         assert_eq!(standing(&draft, false, Lang::En), text(Lang::En, Key::ReviewNoteDraft));

@@ -7,8 +7,8 @@ use std::time::Duration;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -116,7 +116,10 @@ pub fn router(state: AppState, site: &Path) -> Router {
         // The pages' forms, posted before their script is here (or without it).
         .route("/sign-in", post(account_forms::sign_in).layer(DefaultBodyLimit::max(account_forms::MAX_FORM_BYTES)))
         .route("/sign-up", post(account_forms::sign_up).layer(DefaultBodyLimit::max(account_forms::MAX_FORM_BYTES)))
-        .route("/reset-password", post(account_forms::reset).layer(DefaultBodyLimit::max(account_forms::MAX_FORM_BYTES)))
+        .route(
+            "/reset-password",
+            post(account_forms::reset).layer(DefaultBodyLimit::max(account_forms::MAX_FORM_BYTES)),
+        )
         .leptos_routes(&state, routes, pages)
         .fallback_service(static_files)
         .layer(axum::middleware::map_response(security_headers::add))

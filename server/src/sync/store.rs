@@ -72,11 +72,7 @@ struct Scope {
 impl Scope {
     fn holdings(&self) -> Holdings {
         let count = |n: Option<i64>| n.unwrap_or(0).max(0) as u64;
-        Holdings {
-            records: count(self.records),
-            bytes: count(self.bytes),
-            open_requests: count(self.open_requests),
-        }
+        Holdings { records: count(self.records), bytes: count(self.bytes), open_requests: count(self.open_requests) }
     }
 }
 

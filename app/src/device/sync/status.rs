@@ -63,9 +63,11 @@ impl SyncStatus {
             | SyncStatus::Waiting(_)
             | SyncStatus::Sending(_)
             | SyncStatus::Offline(_) => "waiting",
-            SyncStatus::Retrying(_) | SyncStatus::PhotosRefused(_) | SyncStatus::NeedsReload(_) | SyncStatus::SignedOut(_) | SyncStatus::Store(_) => {
-                "problem"
-            }
+            SyncStatus::Retrying(_)
+            | SyncStatus::PhotosRefused(_)
+            | SyncStatus::NeedsReload(_)
+            | SyncStatus::SignedOut(_)
+            | SyncStatus::Store(_) => "problem",
         }
     }
 }
@@ -130,7 +132,10 @@ mod tests {
             assert!(SyncStatus::Waiting(3).message(lang).contains('3'));
             assert!(SyncStatus::Offline(12).message(lang).contains("12"));
             assert!(refusal_message(lang, RejectCode::NotOwner, false).len() > 10);
-            assert_ne!(refusal_message(lang, RejectCode::NotOwner, true), refusal_message(lang, RejectCode::NotOwner, false));
+            assert_ne!(
+                refusal_message(lang, RejectCode::NotOwner, true),
+                refusal_message(lang, RejectCode::NotOwner, false)
+            );
         }
         assert_eq!(SyncStatus::settled(0), SyncStatus::AllSaved);
         assert_eq!(SyncStatus::settled(2), SyncStatus::Waiting(2));
