@@ -28,6 +28,8 @@ pub struct AppState {
     pub push_limits: Arc<crate::api::sync::PushLimits>,
     /// How long a market query may take before the buyer is asked for a shorter search.
     pub market_timeout: std::time::Duration,
+    /// Turns for market searches that reach the database (`public::market`).
+    pub market_searches: Arc<tokio::sync::Semaphore>,
     /// The sitemap's pages, built at most every few minutes (`public::sitemap`).
     pub sitemap: Arc<crate::public::sitemap::Sitemap>,
 }
@@ -50,6 +52,7 @@ impl AppState {
             pages: Default::default(),
             push_limits: Default::default(),
             market_timeout: crate::public::market::TIMEOUT,
+            market_searches: Arc::new(tokio::sync::Semaphore::new(crate::public::market::SEARCHES_AT_ONCE)),
             sitemap: Default::default(),
         }
     }

@@ -60,6 +60,14 @@ pub const QUERY_WORDS: usize = 6;
 /// A market query that takes longer gives up, and the buyer is asked for a
 /// shorter search (`make bench`: a page takes well under 50 ms at 200,000 products).
 pub const TIMEOUT: Duration = Duration::from_millis(300);
+
+/// Searches that reach the database at once, one per core here: a flood of
+/// uncached searches from many addresses holds these turns and no more, so
+/// sign-ins, pushes and order requests keep the rest of the database.
+pub const SEARCHES_AT_ONCE: usize = 2;
+
+/// How long a search waits for a turn before the buyer is asked to try again.
+const TURN_WAIT: Duration = Duration::from_secs(2);
 /// Longer cursors are not ours: the page starts from the beginning.
 const CURSOR_CHARS: usize = 200;
 
@@ -443,6 +451,23 @@ fn too_slow(state: &AppState, lang: Lang, origin: &str, asked: &Asked) -> Respon
     super::unlisted(StatusCode::SERVICE_UNAVAILABLE, document(state, lang, market_head(lang, origin), body), "no-store")
 }
 
+/// Every turn taken for longer than `TURN_WAIT`: many people (or a script) searching at once.
+fn busy(state: &AppState, lang: Lang, origin: &str, asked: &Asked) -> Response {
+    let body = format!(
+        r#"<h1>{}</h1>{}{}"#,
+        escape(text(lang, Key::MarketTitle)),
+        note(lang, Key::MarketBusy),
+        form(lang, asked)
+    );
+    let mut response = super::unlisted(
+        StatusCode::SERVICE_UNAVAILABLE,
+        document(state, lang, market_head(lang, origin), body),
+        "no-store",
+    );
+    response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+    response
+}
+
 pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters>, headers: HeaderMap) -> Response {
     let lang = language(&super::Language { lang: filters.lang.clone() }, &headers);
     let origin = state.site.origin(&headers);
@@ -452,6 +477,10 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
     if let Some(page) = state.pages.get(&key) {
         return page.response(&headers);
     }
+    let Ok(Ok(_turn)) = tokio::time::timeout(TURN_WAIT, state.market_searches.acquire()).await else {
+        tracing::info!("a market search found every turn taken");
+        return busy(&state, lang, &origin, &asked);
+    };
     let stamp = state.pages.stamp();
     let page = match page_within(&state.db, &asked, state.market_timeout).await {
         Ok(page) => page,

@@ -308,3 +308,27 @@ async fn a_market_search_the_database_gives_up_on_asks_for_a_shorter_one_never_a
         assert_eq!(support::header(&response, "cache-control"), "no-store", "nobody keeps it");
     }
 }
+
+#[tokio::test]
+async fn a_flood_of_searches_holds_its_turns_and_no_more_kept_pages_still_answer() {
+    let shop = pantry().await;
+    let state = support::state(shop.db.clone(), &std::env::temp_dir());
+    let turns = state.market_searches.clone();
+    let router = sawda_server::http::router(state, &std::env::temp_dir());
+    let (status, kept) = page(&router, "/market?q=melon").await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    // Every turn held, as by searches still running.
+    let held = turns.acquire_many_owned(sawda_server::public::market::SEARCHES_AT_ONCE as u32).await.unwrap();
+    let response = support::get(&router, "/market?q=honey", &[]).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(support::header(&response, "retry-after"), "5");
+    assert_eq!(support::header(&response, "cache-control"), "no-store");
+    let (_, body) = page(&router, "/market?q=honey").await;
+    assert!(body.contains("Many people are searching right now"), "{body}");
+    assert!(body.contains(r#"name="q" value="honey""#), "her search stays in the box: {body}");
+    let (status, again) = page(&router, "/market?q=melon").await;
+    assert_eq!((status, again), (StatusCode::OK, kept), "a kept page needs no turn");
+    drop(held);
+    let (status, body) = page(&router, "/market?q=honey").await;
+    assert_eq!(status, StatusCode::OK, "a turn freed: {body}");
+}
