@@ -326,6 +326,17 @@ const FLOOD_MOST: usize = 30_000;
 
 /// One HTTP/1.1 request from the loopback address `from` (any 127.x.y.z is
 /// this machine): the status, or 0 when the connection was refused or cut.
+/// The second octet of this run's loopback addresses: the seeded database
+/// keeps what earlier runs' buyers sent (open requests count per address for
+/// 14 days), so each run's buyers are new to it, as real buyers are.
+fn run_octet() -> u8 {
+    static OCTET: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
+    *OCTET.get_or_init(|| {
+        let minutes = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 60;
+        10 + (minutes % 240) as u8
+    })
+}
+
 async fn raw(from: std::net::Ipv4Addr, to: std::net::SocketAddr, request: &[u8]) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let attempt = async {
@@ -372,7 +383,7 @@ async fn flood(
                 if n >= most || Instant::now() >= until {
                     return answers;
                 }
-                let from = std::net::Ipv4Addr::new(127, 0, 1 + (n % 200 / 100) as u8, 2 + (n % 100) as u8);
+                let from = std::net::Ipv4Addr::new(127, run_octet(), 1 + (n % 200 / 100) as u8, 2 + (n % 100) as u8);
                 let request = if n % 2 == 0 {
                     let q = ["sa7x", "kg+5", "sa+mo+qa+ko+ba+to+de", "samsa+qurt+honey+kilem+doppi+bread"][n / 2 % 4];
                     let filter = ["", "&district=chimbay&category=food", "&category=textiles"][n / 8 % 3];
@@ -467,7 +478,7 @@ fn order_form(url: &str) -> (String, Vec<(String, String)>) {
 
 /// A buyer for `seconds`: a product page, a market search, an order request
 /// (with one of `forms`, shown to her at least two seconds before; each from
-/// an address of its own, 127.0.3.x, apart from the flood's), again and again.
+/// an address of its own, 127.R.3.x, apart from the flood's), again and again.
 async fn buyer(
     addr: std::net::SocketAddr,
     seconds: Duration,
@@ -500,7 +511,7 @@ async fn buyer(
                 args.extend(["--data-urlencode".into(), format!("{name}={value}")]);
             }
             // A buyer the storefront has not heard from before, as in a chat shared by many.
-            args.extend(["--interface".into(), format!("127.0.3.{}", 1 + n % 250)]);
+            args.extend(["--interface".into(), format!("127.{}.3.{}", run_octet(), 1 + n % 250)]);
             args.push(format!("http://{addr}{action}"));
             let kind = if action.starts_with("/s/shop-04242/") {
                 "an order request to shop-04242"
