@@ -593,21 +593,7 @@ pub async fn photos_in_use(db: &Surreal<Any>) -> Result<std::collections::HashSe
 /// Every record `owner` keeps (deleted ones too), read as one key range and
 /// parsed off the async workers.
 pub async fn records_of(db: &Surreal<Any>, owner: &Owner) -> Result<Vec<Record>, SyncStoreError> {
-    // Record ids are ULIDs: every one sorts between "" and "~".
-    let range = RecordIdKeyRange {
-        start: Bound::Included(owner_key(owner, Value::String(String::new()))),
-        end: Bound::Included(owner_key(owner, Value::String("~".into()))),
-    };
-    let bodies: Vec<String> = db
-        .query("SELECT VALUE body FROM $range")
-        .bind(("range", DbId::new("sync_record", RecordIdKey::from(range))))
-        .await?
-        .check()?
-        .take(0)?;
-    off_the_workers(move || {
-        bodies.iter().map(|body| serde_json::from_str(body).map_err(corrupt)).collect::<Result<Vec<Record>, _>>()
-    })
-    .await?
+    read_records(db, owner, None).await
 }
 
 /// The records of one kind `owner` keeps (deleted ones too): her key range,
@@ -617,14 +603,24 @@ pub async fn records_of_kind(
     owner: &Owner,
     kind: sawda_sync::Kind,
 ) -> Result<Vec<Record>, SyncStoreError> {
+    read_records(db, owner, Some(kind)).await
+}
+
+async fn read_records(
+    db: &Surreal<Any>,
+    owner: &Owner,
+    kind: Option<sawda_sync::Kind>,
+) -> Result<Vec<Record>, SyncStoreError> {
+    // Record ids are ULIDs: every one sorts between "" and "~".
     let range = RecordIdKeyRange {
         start: Bound::Included(owner_key(owner, Value::String(String::new()))),
         end: Bound::Included(owner_key(owner, Value::String("~".into()))),
     };
+    let filter = if kind.is_some() { " WHERE kind = $kind" } else { "" };
     let bodies: Vec<String> = db
-        .query("SELECT VALUE body FROM $range WHERE kind = $kind")
+        .query(format!("SELECT VALUE body FROM $range{filter}"))
         .bind(("range", DbId::new("sync_record", RecordIdKey::from(range))))
-        .bind(("kind", kind.name()))
+        .bind(("kind", kind.map(|kind| kind.name())))
         .await?
         .check()?
         .take(0)?;
