@@ -89,9 +89,41 @@ pub fn normalise(text: &str) -> String {
     out.trim_end().to_owned()
 }
 
+/// Splits a normalised word where letters meet digits, as the market's
+/// analyzer (`class` tokenizer) does: "sa7x" is "sa", "7", "x".
+pub fn runs(word: &str) -> Vec<&str> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for (i, c) in word.char_indices().skip(1) {
+        let before = word[..i].chars().next_back().expect("a character before");
+        if before.is_ascii_digit() != c.is_ascii_digit() {
+            runs.push(&word[start..i]);
+            start = i;
+        }
+    }
+    runs.push(&word[start..]);
+    runs
+}
+
+/// What the market indexes of `text`: its search spelling with letters and
+/// digits apart ("5kg" is "5 kg"), so an index that only splits at spaces
+/// holds the same words as the one that splits by class.
+pub fn searchable(text: &str) -> String {
+    normalise(text).split(' ').filter(|w| !w.is_empty()).flat_map(runs).collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::normalise;
+    use super::{normalise, runs, searchable};
+
+    #[test]
+    fn letters_and_digits_are_words_apart() {
+        assert_eq!(runs("sa7x"), ["sa", "7", "x"]);
+        assert_eq!(runs("qurt12"), ["qurt", "12"]);
+        assert_eq!(runs("2026"), ["2026"]);
+        assert_eq!(searchable("Qurt 5kg, Чимбай-2026"), "qurt 5 kg chimbay 2026");
+        assert_eq!(searchable(""), "");
+    }
 
     #[test]
     fn cyrillic_meets_latin_and_apostrophes_and_accents_do_not_matter() {

@@ -169,6 +169,13 @@ pub const MIGRATIONS: &[Migration] = &[
         chunked: &[Chunked { table: "sync_scope", rows: 20, step: data::holdings_apart }],
         ..Migration::PLAIN
     },
+    Migration {
+        version: 17,
+        name: "the market's search within a district or a category, from its own index",
+        script: include_str!("../../migrations/0017_market_filtered_search.surql"),
+        chunked: &[Chunked { table: "approved_product", rows: CHUNK_ROWS, step: data::filtered_search }],
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";
@@ -548,6 +555,45 @@ pub mod data {
         Box::pin(async move {
             transaction
                 .query(format!("UPDATE $ids SET {MARKET_ORDER} RETURN NONE;"))
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    #[derive(SurrealValue)]
+    struct Searched {
+        id: RecordId,
+        search_text: Option<String>,
+    }
+
+    /// Migration 17: products approved before it get their search text with
+    /// letters and digits apart (as `review::published::row_of` now writes
+    /// it), then their filtered words (`public::market::filtered_words`).
+    pub fn filtered_search(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            let rows: Vec<Searched> = transaction
+                .query("SELECT id, search_text FROM $ids")
+                .bind(("ids", ids.clone()))
+                .await?
+                .check()?
+                .take(0)?;
+            let apart: Vec<(RecordId, String)> = rows
+                .into_iter()
+                .filter_map(|row| {
+                    let text = row.search_text?;
+                    let searchable = app::rules::search::searchable(&text);
+                    (searchable != text).then_some((row.id, searchable))
+                })
+                .collect();
+            transaction
+                .query(format!(
+                    "FOR $row IN $apart {{ UPDATE $row[0] SET search_text = $row[1] RETURN NONE; }};
+                     UPDATE $ids SET search_filtered = {} RETURN NONE;",
+                    crate::public::market::filtered_words()
+                ))
+                .bind(("apart", apart))
                 .bind(("ids", ids))
                 .await?
                 .check()?;

@@ -10,7 +10,7 @@ use app::i18n::{Key, Lang, text};
 use app::rules::money::format_som;
 use app::rules::people::District;
 use app::rules::records::storefront::Category;
-use app::rules::search::normalise;
+use app::rules::search::{normalise, runs};
 use app::ui::encode_component;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -87,22 +87,6 @@ pub struct Asked {
     after: Option<(u8, String)>,
 }
 
-/// Splits a normalised word where letters meet digits, as the analyzer's
-/// `class` tokenizer does: "sa7x" is "sa", "7", "x".
-fn runs(word: &str) -> Vec<&str> {
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for (i, c) in word.char_indices().skip(1) {
-        let before = word[..i].chars().next_back().expect("a character before");
-        if before.is_ascii_digit() != c.is_ascii_digit() {
-            runs.push(&word[start..i]);
-            start = i;
-        }
-    }
-    runs.push(&word[start..]);
-    runs
-}
-
 impl Asked {
     pub fn from(filters: &Filters) -> Asked {
         let q = filters.q.as_deref().unwrap_or_default();
@@ -121,7 +105,8 @@ impl Asked {
         let normalised = normalise(&kept);
         for run in normalised.split(' ').filter(|w| !w.is_empty()).flat_map(runs) {
             // The index holds words of two letters or digits and more, and prefixes of up to 20.
-            if run.len() < 2 {
+            // (Only letters and digits reach the index, and the count's literal terms.)
+            if run.len() < 2 || !run.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
                 asked.dropped = true;
                 continue;
             }
@@ -141,6 +126,27 @@ impl Asked {
     /// The words searched, as the search box shows them again.
     pub fn query(&self) -> String {
         self.words.join(" ")
+    }
+
+    /// The full-text index that answers this search and its terms: her words
+    /// in `search_text`, or, with a filter, each word behind the filter's mark
+    /// in `search_filtered` (see `filtered_words`). `None` without words.
+    fn terms(&self) -> Option<(&'static str, String)> {
+        if self.words.is_empty() {
+            return None;
+        }
+        let marks: Vec<String> = [
+            self.district.as_deref().map(|d| filter_mark('d', d)),
+            self.category.as_deref().map(|c| filter_mark('c', c)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if marks.is_empty() {
+            return Some(("search_text", self.query()));
+        }
+        let terms: Vec<String> = marks.iter().flat_map(|m| self.words.iter().map(move |w| format!("{m}{w}"))).collect();
+        Some(("search_filtered", terms.join(" ")))
     }
 
     /// The same for every way of typing the same search: what the page cache keeps it by.
@@ -174,7 +180,8 @@ fn known<'a>(value: &'a Option<String>, valid: impl Fn(&str) -> bool) -> Option<
 /// forwards): `10^13 - approved ms`, `|`, the row's id. Prefixed by the
 /// district and/or category for the filtered orders, so each filter is one
 /// range of one index, read in order and stopped after a page. `NONE` while
-/// her storefront is not public. Run after any change to her approved rows.
+/// her storefront is not public. With them, its words as the filters find
+/// them (`filtered_words`). Run after any change to her approved rows.
 pub fn market_order(only: &str) -> String {
     let key = |prefix: &str| {
         format!(
@@ -182,19 +189,48 @@ pub fn market_order(only: &str) -> String {
         )
     };
     format!(
-        "UPDATE approved_product SET market_all = {}, market_d = {}, market_c = {}, market_dc = {} WHERE {only};",
+        "UPDATE approved_product SET market_all = {}, market_d = {}, market_c = {}, market_dc = {}, search_filtered = {} WHERE {only};",
         key(""),
         key("district, '|', "),
         key("category, '|', "),
-        key("district, '|', category, '|', ")
+        key("district, '|', category, '|', "),
+        filtered_words()
     )
 }
 
-/// A search whose words match at most this many products is ranked in full
-/// (names first, then newest); one that matches more reads the newest first
-/// in order and stops after a page, names not lifted. Reading a match costs
-/// about 16 µs and scanning past a product about 6.5 µs, so with 200,000
-/// products this bound keeps the worst of both under 50 ms (`make bench`).
+/// A district's or a category's mark on each of a product's words in
+/// `search_filtered`: `d` or `c` and three letters from its id, the same in
+/// every release (ids never change; `tests::each_filter_has_its_own_mark`).
+pub fn filter_mark(kind: char, id: &str) -> String {
+    let hash = sawda_sync::ids::fnv1a(sawda_sync::ids::FNV_BASIS, id.as_bytes());
+    let letter = |n: u64| char::from(b'a' + (n % 26) as u8);
+    format!("{kind}{}{}{}", letter(hash), letter(hash / 26), letter(hash / 676))
+}
+
+/// The SurrealQL expression of a product's `search_filtered`: each word of
+/// her search text twice, once behind her district's mark and once behind
+/// her category's ("dkqhqurt ctbaqurt"), so one full-text count answers how
+/// many products of a district (or category, or both) have all her words.
+pub fn filtered_words() -> String {
+    let marks = |kind: char, ids: Vec<&str>| {
+        let entries: Vec<String> = ids.iter().map(|id| format!("'{id}': '{}'", filter_mark(kind, id))).collect();
+        format!("({{ {} }})", entries.join(", "))
+    };
+    format!(
+        "IF storefront_slug = NONE {{ NONE }} ELSE {{ array::join(array::flatten(string::words(search_text).map(|$w| [\
+         string::concat({districts}[district OR ''] OR 'd000', $w), string::concat({categories}[category OR ''] OR 'c000', $w)])), ' ') }}",
+        districts = marks('d', District::ALL.iter().map(|d| d.id()).collect()),
+        categories = marks('c', Category::IDS.to_vec())
+    )
+}
+
+/// A search whose words match at most this many products (in her filters,
+/// counted first from the index) is read in full and ranked (names first,
+/// then newest); one that matches more reads the filter's order, newest
+/// first, and stops after a page, names not lifted. Reading a match costs
+/// about 27 µs and scanning past a product about 6.5 µs: with 200,000
+/// products, more matches than this are dense enough that a page is found
+/// within about 5,000 rows, so neither way passes 50 ms (`make bench`).
 pub const RANKED_AT_MOST: usize = 900;
 
 const CARD: &str = "owner, slug, name, price_som, storefront_slug, storefront_name, district, category, name_search, \
@@ -257,26 +293,38 @@ pub async fn page_within(db: &Surreal<Any>, asked: &Asked, timeout: Duration) ->
         (None, None) => ("market_all", String::new()),
     };
     let mut rows: Option<Vec<(u8, Value)>> = None;
-    // A district and a category together hold a few thousand products at
-    // most: read in order, they need no ranking first.
-    let small = district.is_some() && category.is_some();
-    if let Some(q) = q.as_ref().filter(|_| !small) {
-        // The matches, if few enough to rank them all.
-        let found: Vec<Value> = db
+    if let Some((index, terms)) = asked.terms() {
+        // How many products (of her filters) have every word: counted from the
+        // full-text index alone, in a millisecond or two whatever the count.
+        // SurrealDB counts from the index only for two or more match
+        // conditions (its `IndexCountScan` over a `BitmapAnd`), hence the same
+        // terms twice; they are literals because bound ones are not planned
+        // so. Terms are letters, digits and spaces only (`Asked::from`).
+        let count: Option<i64> = db
             .query(format!(
-                "SELECT {CARD} FROM approved_product WHERE search_text @@ $q AND market_all != NONE LIMIT $most {within}"
+                "(SELECT count() FROM approved_product WHERE {index} @1@ '{terms}' AND {index} @2@ '{terms}' GROUP ALL {within})[0].count"
             ))
-            .bind(("q", q.clone()))
-            .bind(("most", RANKED_AT_MOST as i64 + 1))
             .await?
             .check()?
-            .take(0)
-            .map(json_rows)?;
-        if found.len() <= RANKED_AT_MOST {
+            .take(0)?;
+        let count = usize::try_from(count.unwrap_or(0)).unwrap_or(usize::MAX);
+        if count <= RANKED_AT_MOST {
+            // Few enough to read them all and put names first.
+            let found: Vec<Value> = if count == 0 {
+                Vec::new()
+            } else {
+                db.query(format!(
+                    "SELECT {CARD} FROM approved_product WHERE {index} @@ $terms AND market_all != NONE LIMIT $most {within}"
+                ))
+                .bind(("terms", terms))
+                .bind(("most", RANKED_AT_MOST as i64 + 1))
+                .await?
+                .check()?
+                .take(0)
+                .map(json_rows)?
+            };
             let mut ranked: Vec<(u8, Value)> = found
                 .into_iter()
-                .filter(|r| district.as_deref().is_none_or(|d| r["district"] == d))
-                .filter(|r| category.as_deref().is_none_or(|c| r["category"] == c))
                 .map(|r| {
                     let in_name = starts_a_word(r["name_search"].as_str().unwrap_or_default(), &words[0]);
                     (u8::from(!in_name), r)
@@ -575,7 +623,29 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
 
 #[cfg(test)]
 mod tests {
-    use super::{Asked, Filters, starts_a_word};
+    use app::rules::people::District;
+    use app::rules::records::storefront::Category;
+
+    use super::{Asked, Filters, filter_mark, starts_a_word};
+
+    #[test]
+    fn each_filter_has_its_own_mark() {
+        for (kind, ids) in
+            [('d', District::ALL.iter().map(|d| d.id()).collect::<Vec<_>>()), ('c', Category::IDS.to_vec())]
+        {
+            let mut marks: Vec<String> = ids.iter().map(|id| filter_mark(kind, id)).collect();
+            // Four letters: the filtered index holds prefixes from six (migration 0017).
+            assert!(
+                marks.iter().all(|m| m.len() == 4 && m.starts_with(kind) && m.bytes().all(|b| b.is_ascii_lowercase()))
+            );
+            marks.sort();
+            marks.dedup();
+            assert_eq!(marks.len(), ids.len(), "two {kind} ids share a mark");
+        }
+        // Stored in every approved product's filtered words: the same in every release.
+        assert_eq!(filter_mark('d', "chimbay"), "dcnm");
+        assert!(include_str!("../../migrations/0017_market_filtered_search.surql").contains("edgengram(6, 24)"));
+    }
 
     fn asked(q: &str) -> Asked {
         Asked::from(&Filters { q: Some(q.to_owned()), ..Default::default() })

@@ -147,8 +147,9 @@ pub fn row_of(
     };
     // `NONE` for absent optional fields: SCHEMAFULL types refuse JSON null.
     let mut row = row.as_object().cloned().unwrap_or_default();
-    let words =
-        |names: &[&str]| search::normalise(&names.iter().filter_map(|n| text(fields, n)).collect::<Vec<_>>().join(" "));
+    let words = |names: &[&str]| {
+        search::searchable(&names.iter().filter_map(|n| text(fields, n)).collect::<Vec<_>>().join(" "))
+    };
     match kind {
         Kind::Product => {
             row.insert("search_text".into(), words(&[product::NAME, product::DESCRIPTION, product::MATERIALS]).into());

@@ -448,6 +448,7 @@ async fn products_approved_before_migration_12_are_listed_in_the_market_after_it
     for (filters, what) in [
         (Filters { q: Some("delta".into()), ..Default::default() }, "found by a word of its description"),
         (Filters { district: Some("moynaq".into()), category: Some("food".into()), ..Default::default() }, "filtered"),
+        (Filters { q: Some("delta".into()), district: Some("moynaq".into()), ..Default::default() }, "searched within"),
     ] {
         let found = page(&db, &filters).await.unwrap();
         assert_eq!(found.products.len(), 1, "{what}");
@@ -455,6 +456,59 @@ async fn products_approved_before_migration_12_are_listed_in_the_market_after_it
     let shops = page(&db, &Filters { q: Some("tugai".into()), ..Default::default() }).await.unwrap();
     assert!(shops.storefronts.iter().any(|(slug, _, _)| slug == "aral-honey"), "her storefront is found by its story");
     assert!(database::close(db, &target).await);
+}
+
+/// Migration 17: products approved before it are found with a district or a
+/// category, by words whose letters met digits in their old search text.
+#[tokio::test]
+async fn products_approved_before_migration_17_are_searched_within_a_filter() {
+    use sawda_server::public::market::{Filters, page};
+    let db = support::memory_db().await;
+    migrate(&db, &MIGRATIONS[..16]).await.unwrap();
+    db.query(
+        "CREATE approved_storefront:['account:amina', 's'] CONTENT {
+             owner: 'account:amina', revision: 1, approved_by: 'account:desk', slug: 'chimbay-melons', name: 'Chimbay melons',
+             story: 'Melons', district: 'chimbay', category: 'food', search_text: 'chimbay melons', name_search: 'chimbay melons',
+             payment_methods: ['cash_on_delivery'], payment_notes: [''], delivery: ['pickup'],
+         };
+         CREATE approved_product:['account:amina', 'p'] CONTENT {
+             owner: 'account:amina', storefront: 's', revision: 1, approved_by: 'account:desk', name: 'Qovun 5kg',
+             slug: 'qovun-5kg', description: 'Sweet', unit: 'box', handmade: false, price_som: 40000,
+             availability: 'in_stock', position: 1.0, search_text: 'qovun 5kg sweet', name_search: 'qovun 5kg',
+             storefront_slug: 'chimbay-melons', storefront_name: 'Chimbay melons', district: 'chimbay', category: 'food',
+             approved_at: time::now(),
+         };",
+    )
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+    // Its places in the market's orders, as migration 14 wrote them.
+    db.query(
+        "UPDATE approved_product SET market_all = string::concat(<string> (10000000000000 - time::millis(approved_at)), '|', <string> id);
+         UPDATE approved_product SET market_d = string::concat(district, '|', market_all), market_c = string::concat(category, '|', market_all),
+             market_dc = string::concat(district, '|', category, '|', market_all);",
+    )
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+    migrate(&db, MIGRATIONS).await.unwrap();
+    for (district, category, found) in [
+        (Some("chimbay"), None, 1),
+        (None, Some("food"), 1),
+        (Some("chimbay"), Some("food"), 1),
+        (Some("nukus"), None, 0),
+        (None, None, 1),
+    ] {
+        let filters = Filters {
+            q: Some("kg".into()),
+            district: district.map(str::to_owned),
+            category: category.map(str::to_owned),
+            ..Default::default()
+        };
+        assert_eq!(page(&db, &filters).await.unwrap().products.len(), found, "{district:?} {category:?}");
+    }
 }
 
 /// Migration 16: what each owner held counted buyers' order requests in her

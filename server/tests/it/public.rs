@@ -209,8 +209,15 @@ async fn the_market_finds_across_scripts_spellings_and_prefixes_with_filters_in_
         &[("Qaraqalpaq suzbe", "Soft cheese of Nukus"), ("Oʻzbek non", "Bread from the tandyr")],
     )
     .await;
-    approved_shop(&shop, "+998901000412", "samsa-house", "chimbay", "food", &[("Samsa", "Горячая самса с тыквой")])
-        .await;
+    approved_shop(
+        &shop,
+        "+998901000412",
+        "samsa-house",
+        "chimbay",
+        "food",
+        &[("Samsa", "Горячая самса с тыквой"), ("Qovun 5kg", "Melon of Chimbay")],
+    )
+    .await;
     approved_shop(&shop, "+998901000413", "felt-work", "moynaq", "textiles", &[("Felt slippers", "Ўзбек нақшлари")])
         .await;
     let search = |q: &str| {
@@ -237,6 +244,21 @@ async fn the_market_finds_across_scripts_spellings_and_prefixes_with_filters_in_
     assert!(body.contains(r#"<option value="chimbay" selected>"#), "the form keeps the filters");
     let (_, body) = page(&shop.router, "/market?district=nukus&q=samsa").await;
     assert!(names_in(&body).is_empty());
+    // Each filter, alone and together, counts and reads its own products' words.
+    for (filters, found) in [
+        ("category=food", vec!["Samsa"]),
+        ("category=textiles", vec![]),
+        ("district=chimbay&category=food", vec!["Samsa"]),
+        ("district=moynaq&category=food", vec![]),
+    ] {
+        let (_, body) = page(&shop.router, &format!("/market?{filters}&q=samsa")).await;
+        assert_eq!(names_in(&body), found, "{filters}");
+    }
+    // Digits joined to letters are words apart, with a filter too.
+    for filters in ["", "&district=chimbay", "&category=food"] {
+        let (_, body) = page(&shop.router, &format!("/market?q=kg{filters}")).await;
+        assert_eq!(names_in(&body), ["Qovun 5kg"], "{filters}");
+    }
     // Hostile words are text, and bad filters are ignored rather than failing.
     let (status, body) = page(&shop.router, "/market?q=%3C%2Fscript%3E%22&district=atlantis&after=garbage").await;
     assert_eq!(status, StatusCode::OK);
