@@ -1,5 +1,6 @@
 //! Every text a person reads comes from `locales/*.json` through this module.
 
+pub mod grammar;
 mod lang;
 mod negotiate;
 pub mod page_texts;
