@@ -16,9 +16,10 @@ pub fn product_as_object(lang: Lang, name: &str) -> String {
     }
 }
 
-/// The Karakalpak accusative (tabıs septik) of a name written in Latin
-/// letters: "-nı/-ni" after a vowel, "-dı/-di" after a voiced consonant,
-/// "-tı/-ti" after a voiceless one, back or front by the last vowel; "-n"
+/// The Karakalpak accusative (tabıs seplik) of a name written in Latin
+/// letters: "-nı/-ni" after a vowel, "-dı/-di" after a voiced consonant or a
+/// sonorant, "-tı/-ti" after a voiceless one (and b, v, g, d), back or front
+/// by the last vowel; "-n"
 /// after the possessive ending of a compound ("qawın múrabbası" →
 /// "múrabbasın"). `None` when its last sound cannot be told from the
 /// writing (a digit, a sign, Cyrillic letters): say it another way then.
@@ -61,8 +62,9 @@ enum Sound {
 fn kaa_sound(letter: char) -> Sound {
     match letter {
         'a' | 'á' | 'e' | 'i' | 'ı' | 'í' | 'o' | 'ó' | 'u' | 'ú' => Sound::Vowel,
-        // "sh", "ch" end in h; c is "ts".
-        'p' | 't' | 'k' | 'q' | 's' | 'c' | 'f' | 'x' | 'h' => Sound::Voiceless,
+        // "sh", "ch" end in h; c is "ts". A final b, v, g or d (in words
+        // from Russian) is said voiceless too: "zavodtı", "klubtı".
+        'p' | 't' | 'k' | 'q' | 's' | 'c' | 'f' | 'x' | 'h' | 'b' | 'v' | 'g' | 'd' => Sound::Voiceless,
         _ => Sound::Voiced,
     }
 }
@@ -150,6 +152,8 @@ mod tests {
         assert_eq!(kaa("kitap"), "kitaptı");
         assert_eq!(kaa("Qımız"), "Qımızdı");
         assert_eq!(kaa("Sút"), "Sútti");
+        assert_eq!(kaa("Zavod"), "Zavodtı");
+        assert_eq!(kaa("klub"), "klubtı");
     }
 
     #[test]
