@@ -9,25 +9,75 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::i18n::{Key, text, use_language};
+use crate::i18n::{Key, Lang, fill, text, use_language};
 use crate::rules::money::format_som;
 use crate::rules::people::District;
 use crate::rules::records::{product, storefront};
 
 pub type FieldMap = BTreeMap<String, Value>;
-/// Draws the photo with this hash.
-pub type PhotoView = fn(String) -> AnyView;
+/// Draws a photo as the listing asks.
+pub type PhotoView = fn(Photo) -> AnyView;
 
-/// A photo as the server serves it: the 320 px size for a phone's screen,
-/// the 1,280 px one where the screen's pixels are dense enough to use it;
-/// its box is set so nothing moves while it loads.
-pub fn served_photo(hash: String) -> AnyView {
-    let srcset = format!("/photos/{hash}/thumb.jpg 320w, /photos/{hash}/large.jpg 1280w");
-    view! {
-        <img class="photo-thumb" src=format!("/photos/{hash}/thumb.jpg") srcset=srcset sizes="160px"
-            alt="" width="160" height="160" loading="lazy" decoding="async"/>
+/// One photo in a listing: which, what it shows (for those who cannot see
+/// it) and how it is shown.
+pub struct Photo {
+    pub hash: String,
+    pub alt: String,
+    pub shown: Shown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// A storefront's cover, across the page: the first thing a buyer sees.
+    Cover,
+    /// A product's photos on its own page, across the page, the first at
+    /// `place` 0 (loaded at once, the others as she scrolls to them).
+    Large { place: usize },
+    /// A product's main photo in a list of products, or a photo in a table.
+    Small,
+}
+
+/// A photo known by its hash alone is small, with no words: the table
+/// around it says what it is.
+impl From<String> for Photo {
+    fn from(hash: String) -> Photo {
+        Photo { hash, alt: String::new(), shown: Shown::Small }
     }
-    .into_any()
+}
+
+/// The width a photo across the page takes: the screen less its margins,
+/// up to the buyers' pages' column (28rem). The desk's wider column lands
+/// on the same size: anything over 320 px takes the 1,280 px one.
+const ACROSS_THE_PAGE: &str = "(max-width: 30rem) 100vw, 28rem";
+
+/// A photo as the server serves it, in the size the screen needs: the 320 px
+/// one for a small photo, the 1,280 px one for a cover or a product's own
+/// photos on a phone with dense pixels or a laptop. Its box is set so nothing
+/// moves while it loads. A product's own photos open in their largest size
+/// with a plain link, no script needed.
+pub fn served_photo(photo: impl Into<Photo>) -> AnyView {
+    let Photo { hash, alt, shown } = photo.into();
+    let src = format!("/photos/{hash}/thumb.jpg");
+    let srcset = format!("/photos/{hash}/thumb.jpg 320w, /photos/{hash}/large.jpg 1280w");
+    match shown {
+        Shown::Small => view! {
+            <img class="photo-thumb" src=src srcset=srcset sizes="96px" alt=alt width="96" height="96"
+                loading="lazy" decoding="async"/>
+        }
+        .into_any(),
+        Shown::Cover => view! {
+            <img class="photo-cover" src=src srcset=srcset sizes=ACROSS_THE_PAGE alt=alt width="1280" height="720"
+                decoding="async"/>
+        }
+        .into_any(),
+        Shown::Large { place } => view! {
+            <a class="gallery-photo" href=format!("/photos/{hash}/large.jpg")>
+                <img src=src srcset=srcset sizes=ACROSS_THE_PAGE alt=alt width="1280" height="1280"
+                    loading=(place > 0).then_some("lazy") decoding="async"/>
+            </a>
+        }
+        .into_any(),
+    }
 }
 
 fn text_of(fields: &FieldMap, name: &str) -> String {
@@ -69,7 +119,9 @@ pub fn StorefrontListing(
 ) -> impl IntoView {
     let language = use_language();
     let s = storefront;
-    let cover = s.get(storefront::COVER_PHOTO).and_then(Value::as_str).map(|h| photo(h.to_owned()));
+    let cover = s.get(storefront::COVER_PHOTO).and_then(Value::as_str).map(|hash| {
+        photo(Photo { hash: hash.to_owned(), alt: text_of(&s, storefront::NAME), shown: Shown::Cover })
+    });
     let (district, category) = (text_of(&s, storefront::DISTRICT), text_of(&s, storefront::CATEGORY));
     let food = category == "food";
     let links = contact_links(
@@ -106,7 +158,7 @@ pub fn StorefrontListing(
             <p class="listing-story">{text_of(&s, storefront::STORY)}</p>
             <ul class="listing-products">
                 {products.into_iter().filter(|p| !text_of(p, product::NAME).is_empty())
-                    .map(|p| view! { <li><ProductListing product=p photo food/></li> }).collect_view()}
+                    .map(|p| view! { <li><ProductListing product=p photo food in_list=true/></li> }).collect_view()}
             </ul>
             {(!hide_contacts && !links.is_empty()).then(|| view! {
                 <h3>{language.t(Key::PreviewContact)}</h3>
@@ -139,9 +191,16 @@ pub fn StorefrontListing(
 }
 
 /// One product: photos, name, price, unit, availability, and what a buyer
-/// of food needs to know.
+/// of food needs to know. On its own (its page, the desk) every photo is
+/// shown across the page; `in_list` (a storefront's products) its main one,
+/// small.
 #[component]
-pub fn ProductListing(product: FieldMap, photo: PhotoView, #[prop(optional)] food: bool) -> impl IntoView {
+pub fn ProductListing(
+    product: FieldMap,
+    photo: PhotoView,
+    #[prop(optional)] food: bool,
+    #[prop(optional)] in_list: bool,
+) -> impl IntoView {
     let language = use_language();
     let p = product;
     let photos = texts_of(&p, product::PHOTOS);
@@ -162,14 +221,15 @@ pub fn ProductListing(product: FieldMap, photo: PhotoView, #[prop(optional)] foo
     .filter(|(_, value)| !value.is_empty())
     .collect();
     let name = text_of(&p, product::NAME);
+    let photos = photo_views(photos, &name, in_list, photo, language.get_untracked());
     let name = match p.get("href").and_then(Value::as_str) {
         Some(href) => view! { <a href=href.to_owned()><strong>{name}</strong></a> }.into_any(),
         None => view! { <strong>{name}</strong> }.into_any(),
     };
-    let with_photos = !photos.is_empty();
+    let with_photos = in_list && photos.is_some();
     view! {
         <div class="listing-product" class:with-photos=with_photos>
-            {with_photos.then(|| view! { <div class="listing-photos">{photos.into_iter().map(photo).collect_view()}</div> })}
+            {photos}
             <div>
                 {name}
                 <p class="listing-price">
@@ -191,6 +251,33 @@ pub fn ProductListing(product: FieldMap, photo: PhotoView, #[prop(optional)] foo
         </div>
     }
     .into_any()
+}
+
+/// A product's photos: in a list its main one, named by the product; on its
+/// own all of them in a strip across the page, each named with its place
+/// ("…, photo 2 of 3").
+fn photo_views(hashes: Vec<String>, name: &str, in_list: bool, photo: PhotoView, lang: Lang) -> Option<AnyView> {
+    if in_list {
+        let main = hashes.into_iter().next()?;
+        let main = photo(Photo { hash: main, alt: name.to_owned(), shown: Shown::Small });
+        return Some(view! { <div class="listing-photos">{main}</div> }.into_any());
+    }
+    let total = hashes.len();
+    let views: Vec<AnyView> = hashes
+        .into_iter()
+        .enumerate()
+        .map(|(place, hash)| {
+            let alt = match total {
+                1 => name.to_owned(),
+                _ => fill(
+                    text(lang, Key::PhotosAltNth),
+                    &[("name", name), ("n", &(place + 1).to_string()), ("total", &total.to_string())],
+                ),
+            };
+            photo(Photo { hash, alt, shown: Shown::Large { place } })
+        })
+        .collect();
+    (total > 0).then(|| view! { <div class="listing-gallery" data-photos=total>{views}</div> }.into_any())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ mod url;
 
 pub use form_field::FormField;
 pub use language_switcher::LanguageSwitcher;
-pub use listing::{FieldMap, PhotoView, ProductListing, StorefrontListing, contact_links, served_photo};
+pub use listing::{FieldMap, Photo, PhotoView, ProductListing, Shown, StorefrontListing, contact_links, served_photo};
 pub use new_version_notice::NewVersionNotice;
 pub use site_footer::SiteFooter;
 pub use site_header::SiteHeader;

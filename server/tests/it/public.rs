@@ -124,7 +124,9 @@ async fn an_approved_storefront_and_product_render_with_previews_and_no_script()
         body.contains(&format!(r#"srcset="/photos/{photo}/thumb.jpg 320w, /photos/{photo}/large.jpg 1280w""#)),
         "{body}"
     );
-    assert!(body.contains(r#"width="160" height="160" loading="lazy""#));
+    // Its only photo, the first thing seen: loaded at once, named by the product alone.
+    assert!(body.contains(r#"width="1280" height="1280" decoding="async""#), "{body}");
+    assert!(body.contains(r#"alt="&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot;""#));
     assert!(body.contains(r#"<meta property="product:price:amount" content="25000">"#));
     // Contact buttons with a message naming the product and its address.
     assert!(body.contains("https://wa.me/998901234567?text=Hello%21%20I%20would%20like%20to%20order%20"), "{body}");
@@ -614,4 +616,73 @@ async fn addresses_approved_before_migration_0015_stay_their_owners() {
         rows,
         [json!({"owner": "gulnar01", "storefront": "01J1W7EGG0248H248H248H248H", "address": "aral-honey"})]
     );
+}
+
+/// A storefront with a cover and a product with three photos, approved.
+async fn shop_with_photos() -> (Shop, [String; 3], String) {
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let her = support::entrepreneur(&db, "+998901000431").await;
+    support::signed_in(&db, "+998901000409", "Admin", Role::Admin, &[], None).await;
+    let mut phone = phone_of(&her, 1);
+    let shop = storefront_id(&her.owner());
+    let cover = "c".repeat(64);
+    let mut fields = storefront_fields("Gulnar's biscuits", "gulnars-biscuits");
+    fields.insert("cover_photo".into(), json!(cover));
+    phone.put(shop, Kind::Storefront, fields, T, [2; 10]).unwrap();
+    let photos = ["d".repeat(64), "e".repeat(64), "f".repeat(64)];
+    let product = RecordId::new(T, [3; 10]);
+    let mut fields = product_fields(&her, "Sesame biscuits", 25_000);
+    fields.insert("photos".into(), json!(photos));
+    phone.put(product, Kind::Product, fields, T + 1, [3; 10]).unwrap();
+    submit(&mut phone, shop, T + 2, 4);
+    submit(&mut phone, product, T + 3, 5);
+    sync_phone(&router, &her, &mut phone).await;
+    approve(&db, &her, shop, 1).await;
+    approve(&db, &her, product, 1).await;
+    (Shop { db, router, her, phone, shop, product }, photos, cover)
+}
+
+/// The `<img …>` tag showing `hash` in the size `size` at its first place in `body`.
+fn img_of<'a>(body: &'a str, hash: &str) -> &'a str {
+    let at = body.find(&format!(r#"src="/photos/{hash}/"#)).unwrap_or_else(|| panic!("no photo {hash}: {body}"));
+    let start = body[..at].rfind("<img").unwrap();
+    &body[start..at + body[at..].find('>').unwrap()]
+}
+
+#[tokio::test]
+async fn a_product_page_shows_every_photo_large_named_and_openable_without_script() {
+    let (shop, photos, _) = shop_with_photos().await;
+    let slug: Vec<String> = shop.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
+    let (status, body) = page(&shop.router, &format!("/s/gulnars-biscuits/{}", slug[0])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for (n, hash) in photos.iter().enumerate() {
+        let img = img_of(&body, hash);
+        // As wide as the screen up to the page's column, so a 2x phone takes the 1,280 px size.
+        assert!(img.contains(r#"sizes="(max-width: 30rem) 100vw, 28rem""#), "photo {n} shown large: {img}");
+        assert!(img.contains(&format!(r#"alt="Sesame biscuits, photo {} of 3""#, n + 1)), "photo {n} named: {img}");
+        // The first is what the buyer sees at once; the others load as she scrolls to them.
+        assert_eq!(img.contains(r#"loading="lazy""#), n > 0, "{img}");
+        // Each opens in its largest size with a plain link.
+        let link = body.find(&format!(r#"href="/photos/{hash}/large.jpg""#)).expect("opens larger");
+        let inside = &body[link + body[link..].find('>').unwrap() + 1..];
+        assert!(inside.starts_with(&format!(r#"<img src="/photos/{hash}/"#)), "photo {n} is the link: {inside}");
+    }
+}
+
+#[tokio::test]
+async fn the_cover_is_drawn_for_the_width_of_the_page_and_photos_are_named() {
+    let (shop, photos, cover) = shop_with_photos().await;
+    let (status, body) = page(&shop.router, "/s/gulnars-biscuits").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let img = img_of(&body, &cover);
+    assert!(img.contains(r#"sizes="(max-width: 30rem) 100vw, 28rem""#), "the cover is as wide as the page: {img}");
+    assert!(img.contains(r#"alt="Gulnar&#39;s biscuits""#) || img.contains(r#"alt="Gulnar's biscuits""#), "{img}");
+    assert!(!img.contains(r#"loading="lazy""#), "the cover is the first thing seen: {img}");
+    // A product in the storefront's list: a small photo, named by the product.
+    let img = img_of(&body, &photos[0]);
+    assert!(img.contains(r#"alt="Sesame biscuits""#), "{img}");
+    assert!(img.contains(r#"sizes="96px""#) && img.contains(r#"loading="lazy""#), "{img}");
+    // Only its main photo there; the others are on its own page.
+    assert!(!body.contains(&photos[1]), "{body}");
 }
