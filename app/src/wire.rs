@@ -248,7 +248,19 @@ pub struct ReviewItemView {
     /// The storefront of a product, as submitted or approved, for the preview.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storefront: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// A storefront's products, in her order, with where each one's review stands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<StorefrontProduct>,
     pub log: Vec<ReviewEvent>,
+}
+
+/// One product of a storefront the desk shows.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+pub struct StorefrontProduct {
+    pub record: String,
+    pub state: crate::rules::review::ReviewState,
+    /// What she wrote (what buyers would see once approved).
+    pub content: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]

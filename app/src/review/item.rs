@@ -117,8 +117,23 @@ fn ItemView(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Cal
             <ProductListing product=item.submitted.clone() photo=served_photo food/>
         }
         .into_any(),
-        _ => view! { <StorefrontListing storefront=item.submitted.clone() products=Vec::new() photo=served_photo/> }.into_any(),
+        _ => {
+            // Her products as buyers would see them with it, each opening its own review.
+            let products = item
+                .products
+                .iter()
+                .map(|p| {
+                    let mut content = p.content.clone();
+                    if p.state != ReviewState::Draft {
+                        content.insert("href".into(), Value::String(format!("/review/{}/{}", item.owner, p.record)));
+                    }
+                    content
+                })
+                .collect();
+            view! { <StorefrontListing storefront=item.submitted.clone() products photo=served_photo/> }.into_any()
+        }
     };
+    let storefront_products = (kind == Kind::Storefront).then(|| view! { <DeskProducts item=item.clone()/> });
     let state = review.state;
     let first = item.changes.iter().all(|c| c.before.is_none());
     view! {
@@ -164,6 +179,7 @@ fn ItemView(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Cal
                 </table>
             </div>
         </div>
+        {storefront_products}
         {(state == ReviewState::Submitted).then(|| view! {
             <DecisionForm item=item.clone() message reload/>
         })}
@@ -189,6 +205,35 @@ fn ItemView(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Cal
         </ol>
     }
     .into_any()
+}
+
+/// A storefront's products and where each one's review stands, so she does
+/// not approve an empty storefront unawares.
+#[component]
+fn DeskProducts(item: ReviewItemView) -> impl IntoView {
+    let language = use_language();
+    let owner = item.owner.clone();
+    view! {
+        <section class="desk-products">
+            <h2>{language.t(Key::DeskProducts)}" ("{item.products.len()}")"</h2>
+            {item.products.is_empty().then(|| view! { <p class="notice">{language.t(Key::DeskNoProducts)}</p> })}
+            <ul>
+                {item.products.iter().map(|p| {
+                    let name = p.content.get(product::NAME).and_then(Value::as_str).unwrap_or("—").to_owned();
+                    view! {
+                        <li data-state=p.state.id()>
+                            {if p.state == ReviewState::Draft {
+                                view! { <span>{name}</span> }.into_any()
+                            } else {
+                                view! { <a href=format!("/review/{owner}/{}", p.record)>{name}</a> }.into_any()
+                            }}" "
+                            <span class="badge" data-state=p.state.id()>{language.t(p.state.name_key())}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
 }
 
 /// The checklist, the comments and the two decisions.

@@ -49,6 +49,30 @@ pub fn is_reviewed_kind(kind: Kind) -> bool {
     matches!(kind, Kind::Storefront | Kind::Product)
 }
 
+/// What the kind's rules require that the record lacks, in the order of its
+/// form: a submission is taken only when nothing is missing (a blank
+/// storefront must not reach the desk). A field is missing when it is unset,
+/// blank, an empty list, or holds what the rules no longer allow.
+pub fn missing(record: &Record) -> Vec<&'static str> {
+    let kind = record.kind();
+    let Some(specs) = fields_of(kind) else { return Vec::new() };
+    specs
+        .iter()
+        .filter(|spec| !spec.optional && spec.name != SUBMITTED)
+        .filter(|spec| {
+            let value = record.get(spec.name).unwrap_or(&serde_json::Value::Null);
+            let blank = match value {
+                serde_json::Value::Null => true,
+                serde_json::Value::String(text) => text.trim().is_empty(),
+                serde_json::Value::Array(items) => items.is_empty(),
+                _ => false,
+            };
+            blank || spec.check(value).is_err()
+        })
+        .map(|spec| spec.name)
+        .collect()
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewState {
@@ -143,6 +167,7 @@ pub fn field_label(kind: Kind, field: &str) -> Option<crate::i18n::Key> {
         (Kind::Product, product::HANDMADE) => Key::ProductHandmade,
         (Kind::Product, product::PHOTOS) => Key::PhotosHeading,
         (Kind::Product, product::PRICE_SOM) => Key::ProductPriceSom,
+        (Kind::Product, product::AVAILABILITY) => Key::ProductAvailability,
         _ => return None,
     })
 }
@@ -179,6 +204,14 @@ pub struct Review {
     /// queue. Brought back by a later edit, it is a draft to submit again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpublished: Option<String>,
+    /// The fields her last submission lacked, so the server did not take it
+    /// (a phone with an old app, or one that never checked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// A mark of the approved revision's reviewed content ([`content_mark`]):
+    /// an edit that brings her content back to it is approved again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_content: Option<String>,
 }
 
 impl Review {
@@ -230,6 +263,9 @@ pub struct Edited {
     pub deleted: bool,
     /// Deleted before, live again: an edit newer than the deletion brought it back.
     pub revived: bool,
+    /// Its reviewed content is the approved revision's (the server compares
+    /// marks, [`Review::approved_content`]): she typed the old text back.
+    pub as_approved: bool,
 }
 
 /// Compares a record before and after a push.
@@ -254,7 +290,16 @@ pub fn edited(before: Option<&Record>, after: &Record) -> Edited {
             .collect(),
         deleted: after.is_deleted() && !before.is_some_and(Record::is_deleted),
         revived: !after.is_deleted() && before.is_some_and(Record::is_deleted),
+        as_approved: false,
     }
+}
+
+/// The reviewed fields of some content as one canonical text (keys sorted,
+/// no spaces): what [`Review::approved_content`] marks.
+pub fn reviewed_text(kind: Kind, content: &BTreeMap<String, serde_json::Value>) -> String {
+    let reviewed: BTreeMap<&String, &serde_json::Value> =
+        content.iter().filter(|(name, value)| is_reviewed(kind, name) && !value.is_null()).collect();
+    serde_json::to_string(&reviewed).expect("JSON")
 }
 
 /// The review of an item she deleted: nothing of it is public any more and
@@ -278,6 +323,12 @@ pub fn unpublished(review: &Review, now: &str) -> Option<Review> {
 /// make it a draft again (buyers keep seeing the last approved revision).
 /// `None`: the review does not change.
 pub fn after_push(review: &Review, edited: &Edited, now: &str) -> Option<Review> {
+    // Back to what buyers see: approved again, with nothing to review.
+    if edited.as_approved && review.public_revision.is_some() && (edited.submitted || edited.reviewed_fields) {
+        let submission = if edited.submitted { edited.submission.clone() } else { review.submission.clone() };
+        let next = Review { state: ReviewState::Approved, submission, missing: Vec::new(), ..review.clone() };
+        return (next != *review).then_some(next);
+    }
     if edited.submitted {
         return Some(Review {
             state: ReviewState::Submitted,
@@ -286,6 +337,7 @@ pub fn after_push(review: &Review, edited: &Edited, now: &str) -> Option<Review>
             submitted_at: Some(now.to_owned()),
             submission: edited.submission.clone(),
             unpublished: None,
+            missing: Vec::new(),
             // The last decision's feedback stays readable until the next one.
             ..review.clone()
         });
@@ -386,6 +438,9 @@ pub fn decide(
         reason: None,
         submission: review.submission.clone(),
         unpublished: None,
+        missing: Vec::new(),
+        // The server marks the approved content (`server/src/review/desk.rs`).
+        approved_content: if approved { None } else { review.approved_content.clone() },
     })
 }
 
@@ -570,6 +625,62 @@ mod tests {
         let e = edited(Some(&deleted), &back);
         assert!(e.revived && !e.deleted && !e.reviewed_fields, "{e:?}");
         assert!(!edited(Some(&live), &back).revived, "never deleted as the server saw it");
+    }
+
+    /// Issue 24, point 2: a blank storefront reached the desk.
+    #[test]
+    fn what_the_kinds_rules_require_must_be_there_to_submit() {
+        let blank = Record::new(RecordId::new(1, [1; 10]), Kind::Storefront, "u1".parse::<Owner>().unwrap());
+        assert_eq!(missing(&blank), ["name", "slug", "district", "category", "payment", "delivery"]);
+        let mut shop = blank.clone();
+        let fields: Fields = serde_json::from_value(json!({
+            "name": "  ", "slug": "gulnar", "district": "chimbay", "category": "food",
+            "payment": [], "delivery": ["pickup"],
+        }))
+        .unwrap();
+        shop.set(&fields, Stamp::new(5, 0, DeviceId::new(1, [2; 10])));
+        assert_eq!(missing(&shop), ["name", "payment"], "blank text and an empty list are missing");
+        let fields: Fields =
+            serde_json::from_value(json!({"name": "Gulnar", "payment": [{"method": "cash_on_delivery"}]})).unwrap();
+        shop.set(&fields, Stamp::new(6, 0, DeviceId::new(1, [2; 10])));
+        assert!(missing(&shop).is_empty());
+        let draft = product(json!({"name": "Samsa", "storefront": "01J1W7EGG0248H248H248H248H", "position": 1.0}), 10);
+        assert_eq!(missing(&draft), ["price_som", "unit", "availability"]);
+        for field in missing(&draft) {
+            assert!(field_label(Kind::Product, field).is_some(), "the phone names {field}");
+        }
+    }
+
+    /// Issue 24, point 5: typing the approved text back left it a draft.
+    #[test]
+    fn content_back_to_the_approved_revision_is_approved_again() {
+        use ReviewState::*;
+        let approved = Review {
+            state: Approved,
+            revision: 2,
+            public_revision: Some(2),
+            approved_content: Some("mark".into()),
+            ..Review::default()
+        };
+        let changed = Edited { reviewed_fields: true, ..Edited::default() };
+        let draft = after_push(&approved, &changed, "t").unwrap();
+        assert_eq!(draft.state, Draft);
+        let back = Edited { reviewed_fields: true, as_approved: true, ..Edited::default() };
+        let again = after_push(&draft, &back, "t").unwrap();
+        assert_eq!((again.state, again.revision, again.public_revision), (Approved, 2, Some(2)));
+        assert_eq!(after_push(&approved, &back, "t"), None, "an approved item stays as it is");
+        // Sent again unchanged: approved at once, nothing for the desk.
+        let sent = Edited { submitted: true, submission: Some("n2".into()), as_approved: true, ..Edited::default() };
+        let taken = after_push(&draft, &sent, "t").unwrap();
+        assert_eq!((taken.state, taken.submission.as_deref()), (Approved, Some("n2")));
+        // Never public (or withdrawn): nothing to go back to.
+        let withdrawn = Review { state: Withdrawn, public_revision: None, ..approved.clone() };
+        assert_eq!(after_push(&withdrawn, &back, "t"), None);
+        // The text marked holds reviewed fields only, in one order.
+        let a = BTreeMap::from([("name".to_owned(), json!("Samsa")), ("price_som".to_owned(), json!(5000))]);
+        let b = BTreeMap::from([("price_som".to_owned(), json!(6000)), ("name".to_owned(), json!("Samsa"))]);
+        assert_eq!(reviewed_text(Kind::Product, &a), reviewed_text(Kind::Product, &b));
+        assert_eq!(reviewed_text(Kind::Product, &a), r#"{"name":"Samsa"}"#);
     }
 
     #[test]

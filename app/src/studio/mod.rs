@@ -9,6 +9,7 @@ mod photo_picker;
 mod preview;
 mod product_editor;
 mod product_list;
+mod public_edit_warning;
 mod review_panel;
 mod state;
 mod storefront_editor;

@@ -4,11 +4,21 @@
 //! phone last pulled, so it works offline.
 
 use leptos::prelude::*;
-use sawda_sync::Kind;
+use sawda_sync::{Kind, RecordId};
 
+use super::public_edit_warning::PublicEditWarning;
 use super::{Studio, Target};
-use crate::i18n::{Key, fill, text, use_language};
+use crate::i18n::{Key, Lang, fill, text, use_language};
 use crate::rules::review::{CheckPoint, Review, ReviewState, field_label};
+
+/// Fields named as her form names them, for a sentence.
+fn field_names(kind: Kind, fields: &[&str], lang: Lang) -> String {
+    fields
+        .iter()
+        .map(|field| field_label(kind, field).map_or_else(|| (*field).to_owned(), |key| text(lang, key).to_owned()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The sentence saying where an item stands.
 fn standing(review: &Review, on_its_way: bool, lang: crate::i18n::Lang) -> String {
@@ -18,6 +28,8 @@ fn standing(review: &Review, on_its_way: bool, lang: crate::i18n::Lang) -> Strin
     }
     match review.state {
         // Deleted on one phone and brought back by an edit on another: buyers no longer see it.
+        // The server did not take a submission of it: required fields were empty.
+        ReviewState::Draft if !review.missing.is_empty() => text(lang, Key::ReviewNoteRefusedMissing).to_owned(),
         ReviewState::Draft if review.unpublished.is_some() => text(lang, Key::ReviewNoteUnpublished).to_owned(),
         ReviewState::Draft if review.public_revision.is_some() => text(lang, Key::ReviewNoteChanged).to_owned(),
         ReviewState::Draft => text(lang, Key::ReviewNoteDraft).to_owned(),
@@ -31,15 +43,31 @@ fn standing(review: &Review, on_its_way: bool, lang: crate::i18n::Lang) -> Strin
     }
 }
 
-/// The state of one item and the button that submits it.
+/// The state of one item and the button that submits it, which waits until
+/// what the kind's rules require is filled in. A storefront offers her
+/// products with it: those ready are ticked, those not ready say what they lack.
 #[component]
-pub fn ReviewPanel(target: Target) -> impl IntoView {
+pub fn ReviewPanel(target: Target, #[prop(optional)] in_feedback: bool) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
     let review = move || studio.review(target);
     let can_submit = move || {
         let (review, on_its_way) = review();
         !on_its_way && !matches!(review.state, ReviewState::Submitted | ReviewState::Approved)
+    };
+    let missing = move || studio.missing(target);
+    let offer = target.kind == Kind::Storefront && !in_feedback;
+    // Products she unticked: the others that are ready go with the storefront.
+    let left_out = RwSignal::new(Vec::<RecordId>::new());
+    let send = move |_| {
+        if offer {
+            for product in offered(studio) {
+                if product.missing.is_empty() && !left_out.with_untracked(|l| l.contains(&product.target.record)) {
+                    studio.submit(product.target);
+                }
+            }
+        }
+        studio.submit(target);
     };
     view! {
         <div class="review-panel" data-state=move || review().0.state.id()>
@@ -50,7 +78,17 @@ pub fn ReviewPanel(target: Target) -> impl IntoView {
             }}</span>
             <p class="review-standing">{move || { let (r, w) = review(); standing(&r, w, language.get()) }}</p>
             <Show when=can_submit>
-                <button class="button" type="button" on:click=move |_| studio.submit(target)>
+                {move || {
+                    let missing = missing();
+                    (!missing.is_empty()).then(|| view! {
+                        <p class="review-missing" role="status">{move || fill(
+                            text(language.get(), Key::ReviewMissing),
+                            &[("fields", &field_names(target.kind, &missing, language.get()))],
+                        )}</p>
+                    })
+                }}
+                {offer.then(|| view! { <ProductsOffered left_out/> })}
+                <button class="button" type="button" disabled=move || !missing().is_empty() on:click=send>
                     {move || if review().0.state == ReviewState::ChangesRequested {
                         language.t(Key::ReviewResubmit)()
                     } else {
@@ -59,8 +97,85 @@ pub fn ReviewPanel(target: Target) -> impl IntoView {
                 </button>
             </Show>
         </div>
+        {(!in_feedback).then(|| view! { <PublicEditWarning target/> })}
     }
     .into_any()
+}
+
+/// A product as the storefront's submission offers it.
+#[derive(Clone, PartialEq)]
+struct Offered {
+    target: Target,
+    name: String,
+    /// Under review or approved already (or on its way): nothing to send.
+    standing: Option<ReviewState>,
+    missing: Vec<&'static str>,
+}
+
+fn offered(studio: Studio) -> Vec<Offered> {
+    studio
+        .products()
+        .into_iter()
+        .map(|p| {
+            let target = Target { kind: Kind::Product, record: p.id };
+            let (review, on_its_way) = studio.review(target);
+            let standing = if on_its_way {
+                Some(ReviewState::Submitted)
+            } else {
+                matches!(review.state, ReviewState::Submitted | ReviewState::Approved).then_some(review.state)
+            };
+            Offered { target, name: p.name, standing, missing: studio.missing(target) }
+        })
+        .collect()
+}
+
+/// Her products, to send with her storefront.
+#[component]
+fn ProductsOffered(left_out: RwSignal<Vec<RecordId>>) -> impl IntoView {
+    let language = use_language();
+    let studio = expect_context::<Studio>();
+    let products = Memo::new(move |_| offered(studio));
+    view! {
+        <fieldset class="review-products">
+            <legend>{language.t(Key::ReviewWithProducts)}</legend>
+            {move || products.with(Vec::is_empty).then(|| view! { <p class="hint">{language.t(Key::ReviewNoProducts)}</p> })}
+            <ul>
+                {move || products.get().into_iter().map(|product| {
+                        let record = product.target.record;
+                        let name = if product.name.trim().is_empty() { "—".to_owned() } else { product.name.clone() };
+                        match (product.standing, product.missing.is_empty()) {
+                            (Some(state), _) => view! {
+                                <li data-ready="sent">{name}" "<span class="badge" data-state=state.id()>{language.t(state.name_key())}</span></li>
+                            }.into_any(),
+                            (None, true) => view! {
+                                <li data-ready="yes"><label class="choice">
+                                    <input type="checkbox" name="with-product" value=record.to_string()
+                                        prop:checked=move || !left_out.with(|l| l.contains(&record))
+                                        on:change=move |event| {
+                                            let on = event_target_checked(&event);
+                                            left_out.update(|l| { l.retain(|r| *r != record); if !on { l.push(record); } });
+                                        }/>
+                                    {name}
+                                </label></li>
+                            }.into_any(),
+                            (None, false) => {
+                                let missing = product.missing.clone();
+                                view! {
+                                    <li data-ready="no"><label class="choice">
+                                        <input type="checkbox" name="with-product" value=record.to_string() disabled=true/>
+                                        {name}
+                                    </label>
+                                    " "<span class="hint">{move || fill(
+                                        text(language.get(), Key::ReviewProductNotReady),
+                                        &[("fields", &field_names(Kind::Product, &missing, language.get()))],
+                                    )}</span></li>
+                                }.into_any()
+                            }
+                        }
+                }).collect_view()}
+            </ul>
+        </fieldset>
+    }
 }
 
 /// The coordinator's comment on this field, while changes are asked for.
@@ -109,7 +224,7 @@ pub fn FeedbackSection() -> impl IntoView {
                 view! {
                     <article class="feedback-item" data-state=review.state.id()>
                         <h3>{name}</h3>
-                        <ReviewPanel target/>
+                        <ReviewPanel target in_feedback=true/>
                         <ul class="checklist">
                             {checklist.into_iter().map(|check| {
                                 let point = CheckPoint::from_id(&check.point);

@@ -70,6 +70,8 @@ pub struct Studio {
     pub storefront: RwSignal<Option<RecordId>>,
     /// The product open in the editor.
     pub editing: RwSignal<Option<RecordId>>,
+    /// Public listings whose warning she has read: an edit takes them back to review.
+    pub warned: RwSignal<Vec<RecordId>>,
 }
 
 impl Studio {
@@ -81,6 +83,7 @@ impl Studio {
             problems: RwSignal::new(Vec::new()),
             storefront: RwSignal::new(None),
             editing: RwSignal::new(None),
+            warned: RwSignal::new(Vec::new()),
         }
     }
 
@@ -178,9 +181,24 @@ impl Studio {
         .unwrap_or_default()
     }
 
+    /// What her kind's rules require that this record lacks (the server
+    /// refuses a submission of it too).
+    pub fn missing(self, target: Target) -> Vec<&'static str> {
+        self.sync.revision.track();
+        sync::records(target.kind, |r| (r.id() == target.record).then(|| review::missing(r)))
+            .into_iter()
+            .flatten()
+            .next()
+            .unwrap_or_default()
+    }
+
     /// Asks for a review of what she has now: saved on the phone at once,
     /// sent with the next sync, stamped by the server when it arrives.
+    /// Nothing is asked while a required field is missing.
     pub fn submit(self, target: Target) {
+        if !self.missing(target).is_empty() {
+            return;
+        }
         let nonce = format!("{:x}", js_random());
         sync::put(target.kind, target.record, Fields::from([(review::SUBMITTED.to_owned(), Value::String(nonce))]));
     }

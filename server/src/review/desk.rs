@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use app::rules::review::{self as rules, Decision, Refused, Review, ReviewState};
-use app::wire::{DecisionRequest, DistrictCount, FieldChange, QueuedItem, ReviewEvent, ReviewItemView, ReviewQueue};
+use app::wire::{
+    DecisionRequest, DistrictCount, FieldChange, QueuedItem, ReviewEvent, ReviewItemView, ReviewQueue, StorefrontProduct,
+};
 use chrono::{DateTime, Utc};
 use sawda_sync::{Fields, Kind, Owner, Record, RecordId};
 use serde_json::Value;
@@ -239,6 +241,7 @@ pub async fn item(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId)
             after: submitted.get(name).cloned(),
         })
         .collect();
+    let products = if kind == Kind::Storefront { products_of(db, owner, id).await? } else { Vec::new() };
     let storefront = if kind == Kind::Product {
         let storefront = app::rules::records::storefront::storefront_id(owner);
         store::record(db, owner, storefront).await?.map(|r| rules::content(&r))
@@ -257,8 +260,26 @@ pub async fn item(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId)
         submitted,
         changes,
         storefront,
+        products,
         log: log(db, owner, id).await?,
     })
+}
+
+/// The live products of her storefront, in her order, with their reviews.
+async fn products_of(db: &Surreal<Any>, owner: &Owner, storefront: RecordId) -> Result<Vec<StorefrontProduct>, DeskError> {
+    use app::rules::records::product;
+    let storefront = storefront.to_string();
+    let mut products: Vec<Record> = store::records_of_kind(db, owner, Kind::Product)
+        .await?
+        .into_iter()
+        .filter(|r| !r.is_deleted() && r.get(product::STOREFRONT).and_then(Value::as_str) == Some(storefront.as_str()))
+        .collect();
+    let position = |r: &Record| r.get(product::POSITION).and_then(Value::as_f64).unwrap_or(0.0);
+    products.sort_by(|a, b| position(a).total_cmp(&position(b)).then(a.id().cmp(&b.id())));
+    Ok(products
+        .iter()
+        .map(|r| StorefrontProduct { record: r.id().to_string(), state: Review::of(r).state, content: rules::content(r) })
+        .collect())
 }
 
 /// The audit log of one item, oldest first.
@@ -398,6 +419,11 @@ async fn act_once(
                 &now,
             )
             .map_err(refused)?;
+            let mut next = next;
+            if next.state == ReviewState::Approved {
+                // Her later edits that bring the content back to this are approved again.
+                next.approved_content = Some(super::content_mark(kind, &fields_of_json(row.snapshot.as_deref())));
+            }
             if next.state == ReviewState::Approved && kind == Kind::Storefront {
                 let address = fields_of_json(row.snapshot.as_deref())
                     .get(app::rules::records::storefront::SLUG)

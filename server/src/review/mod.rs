@@ -100,19 +100,36 @@ pub fn after_push(
         let revived = edited.revived.then(|| rules::unpublished(&review, &now)).flatten();
         let changed = revived.is_some();
         let review = revived.unwrap_or(review);
+        edited.as_approved = (edited.submitted || edited.reviewed_fields)
+            && review.approved_content.as_ref().is_some_and(|mark| {
+                *mark == content_mark(record.kind(), &rules::content(record))
+            });
+        // A record missing what its kind requires is not taken (a blank storefront).
+        let missing: Vec<String> = if edited.submitted && !edited.as_approved {
+            rules::missing(record).into_iter().map(str::to_owned).collect()
+        } else {
+            Vec::new()
+        };
         let lately = submitted_lately.get(&record.id()).copied().unwrap_or(0);
-        let held = edited.submitted && !takes_submission(&review, edited.reviewed_fields, lately, now_ms);
+        let held = edited.submitted
+            && (!missing.is_empty() || !takes_submission(&review, edited.reviewed_fields, lately, now_ms));
         edited.submitted &= !held;
         let mut next = rules::after_push(&review, &edited, &now);
         if held {
-            next = Some(Review { submission: edited.submission.clone(), ..next.unwrap_or_else(|| review.clone()) });
+            next = Some(Review {
+                submission: edited.submission.clone(),
+                missing,
+                ..next.unwrap_or_else(|| review.clone())
+            });
         }
+        // Approved again as it was: nothing new for the desk.
+        let submitted = edited.submitted && next.as_ref().is_some_and(|n| n.state == rules::ReviewState::Submitted);
         // Buyers see a revision of it: price, stock and order go public at once.
         let public = review.public_revision.is_some();
         if changed || next.is_some() {
             let next = next.unwrap_or(review);
             set_review(record, &next, now_ms);
-            reviewed.push(Reviewed::Review { record: record.clone(), review: next, submitted: edited.submitted });
+            reviewed.push(Reviewed::Review { record: record.clone(), review: next, submitted });
         }
         if !edited.public_fields.is_empty() && public {
             reviewed.push(Reviewed::Public { record: record.clone() });
@@ -125,6 +142,13 @@ pub fn after_push(
 fn set_review(record: &mut Record, review: &Review, now_ms: u64) {
     let fields = Fields::from([(rules::REVIEW.to_owned(), review.to_value())]);
     sawda_sync::server::set_server_fields(&mut desk_clock(), record, &fields, now_ms);
+}
+
+/// The mark of some content's reviewed fields kept with an approval
+/// ([`Review::approved_content`]): SHA-256, so no other content shares it.
+pub fn content_mark(kind: Kind, content: &BTreeMap<String, serde_json::Value>) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(rules::reviewed_text(kind, content).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn rfc3339(ms: u64) -> String {

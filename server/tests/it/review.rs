@@ -674,3 +674,97 @@ async fn a_decision_the_database_refuses_gets_a_clear_answer_and_changes_nothing
     assert_eq!(item["review"]["state"], "submitted", "nothing changed");
     assert_eq!(item["log"].as_array().unwrap().len(), 1);
 }
+
+/// Issue 24, point 2: a fresh account's blank storefront was taken and
+/// reached the queue with an empty title. The server takes no submission
+/// of a record missing what its kind's rules require, and tells her phone
+/// which fields.
+#[tokio::test]
+async fn a_blank_storefront_or_an_unfinished_product_is_not_taken_for_review() {
+    let desk = desk().await;
+    let zamira = support::entrepreneur(&desk.db, "+998901000290").await;
+    let mut phone = phone_of(&zamira, 7);
+    let shop = storefront_id(&zamira.owner());
+    let address: Fields = serde_json::from_value(json!({"slug": "zamira-shop"})).unwrap();
+    phone.put(shop, Kind::Storefront, address, T, [2; 10]).unwrap();
+    let jam = RecordId::new(T + 1, [4; 10]);
+    let unfinished: Fields = serde_json::from_value(json!({
+        "storefront": shop.to_string(), "name": "Melon jam", "position": 1.0,
+    }))
+    .unwrap();
+    phone.put(jam, Kind::Product, unfinished, T + 1, [4; 10]).unwrap();
+    submit(&mut phone, shop, T + 2, 1);
+    submit(&mut phone, jam, T + 3, 2);
+    sync_phone(&desk.router, &zamira, &mut phone).await;
+
+    let shop_review = review_on(&phone, shop);
+    assert_eq!(shop_review["state"], "draft", "{shop_review}");
+    assert_eq!(shop_review["missing"], json!(["name", "district", "category", "payment", "delivery"]));
+    let jam_review = review_on(&phone, jam);
+    assert_eq!(jam_review["missing"], json!(["price_som", "unit", "availability"]), "{jam_review}");
+    assert!(!app::rules::review::Review::of(phone.record(shop).unwrap()).submission_on_its_way(phone.record(shop).unwrap()),
+        "the server took her mark in: her phone no longer says it is on its way");
+    let (_, queue) = call(&desk, &desk.admin, Method::GET, "/review/queue", None).await;
+    let names: Vec<&str> = queue["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Gulnar's biscuits", "Sesame biscuits"], "only the complete ones wait");
+
+    // Filled in and sent again: taken, and the note of what was missing is gone.
+    phone.edit(shop, storefront_fields("Zamira's jams", "zamira-shop"), T + 4, [5; 10]).unwrap();
+    submit(&mut phone, shop, T + 5, 3);
+    sync_phone(&desk.router, &zamira, &mut phone).await;
+    let shop_review = review_on(&phone, shop);
+    assert_eq!(shop_review["state"], "submitted", "{shop_review}");
+    assert!(shop_review.get("missing").is_none(), "{shop_review}");
+}
+
+/// Issue 24, point 1: the desk saw a storefront without its products.
+#[tokio::test]
+async fn a_storefront_on_the_desk_comes_with_her_products_and_where_each_stands() {
+    let mut desk = desk().await;
+    let honey = RecordId::new(T + 5, [6; 10]);
+    desk.phone.put(honey, Kind::Product, product_fields(&desk.gulnar, "Aral honey", 40_000), T + 5, [6; 10]).unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let (status, item) = call(&desk, &desk.dilnoza, Method::GET, &item_path(&desk, desk.shop), None).await;
+    assert_eq!(status, StatusCode::OK, "{item}");
+    let products: Vec<(String, String, String)> = item["products"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no products on the desk: {item}"))
+        .iter()
+        .map(|p| {
+            (p["record"].as_str().unwrap().into(), p["state"].as_str().unwrap().into(), p["content"]["name"].as_str().unwrap().into())
+        })
+        .collect();
+    assert_eq!(
+        products,
+        [
+            (desk.biscuits.to_string(), "submitted".into(), "Sesame biscuits".into()),
+            (honey.to_string(), "draft".into(), "Aral honey".into()),
+        ]
+    );
+}
+
+/// Issue 24, point 5: typing the approved text back left it a draft.
+#[tokio::test]
+async fn an_approved_listing_edited_back_to_its_approved_content_is_approved_again() {
+    let mut desk = desk().await;
+    let (status, _) = decide(&desk, &desk.dilnoza, desk.biscuits, 1, json!("approve")).await;
+    assert_eq!(status, StatusCode::OK);
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let rename = |name: &str| -> Fields { serde_json::from_value(json!({"name": name})).unwrap() };
+    desk.phone.edit(desk.biscuits, rename("Sesame biscuits, fresh"), T + 10, [6; 10]).unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    assert_eq!(review_on(&desk.phone, desk.biscuits)["state"], "draft");
+    desk.phone.edit(desk.biscuits, rename("Sesame biscuits"), T + 11, [7; 10]).unwrap();
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let review = review_on(&desk.phone, desk.biscuits);
+    assert_eq!((review["state"].clone(), review["public_revision"].clone()), (json!("approved"), json!(1)), "{review}");
+    // Sent for review with the old text: approved at once, nothing waits at the desk.
+    desk.phone.edit(desk.biscuits, rename("Sesame biscuits!"), T + 12, [8; 10]).unwrap();
+    desk.phone.edit(desk.biscuits, rename("Sesame biscuits"), T + 13, [9; 10]).unwrap();
+    submit(&mut desk.phone, desk.biscuits, T + 14, 10);
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    assert_eq!(review_on(&desk.phone, desk.biscuits)["state"], "approved");
+    let (_, queue) = call(&desk, &desk.dilnoza, Method::GET, "/review/queue?kind=product", None).await;
+    assert_eq!(queue["total"], 0, "{queue}");
+    assert_eq!(approved_product(&desk.db, &desk).await.unwrap()["name"], "Sesame biscuits");
+}
