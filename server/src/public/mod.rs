@@ -211,10 +211,9 @@ pub(crate) async fn moved(state: &AppState, old: &str, rest: &str, query: Option
     Some(response)
 }
 
-/// Contact buttons with a message naming what she is asked about.
-fn contacts(lang: Lang, storefront: &FieldMap, about: &str, url: &str) -> String {
-    let message = app::i18n::fill(text(lang, Key::PublicOrderMessage), &[("product", about), ("url", url)]);
-    let encoded = app::ui::encode_component(&message);
+/// Contact buttons with the buyer's first message ([`order_message`] or [`storefront_message`]).
+fn contacts(lang: Lang, storefront: &FieldMap, message: &str) -> String {
+    let encoded = app::ui::encode_component(message);
     let mut buttons = Vec::new();
     let telegram = field(storefront, "telegram");
     if !telegram.is_empty() {
@@ -237,8 +236,20 @@ fn contacts(lang: Lang, storefront: &FieldMap, about: &str, url: &str) -> String
     format!(
         r#"<section class="contact"><h2>{}</h2><p class="hint">{}</p><p class="actions">{links}</p></section>"#,
         escape(text(lang, Key::PreviewContact)),
-        escape(&message)
+        escape(message)
     )
+}
+
+/// "I would like to order …": the product's name takes the accusative in
+/// Karakalpak and Uzbek, its ending chosen by the name's last sound.
+fn order_message(lang: Lang, product: &str, url: &str) -> String {
+    let object = app::i18n::grammar::product_as_object(lang, product);
+    app::i18n::fill(text(lang, Key::PublicOrderMessage), &[("product", &object), ("url", url)])
+}
+
+/// On a storefront's page the buyer writes about the shop; she orders nothing yet.
+fn storefront_message(lang: Lang, storefront: &str, url: &str) -> String {
+    app::i18n::fill(text(lang, Key::PublicStorefrontMessage), &[("storefront", storefront), ("url", url)])
 }
 
 fn photo_url(origin: &str, hash: &str) -> String {
@@ -289,7 +300,7 @@ pub async fn storefront(
     let listing = render(lang, move || {
         view! { <StorefrontListing storefront=fields products photo=served_photo hide_contacts=true/> }
     });
-    let body = format!("{listing}{}", contacts(lang, &shop.fields, &name, &canonical));
+    let body = format!("{listing}{}", contacts(lang, &shop.fields, &storefront_message(lang, &name, &canonical)));
     let image = shop.fields.get("cover_photo").and_then(Value::as_str).map(|h| photo_url(&origin, h));
     let json_ld = json!({
         "@context": "https://schema.org", "@type": "Store", "name": name, "description": story,
@@ -382,7 +393,7 @@ pub(crate) fn product_page(
         escape(&shop_name),
         escape(&name),
         order::form(lang, &action, filled),
-        contacts(lang, &shop.fields, &name, &canonical)
+        contacts(lang, &shop.fields, &order_message(lang, &name, &canonical))
     );
     let head = Head {
         title: format!("{name} · {shop_name}"),
