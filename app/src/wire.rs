@@ -33,6 +33,9 @@ pub struct Problem {
     pub decided_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_at: Option<String>,
+    /// A form's problems field by field (sign-up): each shown beside its field, all at once.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 /// `POST /auth/sign-in`

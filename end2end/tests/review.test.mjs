@@ -109,7 +109,7 @@ test('submitted offline, changes asked at the desk, read offline, fixed, resubmi
   await zamira.screenshot({ path: join(outputDir, 'desk-review-ru-360.png'), fullPage: true });
   await zamira.setViewportSize({ width: 1280, height: 900 });
   await zamira.click(`button:has-text("${ru['desk.request_changes']}")`);
-  await zamira.waitForFunction((text) => document.querySelector('.review-item .problem')?.textContent.startsWith(text),
+  await zamira.waitForFunction((text) => document.querySelector('.review-item .notice')?.textContent.startsWith(text),
     ru['desk.decided'].split('{')[0]);
   const asked = await reviewOnServer();
   assert.equal(asked.state, 'changes_requested');

@@ -7,7 +7,7 @@ mod reset_password;
 mod sign_in;
 mod sign_up;
 
-pub use form::Posted;
+pub use form::{Posted, safe_next};
 pub use page::{AccountPage, district_name, load_account};
 pub use reset_password::{RESET_DONE, ResetPasswordPage};
 pub use sign_in::SignInPage;

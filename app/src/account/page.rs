@@ -1,20 +1,24 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::device::http::{AccountView, call, spawn};
 use crate::i18n::{Key, Lang, fill, text, use_language};
 use crate::rules::people::{District, Role};
+use crate::ui::PageTitle;
+use crate::ui::encode_component;
 
 /// The translated name of a district id (the id itself when unknown).
 pub fn district_name(lang: Lang, id: &str) -> String {
     District::from_id(id).map_or_else(|| id.to_string(), |district| text(lang, district.name_key()).to_string())
 }
 
-/// Loads the signed-in account once the page is interactive; sends to sign-in when there is none.
+/// Loads the signed-in account once the page is interactive; sends to sign-in
+/// when there is none, and from there back to this page.
 pub fn load_account() -> RwSignal<Option<AccountView>> {
     let language = use_language();
     let account = RwSignal::new(None);
     let navigate = use_navigate();
+    let location = use_location();
     Effect::new(move |_| {
         let navigate = navigate.clone();
         spawn(async move {
@@ -22,9 +26,14 @@ pub fn load_account() -> RwSignal<Option<AccountView>> {
                 Ok(me) => {
                     #[cfg(feature = "hydrate")]
                     crate::device::account::remember(&me);
+                    crate::ui::menu_for(me.role);
                     account.set(Some(me))
                 }
-                Err(problem) if problem.code == "not_signed_in" => navigate("/sign-in", Default::default()),
+                Err(problem) if problem.code == "not_signed_in" => {
+                    let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
+                    let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+                    navigate(&format!("/sign-in?next={}", encode_component(&here)), Default::default())
+                }
                 // No connection: the person this phone remembers, as last seen.
                 Err(_) => {
                     #[cfg(feature = "hydrate")]
@@ -84,6 +93,7 @@ pub fn AccountPage() -> impl IntoView {
     let sign_out_plain = sign_out.clone();
     view! {
         <section class="page narrow">
+            <PageTitle page=Key::AccountTitle/>
             <h1>{language.t(Key::AccountTitle)}</h1>
             {move || account.get().map(|me| {
                 let lang = language.get();

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 use super::form::{Field, posted, typed};
 use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, use_language};
+use crate::ui::PageTitle;
 use crate::wire::Reset;
 
 /// Where the form posted without the script leads once the password is changed.
@@ -39,6 +40,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let (first_phone, first_code) = (posted.phone, posted.code);
     view! {
         <section class="page narrow">
+            <PageTitle page=Key::ResetTitle/>
             <h1>{language.t(Key::ResetTitle)}</h1>
             <p>{language.t(Key::ResetLead)}</p>
             <Show

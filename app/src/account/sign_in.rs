@@ -1,21 +1,28 @@
+use std::collections::BTreeMap;
+
 use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::form::{Field, posted, typed};
+use super::form::{Field, posted, safe_next, typed};
 use crate::device::http::{AccountView, body, call, spawn};
 use crate::i18n::{Key, Lang, use_language};
+use crate::ui::PageTitle;
+use crate::ui::encode_component;
 use crate::wire::SignIn;
 
-/// Sends a sign-in or a sign-up; once signed in, opens the person's start page,
-/// else shows the server's (translated) reason.
+/// Sends a sign-in or a sign-up; once signed in, opens the page that sent her
+/// to sign in (`next`), else the person's start page; on a refusal shows the
+/// server's (translated) reason.
 pub fn enter(
     lang: Lang,
     path: &'static str,
     body: Option<String>,
+    next: Option<String>,
     busy: RwSignal<bool>,
     problem: RwSignal<Option<String>>,
+    fields: Option<RwSignal<BTreeMap<String, String>>>,
     navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
 ) {
     busy.set(true);
@@ -26,9 +33,21 @@ pub fn enter(
             Ok(account) => {
                 #[cfg(feature = "hydrate")]
                 crate::device::account::remember(&account);
-                navigate(account.role.home(), Default::default())
+                navigate(next.as_deref().unwrap_or(account.role.home()), Default::default())
             }
-            Err(error) => problem.set(Some(error.message)),
+            // Problems of single fields go beside them (sign-up), the rest below the form.
+            Err(error) => match fields {
+                Some(fields) if !error.fields.is_empty() => {
+                    problem.set(None);
+                    fields.set(error.fields);
+                }
+                _ => {
+                    if let Some(fields) = fields {
+                        fields.set(BTreeMap::new());
+                    }
+                    problem.set(Some(error.message))
+                }
+            },
         }
     });
 }
@@ -41,16 +60,31 @@ pub fn SignInPage() -> impl IntoView {
     let problem = RwSignal::new(posted.problem);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
+    // A page that needs her signed in sent her here (`?next=/review`): she goes back there.
+    let next = use_query_map().get_untracked().get("next").filter(|next| safe_next(next).is_some());
+    let action = next
+        .as_deref()
+        .map_or_else(|| "/sign-in".to_owned(), |next| format!("/sign-in?next={}", encode_component(next)));
     // Without the script (not loaded yet, or off) the browser posts the form itself.
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         let body = body(&SignIn { phone: typed(phone), password: typed(password) });
-        enter(language.get_untracked(), "/api/v1/auth/sign-in", body, busy, problem, navigate.clone());
+        enter(
+            language.get_untracked(),
+            "/api/v1/auth/sign-in",
+            body,
+            next.clone(),
+            busy,
+            problem,
+            None,
+            navigate.clone(),
+        );
     };
     view! {
         <section class="page narrow">
+            <PageTitle page=Key::SignInTitle/>
             <h1>{language.t(Key::SignInTitle)}</h1>
-            <form class="form" method="post" action="/sign-in" on:submit=submit>
+            <form class="form" method="post" action=action on:submit=submit>
                 <Field label=Key::FormPhone name="phone" field=phone value=posted.phone kind="tel" hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
                 <Field label=Key::FormPassword name="password" field=password kind="password" autocomplete="current-password"/>
                 <p class="problem" role="alert">{move || problem.get()}</p>

@@ -7,6 +7,7 @@ use super::form::{Field, posted, typed};
 use super::sign_in::enter;
 use crate::device::http::body;
 use crate::i18n::{Key, use_language};
+use crate::ui::PageTitle;
 use crate::wire::SignUp;
 
 #[component]
@@ -17,7 +18,9 @@ pub fn SignUpPage() -> impl IntoView {
     let from_link = use_query_map().get_untracked().get("code").unwrap_or_default();
     let first_code = if posted.code.is_empty() { from_link.clone() } else { posted.code };
     let [code, phone, name, password, gender] = std::array::from_fn(|_| NodeRef::<Input>::new());
-    let problem = RwSignal::new(posted.problem);
+    // Each field's problem beside it; the general ones (too many tries) below the form.
+    let fields = RwSignal::new(posted.fields.clone());
+    let problem = RwSignal::new(posted.problem.filter(|_| posted.fields.is_empty()));
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
     // A copy of this page kept by the service worker (on a slow network) was
@@ -40,18 +43,28 @@ pub fn SignUpPage() -> impl IntoView {
             password: typed(password),
             gender: (!gender.trim().is_empty()).then_some(gender),
         });
-        enter(language.get_untracked(), "/api/v1/auth/sign-up", body, busy, problem, navigate.clone());
+        enter(
+            language.get_untracked(),
+            "/api/v1/auth/sign-up",
+            body,
+            None,
+            busy,
+            problem,
+            Some(fields),
+            navigate.clone(),
+        );
     };
     view! {
         <section class="page narrow">
+            <PageTitle page=Key::SignUpTitle/>
             <h1>{language.t(Key::SignUpTitle)}</h1>
             <p>{language.t(Key::SignUpLead)}</p>
             <form class="form" method="post" action="/sign-up" on:submit=submit>
-                <Field label=Key::FormCode name="code" field=code value=first_code autocomplete="one-time-code"/>
-                <Field label=Key::FormPhone name="phone" field=phone value=posted.phone kind="tel" hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel"/>
-                <Field label=Key::FormName name="name" field=name value=posted.name autocomplete="name"/>
-                <Field label=Key::FormPassword name="password" field=password kind="password" hint=Key::FormPasswordHint autocomplete="new-password"/>
-                <Field label=Key::FormGender name="gender" field=gender value=posted.gender required=false/>
+                <Field label=Key::FormCode name="code" field=code value=first_code autocomplete="one-time-code" problems=fields/>
+                <Field label=Key::FormPhone name="phone" field=phone value=posted.phone kind="tel" hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel" problems=fields/>
+                <Field label=Key::FormName name="name" field=name value=posted.name autocomplete="name" problems=fields/>
+                <Field label=Key::FormPassword name="password" field=password kind="password" hint=Key::FormPasswordHint autocomplete="new-password" problems=fields/>
+                <Field label=Key::FormGender name="gender" field=gender value=posted.gender required=false problems=fields/>
                 <p class="problem" role="alert">{move || problem.get()}</p>
                 <button class="button" type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { language.t(Key::FormWorking)() } else { language.t(Key::SignUpSubmit)() }}

@@ -15,6 +15,7 @@ impl Problem {
             received: None,
             decided_by: None,
             decided_at: None,
+            fields: Default::default(),
         }
     }
 }

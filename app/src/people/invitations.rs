@@ -6,6 +6,7 @@ use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, text, use_language};
 use crate::rules::people::{District, Role};
 use crate::ui::FormField;
+use crate::ui::PageTitle;
 use crate::wire::{CreatedWorkshop, Invitation, InvitationState, NewWorkshop};
 
 fn state_key(state: InvitationState) -> Key {
@@ -88,6 +89,7 @@ pub fn InvitationsPage() -> impl IntoView {
 
     view! {
         <section class="page">
+            <PageTitle page=Key::InvitationsTitle/>
             <h1>{language.t(Key::InvitationsTitle)}</h1>
             <form class="form card" on:submit=submit>
                 <h2>{language.t(Key::InvitationsNew)}</h2>

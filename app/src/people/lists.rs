@@ -8,6 +8,7 @@ use crate::device::http::{AccountView, body, call, spawn};
 use crate::i18n::{Key, fill, text, use_language};
 use crate::rules::people::District;
 use crate::ui::FormField;
+use crate::ui::PageTitle;
 use crate::wire::{NewCoordinator, ResetCode};
 
 fn load_list(path: &'static str) -> (RwSignal<Vec<AccountView>>, RwSignal<Option<String>>, impl Fn() + Copy) {
@@ -59,6 +60,7 @@ pub fn EntrepreneursPage() -> impl IntoView {
     };
     view! {
         <section class="page">
+            <PageTitle page=Key::EntrepreneursTitle/>
             <h1>{language.t(Key::EntrepreneursTitle)}</h1>
             <p class="notice" role="status">{move || message.get()}</p>
             <Show when=move || people.with(Vec::is_empty)>
@@ -129,6 +131,7 @@ pub fn CoordinatorsPage() -> impl IntoView {
     };
     view! {
         <section class="page">
+            <PageTitle page=Key::CoordinatorsTitle/>
             <h1>{language.t(Key::CoordinatorsTitle)}</h1>
             <form class="form card" on:submit=submit>
                 <h2>{language.t(Key::CoordinatorsNew)}</h2>

@@ -13,10 +13,11 @@ use serde_json::Value;
 use crate::account::{district_name, load_account};
 use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, Lang, fill, text, use_language};
+use crate::rules::people::Role;
 use crate::rules::records::{product, storefront};
 use crate::rules::review::{Check, CheckPoint, Decision, Review, ReviewState, field_label, is_reviewed};
-use crate::ui::{ProductListing, StorefrontListing, served_photo};
-use crate::wire::{DecisionRequest, ReviewItemView, WithdrawRequest};
+use crate::ui::{PageTitle, ProductListing, StorefrontListing, served_photo};
+use crate::wire::{DecisionRequest, ReviewItemView, ReviewQueue, WithdrawRequest};
 
 fn kind_of(item: &ReviewItemView) -> Kind {
     if item.kind == "product" { Kind::Product } else { Kind::Storefront }
@@ -57,6 +58,16 @@ fn shown(kind: Kind, field: &str, value: &Value, lang: Lang) -> String {
     }
 }
 
+/// A field's label as the coordinator reads it: about the entrepreneur, not
+/// to her as her form says ("Your story", "What you make").
+fn desk_label(kind: Kind, field: &str) -> Option<Key> {
+    match (kind, field) {
+        (Kind::Storefront, storefront::STORY) => Some(Key::DeskFieldStory),
+        (Kind::Storefront, storefront::CATEGORY) => Some(Key::DeskFieldCategory),
+        _ => field_label(kind, field),
+    }
+}
+
 fn is_photo(kind: Kind, field: &str) -> bool {
     matches!((kind, field), (Kind::Product, product::PHOTOS) | (Kind::Storefront, storefront::COVER_PHOTO))
 }
@@ -72,7 +83,7 @@ fn photo_hashes(value: &Value) -> Vec<String> {
 #[component]
 pub fn ReviewItemPage() -> impl IntoView {
     let language = use_language();
-    let _account = load_account();
+    let account = load_account();
     let params = use_params_map();
     let path = move || {
         params.with(|p| {
@@ -85,27 +96,82 @@ pub fn ReviewItemPage() -> impl IntoView {
     };
     let item = RwSignal::new(None::<ReviewItemView>);
     let message = RwSignal::new(None::<String>);
+    // A decision saved, and where the next waiting item is: not an error.
+    let saved = RwSignal::new(None::<String>);
+    let next = RwSignal::new(None::<String>);
+    let not_hers = RwSignal::new(false);
     let load = move || {
         let path = path();
         spawn(async move {
             match call::<ReviewItemView>(language.get_untracked(), "GET", &path, None).await {
                 Ok(view) => item.set(Some(view)),
-                Err(problem) => message.set(Some(problem.message)),
+                Err(problem) => {
+                    not_hers.set(problem.code == "forbidden");
+                    message.set(Some(problem.message))
+                }
             }
         });
     };
-    Effect::new(move |_| load());
+    // Another item opened (the next one, from here): nothing of the last one stays.
+    Effect::new(move |_| {
+        path();
+        item.set(None);
+        saved.set(None);
+        next.set(None);
+        message.set(None);
+        load();
+    });
+    let decided = Decided { saved, next };
     view! {
         <section class="page desk review-item">
+            <PageTitle page=Key::ReviewTitle/>
             <p><a href="/review">{language.t(Key::DeskBack)}</a></p>
-            <p class="problem" role="alert">{move || message.get()}</p>
-            {move || item.get().map(|view| view! { <ItemView item=view message reload=Callback::new(move |_| load())/> })}
+            // An entrepreneur is told where her work is; a coordinator of another district, why not.
+            {move || match not_hers.get() && account.get().is_some_and(|me| me.role == Role::Entrepreneur) {
+                true => view! { <super::queue::NotHers/> }.into_any(),
+                false => view! { <p class="problem" role="alert">{move || message.get()}</p> }.into_any(),
+            }}
+            {move || saved.get().map(|text| view! {
+                <div class="desk-decided">
+                    <p class="notice" role="status">{text}</p>
+                    {move || next.get().map(|href| view! { <a class="button desk-next" href=href>{language.t(Key::DeskNext)}</a> })}
+                </div>
+            })}
+            {move || item.get().map(|view| view! { <ItemView item=view message decided reload=Callback::new(move |_| load())/> })}
         </section>
     }
 }
 
+/// What a decision leaves on the page: that it was saved, and the next item.
+#[derive(Clone, Copy)]
+struct Decided {
+    saved: RwSignal<Option<String>>,
+    next: RwSignal<Option<String>>,
+}
+
+impl Decided {
+    /// The decision is saved: says so, and finds the oldest other item waiting.
+    fn saved(self, text: String, message: RwSignal<Option<String>>, item: (String, String)) {
+        message.set(None);
+        self.saved.set(Some(text));
+        let next = self.next;
+        spawn(async move {
+            let lang = crate::i18n::Lang::DEFAULT;
+            if let Ok(queue) = call::<ReviewQueue>(lang, "GET", "/api/v1/review/queue", None).await {
+                let other = queue.items.into_iter().find(|i| (&i.owner, &i.record) != (&item.0, &item.1));
+                next.set(other.map(|i| format!("/review/{}/{}", i.owner, i.record)));
+            }
+        });
+    }
+}
+
 #[component]
-fn ItemView(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Callback<()>) -> impl IntoView {
+fn ItemView(
+    item: ReviewItemView,
+    message: RwSignal<Option<String>>,
+    decided: Decided,
+    reload: Callback<()>,
+) -> impl IntoView {
     let language = use_language();
     let kind = kind_of(&item);
     let review = item.review.clone();
@@ -155,7 +221,7 @@ fn ItemView(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Cal
                     <thead><tr><th></th><th>{language.t(Key::DeskBefore)}</th><th>{language.t(Key::DeskAfter)}</th></tr></thead>
                     <tbody>
                         {item.changes.clone().into_iter().map(|change| {
-                            let label = field_label(kind, &change.field);
+                            let label = desk_label(kind, &change.field);
                             let field = change.field.clone();
                             let cell = move |value: Option<Value>| {
                                 let field = field.clone();
@@ -181,9 +247,9 @@ fn ItemView(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Cal
         </div>
         {storefront_products}
         {(state == ReviewState::Submitted).then(|| view! {
-            <DecisionForm item=item.clone() message reload/>
+            <DecisionForm item=item.clone() message decided reload/>
         })}
-        {review.public_revision.is_some().then(|| view! { <WithdrawForm item=item.clone() message reload/> })}
+        {review.public_revision.is_some().then(|| view! { <WithdrawForm item=item.clone() message decided reload/> })}
         <h2>{language.t(Key::DeskLog)}</h2>
         <ol class="review-log">
             {item.log.clone().into_iter().map(|event| {
@@ -193,12 +259,34 @@ fn ItemView(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Cal
                     "withdrawn" => Key::DeskActionWithdrawn,
                     _ => Key::DeskActionSubmitted,
                 };
-                let comments: Vec<String> = event.comments.values().cloned().chain(event.reason.clone()).collect();
+                let failed: Vec<(Option<CheckPoint>, String)> = event.checklist.iter()
+                    .filter(|check| !check.pass)
+                    .map(|check| (CheckPoint::from_id(&check.point), check.comment.clone()))
+                    .collect();
+                let comments: Vec<(Option<Key>, String)> = event.comments.iter()
+                    .map(|(field, comment)| (desk_label(kind, field), comment.clone()))
+                    .chain(event.reason.clone().map(|reason| (None, reason)))
+                    .collect();
                 view! {
                     <li>
                         <strong>{language.t(action)}</strong>" · "{event.by_name.clone()}" · "
                         <time datetime=event.at.clone()>{event.at.chars().take(16).collect::<String>().replace('T', " ")}</time>
-                        {(!comments.is_empty()).then(|| view! { <p class="hint">{comments.join(" · ")}</p> })}
+                        {(!failed.is_empty() || !comments.is_empty()).then(|| view! {
+                            <ul class="failed">
+                                {failed.into_iter().map(|(point, comment)| view! {
+                                    <li data-point=point.map(CheckPoint::id)>
+                                        <span class="check-failed">{move || point.map(|p| text(language.get(), p.name_key())).unwrap_or_default()}</span>
+                                        {(!comment.is_empty()).then(|| format!(": {comment}"))}
+                                    </li>
+                                }).collect_view()}
+                                {comments.into_iter().map(|(label, comment)| view! {
+                                    <li class="hint">
+                                        {move || label.map(|k| format!("{}: ", text(language.get(), k))).unwrap_or_default()}
+                                        {comment}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        })}
                     </li>
                 }
             }).collect_view()}
@@ -238,7 +326,12 @@ fn DeskProducts(item: ReviewItemView) -> impl IntoView {
 
 /// The checklist, the comments and the two decisions.
 #[component]
-fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Callback<()>) -> impl IntoView {
+fn DecisionForm(
+    item: ReviewItemView,
+    message: RwSignal<Option<String>>,
+    decided: Decided,
+    reload: Callback<()>,
+) -> impl IntoView {
     let language = use_language();
     let kind = kind_of(&item);
     let checks: Vec<(CheckPoint, RwSignal<Option<bool>>, RwSignal<String>)> =
@@ -255,7 +348,11 @@ fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
     let busy = RwSignal::new(false);
     let path = format!("/api/v1/review/items/{}/{}/decision", item.owner, item.record);
     let revision = item.review.revision;
+    let this_item = (item.owner.clone(), item.record.clone());
     let checks_for_send = checks.clone();
+    let checks_all_good = checks.clone();
+    // Most items pass every point: one tap marks them all, then each can be changed.
+    let all_good = move |_| checks_all_good.iter().for_each(|(_, pass, _)| pass.set(Some(true)));
     let comments_for_send = comments.clone();
     let send = move |decision: Decision| {
         let checklist: Vec<Check> = checks_for_send
@@ -277,12 +374,16 @@ fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
             .collect();
         let request = DecisionRequest { revision, decision, checklist, comments };
         let path = path.clone();
+        let this_item = this_item.clone();
         busy.set(true);
         spawn(async move {
             let lang = language.get_untracked();
             match call::<Review>(lang, "POST", &path, body(&request)).await {
-                Ok(review) => message
-                    .set(Some(fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]))),
+                Ok(review) => decided.saved(
+                    fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]),
+                    message,
+                    this_item,
+                ),
                 Err(problem) if problem.code == "already_decided" => message.set(Some(fill(
                     text(lang, Key::DeskAlreadyDecided),
                     &[("name", problem.decided_by.as_deref().unwrap_or_default())],
@@ -297,17 +398,22 @@ fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
     view! {
         <form class="form decision" on:submit=|event| event.prevent_default()>
             <h2>{language.t(Key::DeskChecklist)}</h2>
+            <button class="button secondary all-good" type="button" on:click=all_good>{language.t(Key::DeskAllGood)}</button>
             <div class="check-points">
             {checks.into_iter().map(|(point, pass, comment)| {
                 let name = format!("check-{}", point.id());
+                let comment_id = format!("{name}-comment");
                 view! {
                     <fieldset class="check-point" data-point=point.id()>
                         <legend>{language.t(point.name_key())}</legend>
                         <label class="choice"><input type="radio" name=name.clone() value="pass"
+                            prop:checked=move || pass.get() == Some(true)
                             on:change=move |_| pass.set(Some(true))/>{language.t(Key::ReviewCheckPass)}</label>
                         <label class="choice"><input type="radio" name=name.clone() value="needs_work"
+                            prop:checked=move || pass.get() == Some(false)
                             on:change=move |_| pass.set(Some(false))/>{language.t(Key::ReviewCheckNeedsWork)}</label>
-                        <input type="text" name=format!("{name}-comment") maxlength="500" placeholder=language.t(Key::DeskComment)
+                        <label class="point-comment" for=comment_id.clone()>{language.t(Key::DeskComment)}</label>
+                        <input type="text" id=comment_id.clone() name=comment_id maxlength="500"
                             prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))/>
                     </fieldset>
                 }
@@ -316,7 +422,7 @@ fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
             <details class="field-comments">
                 <summary>{language.t(Key::DeskFieldComments)}</summary>
                 {comments.into_iter().map(|(field, comment)| {
-                    let label = field_label(kind, &field);
+                    let label = desk_label(kind, &field);
                     let id = format!("comment-{field}");
                     view! {
                         <div class="field">
@@ -338,18 +444,28 @@ fn DecisionForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload:
 }
 
 #[component]
-fn WithdrawForm(item: ReviewItemView, message: RwSignal<Option<String>>, reload: Callback<()>) -> impl IntoView {
+fn WithdrawForm(
+    item: ReviewItemView,
+    message: RwSignal<Option<String>>,
+    decided: Decided,
+    reload: Callback<()>,
+) -> impl IntoView {
     let language = use_language();
     let reason = RwSignal::new(String::new());
     let path = format!("/api/v1/review/items/{}/{}/withdraw", item.owner, item.record);
+    let this_item = (item.owner.clone(), item.record.clone());
     let withdraw = move |_| {
         let path = path.clone();
+        let this_item = this_item.clone();
         let request = WithdrawRequest { reason: reason.get_untracked() };
         spawn(async move {
             let lang = language.get_untracked();
             match call::<Review>(lang, "POST", &path, body(&request)).await {
-                Ok(review) => message
-                    .set(Some(fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]))),
+                Ok(review) => decided.saved(
+                    fill(text(lang, Key::DeskDecided), &[("state", text(lang, review.state.name_key()))]),
+                    message,
+                    this_item,
+                ),
                 Err(problem) => message.set(Some(problem.message)),
             }
             reload.run(());

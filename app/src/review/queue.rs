@@ -11,6 +11,7 @@ use crate::device::http::{call, spawn};
 use crate::i18n::{Key, fill, text, use_language};
 use crate::rules::people::District;
 use crate::rules::records::storefront::Category;
+use crate::ui::PageTitle;
 use crate::ui::encode_component;
 use crate::wire::{QueuedItem, ReviewQueue};
 
@@ -37,6 +38,8 @@ pub fn ReviewQueuePage() -> impl IntoView {
     let counts = RwSignal::new(None::<ReviewQueue>);
     let next = RwSignal::new(None::<String>);
     let message = RwSignal::new(None::<String>);
+    // An entrepreneur who followed a link here: told where her own work is.
+    let not_hers = RwSignal::new(false);
     let filter = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
     let search = move || {
         FILTERS
@@ -62,6 +65,7 @@ pub fn ReviewQueuePage() -> impl IntoView {
                     counts.set(Some(page));
                     message.set(None);
                 }
+                Err(problem) if problem.code == "forbidden" => not_hers.set(true),
                 Err(problem) => message.set(Some(problem.message)),
             }
         });
@@ -94,11 +98,13 @@ pub fn ReviewQueuePage() -> impl IntoView {
     };
     view! {
         <section class="page desk">
+            <PageTitle page=Key::ReviewTitle/>
             <h1>{language.t(Key::ReviewTitle)}</h1>
-            <p class="lead">{language.t(Key::ReviewBody)}</p>
-            <form class="desk-filters" method="get" action="/review">
+            {move || not_hers.get().then(|| view! { <NotHers/> })}
+            <p class="lead" hidden=not_hers>{language.t(Key::ReviewBody)}</p>
+            <form class="desk-filters" method="get" action="/review" hidden=not_hers>
                 {select("district", Key::StorefrontDistrict, District::ALL.iter().map(|d| (d.id().to_owned(), d.name_key())).collect())}
-                {select("category", Key::StorefrontCategory, Category::ALL.iter().map(|c| (c.id().to_owned(), c.name_key())).collect())}
+                {select("category", Key::DeskFieldCategory, Category::ALL.iter().map(|c| (c.id().to_owned(), c.name_key())).collect())}
                 {select("kind", Key::DeskKind, vec![("storefront".into(), Key::DeskKindStorefront), ("product".into(), Key::DeskKindProduct)])}
                 {select("waiting_days", Key::DeskWaiting, vec![("1".into(), Key::DeskWaiting1), ("3".into(), Key::DeskWaiting3), ("7".into(), Key::DeskWaiting7)])}
             </form>
@@ -142,5 +148,17 @@ pub fn ReviewQueuePage() -> impl IntoView {
                 </button>
             </Show>
         </section>
+    }
+}
+
+/// What an entrepreneur reads at the desk instead of a permission error.
+#[component]
+pub(super) fn NotHers() -> impl IntoView {
+    let language = use_language();
+    view! {
+        <div class="desk-not-hers notice">
+            <p>{language.t(Key::DeskNotHers)}</p>
+            <a class="button" href="/studio">{language.t(Key::OfflineOpenStudio)}</a>
+        </div>
     }
 }

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::{Key, use_language};
+use crate::ui::PageTitle;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -11,6 +12,7 @@ pub fn NotFoundPage() -> impl IntoView {
     let language = use_language();
     view! {
         <section class="page">
+            <PageTitle page=Key::NotFoundTitle/>
             <h1>{language.t(Key::NotFoundTitle)}</h1>
             <p>{language.t(Key::NotFoundBody)}</p>
             <a class="button" href="/">{language.t(Key::NotFoundAction)}</a>

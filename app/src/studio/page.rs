@@ -11,6 +11,7 @@ use super::storefront_editor::StorefrontEditor;
 use super::sync_bar::SyncStatusBar;
 use super::views::ViewsPanel;
 use super::{Phase, Section, Studio};
+use crate::ui::PageTitle;
 use crate::device::store::StoreProblem;
 use crate::device::sync::SyncStatus;
 use crate::i18n::{Key, use_language};
@@ -28,6 +29,7 @@ pub fn StudioPage() -> impl IntoView {
     Effect::new(move |_| open(studio, language));
     view! {
         <section class="page narrow studio">
+            <PageTitle page=Key::StudioTitle/>
             <h1>{language.t(Key::StudioTitle)}</h1>
             {move || match studio.phase.get() {
                 Phase::Opening => view! { <p class="studio-opening">{language.t(Key::StudioOpening)}</p> }.into_any(),
@@ -121,6 +123,11 @@ fn open(studio: Studio, language: crate::i18n::Language) {
         use crate::device::http::{AccountView, call, spawn};
 
         let open_for = move |account: &AccountView| {
+            // Coordinators have no storefront: their work is at the desk, not in empty forms.
+            if account.role != crate::rules::people::Role::Entrepreneur {
+                let _ = window().location().replace("/review");
+                return;
+            }
             if let Ok(owner) = account.id.parse() {
                 studio.storefront.set(Some(crate::rules::records::storefront::storefront_id(&owner)));
             }

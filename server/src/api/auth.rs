@@ -103,21 +103,51 @@ pub async fn sign_up_with(
     headers: &HeaderMap,
     form: SignUp,
 ) -> Result<Entered, ApiError> {
-    let code = normalise_invitation_code(&form.code).ok_or(ApiError::INVITATION_INVALID)?;
-    let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
-    let name = check_name(&form.name).ok_or(ApiError::BAD_NAME)?;
-    if !check_password(&form.password) {
-        return Err(ApiError::WEAK_PASSWORD);
-    }
+    // Every field's problem at once, each beside its field: she fixes them in one go.
+    let code = normalise_invitation_code(&form.code);
+    let phone = normalise_phone(&form.phone);
+    let name = check_name(&form.name);
     let gender = form.gender.map(|g| g.trim().to_string()).filter(|g| !g.is_empty());
-    if gender.as_ref().is_some_and(|g| g.chars().count() > MAX_GENDER_CHARS || g.chars().any(char::is_control)) {
-        return Err(ApiError::BAD_GENDER);
+    let bad_gender =
+        gender.as_ref().is_some_and(|g| g.chars().count() > MAX_GENDER_CHARS || g.chars().any(char::is_control));
+    let mut problems = Vec::new();
+    if phone.is_none() {
+        problems.push(("phone", ApiError::BAD_PHONE));
     }
+    if name.is_none() {
+        problems.push(("name", ApiError::BAD_NAME));
+    }
+    if !check_password(&form.password) {
+        problems.push(("password", ApiError::WEAK_PASSWORD));
+    }
+    if bad_gender {
+        problems.push(("gender", ApiError::BAD_GENDER));
+    }
+    let Some(phone) = phone else {
+        let code_problem = code.is_none().then_some(("code", ApiError::INVITATION_INVALID));
+        return Err(ApiError::fields(&code_problem.into_iter().chain(problems).collect::<Vec<_>>())
+            .unwrap_or(ApiError::BAD_PHONE));
+    };
+    // Counted per phone before the code is looked up, whatever else is wrong.
     let counted = count_attempt(state, "password", &phone, client, None)?;
+    let open = match &code {
+        Some(code) => people::invitation_open(&state.db, code).await?,
+        None => false,
+    };
+    if !problems.is_empty() {
+        // A code that is not open is wrong for this sign-up too: a retry of one
+        // that went through (below) has passed every other check before.
+        let code_problem = (!open).then_some(("code", ApiError::INVITATION_INVALID));
+        return Err(ApiError::fields(&code_problem.into_iter().chain(problems).collect::<Vec<_>>())
+            .unwrap_or(ApiError::BAD_REQUEST));
+    }
+    let (Some(code), Some(name)) = (code, name) else {
+        return Err(wrong_code());
+    };
     // On 2G the answer to a sign-up can be lost and the phone sends it again:
     // the same phone, code and password then sign in instead of failing.
     // A code that is not open costs no hash (only that check of a password).
-    let account = if people::invitation_open(&state.db, &code).await? {
+    let account = if open {
         let hash = passwords::try_hash(form.password.clone()).await?;
         match people::sign_up(&state.db, &code, &phone, &name, &hash, gender).await {
             Ok(account) => account,
@@ -131,16 +161,21 @@ pub async fn sign_up_with(
     Entered::start(state, account, state.site.secure_cookies(headers), true).await
 }
 
+/// The invitation code is wrong (or used): said beside the code's field.
+fn wrong_code() -> ApiError {
+    ApiError::fields(&[("code", ApiError::INVITATION_INVALID)]).unwrap_or(ApiError::INVITATION_INVALID)
+}
+
 async fn already_signed_up(state: &AppState, code: &str, phone: &str, password: String) -> Result<Account, ApiError> {
     if people::invitation_code_of(&state.db, phone).await?.as_deref() != Some(code) {
-        return Err(ApiError::INVITATION_INVALID);
+        return Err(wrong_code());
     }
     let Some((account, stored)) = people::find_for_sign_in(&state.db, phone).await? else {
-        return Err(ApiError::INVITATION_INVALID);
+        return Err(wrong_code());
     };
     match passwords::try_verify(password, stored).await? {
         true => Ok(account),
-        false => Err(ApiError::INVITATION_INVALID),
+        false => Err(wrong_code()),
     }
 }
 

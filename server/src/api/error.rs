@@ -22,11 +22,24 @@ pub struct ApiError {
     pub retry_after_seconds: Option<u64>,
     /// For `upload_offset`: the bytes of the photo the server has, where the phone resumes.
     pub received: Option<u64>,
+    /// A form's problems field by field, in the form's order (sign-up): `code` and `key`
+    /// are the first one's, so that a program reading one problem reads the first.
+    pub fields: [Option<(&'static str, Key)>; 5],
 }
 
 impl ApiError {
     const fn new(status: StatusCode, code: &'static str, key: Key) -> Self {
-        ApiError { status, code, key, retry_after_seconds: None, received: None }
+        ApiError { status, code, key, retry_after_seconds: None, received: None, fields: [None; 5] }
+    }
+
+    /// Every problem of a form at once, field by field (at most five, in the form's order).
+    pub fn fields(problems: &[(&'static str, ApiError)]) -> Option<ApiError> {
+        let (_, first) = *problems.first()?;
+        let mut fields = [None; 5];
+        for (slot, (field, error)) in fields.iter_mut().zip(problems) {
+            *slot = Some((*field, error.key));
+        }
+        Some(ApiError { fields, ..first })
     }
 
     pub const BAD_REQUEST: ApiError = ApiError::new(StatusCode::BAD_REQUEST, "bad_request", Key::ErrorBadRequest);
@@ -187,6 +200,12 @@ pub async fn localise(request: Request, next: Next) -> Response {
         received: error.received,
         decided_by: decided.as_ref().map(|d| d.name.clone()),
         decided_at: decided.map(|d| d.at),
+        fields: error
+            .fields
+            .iter()
+            .flatten()
+            .map(|(field, key)| ((*field).to_owned(), text(lang, *key).to_owned()))
+            .collect(),
     });
     (parts, body).into_response()
 }

@@ -6,7 +6,7 @@
 //! (303); a failure draws the same page again, with the reason in her
 //! language and what she typed, all but the password.
 
-use app::account::{Posted, RESET_DONE};
+use app::account::{Posted, RESET_DONE, safe_next};
 use app::i18n::{choose_language, text};
 use app::wire::{Reset, SignIn, SignUp};
 use axum::body::Body;
@@ -37,7 +37,7 @@ pub async fn sign_in(
     };
     let kept = Posted { phone: form.phone.clone(), ..Posted::default() };
     match auth::sign_in_with(&state, &client, &parts.headers, form).await {
-        Ok(entered) => home(&entered),
+        Ok(entered) => home(&entered, next(&parts)),
         Err(error) => again(&state, parts, error, kept).await,
     }
 }
@@ -58,9 +58,10 @@ pub async fn sign_up(
         name: form.name.clone(),
         code: form.code.clone(),
         gender: form.gender.clone().unwrap_or_default(),
+        ..Posted::default()
     };
     match auth::sign_up_with(&state, &client, &parts.headers, form).await {
-        Ok(entered) => home(&entered),
+        Ok(entered) => home(&entered, None),
         Err(error) => again(&state, parts, error, kept).await,
     }
 }
@@ -94,16 +95,32 @@ fn posted<T>(state: &AppState, parts: &Parts, form: Result<Form<T>, FormRejectio
     }
 }
 
-/// Signed in: her cookies, and on to where the script's sign-in leads.
-fn home(entered: &Entered) -> Response {
-    let mut response = see_other(entered.account.view().role.home());
+/// The page of this site that sent her to sign in (`/sign-in?next=/review`), if any.
+fn next(parts: &Parts) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Next {
+        next: String,
+    }
+    let axum::extract::Query(Next { next }) = axum::extract::Query::try_from_uri(&parts.uri).ok()?;
+    safe_next(&next).map(str::to_owned)
+}
+
+/// Signed in: her cookies, and on to where the script's sign-in leads: back
+/// to the page that sent her, else her start page.
+fn home(entered: &Entered, next: Option<String>) -> Response {
+    let mut response = match next {
+        Some(next) => see_other(&next),
+        None => see_other(entered.account.view().role.home()),
+    };
     entered.set_cookies(&mut response);
     response
 }
 
 /// A 303, so that going back or reloading does not post the form again.
-fn see_other(to: &'static str) -> Response {
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+fn see_other(to: &str) -> Response {
+    // `to` is a path of this site (`safe_next` allows printable ASCII only).
+    let location = HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/"));
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -116,6 +133,8 @@ async fn again(state: &AppState, parts: Parts, error: ApiError, mut kept: Posted
         choose_language(header(header::COOKIE), header(header::ACCEPT_LANGUAGE))
     };
     kept.problem = Some(text(lang, error.key).to_owned());
+    kept.fields =
+        error.fields.iter().flatten().map(|(field, key)| ((*field).to_owned(), text(lang, *key).to_owned())).collect();
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_to_stream_with_context(
         move || provide_context(kept.clone()),

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use app::i18n::{Key, Lang, text};
+use app::rules::goods_words::{alternatives, close_spelling};
 use app::rules::money::format_som;
 use app::rules::people::District;
 use app::rules::records::storefront::Category;
@@ -128,10 +129,43 @@ impl Asked {
         self.words.join(" ")
     }
 
-    /// The full-text index that answers this search and its terms: her words
-    /// in `search_text`, or, with a filter, each word behind the filter's mark
-    /// in `search_filtered` (see `filtered_words`). `None` without words.
-    fn terms(&self) -> Option<(&'static str, String)> {
+    /// What is searched for each of her words: the word, or, when it names
+    /// one of the programme's goods, the good's words in the four languages
+    /// (`app::rules::goods_words`): "qovun" is also "qawin", "dinya", "melon".
+    /// A search is read as every combination of its words' alternatives
+    /// (`Asked::read_statement`): past `COMBINATIONS_AT_MOST`, a later word
+    /// is searched as she typed it. A good named twice is widened once.
+    fn groups(&self) -> Vec<Vec<String>> {
+        let mut combinations = 1;
+        let mut groups: Vec<Vec<String>> = Vec::new();
+        for word in &self.words {
+            let all = alternatives(word);
+            if all.len() > 1 && (groups.contains(&all) || combinations * all.len() > COMBINATIONS_AT_MOST) {
+                groups.push(vec![word.clone()]);
+            } else {
+                combinations *= all.len();
+                groups.push(all);
+            }
+        }
+        groups
+    }
+
+    /// The full-text condition that finds this search, its matches numbered
+    /// from `from`: her words in `search_text`, or, with a filter, each word
+    /// behind the filter's mark in `search_filtered` (see `filtered_words`).
+    /// Words searched alone are one match of every term; a word widened to a
+    /// good's words is a match of any of them (`@n,OR@`), one per filter mark.
+    /// Terms are letters, digits and spaces only (`Asked::from`, and the
+    /// goods table's spellings): literals, since SurrealDB plans its
+    /// index-only count for literal terms only. `None` without words.
+    fn condition(&self, from: usize) -> Option<(String, usize)> {
+        let (field, marks) = self.index()?;
+        Some(matches(field, &self.groups(), &marks, from))
+    }
+
+    /// The full-text field that answers this search and the marks its terms
+    /// stand behind (none for `search_text`). `None` without words.
+    fn index(&self) -> Option<(&'static str, Vec<String>)> {
         if self.words.is_empty() {
             return None;
         }
@@ -142,11 +176,36 @@ impl Asked {
         .into_iter()
         .flatten()
         .collect();
-        if marks.is_empty() {
-            return Some(("search_text", self.query()));
-        }
-        let terms: Vec<String> = marks.iter().flat_map(|m| self.words.iter().map(move |w| format!("{m}{w}"))).collect();
-        Some(("search_filtered", terms.join(" ")))
+        if marks.is_empty() { Some(("search_text", vec![String::new()])) } else { Some(("search_filtered", marks)) }
+    }
+
+    /// The statement that counts the products (of her filters) having every
+    /// word from a full-text index alone. SurrealDB counts from the index
+    /// only for two or more match conditions (its `IndexCountScan` over a
+    /// `BitmapAnd`), hence one condition asked twice.
+    pub fn count_statement(&self, within: &str) -> Option<String> {
+        let (condition, next) = self.condition(1)?;
+        let condition = if next == 2 { format!("{condition} AND {}", self.condition(next)?.0) } else { condition };
+        Some(format!("SELECT count() FROM approved_product WHERE {condition} GROUP ALL {within}"))
+    }
+
+    /// The statement that reads every product the count found (at most
+    /// `RANKED_AT_MOST` of them, with one more to tell there are more). Each
+    /// combination of her words' alternatives is one match of all its terms,
+    /// and the combinations are joined by OR: SurrealDB reads a union of
+    /// full-text matches from the index alone, where a second match on the
+    /// same index would be tested on every row the first one finds.
+    pub fn read_statement(&self, within: &str) -> Option<String> {
+        let (field, marks) = self.index()?;
+        let branches = combinations(field, &self.groups(), &marks);
+        // Products of a storefront that is not public have no filtered words.
+        let public = if field == "search_text" { " AND market_all != NONE" } else { "" };
+        let condition = if branches.len() > 1 && !public.is_empty() {
+            format!("({}){public}", branches.join(" OR "))
+        } else {
+            format!("{}{public}", branches.join(" OR "))
+        };
+        Some(format!("SELECT {CARD} FROM approved_product WHERE {condition} LIMIT {} {within}", RANKED_AT_MOST + 1))
     }
 
     /// The same for every way of typing the same search: what the page cache keeps it by.
@@ -233,30 +292,84 @@ pub fn filtered_words() -> String {
 /// within about 5,000 rows, so neither way passes 50 ms (`make bench`).
 pub const RANKED_AT_MOST: usize = 900;
 
+/// A search whose words name goods is read as every combination of their
+/// words: at most this many (one good's words, or two goods of eight words
+/// each), each one more full-text match.
+pub const COMBINATIONS_AT_MOST: usize = 64;
+
 const CARD: &str = "owner, slug, name, price_som, storefront_slug, storefront_name, district, category, name_search, \
                     market_all, record::id(id)[1] AS record";
 
-/// `$w0`, `$w1`…: each word found where the index starts a word (set by `bind_words`).
-fn word_conditions(words: &[String]) -> Vec<String> {
-    (0..words.len()).map(|i| format!("search_text = $w{i}")).collect()
+/// Full-text matches on `field` (see `Asked::condition`): the words searched
+/// alone, behind each mark, in one match of every term; each widened word,
+/// behind each mark, in a match of any of its words. Numbered from `from`;
+/// the next free number comes back.
+fn matches(field: &str, groups: &[Vec<String>], marks: &[String], from: usize) -> (String, usize) {
+    let marks: Vec<&str> = if marks.is_empty() { vec![""] } else { marks.iter().map(String::as_str).collect() };
+    let mut next = from;
+    let mut conditions = Vec::new();
+    let alone: Vec<String> = marks
+        .iter()
+        .flat_map(|m| groups.iter().filter(|g| g.len() == 1).map(move |g| format!("{m}{}", g[0])))
+        .collect();
+    if !alone.is_empty() {
+        conditions.push(format!("{field} @{next}@ '{}'", alone.join(" ")));
+        next += 1;
+    }
+    for group in groups.iter().filter(|g| g.len() > 1) {
+        for m in &marks {
+            let any: Vec<String> = group.iter().map(|w| format!("{m}{w}")).collect();
+            conditions.push(format!("{field} @{next},OR@ '{}'", any.join(" ")));
+            next += 1;
+        }
+    }
+    (conditions.join(" AND "), next)
+}
+
+/// Each combination of the groups' words (one word of each), as one
+/// full-text match on `field` of all its terms behind each mark; numbered
+/// from 1. To be joined by OR.
+fn combinations(field: &str, groups: &[Vec<String>], marks: &[String]) -> Vec<String> {
+    let mut combinations: Vec<Vec<&str>> = vec![Vec::new()];
+    for group in groups {
+        combinations = combinations
+            .iter()
+            .flat_map(|c| group.iter().map(move |w| [c.as_slice(), &[w.as_str()]].concat()))
+            .collect();
+    }
+    combinations
+        .iter()
+        .enumerate()
+        .map(|(i, words)| {
+            let terms: Vec<String> = marks.iter().flat_map(|m| words.iter().map(move |w| format!("{m}{w}"))).collect();
+            format!("{field} @{}@ '{}'", i + 1, terms.join(" "))
+        })
+        .collect()
+}
+
+/// `$w0`, `$w1`…: each word (or any of a widened word's words) found where
+/// the index starts a word (set by `bind_words`).
+fn word_conditions(groups: &[Vec<String>]) -> Vec<String> {
+    (0..groups.len()).map(|i| format!("search_text = $w{i}")).collect()
 }
 
 /// Statements that make `$w0`, `$w1`… once per query, before the SELECT that
 /// reads them: each a regex that finds its word at the start of the text,
 /// after a space, or after the other class (a word of letters after a digit,
 /// "kg" in "5kg"; digits after a letter), as the `class` tokenizer starts words.
-fn word_patterns(words: &[String]) -> String {
-    (0..words.len()).map(|i| format!("LET $w{i} = <regex> $p{i};\n")).collect()
+fn word_patterns(groups: &[Vec<String>]) -> String {
+    (0..groups.len()).map(|i| format!("LET $w{i} = <regex> $p{i};\n")).collect()
 }
 
 fn bind_words<'r, C: surrealdb::Connection>(
     mut query: surrealdb::method::Query<'r, C>,
-    words: &[String],
+    groups: &[Vec<String>],
 ) -> surrealdb::method::Query<'r, C> {
-    for (i, word) in words.iter().enumerate() {
-        // Words are lowercase letters or digits only (`Asked::from`): nothing to escape.
-        let class = if word.starts_with(|c: char| c.is_ascii_digit()) { "0-9" } else { "a-z" };
-        query = query.bind((format!("p{i}"), format!("(?:^|[^{class}]){word}")));
+    for (i, group) in groups.iter().enumerate() {
+        // Words are lowercase letters or digits only (`Asked::from`, the goods
+        // table): nothing to escape. A widened word's words are all letters.
+        let class = if group[0].starts_with(|c: char| c.is_ascii_digit()) { "0-9" } else { "a-z" };
+        query = query.bind((format!("p{i}"), format!("(?:^|[^{class}])(?:{})", group.join("|"))));
     }
     query
 }
@@ -267,6 +380,16 @@ fn starts_a_word(text: &str, word: &str) -> bool {
     text.match_indices(word).any(|(i, _)| {
         text[..i].chars().next_back().is_none_or(|c| if digits { !c.is_ascii_digit() } else { !c.is_ascii_lowercase() })
     })
+}
+
+/// How many products (of her filters) have every word: counted from the
+/// full-text index alone, in a millisecond or two whatever the count.
+async fn count(db: &Surreal<Any>, asked: &Asked, within: &str) -> Result<usize, surrealdb::Error> {
+    let Some(statement) = asked.count_statement(within) else {
+        return Ok(0);
+    };
+    let count: Option<i64> = db.query(format!("({statement})[0].count")).await?.check()?.take(0)?;
+    Ok(usize::try_from(count.unwrap_or(0)).unwrap_or(usize::MAX))
 }
 
 /// One page of the directory, giving up after `TIMEOUT`.
@@ -283,8 +406,7 @@ pub async fn page_within(db: &Surreal<Any>, asked: &Asked, timeout: Duration) ->
         return Ok(Page { storefronts: Vec::new(), products: Vec::new(), next: None });
     }
     let within = format!("TIMEOUT {}ms", timeout.as_millis());
-    let words = &asked.words;
-    let q = (!words.is_empty()).then(|| asked.query());
+    let searched = !asked.words.is_empty();
     let (district, category, after) = (&asked.district, &asked.category, &asked.after);
     let (field, prefix) = match (district, category) {
         (Some(d), Some(c)) => ("market_dc", format!("{d}|{c}|")),
@@ -293,40 +415,18 @@ pub async fn page_within(db: &Surreal<Any>, asked: &Asked, timeout: Duration) ->
         (None, None) => ("market_all", String::new()),
     };
     let mut rows: Option<Vec<(u8, Value)>> = None;
-    if let Some((index, terms)) = asked.terms() {
-        // How many products (of her filters) have every word: counted from the
-        // full-text index alone, in a millisecond or two whatever the count.
-        // SurrealDB counts from the index only for two or more match
-        // conditions (its `IndexCountScan` over a `BitmapAnd`), hence the same
-        // terms twice; they are literals because bound ones are not planned
-        // so. Terms are letters, digits and spaces only (`Asked::from`).
-        let count: Option<i64> = db
-            .query(format!(
-                "(SELECT count() FROM approved_product WHERE {index} @1@ '{terms}' AND {index} @2@ '{terms}' GROUP ALL {within})[0].count"
-            ))
-            .await?
-            .check()?
-            .take(0)?;
-        let count = usize::try_from(count.unwrap_or(0)).unwrap_or(usize::MAX);
+    let groups = asked.groups();
+    if let Some(read) = asked.read_statement(&within) {
+        let count = count(db, asked, &within).await?;
         if count <= RANKED_AT_MOST {
             // Few enough to read them all and put names first.
-            let found: Vec<Value> = if count == 0 {
-                Vec::new()
-            } else {
-                db.query(format!(
-                    "SELECT {CARD} FROM approved_product WHERE {index} @@ $terms AND market_all != NONE LIMIT $most {within}"
-                ))
-                .bind(("terms", terms))
-                .bind(("most", RANKED_AT_MOST as i64 + 1))
-                .await?
-                .check()?
-                .take(0)
-                .map(json_rows)?
-            };
+            let found: Vec<Value> =
+                if count == 0 { Vec::new() } else { db.query(read).await?.check()?.take(0).map(json_rows)? };
             let mut ranked: Vec<(u8, Value)> = found
                 .into_iter()
                 .map(|r| {
-                    let in_name = starts_a_word(r["name_search"].as_str().unwrap_or_default(), &words[0]);
+                    let name = r["name_search"].as_str().unwrap_or_default();
+                    let in_name = groups[0].iter().any(|w| starts_a_word(name, w));
                     (u8::from(!in_name), r)
                 })
                 .collect();
@@ -343,18 +443,18 @@ pub async fn page_within(db: &Surreal<Any>, asked: &Asked, timeout: Duration) ->
         Some(rows) => rows,
         None => {
             // In order, from the cursor on, each word where the index starts a word.
-            let matching: String = word_conditions(words).iter().map(|c| format!(" AND {c}")).collect();
+            let matching: String = word_conditions(&groups).iter().map(|c| format!(" AND {c}")).collect();
             let from = format!("{prefix}{}", after.as_ref().map_or("", |(_, order)| order.as_str()));
             let query = db
                 .query(format!(
                     "{}SELECT {CARD} FROM approved_product WHERE {field} > $from AND {field} < $to{matching}
                      ORDER BY {field} LIMIT $limit {within}",
-                    word_patterns(words)
+                    word_patterns(&groups)
                 ))
                 .bind(("from", from))
                 .bind(("to", format!("{prefix}~")))
                 .bind(("limit", PAGE as i64 + 1));
-            let found = bind_words(query, words).await?.check()?.take(words.len()).map(json_rows)?;
+            let found = bind_words(query, &groups).await?.check()?.take(groups.len()).map(json_rows)?;
             found.into_iter().map(|row| (1, row)).collect()
         }
     };
@@ -366,28 +466,27 @@ pub async fn page_within(db: &Surreal<Any>, asked: &Asked, timeout: Duration) ->
         let mut conditions: Vec<String> = [
             district.as_ref().map(|_| "district = $district".to_owned()),
             category.as_ref().map(|_| "category = $category".to_owned()),
-            q.as_ref().filter(|_| !filtered).map(|_| "search_text @@ $q".to_owned()),
+            (searched && !filtered).then(|| combinations("search_text", &groups, &[String::new()]).join(" OR ")),
         ]
         .into_iter()
         .flatten()
         .collect();
         let patterns = if filtered {
-            conditions.extend(word_conditions(words));
-            word_patterns(words)
+            conditions.extend(word_conditions(&groups));
+            word_patterns(&groups)
         } else {
             String::new()
         };
         let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         // A short word matches thousands of storefronts: with words, the first
         // few dozen found are put in order here rather than all in the database.
-        let order = if q.is_some() { "LIMIT 60" } else { "ORDER BY name LIMIT 6" };
+        let order = if searched { "LIMIT 60" } else { "ORDER BY name LIMIT 6" };
         let query = db
             .query(format!("{patterns}SELECT slug, name, district FROM approved_storefront {filter} {order} {within}"))
-            .bind(("q", q.clone()))
             .bind(("district", district.clone()))
             .bind(("category", category.clone()));
-        let statement = if filtered { words.len() } else { 0 };
-        let mut shops = bind_words(query, words).await?.check()?.take(statement).map(json_rows)?;
+        let statement = if filtered { groups.len() } else { 0 };
+        let mut shops = bind_words(query, &groups).await?.check()?.take(statement).map(json_rows)?;
         shops.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
         shops.truncate(6);
         shops
@@ -429,6 +528,42 @@ pub async fn page_within(db: &Surreal<Any>, asked: &Asked, timeout: Duration) ->
             .collect(),
         next,
     })
+}
+
+/// A close spelling of her search that finds products (in her filters),
+/// for a search that found nothing: each word that names no good put as the
+/// nearest good's word (`goods_words::close_spelling`), all of them first,
+/// then one at a time, each tried with one count from the index. The words
+/// as the search box shows them, the good's word as the table writes it
+/// ("qovun murabbo").
+pub async fn did_you_mean(
+    db: &Surreal<Any>,
+    asked: &Asked,
+    timeout: Duration,
+) -> Result<Option<String>, surrealdb::Error> {
+    let within = format!("TIMEOUT {}ms", timeout.as_millis());
+    let close: Vec<Option<&'static str>> = asked.words.iter().map(|w| close_spelling(w)).collect();
+    let changed: Vec<usize> = (0..close.len()).filter(|&i| close[i].is_some()).collect();
+    let mut tries = vec![changed.clone()];
+    if changed.len() > 1 {
+        tries.extend(changed.iter().map(|&i| vec![i]));
+    }
+    for changed in tries.into_iter().filter(|t| !t.is_empty()) {
+        let words: Vec<&str> = (0..close.len())
+            .map(|i| if changed.contains(&i) { close[i].unwrap_or_default() } else { asked.words[i].as_str() })
+            .collect();
+        let q = words.join(" ");
+        let trial = Asked::from(&Filters {
+            q: Some(q.clone()),
+            district: asked.district.clone(),
+            category: asked.category.clone(),
+            ..Filters::default()
+        });
+        if count(db, &trial, &within).await? > 0 {
+            return Ok(Some(q));
+        }
+    }
+    Ok(None)
 }
 
 fn select(name: &str, label: Key, lang: Lang, current: Option<&str>, options: Vec<(&str, Key)>) -> String {
@@ -599,6 +734,30 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
             escape(text(lang, Key::DeskMore))
         )
     });
+    // Nothing found: a close spelling that finds something, if there is one.
+    let nothing_found = page.products.is_empty() && page.storefronts.is_empty();
+    let suggestion = if nothing_found && !asked.words.is_empty() && asked.after.is_none() {
+        did_you_mean(&state.db, &asked, state.market_timeout).await.unwrap_or_else(|error| {
+            tracing::info!(%error, "a market search's close spelling was not looked for");
+            None
+        })
+    } else {
+        None
+    };
+    let did_you_mean = suggestion.map_or(String::new(), |suggested| {
+        let mut href = format!("/market?q={}", encode_component(&suggested));
+        href.extend(keep("district", district));
+        href.extend(keep("category", category));
+        let template = text(lang, Key::MarketDidYouMean);
+        let (before, after) = template.split_once("{words}").unwrap_or((template, ""));
+        format!(
+            r#"<p class="market-note" role="status">{}<a href="{}">{}</a>{}</p>"#,
+            escape(before),
+            escape(&href),
+            escape(&suggested),
+            escape(after)
+        )
+    });
     let empty = (page.products.is_empty() && page.storefronts.is_empty() && !nothing_to_search)
         .then(|| format!("<p>{}</p>", escape(text(lang, Key::MarketEmpty))))
         .unwrap_or_default();
@@ -613,7 +772,7 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
         format!(r#"<h2>{}</h2><ul class="market-products">{products}</ul>"#, escape(text(lang, Key::MarketProducts)))
     };
     let body = format!(
-        r#"<h1>{}</h1><p class="lead">{}</p>{form}{notes}{empty}{shops}{products}{next}"#,
+        r#"<h1>{}</h1><p class="lead">{}</p>{form}{notes}{empty}{did_you_mean}{shops}{products}{next}"#,
         escape(text(lang, Key::MarketTitle)),
         escape(text(lang, Key::MarketBody)),
     );
@@ -673,6 +832,22 @@ mod tests {
         let many = asked("aa bb cc dd ee ff gg hh");
         assert_eq!(many.words.len(), super::QUERY_WORDS);
         assert!(many.cut && !many.dropped);
+    }
+
+    #[test]
+    fn a_goods_word_is_widened_within_a_bound_of_combinations() {
+        let groups = asked("qovun shimbay").groups();
+        assert!(groups[0].contains(&"qawin".to_owned()) && groups[0].contains(&"dinya".to_owned()), "{groups:?}");
+        assert_eq!(groups[1], ["shimbay"]);
+        // The same good named twice is widened once.
+        let twice = asked("qovun qawin").groups();
+        assert_eq!(twice[1], ["qawin"], "{twice:?}");
+        // Three goods of more than four words each: the third is searched as typed.
+        let three = asked("qovun murabbo pechenye").groups();
+        assert!(three[0].len() * three[1].len() <= super::COMBINATIONS_AT_MOST, "{three:?}");
+        assert_eq!(three[2], ["pechenye"], "{three:?}");
+        let read = asked("qovun shimbay").read_statement("").unwrap();
+        assert!(read.contains("search_text @1@ 'dini shimbay'") && read.contains(" OR "), "{read}");
     }
 
     #[test]

@@ -1099,3 +1099,37 @@ async fn account_forms_posted_from_other_sites_are_refused() {
         assert!(support::header(&response, "set-cookie").is_empty(), "{headers:?}");
     }
 }
+
+#[tokio::test]
+async fn sign_up_says_every_fields_problem_at_once_a_wrong_code_with_a_weak_password() {
+    let world = World::new().await;
+    let (status, answer) = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-up",
+            Some(json!({"code": "KKKK-2222", "phone": "+998917774001", "name": "Ayjamal", "password": "short"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The first problem for programs that read one; every field's for the page.
+    assert_eq!(answer["code"], "invitation_invalid", "{answer}");
+    let fields = answer["fields"].as_object().expect("problems field by field");
+    assert_eq!(fields.keys().collect::<Vec<_>>(), ["code", "password"], "{answer}");
+    assert!(fields.values().all(|message| !message.as_str().unwrap().is_empty()));
+
+    // A bad phone too: the code's shape is still checked, its use is not looked up.
+    let (_, answer) = world
+        .call(
+            Who::Anonymous,
+            Method::POST,
+            "/auth/sign-up",
+            Some(json!({"code": "nope", "phone": "12345", "name": " ", "password": "short"})),
+        )
+        .await;
+    let fields = answer["fields"].as_object().unwrap();
+    assert_eq!(fields.keys().collect::<Vec<_>>(), ["code", "name", "password", "phone"], "{answer}");
+    // Nothing was created.
+    let (_, list) = world.call(Who::Coordinator, Method::GET, "/invitations", None).await;
+    assert!(list.as_array().unwrap().iter().all(|i| i["state"] == "open"));
+}

@@ -332,3 +332,166 @@ async fn a_flood_of_searches_holds_its_turns_and_no_more_kept_pages_still_answer
     let (status, body) = page(&router, "/market?q=honey").await;
     assert_eq!(status, StatusCode::OK, "a turn freed: {body}");
 }
+
+/// Products of the programme's goods, each written in one language only,
+/// and a fish that a search for honey must not find.
+async fn goods() -> Shop {
+    let shop = shop(true).await;
+    approved_shop(
+        &shop,
+        "+998901000521",
+        "gulnar-murabba",
+        "chimbay",
+        "food",
+        &[
+            ("Qawın", "Shımbaydıń shıyrın qawını"),
+            ("Úy múrabbası", "Órikten, shiyshe ıdısta"),
+            ("Kunjut pechenyesi", "Úyde pisirilgen"),
+            ("Balıq", "Araldıń qaqlanǵan balıǵı"),
+        ],
+    )
+    .await;
+    approved_shop(&shop, "+998901000522", "torpeda", "chimbay", "food", &[("Дыня торпеда", "Сладкая, 3 кг")]).await;
+    shop
+}
+
+#[tokio::test]
+async fn a_goods_word_finds_the_same_good_written_in_the_other_languages() {
+    let shop = goods().await;
+    let cases: [(&str, &[&str]); 12] = [
+        ("қовун", &["Qawın", "Дыня торпеда"]),
+        ("qovun", &["Qawın", "Дыня торпеда"]),
+        ("ДЫНЯ", &["Qawın", "Дыня торпеда"]),
+        ("дыни", &["Qawın", "Дыня торпеда"]),
+        ("melons", &["Qawın", "Дыня торпеда"]),
+        ("мураббо", &["Úy múrabbası"]),
+        ("варенье", &["Úy múrabbası"]),
+        ("печенье", &["Kunjut pechenyesi"]),
+        ("печенье кунжут", &["Kunjut pechenyesi"]),
+        // Every other word still holds: melons from Chimbay only.
+        ("qovun shimbay", &["Qawın"]),
+        // Honey is not "bal" here: that starts "balıq", fish.
+        ("asal", &[]),
+        ("samarqand", &[]),
+    ];
+    for (q, expected) in cases {
+        for filters in FILTERS {
+            let (_, names) = found(&shop, &format!("/market?q={}{filters}", encoded(q))).await;
+            assert_eq!(names, expected, "q={q}{filters}");
+        }
+        // Another district has none of them.
+        let (_, names) = found(&shop, &format!("/market?q={}&district=moynaq", encoded(q))).await;
+        assert!(names.is_empty(), "q={q}: {names:?}");
+    }
+    // The storefronts that hold a good's word are found by its other words too.
+    let (body, _) = found(&shop, &format!("/market?q={}", encoded("мураббо"))).await;
+    assert!(body.contains(r#"href="/s/gulnar-murabba""#), "{body}");
+    // Her words stay hers in the box.
+    assert!(body.contains(r#"name="q" value="murabbo""#), "{body}");
+}
+
+/// The plan SurrealDB makes for a statement, as text.
+async fn plan(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, statement: &str) -> String {
+    let mut response = db.query(format!("EXPLAIN {statement}")).await.unwrap().check().unwrap();
+    let plan: surrealdb::types::Value = response.take(0).unwrap();
+    format!("{plan:?}")
+}
+
+#[tokio::test]
+async fn a_widened_search_is_counted_and_read_from_the_full_text_index_never_scanned() {
+    use sawda_server::public::market::{Asked, Filters};
+    let shop = goods().await;
+    for q in ["qovun", "qovun shimbay", "мураббо печенье", "qovun 3 kg", "kg qovun", "bal", "shimbay", "shimbay kg"]
+    {
+        for (district, category) in
+            [(None, None), (Some("chimbay"), None), (None, Some("food")), (Some("chimbay"), Some("food"))]
+        {
+            let asked = Asked::from(&Filters {
+                q: Some(q.into()),
+                district: district.map(str::to_owned),
+                category: category.map(str::to_owned),
+                ..Filters::default()
+            });
+            let count = plan(&shop.db, &asked.count_statement("").unwrap()).await;
+            assert!(count.contains("IndexCountScan"), "q={q} {district:?} {category:?}: {count}");
+            assert!(!count.contains("TableScan"), "q={q} {district:?} {category:?}: {count}");
+            let read = plan(&shop.db, &asked.read_statement("").unwrap()).await;
+            if std::env::var("SHOW_PLANS").is_ok() {
+                eprintln!("{q} {district:?} {category:?}\n{}\n{count}\n{read}\n", asked.read_statement("").unwrap());
+            }
+            assert!(!read.contains("TableScan"), "q={q} {district:?} {category:?}: {read}");
+            // Each combination of her words is read from the index, all its
+            // words at once: no row of one word is read to be tested for another.
+            let branches = asked.read_statement("").unwrap().matches(" OR ").count() + 1;
+            assert_eq!(read.matches("query: ").count(), branches, "q={q} {district:?} {category:?}: {read}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_search_that_finds_nothing_offers_a_close_spelling_that_finds_something() {
+    let shop = goods().await;
+    let (body, names) = found(&shop, "/market?q=qovn").await;
+    assert!(names.is_empty());
+    assert!(body.contains("Nothing found"), "{body}");
+    assert!(body.contains(r#"Did you mean “<a href="/market?q=qovun">qovun</a>”?"#), "{body}");
+    let (_, names) = found(&shop, "/market?q=qovun").await;
+    assert_eq!(names, ["Qawın", "Дыня торпеда"], "the suggestion finds them");
+    // In her language, with her other words and filters kept.
+    let (body, _) = found(&shop, "/market?q=qovn+shimbay&district=chimbay&lang=uz").await;
+    assert!(
+        body.contains(r#"Balki «<a href="/market?q=qovun%20shimbay&amp;district=chimbay">qovun shimbay</a>» deb qidirmoqchi edingiz?"#),
+        "{body}"
+    );
+    // Nothing close, or close but not in the market (soap), or not in her district: nothing offered.
+    for path in ["/market?q=zzzzqq", "/market?q=sovn", "/market?q=qovn&district=moynaq", "/market?q=qovun+sovn"] {
+        let (body, names) = found(&shop, path).await;
+        assert!(names.is_empty(), "{path}");
+        assert!(!body.contains("Did you mean"), "{path}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_widened_word_matching_many_products_is_read_in_order_a_page_at_a_time() {
+    use sawda_server::public::market::{RANKED_AT_MOST, market_order};
+    let shop = shop(true).await;
+    // More melons than are ranked, each written in Karakalpak only.
+    let mut rows = Vec::new();
+    for n in 0..RANKED_AT_MOST + 30 {
+        let fields: sawda_sync::Fields = serde_json::from_value(json!({
+            "name": format!("Qawın {n:04}"), "description": "Shıyrın", "price_som": 1000, "unit": "kg",
+            "availability": "in_stock", "position": 1.0,
+        }))
+        .unwrap();
+        let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Product, &fields).unwrap();
+        row.retain(|_, v| !v.is_null());
+        row.extend([
+            ("owner".into(), json!("account:melons")),
+            ("storefront".into(), json!("s")),
+            ("revision".into(), json!(1)),
+            ("approved_by".into(), json!("test")),
+            ("slug".into(), json!(format!("qawin-{n}"))),
+            ("district".into(), json!("chimbay")),
+            ("category".into(), json!("food")),
+            ("storefront_slug".into(), json!("melons")),
+            ("storefront_name".into(), json!("Melons")),
+        ]);
+        rows.push(json!({"key": ["account:melons", format!("p{n:04}")], "row": row}));
+    }
+    shop.db
+        .query("FOR $p IN $products { CREATE type::record('approved_product', $p.key) CONTENT $p.row; };")
+        .query(market_order("owner = 'account:melons'"))
+        .bind(("products", rows))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    for q in ["qovun", "дыня", "melon"] {
+        for filters in FILTERS {
+            let (body, names) = found(&shop, &format!("/market?q={}{filters}", encoded(q))).await;
+            assert_eq!(names.len(), 20, "q={q}{filters}");
+            assert!(names.iter().all(|n| n.starts_with("Qawın ")), "q={q}{filters}: {names:?}");
+            assert!(body.contains(r#"rel="next""#), "q={q}{filters}");
+        }
+    }
+}
