@@ -147,7 +147,7 @@ test('at the desk: words whole, labels for the coordinator, approve in two click
   await slow.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   await page.click(`button:has-text("${ru['desk.request_changes']}")`);
   await page.waitForFunction(() => document.querySelector('.review-item .badge')?.dataset.state === 'changes_requested');
-  const last = page.locator('.review-log li').last();
+  const last = page.locator('.review-log > li').last();
   const history = await last.textContent();
   assert.ok(history.includes(ru['check.photos']), `the failed point in the history: ${history}`);
   assert.ok(history.includes('Фото тёмное, снимите днём у окна'), `its comment in the history: ${history}`);

@@ -157,7 +157,7 @@ test('submitted offline, changes asked at the desk, read offline, fixed, resubmi
   }
   await zamira.click(`button:has-text("${ru['desk.approve']}")`);
   await zamira.waitForFunction(() => document.querySelector('.review-item .badge')?.dataset.state === 'approved');
-  const log = await zamira.locator('.review-log li').allTextContents();
+  const log = await zamira.locator('.review-log > li').allTextContents();
   assert.equal(log.length, 4, `submitted, changes, submitted, approved: ${log}`);
   await zamira.screenshot({ path: join(outputDir, 'desk-approved-ru-1280.png'), fullPage: true });
   // The same desk on a 360 px phone.
