@@ -58,7 +58,7 @@ async function reviewsOnServer() {
 }
 
 /** Screenshots of the page as it is, in each language (the language cookie, then a reload), at 360 and 1280 px. */
-async function shotsInEveryLanguage(page, name, url, before = async () => {}) {
+async function shotsInEveryLanguage(page, name, url, before = async () => {}, part = '.review-panel') {
   for (const lang of LANGS) {
     await page.context().addCookies([{ name: 'sawda_lang', value: lang, url: sawda.url }]);
     await page.goto(url);
@@ -67,6 +67,8 @@ async function shotsInEveryLanguage(page, name, url, before = async () => {}) {
     for (const width of [360, 1280]) {
       await page.setViewportSize({ width, height: width === 360 ? 740 : 900 });
       await page.screenshot({ path: join(SHOTS, `${name}-${lang}-${width}.png`), fullPage: true });
+      // The part changed, at full size, to read.
+      await page.locator(part).first().screenshot({ path: join(SHOTS, `${name}-${lang}-${width}-part.png`) });
     }
   }
   await page.setViewportSize({ width: 360, height: 740 });
@@ -157,7 +159,8 @@ test('a blank storefront waits, her products go with it, the desk sees them, and
   assert.deepEqual(rows.map((r) => r[1]), ['submitted', 'draft']);
   assert.ok(rows[0][0].startsWith(JAM) && rows[1][0].startsWith(BISCUITS), JSON.stringify(rows));
   assert.equal(await zamira.locator('.desk-products h2').textContent(), `${texts.ru['desk.products']} (2)`);
-  await shotsInEveryLanguage(zamira, 'desk-storefront-products', item, () => zamira.locator('.desk-products').waitFor());
+  await shotsInEveryLanguage(zamira, 'desk-storefront-products', item, () => zamira.locator('.desk-products').waitFor(),
+    '.desk-products');
   await desk.close();
 
   // Approved; her phone pulls it. Opening the jam warns her once.
@@ -198,7 +201,7 @@ test('a blank storefront waits, her products go with it, the desk sees them, and
     await tabs.nth(1).click();
     await page.locator("li.product", { hasText: JAM }).locator(".actions button").first().click();
     await page.locator('.public-edit-warning').waitFor();
-  });
+  }, 'li.product[data-open="true"]');
   assert.deepEqual(problems, []);
   await context.close();
 });

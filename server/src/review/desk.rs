@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use app::rules::review::{self as rules, Decision, Refused, Review, ReviewState};
 use app::wire::{
-    DecisionRequest, DistrictCount, FieldChange, QueuedItem, ReviewEvent, ReviewItemView, ReviewQueue, StorefrontProduct,
+    DecisionRequest, DistrictCount, FieldChange, QueuedItem, ReviewEvent, ReviewItemView, ReviewQueue,
+    StorefrontProduct,
 };
 use chrono::{DateTime, Utc};
 use sawda_sync::{Fields, Kind, Owner, Record, RecordId};
@@ -266,7 +267,11 @@ pub async fn item(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId)
 }
 
 /// The live products of her storefront, in her order, with their reviews.
-async fn products_of(db: &Surreal<Any>, owner: &Owner, storefront: RecordId) -> Result<Vec<StorefrontProduct>, DeskError> {
+async fn products_of(
+    db: &Surreal<Any>,
+    owner: &Owner,
+    storefront: RecordId,
+) -> Result<Vec<StorefrontProduct>, DeskError> {
     use app::rules::records::product;
     let storefront = storefront.to_string();
     let mut products: Vec<Record> = store::records_of_kind(db, owner, Kind::Product)
@@ -278,7 +283,11 @@ async fn products_of(db: &Surreal<Any>, owner: &Owner, storefront: RecordId) -> 
     products.sort_by(|a, b| position(a).total_cmp(&position(b)).then(a.id().cmp(&b.id())));
     Ok(products
         .iter()
-        .map(|r| StorefrontProduct { record: r.id().to_string(), state: Review::of(r).state, content: rules::content(r) })
+        .map(|r| StorefrontProduct {
+            record: r.id().to_string(),
+            state: Review::of(r).state,
+            content: rules::content(r),
+        })
         .collect())
 }
 

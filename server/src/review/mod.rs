@@ -101,9 +101,10 @@ pub fn after_push(
         let changed = revived.is_some();
         let review = revived.unwrap_or(review);
         edited.as_approved = (edited.submitted || edited.reviewed_fields)
-            && review.approved_content.as_ref().is_some_and(|mark| {
-                *mark == content_mark(record.kind(), &rules::content(record))
-            });
+            && review
+                .approved_content
+                .as_ref()
+                .is_some_and(|mark| *mark == content_mark(record.kind(), &rules::content(record)));
         // A record missing what its kind requires is not taken (a blank storefront).
         let missing: Vec<String> = if edited.submitted && !edited.as_approved {
             rules::missing(record).into_iter().map(str::to_owned).collect()

@@ -702,8 +702,10 @@ async fn a_blank_storefront_or_an_unfinished_product_is_not_taken_for_review() {
     assert_eq!(shop_review["missing"], json!(["name", "district", "category", "payment", "delivery"]));
     let jam_review = review_on(&phone, jam);
     assert_eq!(jam_review["missing"], json!(["price_som", "unit", "availability"]), "{jam_review}");
-    assert!(!app::rules::review::Review::of(phone.record(shop).unwrap()).submission_on_its_way(phone.record(shop).unwrap()),
-        "the server took her mark in: her phone no longer says it is on its way");
+    assert!(
+        !app::rules::review::Review::of(phone.record(shop).unwrap()).submission_on_its_way(phone.record(shop).unwrap()),
+        "the server took her mark in: her phone no longer says it is on its way"
+    );
     let (_, queue) = call(&desk, &desk.admin, Method::GET, "/review/queue", None).await;
     let names: Vec<&str> = queue["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Gulnar's biscuits", "Sesame biscuits"], "only the complete ones wait");
@@ -731,7 +733,11 @@ async fn a_storefront_on_the_desk_comes_with_her_products_and_where_each_stands(
         .unwrap_or_else(|| panic!("no products on the desk: {item}"))
         .iter()
         .map(|p| {
-            (p["record"].as_str().unwrap().into(), p["state"].as_str().unwrap().into(), p["content"]["name"].as_str().unwrap().into())
+            (
+                p["record"].as_str().unwrap().into(),
+                p["state"].as_str().unwrap().into(),
+                p["content"]["name"].as_str().unwrap().into(),
+            )
         })
         .collect();
     assert_eq!(
