@@ -2,6 +2,7 @@
 //! types and again on the server; each problem has a translated message.
 
 use crate::i18n::{Key, Lang, fill, text};
+use crate::rules::money::group_digits;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum FieldProblem {
@@ -24,6 +25,16 @@ pub enum FieldProblem {
     /// The same choice twice in a list.
     Repeated,
     WholeNumber,
+    /// A minus before a number that cannot be below zero.
+    Negative,
+    /// "2,5": a fraction where only whole numbers go.
+    Fraction,
+    /// "35 00": digits grouped otherwise than by three from the right.
+    DigitGroups,
+    /// "150 тыс": a number with a word, which reads as `number` in digits.
+    NumberInWords {
+        number: u64,
+    },
     OutOfRange {
         min: u64,
         max: u64,
@@ -58,9 +69,16 @@ impl FieldProblem {
             FieldProblem::NotInList => t(Key::FieldNotInList),
             FieldProblem::Repeated => t(Key::FieldRepeated),
             FieldProblem::WholeNumber => t(Key::FieldWholeNumber),
-            FieldProblem::OutOfRange { min, max } => {
-                fill(text(lang, Key::FieldOutOfRange), &[("min", &min.to_string()), ("max", &max.to_string())])
+            FieldProblem::Negative => t(Key::FieldNegative),
+            FieldProblem::Fraction => t(Key::FieldFraction),
+            FieldProblem::DigitGroups => t(Key::FieldDigitGroups),
+            FieldProblem::NumberInWords { number } => {
+                with(Key::FieldNumberInWords, "number", group_digits(number as i64, lang))
             }
+            FieldProblem::OutOfRange { min, max } => fill(
+                text(lang, Key::FieldOutOfRange),
+                &[("min", &group_digits(min as i64, lang)), ("max", &group_digits(max as i64, lang))],
+            ),
             FieldProblem::PriceUsd => t(Key::FieldPriceUsd),
             FieldProblem::Telegram => t(Key::FieldTelegram),
             FieldProblem::Phone => t(Key::ErrorBadPhone),
@@ -122,6 +140,10 @@ mod tests {
             FieldProblem::NotInList,
             FieldProblem::Repeated,
             FieldProblem::WholeNumber,
+            FieldProblem::Negative,
+            FieldProblem::Fraction,
+            FieldProblem::DigitGroups,
+            FieldProblem::NumberInWords { number: 150_000 },
             FieldProblem::OutOfRange { min: 0, max: 9 },
             FieldProblem::PriceUsd,
             FieldProblem::Telegram,
@@ -141,5 +163,8 @@ mod tests {
             }
         }
         assert!(FieldProblem::TooLong { max: 80 }.describe().contains("80"));
+        // Numbers in a message are grouped as she reads them elsewhere.
+        assert!(FieldProblem::NumberInWords { number: 150_000 }.message(Lang::Ru).contains("150\u{a0}000"));
+        assert!(FieldProblem::OutOfRange { min: 0, max: 1_000_000 }.describe().contains("1,000,000"));
     }
 }

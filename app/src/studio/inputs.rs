@@ -14,13 +14,48 @@ use crate::rules::records::spec_of;
 /// What she is typing into one field, held while the field has the focus:
 /// nothing the store or sync does meanwhile rewrites it under her fingers,
 /// and a number is shown formatted only once she leaves the field. A value
-/// the rules refuse stays as she typed it after she leaves, beside its reason.
+/// the rules refuse stays as she typed it after she leaves, beside its reason
+/// (and, for a field of [`Typing::kept`], when its form is opened again).
 #[derive(Clone, Copy)]
-pub struct Typing(RwSignal<Option<String>>);
+pub struct Typing {
+    text: RwSignal<Option<String>>,
+    /// The field, and where what the rules refused is kept.
+    kept: Option<(Target, &'static str, RefusedTyping)>,
+}
+
+/// What she typed into fields that the rules refused, kept while the studio
+/// is open: a product closed and opened again shows "-3" with its reason,
+/// not the stored value under a reason that no longer fits it.
+#[derive(Clone, Copy, Default)]
+pub struct RefusedTyping(RwSignal<Vec<(Target, &'static str, String)>>);
+
+impl RefusedTyping {
+    fn get(self, target: Target, field: &str) -> Option<String> {
+        self.0.with_untracked(|kept| kept.iter().find(|(t, f, _)| *t == target && *f == field).map(|k| k.2.clone()))
+    }
+
+    fn set(self, target: Target, field: &'static str, typed: Option<String>) {
+        self.0.update(|kept| {
+            kept.retain(|(t, f, _)| !(*t == target && *f == field));
+            kept.extend(typed.map(|typed| (target, field, typed)));
+        });
+    }
+}
 
 impl Typing {
     pub fn new() -> Self {
-        Typing(RwSignal::new(None))
+        Typing { text: RwSignal::new(None), kept: None }
+    }
+
+    /// For `field` of `target`: starts with what she typed there before and
+    /// the rules refused, while that problem stands.
+    pub fn kept(target: Target, field: &'static str) -> Self {
+        let refused = expect_context::<Studio>()
+            .problems
+            .with_untracked(|problems| problems.iter().any(|(t, f, _)| *t == target && *f == field));
+        let kept = use_context::<RefusedTyping>();
+        let earlier = kept.and_then(|kept| kept.get(target, field)).filter(|_| refused);
+        Typing { text: RwSignal::new(earlier), kept: kept.map(|kept| (target, field, kept)) }
     }
 
     /// What the field shows: her keys while she types, else the stored value.
@@ -29,17 +64,20 @@ impl Typing {
         stored: impl Fn() -> String + Clone + Send + Sync + 'static,
     ) -> impl Fn() -> String + Clone + Send + Sync + 'static {
         // While she types, only her own keys are tracked, not the store.
-        move || self.0.get().unwrap_or_else(&stored)
+        move || self.text.get().unwrap_or_else(&stored)
     }
 
     pub fn typed(self, text: String) {
-        self.0.set(Some(text));
+        self.text.set(Some(text));
     }
 
     /// She left the field: the stored value shows again, unless `refused`.
     pub fn left(self, refused: bool) {
         if !refused {
-            self.0.set(None);
+            self.text.set(None);
+        }
+        if let Some((target, field, kept)) = self.kept {
+            kept.set(target, field, if refused { self.text.get_untracked() } else { None });
         }
     }
 }
@@ -122,7 +160,7 @@ pub fn TextInput(
     let id = field_id(target, field);
     // The field's own limit: the same table the phone and the server check against.
     let max = spec_of(target.kind, field).map_or(0, FieldSpec::max_typed);
-    let typing = Typing::new();
+    let typing = Typing::kept(target, field);
     let shown = typing.shown(move || studio.text(target, field));
     let left = move |_| typing.left(studio.problem(target, field).is_some());
     let save = move |typed: String| {
@@ -171,7 +209,9 @@ pub fn ChoiceInput(
     view! {
         <div class="field">
             <label for=id.clone()>{language.t(label)}</label>
-            <select id=id.clone() name=id
+            // The value as a property too: a record pulled after the list was
+            // drawn shows its choice, not "choose…".
+            <select id=id.clone() name=id prop:value=current
                 on:change=move |event| studio.set(target, field, Value::String(event_target_value(&event)))>
                 <option value="" disabled=true selected=move || current().is_empty()>{language.t(Key::StorefrontChoose)}</option>
                 {choices.into_iter().map(|(choice, key)| view! {

@@ -14,7 +14,7 @@ use crate::rules::money::group_digits;
 use crate::rules::problem::FieldProblem;
 use crate::rules::records::product::{
     AVAILABILITY, Availability, DESCRIPTION, HANDMADE, MATERIALS, MAX_PHOTOS, NAME, PHOTOS, PRICE_SOM, PRICE_USD_CENTS,
-    SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_usd_cents,
+    SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_stock, parse_usd_cents,
 };
 use crate::rules::records::storefront::CATEGORY;
 
@@ -38,7 +38,7 @@ pub fn ProductEditor(target: Target) -> impl IntoView {
             <ChoiceInput target field=AVAILABILITY label=Key::ProductAvailability
                 choices=Availability::ALL.iter().map(|a| (a.id(), a.name_key())).collect()/>
             <NumberInput target field=STOCK label=Key::ProductStock hint=Key::StorefrontOptional optional=true
-                parse=parse_whole show=|n, _| n.to_string()/>
+                parse=parse_stock show=|n, lang| group_digits(n as i64, lang)/>
             <TextInput target field=MATERIALS label=Key::ProductMaterials hint=Key::StorefrontOptional optional=true/>
             <Show when=is_food>
                 <TextInput target field=SHELF_LIFE label=Key::ProductShelfLife hint=Key::StorefrontOptional optional=true/>
@@ -58,10 +58,6 @@ pub fn ProductEditor(target: Target) -> impl IntoView {
     .into_any()
 }
 
-fn parse_whole(typed: &str) -> Result<u64, FieldProblem> {
-    typed.trim().parse().map_err(|_| FieldProblem::WholeNumber)
-}
-
 /// A number typed as text: saved as a whole number once it reads as one,
 /// shown formatted ("120 000", "12.00") only once she leaves the field.
 #[component]
@@ -77,7 +73,7 @@ fn NumberInput(
     let language = use_language();
     let studio = expect_context::<Studio>();
     let id = field_id(target, field);
-    let typing = Typing::new();
+    let typing = Typing::kept(target, field);
     let shown =
         typing.shown(move || studio.value(target, field).as_u64().map(|n| show(n, language.get())).unwrap_or_default());
     let save = move |typed: String| {

@@ -61,17 +61,118 @@ pub fn check_field(name: &str, value: &Value) -> Result<(), FieldProblem> {
     field::check_in(&FIELDS, name, value)
 }
 
-/// "25 000", "25000", "25,000" → 25000: what people type for a price in so'm.
+/// A price in so'm as people type it (see [`parse_whole`]).
 pub fn parse_som(typed: &str) -> Result<u64, FieldProblem> {
-    let digits: String = typed.chars().filter(|c| !c.is_whitespace() && *c != ',' && *c != '\u{a0}').collect();
-    if digits.is_empty() {
+    parse_whole(typed, MAX_PRICE_SOM)
+}
+
+/// How many she has, typed as a price is.
+pub fn parse_stock(typed: &str) -> Result<u64, FieldProblem> {
+    parse_whole(typed, MAX_STOCK)
+}
+
+/// A whole number up to `max` as people write one: "35000", or grouped by
+/// three from the right with spaces or commas ("35 000", "1,200"), the way
+/// prices are shown back to her. Otherwise says what is wrong with what she
+/// typed: a minus, a fraction, digits grouped wrongly, or words, when a
+/// number read with its word ("150 тыс", "2 mln") is offered in digits.
+pub fn parse_whole(typed: &str, max: u64) -> Result<u64, FieldProblem> {
+    let typed = typed.trim();
+    if typed.is_empty() {
         return Err(FieldProblem::Required);
     }
-    let n: u64 = digits.parse().map_err(|_| FieldProblem::WholeNumber)?;
-    if n > MAX_PRICE_SOM {
-        return Err(FieldProblem::OutOfRange { min: 0, max: MAX_PRICE_SOM });
+    if typed.starts_with(['-', '\u{2212}']) && typed.chars().any(|c| c.is_ascii_digit()) {
+        return Err(FieldProblem::Negative);
+    }
+    if typed.chars().any(char::is_alphabetic) {
+        return Err(in_words(typed, max).map_or(FieldProblem::WholeNumber, |number| FieldProblem::NumberInWords { number }));
+    }
+    let (groups, last_mark) = digit_groups(typed).ok_or(FieldProblem::WholeNumber)?;
+    let (first, rest) = groups.split_first().ok_or(FieldProblem::WholeNumber)?;
+    if let (Some(last), Some(_)) = (rest.last(), last_mark) {
+        // "2,5", "12.50": a comma or point before one or two digits is a fraction.
+        if last.len() < 3 {
+            return Err(FieldProblem::Fraction);
+        }
+    }
+    if !rest.is_empty() && (first.len() > 3 || rest.iter().any(|group| group.len() != 3)) {
+        return Err(FieldProblem::DigitGroups);
+    }
+    let n: u64 = groups.concat().parse().map_err(|_| FieldProblem::OutOfRange { min: 0, max })?;
+    if n > max {
+        return Err(FieldProblem::OutOfRange { min: 0, max });
     }
     Ok(n)
+}
+
+/// The runs of digits in `typed`, and the mark (comma or point) before the
+/// last run if there is one; `None` when anything else is in it.
+fn digit_groups(typed: &str) -> Option<(Vec<&str>, Option<char>)> {
+    let mut groups = Vec::new();
+    let mut last_mark = None;
+    let mut rest = typed;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        groups.push(&rest[..digits]);
+        rest = &rest[digits..];
+        let between = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let separator = &rest[..between];
+        if !separator.chars().all(|c| c.is_whitespace() || c == ',' || c == '.') {
+            return None;
+        }
+        rest = &rest[between..];
+        // A mark at the very end ("12.", half typed) stands before nothing.
+        if !rest.is_empty() {
+            last_mark = separator.chars().find(|c| *c == ',' || *c == '.');
+        }
+    }
+    Some((groups, last_mark))
+}
+
+/// Words people put after a number for a thousand or a million, in the four
+/// languages, and the names of the so'm (worth one).
+const NUMBER_WORDS: [(&str, u64); 19] = [
+    ("k", 1_000),
+    ("к", 1_000),
+    ("т", 1_000),
+    ("тыс", 1_000),
+    ("тысяч", 1_000),
+    ("тысячи", 1_000),
+    ("тысяча", 1_000),
+    ("ming", 1_000),
+    ("mıń", 1_000),
+    ("min", 1_000),
+    ("thousand", 1_000),
+    ("mln", 1_000_000),
+    ("млн", 1_000_000),
+    ("million", 1_000_000),
+    ("миллион", 1_000_000),
+    ("сум", 1),
+    ("so'm", 1),
+    ("som", 1),
+    ("swm", 1),
+];
+
+/// "150 тыс" → 150 000, "1,5 млн" → 1 500 000, "35 000 so'm" → 35 000: a
+/// number followed by one of [`NUMBER_WORDS`], when it makes a whole number up to `max`.
+fn in_words(typed: &str, max: u64) -> Option<u64> {
+    let split = typed.find(char::is_alphabetic)?;
+    let (number, word) = typed.split_at(split);
+    let word = word.trim().trim_end_matches('.').to_lowercase().replace(['ʻ', '‘', '’', 'ʼ', '`'], "'");
+    let (_, times) = NUMBER_WORDS.iter().find(|(name, _)| *name == word)?;
+    let (groups, last_mark) = digit_groups(number.trim())?;
+    // "1,5 млн": the mark before the last group is a decimal one when the group is not three digits.
+    let (whole, fraction) = match (groups.split_last(), last_mark) {
+        (Some((last, before)), Some(_)) if !before.is_empty() && last.len() != 3 => (before.concat(), *last),
+        _ => (groups.concat(), ""),
+    };
+    let scale = 10u64.checked_pow(u32::try_from(fraction.len()).ok()?)?;
+    let digits: u64 = format!("{whole}{fraction}").parse().ok()?;
+    let n = digits.checked_mul(*times)?;
+    (n % scale == 0 && n / scale <= max).then(|| n / scale)
 }
 
 /// "12.50", "12,5", "12" → cents: a dollar price with at most two decimals.
@@ -148,12 +249,56 @@ mod tests {
     #[test]
     fn prices_are_read_the_way_people_type_them() {
         assert_eq!(parse_som("25 000"), Ok(25_000));
+        assert_eq!(parse_som("25000"), Ok(25_000));
         assert_eq!(parse_som("25,000"), Ok(25_000));
         assert_eq!(parse_som("25\u{a0}000"), Ok(25_000));
+        assert_eq!(parse_som(" 1 200 000 "), Ok(1_200_000));
+        assert_eq!(parse_som("0"), Ok(0));
         assert_eq!(parse_som(""), Err(FieldProblem::Required));
-        assert_eq!(parse_som("25.5"), Err(FieldProblem::WholeNumber));
-        assert_eq!(parse_som("-3"), Err(FieldProblem::WholeNumber));
-        assert_eq!(parse_som("99999999999999999999999"), Err(FieldProblem::WholeNumber));
+        assert_eq!(parse_som("1 000 000 001"), Err(FieldProblem::OutOfRange { min: 0, max: MAX_PRICE_SOM }));
+        assert_eq!(parse_som("99999999999999999999999"), Err(FieldProblem::OutOfRange { min: 0, max: MAX_PRICE_SOM }));
+        // The same rules for how many she has.
+        assert_eq!(parse_stock("35 000"), Ok(35_000));
+        assert_eq!(parse_stock("1,200"), Ok(1_200));
+        assert_eq!(parse_stock("2 000 000"), Err(FieldProblem::OutOfRange { min: 0, max: MAX_STOCK }));
+    }
+
+    #[test]
+    fn a_number_typed_wrongly_is_told_what_is_wrong_with_it() {
+        for (typed, problem) in [
+            ("-3", FieldProblem::Negative),
+            ("−3", FieldProblem::Negative),
+            ("- 3 000", FieldProblem::Negative),
+            ("2,5", FieldProblem::Fraction),
+            ("25.5", FieldProblem::Fraction),
+            ("1 000,50", FieldProblem::Fraction),
+            ("35 00", FieldProblem::DigitGroups),
+            ("3500 000", FieldProblem::DigitGroups),
+            ("1 2345", FieldProblem::DigitGroups),
+            ("twelve", FieldProblem::WholeNumber),
+            ("12 jars", FieldProblem::WholeNumber),
+            ("1/2", FieldProblem::WholeNumber),
+            ("+5", FieldProblem::WholeNumber),
+            ("150 тыс", FieldProblem::NumberInWords { number: 150_000 }),
+            ("150 тыс.", FieldProblem::NumberInWords { number: 150_000 }),
+            ("150тыс", FieldProblem::NumberInWords { number: 150_000 }),
+            ("150 ming", FieldProblem::NumberInWords { number: 150_000 }),
+            ("150 mıń", FieldProblem::NumberInWords { number: 150_000 }),
+            ("150k", FieldProblem::NumberInWords { number: 150_000 }),
+            ("1,5 млн", FieldProblem::NumberInWords { number: 1_500_000 }),
+            ("2 mln", FieldProblem::NumberInWords { number: 2_000_000 }),
+            ("35 000 soʻm", FieldProblem::NumberInWords { number: 35_000 }),
+            ("35 000 сум", FieldProblem::NumberInWords { number: 35_000 }),
+            // Read with its word, still too big: only "in digits" is said.
+            ("5000 mln", FieldProblem::WholeNumber),
+            ("1,2345 тыс", FieldProblem::WholeNumber),
+        ] {
+            assert_eq!(parse_som(typed), Err(problem), "{typed}");
+        }
+    }
+
+    #[test]
+    fn dollar_prices_are_read_with_cents() {
         assert_eq!(parse_usd_cents("12.50"), Ok(1_250));
         assert_eq!(parse_usd_cents("12,5"), Ok(1_250));
         assert_eq!(parse_usd_cents("12"), Ok(1_200));
