@@ -128,6 +128,32 @@ pub async fn is_kept(hash: &str) -> bool {
     }
 }
 
+/// Where this phone notes that the server has a photo it keeps (an empty
+/// entry beside its sizes, so removed and cleaned with them).
+fn sent_address(hash: &str) -> String {
+    format!("/photos/{hash}/sent")
+}
+
+/// Notes that the server has this photo, if it is kept here: after a reload
+/// with no signal it is not called "only on this phone".
+pub async fn mark_sent(hash: &str) {
+    if !is_kept(hash).await {
+        return;
+    }
+    let Ok(cache) = cache().await else { return };
+    let Ok(empty) = Response::new() else { return };
+    let _ = JsFuture::from(cache.put_with_str(&sent_address(hash), &empty)).await;
+}
+
+/// Whether the server was seen to have this photo (see [`mark_sent`]).
+pub async fn was_sent(hash: &str) -> bool {
+    let Ok(cache) = cache().await else { return false };
+    match JsFuture::from(cache.match_with_str(&sent_address(hash))).await {
+        Ok(found) => found.is_instance_of::<Response>(),
+        Err(_) => false,
+    }
+}
+
 /// An address for an `<img>` of a photo kept on this phone (a `blob:` URL), if it is.
 pub async fn kept_url(hash: &str, size: &str) -> Option<String> {
     let cache = cache().await.ok()?;

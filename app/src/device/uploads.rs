@@ -49,6 +49,7 @@ pub async fn upload(lang: Lang, hashes: Vec<String>, show: impl Fn(&str, PhotoSt
         let missing = missing_of(lang, asked).await?;
         for hash in asked.iter().filter(|h| !missing.contains(h)) {
             show(hash, PhotoState::Uploaded);
+            crate::device::photos::mark_sent(hash).await;
         }
         for hash in &missing {
             if kept_bytes(hash).await.is_some() {
@@ -124,6 +125,7 @@ async fn upload_one(
     }
     if offset >= total {
         show(hash, PhotoState::Uploaded);
+        crate::device::photos::mark_sent(hash).await;
     }
     Ok(())
 }

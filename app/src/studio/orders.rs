@@ -11,7 +11,9 @@ use super::inputs::Typing;
 use super::{Studio, Target};
 use crate::device::sync;
 use crate::i18n::{Key, fill, text, use_language};
+use crate::rules::money::format_som;
 use crate::rules::records::order_request::{self as rules, Contact, ContactLink, Status, TurnedAway};
+use crate::rules::records::product::PRICE_SOM;
 
 /// An order request as the list shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,6 +21,8 @@ pub struct OrderLine {
     pub id: RecordId,
     pub received_at: String,
     pub status: Status,
+    /// The product asked for, as her phone knows it (gone once she deleted it).
+    pub product: Option<RecordId>,
     pub product_name: String,
     pub product_address: String,
     /// `None` once the buyer's details were forgotten.
@@ -37,6 +41,7 @@ impl OrderLine {
             id: record.id(),
             received_at: text(rules::RECEIVED_AT),
             status: record.get(rules::STATUS).and_then(Value::as_str).and_then(Status::from_id).unwrap_or(Status::New),
+            product: record.get(rules::PRODUCT).and_then(Value::as_str).and_then(|id| id.parse().ok()),
             product_name: text(rules::PRODUCT_NAME),
             product_address: text(rules::PRODUCT_ADDRESS),
             buyer_name: record.get(rules::BUYER_NAME).and_then(Value::as_str).map(str::to_owned),
@@ -47,6 +52,13 @@ impl OrderLine {
             note: text(rules::NOTE),
         }
     }
+}
+
+/// What a request comes to at her price on this phone (the price buyers
+/// see once it is approved): quantity × price, when the product has a price.
+fn total_som(line: &OrderLine) -> Option<(u64, u64)> {
+    let price = sync::field(line.product?, PRICE_SOM).and_then(|price| price.as_u64())?;
+    Some((price, price.checked_mul(line.quantity)?))
 }
 
 /// Order requests on this phone, newest first.
@@ -195,6 +207,13 @@ fn OrderDetails(line: OrderLine) -> impl IntoView {
     let forgotten = line.buyer_name.is_none();
     let days = rules::KEPT_DAYS.to_string();
     let links = line.contact.as_ref().map(Contact::links).unwrap_or_default();
+    let total = total_som(&line).map(|(price, total)| {
+        fill(text(lang, Key::StudioOrdersTotal), &[
+            ("total", &format_som(total as i64, lang)),
+            ("quantity", &line.quantity.to_string()),
+            ("price", &format_som(price as i64, lang)),
+        ])
+    });
     view! {
         <header class="order-card__top">
             <h3>
@@ -203,6 +222,7 @@ fn OrderDetails(line: OrderLine) -> impl IntoView {
             </h3>
             <span class="badge" data-status=status.id()>{text(lang, status.name_key())}</span>
         </header>
+        {total.map(|total| view! { <p class="order-card__total">{total}</p> })}
         <p class="order-card__when">{received}</p>
         {if forgotten {
             view! { <p class="hint">{fill(text(lang, Key::StudioOrdersForgotten), &[("days", &days)])}</p> }.into_any()
@@ -261,6 +281,7 @@ mod tests {
         assert_eq!(line.buyer_name.as_deref(), Some("Gulnara"));
         assert_eq!(line.contact, Some(Contact::Telegram("gulnara_b".into())));
         assert_eq!((line.quantity, line.product_name.as_str()), (2, "Melon jam"));
+        assert_eq!(line.product, None, "\"p1\" is no product id");
         sawda_sync::server::set_server_fields(&mut clock, &mut record, &rules::forgotten_fields(), 6);
         let line = OrderLine::of(&record);
         assert_eq!((line.buyer_name, line.contact), (None, None));

@@ -16,7 +16,7 @@ use crate::i18n::{Key, fill, text, use_language};
 pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, many: bool) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
-    let problem = RwSignal::new(None::<Key>);
+    let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let current = move || studio.texts(target, field);
     let store = move |list: Vec<String>| {
@@ -31,25 +31,47 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
             let Some(input) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
                 return;
             };
-            let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+            let Some(files) = input.files() else { return };
+            // Several chosen at once are added in turn, as many as there is room for.
+            let room = if many { max.saturating_sub(current().len()) } else { 1 };
+            let chosen: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
             input.set_value("");
+            if chosen.is_empty() {
+                return;
+            }
             busy.set(true);
             problem.set(None);
             leptos::task::spawn_local(async move {
-                match crate::device::photos::add(file.into()).await {
-                    Ok(hash) => {
-                        studio.sync.set_photo_state(&hash, PhotoState::OnPhone);
-                        let mut list = current();
-                        if !list.contains(&hash) {
-                            list.push(hash);
+                let lang = language.get_untracked();
+                let left_out = chosen.len().saturating_sub(room);
+                for file in chosen.into_iter().take(room) {
+                    match crate::device::photos::add(file.into()).await {
+                        Ok(hash) => {
+                            studio.sync.set_photo_state(&hash, PhotoState::OnPhone);
+                            let mut list = current();
+                            if !list.contains(&hash) {
+                                list.push(hash);
+                            }
+                            if !many {
+                                list = list.split_off(list.len() - 1);
+                            }
+                            store(list);
                         }
-                        if !many {
-                            list = list.split_off(list.len() - 1);
+                        Err(crate::device::photos::AddProblem::NotAnImage) => {
+                            problem.set(Some(text(lang, Key::PhotosNotImage).to_owned()));
                         }
-                        store(list);
+                        Err(crate::device::photos::AddProblem::NoRoom) => {
+                            problem.set(Some(text(lang, Key::PhotosNoRoom).to_owned()));
+                            break;
+                        }
                     }
-                    Err(crate::device::photos::AddProblem::NotAnImage) => problem.set(Some(Key::PhotosNotImage)),
-                    Err(crate::device::photos::AddProblem::NoRoom) => problem.set(Some(Key::PhotosNoRoom)),
+                }
+                if left_out > 0 && problem.get_untracked().is_none() {
+                    let said = fill(text(lang, Key::PhotosLeftOut), &[
+                        ("count", &left_out.to_string()),
+                        ("max", &max.to_string()),
+                    ]);
+                    problem.set(Some(said));
                 }
                 busy.set(false);
             });
@@ -126,11 +148,16 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
             </ul>
             <Show when=move || current().len() < max>
                 <label class="button secondary photo-add" for=input_id.clone()>
-                    {move || if busy.get() { language.t(Key::FormWorking)() } else { language.t(Key::PhotosAdd)() }}
+                    {move || match (busy.get(), many) {
+                        (true, _) => language.t(Key::FormWorking)(),
+                        (false, true) => language.t(Key::PhotosAddMany)(),
+                        (false, false) => language.t(Key::PhotosAdd)(),
+                    }}
                 </label>
-                <input id=input_id.clone() class="visually-hidden" type="file" accept="image/*" on:change=chosen/>
+                <input id=input_id.clone() class="visually-hidden" type="file" accept="image/*" multiple=many
+                    on:change=chosen/>
             </Show>
-            <p class="problem" role="alert">{move || problem.get().map(|key| text(language.get(), key))}</p>
+            <p class="problem" role="alert">{move || problem.get()}</p>
             <FieldProblemLine target field/><FieldComment target field/>
         </fieldset>
     }

@@ -4,12 +4,13 @@
 use leptos::prelude::*;
 use sawda_sync::Kind;
 
+use super::photo_picker::PhotoThumb;
 use super::product_editor::ProductEditor;
 use super::review_panel::ReviewPanel;
 use super::{Studio, Target};
 use crate::i18n::{Key, text, use_language};
 use crate::rules::money::format_som;
-use crate::rules::records::product::Availability;
+use crate::rules::records::product::{Availability, PHOTOS};
 
 #[component]
 pub fn ProductList() -> impl IntoView {
@@ -31,26 +32,35 @@ pub fn ProductList() -> impl IntoView {
                         let target = Target { kind: Kind::Product, record: id };
                         let open = move || studio.editing.get() == Some(id);
                         let line = move || lines.with(|lines| lines.iter().find(|p| p.id == id).cloned());
+                        // Its main photo, drawn again only when that photo changes, not on every key she types.
+                        let main_photo = Memo::new(move |_| studio.texts(target, PHOTOS).into_iter().next());
                         view! {
                             <li class="product" data-open=move || open().to_string()>
-                                <div class="product-line">
-                                    <span class="product-name">
-                                        {move || match line().map(|p| p.name).filter(|name| !name.is_empty()) {
-                                            Some(name) => name,
-                                            None => text(language.get(), Key::ProductsUnnamed).to_owned(),
-                                        }}
-                                    </span>
-                                    <span class="product-price">{move || match line().and_then(|p| p.price_som) {
-                                        Some(som) => format_som(som as i64, language.get()),
-                                        None => text(language.get(), Key::ProductsNoPrice).to_owned(),
-                                    }}</span>
-                                    <span class="badge" data-state=move || studio.review(target).0.state.id()>
-                                        {move || text(language.get(), studio.review(target).0.state.name_key())}
-                                    </span>
-                                    <span class="product-availability">{move || {
-                                        let availability = line().and_then(|p| Availability::from_id(&p.availability));
-                                        text(language.get(), availability.unwrap_or(Availability::InStock).name_key())
-                                    }}</span>
+                                <div class="product-head">
+                                    {move || match main_photo.get() {
+                                        Some(hash) => view! { <PhotoThumb hash/> }.into_any(),
+                                        None => view! { <span class="photo-thumb" data-empty="true"></span> }.into_any(),
+                                    }}
+                                    <div class="product-line">
+                                        <span class="product-name">
+                                            {move || match line().map(|p| p.name).filter(|name| !name.is_empty()) {
+                                                Some(name) => name,
+                                                None => text(language.get(), Key::ProductsUnnamed).to_owned(),
+                                            }}
+                                        </span>
+                                        <span class="product-price">{move || match line().and_then(|p| p.price_som) {
+                                            Some(som) => format_som(som as i64, language.get()),
+                                            None => text(language.get(), Key::ProductsNoPrice).to_owned(),
+                                        }}</span>
+                                        <span class="badge" data-state=move || studio.review(target).0.state.id()>
+                                            {move || text(language.get(), studio.review(target).0.state.name_key())}
+                                        </span>
+                                        // Said only once chosen: "available" before she chose would not be true.
+                                        <span class="product-availability">{move || {
+                                            let availability = line().and_then(|p| Availability::from_id(&p.availability));
+                                            availability.map(|a| text(language.get(), a.name_key()))
+                                        }}</span>
+                                    </div>
                                 </div>
                                 {move || studio.only_here(id).then(|| view! {
                                     <p class="notice only-here">{language.t(Key::StudioOnlyHere)}</p>

@@ -172,7 +172,7 @@ fn PaymentInput(target: Target) -> impl IntoView {
             <legend>{language.t(Key::StorefrontPayment)}</legend>
             <p class="hint">{language.t(Key::StorefrontPaymentHint)}</p>
             {PaymentMethod::ALL.iter().map(|choice| {
-                let (method, name) = (choice.id(), choice.name_key());
+                let (method, name, instructions) = (choice.id(), choice.name_key(), choice.takes_instructions());
                 let note = move || payment_options(studio, target).into_iter().find(|(m, _)| m == method).map(|(_, n)| n);
                 let note_id = format!("payment-note-{method}");
                 let typing = Typing::new();
@@ -183,7 +183,8 @@ fn PaymentInput(target: Target) -> impl IntoView {
                             on:change=move |_| toggle(method)/>
                         {language.t(name)}
                     </label>
-                    <Show when=move || note().is_some()>
+                    // Cash asks for nothing more; a note kept from before stays, to be cleared.
+                    <Show when=move || note().is_some_and(|note| instructions || !note.is_empty())>
                         <div class="field sub-field">
                             <label for=note_id.clone()>{language.t(Key::StorefrontPaymentNote)}</label>
                             <input id=note_id.clone() type="text" maxlength=field(PAYMENT).max_typed() autocomplete="off"

@@ -57,6 +57,9 @@ struct Engine {
     /// not change: they are not sent again until the page reloads, and the
     /// status says so instead of "retrying" for ever.
     photos_refused: bool,
+    /// A whole pull reached the end since the page opened: what the server
+    /// holds of her is on this phone.
+    pulled_all: bool,
 }
 
 thread_local! {
@@ -150,6 +153,7 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
                 timer: None,
                 batch: BatchSize::default(),
                 photos_refused: false,
+                pulled_all: false,
             });
         });
         // Her records are on the page's fields before anything else is awaited
@@ -157,11 +161,16 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
         state.revision.update(|n| *n += 1);
         state.loaded.set(true);
         // Photos kept here since an earlier visit count as not sent until
-        // the server says it has them: "All saved" waits for them.
+        // the server says it has them: "All saved" waits for them. Those it
+        // was seen to have are not "only on this phone" after a reload with
+        // no signal; the next sync asks about them all the same.
         let named: Vec<String> =
             with_engine(|e| e.store.replica().records().flat_map(photos_of).collect()).unwrap_or_default();
         for hash in named {
-            if state.photo_state(&hash).is_none() && crate::device::photos::is_kept(&hash).await {
+            if state.photo_state(&hash).is_none()
+                && crate::device::photos::is_kept(&hash).await
+                && !crate::device::photos::was_sent(&hash).await
+            {
                 state.set_photo_state(&hash, PhotoState::OnPhone);
             }
         }
@@ -466,6 +475,10 @@ pub fn only_here(record: RecordId) -> bool {
     with_engine(|e| e.store.replica().is_only_here(record)).unwrap_or(false)
 }
 
+pub fn pulled_all() -> bool {
+    with_engine(|e| e.pulled_all).unwrap_or(false)
+}
+
 pub fn lost_here(record: RecordId, field: &str) -> Option<Value> {
     with_engine(|e| {
         let replica = e.store.replica();
@@ -736,6 +749,7 @@ async fn sync_once(generation: u64) -> Result<(), Failure> {
             with_current(generation, |e| e.machine.request());
         }
         if !more && !taken.pull_again {
+            with_current(generation, |e| e.pulled_all = true);
             break;
         }
     }

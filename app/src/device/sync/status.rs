@@ -45,7 +45,10 @@ impl SyncStatus {
             SyncStatus::Saving => text(lang, Key::SyncSaving).to_string(),
             SyncStatus::Waiting(n) => count(Key::SyncWaiting, n),
             SyncStatus::Sending(n) => count(Key::SyncSending, n),
+            // With nothing waiting, "changes waiting: 0" would only worry her.
+            SyncStatus::Offline(0) => text(lang, Key::SyncOfflineAllSaved).to_string(),
             SyncStatus::Offline(n) => count(Key::SyncOffline, n),
+            SyncStatus::Retrying(0) => text(lang, Key::SyncRetryingAllSaved).to_string(),
             SyncStatus::Retrying(n) => count(Key::SyncRetrying, n),
             SyncStatus::PhotosRefused(n) => count(Key::SyncPhotosRefused, n),
             SyncStatus::NeedsReload(_) => text(lang, Key::SyncNeedsReload).to_string(),
@@ -131,6 +134,9 @@ mod tests {
             }
             assert!(SyncStatus::Waiting(3).message(lang).contains('3'));
             assert!(SyncStatus::Offline(12).message(lang).contains("12"));
+            assert_eq!(SyncStatus::Offline(0).message(lang), text(lang, Key::SyncOfflineAllSaved));
+            assert!(!SyncStatus::Offline(0).message(lang).contains('0'), "{lang:?}");
+            assert!(!SyncStatus::Retrying(0).message(lang).contains('0'), "{lang:?}");
             assert!(refusal_message(lang, RejectCode::NotOwner, false).len() > 10);
             assert_ne!(
                 refusal_message(lang, RejectCode::NotOwner, true),

@@ -46,6 +46,14 @@ choices!(
     }
 );
 
+impl PaymentMethod {
+    /// Whether buyers need her instructions to pay so (a card number, a
+    /// link); cash is handed over on delivery and needs none.
+    pub fn takes_instructions(self) -> bool {
+        !matches!(self, PaymentMethod::CashOnDelivery)
+    }
+}
+
 choices!(
     /// How her goods reach buyers.
     Delivery {
