@@ -579,6 +579,14 @@ async fn main() {
         "samsa qurt honey kilem doppi bread asal bal non salt wild delta tugai ".repeat(2).chars().take(100).collect();
     latencies(&db, "hostile: sa7x", &anywhere("sa7x")).await;
     latencies(&db, "hostile: kg 5", &anywhere("kg 5")).await;
+    // Goods' words widened to the good's other words (`app::rules::goods_words`):
+    // two and three goods at once are the most full-text branches a read makes.
+    let widened: Vec<Filters> = ["asal non", "gilem doppi", "honey carpet bread", "мёд qaraqalpaq", "qovn"]
+        .iter()
+        .flat_map(|q| anywhere(q))
+        .collect();
+    latencies(&db, "goods' words widened (asal non, gilem doppi, honey carpet bread, мёд qaraqalpaq, qovn)", &widened)
+        .await;
     // A word whose letters the index holds but whose whole the text never has:
     // before the words were cut as the index cuts them, each read every product (3 to 4.5 s).
     let joined: Vec<Filters> = ["qurt12", "bal10", "asal11", "samsa12"].iter().flat_map(|q| anywhere(q)).collect();
