@@ -208,11 +208,14 @@ fn OrderDetails(line: OrderLine) -> impl IntoView {
     let days = rules::KEPT_DAYS.to_string();
     let links = line.contact.as_ref().map(Contact::links).unwrap_or_default();
     let total = total_som(&line).map(|(price, total)| {
-        fill(text(lang, Key::StudioOrdersTotal), &[
-            ("total", &format_som(total as i64, lang)),
-            ("quantity", &line.quantity.to_string()),
-            ("price", &format_som(price as i64, lang)),
-        ])
+        fill(
+            text(lang, Key::StudioOrdersTotal),
+            &[
+                ("total", &format_som(total as i64, lang)),
+                ("quantity", &line.quantity.to_string()),
+                ("price", &format_som(price as i64, lang)),
+            ],
+        )
     });
     view! {
         <header class="order-card__top">

@@ -11,11 +11,11 @@ use super::storefront_editor::StorefrontEditor;
 use super::sync_bar::SyncStatusBar;
 use super::views::ViewsPanel;
 use super::{Phase, Section, Studio};
-use crate::ui::PageTitle;
 use crate::device::store::StoreProblem;
 use crate::device::sync::SyncStatus;
 use crate::i18n::{Key, use_language};
 use crate::rules::records::storefront::DISTRICT;
+use crate::ui::PageTitle;
 
 #[component]
 pub fn StudioPage() -> impl IntoView {
@@ -35,7 +35,8 @@ pub fn StudioPage() -> impl IntoView {
     // ended and all is saved, so a district chosen on her other phone is
     // here first and never overwritten; once set, it is hers to change.
     Effect::new(move |_| {
-        let Some(district) = home_district.get().filter(|d| crate::rules::people::District::from_id(d).is_some()) else {
+        let Some(district) = home_district.get().filter(|d| crate::rules::people::District::from_id(d).is_some())
+        else {
             return;
         };
         let Some(target) = studio.storefront_target() else { return };

@@ -67,10 +67,10 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
                     }
                 }
                 if left_out > 0 && problem.get_untracked().is_none() {
-                    let said = fill(text(lang, Key::PhotosLeftOut), &[
-                        ("count", &left_out.to_string()),
-                        ("max", &max.to_string()),
-                    ]);
+                    let said = fill(
+                        text(lang, Key::PhotosLeftOut),
+                        &[("count", &left_out.to_string()), ("max", &max.to_string())],
+                    );
                     problem.set(Some(said));
                 }
                 busy.set(false);

@@ -119,9 +119,10 @@ pub fn StorefrontListing(
 ) -> impl IntoView {
     let language = use_language();
     let s = storefront;
-    let cover = s.get(storefront::COVER_PHOTO).and_then(Value::as_str).map(|hash| {
-        photo(Photo { hash: hash.to_owned(), alt: text_of(&s, storefront::NAME), shown: Shown::Cover })
-    });
+    let cover = s
+        .get(storefront::COVER_PHOTO)
+        .and_then(Value::as_str)
+        .map(|hash| photo(Photo { hash: hash.to_owned(), alt: text_of(&s, storefront::NAME), shown: Shown::Cover }));
     let (district, category) = (text_of(&s, storefront::DISTRICT), text_of(&s, storefront::CATEGORY));
     let food = category == "food";
     let links = contact_links(

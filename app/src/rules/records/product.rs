@@ -85,7 +85,9 @@ pub fn parse_whole(typed: &str, max: u64) -> Result<u64, FieldProblem> {
         return Err(FieldProblem::Negative);
     }
     if typed.chars().any(char::is_alphabetic) {
-        return Err(in_words(typed, max).map_or(FieldProblem::WholeNumber, |number| FieldProblem::NumberInWords { number }));
+        return Err(
+            in_words(typed, max).map_or(FieldProblem::WholeNumber, |number| FieldProblem::NumberInWords { number })
+        );
     }
     let (groups, last_mark) = digit_groups(typed).ok_or(FieldProblem::WholeNumber)?;
     let (first, rest) = groups.split_first().ok_or(FieldProblem::WholeNumber)?;
