@@ -521,11 +521,12 @@ test('a shared phone: a coordinator signing in on the same tab sends nothing of 
   await page.waitForTimeout(3_000);
   assert.notEqual((await storefrontOnServer(aysulu))?.name, 'Aysulu, before the coordinator');
   assert.deepEqual(await page.evaluate(storedPeople), [aysulu.id]);
-  // The coordinator's studio shows none of Aysulu's work.
+  // The studio is not the coordinator's: it sends her to the desk, and shows none of Aysulu's work.
   await page.goto(`${sawda.url}/studio`);
+  await page.waitForURL('**/review');
   await ready(page);
-  await expectStatus(page, en['sync.all_saved']);
-  assert.equal(await page.inputValue('#storefront-name'), '');
+  assert.equal(await page.locator('#storefront-name').count(), 0);
+  assert.ok(!(await page.textContent('body')).includes('Aysulu, before the coordinator'));
   // Aysulu signs in again: her edit goes.
   await signInOnPage(page, sawda.url, AYSULU);
   await ready(page);

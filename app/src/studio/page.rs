@@ -14,7 +14,6 @@ use super::{Phase, Section, Studio};
 use crate::device::store::StoreProblem;
 use crate::device::sync::SyncStatus;
 use crate::i18n::{Key, use_language};
-use crate::rules::records::storefront::DISTRICT;
 use crate::ui::PageTitle;
 
 #[component]
@@ -27,27 +26,8 @@ pub fn StudioPage() -> impl IntoView {
     // Her session ended (or she signed out in another tab): what is on the phone is shown, read-only.
     let read_only =
         move || matches!(studio.sync.status.get(), SyncStatus::SignedOut(_) | SyncStatus::Store(StoreProblem::Removed));
-    // The district of her invitation code (sign-up says her storefront's comes from it).
-    let home_district = RwSignal::new(None::<String>);
     // Effects run only in the browser, after hydration.
-    Effect::new(move |_| open(studio, language, home_district));
-    // Her storefront starts in that district. Only once a whole pull has
-    // ended and all is saved, so a district chosen on her other phone is
-    // here first and never overwritten; once set, it is hers to change.
-    Effect::new(move |_| {
-        let Some(district) = home_district.get().filter(|d| crate::rules::people::District::from_id(d).is_some())
-        else {
-            return;
-        };
-        let Some(target) = studio.storefront_target() else { return };
-        if studio.sync.loaded.get()
-            && studio.sync.status.get() == SyncStatus::AllSaved
-            && crate::device::sync::pulled_all()
-            && studio.value(target, DISTRICT).is_null()
-        {
-            studio.set(target, DISTRICT, serde_json::Value::String(district));
-        }
-    });
+    Effect::new(move |_| open(studio, language));
     view! {
         <section class="page narrow studio">
             <PageTitle page=Key::StudioTitle/>
@@ -137,7 +117,7 @@ fn SectionTab(section: Section, label: Key) -> impl IntoView {
 
 /// Opens the store of the person this device remembers at once (offline
 /// too); asks the server who is signed in when the device does not know.
-fn open(studio: Studio, language: crate::i18n::Language, home_district: RwSignal<Option<String>>) {
+fn open(studio: Studio, language: crate::i18n::Language) {
     #[cfg(feature = "hydrate")]
     {
         use crate::device::account::{recall, recall_kept, remember};
@@ -152,7 +132,6 @@ fn open(studio: Studio, language: crate::i18n::Language, home_district: RwSignal
             if let Ok(owner) = account.id.parse() {
                 studio.storefront.set(Some(crate::rules::records::storefront::storefront_id(&owner)));
             }
-            home_district.set(account.district.clone());
             studio.phase.set(Phase::Open);
             crate::device::sync::open(studio.sync, language, account);
         };
@@ -190,5 +169,5 @@ fn open(studio: Studio, language: crate::i18n::Language, home_district: RwSignal
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (studio, language, home_district);
+    let _ = (studio, language);
 }

@@ -57,9 +57,6 @@ struct Engine {
     /// not change: they are not sent again until the page reloads, and the
     /// status says so instead of "retrying" for ever.
     photos_refused: bool,
-    /// A whole pull reached the end since the page opened: what the server
-    /// holds of her is on this phone.
-    pulled_all: bool,
 }
 
 thread_local! {
@@ -153,7 +150,6 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
                 timer: None,
                 batch: BatchSize::default(),
                 photos_refused: false,
-                pulled_all: false,
             });
         });
         // Her records are on the page's fields before anything else is awaited
@@ -475,10 +471,6 @@ pub fn only_here(record: RecordId) -> bool {
     with_engine(|e| e.store.replica().is_only_here(record)).unwrap_or(false)
 }
 
-pub fn pulled_all() -> bool {
-    with_engine(|e| e.pulled_all).unwrap_or(false)
-}
-
 pub fn lost_here(record: RecordId, field: &str) -> Option<Value> {
     with_engine(|e| {
         let replica = e.store.replica();
@@ -749,7 +741,6 @@ async fn sync_once(generation: u64) -> Result<(), Failure> {
             with_current(generation, |e| e.machine.request());
         }
         if !more && !taken.pull_again {
-            with_current(generation, |e| e.pulled_all = true);
             break;
         }
     }

@@ -182,19 +182,6 @@ pub fn only_here(record: RecordId) -> bool {
     }
 }
 
-/// Whether a whole pull reached the end since the page opened (a phone new
-/// to her has then what her other phones sent); not tracked: read it with the status.
-pub fn pulled_all() -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        engine::pulled_all()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        false
-    }
-}
-
 /// A field of a record as stored on this device.
 pub fn field(record: RecordId, field: &str) -> Option<Value> {
     #[cfg(feature = "hydrate")]
