@@ -49,6 +49,13 @@ pub fn is_reviewed_kind(kind: Kind) -> bool {
     matches!(kind, Kind::Storefront | Kind::Product)
 }
 
+/// What a record of `kind` not made yet lacks: every field its rules require.
+pub fn required(kind: Kind) -> Vec<&'static str> {
+    fields_of(kind).map_or_else(Vec::new, |specs| {
+        specs.iter().filter(|spec| !spec.optional && spec.name != SUBMITTED).map(|spec| spec.name).collect()
+    })
+}
+
 /// What the kind's rules require that the record lacks, in the order of its
 /// form: a submission is taken only when nothing is missing (a blank
 /// storefront must not reach the desk). A field is missing when it is unset,

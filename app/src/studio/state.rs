@@ -185,11 +185,12 @@ impl Studio {
     /// refuses a submission of it too).
     pub fn missing(self, target: Target) -> Vec<&'static str> {
         self.sync.revision.track();
+        // A storefront she has not touched yet lacks everything its rules require.
         sync::records(target.kind, |r| (r.id() == target.record).then(|| review::missing(r)))
             .into_iter()
             .flatten()
             .next()
-            .unwrap_or_default()
+            .unwrap_or_else(|| review::required(target.kind))
     }
 
     /// Asks for a review of what she has now: saved on the phone at once,
