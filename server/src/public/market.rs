@@ -305,7 +305,6 @@ const CARD: &str = "owner, slug, name, price_som, storefront_slug, storefront_na
 /// behind each mark, in a match of any of its words. Numbered from `from`;
 /// the next free number comes back.
 fn matches(field: &str, groups: &[Vec<String>], marks: &[String], from: usize) -> (String, usize) {
-    let marks: Vec<&str> = if marks.is_empty() { vec![""] } else { marks.iter().map(String::as_str).collect() };
     let mut next = from;
     let mut conditions = Vec::new();
     let alone: Vec<String> = marks
@@ -317,7 +316,7 @@ fn matches(field: &str, groups: &[Vec<String>], marks: &[String], from: usize) -
         next += 1;
     }
     for group in groups.iter().filter(|g| g.len() > 1) {
-        for m in &marks {
+        for m in marks {
             let any: Vec<String> = group.iter().map(|w| format!("{m}{w}")).collect();
             conditions.push(format!("{field} @{next},OR@ '{}'", any.join(" ")));
             next += 1;
