@@ -11,6 +11,7 @@ mod limits;
 mod market;
 mod migrations;
 mod orders;
+mod pages;
 mod photos;
 mod process;
 mod public;

@@ -1,0 +1,55 @@
+//! Writes buyers' pages in four languages to `SAWDA_PAGES_DIR`, to compare a
+//! refactor's output byte for byte and to feed the W3C Nu checker
+//! (`scripts/check-html.sh`). Run by hand: `cargo test --release -p
+//! sawda-server --test it -- --ignored pages::`.
+
+use crate::public::{approved_shop, shop};
+use crate::support;
+
+#[tokio::test]
+#[ignore = "writes pages for a person or a checker to read"]
+async fn write_buyers_pages() {
+    let Ok(dir) = std::env::var("SAWDA_PAGES_DIR") else { panic!("set SAWDA_PAGES_DIR") };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let shop = shop(true).await;
+    approved_shop(
+        &shop,
+        "+998901000402",
+        "chimbay-melons",
+        "chimbay",
+        "food",
+        &[("Qovun 5kg", "Sweet melons from Chimbay"), ("Qurt", "Dried cheese balls")],
+    )
+    .await;
+    let mut paths = vec![
+        ("storefront", "/s/gulnars-biscuits".to_string()),
+        ("storefront-2", "/s/chimbay-melons".to_string()),
+        ("market", "/market".to_string()),
+        ("market-search", "/market?q=qovun&district=chimbay&category=food".to_string()),
+        ("market-nothing", "/market?q=zzzz".to_string()),
+        ("not-found", "/s/nobody-here".to_string()),
+    ];
+    // Each product as its storefront's page links to it.
+    for address in ["gulnars-biscuits", "chimbay-melons"] {
+        let body = support::body_text(support::get(&shop.router, &format!("/s/{address}"), &[]).await).await;
+        let prefix = format!(r#"href="/s/{address}/"#);
+        let mut links: Vec<String> = body
+            .match_indices(&prefix)
+            .filter_map(|(at, _)| body[at + 6..].split('"').next().map(str::to_owned))
+            .filter(|link| !link.contains("/order"))
+            .collect();
+        links.dedup();
+        paths.extend(links.into_iter().map(|link| ("product", link)));
+    }
+    for language in ["kaa", "uz", "ru", "en"] {
+        for (n, (name, path)) in paths.iter().enumerate() {
+            let response = support::get(&shop.router, path, &[("accept-language", language)]).await;
+            let status = response.status();
+            let body = support::body_text(response).await;
+            let file = dir.join(format!("{language}-{n:02}-{name}.html"));
+            std::fs::write(&file, &body).unwrap();
+            println!("{status} {path} ({language}) -> {}", file.display());
+        }
+    }
+}
