@@ -4,6 +4,7 @@
 //! code the studio checks as she types.
 
 pub mod goods_words;
+pub mod latin;
 pub mod money;
 pub mod people;
 pub mod photos;

@@ -5,66 +5,7 @@
 //! accents do not matter. The database's analyzer then only splits words and
 //! makes prefixes (`server/migrations`, analyzer `market`).
 
-/// Latin for one lowercase letter, or `None` to keep it as it is.
-fn latin(c: char) -> Option<&'static str> {
-    Some(match c {
-        // Cyrillic, by the Uzbek and Karakalpak Latin alphabets (and Russian's usual spelling).
-        'а' => "a",
-        'б' => "b",
-        'в' => "v",
-        'г' => "g",
-        'ғ' => "g",
-        'д' => "d",
-        'е' | 'э' => "e",
-        'ё' => "yo",
-        'ж' => "j",
-        'з' => "z",
-        'и' => "i",
-        'й' => "y",
-        'к' => "k",
-        'қ' => "q",
-        'л' => "l",
-        'м' => "m",
-        'н' => "n",
-        'ң' => "n",
-        'о' => "o",
-        'ө' => "o",
-        'п' => "p",
-        'р' => "r",
-        'с' => "s",
-        'т' => "t",
-        'у' | 'ү' | 'ұ' => "u",
-        // Uzbek ў is oʻ.
-        'ў' => "o",
-        'ф' => "f",
-        'х' => "x",
-        'ҳ' | 'һ' => "h",
-        'ц' => "ts",
-        'ч' => "ch",
-        'ш' => "sh",
-        'щ' => "sh",
-        'ъ' | 'ь' => "",
-        'ы' => "i",
-        'ю' => "yu",
-        'я' => "ya",
-        'ә' => "a",
-        'і' => "i",
-        // Latin letters with marks: Karakalpak, Uzbek, Turkish, and what keyboards make.
-        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ā' => "a",
-        'é' | 'è' | 'ê' | 'ë' | 'ē' => "e",
-        'í' | 'ì' | 'î' | 'ï' | 'ı' | 'ī' => "i",
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ō' => "o",
-        'ú' | 'ù' | 'û' | 'ü' | 'ū' => "u",
-        'ǵ' | 'ğ' => "g",
-        'ń' | 'ñ' => "n",
-        'ş' => "sh",
-        'ç' => "ch",
-        'ý' | 'ÿ' => "y",
-        // Apostrophes of every kind vanish: o'zbek, oʻzbek, o‘zbek, g`alla.
-        '\'' | 'ʻ' | 'ʼ' | '‘' | '’' | '`' | '´' | 'ʹ' => "",
-        _ => return None,
-    })
-}
+use crate::rules::latin::for_search;
 
 /// The search spelling of `text`: lowercase Latin letters and digits, words
 /// separated by one space.
@@ -72,7 +13,7 @@ pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = true;
     for c in text.chars().flat_map(char::to_lowercase) {
-        if let Some(latin) = latin(c) {
+        if let Some(latin) = for_search(c) {
             // An apostrophe (empty) joins its word's halves.
             if !latin.is_empty() {
                 out.push_str(latin);

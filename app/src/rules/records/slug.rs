@@ -1,7 +1,9 @@
 //! A storefront's short web address (`sawda.uz/s/aral-honey`): Latin letters,
 //! digits and hyphens, chosen by the owner and suggested from the storefront's
-//! name, with Karakalpak, Uzbek and Cyrillic letters written in Latin.
+//! name, with Karakalpak, Uzbek and Cyrillic letters written in Latin
+//! (`rules::latin`, the table search reads too).
 
+use crate::rules::latin;
 use crate::rules::problem::FieldProblem;
 
 pub const MIN_CHARS: usize = 3;
@@ -35,67 +37,6 @@ const RESERVED: [&str; 24] = [
     "support",
 ];
 
-/// The Latin spelling of one character, for a web address: lower case ASCII,
-/// an empty string for signs that are dropped, `None` for anything else.
-fn latin(c: char) -> Option<&'static str> {
-    let s = match c.to_lowercase().next().unwrap_or(c) {
-        // Karakalpak and Uzbek Latin.
-        'á' | 'ä' => "a",
-        'ǵ' | 'ğ' => "g",
-        'ı' | 'í' | 'i' => "i",
-        'ń' | 'ñ' => "n",
-        'ó' | 'ö' => "o",
-        'ú' | 'ü' => "u",
-        'ş' => "sh",
-        'ç' => "ch",
-        // The apostrophes of oʻ, gʻ and of Uzbek tutuq belgisi are dropped.
-        'ʻ' | 'ʼ' | '\'' | '’' | '‘' | '`' => "",
-        // Cyrillic: Russian, Uzbek and Karakalpak letters.
-        'а' => "a",
-        'ә' => "a",
-        'б' => "b",
-        'в' => "v",
-        'г' => "g",
-        'ғ' => "g",
-        'д' => "d",
-        'е' => "e",
-        'ё' => "yo",
-        'ж' => "j",
-        'з' => "z",
-        'и' => "i",
-        'й' => "y",
-        'к' => "k",
-        'қ' => "q",
-        'л' => "l",
-        'м' => "m",
-        'н' => "n",
-        'ң' => "n",
-        'о' => "o",
-        'ө' => "o",
-        'п' => "p",
-        'р' => "r",
-        'с' => "s",
-        'т' => "t",
-        'у' => "u",
-        'ү' | 'ұ' => "u",
-        'ў' => "w",
-        'ф' => "f",
-        'х' => "x",
-        'ҳ' => "h",
-        'ц' => "ts",
-        'ч' => "ch",
-        'ш' => "sh",
-        'щ' => "sh",
-        'ъ' | 'ь' => "",
-        'ы' => "i",
-        'э' => "e",
-        'ю' => "yu",
-        'я' => "ya",
-        _ => return None,
-    };
-    Some(s)
-}
-
 /// A web address suggested from a storefront's name: "Ǵárezsiz óner" →
 /// "garezsiz-oner". Empty when the name has nothing to make one from.
 pub fn suggest(name: &str) -> String {
@@ -105,7 +46,7 @@ pub fn suggest(name: &str) -> String {
         let piece: Option<String> = if c.is_ascii_alphanumeric() {
             Some(c.to_ascii_lowercase().to_string())
         } else {
-            latin(c).map(str::to_owned)
+            latin::for_address(c.to_lowercase().next().unwrap_or(c)).map(str::to_owned)
         };
         match piece {
             Some(piece) if piece.is_empty() => {}
