@@ -18,6 +18,7 @@ use web_sys::{IdbDatabase, IdbKeyRange, IdbOpenDbRequest, IdbRequest, IdbTransac
 use crate::device::store::{
     RowChange, Rows, StoreProblem, Stored, Table, Write, changes, person_key, person_range, read_rows,
 };
+use crate::device::sync::state::StorageUse;
 
 const DATABASE: &str = "sawda";
 const VERSION: u32 = 1;
@@ -304,14 +305,14 @@ pub fn ask_to_persist() {
 
 /// How much of the site's storage is used, and by what, where the browser
 /// says (`navigator.storage.estimate()`; Chromium gives the parts).
-pub async fn storage_use() -> Option<crate::device::sync::StorageUse> {
+pub async fn storage_use() -> Option<StorageUse> {
     let storage = Reflect::get(&window().navigator(), &"storage".into()).ok()?;
     let estimate = Reflect::get(&storage, &"estimate".into()).ok()?.dyn_into::<Function>().ok()?;
     let promise: Promise = estimate.call0(&storage).ok()?.dyn_into().ok()?;
     let found = JsFuture::from(promise).await.ok()?;
     let number = |object: &JsValue, name: &str| Reflect::get(object, &name.into()).ok().and_then(|v| v.as_f64());
     let details = Reflect::get(&found, &"usageDetails".into()).unwrap_or(JsValue::UNDEFINED);
-    Some(crate::device::sync::StorageUse {
+    Some(StorageUse {
         used: number(&found, "usage")?,
         quota: number(&found, "quota")?,
         photos: number(&details, "caches").unwrap_or(0.0),

@@ -5,7 +5,7 @@
 
 use crate::device::http::{NoAnswer, body, send, send_bytes};
 use crate::device::photos::kept_bytes;
-use crate::device::sync::PhotoState;
+use crate::device::sync::state::PhotoState;
 use crate::i18n::Lang;
 use crate::wire::{MissingPhotos, PhotoHashes, Problem, UploadProgress};
 

@@ -26,7 +26,8 @@ use wasm_bindgen::prelude::*;
 
 use super::machine::{Ended, Machine};
 use super::schedule::{AFTER_EDIT_MS, PULL_EVERY_MS};
-use super::{PhotoState, Refusal, SyncState, SyncStatus};
+use super::state::{PhotoState, Refusal, SyncState, lost_of};
+use super::status::SyncStatus;
 use crate::device::http::{AccountView, send};
 use crate::device::indexed_db::{self, WriteProblem};
 use crate::device::locks;
@@ -118,6 +119,10 @@ pub fn open(state: SyncState, language: Language, account: &AccountView) {
     }
     close();
     let generation = GENERATION.with(|g| g.get());
+    // The state outlives views (and accounts): nothing of the last store shows.
+    state.loaded.set(false);
+    state.refused.set(Vec::new());
+    state.photos.set(Vec::new());
     state.status.set(SyncStatus::Opening);
     leptos::task::spawn_local(async move {
         let opened = open_store(&owner).await;
@@ -474,7 +479,7 @@ pub fn only_here(record: RecordId) -> bool {
 pub fn lost_here(record: RecordId, field: &str) -> Option<Value> {
     with_engine(|e| {
         let replica = e.store.replica();
-        super::lost_of(replica.record(record)?, field, replica.device()).cloned()
+        lost_of(replica.record(record)?, field, replica.device()).cloned()
     })
     .flatten()
 }

@@ -2,8 +2,8 @@
 //! apart from the browser (the engine does what they say), so that they are
 //! tested natively.
 
-use super::SyncStatus;
 use super::schedule::retry_delay_ms;
+use super::status::SyncStatus;
 use crate::device::store::StoreProblem;
 
 /// How a sync ended, as the machine needs to know it.
