@@ -14,8 +14,8 @@ use crate::account::{district_name, load_account};
 use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, Lang, fill, text, use_language};
 use crate::rules::people::Role;
-use crate::rules::records::{product, storefront};
-use crate::rules::review::{Check, CheckPoint, Decision, Review, ReviewState, field_label, is_reviewed};
+use crate::rules::records::{label_of, product, spec_of, storefront};
+use crate::rules::review::{Check, CheckPoint, Decision, Review, ReviewState, is_reviewed};
 use crate::ui::{PageTitle, ProductListing, StorefrontListing, served_photo};
 use crate::wire::{DecisionRequest, ReviewItemView, ReviewQueue, WithdrawRequest};
 
@@ -64,12 +64,12 @@ fn desk_label(kind: Kind, field: &str) -> Option<Key> {
     match (kind, field) {
         (Kind::Storefront, storefront::STORY) => Some(Key::DeskFieldStory),
         (Kind::Storefront, storefront::CATEGORY) => Some(Key::DeskFieldCategory),
-        _ => field_label(kind, field),
+        _ => label_of(kind, field),
     }
 }
 
 fn is_photo(kind: Kind, field: &str) -> bool {
-    matches!((kind, field), (Kind::Product, product::PHOTOS) | (Kind::Storefront, storefront::COVER_PHOTO))
+    spec_of(kind, field).is_some_and(|spec| spec.shape.holds_photos())
 }
 
 fn photo_hashes(value: &Value) -> Vec<String> {

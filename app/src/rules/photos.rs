@@ -1,25 +1,13 @@
-//! How a record points at a photo: by the SHA-256 of the photo's bytes, in
-//! 64 lower-case hex digits. Photos travel and are stored apart from records,
-//! once each, under that name.
+//! The photos a record points at: the values of the fields its kind's table
+//! gives a photo shape (`Shape::Photo`, `Shape::Photos`), each a photo's hash
+//! (`records::field::is_photo_hash`). Photos travel and are stored apart from
+//! records, once each, under that name.
 
-use sawda_sync::{Kind, Record};
+use sawda_sync::Record;
 use serde_json::Value;
 
-use crate::rules::problem::FieldProblem;
-
-pub const HASH_HEX_LEN: usize = 64;
-
-pub fn is_photo_hash(text: &str) -> bool {
-    text.len() == HASH_HEX_LEN && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-pub fn check_photo(value: &Value) -> Result<(), FieldProblem> {
-    match value.as_str() {
-        Some(text) if is_photo_hash(text) => Ok(()),
-        Some(_) => Err(FieldProblem::Photo),
-        None => Err(FieldProblem::WrongType),
-    }
-}
+use crate::rules::records::field::is_photo_hash;
+use crate::rules::records::fields_of;
 
 /// The photos a record points at (none when it is deleted).
 pub fn photos_of(record: &Record) -> Vec<String> {
@@ -31,17 +19,17 @@ pub fn photos_of(record: &Record) -> Vec<String> {
 
 /// The photos its fields name, deleted or not.
 fn named_by(record: &Record) -> Vec<String> {
-    let field = match record.kind() {
-        Kind::Storefront => crate::rules::records::storefront::COVER_PHOTO,
-        Kind::Product => crate::rules::records::product::PHOTOS,
-        _ => return Vec::new(),
-    };
+    let Some(specs) = fields_of(record.kind()) else { return Vec::new() };
     let text = |v: &Value| v.as_str().filter(|t| is_photo_hash(t)).map(str::to_owned);
-    match record.get(field) {
-        Some(Value::Array(items)) => items.iter().filter_map(text).collect(),
-        Some(value) => text(value).into_iter().collect(),
-        None => Vec::new(),
-    }
+    specs
+        .iter()
+        .filter(|spec| spec.shape.holds_photos())
+        .flat_map(|spec| match record.get(spec.name) {
+            Some(Value::Array(items)) => items.iter().filter_map(text).collect(),
+            Some(value) => text(value).into_iter().collect(),
+            None => Vec::new(),
+        })
+        .collect()
 }
 
 /// How long the photos of a deleted record are kept on the server. A
@@ -69,7 +57,7 @@ mod tests {
 
     #[test]
     fn records_point_at_their_photos() {
-        use sawda_sync::{Action, DeviceId, Fields, Mutation, MutationId, Owner, RecordId, Stamp};
+        use sawda_sync::{Action, DeviceId, Fields, Kind, Mutation, MutationId, Owner, RecordId, Stamp};
         let owner: Owner = "amina01".parse().unwrap();
         let (a, b) = ("a".repeat(64), "b".repeat(64));
         let make = |kind, fields: Fields| {
@@ -100,15 +88,5 @@ mod tests {
         assert_eq!(photos_kept_by(&deleted, (10 + DELETED_PHOTOS_KEPT_DAYS) * day), [a.clone(), b.clone()]);
         assert!(photos_kept_by(&deleted, (11 + DELETED_PHOTOS_KEPT_DAYS) * day).is_empty());
         assert_eq!(photos_kept_by(&product, u64::MAX), [a.clone(), b.clone()], "a live record's, always");
-    }
-
-    #[test]
-    fn only_a_sha256_in_lower_case_hex_names_a_photo() {
-        assert!(is_photo_hash(&"0123456789abcdef".repeat(4)));
-        assert!(!is_photo_hash(&"0123456789ABCDEF".repeat(4)));
-        assert!(!is_photo_hash(&"0".repeat(63)));
-        assert!(!is_photo_hash("../../etc/passwd"));
-        assert_eq!(check_photo(&json!(1)), Err(FieldProblem::WrongType));
-        assert_eq!(check_photo(&json!("x")), Err(FieldProblem::Photo));
     }
 }

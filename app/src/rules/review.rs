@@ -149,36 +149,6 @@ pub struct Check {
     pub comment: String,
 }
 
-/// The label of a reviewed field, as the studio's form names it.
-pub fn field_label(kind: Kind, field: &str) -> Option<crate::i18n::Key> {
-    use super::records::storefront as s;
-    use crate::i18n::Key;
-    Some(match (kind, field) {
-        (Kind::Storefront, s::NAME) => Key::StorefrontName,
-        (Kind::Storefront, s::SLUG) => Key::StorefrontSlug,
-        (Kind::Storefront, s::STORY) => Key::StorefrontStory,
-        (Kind::Storefront, s::DISTRICT) => Key::StorefrontDistrict,
-        (Kind::Storefront, s::CATEGORY) => Key::StorefrontCategory,
-        (Kind::Storefront, s::TELEGRAM) => Key::StorefrontTelegram,
-        (Kind::Storefront, s::WHATSAPP) => Key::StorefrontWhatsapp,
-        (Kind::Storefront, s::INSTAGRAM) => Key::StorefrontInstagram,
-        (Kind::Storefront, s::PAYMENT) => Key::StorefrontPayment,
-        (Kind::Storefront, s::DELIVERY) => Key::StorefrontDelivery,
-        (Kind::Storefront, s::COVER_PHOTO) => Key::PhotosCover,
-        (Kind::Product, product::NAME) => Key::ProductName,
-        (Kind::Product, product::DESCRIPTION) => Key::ProductDescription,
-        (Kind::Product, product::UNIT) => Key::ProductUnit,
-        (Kind::Product, product::MATERIALS) => Key::ProductMaterials,
-        (Kind::Product, product::SHELF_LIFE) => Key::ProductShelfLife,
-        (Kind::Product, product::STORAGE) => Key::ProductStorage,
-        (Kind::Product, product::HANDMADE) => Key::ProductHandmade,
-        (Kind::Product, product::PHOTOS) => Key::PhotosHeading,
-        (Kind::Product, product::PRICE_SOM) => Key::ProductPriceSom,
-        (Kind::Product, product::AVAILABILITY) => Key::ProductAvailability,
-        _ => return None,
-    })
-}
-
 /// What the phone reads in the [`REVIEW`] server field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Review {
@@ -492,7 +462,7 @@ mod tests {
         for kind in [Kind::Storefront, Kind::Product] {
             for spec in fields_of(kind).unwrap() {
                 if is_reviewed(kind, spec.name) {
-                    assert!(field_label(kind, spec.name).is_some(), "{kind:?} {}", spec.name);
+                    assert!(spec.label.is_some(), "{kind:?} {}", spec.name);
                 }
             }
         }
@@ -654,7 +624,7 @@ mod tests {
         let draft = product(json!({"name": "Samsa", "storefront": "01J1W7EGG0248H248H248H248H", "position": 1.0}), 10);
         assert_eq!(missing(&draft), ["price_som", "unit", "availability"]);
         for field in missing(&draft) {
-            assert!(field_label(Kind::Product, field).is_some(), "the phone names {field}");
+            assert!(crate::rules::records::label_of(Kind::Product, field).is_some(), "the phone names {field}");
         }
     }
 

@@ -9,13 +9,14 @@ use sawda_sync::{Kind, RecordId};
 use super::public_edit_warning::PublicEditWarning;
 use super::{Studio, Target};
 use crate::i18n::{Key, Lang, fill, text, use_language};
-use crate::rules::review::{CheckPoint, Review, ReviewState, field_label};
+use crate::rules::records::label_of;
+use crate::rules::review::{CheckPoint, Review, ReviewState};
 
 /// Fields named as her form names them, for a sentence.
 fn field_names(kind: Kind, fields: &[&str], lang: Lang) -> String {
     fields
         .iter()
-        .map(|field| field_label(kind, field).map_or_else(|| (*field).to_owned(), |key| text(lang, key).to_owned()))
+        .map(|field| label_of(kind, field).map_or_else(|| (*field).to_owned(), |key| text(lang, key).to_owned()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -240,7 +241,7 @@ pub fn FeedbackSection() -> impl IntoView {
                         {(!comments.is_empty()).then(|| view! {
                             <dl class="field-comments">
                                 {comments.into_iter().map(|(field, comment)| view! {
-                                    <dt>{move || field_label(target.kind, &field).map(|k| text(language.get(), k)).unwrap_or_default()}</dt>
+                                    <dt>{move || label_of(target.kind, &field).map(|k| text(language.get(), k)).unwrap_or_default()}</dt>
                                     <dd>{comment}</dd>
                                 }).collect_view()}
                             </dl>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use sawda_sync::{Kind, RejectCode};
+use sawda_sync::RejectCode;
 use serde_json::Value;
 
 use super::Studio;
@@ -10,39 +10,7 @@ use crate::device::store::StoreProblem;
 use crate::device::sync::status::{SyncStatus, refusal_message};
 use crate::device::sync::{Refusal, megabytes};
 use crate::i18n::{Key, Lang, fill, text, use_language};
-use crate::rules::records::{field, fields_of, product, storefront};
-
-/// The label a field has in the studio's forms.
-fn field_label(kind: Kind, name: &str) -> Option<Key> {
-    use {product as p, storefront as s};
-    let key = match (kind, name) {
-        (Kind::Storefront, s::NAME) => Key::StorefrontName,
-        (Kind::Storefront, s::SLUG) => Key::StorefrontSlug,
-        (Kind::Storefront, s::STORY) => Key::StorefrontStory,
-        (Kind::Storefront, s::DISTRICT) => Key::StorefrontDistrict,
-        (Kind::Storefront, s::CATEGORY) => Key::StorefrontCategory,
-        (Kind::Storefront, s::TELEGRAM) => Key::StorefrontTelegram,
-        (Kind::Storefront, s::WHATSAPP) => Key::StorefrontWhatsapp,
-        (Kind::Storefront, s::INSTAGRAM) => Key::StorefrontInstagram,
-        (Kind::Storefront, s::PAYMENT) => Key::StorefrontPayment,
-        (Kind::Storefront, s::DELIVERY) => Key::StorefrontDelivery,
-        (Kind::Storefront, s::COVER_PHOTO) => Key::PhotosCover,
-        (Kind::Product, p::NAME) => Key::ProductName,
-        (Kind::Product, p::DESCRIPTION) => Key::ProductDescription,
-        (Kind::Product, p::PRICE_SOM) => Key::ProductPriceSom,
-        (Kind::Product, p::PRICE_USD_CENTS) => Key::ProductPriceUsd,
-        (Kind::Product, p::UNIT) => Key::ProductUnit,
-        (Kind::Product, p::AVAILABILITY) => Key::ProductAvailability,
-        (Kind::Product, p::STOCK) => Key::ProductStock,
-        (Kind::Product, p::MATERIALS) => Key::ProductMaterials,
-        (Kind::Product, p::SHELF_LIFE) => Key::ProductShelfLife,
-        (Kind::Product, p::STORAGE) => Key::ProductStorage,
-        (Kind::Product, p::PHOTOS) => Key::PhotosHeading,
-        (Kind::Product, p::HANDMADE) => Key::ProductHandmade,
-        _ => return None,
-    };
-    Some(key)
-}
+use crate::rules::records::{field, fields_of, label_of};
 
 /// What the refusal line says, in her language: which field, why, and what
 /// she typed. The reason is the phone's own check of what she typed where it
@@ -51,7 +19,7 @@ fn refusal_text(lang: Lang, refusal: &Refusal) -> (String, Option<String>) {
     let (Some(kind), Some(name)) = (refusal.kind, refusal.field.as_deref()) else {
         return (refusal_message(lang, refusal.code, refusal.kept), None);
     };
-    let label = field_label(kind, name).map_or_else(|| name.to_owned(), |key| text(lang, key).to_string());
+    let label = label_of(kind, name).map_or_else(|| name.to_owned(), |key| text(lang, key).to_string());
     let reason = match (refusal.code, &refusal.typed) {
         (RejectCode::Taken, _) => text(lang, Key::FieldSlugTaken).to_string(),
         (_, Some(typed)) => fields_of(kind)

@@ -179,7 +179,7 @@ impl PhotoStore for DiskPhotoStore {
                 let mut photos = tokio::fs::read_dir(fan_out.path()).await?;
                 while let Some(photo) = photos.next_entry().await? {
                     let name = photo.file_name().to_string_lossy().into_owned();
-                    if app::rules::photos::is_photo_hash(&name) && self.has(&name).await? {
+                    if app::rules::records::field::is_photo_hash(&name) && self.has(&name).await? {
                         hashes.push(name);
                     }
                 }

@@ -6,8 +6,8 @@
 use serde_json::Value;
 
 use super::slug;
+use crate::i18n::Key;
 use crate::rules::people::{District, normalise_phone};
-use crate::rules::photos::check_photo;
 use crate::rules::problem::{FieldProblem, check_text};
 
 /// What values a field takes.
@@ -46,10 +46,20 @@ pub enum Shape {
     Payment { methods: &'static [&'static str], note_max: usize },
 }
 
+impl Shape {
+    /// Whether the field holds photos: a record's photos are read from such fields.
+    pub const fn holds_photos(self) -> bool {
+        matches!(self, Shape::Photo | Shape::Photos { .. })
+    }
+}
+
 /// One field of a kind of record.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FieldSpec {
     pub name: &'static str,
+    /// What her forms call it (and the sync bar and the desk after them);
+    /// `None` for a field no form shows.
+    pub label: Option<Key>,
     /// `null` clears it.
     pub optional: bool,
     pub shape: Shape,
@@ -57,11 +67,15 @@ pub struct FieldSpec {
 
 impl FieldSpec {
     pub const fn required(name: &'static str, shape: Shape) -> FieldSpec {
-        FieldSpec { name, optional: false, shape }
+        FieldSpec { name, label: None, optional: false, shape }
     }
 
     pub const fn optional(name: &'static str, shape: Shape) -> FieldSpec {
-        FieldSpec { name, optional: true, shape }
+        FieldSpec { name, label: None, optional: true, shape }
+    }
+
+    pub const fn labelled(self, label: Key) -> FieldSpec {
+        FieldSpec { label: Some(label), ..self }
     }
 
     /// The most characters an editor lets her type (a leading `@` included).
@@ -154,6 +168,22 @@ macro_rules! choices {
     };
 }
 pub(crate) use choices;
+
+/// How a record points at a photo: by the SHA-256 of the photo's bytes, in
+/// 64 lower-case hex digits.
+pub const HASH_HEX_LEN: usize = 64;
+
+pub fn is_photo_hash(text: &str) -> bool {
+    text.len() == HASH_HEX_LEN && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+pub fn check_photo(value: &Value) -> Result<(), FieldProblem> {
+    match value.as_str() {
+        Some(text) if is_photo_hash(text) => Ok(()),
+        Some(_) => Err(FieldProblem::Photo),
+        None => Err(FieldProblem::WrongType),
+    }
+}
 
 fn text(value: &Value) -> Result<&str, FieldProblem> {
     value.as_str().ok_or(FieldProblem::WrongType)
@@ -272,5 +302,15 @@ mod tests {
         assert_eq!(check_in(&FIELDS, "colour", &json!("green")), Err(FieldProblem::NotInList));
         assert_eq!(check_in(&FIELDS, "price", &json!(1)), Err(FieldProblem::UnknownField));
         assert_eq!(spec(&FIELDS, "name").max_typed(), 5);
+    }
+
+    #[test]
+    fn only_a_sha256_in_lower_case_hex_names_a_photo() {
+        assert!(is_photo_hash(&"0123456789abcdef".repeat(4)));
+        assert!(!is_photo_hash(&"0123456789ABCDEF".repeat(4)));
+        assert!(!is_photo_hash(&"0".repeat(63)));
+        assert!(!is_photo_hash("../../etc/passwd"));
+        assert_eq!(check_photo(&json!(1)), Err(FieldProblem::WrongType));
+        assert_eq!(check_photo(&json!("x")), Err(FieldProblem::Photo));
     }
 }

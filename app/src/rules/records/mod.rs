@@ -11,6 +11,7 @@ pub mod storefront;
 
 use sawda_sync::{Fields, Kind, RejectCode, Rejection};
 
+use crate::i18n::Key;
 use crate::rules::people::Role;
 use crate::rules::problem::FieldProblem;
 use field::FieldSpec;
@@ -29,6 +30,11 @@ pub fn fields_of(kind: Kind) -> Option<&'static [FieldSpec]> {
 /// The spec of a field of a kind, if the kind has rules and the field.
 pub fn spec_of(kind: Kind, name: &str) -> Option<&'static FieldSpec> {
     field::find(fields_of(kind)?, name)
+}
+
+/// What her forms call a field of a kind, if it has a label.
+pub fn label_of(kind: Kind, name: &str) -> Option<Key> {
+    spec_of(kind, name)?.label
 }
 
 /// Checks every field an edit sets; the first problem, with its field.
@@ -143,6 +149,23 @@ mod tests {
         assert_eq!(refused.code, RejectCode::InvalidValue);
         assert!(refused.message.starts_with("price_som: "), "{}", refused.message);
         assert_eq!(rejection("slug", FieldProblem::SlugTaken).code, RejectCode::Taken);
+    }
+
+    #[test]
+    fn every_field_her_forms_show_has_its_label_in_the_table() {
+        let unlabelled = |kind| {
+            fields_of(kind)
+                .unwrap()
+                .iter()
+                .filter(|spec| spec.label.is_none())
+                .map(|spec| spec.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(unlabelled(Kind::Storefront), ["submitted"]);
+        assert_eq!(unlabelled(Kind::Product), ["storefront", "position", "submitted"]);
+        assert_eq!(unlabelled(Kind::OrderRequest), ["status"]);
+        assert_eq!(label_of(Kind::Storefront, storefront::COVER_PHOTO), Some(Key::PhotosCover));
+        assert_eq!(label_of(Kind::Product, "colour"), None);
     }
 
     #[test]

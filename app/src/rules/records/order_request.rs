@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::field::{FieldSpec, Shape, check_telegram, choices};
+use crate::i18n::Key;
 use crate::rules::people::normalise_phone;
 use crate::rules::problem::{FieldProblem, check_text};
 
@@ -117,7 +118,7 @@ impl Status {
 /// What her phones write; every other field is the server's.
 pub static FIELDS: [FieldSpec; 2] = [
     FieldSpec::required(STATUS, Shape::Choice(Status::IDS)),
-    FieldSpec::optional(NOTE, Shape::Text { min: 0, max: NOTE_MAX }),
+    FieldSpec::optional(NOTE, Shape::Text { min: 0, max: NOTE_MAX }).labelled(Key::StudioOrdersNote),
 ];
 
 /// The form on a product page, as posted. Every field is text, because a

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::field::{self, FieldSpec, Shape, choices};
+use crate::i18n::Key;
 use crate::rules::problem::FieldProblem;
 
 pub const STOREFRONT: &str = "storefront";
@@ -39,18 +40,19 @@ choices!(
 /// Every field of a product; any other is refused.
 pub static FIELDS: [FieldSpec; 15] = [
     FieldSpec::required(STOREFRONT, Shape::Record),
-    FieldSpec::required(NAME, Shape::Text { min: 2, max: 80 }),
-    FieldSpec::optional(DESCRIPTION, Shape::Text { min: 0, max: 2_000 }),
-    FieldSpec::required(PRICE_SOM, Shape::WholeNumber { max: MAX_PRICE_SOM }),
-    FieldSpec::optional(PRICE_USD_CENTS, Shape::WholeNumber { max: MAX_PRICE_USD_CENTS }),
-    FieldSpec::required(UNIT, Shape::Text { min: 1, max: 40 }),
-    FieldSpec::required(AVAILABILITY, Shape::Choice(Availability::IDS)),
-    FieldSpec::optional(STOCK, Shape::WholeNumber { max: MAX_STOCK }),
-    FieldSpec::optional(MATERIALS, Shape::Text { min: 0, max: 500 }),
-    FieldSpec::optional(SHELF_LIFE, Shape::Text { min: 0, max: 80 }),
-    FieldSpec::optional(STORAGE, Shape::Text { min: 0, max: 200 }),
-    FieldSpec::optional(HANDMADE, Shape::Flag),
-    FieldSpec::optional(PHOTOS, Shape::Photos { max: MAX_PHOTOS }),
+    FieldSpec::required(NAME, Shape::Text { min: 2, max: 80 }).labelled(Key::ProductName),
+    FieldSpec::optional(DESCRIPTION, Shape::Text { min: 0, max: 2_000 }).labelled(Key::ProductDescription),
+    FieldSpec::required(PRICE_SOM, Shape::WholeNumber { max: MAX_PRICE_SOM }).labelled(Key::ProductPriceSom),
+    FieldSpec::optional(PRICE_USD_CENTS, Shape::WholeNumber { max: MAX_PRICE_USD_CENTS })
+        .labelled(Key::ProductPriceUsd),
+    FieldSpec::required(UNIT, Shape::Text { min: 1, max: 40 }).labelled(Key::ProductUnit),
+    FieldSpec::required(AVAILABILITY, Shape::Choice(Availability::IDS)).labelled(Key::ProductAvailability),
+    FieldSpec::optional(STOCK, Shape::WholeNumber { max: MAX_STOCK }).labelled(Key::ProductStock),
+    FieldSpec::optional(MATERIALS, Shape::Text { min: 0, max: 500 }).labelled(Key::ProductMaterials),
+    FieldSpec::optional(SHELF_LIFE, Shape::Text { min: 0, max: 80 }).labelled(Key::ProductShelfLife),
+    FieldSpec::optional(STORAGE, Shape::Text { min: 0, max: 200 }).labelled(Key::ProductStorage),
+    FieldSpec::optional(HANDMADE, Shape::Flag).labelled(Key::ProductHandmade),
+    FieldSpec::optional(PHOTOS, Shape::Photos { max: MAX_PHOTOS }).labelled(Key::PhotosHeading),
     FieldSpec::required(POSITION, Shape::Position),
     // A fresh value asks for a review of what she has now (`rules::review`).
     FieldSpec::optional(crate::rules::review::SUBMITTED, Shape::Text { min: 1, max: 64 }),

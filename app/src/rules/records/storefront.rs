@@ -7,6 +7,7 @@ use sawda_sync::{Owner, RecordId};
 use serde_json::Value;
 
 use super::field::{self, FieldSpec, Shape, choices};
+use crate::i18n::Key;
 use crate::rules::problem::FieldProblem;
 
 pub const NAME: &str = "name";
@@ -66,17 +67,18 @@ choices!(
 
 /// Every field of a storefront; any other is refused.
 pub static FIELDS: [FieldSpec; 12] = [
-    FieldSpec::required(NAME, Shape::Text { min: 2, max: 80 }),
-    FieldSpec::required(SLUG, Shape::Slug),
-    FieldSpec::optional(STORY, Shape::Text { min: 0, max: 2_000 }),
-    FieldSpec::required(DISTRICT, Shape::District),
-    FieldSpec::required(CATEGORY, Shape::Choice(Category::IDS)),
-    FieldSpec::optional(TELEGRAM, Shape::Telegram),
-    FieldSpec::optional(WHATSAPP, Shape::Phone),
-    FieldSpec::optional(INSTAGRAM, Shape::Instagram),
-    FieldSpec::required(PAYMENT, Shape::Payment { methods: PaymentMethod::IDS, note_max: 200 }),
-    FieldSpec::required(DELIVERY, Shape::Choices(Delivery::IDS)),
-    FieldSpec::optional(COVER_PHOTO, Shape::Photo),
+    FieldSpec::required(NAME, Shape::Text { min: 2, max: 80 }).labelled(Key::StorefrontName),
+    FieldSpec::required(SLUG, Shape::Slug).labelled(Key::StorefrontSlug),
+    FieldSpec::optional(STORY, Shape::Text { min: 0, max: 2_000 }).labelled(Key::StorefrontStory),
+    FieldSpec::required(DISTRICT, Shape::District).labelled(Key::StorefrontDistrict),
+    FieldSpec::required(CATEGORY, Shape::Choice(Category::IDS)).labelled(Key::StorefrontCategory),
+    FieldSpec::optional(TELEGRAM, Shape::Telegram).labelled(Key::StorefrontTelegram),
+    FieldSpec::optional(WHATSAPP, Shape::Phone).labelled(Key::StorefrontWhatsapp),
+    FieldSpec::optional(INSTAGRAM, Shape::Instagram).labelled(Key::StorefrontInstagram),
+    FieldSpec::required(PAYMENT, Shape::Payment { methods: PaymentMethod::IDS, note_max: 200 })
+        .labelled(Key::StorefrontPayment),
+    FieldSpec::required(DELIVERY, Shape::Choices(Delivery::IDS)).labelled(Key::StorefrontDelivery),
+    FieldSpec::optional(COVER_PHOTO, Shape::Photo).labelled(Key::PhotosCover),
     // A fresh value asks for a review of what she has now (`rules::review`).
     FieldSpec::optional(crate::rules::review::SUBMITTED, Shape::Text { min: 1, max: 64 }),
 ];
