@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::photos::ledger::{self, Refused};
 use crate::photos::store::Size;
 use crate::photos::{MAX_PIECE_BYTES, MAX_UPLOAD_BYTES, UploadError};
-use app::rules::photos::is_photo_hash;
+use app::rules::records::field::is_photo_hash;
 use app::wire::{MissingPhotos, PhotoHashes, UploadPiece};
 use sawda_sync::Owner;
 
