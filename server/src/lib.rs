@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod approved;
 pub mod config;
 pub mod http;
 pub mod infra;

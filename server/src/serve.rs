@@ -147,7 +147,7 @@ async fn prune_rate_limits(state: AppState) {
 
 /// Page views gathered in memory go to the database every half minute.
 async fn write_view_counts(state: AppState) {
-    let mut every = tokio::time::interval(crate::public::views::FLUSH_EVERY);
+    let mut every = tokio::time::interval(crate::approved::views::FLUSH_EVERY);
     loop {
         every.tick().await;
         if let Err(error) = state.views.flush(&state.db).await {

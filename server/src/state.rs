@@ -21,7 +21,7 @@ pub struct AppState {
     pub order_limits: Arc<crate::orders::OrderLimits>,
     /// The order form's signing key, read from the database once.
     pub order_forms: Arc<crate::orders::form_token::FormKeys>,
-    pub views: Arc<crate::public::views::ViewCounter>,
+    pub views: Arc<crate::approved::views::ViewCounter>,
     /// Buyers' pages kept rendered (`public::cache`).
     pub pages: Arc<crate::public::cache::PageCache>,
     /// Pushes per account (`api::sync`).
@@ -51,7 +51,7 @@ impl AppState {
             views: Default::default(),
             pages: Default::default(),
             push_limits: Default::default(),
-            market_timeout: crate::public::market::TIMEOUT,
+            market_timeout: crate::approved::market::TIMEOUT,
             market_searches: Arc::new(tokio::sync::Semaphore::new(crate::public::market::SEARCHES_AT_ONCE)),
             sitemap: Default::default(),
         }

@@ -100,7 +100,7 @@ pub async fn serve(State(state): State<AppState>, Path((hash, file)): Path<(Stri
     let (Some(size), true) = (Size::from_file_name(&file), is_photo_hash(&hash)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let public = match crate::review::published::is_public_photo(&state.db, &hash).await {
+    let public = match crate::approved::is_public_photo(&state.db, &hash).await {
         Ok(public) => public,
         Err(error) => return ApiError::from(error).into_response(),
     };

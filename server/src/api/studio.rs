@@ -15,5 +15,5 @@ pub async fn views(State(state): State<AppState>, signed_in: SignedIn) -> Result
         return Err(ApiError::FORBIDDEN);
     }
     // Sync owners and approved rows name her by her account id.
-    Ok(Json(crate::public::views::of_owner(&state.db, &signed_in.account.id).await?))
+    Ok(Json(crate::approved::views::of_owner(&state.db, &signed_in.account.id).await?))
 }

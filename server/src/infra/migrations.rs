@@ -438,7 +438,7 @@ pub mod data {
     use super::StepFuture;
 
     /// A product's places in the market's orders, as migration 14 was
-    /// released with them (and as `public::market::market_order` writes them).
+    /// released with them (and as `approved::market::market_order` writes them).
     const MARKET_ORDER: &str = "market_all = IF storefront_slug = NONE { NONE } ELSE { string::concat(<string> (10000000000000 - time::millis(approved_at)), '|', <string> id) },
         market_d = IF storefront_slug = NONE { NONE } ELSE { string::concat(district, '|', <string> (10000000000000 - time::millis(approved_at)), '|', <string> id) },
         market_c = IF storefront_slug = NONE { NONE } ELSE { string::concat(category, '|', <string> (10000000000000 - time::millis(approved_at)), '|', <string> id) },
@@ -569,8 +569,8 @@ pub mod data {
     }
 
     /// Migration 17: products approved before it get their search text with
-    /// letters and digits apart (as `review::published::row_of` now writes
-    /// it), then their filtered words (`public::market::filtered_words`).
+    /// letters and digits apart (as `approved::write::row_of` now writes
+    /// it), then their filtered words (`approved::market::filtered_words`).
     pub fn filtered_search(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
         Box::pin(async move {
             let rows: Vec<Searched> = transaction
@@ -591,7 +591,7 @@ pub mod data {
                 .query(format!(
                     "FOR $row IN $apart {{ UPDATE $row[0] SET search_text = $row[1] RETURN NONE; }};
                      UPDATE $ids SET search_filtered = {} RETURN NONE;",
-                    crate::public::market::filtered_words()
+                    crate::approved::market::filtered_words()
                 ))
                 .bind(("apart", apart))
                 .bind(("ids", ids))
@@ -617,7 +617,7 @@ pub mod data {
         name_search: String,
     }
 
-    /// The search texts `review::published::row_of` gives an approved item of
+    /// The search texts `approved::write::row_of` gives an approved item of
     /// `kind`, for the approved rows among `ids` that have none.
     async fn search_texts(
         transaction: &super::Transaction<super::Any>,
@@ -645,7 +645,7 @@ pub mod data {
                 .into_iter()
                 .filter_map(|(name, value)| Some((name.to_owned(), Value::String(value?))))
                 .collect();
-                let (_, made, _) = crate::review::published::row_of(kind, &fields)?;
+                let (_, made, _) = crate::approved::write::row_of(kind, &fields)?;
                 let text = |name: &str| made.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
                 Some(Search { id: row.id, search_text: text("search_text"), name_search: text("name_search") })
             })
@@ -668,7 +668,7 @@ pub mod data {
 
     /// Migration 12: for products approved before it, their search text and
     /// what the market filters by (from her approved storefront, as
-    /// `review::published::publish` copies it); migration 14 then gives them
+    /// `approved::write::publish` copies it); migration 14 then gives them
     /// their places in the market's orders.
     pub fn product_search(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
         Box::pin(async move {

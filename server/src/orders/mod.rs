@@ -34,7 +34,7 @@ use surrealdb::engine::any::Any;
 use surrealdb::types::{Array, RecordId as DbId, RecordIdKey, RecordIdKeyRange, SurrealValue, Value as DbValue};
 
 use crate::accounts::rate_limit::RateLimit;
-use crate::public::approved;
+use crate::approved;
 use crate::sync::store::{self, Created, SyncStoreError, desk_clock};
 
 const MINUTES_10: Duration = Duration::from_secs(10 * 60);
@@ -170,7 +170,7 @@ async fn receive_with_id(
     if store::record(db, &owner, previous).await?.is_some() {
         return Ok((Created::AlreadyThere, previous));
     }
-    let name = product.fields.get("name").and_then(|v| v.as_str()).unwrap_or_default();
+    let name = &product.name;
     let address = format!("/s/{}/{}", shop.slug, product.slug);
     let fields = order.fields(&product.record, name, &address, lang, &crate::review::rfc3339(now_ms));
     let id = request_id(&shop.owner, &product.record, order, now_ms);

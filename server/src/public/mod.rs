@@ -5,7 +5,6 @@
 //! languages; `/sitemap.xml` and `/robots.txt`. The listing is the same
 //! component the studio's preview and the review desk draw.
 
-pub mod approved;
 pub mod cache;
 pub mod market;
 pub mod order;
@@ -23,6 +22,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::auth::Client;
+use crate::approved::{self, views::STOREFRONT_PAGE};
 
 /// `?lang=ru` picks the language (the hreflang alternates), else the
 /// language cookie, else the browser's.
@@ -268,7 +268,7 @@ pub async fn storefront(
     let origin = state.site.origin(&headers);
     let key = cache::key(lang, &origin, &format!("/s/{address}"));
     if let Some(page) = state.pages.get(&key) {
-        state.views.count(&headers, &client, &page.owner, &page.page);
+        views::count(&state, &headers, &client, &page.owner, &page.page);
         return page.response(&headers);
     }
     let since = state.pages.stamp();
@@ -282,26 +282,26 @@ pub async fn storefront(
         }
         return not_found(&state, lang, &origin);
     };
-    state.views.count(&headers, &client, &shop.owner, views::STOREFRONT_PAGE);
+    views::count(&state, &headers, &client, &shop.owner, STOREFRONT_PAGE);
     let canonical = format!("{origin}/s/{}", shop.slug);
-    let name = field(&shop.fields, "name").to_owned();
-    let story = field(&shop.fields, "story").to_owned();
+    let name = shop.name.clone();
+    let story = shop.story.clone().unwrap_or_default();
     // Each product's name links to its own page.
     let products: Vec<FieldMap> = shop
         .products
         .iter()
         .map(|p| {
-            let mut fields = p.fields.clone();
+            let mut fields = p.fields();
             fields.insert("href".into(), Value::String(format!("/s/{}/{}", shop.slug, p.slug)));
             fields
         })
         .collect();
-    let fields = shop.fields.clone();
+    let fields = shop.fields();
     let listing = render(lang, move || {
         view! { <StorefrontListing storefront=fields products photo=served_photo hide_contacts=true/> }
     });
-    let body = format!("{listing}{}", contacts(lang, &shop.fields, &storefront_message(lang, &name, &canonical)));
-    let image = shop.fields.get("cover_photo").and_then(Value::as_str).map(|h| photo_url(&origin, h));
+    let body = format!("{listing}{}", contacts(lang, &shop.fields(), &storefront_message(lang, &name, &canonical)));
+    let image = shop.cover_photo.as_deref().map(|h| photo_url(&origin, h));
     let json_ld = json!({
         "@context": "https://schema.org", "@type": "Store", "name": name, "description": story,
         "url": canonical, "image": image,
@@ -316,7 +316,7 @@ pub async fn storefront(
         json_ld,
     };
     let page = document(&state, lang, head, body);
-    state.pages.put(key, since, &shop.owner, views::STOREFRONT_PAGE, page).response(&headers)
+    state.pages.put(key, since, &shop.owner, STOREFRONT_PAGE, page).response(&headers)
 }
 
 pub async fn product(
@@ -331,7 +331,7 @@ pub async fn product(
     let origin = state.site.origin(&headers);
     let key = cache::key(lang, &origin, &format!("/s/{address}/{product}"));
     if let Some(page) = state.pages.get(&key) {
-        state.views.count(&headers, &client, &page.owner, &page.page);
+        views::count(&state, &headers, &client, &page.owner, &page.page);
         return page.response(&headers);
     }
     let since = state.pages.stamp();
@@ -345,7 +345,7 @@ pub async fn product(
     let Some(item) = shop.products.iter().find(|p| p.slug == product) else {
         return not_found(&state, lang, &origin);
     };
-    state.views.count(&headers, &client, &shop.owner, &item.record);
+    views::count(&state, &headers, &client, &shop.owner, &item.record);
     // The form's token carries its render time: a page kept rendered stays good.
     let page = product_page(&state, lang, &origin, &shop, item, &order::Filled::fresh(&state, &shop, item).await);
     state.pages.put(key, since, &shop.owner, &item.record, page).response(&headers)
@@ -361,25 +361,19 @@ pub(crate) fn product_page(
     filled: &order::Filled,
 ) -> String {
     let canonical = format!("{origin}/s/{}/{}", shop.slug, item.slug);
-    let name = field(&item.fields, "name").to_owned();
-    let description = field(&item.fields, "description").to_owned();
-    let shop_name = field(&shop.fields, "name").to_owned();
-    let food = field(&shop.fields, "category") == "food";
-    let fields = item.fields.clone();
+    let name = item.name.clone();
+    let description = item.description.clone().unwrap_or_default();
+    let shop_name = shop.name.clone();
+    let food = shop.category == "food";
+    let fields = item.fields();
     let listing = render(lang, move || view! { <ProductListing product=fields photo=served_photo food/> });
-    let price = item.fields.get("price_som").and_then(Value::as_u64);
-    let availability = match field(&item.fields, "availability") {
+    let price = u64::try_from(item.price_som).ok();
+    let availability = match item.availability.as_str() {
         "sold_out" => "https://schema.org/OutOfStock",
         "made_to_order" => "https://schema.org/PreOrder",
         _ => "https://schema.org/InStock",
     };
-    let image = item
-        .fields
-        .get("photos")
-        .and_then(Value::as_array)
-        .and_then(|p| p.first())
-        .and_then(Value::as_str)
-        .map(|h| photo_url(origin, h));
+    let image = item.photos.first().map(|h| photo_url(origin, h));
     let json_ld = json!({
         "@context": "https://schema.org", "@type": "Product", "name": name, "description": description,
         "url": canonical, "image": image, "brand": {"@type": "Brand", "name": shop_name},
@@ -393,7 +387,7 @@ pub(crate) fn product_page(
         escape(&shop_name),
         escape(&name),
         order::form(lang, &action, filled),
-        contacts(lang, &shop.fields, &order_message(lang, &name, &canonical))
+        contacts(lang, &shop.fields(), &order_message(lang, &name, &canonical))
     );
     let head = Head {
         title: format!("{name} · {shop_name}"),

@@ -13,9 +13,10 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
-use super::{Head, approved, document, escape, language, not_found};
+use super::{Head, document, escape, language, not_found};
 use crate::AppState;
 use crate::api::auth::Client;
+use crate::approved;
 use crate::orders::form_token::Token;
 use crate::sync::store::Created;
 
@@ -349,7 +350,7 @@ pub async fn order(
     }
     let quantity = order.quantity.to_string();
     let contact = order.contact.stored();
-    let shop_name = shop.fields.get("name").and_then(|v| v.as_str()).unwrap_or_default();
+    let shop_name = shop.name.as_str();
     let body = format!(
         r#"<h1>{}</h1><p class="notice">{}</p><p>{}</p><p><a class="button secondary" href="{}">{}</a></p>"#,
         escape(text(lang, Key::PublicOrderSentTitle)),
@@ -365,5 +366,5 @@ pub async fn order(
 }
 
 fn product_name(item: &approved::Product) -> &str {
-    item.fields.get("name").and_then(|v| v.as_str()).unwrap_or_default()
+    &item.name
 }

@@ -20,8 +20,9 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::{Array, RecordIdKey, Value};
 
-use super::{approved, escape};
+use super::escape;
 use crate::AppState;
+use crate::approved;
 
 /// Addresses on a page; the protocol allows 50,000, and a smaller page is
 /// quicker to build and to fetch on a bad line.

@@ -19,8 +19,9 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::SurrealValue;
 
-use super::{may_review, published};
+use super::may_review;
 use crate::accounts::Account;
+use crate::approved;
 use crate::sync::store::{self, SyncStoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -440,7 +441,9 @@ async fn act_once(
                     .map(str::to_owned)
                     .unwrap_or_default();
                 if !address.is_empty()
-                    && published::address_owner(&transaction, &address).await?.is_some_and(|o| o != owner.as_str())
+                    && approved::write::address_owner(&transaction, &address)
+                        .await?
+                        .is_some_and(|o| o != owner.as_str())
                 {
                     return Err(DeskError::AddressTaken(address));
                 }
@@ -488,9 +491,10 @@ async fn act_once(
     match next.state {
         ReviewState::Approved => {
             let snapshot = fields_of_json(row.snapshot.as_deref());
-            published::publish(&transaction, owner, kind, id, snapshot, &record, next.revision, &who.name).await?;
+            approved::write::publish(&transaction, owner, kind, id, snapshot, &record, next.revision, &who.name)
+                .await?;
         }
-        ReviewState::Withdrawn => published::unpublish(&transaction, owner, kind, id).await?,
+        ReviewState::Withdrawn => approved::write::unpublish(&transaction, owner, kind, id).await?,
         _ => {}
     }
     transaction.commit().await?;

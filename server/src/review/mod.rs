@@ -1,16 +1,13 @@
 //! The OVOP review on the server: what her pushes do to a reviewed item
 //! (a submission stamped on arrival, an edit that makes a draft again, the
-//! fields that go public at once), the coordinators' desk (`desk.rs`) and the
-//! approved revisions buyers see (`published.rs`). The rules themselves are
-//! in `app::rules::review`, shared with the studio.
+//! fields that go public at once) and the coordinators' desk (`desk.rs`),
+//! whose decisions write the approved revisions buyers see (`approved`). The
+//! rules themselves are in `app::rules::review`, shared with the studio.
 //!
 //! Rows: `review_item:[owner, record]` (state, the submitted snapshot: the
-//! desk's queue), `review_event` (the audit log, append-only in the schema),
-//! `approved_storefront`, `approved_product`, `approved_photo` (typed: what
-//! the public pages, the market and the export read).
+//! desk's queue) and `review_event` (the audit log, append-only in the schema).
 
 pub mod desk;
-pub mod published;
 
 use std::collections::BTreeMap;
 
@@ -22,6 +19,7 @@ use surrealdb::engine::any::Any;
 use surrealdb::method::Transaction;
 use surrealdb::types::SurrealValue;
 
+use crate::approved;
 use crate::sync::store::{SyncStoreError, desk_clock};
 
 /// What one push did to one reviewed item.
@@ -212,9 +210,9 @@ pub async fn write_after_push(
                     .await?
                     .check()?;
             }
-            Reviewed::Public { record } => published::update_public_fields(transaction, who, &record).await?,
+            Reviewed::Public { record } => approved::write::update_public_fields(transaction, who, &record).await?,
             Reviewed::Deleted { kind, id } => {
-                published::unpublish(transaction, who, kind, id).await?;
+                approved::write::unpublish(transaction, who, kind, id).await?;
                 transaction
                     .query("DELETE type::record('review_item', [$owner, $record])")
                     .bind(("owner", who.to_string()))

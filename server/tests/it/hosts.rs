@@ -119,7 +119,7 @@ async fn a_page_read_before_a_withdrawal_is_never_put_back_after_it() {
     // A buyer's request misses the cache and reads the approved product …
     assert!(state.pages.get(&key).is_none());
     let since = state.pages.stamp();
-    let read = sawda_server::public::approved::storefront(&shop.db, "gulnars-biscuits").await.unwrap().unwrap();
+    let read = sawda_server::approved::storefront(&shop.db, "gulnars-biscuits").await.unwrap().unwrap();
     // … a coordinator withdraws it meanwhile …
     let coordinator = support::signed_in(&shop.db, "+998901000408", "Desk", Role::Admin, &[], None).await;
     let path = format!("/api/v1/review/items/{}/{}/withdraw", shop.her.id, shop.product);

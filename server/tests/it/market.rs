@@ -196,7 +196,7 @@ async fn the_sitemap_is_an_index_of_pages_of_at_most_ten_thousand_addresses_each
     let mut storefronts = Vec::new();
     for n in 0..shops {
         let fields = storefront_fields(&format!("Shop {n}"), &format!("shop-{n}"));
-        let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Storefront, &fields).unwrap();
+        let (_, mut row, _) = sawda_server::approved::write::row_of(Kind::Storefront, &fields).unwrap();
         row.retain(|_, v| !v.is_null());
         row.extend([
             ("owner".into(), json!(format!("account:o{n}"))),
@@ -214,7 +214,7 @@ async fn the_sitemap_is_an_index_of_pages_of_at_most_ten_thousand_addresses_each
             "availability": "in_stock", "position": 1.0,
         }))
         .unwrap();
-        let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Product, &fields).unwrap();
+        let (_, mut row, _) = sawda_server::approved::write::row_of(Kind::Product, &fields).unwrap();
         row.retain(|_, v| !v.is_null());
         let owner = format!("account:o{}", n % (shops + 1));
         row.extend([
@@ -399,7 +399,7 @@ async fn plan(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, statement: &
 
 #[tokio::test]
 async fn a_widened_search_is_counted_and_read_from_the_full_text_index_never_scanned() {
-    use sawda_server::public::market::{Asked, Filters};
+    use sawda_server::approved::market::{Asked, Filters};
     let shop = goods().await;
     for q in ["qovun", "qovun shimbay", "мураббо печенье", "qovun 3 kg", "kg qovun", "bal", "shimbay", "shimbay kg"]
     {
@@ -450,7 +450,7 @@ async fn a_search_that_finds_nothing_offers_a_close_spelling_that_finds_somethin
 
 #[tokio::test]
 async fn a_widened_word_matching_many_products_is_read_in_order_a_page_at_a_time() {
-    use sawda_server::public::market::{RANKED_AT_MOST, market_order};
+    use sawda_server::approved::market::{RANKED_AT_MOST, market_order};
     let shop = shop(true).await;
     // More melons than are ranked, each written in Karakalpak only.
     let mut rows = Vec::new();
@@ -460,7 +460,7 @@ async fn a_widened_word_matching_many_products_is_read_in_order_a_page_at_a_time
             "availability": "in_stock", "position": 1.0,
         }))
         .unwrap();
-        let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Product, &fields).unwrap();
+        let (_, mut row, _) = sawda_server::approved::write::row_of(Kind::Product, &fields).unwrap();
         row.retain(|_, v| !v.is_null());
         row.extend([
             ("owner".into(), json!("account:melons")),

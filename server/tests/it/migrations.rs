@@ -416,12 +416,12 @@ async fn migration_14_in_chunks_leaves_what_it_left_in_one_transaction() {
 
 #[tokio::test]
 async fn products_approved_before_migration_12_are_listed_in_the_market_after_it() {
-    use sawda_server::public::market::{Filters, page};
+    use sawda_server::approved::market::{Filters, page};
     let dir = tempfile::tempdir().unwrap();
     let target = DatabaseTarget::Embedded(dir.path().join("db"));
     let db = database::connect(&target, "sawda", "main").await.unwrap();
     migrate(&db, &MIGRATIONS[..11]).await.unwrap();
-    // Approved under migration 11, as `review::published::publish` wrote them then.
+    // Approved under migration 11, as `approved::write::publish` wrote them then.
     db.query(
         "CREATE approved_storefront:['account:amina', 's'] CONTENT {
              owner: 'account:amina', revision: 1, approved_by: 'account:desk', slug: 'aral-honey', name: 'Aral honey',
@@ -462,7 +462,7 @@ async fn products_approved_before_migration_12_are_listed_in_the_market_after_it
 /// category, by words whose letters met digits in their old search text.
 #[tokio::test]
 async fn products_approved_before_migration_17_are_searched_within_a_filter() {
-    use sawda_server::public::market::{Filters, page};
+    use sawda_server::approved::market::{Filters, page};
     let db = support::memory_db().await;
     migrate(&db, &MIGRATIONS[..16]).await.unwrap();
     db.query(

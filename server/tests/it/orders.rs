@@ -337,7 +337,7 @@ async fn a_request_left_unanswered_goes_after_two_weeks_and_one_she_answers_mean
 async fn the_daily_job_reads_requests_a_page_at_a_time() {
     use sawda_server::sync::store::Created;
     let shop = shop(true).await;
-    let storefront = sawda_server::public::approved::storefront(&shop.db, "gulnars-biscuits").await.unwrap().unwrap();
+    let storefront = sawda_server::approved::storefront(&shop.db, "gulnars-biscuits").await.unwrap().unwrap();
     let product = &storefront.products[0];
     let now = chrono::Utc::now().timestamp_millis() as u64;
     let day = 24 * 60 * 60 * 1000;
@@ -371,7 +371,7 @@ async fn the_daily_job_reads_requests_a_page_at_a_time() {
 async fn an_order_sent_again_across_a_ten_minute_boundary_is_kept_once() {
     use sawda_server::sync::store::Created;
     let shop = shop(true).await;
-    let storefront = sawda_server::public::approved::storefront(&shop.db, "gulnars-biscuits").await.unwrap().unwrap();
+    let storefront = sawda_server::approved::storefront(&shop.db, "gulnars-biscuits").await.unwrap().unwrap();
     let product = &storefront.products[0];
     let form = order::OrderForm {
         name: BUYER.into(),
@@ -602,7 +602,7 @@ async fn her_open_requests_have_their_own_bound_and_she_is_told_when_buyers_were
     let router = behind_proxy(&shop);
     let path = product_path(&shop).await;
     let room = her_room(&shop).await;
-    let storefront = sawda_server::public::approved::storefront(&shop.db, "gulnars-biscuits").await.unwrap().unwrap();
+    let storefront = sawda_server::approved::storefront(&shop.db, "gulnars-biscuits").await.unwrap().unwrap();
     let product = &storefront.products[0];
     let now = chrono::Utc::now().timestamp_millis() as u64;
     let mut n = 0u64;

@@ -272,9 +272,9 @@ async fn the_bound_full_text_query_returns_rows() {
     // SurrealDB 3.0.x returned no rows for `@@ $q` with a bound parameter: ours binds it.
     let shop = shop(true).await;
     approved_shop(&shop, "+998901000421", "honey-of-aral", "moynaq", "food", &[("Tugai honey", "Dark honey")]).await;
-    let page = sawda_server::public::market::page(
+    let page = sawda_server::approved::market::page(
         &shop.db,
-        &sawda_server::public::market::Filters { q: Some("honey".into()), ..Default::default() },
+        &sawda_server::approved::market::Filters { q: Some("honey".into()), ..Default::default() },
     )
     .await
     .unwrap();
@@ -288,14 +288,14 @@ async fn market_pages_hold_while_products_are_added() {
     let many: Vec<(String, String)> = (0..25).map(|n| (format!("Honey jar {n:02}"), "Honey".to_owned())).collect();
     let refs: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     approved_shop(&shop, "+998901000431", "honey-jars", "moynaq", "food", &refs).await;
-    let first = sawda_server::public::market::page(&shop.db, &Default::default()).await.unwrap();
+    let first = sawda_server::approved::market::page(&shop.db, &Default::default()).await.unwrap();
     assert_eq!(first.products.len(), 20);
     let next = first.next.clone().expect("a second page");
     // New products arrive between the pages.
     approved_shop(&shop, "+998901000432", "late-honey", "moynaq", "food", &[("Late honey", "New")]).await;
-    let second = sawda_server::public::market::page(
+    let second = sawda_server::approved::market::page(
         &shop.db,
-        &sawda_server::public::market::Filters { after: Some(next), ..Default::default() },
+        &sawda_server::approved::market::Filters { after: Some(next), ..Default::default() },
     )
     .await
     .unwrap();
@@ -398,7 +398,7 @@ async fn before_approval_she_alone_sees_a_preview_of_her_storefront() {
 
 #[tokio::test]
 async fn a_word_on_more_products_than_are_ranked_still_pages_newest_first() {
-    use sawda_server::public::market::{self, Filters, RANKED_AT_MOST};
+    use sawda_server::approved::market::{self, Filters, RANKED_AT_MOST};
     let db = support::migrated_memory_db().await;
     // One storefront of each of two districts, and more honey than is ranked in full.
     let count = RANKED_AT_MOST + 60;
@@ -409,7 +409,7 @@ async fn a_word_on_more_products_than_are_ranked_still_pages_newest_first() {
             "availability": "in_stock", "position": 1.0,
         }))
         .unwrap();
-        let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Product, &fields).unwrap();
+        let (_, mut row, _) = sawda_server::approved::write::row_of(Kind::Product, &fields).unwrap();
         row.retain(|_, v| !v.is_null());
         let district = if n % 2 == 0 { "nukus" } else { "moynaq" };
         row.extend([

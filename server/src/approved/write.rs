@@ -1,7 +1,8 @@
-//! Approved revisions, the only thing buyers see: typed rows written when a
-//! coordinator approves (from the snapshot she reviewed), the fields that go
-//! public without review updated as she changes them, and everything taken
-//! off at once when it is withdrawn or deleted.
+//! The writes of the approved side: typed rows written when a coordinator
+//! approves (from the snapshot she reviewed), the fields that go public
+//! without review updated as she changes them, and everything taken off at
+//! once when it is withdrawn or deleted. Each runs in its caller's
+//! transaction (the desk's decision, or her push).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ use serde_json::Value;
 use surrealdb::engine::any::Any;
 use surrealdb::method::Transaction;
 
-use crate::sync::store::SyncStoreError;
+use super::market::market_order;
 
 fn text(fields: &BTreeMap<String, Value>, name: &str) -> Option<String> {
     fields.get(name).and_then(Value::as_str).map(str::to_owned)
@@ -39,7 +40,7 @@ pub async fn publish(
     now: &Record,
     revision: u32,
     by: &str,
-) -> Result<(), SyncStoreError> {
+) -> Result<(), surrealdb::Error> {
     for (name, value) in now.fields() {
         if goes_public_without_review(kind, name) {
             fields.insert(name.clone(), value.value.clone());
@@ -75,7 +76,7 @@ pub async fn publish(
                  district = $shop.district, category = $shop.category
                  WHERE owner = $owner AND ($table = 'approved_storefront' OR id = $key);
              {order}",
-            order = crate::public::market::market_order(CHANGED_PLACES)
+            order = market_order(CHANGED_PLACES)
         ))
         .bind(("table", table))
         .bind(("owner", owner.to_string()))
@@ -169,7 +170,7 @@ async fn product_slug(
     owner: &Owner,
     id: RecordId,
     name: &str,
-) -> Result<String, SyncStoreError> {
+) -> Result<String, surrealdb::Error> {
     let mut read = transaction
         .query(
             "(SELECT VALUE slug FROM type::record('approved_product', [$owner, $record]))[0];
@@ -199,7 +200,7 @@ async fn product_slug(
 }
 
 /// The owner an address was ever approved for, if any.
-pub async fn address_owner(transaction: &Transaction<Any>, address: &str) -> Result<Option<String>, SyncStoreError> {
+pub async fn address_owner(transaction: &Transaction<Any>, address: &str) -> Result<Option<String>, surrealdb::Error> {
     Ok(transaction
         .query("(SELECT VALUE owner FROM type::record('approved_address', $address))[0]")
         .bind(("address", address.to_owned()))
@@ -213,7 +214,7 @@ pub async fn update_public_fields(
     transaction: &Transaction<Any>,
     owner: &Owner,
     record: &Record,
-) -> Result<(), SyncStoreError> {
+) -> Result<(), surrealdb::Error> {
     if record.kind() != Kind::Product {
         return Ok(());
     }
@@ -254,7 +255,7 @@ pub async fn unpublish(
     owner: &Owner,
     kind: Kind,
     id: RecordId,
-) -> Result<(), SyncStoreError> {
+) -> Result<(), surrealdb::Error> {
     let table = match kind {
         Kind::Storefront => "approved_storefront",
         Kind::Product => "approved_product",
@@ -270,7 +271,7 @@ pub async fn unpublish(
              }};
              {order}",
             // A product taken off leaves no row; her storefront takes all of hers along.
-            order = crate::public::market::market_order("owner = $owner AND $table = 'approved_storefront'")
+            order = market_order("owner = $owner AND $table = 'approved_storefront'")
         ))
         .bind(("table", table))
         .bind(("owner", owner.to_string()))
@@ -278,16 +279,4 @@ pub async fn unpublish(
         .await?
         .check()?;
     Ok(())
-}
-
-/// Whether buyers see `hash` in an approved revision (an `approved_photo`
-/// row, by its index on the hash).
-pub async fn is_public_photo(db: &surrealdb::Surreal<Any>, hash: &str) -> Result<bool, surrealdb::Error> {
-    let found: Option<String> = db
-        .query("(SELECT VALUE hash FROM approved_photo WHERE hash = $hash LIMIT 1)[0]")
-        .bind(("hash", hash.to_owned()))
-        .await?
-        .check()?
-        .take(0)?;
-    Ok(found.is_some())
 }
