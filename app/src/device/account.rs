@@ -9,8 +9,9 @@ use sawda_sync::Owner;
 use crate::device::http::{AccountView, body, send};
 use crate::device::indexed_db;
 use crate::device::local_storage::available;
+use crate::device::old_store;
 use crate::device::photos::kept_bytes;
-use crate::device::store::{ACCOUNT_KEY, StoreProblem, old_key_for, old_store, photos_named_in};
+use crate::device::store::{ACCOUNT_KEY, StoreProblem, photos_named_in};
 use crate::i18n::Lang;
 use crate::rules::photos::photos_of;
 use crate::wire::{MissingPhotos, PhotoHashes};
@@ -50,7 +51,7 @@ pub async fn recall_kept() -> Option<AccountView> {
 /// (in IndexedDB, and in a store of the previous release not moved yet).
 pub async fn waiting_changes(account: &AccountView) -> usize {
     let Ok(owner) = account.id.parse::<Owner>() else { return 0 };
-    let old = old_text(&owner).and_then(|text| old_store(&text, &owner)).map_or(0, |r| r.outbox().len());
+    let old = old_store::stored(&owner).map_or(0, |r| r.outbox().len());
     let stored = match indexed_db::open().await {
         Ok(db) => indexed_db::load(&db, &owner).await.ok().flatten().map_or(0, |(r, _)| r.outbox().len()),
         Err(_) => 0,
@@ -62,8 +63,7 @@ pub async fn waiting_changes(account: &AccountView) -> usize {
 /// server does not have yet (all of them, when the server cannot be asked).
 pub async fn waiting_photos(account: &AccountView) -> usize {
     let Ok(owner) = account.id.parse::<Owner>() else { return 0 };
-    let mut replicas: Vec<sawda_sync::Replica> =
-        old_text(&owner).and_then(|text| old_store(&text, &owner)).into_iter().collect();
+    let mut replicas: Vec<sawda_sync::Replica> = old_store::stored(&owner).into_iter().collect();
     if let Ok(db) = indexed_db::open().await
         && let Ok(Some((replica, _))) = indexed_db::load(&db, &owner).await
     {
@@ -88,23 +88,6 @@ pub async fn waiting_photos(account: &AccountView) -> usize {
     }
 }
 
-/// Stores of the previous release still in local storage, not moved in yet.
-pub fn old_store_texts() -> Vec<String> {
-    if !available() {
-        return Vec::new();
-    }
-    let storage = LocalStorage::raw();
-    (0..storage.length().unwrap_or(0))
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|key| key.starts_with("sawda.store.v1."))
-        .filter_map(|key| storage.get_item(&key).ok().flatten())
-        .collect()
-}
-
-fn old_text(owner: &Owner) -> Option<String> {
-    available().then(|| LocalStorage::raw().get_item(&old_key_for(owner)).ok().flatten()).flatten()
-}
-
 /// Signing out of a shared phone: the account and its store leave the device.
 pub async fn forget(account: &AccountView) -> Result<(), StoreProblem> {
     // Its engine must not write the store back.
@@ -120,19 +103,13 @@ pub async fn forget(account: &AccountView) -> Result<(), StoreProblem> {
         {
             photos_named_in(&text, &mut hers);
         }
-        if let Some(text) = old_text(&owner) {
-            photos_named_in(&text, &mut hers);
-        }
+        old_store::photos_named_by(&owner, &mut hers);
         indexed_db::remove(&db, &owner).await?;
         indexed_db::keep_device(&db, ACCOUNT_KEY, None).await?;
-        if available() {
-            LocalStorage::delete(old_key_for(&owner));
-        }
+        old_store::forget(&owner);
         let mut others = indexed_db::photos_named(&db).await.unwrap_or_default();
         // Hers was removed above: these are other people's.
-        for text in old_store_texts() {
-            photos_named_in(&text, &mut others);
-        }
+        old_store::photos_named(&mut others);
         hers.retain(|hash| !others.contains(hash));
         let _ = crate::device::photos::remove(&hers).await;
     }

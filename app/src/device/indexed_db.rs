@@ -15,9 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbKeyRange, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
 
-use crate::device::store::{
-    RowChange, Rows, StoreProblem, Stored, Table, Write, changes, person_key, person_range, read_rows,
-};
+use crate::device::store::{RowChange, Rows, StoreProblem, Stored, Table, Write, person_key, person_range, read_rows};
 use crate::device::sync::state::StorageUse;
 
 const DATABASE: &str = "sawda";
@@ -141,7 +139,7 @@ pub async fn load(db: &IdbDatabase, owner: &Owner) -> Result<Option<(Replica, u6
 }
 
 /// The Web Lock name for writing `owner`'s store.
-fn write_lock(owner: &Owner) -> String {
+pub(super) fn write_lock(owner: &Owner) -> String {
     format!("sawda.store.{owner}")
 }
 
@@ -164,7 +162,7 @@ pub async fn commit(db: &IdbDatabase, owner: &Owner, write: &Write) -> Result<()
 }
 
 /// Store problems through a JS promise and back.
-fn code(problem: StoreProblem) -> JsValue {
+pub(super) fn code(problem: StoreProblem) -> JsValue {
     JsValue::from_str(match problem {
         StoreProblem::Full => "full",
         StoreProblem::Unreadable => "unreadable",
@@ -173,7 +171,7 @@ fn code(problem: StoreProblem) -> JsValue {
     })
 }
 
-fn uncode(value: &JsValue) -> StoreProblem {
+pub(super) fn uncode(value: &JsValue) -> StoreProblem {
     match value.as_string().as_deref() {
         Some("full") => StoreProblem::Full,
         Some("unreadable") => StoreProblem::Unreadable,
@@ -183,7 +181,7 @@ fn uncode(value: &JsValue) -> StoreProblem {
 }
 
 /// Writes rows in one transaction with strict durability.
-async fn put(db: &IdbDatabase, changes: &[RowChange]) -> Result<(), StoreProblem> {
+pub(super) async fn put(db: &IdbDatabase, changes: &[RowChange]) -> Result<(), StoreProblem> {
     let mut tables: Vec<Table> = changes
         .iter()
         .map(|c| match c {
@@ -226,36 +224,6 @@ fn strict_transaction(db: &IdbDatabase, tables: &[Table]) -> Result<IdbTransacti
         .call3(db, &names(tables), &"readwrite".into(), &options)
         .and_then(|t| t.dyn_into::<IdbTransaction>())
         .map_err(|e| problem_of(&e))
-}
-
-/// Moves a store of the previous release in: written as rows, read back and
-/// compared, and only then may the caller delete the old copy. Interrupted,
-/// it is simply done again (rows are written whole or not at all); moved
-/// before but the old copy still there, the two are merged.
-pub async fn move_in(db: &IdbDatabase, old: &Replica) -> Result<(), StoreProblem> {
-    let lock = write_lock(old.owner());
-    let (db, old) = (db.clone(), old.clone());
-    let work = async move {
-        let owner = old.owner().clone();
-        let (before, merged, revision) = match load(&db, &owner).await.map_err(code)? {
-            Some((here, revision)) => {
-                let mut merged = here.clone();
-                merged.merge(&old).map_err(|_| code(StoreProblem::Unreadable))?;
-                (Some(here), merged, revision + 1)
-            }
-            None => (None, old, 1),
-        };
-        put(&db, &changes(before.as_ref(), &merged, revision)).await.map_err(code)?;
-        let back = load(&db, &owner).await.map_err(code)?;
-        if back != Some((merged, revision)) {
-            return Err(code(StoreProblem::Unreadable));
-        }
-        Ok(JsValue::TRUE)
-    };
-    match locks::hold(&lock, false, work).await {
-        Some(Ok(_)) | None => Ok(()),
-        Some(Err(error)) => Err(uncode(&error)),
-    }
 }
 
 /// Removes every row of `owner` (signing out of a shared phone), holding

@@ -28,12 +28,6 @@ use sawda_sync::outbox::Outbox;
 use sawda_sync::{DeviceId, Head, Owner, Record, RecordId, Replica};
 use serde::{Deserialize, Serialize};
 
-/// The local storage key a store of the previous release was kept under,
-/// moved into IndexedDB when the person's store is first opened there.
-pub fn old_key_for(owner: &Owner) -> String {
-    format!("sawda.store.v1.{owner}")
-}
-
 /// Why the store cannot be read or written.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StoreProblem {
@@ -378,12 +372,6 @@ pub fn photos_named_in(text: &str, found: &mut std::collections::BTreeSet<String
     }
 }
 
-/// A store of the previous release (local storage text) to move in; `None`
-/// when it cannot be read or is another person's.
-pub fn old_store(text: &str, owner: &Owner) -> Option<Replica> {
-    serde_json::from_str::<Replica>(text).ok().filter(|r| r.owner() == owner)
-}
-
 #[cfg(test)]
 mod tests {
     use sawda_sync::protocol::{MutationResult, Outcome, PushResponse};
@@ -614,19 +602,5 @@ mod tests {
         let row = format!(r#"{{"set":{{"photos":["{hash}","{other}"]}},"x":"{}"}}"#, "a".repeat(65));
         photos_named_in(&row, &mut found);
         assert_eq!(found.into_iter().collect::<Vec<_>>(), [other, hash]);
-    }
-
-    #[test]
-    fn an_old_store_is_read_for_the_move() {
-        let mut replica = Replica::new(device(), amina());
-        replica.create(Kind::Product, name("Jam"), 10, [2; 10]).unwrap();
-        let text = serde_json::to_string(&replica).unwrap();
-        assert_eq!(old_store(&text, &amina()), Some(replica.clone()));
-        assert_eq!(old_store(&text, &"bahadir".parse().unwrap()), None);
-        assert_eq!(old_store("nonsense", &amina()), None);
-        assert_eq!(old_key_for(&amina()), "sawda.store.v1.amina01");
-        // Moved: the rows read back are the store.
-        let rows = rows_of(&replica, 1);
-        assert_eq!(read_rows(&rows, &amina()), Ok(Some((replica, 1))));
     }
 }

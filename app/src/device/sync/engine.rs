@@ -31,9 +31,8 @@ use super::status::SyncStatus;
 use crate::device::http::{AccountView, send};
 use crate::device::indexed_db::{self, WriteProblem};
 use crate::device::locks;
-use crate::device::store::{
-    DeviceStore, HEADROOM_BYTES, HEADROOM_KEY, Room, StoreProblem, headroom, old_key_for, old_store,
-};
+use crate::device::old_store;
+use crate::device::store::{DeviceStore, HEADROOM_BYTES, HEADROOM_KEY, Room, StoreProblem, headroom};
 use crate::device::uploads::{self, UploadFailure};
 use crate::i18n::Language;
 use crate::rules::photos::photos_of;
@@ -214,17 +213,7 @@ pub fn signed_in(account: &AccountView) {
 async fn open_store(owner: &Owner) -> Result<(web_sys::IdbDatabase, DeviceStore), StoreProblem> {
     let db = indexed_db::open().await?;
     indexed_db::ask_to_persist();
-    let old_key = old_key_for(owner);
-    let old_text = <gloo_storage::LocalStorage as gloo_storage::Storage>::raw().get_item(&old_key).ok().flatten();
-    if let Some(text) = old_text {
-        let Some(old) = old_store(&text, owner) else {
-            return Err(StoreProblem::Unreadable);
-        };
-        indexed_db::move_in(&db, &old).await?;
-        <gloo_storage::LocalStorage as gloo_storage::Storage>::raw()
-            .remove_item(&old_key)
-            .map_err(|_| StoreProblem::Unavailable)?;
-    }
+    old_store::move_in(&db, owner).await?;
     let stored = indexed_db::load(&db, owner).await?;
     let mut store = DeviceStore::open(owner.clone(), stored, now_ms(), || DeviceId::new(now_ms(), random_bytes()));
     if !keep_room(&db).await {
@@ -312,9 +301,7 @@ fn clean_photos_once(db: web_sys::IdbDatabase) {
     }
     leptos::task::spawn_local(async move {
         let Ok(mut named) = indexed_db::photos_named(&db).await else { return };
-        for text in crate::device::account::old_store_texts() {
-            crate::device::store::photos_named_in(&text, &mut named);
-        }
+        old_store::photos_named(&mut named);
         if let Ok(removed) = crate::device::photos::clean(&named).await
             && removed > 0
         {
