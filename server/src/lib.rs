@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod api;
 pub mod approved;
 pub mod config;
+pub mod housekeeping;
 pub mod http;
 pub mod infra;
 pub mod orders;

@@ -1,11 +1,9 @@
 //! Sign-up with an invitation, sign-in, sign-out, who am I, and password reset.
 
-use std::net::SocketAddr;
-
 use app::rules::people::{check_name, check_password, normalise_invitation_code, normalise_phone};
 use app::wire::{AccountView, Reset, SignIn, SignUp};
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -13,24 +11,11 @@ use super::error::{ApiError, JsonBody};
 use super::signed_in::{MaybeSignedIn, SignedIn};
 use crate::AppState;
 use crate::accounts::people::{self, AccountError};
-use crate::accounts::rate_limit::Counted;
 use crate::accounts::{Account, known_devices, passwords, reset_codes, sessions};
+use crate::http::client::Client;
+use crate::infra::rate_limit::Counted;
 
 const MAX_GENDER_CHARS: usize = 50;
-
-/// The client's address, for rate limits (see `Site::client_address`).
-pub struct Client(pub String);
-
-impl axum::extract::FromRequestParts<AppState> for Client {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, ApiError> {
-        let socket = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
-        // Behind a trusted proxy, an entry that is not an address: refused, not counted as the proxy.
-        let address = state.site.client_address(&parts.headers, socket).map_err(|_| ApiError::BAD_REQUEST)?;
-        Ok(Client(format!("client:{address}")))
-    }
-}
 
 /// Counts an attempt for `phone` (`what`: "password" or "reset") from this
 /// client before the work it costs, so that parallel requests cannot pass the

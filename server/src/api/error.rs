@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::accounts::people::AccountError;
+use crate::http::client::NotAnAddress;
 use crate::photos::UploadError;
 use crate::photos::checks::PhotoProblem;
 
@@ -171,6 +172,13 @@ impl IntoResponse for ApiError {
         }
         response.extensions_mut().insert(self);
         response
+    }
+}
+
+/// A forwarded client entry that is not an address (`http::client`): a bad request.
+impl IntoResponse for NotAnAddress {
+    fn into_response(self) -> Response {
+        ApiError::BAD_REQUEST.into_response()
     }
 }
 

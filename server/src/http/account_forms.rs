@@ -18,9 +18,10 @@ use axum::response::{IntoResponse, Response};
 use leptos::prelude::provide_context;
 
 use crate::AppState;
-use crate::api::auth::{self, Client, Entered};
+use crate::api::auth::{self, Entered};
 use crate::api::error::ApiError;
 use crate::api::same_site::form_from_another_site;
+use crate::http::client::Client;
 
 /// The forms hold a few short fields; a body beyond this is refused unread.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;

@@ -28,6 +28,7 @@ use crate::api;
 use crate::config::Config;
 
 pub mod account_forms;
+pub mod client;
 pub mod health;
 pub mod language_choice;
 pub mod listen;

@@ -33,8 +33,8 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::{Array, RecordId as DbId, RecordIdKey, RecordIdKeyRange, SurrealValue, Value as DbValue};
 
-use crate::accounts::rate_limit::RateLimit;
 use crate::approved;
+use crate::infra::rate_limit::RateLimit;
 use crate::sync::store::{self, Created, SyncStoreError, desk_clock};
 
 const MINUTES_10: Duration = Duration::from_secs(10 * 60);

@@ -21,8 +21,8 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::auth::Client;
 use crate::approved::{self, views::STOREFRONT_PAGE};
+use crate::http::client::Client;
 
 /// `?lang=ru` picks the language (the hreflang alternates), else the
 /// language cookie, else the browser's.

@@ -15,8 +15,8 @@ use axum::response::Response;
 
 use super::{Head, document, escape, language, not_found};
 use crate::AppState;
-use crate::api::auth::Client;
 use crate::approved;
+use crate::http::client::Client;
 use crate::orders::form_token::Token;
 use crate::sync::store::Created;
 

@@ -368,7 +368,7 @@ async fn photos_no_record_points_at_are_removed_a_week_later_and_the_others_stay
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["results"][0]["result"], "applied", "{answer}");
 
-    let first = sawda_server::serve::clean_up_photos(&state).await.unwrap();
+    let first = sawda_server::housekeeping::clean_up_photos(&state).await.unwrap();
     assert_eq!((first.marked_unused, first.removed), (1, 0), "{first:?}");
     assert_eq!(her.served(&hash_of(&unused), "large.jpg").await.0, StatusCode::OK, "kept during the grace period");
     // A week and a day later.
@@ -377,7 +377,7 @@ async fn photos_no_record_points_at_are_removed_a_week_later_and_the_others_stay
         .unwrap()
         .check()
         .unwrap();
-    let later = sawda_server::serve::clean_up_photos(&state).await.unwrap();
+    let later = sawda_server::housekeeping::clean_up_photos(&state).await.unwrap();
     assert_eq!(later.removed, 1, "{later:?}");
     assert_eq!(her.served(&hash_of(&unused), "large.jpg").await.0, StatusCode::NOT_FOUND);
     assert_eq!(her.served(&hash_of(&used), "large.jpg").await.0, StatusCode::OK, "the photo her product shows stays");

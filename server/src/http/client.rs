@@ -1,0 +1,29 @@
+//! The client a request comes from, as rate limits and view counts key it.
+
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+
+use crate::AppState;
+
+/// The client's address, for rate limits (see `Site::client_address`).
+pub struct Client(pub String);
+
+/// Behind a trusted proxy, an entry that is not an address: refused, not
+/// counted as the proxy. Answered as the API's `bad_request` (its response is
+/// written in `api/error.rs`, with every other error's).
+#[derive(Debug)]
+pub struct NotAnAddress;
+
+impl axum::extract::FromRequestParts<AppState> for Client {
+    type Rejection = NotAnAddress;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, NotAnAddress> {
+        let socket = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        let address = state.site.client_address(&parts.headers, socket).map_err(|_| NotAnAddress)?;
+        Ok(Client(format!("client:{address}")))
+    }
+}
