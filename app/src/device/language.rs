@@ -1,11 +1,12 @@
 //! Keeps the chosen language on the device (local storage), in the cookie the
-//! server reads, and in `<html lang>`. Runs only in the browser, after hydration.
+//! server reads, and in `<html lang>`; fetches another language's texts when
+//! she switches to it. Runs only in the browser, after hydration.
 
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::i18n::{LANGUAGE_COOKIE, Lang, Language, language_from_cookies};
+use crate::i18n::{LANGUAGE_COOKIE, Lang, Language, language_from_cookies, page_texts};
 
 const STORAGE_KEY: &str = "sawda.language";
 const ONE_YEAR_SECONDS: u32 = 365 * 24 * 60 * 60;
@@ -22,7 +23,7 @@ pub fn keep_in_step(language: Language) {
             // Setting the signal (once its texts are here) runs this effect
             // again, which then remembers it.
             leptos::task::spawn_local(async move {
-                if crate::i18n::page_texts::load(saved).await {
+                if load_texts(saved).await {
                     language.set(saved);
                 }
             });
@@ -30,6 +31,19 @@ pub fn keep_in_step(language: Language) {
         }
         remember(current);
     });
+}
+
+/// Makes `lang`'s texts available, fetching them if this page lacks them;
+/// false when they cannot be had (offline before the service worker kept them).
+pub async fn load_texts(lang: Lang) -> bool {
+    if page_texts::is_loaded(lang) {
+        return true;
+    }
+    let path = format!("/texts/{}.json", lang.code());
+    match crate::device::http::send(lang, "GET", &path, None).await {
+        Ok((200, json)) => page_texts::keep(lang, &json),
+        _ => false,
+    }
 }
 
 fn saved_language() -> Option<Lang> {

@@ -1,9 +1,10 @@
 //! The texts of one language as a page carries them. The server writes the
 //! page's language into the page (`<script type="application/json"
 //! id="sawda-texts">`) and serves each language at `/texts/<code>.json`; the
-//! browser reads the page's at once and fetches another only when she
-//! switches to it (the service worker keeps all four for offline use). This
-//! keeps four languages of texts out of the wasm everyone downloads first.
+//! browser reads the page's at once, and `device::language` fetches another
+//! only when she switches to it (the service worker keeps all four for
+//! offline use). This keeps four languages of texts out of the wasm everyone
+//! downloads first.
 
 #[cfg(not(feature = "hydrate"))]
 use super::texts::TEXTS;
@@ -71,21 +72,7 @@ mod loaded {
 }
 
 #[cfg(feature = "hydrate")]
-pub use loaded::{get, is_loaded};
-
-/// Makes `lang`'s texts available, fetching them if this page lacks them;
-/// false when they cannot be had (offline before the service worker kept them).
-#[cfg(feature = "hydrate")]
-pub async fn load(lang: Lang) -> bool {
-    if loaded::is_loaded(lang) {
-        return true;
-    }
-    let path = format!("/texts/{}.json", lang.code());
-    match crate::device::http::send(lang, "GET", &path, None).await {
-        Ok((200, json)) => loaded::keep(lang, &json),
-        _ => false,
-    }
-}
+pub use loaded::{get, is_loaded, keep};
 
 #[cfg(not(feature = "hydrate"))]
 pub fn get(lang: Lang, key: Key) -> &'static str {
