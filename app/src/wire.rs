@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::choices::choices;
 use crate::rules::people::Role;
 
 /// An account as the API shows it (and as this device remembers it).
@@ -105,25 +106,16 @@ pub struct Workshop {
     pub seats: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InvitationState {
-    Open,
-    Used,
-    Expired,
-    Revoked,
-}
-
-impl InvitationState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvitationState::Open => "open",
-            InvitationState::Used => "used",
-            InvitationState::Expired => "expired",
-            InvitationState::Revoked => "revoked",
-        }
+choices!(
+    serde
+    /// Where an invitation code stands.
+    InvitationState {
+        Open = "open" => InvitationStateOpen,
+        Used = "used" => InvitationStateUsed,
+        Expired = "expired" => InvitationStateExpired,
+        Revoked = "revoked" => InvitationStateRevoked,
     }
-}
+);
 
 /// One invitation code as `GET /invitations` lists it; times in RFC 3339.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -199,6 +191,35 @@ mod tests {
         let problem: Problem = serde_json::from_str(r#"{"code":"upload_offset","message":"m","received":5}"#).unwrap();
         assert_eq!(problem.received, Some(5));
         assert!(serde_json::from_str::<AccountView>(r#"{"id":"a","phone":"p","name":"n","role":"king"}"#).is_err());
+    }
+
+    /// The words stored in the database and sent on the wire, each the
+    /// choice's id: they never change with the code.
+    #[test]
+    fn every_choice_travels_as_its_stored_word() {
+        use crate::rules::people::District;
+        use crate::rules::review::ReviewState;
+        fn words<T: Serialize>(all: &[T], id: fn(&T) -> &'static str) -> Vec<&'static str> {
+            all.iter()
+                .map(|choice| {
+                    assert_eq!(serde_json::to_value(choice).unwrap(), id(choice));
+                    id(choice)
+                })
+                .collect()
+        }
+        assert_eq!(words(Role::ALL, |r| r.id()), ["entrepreneur", "coordinator", "admin"]);
+        assert_eq!(
+            words(ReviewState::ALL, |s| s.id()),
+            ["draft", "submitted", "approved", "changes_requested", "withdrawn"]
+        );
+        assert_eq!(words(InvitationState::ALL, |s| s.id()), ["open", "used", "expired", "revoked"]);
+        assert_eq!(words(District::ALL, |d| d.id())[11..13], ["nukus", "nukus_city"]);
+        assert_eq!(District::ALL.len(), 17);
+        assert_eq!(
+            serde_json::from_value::<ReviewState>("changes_requested".into()).unwrap(),
+            ReviewState::ChangesRequested
+        );
+        assert_eq!(ReviewState::default(), ReviewState::Draft);
     }
 }
 

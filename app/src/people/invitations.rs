@@ -9,15 +9,6 @@ use crate::ui::FormField;
 use crate::ui::PageTitle;
 use crate::wire::{CreatedWorkshop, Invitation, InvitationState, NewWorkshop};
 
-fn state_key(state: InvitationState) -> Key {
-    match state {
-        InvitationState::Open => Key::InvitationStateOpen,
-        InvitationState::Used => Key::InvitationStateUsed,
-        InvitationState::Expired => Key::InvitationStateExpired,
-        InvitationState::Revoked => Key::InvitationStateRevoked,
-    }
-}
-
 #[component]
 pub fn InvitationsPage() -> impl IntoView {
     let language = use_language();
@@ -121,10 +112,10 @@ pub fn InvitationsPage() -> impl IntoView {
                         let code = invitation.code.clone();
                         let open = invitation.state == InvitationState::Open;
                         view! {
-                            <li class="invitation" data-state=invitation.state.as_str()>
+                            <li class="invitation" data-state=invitation.state.id()>
                                 <span class="code">{invitation.code.clone()}</span>
                                 <span>{format!("{} · {} · {}", invitation.workshop_name, district_name(lang, &invitation.district), invitation.workshop_date)}</span>
-                                <span class="state">{text(lang, state_key(invitation.state))}</span>
+                                <span class="state">{text(lang, invitation.state.name_key())}</span>
                                 {open.then(|| view! {
                                     <button class="button secondary small" type="button" on:click=move |_| revoke(code.clone())>
                                         {text(lang, Key::InvitationsRevoke)}

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use sawda_sync::{Kind, Record};
 use serde::{Deserialize, Serialize};
 
-use super::records::field::choices;
+use super::choices::choices;
 use super::records::{fields_of, product};
 
 /// The server field holding a [`Review`].
@@ -80,53 +80,21 @@ pub fn missing(record: &Record) -> Vec<&'static str> {
         .collect()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewState {
-    /// Never submitted, or changed since it was approved or submitted.
-    #[default]
-    Draft,
-    Submitted,
-    Approved,
-    ChangesRequested,
-    /// Taken off the public side by a coordinator.
-    Withdrawn,
-}
-
-impl ReviewState {
-    pub fn id(self) -> &'static str {
-        match self {
-            ReviewState::Draft => "draft",
-            ReviewState::Submitted => "submitted",
-            ReviewState::Approved => "approved",
-            ReviewState::ChangesRequested => "changes_requested",
-            ReviewState::Withdrawn => "withdrawn",
-        }
+choices!(
+    serde
+    /// Where a storefront or a product stands in the review.
+    #[derive(Default)]
+    ReviewState {
+        /// Never submitted, or changed since it was approved or submitted.
+        #[default]
+        Draft = "draft" => ReviewStateDraft,
+        Submitted = "submitted" => ReviewStateSubmitted,
+        Approved = "approved" => ReviewStateApproved,
+        ChangesRequested = "changes_requested" => ReviewStateChangesRequested,
+        /// Taken off the public side by a coordinator.
+        Withdrawn = "withdrawn" => ReviewStateWithdrawn,
     }
-
-    pub fn from_id(id: &str) -> Option<ReviewState> {
-        [
-            ReviewState::Draft,
-            ReviewState::Submitted,
-            ReviewState::Approved,
-            ReviewState::ChangesRequested,
-            ReviewState::Withdrawn,
-        ]
-        .into_iter()
-        .find(|state| state.id() == id)
-    }
-
-    pub fn name_key(self) -> crate::i18n::Key {
-        use crate::i18n::Key;
-        match self {
-            ReviewState::Draft => Key::ReviewStateDraft,
-            ReviewState::Submitted => Key::ReviewStateSubmitted,
-            ReviewState::Approved => Key::ReviewStateApproved,
-            ReviewState::ChangesRequested => Key::ReviewStateChangesRequested,
-            ReviewState::Withdrawn => Key::ReviewStateWithdrawn,
-        }
-    }
-}
+);
 
 choices!(
     /// The OVOP checklist, point by point.

@@ -29,7 +29,7 @@ pub struct Account {
 
 impl Account {
     pub fn role(&self) -> Option<Role> {
-        Role::parse(&self.role)
+        Role::from_id(&self.role)
     }
 
     /// As the API shows it.

@@ -92,7 +92,7 @@ pub async fn create(db: &Surreal<Any>, new: NewAccount) -> Result<Account, Accou
         ))
         .bind(("phone", new.phone))
         .bind(("name", new.name))
-        .bind(("role", new.role.as_str()))
+        .bind(("role", new.role.id()))
         .bind(("hash", new.password_hash))
         .bind(("districts", new.districts))
         .await?
@@ -156,7 +156,7 @@ pub async fn list(
     db.query(format!(
         "SELECT {ACCOUNT_COLUMNS}, created_at FROM account WHERE role = $role{filter} ORDER BY created_at DESC"
     ))
-    .bind(("role", role.as_str()))
+    .bind(("role", role.id()))
     .bind(("districts", districts.unwrap_or_default()))
     .await?
     .check()?

@@ -1,42 +1,21 @@
-use serde::{Deserialize, Serialize};
-
-use crate::i18n::Key;
+use crate::rules::choices::choices;
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// argon2 is given at most this much, so a huge password cannot tie up the server.
 pub const MAX_PASSWORD_BYTES: usize = 256;
 pub const MAX_NAME_CHARS: usize = 100;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Entrepreneur,
-    Coordinator,
-    Admin,
-}
+choices!(
+    serde
+    /// What a person does in Sawda.
+    Role {
+        Entrepreneur = "entrepreneur" => RoleEntrepreneur,
+        Coordinator = "coordinator" => RoleCoordinator,
+        Admin = "admin" => RoleAdmin,
+    }
+);
 
 impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Entrepreneur => "entrepreneur",
-            Role::Coordinator => "coordinator",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        [Role::Entrepreneur, Role::Coordinator, Role::Admin].into_iter().find(|role| role.as_str() == text)
-    }
-
-    /// The role's name as people read it.
-    pub fn name_key(self) -> Key {
-        match self {
-            Role::Entrepreneur => Key::RoleEntrepreneur,
-            Role::Coordinator => Key::RoleCoordinator,
-            Role::Admin => Key::RoleAdmin,
-        }
-    }
-
     /// Where the role starts after signing in.
     pub fn home(self) -> &'static str {
         match self {
@@ -80,8 +59,8 @@ mod tests {
     #[test]
     fn roles_round_trip() {
         for role in [Role::Entrepreneur, Role::Coordinator, Role::Admin] {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert_eq!(Role::from_id(role.id()), Some(role));
         }
-        assert_eq!(Role::parse("buyer"), None);
+        assert_eq!(Role::from_id("buyer"), None);
     }
 }

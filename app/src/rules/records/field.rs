@@ -1,7 +1,7 @@
 //! What a field of a record may hold, as a table row ([`FieldSpec`]): each kind
 //! of record lists its fields once, and the phone's editors, the phone's check
 //! and the server's check all read that list. Choice lists are enums made by
-//! [`choices!`], each with its stored id and its translated name.
+//! `rules::choices`, each with its stored id and its translated name.
 
 use serde_json::Value;
 
@@ -132,43 +132,6 @@ pub fn spec(fields: &'static [FieldSpec], name: &str) -> &'static FieldSpec {
     find(fields, name).unwrap_or_else(|| panic!("no field {name} in this kind"))
 }
 
-/// A list of choices as an enum: its stored ids (`IDS`), and for each choice
-/// its id and the key of its translated name.
-macro_rules! choices {
-    ($(#[$doc:meta])* $name:ident { $($choice:ident = $id:literal => $key:ident),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($choice),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$choice),+];
-            pub const IDS: &'static [&'static str] = &[$($id),+];
-
-            pub fn id(self) -> &'static str {
-                match self {
-                    $($name::$choice => $id),+
-                }
-            }
-
-            pub fn from_id(id: &str) -> Option<$name> {
-                match id {
-                    $($id => Some($name::$choice),)+
-                    _ => None,
-                }
-            }
-
-            pub fn name_key(self) -> $crate::i18n::Key {
-                match self {
-                    $($name::$choice => $crate::i18n::Key::$key),+
-                }
-            }
-        }
-    };
-}
-pub(crate) use choices;
-
 /// How a record points at a photo: by the SHA-256 of the photo's bytes, in
 /// 64 lower-case hex digits.
 pub const HASH_HEX_LEN: usize = 64;
@@ -273,6 +236,7 @@ pub fn check_instagram(name: &str) -> Result<(), FieldProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::choices::choices;
     use serde_json::json;
 
     choices!(

@@ -8,8 +8,9 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::field::{FieldSpec, Shape, check_telegram, choices};
+use super::field::{FieldSpec, Shape, check_telegram};
 use crate::i18n::Key;
+use crate::rules::choices::choices;
 use crate::rules::people::normalise_phone;
 use crate::rules::problem::{FieldProblem, check_text};
 

@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::field::{self, FieldSpec, Shape, choices};
+use super::field::{self, FieldSpec, Shape};
 use crate::i18n::Key;
+use crate::rules::choices::choices;
 use crate::rules::problem::FieldProblem;
 
 pub const STOREFRONT: &str = "storefront";

@@ -6,8 +6,9 @@ use sawda_sync::ids::{FNV_BASIS, fnv1a};
 use sawda_sync::{Owner, RecordId};
 use serde_json::Value;
 
-use super::field::{self, FieldSpec, Shape, choices};
+use super::field::{self, FieldSpec, Shape};
 use crate::i18n::Key;
+use crate::rules::choices::choices;
 use crate::rules::problem::FieldProblem;
 
 pub const NAME: &str = "name";
