@@ -10,7 +10,8 @@
 //! - [`record`]: a synced thing; [`mutation`]: one edit and what a client may send;
 //! - [`merge`]: how edits made apart come together;
 //! - [`protocol`]: the push and pull messages and their limits; [`limits`]: what one person may store;
-//! - [`outbox`] and [`replica`]: the device side; [`server`]: the server's rules.
+//! - [`outbox`] and [`replica`]: the device side; [`server`]: the server's rules (its push core
+//!   and pull, and [`server::memory`], the in-memory server only tests use).
 //!
 //! The library never reads a clock or a random source: callers pass the time
 //! in milliseconds and random bytes in. `docs/sync.md` describes the protocol.
@@ -25,6 +26,7 @@ pub mod protocol;
 pub mod record;
 pub mod replica;
 pub mod server;
+mod size;
 
 pub use hlc::{Clock, Stamp};
 pub use ids::{DeviceId, MutationId, Owner, RecordId};
@@ -36,31 +38,8 @@ pub use protocol::{
 };
 pub use record::{Fields, Kind, Record};
 pub use replica::{Head, PartsError, Replica, ReplicaMergeError};
-pub use server::ServerState;
 
-/// Bytes of a value's compact JSON, without building the string.
-pub(crate) fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    // Only the writer could fail, and it does not; map keys here are strings.
-    serde_json::to_writer(&mut count, value).expect("JSON of a sync type");
-    count.0
-}
-
+/// The one proptest config, kept with the integration tests' support.
 #[cfg(test)]
-pub(crate) mod tests {
-    /// `cases` unless `PROPTEST_CASES` says otherwise.
-    pub fn config(cases: u32) -> proptest::test_runner::Config {
-        let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
-        proptest::test_runner::Config { cases, ..Default::default() }
-    }
-}
+#[path = "../tests/common/mod.rs"]
+pub(crate) mod tests;

@@ -36,7 +36,7 @@ pub const MAX_PULL_BYTES: usize = 384 * 1024;
 
 /// The bytes a record takes as stored and sent: its compact JSON.
 pub fn record_bytes(record: &Record) -> usize {
-    crate::json_len(record)
+    crate::size::json_len(record)
 }
 
 /// Buyers' order requests waiting for her answer at once: one more is

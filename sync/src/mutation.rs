@@ -19,8 +19,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::hlc::Stamp;
 use crate::ids::{DeviceId, MutationId, Owner, RecordId};
-use crate::json_len;
 use crate::record::{Fields, Kind, Record};
+use crate::size::json_len;
 
 /// Longest field name.
 pub const MAX_FIELD_NAME_LEN: usize = 40;

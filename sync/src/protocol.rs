@@ -17,9 +17,9 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{DeviceId, MutationId, Owner};
-use crate::json_len;
 use crate::mutation::{Mutation, MutationIn, Rejection};
 use crate::record::Record;
+use crate::size::json_len;
 
 /// The version of this protocol. Bump it on any change an older app could
 /// misread; the server then answers older apps [`SyncError::VersionMismatch`].

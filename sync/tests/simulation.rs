@@ -10,7 +10,7 @@
 //! server's rules refuse some honest fields the phone does not check (a price
 //! that is not a number, a storefront address another storefront holds).
 //! The server is the shipped push core ([`sawda_sync::server::plan_push`]
-//! through [`ServerState`]). Then the network heals and every device syncs
+//! through [`ServerState`], the in-memory server). Then the network heals and every device syncs
 //! until quiet, and:
 //!
 //! - every device holds exactly the server's records of its user;
@@ -49,10 +49,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 use sawda_sync::protocol::{Epoch, MAX_PULL_LIMIT};
 use sawda_sync::server::Rules;
+use sawda_sync::server::memory::ServerState;
 use sawda_sync::{
     Action, DeviceId, Fields, Kind, Limits, Mutation, MutationId, Outcome, Owner, PROTOCOL_VERSION, PullRequest,
-    PullResponse, PushRequest, PushResponse, Record, RecordId, RejectCode, Rejection, Replica, ServerState, Stamp,
-    SyncError,
+    PullResponse, PushRequest, PushResponse, Record, RecordId, RejectCode, Rejection, Replica, Stamp, SyncError,
 };
 use serde_json::{Value, json};
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
-use support::PASSWORD;
+use support::{PASSWORD, sign_in_request};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Who {
@@ -695,16 +695,6 @@ async fn strangers_guessing_from_everywhere_do_not_lock_out_her_phone() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
-fn sign_in_request(address: &str, phone: &str, password: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut request = Request::post("/api/v1/auth/sign-in")
-        .header("content-type", "application/json")
-        .header("x-forwarded-for", address);
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    request.body(Body::from(json!({"phone": phone, "password": password}).to_string())).unwrap()
-}
-
 async fn sign_in_with_cookie(
     router: &axum::Router,
     address: &str,
@@ -775,12 +765,7 @@ async fn behind_a_proxy(db: surrealdb::Surreal<surrealdb::engine::any::Any>) -> 
 }
 
 async fn sign_in_from(router: &axum::Router, address: &str, phone: &str, password: &str) -> StatusCode {
-    let request = Request::post("/api/v1/auth/sign-in")
-        .header("content-type", "application/json")
-        .header("x-forwarded-for", address)
-        .body(Body::from(json!({"phone": phone, "password": password}).to_string()))
-        .unwrap();
-    support::send(router, request).await.status()
+    support::send(router, sign_in_request(address, phone, password, None)).await.status()
 }
 
 #[tokio::test]

@@ -1,7 +1,6 @@
 //! The server's integration tests, one binary (SurrealDB is linked once):
 //! each module drives the real router or the real `sawda` binary over a real
 //! SurrealDB, in memory or on disk.
-#![allow(dead_code)]
 
 mod accounts;
 mod edges;

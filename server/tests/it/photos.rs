@@ -149,37 +149,6 @@ async fn the_same_photo_is_kept_once() {
     assert!(phone.missing(&[&hash, &hash]).await.is_empty());
 }
 
-/// A PNG that claims 100 000 × 100 000 pixels in a few dozen bytes.
-fn decompression_bomb() -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for &byte in bytes {
-            crc ^= u32::from(byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
-    }
-    fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
-        let mut out = (data.len() as u32).to_be_bytes().to_vec();
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32(&body).to_be_bytes());
-        out
-    }
-    let mut header = Vec::new();
-    header.extend_from_slice(&100_000u32.to_be_bytes());
-    header.extend_from_slice(&100_000u32.to_be_bytes());
-    header.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit greyscale
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(chunk(b"IHDR", &header));
-    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
-    png.extend(chunk(b"IEND", &[]));
-    png
-}
-
 #[tokio::test]
 async fn bad_files_are_refused_with_a_reason_and_nothing_is_kept() {
     let phone = phone().await;
@@ -193,7 +162,12 @@ async fn bad_files_are_refused_with_a_reason_and_nothing_is_kept() {
         ),
         ("a GIF", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "photo_not_image"),
         ("a cut-off photo", whole[..whole.len() / 2].to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "photo_damaged"),
-        ("a decompression bomb", decompression_bomb(), StatusCode::UNPROCESSABLE_ENTITY, "photo_too_many_pixels"),
+        (
+            "a decompression bomb",
+            support::decompression_bomb(0),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo_too_many_pixels",
+        ),
     ];
     for (what, bytes, status, code) in cases {
         let hash = hash_of(&bytes);

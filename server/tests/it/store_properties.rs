@@ -23,7 +23,7 @@ use sawda_server::config::DatabaseTarget;
 use sawda_server::infra::{database, migrations};
 use sawda_server::sync::store;
 use sawda_sync::protocol::{Epoch, Limits};
-use sawda_sync::server::ServerState;
+use sawda_sync::server::memory::ServerState;
 use sawda_sync::{DeviceId, Fields, Kind, MutationId, Outcome, Owner, PushRequest, Record, RecordId, Replica};
 use serde_json::json;
 use surrealdb::Surreal;
@@ -133,7 +133,7 @@ impl World {
             .map(|(p, request)| {
                 let (db, who, request) = (self.db.clone(), owner_of(*p), request.clone());
                 tokio::spawn(
-                    async move { store::push(&db, &who, app::rules::people::Role::Entrepreneur, &request).await },
+                    async move { store::push(&db, &who, app::rules::people::Role::Entrepreneur, &request, sawda_server::after_push::AfterPush).await },
                 )
             })
             .collect();
@@ -262,13 +262,12 @@ fn run(steps: &[Step], on_disk: bool) {
     });
 }
 
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
-    ProptestConfig { cases, ..ProptestConfig::default() }
-}
+/// The one proptest config, shared with the sync crate's property tests.
+#[path = "../../../sync/tests/common/mod.rs"]
+mod common;
 
 proptest! {
-    #![proptest_config(config(200))]
+    #![proptest_config(common::config(200))]
 
     #[test]
     fn the_store_in_memory_keeps_every_edit_once(steps in proptest::collection::vec(step(), 0..40)) {

@@ -1,22 +1,22 @@
 //! What the server tests share: a real SurrealDB (in memory or in a temporary
 //! directory), migrated like a real start, and the real router around it.
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use app::rules::people::Role;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
-use sawda_server::accounts::people::{self, NewAccount};
-use sawda_server::accounts::{passwords, sessions};
-use sawda_server::config::{Cli, DatabaseTarget};
+use sawda_server::config::DatabaseTarget;
+use sawda_server::http;
 use sawda_server::infra::{database, migrations};
-use sawda_server::{AppState, http};
 use serde_json::Value;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use tower::ServiceExt;
+
+mod builders;
+pub use builders::*;
 
 pub async fn memory_db() -> Surreal<Any> {
     database::connect(&DatabaseTarget::Memory, "sawda", "test").await.expect("in-memory database")
@@ -26,12 +26,6 @@ pub async fn migrated_memory_db() -> Surreal<Any> {
     let db = memory_db().await;
     migrations::migrate(&db, migrations::MIGRATIONS).await.expect("migrations apply");
     db
-}
-
-pub fn state(db: Surreal<Any>, site: &Path) -> AppState {
-    let cli: Cli = clap::Parser::parse_from(["sawda", "--site", site.to_str().unwrap()]);
-    let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
-    AppState::new(db, http::leptos_options(&cli.config, addr))
 }
 
 pub async fn router_with(db: Surreal<Any>, site: &Path) -> Router {
@@ -62,58 +56,6 @@ pub async fn body_text(response: Response<Body>) -> String {
 
 pub fn header<'a>(response: &'a Response<Body>, name: &str) -> &'a str {
     response.headers().get(name).map(|v| v.to_str().unwrap()).unwrap_or("")
-}
-
-/// The password of every test person.
-pub const PASSWORD: &str = "qawın-jam-2026";
-
-/// One argon2 hash shared by every test account: hashing is slow on purpose.
-pub async fn password_hash() -> String {
-    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| passwords::hash(PASSWORD.into())).await.clone()
-}
-
-/// A person with an account made in the database and a session, as a browser holds it.
-pub struct Person {
-    pub id: String,
-    pub cookie: String,
-}
-
-impl Person {
-    pub fn owner(&self) -> sawda_sync::Owner {
-        self.id.parse().expect("account ids are sync owners")
-    }
-}
-
-/// An account of `role` for `phone` (an entrepreneur in `district`, a coordinator in
-/// `districts`), signed in.
-pub async fn signed_in(
-    db: &Surreal<Any>,
-    phone: &str,
-    name: &str,
-    role: Role,
-    districts: &[&str],
-    district: Option<&str>,
-) -> Person {
-    let new = NewAccount {
-        phone: phone.into(),
-        name: name.into(),
-        role,
-        password_hash: password_hash().await,
-        districts: districts.iter().map(|d| d.to_string()).collect(),
-    };
-    let account = people::create(db, new).await.expect("the account is made");
-    if let Some(district) = district {
-        db.query("UPDATE type::record('account', $id) SET district = $district")
-            .bind(("id", account.id.clone()))
-            .bind(("district", district.to_string()))
-            .await
-            .unwrap()
-            .check()
-            .unwrap();
-    }
-    let token = sessions::start(db, &account.id).await.unwrap();
-    Person { id: account.id, cookie: format!("sawda_session={token}") }
 }
 
 /// An entrepreneur of Chimbay, signed in.

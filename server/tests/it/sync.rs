@@ -8,10 +8,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use sawda_sync::protocol::Limits;
-use sawda_sync::{DeviceId, Fields, Kind, PullResponse, PushResponse, RecordId, Replica};
+use sawda_sync::{Fields, Kind, RecordId, Replica};
 use serde_json::{Value, json};
 
-use support::Person;
+// The phones and their sync are the support's, as in every other module.
+use support::{Person, phone_of, sync_phone as sync};
 
 async fn person(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone: &str) -> Person {
     support::entrepreneur(db, phone).await
@@ -22,10 +23,6 @@ fn start_storefront(phone: &mut Replica, set: Fields, now_ms: u64, random: [u8; 
     let id = storefront_id(phone.owner());
     phone.put(id, Kind::Storefront, set, now_ms, random).unwrap();
     id
-}
-
-fn phone_of(person: &Person, seed: u8) -> Replica {
-    Replica::new(DeviceId::new(1_760_000_000_000 + u64::from(seed), [seed; 10]), person.owner())
 }
 
 fn fields(pairs: &[(&str, Value)]) -> Fields {
@@ -55,24 +52,6 @@ async fn pull_as(router: &Router, person: &Person, account: &str, cursor: u64) -
     let response = support::send(router, request).await;
     let status = response.status();
     (status, serde_json::from_str(&support::body_text(response).await).unwrap())
-}
-
-async fn sync(router: &Router, person: &Person, replica: &mut Replica) {
-    while let Some(push) = replica.push_request(Limits::DEFAULT) {
-        let (status, answer) = post_push(router, person, serde_json::to_string(&push).unwrap()).await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
-        replica.receive_push(&serde_json::from_value::<PushResponse>(answer).unwrap());
-    }
-    loop {
-        let (status, answer) = get_pull(router, person, replica.cursor()).await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
-        let page: PullResponse = serde_json::from_value(answer).unwrap();
-        let more = page.more;
-        assert!(replica.receive_pull(page).problems.is_empty());
-        if !more {
-            break;
-        }
-    }
 }
 
 #[tokio::test]
