@@ -95,13 +95,32 @@ def part_of(module: list[str], depth: int, src: Path) -> str:
     return "/".join(parts) if parts else "(root)"
 
 
+def root_reexports(src: Path) -> dict[str, list[str]]:
+    """`pub use state::AppState;` in lib.rs: `crate::AppState` is `crate::state::AppState`."""
+    names = {}
+    for root in ("lib.rs", "main.rs"):
+        if not (src / root).is_file():
+            continue
+        text = strip_comments((src / root).read_text())
+        for match in re.finditer(r"pub use ((?:{i})(?:::{i})*)::(?:\{{([^}}]*)\}}|({i}))\s*;".format(i=IDENT), text):
+            module = match.group(1).split("::")
+            for name in (match.group(2) or match.group(3)).split(","):
+                name = name.strip().split(" as ")[-1].strip()
+                if name:
+                    names[name] = module
+    return names
+
+
 def graph(src: Path, depth: int):
     edges = defaultdict(lambda: defaultdict(list))
+    reexports = root_reexports(src)
     for file in sorted(src.rglob("*.rs")):
         module = module_path(src, file)
         here = part_of(module, depth, src)
         text = strip_comments(file.read_text())
         for target in targets(module, file.stem == "mod", text):
+            if target[0] in reexports:
+                target = reexports[target[0]] + target
             there = part_of(target, depth, src)
             if there != here and there != "(root)":
                 edges[here][there].append((file.relative_to(src).as_posix(), "::".join(target)))

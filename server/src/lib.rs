@@ -6,10 +6,11 @@
 //! - [`http`]: the router, security headers, releases, language choice, health;
 //! - [`api`]: the JSON API under `/api/v1/`;
 //! - the stores behind it: [`accounts`], [`photos`], the server's half of sync, [`sync`], the OVOP
-//!   [`review`] and buyers' order requests, [`orders`];
+//!   [`review`] and buyers' order requests, [`orders`]; what a push does beside her records, [`after_push`];
 //! - [`public`]: buyers' pages, plain HTML: storefronts, products, the market, order forms.
 
 pub mod accounts;
+pub mod after_push;
 pub mod api;
 pub mod approved;
 pub mod config;

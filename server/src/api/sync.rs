@@ -149,7 +149,7 @@ pub async fn push(
     let request = PushRequest::from_json(&body).map_err(SyncFailure::Protocol)?;
     // Over her allowance: the phone keeps her edits queued and tries again later.
     state.push_limits.admit(&who, request.mutations.len()).map_err(ApiError::rate_limited)?;
-    let answer = store::push(&state.db, &who, role, &request).await?;
+    let answer = store::push(&state.db, &who, role, &request, crate::after_push::AfterPush).await?;
     // Her public pages may show what she just changed (a price, a deletion).
     if request.mutations.iter().any(|m| app::rules::review::is_reviewed_kind(m.kind)) {
         state.pages.forget(who.as_str());

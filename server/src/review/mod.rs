@@ -67,6 +67,37 @@ pub fn takes_submission(review: &Review, reviewed_fields: bool, in_the_last_day:
     !(waiting_unchanged && submitted.is_some_and(|at| (now_ms as i64) - at < SUBMISSION_GAP_MS))
 }
 
+#[derive(SurrealValue)]
+struct Submissions {
+    record: String,
+    n: i64,
+}
+
+/// How often each of `records` was submitted in the last day (`takes_submission`), in a push's transaction.
+pub async fn submitted_lately(
+    transaction: &Transaction<Any>,
+    who: &Owner,
+    records: Vec<String>,
+) -> Result<BTreeMap<RecordId, u32>, SyncStoreError> {
+    let rows: Vec<Submissions> = transaction
+        .query(
+            "SELECT record, count() AS n FROM review_event
+                 WHERE owner = $owner AND record IN $keys AND action = 'submitted' AND at > time::now() - 1d
+                 GROUP BY record",
+        )
+        .bind(("owner", who.to_string()))
+        .bind(("keys", records))
+        .await?
+        .check()?
+        .take(0)?;
+    let mut submitted = BTreeMap::new();
+    for row in rows {
+        let record = row.record.parse::<RecordId>().map_err(|e| SyncStoreError::Corrupt(format!("{e:?}")))?;
+        submitted.insert(record, row.n.max(0) as u32);
+    }
+    Ok(submitted)
+}
+
 /// Runs the review rules over a planned push: sets the `review` server field
 /// on records whose review changed (before the plan is written) and says
 /// what else to write. `submitted_lately`: each item's submissions in the last day.

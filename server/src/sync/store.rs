@@ -17,6 +17,7 @@
 //!   backup (`new_epoch`), absent if it never was: a push gives back a copy of
 //!   a record the server made (an order request) only after a restore.
 
+use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::time::Duration;
 
@@ -30,6 +31,7 @@ use sawda_sync::{
 };
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
+use surrealdb::method::Transaction;
 use surrealdb::types::{Array, Number, RecordId as DbId, RecordIdKey, RecordIdKeyRange, SurrealValue, Value};
 
 #[derive(Debug, thiserror::Error)]
@@ -77,12 +79,6 @@ impl Scope {
 }
 
 #[derive(SurrealValue)]
-struct Submissions {
-    record: String,
-    n: i64,
-}
-
-#[derive(SurrealValue)]
 struct Holder {
     key: String,
     slug: String,
@@ -123,12 +119,41 @@ fn corrupt(error: impl std::fmt::Display) -> SyncStoreError {
 /// other phone) or a claim of the same address committed first.
 const CONFLICT_ATTEMPTS: u32 = 8;
 
+/// What other stores add to a push, in its own transaction so that it
+/// commits or fails with her edit (the review desk takes a submission, a
+/// deleted order request forgets its buyer: `crate::after_push`). The caller
+/// gives it, so this store imports neither.
+pub trait PushHook: Copy + Send + Sync + 'static {
+    /// What it carries from one step of a push to the next.
+    type Pending: Send + 'static;
+    /// Reads what it needs in the push's transaction, before the plan;
+    /// `records`: the ids of the records the push touches.
+    fn read(
+        self,
+        transaction: &Transaction<Any>,
+        who: &Owner,
+        records: Vec<String>,
+    ) -> impl Future<Output = Result<Self::Pending, SyncStoreError>> + Send;
+    /// Off the async workers: her records as they were, before the plan …
+    fn before(self, pending: &mut Self::Pending, records: &BTreeMap<RecordId, Snapshot>);
+    /// … and the plan, which it may amend before it is written.
+    fn amend(self, pending: &mut Self::Pending, plan: &mut Plan, now_ms: u64);
+    /// Writes what it decided, after her records, when the push writes anything.
+    fn write(
+        self,
+        transaction: &Transaction<Any>,
+        who: &Owner,
+        pending: Self::Pending,
+    ) -> impl Future<Output = Result<(), SyncStoreError>> + Send;
+}
+
 /// A push by `who`, whose account has `role` (which kinds she may write).
 pub async fn push(
     db: &Surreal<Any>,
     who: &Owner,
     role: Role,
     request: &PushRequest,
+    hook: impl PushHook,
 ) -> Result<PushResponse, SyncStoreError> {
     admit_push(who, request).map_err(SyncStoreError::Protocol)?;
     let request = std::sync::Arc::new(request.clone());
@@ -137,7 +162,7 @@ pub async fn push(
     let retryable = |error: &surrealdb::Error| {
         crate::infra::database::is_conflict(error) || error.to_string().contains("sync_record_slug")
     };
-    retrying(retryable, || push_once(db, who, SawdaRules { role }, &request)).await
+    retrying(retryable, || push_once(db, who, SawdaRules { role }, &request, hook)).await
 }
 
 /// `once`, tried again with backoff while it fails in a way `retryable` says
@@ -176,6 +201,7 @@ async fn push_once(
     who: &Owner,
     rules: SawdaRules,
     request: &std::sync::Arc<PushRequest>,
+    hook: impl PushHook,
 ) -> Result<PushResponse, SyncStoreError> {
     let wants = Wants::of(&rules, request);
     let applied_ids: Vec<DbId> =
@@ -192,16 +218,11 @@ async fn push_once(
              SELECT seq, body FROM $records;
              (SELECT seq, records, bytes, open_requests FROM $scope)[0];
              (SELECT VALUE name FROM sync_epoch:main)[0];
-             (SELECT VALUE name FROM sync_epoch:restored)[0];
-             SELECT record, count() AS n FROM review_event
-                 WHERE owner = $owner AND record IN $keys AND action = 'submitted' AND at > time::now() - 1d
-                 GROUP BY record;",
+             (SELECT VALUE name FROM sync_epoch:restored)[0];",
         )
         .bind(("applied", applied_ids))
         .bind(("records", record_ids))
         .bind(("scope", DbId::new("sync_scope", who.to_string())))
-        .bind(("owner", who.to_string()))
-        .bind(("keys", wants.records.iter().map(ToString::to_string).collect::<Vec<_>>()))
         .await?
         .check()?;
     let mut loaded = Loaded::default();
@@ -223,11 +244,7 @@ async fn push_once(
     if let Some(restored) = read.take::<Option<String>>(4)? {
         loaded.restored_at = Some(restored.parse::<sawda_sync::ids::Ulid>().map_err(corrupt)?.unix_ms());
     }
-    // How often each item was submitted in the last day (`review::takes_submission`).
-    let mut submitted_lately = std::collections::BTreeMap::new();
-    for row in read.take::<Vec<Submissions>>(5)? {
-        submitted_lately.insert(row.record.parse::<RecordId>().map_err(corrupt)?, row.n.max(0) as u32);
-    }
+    let mut pending = hook.read(&transaction, who, wants.records.iter().map(ToString::to_string).collect()).await?;
     // Parsing checks each record's canonical form: off the async workers.
     let (mut loaded, slugs) = off_the_workers(move || {
         for row in stored {
@@ -264,19 +281,17 @@ async fn push_once(
 
     let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
     let (who_owned, request) = (who.clone(), request.clone());
-    let (plan, rows, marks, reviewed) = off_the_workers(move || {
-        // What the review sees changed: the reviewed records as they were.
-        let before = crate::review::reviewed_records(&loaded.records);
+    let (plan, rows, marks, pending) = off_the_workers(move || {
+        hook.before(&mut pending, &loaded.records);
         let mut plan = plan_push(&rules, &who_owned, &request, loaded, &epoch, now_ms);
-        crate::orders::forget_deleted(&mut plan, now_ms);
-        let reviewed = crate::review::after_push(&mut plan, &before, &submitted_lately, now_ms);
+        hook.amend(&mut pending, &mut plan, now_ms);
         let (rows, marks) = rows_of(&rules, &plan);
-        (plan, rows, marks, reviewed)
+        (plan, rows, marks, pending)
     })
     .await?;
     if !plan.writes_nothing() {
         write(&transaction, who, &plan, rows, marks).await?;
-        crate::review::write_after_push(&transaction, who, reviewed).await?;
+        hook.write(&transaction, who, pending).await?;
     }
     transaction.commit().await?;
     Ok(plan.response)
@@ -312,7 +327,7 @@ fn rows_of(rules: &dyn Rules, plan: &Plan) -> (Vec<Row>, Vec<MarkRow>) {
 }
 
 async fn write(
-    transaction: &surrealdb::method::Transaction<Any>,
+    transaction: &Transaction<Any>,
     who: &Owner,
     plan: &Plan,
     rows: Vec<Row>,
@@ -356,7 +371,7 @@ pub fn desk_clock() -> sawda_sync::Clock {
 /// `transaction`, as a new change in its owner's scope, so her phones pull
 /// it. `None` when the record does not exist.
 pub async fn set_server_fields(
-    transaction: &surrealdb::method::Transaction<Any>,
+    transaction: &Transaction<Any>,
     owner: &Owner,
     id: RecordId,
     fields: sawda_sync::Fields,
@@ -372,7 +387,7 @@ pub async fn set_server_fields(
 /// new change in its owner's scope, with what she holds counted again.
 /// `None` when the record does not exist.
 pub async fn change_by_server(
-    transaction: &surrealdb::method::Transaction<Any>,
+    transaction: &Transaction<Any>,
     owner: &Owner,
     id: RecordId,
     change: impl FnOnce(&mut Record, &mut sawda_sync::Clock, u64) + Send + 'static,

@@ -1,0 +1,54 @@
+//! What a push from her phone does beyond her records, in the push's own
+//! transaction: a deleted order request forgets its buyer, and the review
+//! desk takes what she submitted (so a submission commits with its edit).
+//! The sync store runs it through [`PushHook`] and knows neither.
+
+use std::collections::BTreeMap;
+
+use sawda_sync::protocol::Snapshot;
+use sawda_sync::server::Plan;
+use sawda_sync::{Owner, Record, RecordId};
+use surrealdb::engine::any::Any;
+use surrealdb::method::Transaction;
+
+use crate::sync::store::{PushHook, SyncStoreError};
+use crate::{orders, review};
+
+/// The hook every push from a phone runs with.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AfterPush;
+
+pub struct Pending {
+    /// Each item's submissions in the last day.
+    submitted_lately: BTreeMap<RecordId, u32>,
+    /// The reviewed records as they were before the push.
+    before: BTreeMap<RecordId, Record>,
+    reviewed: Vec<review::Reviewed>,
+}
+
+impl PushHook for AfterPush {
+    type Pending = Pending;
+
+    async fn read(
+        self,
+        transaction: &Transaction<Any>,
+        who: &Owner,
+        records: Vec<String>,
+    ) -> Result<Pending, SyncStoreError> {
+        let submitted_lately = review::submitted_lately(transaction, who, records).await?;
+        Ok(Pending { submitted_lately, before: BTreeMap::new(), reviewed: Vec::new() })
+    }
+
+    fn before(self, pending: &mut Pending, records: &BTreeMap<RecordId, Snapshot>) {
+        pending.before = review::reviewed_records(records);
+    }
+
+    fn amend(self, pending: &mut Pending, plan: &mut Plan, now_ms: u64) {
+        orders::forget_deleted(plan, now_ms);
+        pending.reviewed = review::after_push(plan, &pending.before, &pending.submitted_lately, now_ms);
+    }
+
+    async fn write(self, transaction: &Transaction<Any>, who: &Owner, pending: Pending) -> Result<(), SyncStoreError> {
+        review::write_after_push(transaction, who, pending.reviewed).await
+    }
+}
