@@ -9,7 +9,7 @@ use super::review_panel::FieldComment;
 use super::{Studio, Target};
 use crate::i18n::{Key, use_language};
 use crate::rules::records::field::FieldSpec;
-use crate::rules::records::spec_of;
+use crate::rules::records::{label_of, spec_of};
 
 /// What she is typing into one field, held while the field has the focus:
 /// nothing the store or sync does meanwhile rewrites it under her fingers,
@@ -93,6 +93,11 @@ pub fn field_id(target: Target, field: &str) -> String {
     format!("{}-{}", target.kind.name().replace('_', "-"), field.replace('_', "-"))
 }
 
+/// What her form calls a field: the label its kind's table gives it.
+pub fn label(target: Target, field: &str) -> Key {
+    label_of(target.kind, field).unwrap_or_else(|| panic!("{field} has no label in its table"))
+}
+
 /// The reason a field's typed value was not saved, in her language.
 #[component]
 pub fn FieldProblemLine(target: Target, field: &'static str) -> impl IntoView {
@@ -145,7 +150,6 @@ pub fn shown_text(value: &Value) -> String {
 pub fn TextInput(
     target: Target,
     field: &'static str,
-    label: Key,
     hint: Key,
     #[prop(optional)] optional: bool,
     #[prop(optional)] multiline: bool,
@@ -187,7 +191,7 @@ pub fn TextInput(
     };
     view! {
         <div class="field">
-            <label for=id>{language.t(label)}</label>
+            <label for=id>{language.t(label(target, field))}</label>
             {input}
             <FieldProblemLine target field/><LostValue target field show=shown_text/><FieldComment target field/>
             <p class="hint">{language.t(hint)}</p>
@@ -196,19 +200,14 @@ pub fn TextInput(
 }
 
 #[component]
-pub fn ChoiceInput(
-    target: Target,
-    field: &'static str,
-    label: Key,
-    choices: Vec<(&'static str, Key)>,
-) -> impl IntoView {
+pub fn ChoiceInput(target: Target, field: &'static str, choices: Vec<(&'static str, Key)>) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
     let id = field_id(target, field);
     let current = move || studio.text(target, field);
     view! {
         <div class="field">
-            <label for=id.clone()>{language.t(label)}</label>
+            <label for=id.clone()>{language.t(label(target, field))}</label>
             // The value as a property too: a record pulled after the list was
             // drawn shows its choice, not "choose…".
             <select id=id.clone() name=id prop:value=current

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use sawda_sync::{Kind, Record, RecordId};
 use serde_json::Value;
 
-use super::inputs::Typing;
+use super::inputs::{Typing, label};
 use super::{Studio, Target};
 use crate::device::sync;
 use crate::i18n::{Key, fill, text, use_language};
@@ -174,7 +174,7 @@ fn OrderCard(id: RecordId, lines: Memo<Vec<OrderLine>>) -> impl IntoView {
             {move || line.get().map(|line| view! { <OrderDetails line/> })}
             {move || studio.only_here(id).then(|| view! { <p class="notice only-here">{language.t(Key::StudioOnlyHere)}</p> })}
             <div class="field">
-                <label for=note_id.clone()>{language.t(Key::StudioOrdersNote)}</label>
+                <label for=note_id.clone()>{language.t(label(target, rules::NOTE))}</label>
                 <textarea id=note_id rows="2" maxlength=rules::NOTE_MAX.to_string()
                     prop:value=note
                     on:blur=move |_| typing.left(studio.problem(target, rules::NOTE).is_some())

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use super::inputs::{ChoiceInput, FieldProblemLine, LostValue, TextInput, Typing, field_id};
+use super::inputs::{ChoiceInput, FieldProblemLine, LostValue, TextInput, Typing, field_id, label};
 use super::photo_picker::PhotoPicker;
 use super::review_panel::FieldComment;
 use super::{Studio, Target};
@@ -26,29 +26,29 @@ pub fn ProductEditor(target: Target) -> impl IntoView {
         move || studio.storefront_target().is_some_and(|storefront| studio.text(storefront, CATEGORY) == "food");
     view! {
         <form class="form product-editor" on:submit=|event| event.prevent_default()>
-            <TextInput target field=NAME label=Key::ProductName hint=Key::ProductNameHint/>
-            <PhotoPicker target field=PHOTOS label=Key::PhotosHeading max=MAX_PHOTOS many=true/>
-            <TextInput target field=DESCRIPTION label=Key::ProductDescription hint=Key::ProductDescriptionHint
+            <TextInput target field=NAME hint=Key::ProductNameHint/>
+            <PhotoPicker target field=PHOTOS max=MAX_PHOTOS many=true/>
+            <TextInput target field=DESCRIPTION hint=Key::ProductDescriptionHint
                 optional=true multiline=true/>
-            <NumberInput target field=PRICE_SOM label=Key::ProductPriceSom hint=Key::ProductPriceSomHint
+            <NumberInput target field=PRICE_SOM hint=Key::ProductPriceSomHint
                 parse=parse_som show=|n, lang| group_digits(n as i64, lang)/>
-            <NumberInput target field=PRICE_USD_CENTS label=Key::ProductPriceUsd hint=Key::StorefrontOptional
+            <NumberInput target field=PRICE_USD_CENTS hint=Key::StorefrontOptional
                 optional=true parse=parse_usd_cents show=|cents, _| format!("{}.{:02}", cents / 100, cents % 100)/>
-            <TextInput target field=UNIT label=Key::ProductUnit hint=Key::ProductUnitHint/>
-            <ChoiceInput target field=AVAILABILITY label=Key::ProductAvailability
+            <TextInput target field=UNIT hint=Key::ProductUnitHint/>
+            <ChoiceInput target field=AVAILABILITY
                 choices=Availability::ALL.iter().map(|a| (a.id(), a.name_key())).collect()/>
-            <NumberInput target field=STOCK label=Key::ProductStock hint=Key::StorefrontOptional optional=true
+            <NumberInput target field=STOCK hint=Key::StorefrontOptional optional=true
                 parse=parse_stock show=|n, lang| group_digits(n as i64, lang)/>
-            <TextInput target field=MATERIALS label=Key::ProductMaterials hint=Key::StorefrontOptional optional=true/>
+            <TextInput target field=MATERIALS hint=Key::StorefrontOptional optional=true/>
             <Show when=is_food>
-                <TextInput target field=SHELF_LIFE label=Key::ProductShelfLife hint=Key::StorefrontOptional optional=true/>
-                <TextInput target field=STORAGE label=Key::ProductStorage hint=Key::StorefrontOptional optional=true/>
+                <TextInput target field=SHELF_LIFE hint=Key::StorefrontOptional optional=true/>
+                <TextInput target field=STORAGE hint=Key::StorefrontOptional optional=true/>
             </Show>
             <label class="check">
                 <input type="checkbox" name="handmade"
                     prop:checked=move || studio.value(target, HANDMADE).as_bool().unwrap_or(false)
                     on:change=move |event| studio.set(target, HANDMADE, json!(event_target_checked(&event)))/>
-                {language.t(Key::ProductHandmade)}
+                {language.t(label(target, HANDMADE))}
             </label>
             <button class="button danger" type="button" on:click=move |_| studio.delete(target.record)>
                 {language.t(Key::ProductsDelete)}
@@ -64,7 +64,6 @@ pub fn ProductEditor(target: Target) -> impl IntoView {
 fn NumberInput(
     target: Target,
     field: &'static str,
-    label: Key,
     hint: Key,
     #[prop(optional)] optional: bool,
     parse: fn(&str) -> Result<u64, FieldProblem>,
@@ -89,7 +88,7 @@ fn NumberInput(
     };
     view! {
         <div class="field">
-            <label for=id.clone()>{language.t(label)}</label>
+            <label for=id.clone()>{language.t(label(target, field))}</label>
             <input id=id.clone() name=id type="text" inputmode="decimal" autocomplete="off"
                 prop:value=shown on:blur=move |_| typing.left(studio.problem(target, field).is_some())
                 on:input=move |event| save(event_target_value(&event))/>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use super::inputs::{ChoiceInput, FieldProblemLine, TextInput, Typing};
+use super::inputs::{ChoiceInput, FieldProblemLine, TextInput, Typing, label};
 use super::photo_picker::PhotoPicker;
 use super::review_panel::FieldComment;
 use super::{Studio, Target};
@@ -23,22 +23,22 @@ pub fn StorefrontEditor(target: Target) -> impl IntoView {
     view! {
         <form class="form storefront-editor" on:submit=|event| event.prevent_default()>
             <h2>{language.t(Key::StorefrontHeading)}</h2>
-            <TextInput target field=NAME label=Key::StorefrontName hint=Key::StorefrontNameHint/>
+            <TextInput target field=NAME hint=Key::StorefrontNameHint/>
             <SlugInput target/>
-            <PhotoPicker target field=COVER_PHOTO label=Key::PhotosCover max=1 many=false/>
-            <TextInput target field=STORY label=Key::StorefrontStory hint=Key::StorefrontStoryHint
+            <PhotoPicker target field=COVER_PHOTO max=1 many=false/>
+            <TextInput target field=STORY hint=Key::StorefrontStoryHint
                 optional=true multiline=true/>
-            <ChoiceInput target field=DISTRICT label=Key::StorefrontDistrict
+            <ChoiceInput target field=DISTRICT
                 choices=District::ALL.iter().map(|d| (d.id(), d.name_key())).collect()/>
-            <ChoiceInput target field=CATEGORY label=Key::StorefrontCategory
+            <ChoiceInput target field=CATEGORY
                 choices=Category::ALL.iter().map(|c| (c.id(), c.name_key())).collect()/>
             <fieldset class="group">
                 <legend>{language.t(Key::StorefrontContacts)}</legend>
-                <TextInput target field=TELEGRAM label=Key::StorefrontTelegram hint=Key::StorefrontOptional
+                <TextInput target field=TELEGRAM hint=Key::StorefrontOptional
                     optional=true strip_at=true/>
-                <TextInput target field=WHATSAPP label=Key::StorefrontWhatsapp hint=Key::StorefrontOptional
+                <TextInput target field=WHATSAPP hint=Key::StorefrontOptional
                     optional=true kind="tel" inputmode="tel"/>
-                <TextInput target field=INSTAGRAM label=Key::StorefrontInstagram hint=Key::StorefrontOptional
+                <TextInput target field=INSTAGRAM hint=Key::StorefrontOptional
                     optional=true strip_at=true/>
             </fieldset>
             <PaymentInput target/>
@@ -60,7 +60,7 @@ fn SlugInput(target: Target) -> impl IntoView {
     let typing = Typing::new();
     view! {
         <div class="field">
-            <label for="storefront-slug">{language.t(Key::StorefrontSlug)}</label>
+            <label for="storefront-slug">{language.t(label(target, SLUG))}</label>
             <input id="storefront-slug" name="storefront-slug" type="text" maxlength=slug::MAX_CHARS
                 autocomplete="off" autocapitalize="none" spellcheck="false"
                 prop:value=typing.shown(move || studio.text(target, SLUG))
@@ -101,7 +101,7 @@ fn DeliveryInput(target: Target) -> impl IntoView {
     };
     view! {
         <fieldset class="group">
-            <legend>{language.t(Key::StorefrontDelivery)}</legend>
+            <legend>{language.t(label(target, DELIVERY))}</legend>
             {Delivery::ALL.iter().map(|option| view! {
                 <label class="check">
                     <input type="checkbox" name="delivery" value=option.id()
@@ -169,7 +169,7 @@ fn PaymentInput(target: Target) -> impl IntoView {
     };
     view! {
         <fieldset class="group">
-            <legend>{language.t(Key::StorefrontPayment)}</legend>
+            <legend>{language.t(label(target, PAYMENT))}</legend>
             <p class="hint">{language.t(Key::StorefrontPaymentHint)}</p>
             {PaymentMethod::ALL.iter().map(|choice| {
                 let (method, name, instructions) = (choice.id(), choice.name_key(), choice.takes_instructions());
