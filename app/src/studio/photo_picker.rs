@@ -6,14 +6,14 @@
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use super::inputs::FieldProblemLine;
+use super::inputs::{FieldProblemLine, label};
 use super::review_panel::FieldComment;
 use super::{Studio, Target};
 use crate::device::sync::PhotoState;
 use crate::i18n::{Key, fill, text, use_language};
 
 #[component]
-pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, many: bool) -> impl IntoView {
+pub fn PhotoPicker(target: Target, field: &'static str, max: usize, many: bool) -> impl IntoView {
     let language = use_language();
     let studio = expect_context::<Studio>();
     let problem = RwSignal::new(None::<String>);
@@ -81,7 +81,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, label: Key, max: usize, 
     };
     view! {
         <fieldset class="group photos">
-            <legend>{language.t(label)}</legend>
+            <legend>{language.t(label(target, field))}</legend>
             {many.then(|| view! { <p class="hint">{language.t(Key::PhotosHint)}</p> })}
             <ul class="photo-list">
                 <For each=current key=|hash| hash.clone() let:hash>
