@@ -39,6 +39,23 @@ command -v rustup >/dev/null 2>&1 || { echo "rustup is missing: install Rust wit
 command -v cargo >/dev/null 2>&1 || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
 command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js 20 or newer first" >&2; exit 1; }
 
+# The project's Rust (rust-toolchain.toml). A machine whose stable Rust is that
+# very version uses it as it is, with nothing to download.
+pinned=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+host=$(cd / && rustup show | sed -n 's/^Default host: //p')
+if rustup toolchain list | grep -q "^$pinned-"; then
+  say "Rust $pinned (rust-toolchain.toml) is installed"
+elif [ "$(cd / && rustup run stable rustc --version 2>/dev/null | awk '{print $2}')" = "$pinned" ]; then
+  say "Rust $pinned (rust-toolchain.toml) is this machine's stable Rust: using it"
+  ln -s "$(cd / && rustup run stable rustc --print sysroot)" "${RUSTUP_HOME:-$HOME/.rustup}/toolchains/$pinned-$host"
+else
+  say "installing Rust $pinned (rust-toolchain.toml)"
+  (cd / && rustup toolchain install "$pinned" --profile minimal --component rustfmt,clippy --target wasm32-unknown-unknown)
+fi
+for component in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$component" || { say "adding $component"; rustup component add "$component"; }
+done
+
 if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "Rust target wasm32-unknown-unknown is installed"
 else
