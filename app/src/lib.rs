@@ -10,6 +10,27 @@
 //!   `server/src/public/`, drawn with [`ui`]'s listing);
 //! - [`routes`]: the one route table; [`shell`]: the HTML document around it.
 
+/// A route whose page's code loads when the address is first opened: each
+/// journey declares its own next to the page, and [`routes`] lists them.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> leptos::prelude::AnyView {
+                use leptos::prelude::*;
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+pub(crate) use lazy_page;
+
 pub mod account;
 pub mod content_security_policy;
 pub mod device;

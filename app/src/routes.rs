@@ -1,5 +1,5 @@
 //! The one route table. Each journey owns its pages; those loaded on demand
-//! declare their lazy route next to the page (`lazy_page!`), and `cargo leptos
+//! declare their lazy route next to the page (`lazy_page!`, in `lib.rs`), and `cargo leptos
 //! build --split` puts their code in separate wasm chunks, so a buyer opening
 //! the home page does not download the forms of sign-up, the coordinators'
 //! desk or the studio and its sync.
@@ -11,35 +11,15 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
-use crate::i18n::{Key, provide_language};
+use crate::i18n::{Key, initial_language, provide_language};
 use crate::site::{HomePage, NotFoundPage, OfflinePage};
 use crate::ui::{NewVersionNotice, SiteFooter, SiteHeader};
 use crate::{account, people, review, studio};
 
-/// A route whose page's code loads when the address is first opened.
-macro_rules! lazy_page {
-    ($route:ident, $page:ident) => {
-        pub struct $route;
-
-        #[leptos_router::lazy_route]
-        impl leptos_router::LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> leptos::prelude::AnyView {
-                use leptos::prelude::*;
-                view! { <$page/> }.into_any()
-            }
-        }
-    };
-}
-pub(crate) use lazy_page;
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let language = provide_language(crate::shell::initial_language());
+    let language = provide_language(initial_language());
     #[cfg(feature = "hydrate")]
     crate::device::language::keep_in_step(language);
 

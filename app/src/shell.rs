@@ -1,4 +1,4 @@
-//! The HTML document around the app, and the language the page is drawn in.
+//! The HTML document around the app.
 
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
@@ -8,9 +8,7 @@ use crate::routes::App;
 
 /// The HTML document around the app. Runs only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let lang = request_language();
-    #[cfg(not(feature = "hydrate"))]
-    provide_context(ServerLanguage(lang));
+    let lang = crate::i18n::choose_for_request();
     #[cfg(feature = "ssr")]
     set_content_security_policy();
     // The bundle's folder is named by this release (see the server's `release`).
@@ -51,21 +49,6 @@ fn page_texts_json(lang: Lang) -> String {
     }
 }
 
-/// The language the server chose for this request, handed from the shell to the app.
-#[cfg(not(feature = "hydrate"))]
-#[derive(Clone, Copy)]
-struct ServerLanguage(Lang);
-
-#[cfg(feature = "ssr")]
-fn request_language() -> Lang {
-    use crate::i18n::choose_language;
-    let Some(parts) = use_context::<http::request::Parts>() else {
-        return Lang::DEFAULT;
-    };
-    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    choose_language(header(http::header::COOKIE), header(http::header::ACCEPT_LANGUAGE))
-}
-
 /// The page's policy names the nonce leptos_axum made for this response's scripts.
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
@@ -77,27 +60,5 @@ fn set_content_security_policy() {
     let policy = content_security_policy(nonce.as_deref());
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-    }
-}
-
-#[cfg(not(feature = "ssr"))]
-fn request_language() -> Lang {
-    Lang::DEFAULT
-}
-
-/// On the server: what the shell chose. In the browser: what the server wrote into
-/// `<html lang>`, so that hydration renders exactly the same text.
-pub(crate) fn initial_language() -> Lang {
-    #[cfg(feature = "hydrate")]
-    {
-        document()
-            .document_element()
-            .and_then(|root| root.get_attribute("lang"))
-            .and_then(|code| Lang::from_code(&code))
-            .unwrap_or(Lang::DEFAULT)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        use_context::<ServerLanguage>().map_or(Lang::DEFAULT, |chosen| chosen.0)
     }
 }

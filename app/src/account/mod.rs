@@ -13,7 +13,7 @@ pub use reset_password::{RESET_DONE, ResetPasswordPage};
 pub use sign_in::SignInPage;
 pub use sign_up::SignUpPage;
 
-crate::routes::lazy_page!(SignInRoute, SignInPage);
-crate::routes::lazy_page!(SignUpRoute, SignUpPage);
-crate::routes::lazy_page!(ResetPasswordRoute, ResetPasswordPage);
-crate::routes::lazy_page!(AccountRoute, AccountPage);
+crate::lazy_page!(SignInRoute, SignInPage);
+crate::lazy_page!(SignUpRoute, SignUpPage);
+crate::lazy_page!(ResetPasswordRoute, ResetPasswordPage);
+crate::lazy_page!(AccountRoute, AccountPage);

@@ -3,6 +3,7 @@
 pub mod grammar;
 mod lang;
 mod negotiate;
+mod page_language;
 pub mod page_texts;
 mod texts {
     include!(concat!(env!("OUT_DIR"), "/texts.rs"));
@@ -10,6 +11,7 @@ mod texts {
 
 pub use lang::Lang;
 pub use negotiate::{LANGUAGE_COOKIE, choose_language, language_from_accept, language_from_cookies};
+pub use page_language::{choose_for_request, initial_language};
 pub use texts::Key;
 
 use leptos::prelude::*;

@@ -8,6 +8,6 @@ mod lists;
 pub use invitations::InvitationsPage;
 pub use lists::{CoordinatorsPage, EntrepreneursPage};
 
-crate::routes::lazy_page!(InvitationsRoute, InvitationsPage);
-crate::routes::lazy_page!(EntrepreneursRoute, EntrepreneursPage);
-crate::routes::lazy_page!(CoordinatorsRoute, CoordinatorsPage);
+crate::lazy_page!(InvitationsRoute, InvitationsPage);
+crate::lazy_page!(EntrepreneursRoute, EntrepreneursPage);
+crate::lazy_page!(CoordinatorsRoute, CoordinatorsPage);

@@ -9,8 +9,8 @@ mod queue;
 pub use item::ReviewItemPage;
 pub use queue::ReviewQueuePage;
 
-crate::routes::lazy_page!(ReviewQueueRoute, ReviewQueuePage);
-crate::routes::lazy_page!(ReviewItemRoute, ReviewItemPage);
+crate::lazy_page!(ReviewQueueRoute, ReviewQueuePage);
+crate::lazy_page!(ReviewItemRoute, ReviewItemPage);
 
 use crate::i18n::{Key, Lang, text};
 

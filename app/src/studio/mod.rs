@@ -19,4 +19,4 @@ mod views;
 pub use page::StudioPage;
 pub use state::{Phase, ProductLine, Section, Studio, Target};
 
-crate::routes::lazy_page!(StudioRoute, StudioPage);
+crate::lazy_page!(StudioRoute, StudioPage);
