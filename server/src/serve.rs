@@ -97,9 +97,9 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         "database ready"
     );
 
-    let state = AppState::new(db, http::leptos_options(&config, addr))
-        .with_site(http::site::Site::from_config(&config, addr))
-        .with_photos(photos::Photos::on_disk(&config.data.join("photos")));
+    let photos = photos::Photos::on_disk(&config.data.join("photos"));
+    let state = AppState::new(db, http::leptos_options(&config, addr), photos)
+        .with_site(http::site::Site::from_config(&config, addr));
     // Every task holding a database handle is tracked, so all of them are gone before the close.
     let mut background = tokio::task::JoinSet::new();
     housekeeping::start(&mut background, &state, !applied.is_empty());

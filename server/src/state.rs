@@ -35,17 +35,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Photos go to a fresh temporary directory until `with_photos` says where.
-    pub fn new(db: Surreal<Any>, leptos_options: leptos::config::LeptosOptions) -> Self {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let scratch = std::env::temp_dir().join(format!("sawda-photos-{}-{n}", std::process::id()));
+    /// `photos`: where photos are kept (the data directory's; a test's own).
+    pub fn new(db: Surreal<Any>, leptos_options: leptos::config::LeptosOptions, photos: Photos) -> Self {
         AppState {
             db,
             leptos_options,
             rate_limits: Default::default(),
             site: Default::default(),
-            photos: Arc::new(Photos::on_disk(&scratch)),
+            photos: Arc::new(photos),
             order_limits: Default::default(),
             order_forms: Default::default(),
             views: Default::default(),
@@ -55,10 +52,6 @@ impl AppState {
             market_searches: Arc::new(tokio::sync::Semaphore::new(crate::public::market::SEARCHES_AT_ONCE)),
             sitemap: Default::default(),
         }
-    }
-
-    pub fn with_photos(self, photos: Photos) -> Self {
-        AppState { photos: Arc::new(photos), ..self }
     }
 
     pub fn with_site(self, site: Site) -> Self {
