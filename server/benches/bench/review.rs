@@ -2,31 +2,16 @@
 //! waiting, on the embedded database: the first page, a filtered page, and
 //! a page deep in the queue (keyset, so it costs what the first one does).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use sawda_server::accounts::Account;
-use sawda_server::config::DatabaseTarget;
-use sawda_server::infra::{database, migrations};
+use app::rules::people::Role;
 use sawda_server::review::desk::{self, QueueFilter};
+
+use crate::support::{self, Embedded, ms};
 
 const ITEMS: usize = 5_000;
 const DISTRICTS: [&str; 5] = ["nukus", "chimbay", "kungrad", "moynaq", "bozatau"];
 const CATEGORIES: [&str; 4] = ["food", "textiles", "ceramics", "wood"];
-
-fn account(role: &str, districts: &[&str]) -> Account {
-    Account {
-        id: "bench".into(),
-        phone: "+998900000000".into(),
-        name: "Bench".into(),
-        role: role.into(),
-        district: None,
-        districts: districts.iter().map(|d| d.to_string()).collect(),
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// p50 and p95 of `runs` of `query`.
 async fn time<F, Fut>(runs: usize, mut query: F) -> String
@@ -45,11 +30,8 @@ where
     format!("{items} items, p50 {:.1} ms, p95 {:.1} ms", ms(times[runs / 2]), ms(times[runs * 95 / 100]))
 }
 
-#[tokio::main]
-async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database::connect(&DatabaseTarget::Embedded(dir.path().join("db")), "sawda", "bench").await.unwrap();
-    migrations::migrate(&db, migrations::MIGRATIONS).await.unwrap();
+pub async fn run() {
+    let Embedded { db, dir } = Embedded::new().await;
     // Waiting items, submitted over the last 30 days, and as many decided ones.
     let seeded = Instant::now();
     for chunk in (0..ITEMS * 2).collect::<Vec<_>>().chunks(500) {
@@ -86,8 +68,8 @@ async fn main() {
         "The review desk's queue, {ITEMS} items waiting and {ITEMS} decided (embedded SurrealKV, seeded in {:.1} s):",
         seeded.elapsed().as_secs_f64()
     );
-    let admin = account("admin", &[]);
-    let coordinator = account("coordinator", &["nukus", "chimbay"]);
+    let admin = support::account(&db, "+998900000001", "Bench", Role::Admin, &[]).await;
+    let coordinator = support::account(&db, "+998900000002", "Bench", Role::Coordinator, &["nukus", "chimbay"]).await;
     let first =
         time(50, || async { desk::queue(&db, &admin, &QueueFilter::default()).await.unwrap().items.len() }).await;
     println!("  first page, an admin (all districts): {first}");
@@ -112,5 +94,5 @@ async fn main() {
     let deep = QueueFilter { after, ..QueueFilter::default() };
     let deep = time(50, || async { desk::queue(&db, &admin, &deep).await.unwrap().items.len() }).await;
     println!("  the 40th page (keyset): {deep}");
-    database::close(db, &DatabaseTarget::Embedded(dir.path().join("db"))).await;
+    Embedded { db, dir }.close().await;
 }

@@ -5,22 +5,20 @@
 //! signal at once: N phones (50, 200, 500) each pushing 20 new products at the
 //! same moment (target: no errors), with the server time per push (p50, p95,
 //! max) and pushes per second. A report, not a test:
-//! `cargo bench -p sawda-server --bench sync` (or `make bench`).
+//! `cargo bench -p sawda-server --bench bench -- sync` (or `make bench`).
 
 use std::time::{Duration, Instant};
 
 use app::rules::people::Role;
 use axum::body::Body;
 use axum::http::Request;
-use sawda_server::accounts::people::{self, NewAccount};
-use sawda_server::accounts::sessions;
-use sawda_server::config::{Cli, DatabaseTarget};
-use sawda_server::infra::{database, migrations};
-use sawda_server::{AppState, http};
+use sawda_server::http;
 use sawda_sync::protocol::Limits;
 use sawda_sync::{DeviceId, Fields, Kind, PullResponse, PushResponse, Replica};
 use serde_json::json;
 use tower::ServiceExt;
+
+use crate::support::{self, Embedded};
 
 fn fields(count: usize, start: usize) -> Fields {
     (start..start + count).map(|i| (format!("field_{i}"), json!(format!("value number {i}")))).collect()
@@ -49,27 +47,13 @@ fn wire_size() {
 }
 
 async fn coming_online() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database::connect(&DatabaseTarget::Embedded(dir.path().join("db")), "sawda", "bench").await.unwrap();
-    migrations::migrate(&db, migrations::MIGRATIONS).await.unwrap();
-    let account = people::create(
-        &db,
-        NewAccount {
-            phone: "+998901234567".into(),
-            name: "Gulnar".into(),
-            role: Role::Entrepreneur,
-            password_hash: sawda_server::accounts::passwords::hash("long-enough-1".into()).await,
-            districts: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    let cookie = format!("sawda_session={}", sessions::start(&db, &account.id).await.unwrap());
-    let cli: Cli = clap::Parser::parse_from(["sawda"]);
-    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()));
-    let router = http::router(state, &std::env::temp_dir());
+    let Embedded { db, dir } = Embedded::new().await;
+    let gulnar = support::signed_in(&db, "+998901234567", "Gulnar", Role::Entrepreneur, &[], None).await;
+    let cookie = gulnar.cookie;
+    let site = std::env::temp_dir();
+    let router = http::router(support::state(db.clone(), &site), &site);
 
-    let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [1; 10]), account.id.parse().unwrap());
+    let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [1; 10]), gulnar.id.parse().unwrap());
     for i in 0..1_000u64 {
         let set: Fields =
             [("name".to_string(), json!(format!("Product {i}"))), ("price_som".to_string(), json!(25_000 + i))]
@@ -118,31 +102,19 @@ async fn coming_online() {
     println!("  push requests: {pushes}, pull requests: {pulls}, server time: {} ms", server_time.as_millis());
     println!("  still queued after sync: {}", phone.outbox().len());
     drop(router);
-    database::close(db, &DatabaseTarget::Embedded(dir.path().join("db"))).await;
+    Embedded { db, dir }.close().await;
 }
 
 /// N entrepreneurs' phones, each with 20 new products, push at the same moment.
 async fn village_gets_signal(phones: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database::connect(&DatabaseTarget::Embedded(dir.path().join("db")), "sawda", "bench").await.unwrap();
-    migrations::migrate(&db, migrations::MIGRATIONS).await.unwrap();
-    let password_hash = sawda_server::accounts::passwords::hash("long-enough-1".into()).await;
+    let Embedded { db, dir } = Embedded::new().await;
     let mut people_and_pushes = Vec::with_capacity(phones);
     for n in 0..phones {
-        let account = people::create(
-            &db,
-            NewAccount {
-                phone: format!("+99890{:07}", 1_000_000 + n),
-                name: format!("Entrepreneur {n}"),
-                role: Role::Entrepreneur,
-                password_hash: password_hash.clone(),
-                districts: vec![],
-            },
-        )
-        .await
-        .unwrap();
-        let cookie = format!("sawda_session={}", sessions::start(&db, &account.id).await.unwrap());
-        let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [n as u8; 10]), account.id.parse().unwrap());
+        let number = format!("+99890{:07}", 1_000_000 + n);
+        let person =
+            support::signed_in(&db, &number, &format!("Entrepreneur {n}"), Role::Entrepreneur, &[], None).await;
+        let cookie = person.cookie;
+        let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [n as u8; 10]), person.id.parse().unwrap());
         for i in 0..20u64 {
             let set: Fields =
                 [("name".to_string(), json!(format!("Product {i}"))), ("price_som".to_string(), json!(9_000))]
@@ -156,9 +128,8 @@ async fn village_gets_signal(phones: usize) {
         let body = serde_json::to_string(&phone.push_request(Limits::DEFAULT).unwrap()).unwrap();
         people_and_pushes.push((cookie, body));
     }
-    let cli: Cli = clap::Parser::parse_from(["sawda"]);
-    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()));
-    let router = http::router(state, &std::env::temp_dir());
+    let site = std::env::temp_dir();
+    let router = http::router(support::state(db.clone(), &site), &site);
     let start = std::sync::Arc::new(tokio::sync::Barrier::new(phones));
     let began = Instant::now();
     let tasks: Vec<_> = people_and_pushes
@@ -199,11 +170,10 @@ async fn village_gets_signal(phones: usize) {
         phones as f64 / wall.as_secs_f64()
     );
     drop(router);
-    database::close(db, &DatabaseTarget::Embedded(dir.path().join("db"))).await;
+    Embedded { db, dir }.close().await;
 }
 
-#[tokio::main]
-async fn main() {
+pub async fn run() {
     wire_size();
     coming_online().await;
     println!("A village gets signal: N phones push at the same moment (embedded SurrealKV):");

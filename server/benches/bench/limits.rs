@@ -1,6 +1,6 @@
 //! Prints what the bounds on synced records buy (`sawda_sync::limits`). A
-//! report, not a test: `cargo bench -p sawda-server --bench limits` (or
-//! `make bench`).
+//! report, not a test: `cargo bench -p sawda-server --bench bench -- limits`
+//! (or `make bench`).
 //!
 //! - The worst record the bounds allow: a product whose every text field
 //!   holds its longest value from 21 invented devices, grown until the server
@@ -21,13 +21,9 @@ use app::rules::people::Role;
 use app::rules::records::SawdaRules;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use sawda_server::accounts::people::{self, NewAccount};
-use sawda_server::accounts::sessions;
-use sawda_server::config::{Cli, DatabaseTarget};
+use sawda_server::http;
 use sawda_server::http::site::Site;
-use sawda_server::infra::{database, migrations};
 use sawda_server::photos::Photos;
-use sawda_server::{AppState, http};
 use sawda_sync::limits::{MAX_RECORD_BYTES, record_bytes};
 use sawda_sync::protocol::{Epoch, PROTOCOL_VERSION, Snapshot};
 use sawda_sync::server::{Loaded, plan_push, pull_page};
@@ -37,6 +33,8 @@ use sawda_sync::{
 use serde_json::{Value, json};
 use sha2::Digest;
 use tower::ServiceExt;
+
+use crate::support::{self, Embedded, PASSWORD, ms, sign_in_request as sign_in};
 
 const NOW: u64 = 1_760_000_000_000;
 
@@ -152,37 +150,22 @@ fn report(name: &str, record: &Record) {
 
 struct Server {
     router: axum::Router,
-    db: surrealdb::Surreal<surrealdb::engine::any::Any>,
-    _dir: tempfile::TempDir,
+    database: Embedded,
 }
 
 async fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database::connect(&DatabaseTarget::Embedded(dir.path().join("db")), "sawda", "bench").await.unwrap();
-    migrations::migrate(&db, migrations::MIGRATIONS).await.unwrap();
-    let cli: Cli = clap::Parser::parse_from(["sawda"]);
+    let database = Embedded::new().await;
+    let site = std::env::temp_dir();
     // Behind a proxy, so the sign-in flood can come from many addresses.
-    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, "127.0.0.1:0".parse().unwrap()))
-        .with_photos(Photos::on_disk(&dir.path().join("photos")))
+    let photos = std::sync::Arc::new(Photos::on_disk(&database.dir.path().join("photos")));
+    let state = sawda_server::AppState { photos, ..support::state(database.db.clone(), &site) }
         .with_site(Site { trust_proxy: true, ..Default::default() });
-    Server { router: http::router(state, &std::env::temp_dir()), db, _dir: dir }
+    Server { router: http::router(state, &site), database }
 }
 
 async fn person(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone: &str) -> (Owner, String) {
-    let account = people::create(
-        db,
-        NewAccount {
-            phone: phone.into(),
-            name: "Bench".into(),
-            role: Role::Entrepreneur,
-            password_hash: sawda_server::accounts::passwords::hash(PASSWORD.into()).await,
-            districts: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    let cookie = format!("sawda_session={}", sessions::start(db, &account.id).await.unwrap());
-    (account.id.parse().unwrap(), cookie)
+    let person = support::signed_in(db, phone, "Bench", Role::Entrepreneur, &[], None).await;
+    (person.owner(), person.cookie)
 }
 
 async fn send(router: &axum::Router, request: Request<Body>) -> (Duration, StatusCode) {
@@ -201,10 +184,6 @@ fn post(cookie: &str, request: &PushRequest) -> Request<Body> {
         .unwrap()
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 /// p50 and max of `times`, sorted in place.
 fn spread(times: &mut [Duration]) -> String {
     times.sort();
@@ -215,8 +194,8 @@ fn spread(times: &mut [Duration]) -> String {
 /// pulls); during a sign-in flood she also signs in each time.
 async fn during(name: &str, attack: Attack) {
     let server = server().await;
-    let (gulnar, her_cookie) = person(&server.db, "+998901000001").await;
-    let (mallory, his_cookie) = person(&server.db, "+998901000002").await;
+    let (gulnar, her_cookie) = person(&server.database.db, "+998901000001").await;
+    let (mallory, his_cookie) = person(&server.database.db, "+998901000002").await;
     let router = server.router.clone();
     let path = format!("/api/v1/sync/pull?version=3&account={gulnar}&cursor=0&limit=200");
     // Her phone signed in before, so it is a known device (`known_devices`).
@@ -256,21 +235,8 @@ async fn during(name: &str, attack: Attack) {
             sign_ins.len()
         );
     }
-    let target = DatabaseTarget::Embedded(server._dir.path().join("db"));
     drop(server.router);
-    database::close(server.db, &target).await;
-}
-
-const PASSWORD: &str = "long-enough-1";
-
-fn sign_in(address: &str, phone: &str, password: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut request = Request::post("/api/v1/auth/sign-in")
-        .header("content-type", "application/json")
-        .header("x-forwarded-for", address);
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    request.body(Body::from(json!({"phone": phone, "password": password}).to_string())).unwrap()
+    server.database.close().await;
 }
 
 fn upload(cookie: &str, hash: &str, offset: usize, total: usize, piece: &[u8]) -> Request<Body> {
@@ -289,38 +255,6 @@ fn heaviest_photo(n: u32) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
     out.into_inner()
-}
-
-/// A tiny PNG that claims 100,000 × 100,000 px (10 GB decoded); `n` makes each one new.
-fn decompression_bomb(n: u32) -> Vec<u8> {
-    let chunk = |kind: &[u8], data: &[u8]| {
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        let mut out = (data.len() as u32).to_be_bytes().to_vec();
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32fast(&body).to_be_bytes());
-        out
-    };
-    let mut header = Vec::new();
-    header.extend_from_slice(&100_000u32.to_be_bytes());
-    header.extend_from_slice(&(100_000u32 + n).to_be_bytes());
-    header.extend_from_slice(&[8, 0, 0, 0, 0]);
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(chunk(b"IHDR", &header));
-    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
-    png.extend(chunk(b"IEND", &[]));
-    png
-}
-
-fn crc32fast(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
 
 /// Sends a whole file in pieces as the phone does; the last answer's status.
@@ -438,14 +372,13 @@ impl Attack {
             Attack::GrowRecord => Prepared::GrowRecord,
             Attack::WideAdPost => Prepared::WideAdPost,
             Attack::HeavyPhotos => Prepared::Photos((0..16).map(heaviest_photo).collect()),
-            Attack::DecompressionBombs => Prepared::Photos((0..200).map(decompression_bomb).collect()),
+            Attack::DecompressionBombs => Prepared::Photos((0..200).map(support::decompression_bomb).collect()),
             Attack::SignInFlood => Prepared::SignInFlood,
         }
     }
 }
 
-#[tokio::main]
-async fn main() {
+pub async fn run() {
     println!("The worst records the bounds allow (MAX_RECORD_BYTES = {MAX_RECORD_BYTES}):");
     report("product from 21 devices", &worst_product());
     report("any-field record, one device (were a kind to allow it)", &worst_generic(1));

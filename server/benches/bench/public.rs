@@ -1,7 +1,7 @@
 //! `make bench`: buyers' side at the programme's scale. Seeds 10,000
 //! approved storefronts and 200,000 products (names in Karakalpak, Uzbek,
 //! Russian and English) into the embedded database, written as the review
-//! desk writes them (`review::published::row_of`), and prints:
+//! desk writes them (`approved::write::row_of`), and prints:
 //! - the market's latencies (filters only, search only, both; p50 and p95),
 //!   and beside them hostile searches: `sa7x`, `kg 5`, letters joined to
 //!   digits (`qurt12`), 100 characters of one-letter words, a district and a
@@ -24,14 +24,16 @@ use std::time::{Duration, Instant};
 
 use app::rules::people::District;
 use app::rules::records::storefront::Category;
+use sawda_server::approved::market::{self, Filters};
 use sawda_server::config::{Cli, DatabaseTarget};
 use sawda_server::infra::{database, migrations};
-use sawda_server::public::market::{self, Filters};
 use sawda_server::{AppState, http};
 use sawda_sync::Kind;
 use serde_json::{Value, json};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
+
+use crate::support::ms;
 
 const STOREFRONTS: usize = 10_000;
 const PRODUCTS_EACH: usize = 20;
@@ -89,10 +91,6 @@ const STORIES: [&str; 4] = [
     "We make village goods by hand near the Aral sea",
 ];
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 fn cache_dir() -> PathBuf {
     let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
     home.join(".cache").join("sawda").join(SEED_VERSION)
@@ -130,7 +128,7 @@ async fn seed(db: &Surreal<Any>) {
         for &n in chunk {
             let owner = format!("account:owner{n:05}");
             let fields = storefront_fields(n);
-            let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Storefront, &fields).unwrap();
+            let (_, mut row, _) = sawda_server::approved::write::row_of(Kind::Storefront, &fields).unwrap();
             row.retain(|_, v| !v.is_null());
             row.extend([
                 ("owner".into(), json!(owner)),
@@ -142,7 +140,7 @@ async fn seed(db: &Surreal<Any>) {
             shops.push(json!({"key": [owner, format!("store{n:05}")], "row": row}));
             for p in 0..PRODUCTS_EACH {
                 let fields = product_fields(n, p);
-                let (_, mut row, _) = sawda_server::review::published::row_of(Kind::Product, &fields).unwrap();
+                let (_, mut row, _) = sawda_server::approved::write::row_of(Kind::Product, &fields).unwrap();
                 row.retain(|_, v| !v.is_null());
                 row.extend([
                     ("owner".into(), json!(owner)),
@@ -527,8 +525,7 @@ async fn buyer(
     .unwrap()
 }
 
-#[tokio::main]
-async fn main() {
+pub async fn run() {
     let db = open().await;
     let count: Option<i64> =
         db.query("(SELECT count() FROM approved_product GROUP ALL)[0].count").await.unwrap().take(0).unwrap();
@@ -602,7 +599,7 @@ async fn main() {
     let cli: Cli = clap::Parser::parse_from(["sawda"]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, addr));
+    let state = AppState::new(db.clone(), http::leptos_options(&cli.config, addr), crate::support::scratch_photos());
     let router = http::router(state, &cli.config.site);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let caps = http::listen::Caps { total: 1024, per_address: Some(http::listen::PER_ADDRESS) };
