@@ -37,6 +37,28 @@ pub fn LanguageSwitcher() -> impl IntoView {
     }
 }
 
+/// The four languages on a page drawn without script (buyers' pages): each a
+/// link to the same page in that language (`?lang=`, which the server reads
+/// before the cookie), the current one marked.
+#[component]
+pub fn LanguageLinks() -> impl IntoView {
+    let current = use_language().get_untracked();
+    let links = Lang::ALL.map(|option| {
+        view! {
+            <a
+                href=format!("?lang={}", option.code())
+                hreflang=option.code()
+                lang=option.code()
+                title=text(option, Key::LanguageName)
+                aria-current=(option == current).then_some("true")
+            >
+                {text(option, Key::LanguageShort)}
+            </a>
+        }
+    });
+    view! { <nav class="language-switcher">{links.into_iter().collect_view()}</nav> }
+}
+
 /// Switches in place once the language's texts are here; without them (no
 /// network, not kept yet) the link's own way through the server is taken.
 fn switch_to(language: crate::i18n::Language, option: Lang) {

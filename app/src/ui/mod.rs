@@ -8,10 +8,10 @@ mod site_header;
 mod url;
 
 pub use form_field::FormField;
-pub use language_switcher::LanguageSwitcher;
+pub use language_switcher::{LanguageLinks, LanguageSwitcher};
 pub use listing::{FieldMap, Photo, PhotoView, ProductListing, Shown, StorefrontListing, contact_links, served_photo};
 pub use new_version_notice::NewVersionNotice;
 pub use page_title::{PageTitle, page_title};
 pub use site_footer::SiteFooter;
-pub use site_header::{SiteHeader, menu_for};
+pub use site_header::{PlainSiteHeader, SiteHeader, menu_for};
 pub use url::{encode_component, encode_path};

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::LanguageSwitcher;
+use super::{LanguageLinks, LanguageSwitcher};
 use crate::i18n::{Key, use_language};
 use crate::rules::people::Role;
 
@@ -58,6 +58,25 @@ pub fn SiteHeader() -> impl IntoView {
                 // Served by the server as plain HTML for buyers: a full page load.
                 <a href="/market" rel="external">{language.t(Key::NavMarket)}</a>
                 <A href="/account">{language.t(Key::NavAccount)}</A>
+            </nav>
+        </header>
+    }
+}
+
+/// The header of pages drawn on the server with no script (buyers' pages):
+/// the same frame, its languages as plain links, and the market its only
+/// place (buyers have no studio or account).
+#[component]
+pub fn PlainSiteHeader() -> impl IntoView {
+    let language = use_language();
+    view! {
+        <header class="site-header">
+            <div class="site-header__top">
+                <a class="brand" href="/">{language.t(Key::AppName)}</a>
+                <LanguageLinks/>
+            </div>
+            <nav class="main-nav">
+                <a href="/market">{language.t(Key::NavMarket)}</a>
             </nav>
         </header>
     }

@@ -137,10 +137,7 @@ async fn again(state: &AppState, parts: Parts, error: ApiError, mut kept: Posted
     kept.fields =
         error.fields.iter().flatten().map(|(field, key)| ((*field).to_owned(), text(lang, *key).to_owned())).collect();
     let options = state.leptos_options.clone();
-    let render = leptos_axum::render_app_to_stream_with_context(
-        move || provide_context(kept.clone()),
-        move || app::shell(options.clone()),
-    );
+    let render = move |request| super::app_pages::draw(options, request, move || provide_context(kept.clone()));
     let request = Request::from_parts(parts, Body::empty());
     // Until its first chunk, leptos_axum renders outside the arena sandbox that
     // its pages' signals live in (the page's title is read after a yield, on

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use app::{App, shell};
+use app::App;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
@@ -28,6 +28,7 @@ use crate::api;
 use crate::config::Config;
 
 pub mod account_forms;
+pub mod app_pages;
 pub mod client;
 pub mod health;
 pub mod language_choice;
@@ -51,13 +52,9 @@ pub fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
 
 pub fn router(state: AppState, site: &Path) -> Router {
     let routes = generate_route_list(App);
-    let pages = {
-        let options = state.leptos_options.clone();
-        move || shell(options.clone())
-    };
     let not_found = {
         let options = state.leptos_options.clone();
-        leptos_axum::render_app_to_stream(move || shell(options.clone()))
+        move |request: axum::extract::Request| app_pages::draw(options.clone(), request, || {})
     };
     // This release's bundle, named by its content hash: cached for good.
     let bundle = ServiceBuilder::new()
@@ -121,7 +118,7 @@ pub fn router(state: AppState, site: &Path) -> Router {
             "/reset-password",
             post(account_forms::reset).layer(DefaultBodyLimit::max(account_forms::MAX_FORM_BYTES)),
         )
-        .leptos_routes(&state, routes, pages)
+        .leptos_routes_with_handler(routes, app_pages::page)
         .fallback_service(static_files)
         .layer(axum::middleware::map_response(security_headers::add))
         .layer(tower::util::option_layer(

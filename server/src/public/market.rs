@@ -14,9 +14,10 @@ use app::ui::encode_component;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use leptos::prelude::*;
 use serde_json::json;
 
-use super::{Head, document, escape, html, language};
+use super::{Head, document, html, language, render};
 use crate::AppState;
 use crate::approved::market::{Asked, Filters, QUERY_CHARS, did_you_mean, page_within, timed_out};
 
@@ -28,48 +29,59 @@ pub const SEARCHES_AT_ONCE: usize = 2;
 /// How long a search waits for a turn before the buyer is asked to try again.
 const TURN_WAIT: Duration = Duration::from_secs(2);
 
-fn select(name: &str, label: Key, lang: Lang, current: Option<&str>, options: Vec<(&str, Key)>) -> String {
-    let options: String = std::iter::once(("", Key::DeskAny))
+fn select(
+    name: &'static str,
+    label: Key,
+    lang: Lang,
+    current: Option<&str>,
+    options: Vec<(&'static str, Key)>,
+) -> impl IntoView + use<> {
+    let options = std::iter::once(("", Key::DeskAny))
         .chain(options)
         .map(|(id, key)| {
-            let selected = if Some(id) == current || (id.is_empty() && current.is_none()) { " selected" } else { "" };
-            format!(r#"<option value="{}"{selected}>{}</option>"#, escape(id), escape(text(lang, key)))
+            let selected = Some(id) == current || (id.is_empty() && current.is_none());
+            view! { <option value=id selected=selected>{text(lang, key)}</option> }
         })
-        .collect();
-    format!(
-        r#"<label class="field filter"><span>{}</span><select name="{name}">{options}</select></label>"#,
-        escape(text(lang, label))
-    )
+        .collect_view();
+    view! {
+        <label class="field filter">
+            <span>{text(lang, label)}</span>
+            <select name=name>{options}</select>
+        </label>
+    }
 }
 
 /// The search form, filled with what the market read of her search.
-fn form(lang: Lang, asked: &Asked) -> String {
-    format!(
-        r#"<form class="market-search" method="get" action="/market" role="search">
-           <label class="field"><span>{label}</span><input type="search" name="q" value="{q}" maxlength="{QUERY_CHARS}" autocomplete="off"></label>
-           {districts}{categories}<button class="button" type="submit">{go}</button></form>"#,
-        label = escape(text(lang, Key::MarketSearch)),
-        q = escape(&asked.query()),
-        districts = select(
-            "district",
-            Key::StorefrontDistrict,
-            lang,
-            asked.district.as_deref(),
-            District::ALL.iter().map(|d| (d.id(), d.name_key())).collect()
-        ),
-        categories = select(
-            "category",
-            Key::MarketCategory,
-            lang,
-            asked.category.as_deref(),
-            Category::ALL.iter().map(|c| (c.id(), c.name_key())).collect()
-        ),
-        go = escape(text(lang, Key::MarketGo)),
-    )
+fn form(lang: Lang, asked: &Asked) -> impl IntoView + use<> {
+    let districts = select(
+        "district",
+        Key::StorefrontDistrict,
+        lang,
+        asked.district.as_deref(),
+        District::ALL.iter().map(|d| (d.id(), d.name_key())).collect(),
+    );
+    let categories = select(
+        "category",
+        Key::MarketCategory,
+        lang,
+        asked.category.as_deref(),
+        Category::ALL.iter().map(|c| (c.id(), c.name_key())).collect(),
+    );
+    view! {
+        <form class="market-search" method="get" action="/market" role="search">
+            <label class="field">
+                <span>{text(lang, Key::MarketSearch)}</span>
+                <input type="search" name="q" value=asked.query() maxlength=QUERY_CHARS autocomplete="off"/>
+            </label>
+            {districts}
+            {categories}
+            <button class="button" type="submit">{text(lang, Key::MarketGo)}</button>
+        </form>
+    }
 }
 
-fn note(lang: Lang, key: Key) -> String {
-    format!(r#"<p class="market-note" role="status">{}</p>"#, escape(text(lang, key)))
+fn note(lang: Lang, key: Key) -> impl IntoView {
+    view! { <p class="market-note" role="status">{text(lang, key)}</p> }
 }
 
 fn market_head(lang: Lang, origin: &str) -> Head {
@@ -87,23 +99,15 @@ fn market_head(lang: Lang, origin: &str) -> Head {
 /// A search the database gave up on: she is asked for a shorter one, and
 /// nothing keeps the answer.
 fn too_slow(state: &AppState, lang: Lang, origin: &str, asked: &Asked) -> Response {
-    let body = format!(
-        r#"<h1>{}</h1>{}{}"#,
-        escape(text(lang, Key::MarketTitle)),
-        note(lang, Key::MarketTooSlow),
-        form(lang, asked)
-    );
+    let form = form(lang, asked);
+    let body = move || view! { <h1>{text(lang, Key::MarketTitle)}</h1>{note(lang, Key::MarketTooSlow)}{form} };
     super::unlisted(StatusCode::SERVICE_UNAVAILABLE, document(state, lang, market_head(lang, origin), body), "no-store")
 }
 
 /// Every turn taken for longer than `TURN_WAIT`: many people (or a script) searching at once.
 fn busy(state: &AppState, lang: Lang, origin: &str, asked: &Asked) -> Response {
-    let body = format!(
-        r#"<h1>{}</h1>{}{}"#,
-        escape(text(lang, Key::MarketTitle)),
-        note(lang, Key::MarketBusy),
-        form(lang, asked)
-    );
+    let form = form(lang, asked);
+    let body = move || view! { <h1>{text(lang, Key::MarketTitle)}</h1>{note(lang, Key::MarketBusy)}{form} };
     let mut response = super::unlisted(
         StatusCode::SERVICE_UNAVAILABLE,
         document(state, lang, market_head(lang, origin), body),
@@ -135,7 +139,7 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
         }
         Err(error) => {
             tracing::error!(%error, "market directory");
-            return html(StatusCode::INTERNAL_SERVER_ERROR, escape(text(lang, Key::ErrorInternal)));
+            return html(StatusCode::INTERNAL_SERVER_ERROR, render(lang, move || text(lang, Key::ErrorInternal)));
         }
     };
     let q = asked.query();
@@ -143,7 +147,7 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
     let category = asked.category.as_deref();
     let form = form(lang, &asked);
     let nothing_to_search = asked.searched && asked.words.is_empty();
-    let notes: String = [
+    let notes = [
         asked.cut.then_some(Key::MarketSearchCut),
         asked.dropped.then_some(Key::MarketSearchShort),
         nothing_to_search.then_some(Key::MarketSearchNothing),
@@ -151,50 +155,70 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
     .into_iter()
     .flatten()
     .map(|key| note(lang, key))
-    .collect();
+    .collect_view();
     let district_name = |id: &str| District::from_id(id).map(|d| text(lang, d.name_key())).unwrap_or_default();
-    let shops: String = page
-        .storefronts
-        .iter()
-        .map(|(slug, name, district)| {
-            format!(
-                r#"<li><a href="/s/{}"><strong>{}</strong></a> <span class="hint">{}</span></li>"#,
-                escape(slug),
-                escape(name),
-                escape(district_name(district))
-            )
-        })
-        .collect();
-    let products: String = page
-        .products
-        .iter()
-        .map(|p| {
-            let photo = p.photo.as_deref().map_or(String::new(), |hash| {
-                format!(r#"<img src="/photos/{}/thumb.jpg" alt="" width="96" height="96" loading="lazy">"#, escape(hash))
-            });
-            format!(
-                r#"<li class="market-item"><a href="{}">{photo}<span><strong>{}</strong><br>{}<br><span class="hint">{} · {}</span></span></a></li>"#,
-                escape(&p.href),
-                escape(&p.name),
-                escape(&p.price_som.map(|som| format_som(som, lang)).unwrap_or_default()),
-                escape(&p.storefront),
-                escape(district_name(&p.district)),
-            )
-        })
-        .collect();
+    let shops = (!page.storefronts.is_empty()).then(|| {
+        let shops = page
+            .storefronts
+            .iter()
+            .map(|(slug, name, district)| {
+                view! {
+                    <li>
+                        <a href=format!("/s/{slug}")><strong>{name.clone()}</strong></a>
+                        " "
+                        <span class="hint">{district_name(district)}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <h2>{text(lang, Key::MarketStorefronts)}</h2>
+            <ul class="market-storefronts">{shops}</ul>
+        }
+    });
+    let products = (!page.products.is_empty()).then(|| {
+        let products = page
+            .products
+            .iter()
+            .map(|p| {
+                let photo = p.photo.as_deref().map(|hash| {
+                    view! { <img src=format!("/photos/{hash}/thumb.jpg") alt="" width="96" height="96" loading="lazy"/> }
+                });
+                // An empty text would be drawn as a space.
+                let price = p.price_som.map(|som| format_som(som, lang));
+                let from = format!("{} · {}", p.storefront, district_name(&p.district));
+                view! {
+                    <li class="market-item">
+                        <a href=p.href.clone()>
+                            {photo}
+                            <span>
+                                <strong>{p.name.clone()}</strong>
+                                <br/>
+                                {price}
+                                <br/>
+                                <span class="hint">{from}</span>
+                            </span>
+                        </a>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <h2>{text(lang, Key::MarketProducts)}</h2>
+            <ul class="market-products">{products}</ul>
+        }
+    });
     let keep = |name: &str, value: Option<&str>| {
         value.filter(|v| !v.is_empty()).map(|v| format!("&{name}={}", encode_component(v)))
     };
-    let next = page.next.as_deref().map_or(String::new(), |after| {
+    let next = page.next.as_deref().map(|after| {
         let mut href = format!("/market?after={}", encode_component(after));
         href.extend(keep("q", Some(&q)));
         href.extend(keep("district", district));
         href.extend(keep("category", category));
-        format!(
-            r#"<p><a class="button secondary" href="{}" rel="next">{}</a></p>"#,
-            escape(&href),
-            escape(text(lang, Key::DeskMore))
-        )
+        view! {
+            <p><a class="button secondary" href=href rel="next">{text(lang, Key::DeskMore)}</a></p>
+        }
     });
     // Nothing found: a close spelling that finds something, if there is one.
     let nothing_found = page.products.is_empty() && page.storefronts.is_empty();
@@ -206,38 +230,29 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
     } else {
         None
     };
-    let did_you_mean = suggestion.map_or(String::new(), |suggested| {
+    let did_you_mean = suggestion.map(|suggested| {
         let mut href = format!("/market?q={}", encode_component(&suggested));
         href.extend(keep("district", district));
         href.extend(keep("category", category));
         let template = text(lang, Key::MarketDidYouMean);
         let (before, after) = template.split_once("{words}").unwrap_or((template, ""));
-        format!(
-            r#"<p class="market-note" role="status">{}<a href="{}">{}</a>{}</p>"#,
-            escape(before),
-            escape(&href),
-            escape(&suggested),
-            escape(after)
-        )
+        let (before, after) = ((!before.is_empty()).then_some(before), (!after.is_empty()).then_some(after));
+        view! { <p class="market-note" role="status">{before}<a href=href>{suggested}</a>{after}</p> }
     });
-    let empty = (page.products.is_empty() && page.storefronts.is_empty() && !nothing_to_search)
-        .then(|| format!("<p>{}</p>", escape(text(lang, Key::MarketEmpty))))
-        .unwrap_or_default();
-    let shops = if shops.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<h2>{}</h2><ul class="market-storefronts">{shops}</ul>"#, escape(text(lang, Key::MarketStorefronts)))
+    let empty = (nothing_found && !nothing_to_search).then(|| view! { <p>{text(lang, Key::MarketEmpty)}</p> });
+    let body = move || {
+        view! {
+            <h1>{text(lang, Key::MarketTitle)}</h1>
+            <p class="lead">{text(lang, Key::MarketBody)}</p>
+            {form}
+            {notes}
+            {empty}
+            {did_you_mean}
+            {shops}
+            {products}
+            {next}
+        }
     };
-    let products = if products.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<h2>{}</h2><ul class="market-products">{products}</ul>"#, escape(text(lang, Key::MarketProducts)))
-    };
-    let body = format!(
-        r#"<h1>{}</h1><p class="lead">{}</p>{form}{notes}{empty}{did_you_mean}{shops}{products}{next}"#,
-        escape(text(lang, Key::MarketTitle)),
-        escape(text(lang, Key::MarketBody)),
-    );
     let page = document(&state, lang, market_head(lang, &origin), body);
     state.pages.put(key, stamp, super::cache::EVERYONE, "market", page).response(&headers)
 }

@@ -13,11 +13,13 @@ pub mod sitemap;
 pub mod views;
 
 use app::i18n::{Key, Lang, choose_language, text};
-use app::ui::{FieldMap, ProductListing, StorefrontListing, served_photo};
+use app::ui::{FieldMap, PlainSiteHeader, ProductListing, SiteFooter, StorefrontListing, served_photo};
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use leptos::attr::AttributeValue;
 use leptos::prelude::*;
+use leptos::tachys::renderer::types::Element;
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -38,7 +40,7 @@ pub(crate) fn language(query: &Language, headers: &HeaderMap) -> Lang {
     })
 }
 
-/// Text made safe for HTML text and attribute values.
+/// Text made safe for XML (the sitemap) and HTML text and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -60,13 +62,70 @@ pub fn script_json(value: &Value) -> String {
     serde_json::to_string(value).expect("JSON").replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
-/// Renders a view to HTML with the buyer's language in context.
+/// Renders a view to HTML with the buyer's language in context. Leptos
+/// marks where text nodes and lists meet with `<!>` for hydration: these
+/// pages are never hydrated, and it is not valid HTML, so it goes. Text and
+/// attribute values are escaped (no `<`), so every `<!>` is such a marker.
 fn render<V: RenderHtml + 'static>(lang: Lang, view: impl FnOnce() -> V) -> String {
     let owner = Owner::new();
     owner.with(|| {
         app::i18n::provide_language(lang);
-        view().to_html()
+        view().to_html().replace("<!>", "")
     })
+}
+
+/// A value of the page's head (the tags link previews and search engines
+/// read), escaped as these pages have always written it: `'` too, which
+/// `view!` leaves as it is.
+#[derive(Clone)]
+struct HeadValue(String);
+
+impl AttributeValue for HeadValue {
+    type State = <String as AttributeValue>::State;
+    type AsyncOutput = Self;
+    type Cloneable = Self;
+    type CloneableOwned = Self;
+
+    fn html_len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn to_html(self, key: &str, buf: &mut String) {
+        buf.push(' ');
+        buf.push_str(key);
+        buf.push_str("=\"");
+        buf.push_str(&escape(&self.0));
+        buf.push('"');
+    }
+
+    fn to_template(_key: &str, _buf: &mut String) {}
+
+    // Drawn on the server only; in a browser it would be the string itself.
+    fn hydrate<const FROM_SERVER: bool>(self, key: &str, el: &Element) -> Self::State {
+        AttributeValue::hydrate::<FROM_SERVER>(self.0, key, el)
+    }
+
+    fn build(self, el: &Element, key: &str) -> Self::State {
+        AttributeValue::build(self.0, el, key)
+    }
+
+    fn rebuild(self, key: &str, state: &mut Self::State) {
+        AttributeValue::rebuild(self.0, key, state)
+    }
+
+    fn into_cloneable(self) -> Self {
+        self
+    }
+
+    fn into_cloneable_owned(self) -> Self {
+        self
+    }
+
+    fn dry_resolve(&mut self) {}
+
+    async fn resolve(self) -> Self {
+        self
+    }
 }
 
 fn field<'a>(fields: &'a FieldMap, name: &str) -> &'a str {
@@ -102,66 +161,70 @@ impl Head {
     }
 }
 
-pub(crate) fn document(state: &AppState, lang: Lang, head: Head, body: String) -> String {
-    let e = escape;
-    let alternates: String = Lang::ALL
-        .iter()
-        .map(|l| {
-            format!(r#"<link rel="alternate" hreflang="{}" href="{}?lang={}">"#, l.code(), e(&head.canonical), l.code())
-        })
-        .chain(std::iter::once(format!(r#"<link rel="alternate" hreflang="x-default" href="{}">"#, e(&head.canonical))))
-        .collect();
-    let image = head.image.as_deref().map_or(String::new(), |image| {
-        format!(r#"<meta property="og:image" content="{0}"><meta name="twitter:image" content="{0}">"#, e(image))
-    });
-    let price = head.price_som.map_or(String::new(), |som| {
-        format!(r#"<meta property="product:price:amount" content="{som}"><meta property="product:price:currency" content="UZS">"#)
-    });
-    let card = if head.image.is_some() { "summary_large_image" } else { "summary" };
-    let languages: String = Lang::ALL
-        .iter()
-        .map(|l| {
-            let current = if *l == lang { r#" aria-current="true""# } else { "" };
-            format!(
-                r#"<a href="?lang={0}" hreflang="{0}" lang="{0}" title="{1}"{current}>{2}</a>"#,
-                l.code(),
-                e(text(*l, Key::LanguageName)),
-                e(text(*l, Key::LanguageShort))
-            )
-        })
-        .collect();
-    format!(
-        concat!(
-            r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">"#,
-            r#"<meta property="og:title" content="{title}"><meta property="og:description" content="{description}">"#,
-            r#"<meta property="og:type" content="{og_type}"><meta property="og:url" content="{canonical}">{image}{price}"#,
-            r#"<meta property="og:site_name" content="Sawda"><meta name="twitter:card" content="{card}">"#,
-            r#"<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>"#,
-            r#"<meta name="description" content="{description}"><link rel="canonical" href="{canonical}">{alternates}"#,
-            r#"<link rel="stylesheet" href="/{pkg}/sawda.css"><link rel="icon" href="/favicon.svg">"#,
-            r#"<script type="application/ld+json">{json_ld}</script></head><body>"#,
-            r#"<header class="site-header"><div class="site-header__top"><a class="brand" href="/">Sawda</a>"#,
-            r#"<nav class="language-switcher">{languages}</nav></div>"#,
-            r#"<nav class="main-nav"><a href="/market">{market}</a></nav></header>"#,
-            r#"<main id="main" class="page narrow public">{body}</main>"#,
-            r#"<footer class="site-footer"><p>{footer}</p></footer></body></html>"#
-        ),
-        lang = lang.code(),
-        title = e(&head.title),
-        description = e(&head.description),
-        og_type = head.og_type,
-        canonical = e(&head.canonical),
-        image = image,
-        price = price,
-        card = card,
-        alternates = alternates,
-        pkg = e(&state.leptos_options.site_pkg_dir),
-        json_ld = script_json(&head.json_ld),
-        languages = languages,
-        body = body,
-        footer = e(text(lang, Key::FooterText)),
-        market = e(text(lang, Key::NavMarket)),
-    )
+/// `<meta property=… content=…>`: Open Graph names its tags by `property`, an
+/// attribute `view!` does not know.
+fn meta_property(property: &'static str, content: impl AttributeValue) -> impl IntoView {
+    leptos::html::meta().attr("property", property).attr("content", content)
+}
+
+/// A buyer's page: its head, the site's header and footer, and `body`.
+pub(crate) fn document<V: IntoView + 'static>(
+    state: &AppState,
+    lang: Lang,
+    head: Head,
+    body: impl FnOnce() -> V + 'static,
+) -> String {
+    let Head { title, description, canonical, image, og_type, price_som, json_ld } = head;
+    let stylesheet = format!("/{}/sawda.css", state.leptos_options.site_pkg_dir);
+    let card = if image.is_some() { "summary_large_image" } else { "summary" };
+    render(lang, move || {
+        let alternates = Lang::ALL.map(|l| {
+            let href = HeadValue(format!("{canonical}?lang={}", l.code()));
+            view! { <link rel="alternate" hreflang=l.code() href=href/> }
+        });
+        let image = image.map(|image| {
+            view! {
+                {meta_property("og:image", HeadValue(image.clone()))}
+                <meta name="twitter:image" content=HeadValue(image)/>
+            }
+        });
+        let price = price_som.map(|som| {
+            view! {
+                {meta_property("product:price:amount", som.to_string())}
+                {meta_property("product:price:currency", "UZS")}
+            }
+        });
+        view! {
+            <!DOCTYPE html>
+            <html lang=lang.code()>
+                <head>
+                    <meta charset="utf-8"/>
+                    {meta_property("og:title", HeadValue(title.clone()))}
+                    {meta_property("og:description", HeadValue(description.clone()))}
+                    {meta_property("og:type", og_type)}
+                    {meta_property("og:url", HeadValue(canonical.clone()))}
+                    {image}
+                    {price}
+                    {meta_property("og:site_name", "Sawda")}
+                    <meta name="twitter:card" content=card/>
+                    <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                    <title>{title}</title>
+                    <meta name="description" content=HeadValue(description)/>
+                    <link rel="canonical" href=HeadValue(canonical.clone())/>
+                    {alternates}
+                    <link rel="alternate" hreflang="x-default" href=HeadValue(canonical)/>
+                    <link rel="stylesheet" href=stylesheet/>
+                    <link rel="icon" href="/favicon.svg"/>
+                    <script type="application/ld+json" inner_html=script_json(&json_ld)></script>
+                </head>
+                <body>
+                    <PlainSiteHeader/>
+                    <main id="main" class="page narrow public">{body()}</main>
+                    <SiteFooter/>
+                </body>
+            </html>
+        }
+    })
 }
 
 pub(crate) fn html(status: StatusCode, page: impl IntoResponse) -> Response {
@@ -185,12 +248,13 @@ pub(crate) fn unlisted(status: StatusCode, page: String, cache_control: &'static
 
 /// A friendly "not here" in the buyer's language.
 fn not_found(state: &AppState, lang: Lang, origin: &str) -> Response {
-    let body = format!(
-        r#"<h1>{}</h1><p>{}</p><p><a class="button" href="/market">{}</a></p>"#,
-        escape(text(lang, Key::PublicNotFoundTitle)),
-        escape(text(lang, Key::PublicNotFoundBody)),
-        escape(text(lang, Key::NavMarket)),
-    );
+    let body = move || {
+        view! {
+            <h1>{text(lang, Key::PublicNotFoundTitle)}</h1>
+            <p>{text(lang, Key::PublicNotFoundBody)}</p>
+            <p><a class="button" href="/market">{text(lang, Key::NavMarket)}</a></p>
+        }
+    };
     let head = Head::plain(
         text(lang, Key::PublicNotFoundTitle).to_owned(),
         text(lang, Key::PublicNotFoundBody).to_owned(),
@@ -212,8 +276,8 @@ pub(crate) async fn moved(state: &AppState, old: &str, rest: &str, query: Option
 }
 
 /// Contact buttons with the buyer's first message ([`order_message`] or [`storefront_message`]).
-fn contacts(lang: Lang, storefront: &FieldMap, message: &str) -> String {
-    let encoded = app::ui::encode_component(message);
+fn contacts(lang: Lang, storefront: &FieldMap, message: String) -> Option<impl IntoView + use<>> {
+    let encoded = app::ui::encode_component(&message);
     let mut buttons = Vec::new();
     let telegram = field(storefront, "telegram");
     if !telegram.is_empty() {
@@ -225,19 +289,19 @@ fn contacts(lang: Lang, storefront: &FieldMap, message: &str) -> String {
         buttons.push((format!("tel:+{digits}"), Key::PublicCall));
     }
     if buttons.is_empty() {
-        return String::new();
+        return None;
     }
-    let links: String = buttons
+    let links = buttons
         .into_iter()
-        .map(|(href, key)| {
-            format!(r#"<a class="button" href="{}" rel="noopener">{}</a>"#, escape(&href), escape(text(lang, key)))
-        })
-        .collect();
-    format!(
-        r#"<section class="contact"><h2>{}</h2><p class="hint">{}</p><p class="actions">{links}</p></section>"#,
-        escape(text(lang, Key::PreviewContact)),
-        escape(message)
-    )
+        .map(|(href, key)| view! { <a class="button" href=href rel="noopener">{text(lang, key)}</a> })
+        .collect_view();
+    Some(view! {
+        <section class="contact">
+            <h2>{text(lang, Key::PreviewContact)}</h2>
+            <p class="hint">{message}</p>
+            <p class="actions">{links}</p>
+        </section>
+    })
 }
 
 /// "I would like to order …": the product's name takes the accusative in
@@ -297,10 +361,10 @@ pub async fn storefront(
         })
         .collect();
     let fields = shop.fields();
-    let listing = render(lang, move || {
-        view! { <StorefrontListing storefront=fields products photo=served_photo hide_contacts=true/> }
-    });
-    let body = format!("{listing}{}", contacts(lang, &shop.fields(), &storefront_message(lang, &name, &canonical)));
+    let contacts = contacts(lang, &fields, storefront_message(lang, &name, &canonical));
+    let body = move || {
+        view! { <StorefrontListing storefront=fields products photo=served_photo hide_contacts=true/> {contacts} }
+    };
     let image = shop.cover_photo.as_deref().map(|h| photo_url(&origin, h));
     let json_ld = json!({
         "@context": "https://schema.org", "@type": "Store", "name": name, "description": story,
@@ -366,7 +430,6 @@ pub(crate) fn product_page(
     let shop_name = shop.name.clone();
     let food = shop.category == "food";
     let fields = item.fields();
-    let listing = render(lang, move || view! { <ProductListing product=fields photo=served_photo food/> });
     let price = u64::try_from(item.price_som).ok();
     let availability = match item.availability.as_str() {
         "sold_out" => "https://schema.org/OutOfStock",
@@ -381,14 +444,18 @@ pub(crate) fn product_page(
                    "url": canonical},
     });
     let action = format!("/s/{}/{}/order", shop.slug, item.slug);
-    let body = format!(
-        r#"<p><a href="/s/{}">{}</a></p><h1>{}</h1>{listing}{}{}"#,
-        escape(&shop.slug),
-        escape(&shop_name),
-        escape(&name),
-        order::form(lang, &action, filled),
-        contacts(lang, &shop.fields(), &order_message(lang, &name, &canonical))
-    );
+    let form = order::form(lang, &action, filled);
+    let contacts = contacts(lang, &shop.fields(), order_message(lang, &name, &canonical));
+    let (storefront, storefront_name, heading) = (format!("/s/{}", shop.slug), shop_name.clone(), name.clone());
+    let body = move || {
+        view! {
+            <p><a href=storefront>{storefront_name}</a></p>
+            <h1>{heading}</h1>
+            <ProductListing product=fields photo=served_photo food/>
+            {form}
+            {contacts}
+        }
+    };
     let head = Head {
         title: format!("{name} · {shop_name}"),
         description: summary(&description, 200),

@@ -12,6 +12,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use leptos::prelude::*;
 
 use super::{Head, document, escape, language, not_found};
 use crate::AppState;
@@ -57,91 +58,106 @@ fn now_ms() -> u64 {
     chrono::Utc::now().timestamp_millis().max(0) as u64
 }
 
-fn problem_of(filled: &Filled, field: &str, lang: Lang) -> String {
-    filled.problems.iter().find(|(name, _)| *name == field).map_or(String::new(), |(_, problem)| {
-        format!(r#"<p class="problem" id="order-{field}-problem">{}</p>"#, escape(&problem.message(lang)))
-    })
+/// What is wrong with `field`, in her language, if anything.
+fn problem_of(filled: &Filled, field: &str, lang: Lang) -> Option<String> {
+    filled.problems.iter().find(|(name, _)| *name == field).map(|(_, problem)| problem.message(lang))
+}
+
+/// One line of the form: its label, its `input`, a hint, and what is wrong with it.
+fn field(lang: Lang, filled: &Filled, name: &str, label: Key, input: AnyView, hint: Option<Key>) -> AnyView {
+    let problem = problem_of(filled, name, lang)
+        .map(|problem| view! { <p class="problem" id=format!("order-{name}-problem")>{problem}</p> });
+    view! {
+        <div class="field">
+            <label for=format!("order-{name}")>{text(lang, label)}</label>
+            {input}
+            {hint.map(|hint| view! { <p class="hint">{text(lang, hint)}</p> })}
+            {problem}
+        </div>
+    }
+    .into_any()
 }
 
 /// The order form for the product at `action`'s page.
-pub fn form(lang: Lang, action: &str, filled: &Filled) -> String {
-    let t = |key| escape(text(lang, key));
+pub fn form(lang: Lang, action: &str, filled: &Filled) -> impl IntoView + use<> {
     let f = &filled.form;
-    let input = |name: &str, label: Key, value: &str, attributes: &str, hint: Option<Key>| {
-        let problem = problem_of(filled, name, lang);
-        let invalid = if problem.is_empty() {
-            String::new()
-        } else {
-            format!(r#" aria-invalid="true" aria-describedby="order-{name}-problem""#)
-        };
-        let hint = hint.map_or(String::new(), |hint| format!(r#"<p class="hint">{}</p>"#, t(hint)));
-        format!(
-            r#"<div class="field"><label for="order-{name}">{}</label><input id="order-{name}" name="{name}" value="{}" {attributes}{invalid}>{hint}{problem}</div>"#,
-            t(label),
-            escape(value)
-        )
+    // An input whose value is wrong says so, and names the line that says why.
+    let invalid = |name: &str| problem_of(filled, name, lang).map(|_| "true");
+    let why = |name: &str| problem_of(filled, name, lang).map(|_| format!("order-{name}-problem"));
+    let name = view! {
+        <input id="order-name" name="name" value=f.name.clone() required minlength="2" maxlength=rules::NAME_MAX
+            autocomplete="name" aria-invalid=invalid("name") aria-describedby=why("name")/>
     };
-    let summary = match (filled.notice, filled.problems.is_empty()) {
-        (Some(notice), _) => format!(r#"<p class="problem" role="alert">{}</p>"#, t(notice)),
-        (None, true) => String::new(),
-        (None, false) => format!(r#"<p class="problem" role="alert">{}</p>"#, t(Key::PublicOrderFormCheck)),
+    let contact = view! {
+        <input id="order-contact" name="contact" value=f.contact.clone() required maxlength=rules::CONTACT_MAX
+            autocomplete="tel" aria-invalid=invalid("contact") aria-describedby=why("contact")/>
     };
-    let message_problem = problem_of(filled, "message", lang);
-    format!(
-        concat!(
-            r#"<section class="order" id="order"><h2>{title}</h2><p class="hint">{lead}</p>{summary}"#,
-            r#"<form class="stack order-form" method="post" action="{action}#order" accept-charset="utf-8">"#,
-            r#"<input type="hidden" name="lang" value="{lang}"><input type="hidden" name="token" value="{token}">"#,
-            "{name}{contact}{quantity}{delivery}",
-            r#"<div class="field"><label for="order-message">{message_label}</label>"#,
-            r#"<textarea id="order-message" name="message" rows="3" maxlength="{message_max}">{message}</textarea>{message_problem}</div>"#,
-            // Hidden from people (and from screen readers), with the stylesheet
-            // or without it: bots fill it in.
-            r#"<div class="trap" hidden aria-hidden="true"><label for="order-website">{trap}</label>"#,
-            r#"<input id="order-website" name="website" tabindex="-1" autocomplete="off" value=""></div>"#,
-            r#"<button class="button" type="submit">{send}</button></form></section>"#
-        ),
-        title = t(Key::PublicOrderFormTitle),
-        lead = t(Key::PublicOrderFormLead),
-        summary = summary,
-        action = escape(action),
-        lang = lang.code(),
-        token = escape(&filled.token),
-        name = input(
-            "name",
-            Key::PublicOrderFormName,
-            &f.name,
-            &format!(r#"required minlength="2" maxlength="{}" autocomplete="name""#, rules::NAME_MAX),
-            None
-        ),
-        contact = input(
+    let quantity = if f.quantity.is_empty() { "1".to_owned() } else { f.quantity.clone() };
+    let quantity = view! {
+        <input id="order-quantity" name="quantity" value=quantity type="number" min="1" max=rules::QUANTITY_MAX
+            inputmode="numeric" aria-invalid=invalid("quantity") aria-describedby=why("quantity")/>
+    };
+    // One line: the first line of an address (`street-address` is a whole address, for a textarea).
+    let delivery = view! {
+        <input id="order-delivery" name="delivery" value=f.delivery.clone() maxlength=rules::DELIVERY_MAX
+            autocomplete="address-line1" aria-invalid=invalid("delivery") aria-describedby=why("delivery")/>
+    };
+    let summary = filled
+        .notice
+        .or((!filled.problems.is_empty()).then_some(Key::PublicOrderFormCheck))
+        .map(|notice| view! { <p class="problem" role="alert">{text(lang, notice)}</p> });
+    let fields = [
+        field(lang, filled, "name", Key::PublicOrderFormName, name.into_any(), None),
+        field(
+            lang,
+            filled,
             "contact",
             Key::PublicOrderFormContact,
-            &f.contact,
-            &format!(r#"required maxlength="{}" autocomplete="tel""#, rules::CONTACT_MAX),
-            Some(Key::PublicOrderFormContactHint)
+            contact.into_any(),
+            Some(Key::PublicOrderFormContactHint),
         ),
-        quantity = input(
-            "quantity",
-            Key::PublicOrderFormQuantity,
-            if f.quantity.is_empty() { "1" } else { &f.quantity },
-            &format!(r#"type="number" min="1" max="{}" inputmode="numeric""#, rules::QUANTITY_MAX),
-            None
-        ),
-        delivery = input(
+        field(lang, filled, "quantity", Key::PublicOrderFormQuantity, quantity.into_any(), None),
+        field(
+            lang,
+            filled,
             "delivery",
             Key::PublicOrderFormDelivery,
-            &f.delivery,
-            &format!(r#"maxlength="{}" autocomplete="street-address""#, rules::DELIVERY_MAX),
-            Some(Key::PublicOrderFormDeliveryHint)
+            delivery.into_any(),
+            Some(Key::PublicOrderFormDeliveryHint),
         ),
-        message_label = t(Key::PublicOrderFormMessage),
-        message_max = rules::MESSAGE_MAX,
-        message = escape(&f.message),
-        message_problem = message_problem,
-        trap = t(Key::PublicOrderFormWebsite),
-        send = t(Key::PublicOrderFormSend),
-    )
+    ];
+    // Hidden from people (and from screen readers), with the stylesheet or
+    // without it: bots fill it in. Its `class` comes first, as this tag has
+    // always been written (`view!` writes `class` last).
+    let trap =
+        leptos::html::div().attr("class", "trap").attr("hidden", true).attr("aria-hidden", "true").child(view! {
+            <label for="order-website">{text(lang, Key::PublicOrderFormWebsite)}</label>
+            <input id="order-website" name="website" tabindex="-1" autocomplete="off" value=""/>
+        });
+    // What she typed, escaped here: Leptos writes a textarea's text as it is
+    // given (`</textarea>` in it would end the box).
+    let message = escape(&f.message);
+    let message_problem = problem_of(filled, "message", lang)
+        .map(|problem| view! { <p class="problem" id="order-message-problem">{problem}</p> });
+    view! {
+        <section class="order" id="order">
+            <h2>{text(lang, Key::PublicOrderFormTitle)}</h2>
+            <p class="hint">{text(lang, Key::PublicOrderFormLead)}</p>
+            {summary}
+            <form class="stack order-form" method="post" action=format!("{action}#order") accept-charset="utf-8">
+                <input type="hidden" name="lang" value=lang.code()/>
+                <input type="hidden" name="token" value=filled.token.clone()/>
+                {fields}
+                <div class="field">
+                    <label for="order-message">{text(lang, Key::PublicOrderFormMessage)}</label>
+                    <textarea id="order-message" name="message" rows="3" maxlength=rules::MESSAGE_MAX inner_html=message></textarea>
+                    {message_problem}
+                </div>
+                {trap}
+                <button class="button" type="submit">{text(lang, Key::PublicOrderFormSend)}</button>
+            </form>
+        </section>
+    }
 }
 
 /// A page about the request that nobody should keep or index.
@@ -149,7 +165,13 @@ fn private(status: StatusCode, page: String) -> Response {
     super::unlisted(status, page, "no-store")
 }
 
-fn message_page(state: &AppState, lang: Lang, canonical: &str, title: &str, body: String) -> String {
+fn message_page<V: IntoView + 'static>(
+    state: &AppState,
+    lang: Lang,
+    canonical: &str,
+    title: &str,
+    body: impl FnOnce() -> V + 'static,
+) -> String {
     document(state, lang, Head::plain(title.to_owned(), String::new(), canonical.to_owned()), body)
 }
 
@@ -186,13 +208,14 @@ pub async fn order(
     let origin = state.site.origin(&headers);
     // A refusal, with a button back to `href` (the product, or the market).
     let page = |status, title, body_key, href: &str, back: String| {
-        let body = format!(
-            r#"<h1>{}</h1><p>{}</p><p><a class="button" href="{}">{}</a></p>"#,
-            escape(text(lang, title)),
-            escape(text(lang, body_key)),
-            escape(href),
-            escape(&back)
-        );
+        let link = href.to_owned();
+        let body = move || {
+            view! {
+                <h1>{text(lang, title)}</h1>
+                <p>{text(lang, body_key)}</p>
+                <p><a class="button" href=link>{back}</a></p>
+            }
+        };
         private(status, message_page(&state, lang, href, text(lang, title), body))
     };
     let market = format!("{origin}/market");
@@ -351,17 +374,20 @@ pub async fn order(
     let quantity = order.quantity.to_string();
     let contact = order.contact.stored();
     let shop_name = shop.name.as_str();
-    let body = format!(
-        r#"<h1>{}</h1><p class="notice">{}</p><p>{}</p><p><a class="button secondary" href="{}">{}</a></p>"#,
-        escape(text(lang, Key::PublicOrderSentTitle)),
-        escape(&fill(
-            text(lang, Key::PublicOrderSentSummary),
-            &[("quantity", &quantity), ("product", name), ("storefront", shop_name)]
-        )),
-        escape(&fill(text(lang, Key::PublicOrderSentNext), &[("storefront", shop_name), ("contact", &contact)])),
-        escape(&canonical),
-        escape(&back()),
+    let summary = fill(
+        text(lang, Key::PublicOrderSentSummary),
+        &[("quantity", &quantity), ("product", name), ("storefront", shop_name)],
     );
+    let next = fill(text(lang, Key::PublicOrderSentNext), &[("storefront", shop_name), ("contact", &contact)]);
+    let (product_page, back) = (canonical.clone(), back());
+    let body = move || {
+        view! {
+            <h1>{text(lang, Key::PublicOrderSentTitle)}</h1>
+            <p class="notice">{summary}</p>
+            <p>{next}</p>
+            <p><a class="button secondary" href=product_page>{back}</a></p>
+        }
+    };
     private(StatusCode::OK, message_page(&state, lang, &canonical, text(lang, Key::PublicOrderSentTitle), body))
 }
 

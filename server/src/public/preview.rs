@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use sawda_sync::{Kind, Owner};
 use serde_json::Value;
 
-use super::{Head, document, escape, render};
+use super::{Head, document};
 use crate::AppState;
 use crate::accounts::sessions;
 
@@ -54,9 +54,12 @@ pub async fn storefront(
     products.sort_by(|a, b| a.0.total_cmp(&b.0));
     let products: Vec<FieldMap> = products.into_iter().map(|(_, p)| p).collect();
     let name = shop.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let listing = render(lang, move || view! { <StorefrontListing storefront=shop products photo=served_photo/> });
-    let body =
-        format!(r#"<p class="notice preview-banner">{}</p>{listing}"#, escape(text(lang, Key::PublicPreviewBanner)));
+    let body = move || {
+        view! {
+            <p class="notice preview-banner">{text(lang, Key::PublicPreviewBanner)}</p>
+            <StorefrontListing storefront=shop products photo=served_photo/>
+        }
+    };
     let head = Head::plain(format!("{name} · Sawda"), String::new(), format!("{origin}/s/{address}"));
     Some(super::unlisted(StatusCode::OK, document(state, lang, head, body), "private, no-store"))
 }

@@ -3,6 +3,9 @@
 //! (`scripts/check-html.sh`). Run by hand: `cargo test --release -p
 //! sawda-server --test it -- --ignored pages::`.
 
+use axum::body::Body;
+use axum::http::Request;
+
 use crate::public::{approved_shop, shop};
 use crate::support;
 
@@ -51,6 +54,61 @@ async fn write_buyers_pages() {
             std::fs::write(&file, &body).unwrap();
             println!("{status} {path} ({language}) -> {}", file.display());
         }
+    }
+}
+
+/// The pages around an order request, in four languages: the product page
+/// again with what is wrong, the confirmation, and her storefront's preview
+/// before approval (signed in as her).
+#[tokio::test]
+#[ignore = "writes pages for a person or a checker to read"]
+async fn write_order_and_preview_pages() {
+    let Ok(dir) = std::env::var("SAWDA_PAGES_DIR") else { panic!("set SAWDA_PAGES_DIR") };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let open = shop(true).await;
+    // Each language's request from an address of its own: a buyer has only a few waiting at once.
+    let site = std::env::temp_dir();
+    let state = support::state(open.db.clone(), &site)
+        .with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
+    let router = sawda_server::http::router(state, &site);
+    let slug: Vec<String> = open.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
+    let action = format!("/s/gulnars-biscuits/{}/order", slug[0]);
+    let key = sawda_server::orders::form_token::key(&open.db).await.unwrap();
+    // Signed as a page opened a minute ago: not too soon to be a person's.
+    let now = chrono::Utc::now().timestamp_millis() as u64;
+    let token = app::ui::encode_component(&key.sign(&open.her.id, &open.product.to_string(), now - 60_000));
+    let unsaved = shop(false).await;
+    for (n, language) in ["kaa", "uz", "ru", "en"].into_iter().enumerate() {
+        let forms = [
+            ("order-problems", format!("lang={language}&name=G&contact=x&quantity=0&message=&website=&token={token}")),
+            (
+                "order-sent",
+                format!(
+                    "lang={language}&name=Gulnara&contact=%2B998912345678&quantity=2&delivery=Nukus&message=&website=&token={token}"
+                ),
+            ),
+        ];
+        for (name, form) in forms {
+            let request = Request::post(&action)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "same-origin")
+                .header("x-forwarded-for", format!("10.0.0.{n}"))
+                .body(Body::from(form))
+                .unwrap();
+            let response = support::send(&router, request).await;
+            let status = response.status();
+            let body = without_form_token(&support::body_text(response).await);
+            let file = dir.join(format!("{language}-{name}.html"));
+            std::fs::write(&file, &body).unwrap();
+            println!("{status} POST {action} ({language}) -> {}", file.display());
+        }
+        let headers = [("accept-language", language), ("cookie", unsaved.her.cookie.as_str())];
+        let response = support::get(&unsaved.router, "/s/gulnars-biscuits", &headers).await;
+        let status = response.status();
+        let file = dir.join(format!("{language}-preview.html"));
+        std::fs::write(&file, support::body_text(response).await).unwrap();
+        println!("{status} her preview ({language}) -> {}", file.display());
     }
 }
 
