@@ -8,7 +8,7 @@ mod sign_in;
 mod sign_up;
 
 pub use form::{Posted, safe_next};
-pub use page::{AccountPage, district_name, load_account};
+pub use page::AccountPage;
 pub use reset_password::{RESET_DONE, ResetPasswordPage};
 pub use sign_in::SignInPage;
 pub use sign_up::SignUpPage;

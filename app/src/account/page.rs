@@ -1,49 +1,10 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_navigate;
 
-use crate::device::http::{AccountView, call, spawn};
-use crate::i18n::{Key, Lang, fill, text, use_language};
-use crate::rules::people::{District, Role};
-use crate::ui::PageTitle;
-use crate::ui::encode_component;
-
-/// The translated name of a district id (the id itself when unknown).
-pub fn district_name(lang: Lang, id: &str) -> String {
-    District::from_id(id).map_or_else(|| id.to_string(), |district| text(lang, district.name_key()).to_string())
-}
-
-/// Loads the signed-in account once the page is interactive; sends to sign-in
-/// when there is none, and from there back to this page.
-pub fn load_account() -> RwSignal<Option<AccountView>> {
-    let language = use_language();
-    let account = RwSignal::new(None);
-    let navigate = use_navigate();
-    let location = use_location();
-    Effect::new(move |_| {
-        let navigate = navigate.clone();
-        spawn(async move {
-            match call::<AccountView>(language.get_untracked(), "GET", "/api/v1/me", None).await {
-                Ok(me) => {
-                    #[cfg(feature = "hydrate")]
-                    crate::device::account::remember(&me);
-                    crate::ui::menu_for(me.role);
-                    account.set(Some(me))
-                }
-                Err(problem) if problem.code == "not_signed_in" => {
-                    let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
-                    let here = if search.is_empty() { path } else { format!("{path}?{search}") };
-                    navigate(&format!("/sign-in?next={}", encode_component(&here)), Default::default())
-                }
-                // No connection: the person this phone remembers, as last seen.
-                Err(_) => {
-                    #[cfg(feature = "hydrate")]
-                    account.set(crate::device::account::recall());
-                }
-            }
-        });
-    });
-    account
-}
+use crate::device::http::{call, spawn};
+use crate::i18n::{Key, fill, text, use_language};
+use crate::rules::people::Role;
+use crate::ui::{PageTitle, district_name, load_account};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {

@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::form::{Field, posted, safe_next, typed};
-use crate::device::http::{AccountView, body, call, spawn};
+use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, Lang, use_language};
 use crate::ui::PageTitle;
 use crate::ui::encode_component;
-use crate::wire::SignIn;
+use crate::wire::{AccountView, SignIn};
 
 /// Sends a sign-in or a sign-up; once signed in, opens the page that sent her
 /// to sign in (`next`), else the person's start page; on a refusal shows the

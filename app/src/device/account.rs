@@ -6,7 +6,7 @@
 use gloo_storage::{LocalStorage, Storage};
 use sawda_sync::Owner;
 
-use crate::device::http::{AccountView, body, send};
+use crate::device::http::{body, send};
 use crate::device::indexed_db;
 use crate::device::local_storage::available;
 use crate::device::old_store;
@@ -14,7 +14,7 @@ use crate::device::photos::kept_bytes;
 use crate::device::store::{ACCOUNT_KEY, StoreProblem, photos_named_in};
 use crate::i18n::Lang;
 use crate::rules::photos::photos_of;
-use crate::wire::{MissingPhotos, PhotoHashes};
+use crate::wire::{AccountView, MissingPhotos, PhotoHashes};
 
 const KEY: &str = "sawda.account";
 

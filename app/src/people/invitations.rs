@@ -1,12 +1,12 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use crate::account::{district_name, load_account};
 use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, text, use_language};
 use crate::rules::people::{District, Role};
 use crate::ui::FormField;
 use crate::ui::PageTitle;
+use crate::ui::{district_name, load_account};
 use crate::wire::{CreatedWorkshop, Invitation, InvitationState, NewWorkshop};
 
 #[component]

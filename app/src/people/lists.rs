@@ -3,13 +3,13 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use crate::account::{district_name, load_account};
-use crate::device::http::{AccountView, body, call, spawn};
+use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, fill, text, use_language};
 use crate::rules::people::District;
 use crate::ui::FormField;
 use crate::ui::PageTitle;
-use crate::wire::{NewCoordinator, ResetCode};
+use crate::ui::{district_name, load_account};
+use crate::wire::{AccountView, NewCoordinator, ResetCode};
 
 fn load_list(path: &'static str) -> (RwSignal<Vec<AccountView>>, RwSignal<Option<String>>, impl Fn() + Copy) {
     let language = use_language();

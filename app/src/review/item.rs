@@ -10,13 +10,12 @@ use leptos_router::hooks::use_params_map;
 use sawda_sync::Kind;
 use serde_json::Value;
 
-use crate::account::{district_name, load_account};
 use crate::device::http::{body, call, spawn};
 use crate::i18n::{Key, Lang, fill, text, use_language};
 use crate::rules::people::Role;
 use crate::rules::records::{label_of, product, spec_of, storefront};
 use crate::rules::review::{Check, CheckPoint, Decision, Review, ReviewState, is_reviewed};
-use crate::ui::{PageTitle, ProductListing, StorefrontListing, served_photo};
+use crate::ui::{PageTitle, ProductListing, StorefrontListing, district_name, load_account, served_photo};
 use crate::wire::{DecisionRequest, ReviewItemView, ReviewQueue, WithdrawRequest};
 
 fn kind_of(item: &ReviewItemView) -> Kind {

@@ -6,13 +6,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::waited;
-use crate::account::{district_name, load_account};
 use crate::device::http::{call, spawn};
 use crate::i18n::{Key, fill, text, use_language};
 use crate::rules::people::District;
 use crate::rules::records::storefront::Category;
 use crate::ui::PageTitle;
 use crate::ui::encode_component;
+use crate::ui::{district_name, load_account};
 use crate::wire::{QueuedItem, ReviewQueue};
 
 const FILTERS: [&str; 4] = ["district", "category", "kind", "waiting_days"];

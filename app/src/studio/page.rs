@@ -121,7 +121,8 @@ fn open(studio: Studio, language: crate::i18n::Language) {
     #[cfg(feature = "hydrate")]
     {
         use crate::device::account::{recall, recall_kept, remember};
-        use crate::device::http::{AccountView, call, spawn};
+        use crate::device::http::{call, spawn};
+        use crate::wire::AccountView;
 
         let open_for = move |account: &AccountView| {
             // Coordinators have no storefront: their work is at the desk, not in empty forms.

@@ -64,7 +64,7 @@ pub fn LanguageLinks() -> impl IntoView {
 fn switch_to(language: crate::i18n::Language, option: Lang) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
-        if crate::i18n::page_texts::load(option).await {
+        if crate::device::language::load_texts(option).await {
             language.set(option);
         } else {
             let next = encode_path(&window().location().pathname().unwrap_or_default());

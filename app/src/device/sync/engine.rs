@@ -28,7 +28,7 @@ use super::machine::{Ended, Machine};
 use super::schedule::{AFTER_EDIT_MS, PULL_EVERY_MS};
 use super::state::{PhotoState, Refusal, SyncState, lost_of};
 use super::status::SyncStatus;
-use crate::device::http::{AccountView, send};
+use crate::device::http::send;
 use crate::device::indexed_db::{self, WriteProblem};
 use crate::device::locks;
 use crate::device::old_store;
@@ -36,6 +36,7 @@ use crate::device::store::{DeviceStore, HEADROOM_BYTES, HEADROOM_KEY, Room, Stor
 use crate::device::uploads::{self, UploadFailure};
 use crate::i18n::Language;
 use crate::rules::photos::photos_of;
+use crate::wire::AccountView;
 
 struct Engine {
     store: DeviceStore,
