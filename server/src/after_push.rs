@@ -11,7 +11,8 @@ use sawda_sync::{Owner, Record, RecordId};
 use surrealdb::engine::any::Any;
 use surrealdb::method::Transaction;
 
-use crate::sync::store::{PushHook, SyncStoreError};
+use crate::infra::database::StoreError;
+use crate::sync::store::PushHook;
 use crate::{orders, review};
 
 /// The hook every push from a phone runs with.
@@ -34,7 +35,7 @@ impl PushHook for AfterPush {
         transaction: &Transaction<Any>,
         who: &Owner,
         records: Vec<String>,
-    ) -> Result<Pending, SyncStoreError> {
+    ) -> Result<Pending, StoreError> {
         let submitted_lately = review::submitted_lately(transaction, who, records).await?;
         Ok(Pending { submitted_lately, before: BTreeMap::new(), reviewed: Vec::new() })
     }
@@ -48,7 +49,7 @@ impl PushHook for AfterPush {
         pending.reviewed = review::after_push(plan, &pending.before, &pending.submitted_lately, now_ms);
     }
 
-    async fn write(self, transaction: &Transaction<Any>, who: &Owner, pending: Pending) -> Result<(), SyncStoreError> {
+    async fn write(self, transaction: &Transaction<Any>, who: &Owner, pending: Pending) -> Result<(), StoreError> {
         review::write_after_push(transaction, who, pending.reviewed).await
     }
 }

@@ -60,7 +60,7 @@ pub enum CleanUpError {
     #[error("the photo files: {0}")]
     Files(#[from] std::io::Error),
     #[error(transparent)]
-    Records(#[from] sync::store::SyncStoreError),
+    Records(#[from] crate::infra::database::StoreError),
 }
 
 /// Uploads nobody finished give back their place and their pieces go; kept

@@ -25,7 +25,7 @@ pub enum ServeError {
     #[error("{0}")]
     Admin(#[from] accounts::admin_command::AdminError),
     #[error("{0}")]
-    Sync(#[from] crate::sync::store::SyncStoreError),
+    Store(#[from] crate::infra::database::StoreError),
 }
 
 /// `sawda admin create`: opens the configured database, brings the schema up to

@@ -16,7 +16,8 @@ use sawda_sync::{Owner, PullRequest, PullResponse, PushRequest, PushResponse, Sy
 use super::error::ApiError;
 use super::signed_in::SignedIn;
 use crate::AppState;
-use crate::sync::store::{self, SyncStoreError};
+use crate::infra::database::StoreError;
+use crate::sync::store;
 
 /// A push may carry up to 256 KiB (the protocol's own limit; the API default is 16 KiB).
 pub const MAX_PUSH_BODY: usize = 256 * 1024;
@@ -99,12 +100,12 @@ impl From<ApiError> for SyncFailure {
     }
 }
 
-impl From<SyncStoreError> for SyncFailure {
-    fn from(error: SyncStoreError) -> Self {
+impl From<StoreError> for SyncFailure {
+    fn from(error: StoreError) -> Self {
         match error {
-            SyncStoreError::Protocol(error) => SyncFailure::Protocol(error),
-            SyncStoreError::Database(error) => SyncFailure::Api(error.into()),
-            SyncStoreError::Corrupt(message) => {
+            StoreError::Protocol(error) => SyncFailure::Protocol(error),
+            StoreError::Database(error) => SyncFailure::Api(error.into()),
+            StoreError::Corrupt(message) => {
                 tracing::error!(%message, "a stored synced record does not read back");
                 SyncFailure::Api(ApiError::INTERNAL)
             }
@@ -113,7 +114,7 @@ impl From<SyncStoreError> for SyncFailure {
 }
 
 /// A store error outside the sync endpoints (no protocol answer to give).
-pub fn store_error(error: SyncStoreError) -> ApiError {
+pub fn store_error(error: StoreError) -> ApiError {
     match SyncFailure::from(error) {
         SyncFailure::Api(error) => error,
         SyncFailure::Protocol(_) => ApiError::BAD_REQUEST,

@@ -19,6 +19,18 @@ pub enum DatabaseError {
     Select { ns: String, db: String, source: surrealdb::Error },
 }
 
+/// What the stores' work (sync, the review, order requests) fails with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A sync request the protocol refuses.
+    #[error("{0:?}")]
+    Protocol(sawda_sync::SyncError),
+    #[error(transparent)]
+    Database(#[from] surrealdb::Error),
+    #[error("a stored record cannot be read: {0}")]
+    Corrupt(String),
+}
+
 /// SurrealKV's durability, named rather than left to the engine's default:
 /// every commit is synced to disk before it is answered (`sync=every`; the
 /// other settings, `never` and an interval, answer before the disk has it).

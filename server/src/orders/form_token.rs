@@ -15,7 +15,7 @@ use sha2::Sha256;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
-use crate::sync::store::SyncStoreError;
+use crate::infra::database::StoreError;
 
 /// A form posted sooner than this after its page was rendered is a bot's.
 pub const NOT_BEFORE_MS: u64 = 2_000;
@@ -82,14 +82,14 @@ pub struct FormKeys {
 }
 
 impl FormKeys {
-    pub async fn get(&self, db: &Surreal<Any>) -> Result<FormKey, SyncStoreError> {
+    pub async fn get(&self, db: &Surreal<Any>) -> Result<FormKey, StoreError> {
         self.key.get_or_try_init(|| key(db)).await.cloned()
     }
 }
 
 /// The key kept in the database; the first server that needs it makes it,
 /// and a server that loses that race reads the winner's.
-pub async fn key(db: &Surreal<Any>) -> Result<FormKey, SyncStoreError> {
+pub async fn key(db: &Surreal<Any>) -> Result<FormKey, StoreError> {
     let read = || async {
         let secret: Option<String> =
             db.query("(SELECT VALUE secret FROM order_form_key:main)[0]").await?.check()?.take(0)?;
@@ -108,7 +108,7 @@ pub async fn key(db: &Surreal<Any>) -> Result<FormKey, SyncStoreError> {
         .and_then(|response| response.check());
     match read().await? {
         Some(key) => Ok(FormKey(key)),
-        None => Err(SyncStoreError::Corrupt("the order form's key could not be kept".to_owned())),
+        None => Err(StoreError::Corrupt("the order form's key could not be kept".to_owned())),
     }
 }
 

@@ -34,8 +34,9 @@ use surrealdb::engine::any::Any;
 use surrealdb::types::{Array, RecordId as DbId, RecordIdKey, RecordIdKeyRange, SurrealValue, Value as DbValue};
 
 use crate::approved;
+use crate::infra::database::StoreError;
 use crate::infra::rate_limit::RateLimit;
-use crate::sync::store::{self, Created, SyncStoreError, desk_clock};
+use crate::sync::store::{self, Created, desk_clock};
 
 const MINUTES_10: Duration = Duration::from_secs(10 * 60);
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
@@ -140,7 +141,7 @@ pub async fn receive(
     product: &approved::Product,
     order: &Order,
     lang: &str,
-) -> Result<(Created, RecordId), SyncStoreError> {
+) -> Result<(Created, RecordId), StoreError> {
     receive_with_id(db, shop, product, order, lang, chrono::Utc::now().timestamp_millis().max(0) as u64).await
 }
 
@@ -152,7 +153,7 @@ pub async fn receive_at(
     order: &Order,
     lang: &str,
     now_ms: u64,
-) -> Result<Created, SyncStoreError> {
+) -> Result<Created, StoreError> {
     Ok(receive_with_id(db, shop, product, order, lang, now_ms).await?.0)
 }
 
@@ -163,8 +164,8 @@ async fn receive_with_id(
     order: &Order,
     lang: &str,
     now_ms: u64,
-) -> Result<(Created, RecordId), SyncStoreError> {
-    let owner: Owner = shop.owner.parse().map_err(|e| SyncStoreError::Corrupt(format!("{}: {e}", shop.owner)))?;
+) -> Result<(Created, RecordId), StoreError> {
+    let owner: Owner = shop.owner.parse().map_err(|e| StoreError::Corrupt(format!("{}: {e}", shop.owner)))?;
     // Sent in the previous window already: that record is this request.
     let previous = request_id(&shop.owner, &product.record, order, now_ms.saturating_sub(SAME_REQUEST_MS));
     if store::record(db, &owner, previous).await?.is_some() {
@@ -189,7 +190,7 @@ pub async fn open_from(
     key: &form_token::FormKey,
     owner: &str,
     client: &str,
-) -> Result<usize, SyncStoreError> {
+) -> Result<usize, StoreError> {
     let tag = key.client_tag(client);
     let range = RecordIdKeyRange {
         start: Bound::Included(key_of(&[owner, &tag, ""])),
@@ -218,7 +219,7 @@ pub async fn sent_by(
     owner: &str,
     client: &str,
     id: RecordId,
-) -> Result<(), SyncStoreError> {
+) -> Result<(), StoreError> {
     let tag = key.client_tag(client);
     db.query("UPSERT $row SET at = time::now()")
         .bind(("row", DbId::new("order_sender", key_of(&[owner, &tag, &id.to_string()]))))
@@ -241,7 +242,7 @@ pub async fn forget_senders(db: &Surreal<Any>) -> Result<usize, surrealdb::Error
 
 /// Tells her, on her storefront (her phones pull it), that a buyer's
 /// request was turned away at `now_ms` because too many waited for her.
-pub async fn tell_her(db: &Surreal<Any>, owner: &Owner, now_ms: u64) -> Result<(), SyncStoreError> {
+pub async fn tell_her(db: &Surreal<Any>, owner: &Owner, now_ms: u64) -> Result<(), StoreError> {
     let storefront = app::rules::records::storefront::storefront_id(owner);
     store::retrying(crate::infra::database::is_conflict, || async {
         let transaction = db.clone().begin().await?;
@@ -313,7 +314,7 @@ async fn page_of_requests(
     owner: &str,
     after: Option<&str>,
     before_ms: u64,
-) -> Result<(Vec<Record>, Option<String>), SyncStoreError> {
+) -> Result<(Vec<Record>, Option<String>), StoreError> {
     let start = match after {
         Some(after) => Bound::Excluded(key_of(&[owner, after])),
         None => Bound::Included(key_of(&[owner, ""])),
@@ -331,12 +332,12 @@ async fn page_of_requests(
         found.iter().filter_map(|f| serde_json::from_str::<Record>(&f.body).ok()).collect::<Vec<_>>()
     })
     .await
-    .map_err(|e| SyncStoreError::Corrupt(e.to_string()))?;
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok((records, last))
 }
 
 /// The next page of owners (each owner's scope row) after `after`.
-async fn page_of_owners(db: &Surreal<Any>, after: Option<&str>) -> Result<Vec<String>, SyncStoreError> {
+async fn page_of_owners(db: &Surreal<Any>, after: Option<&str>) -> Result<Vec<String>, StoreError> {
     let start = match after {
         Some(after) => Bound::Excluded(RecordIdKey::String(after.to_owned())),
         None => Bound::Unbounded,
@@ -377,7 +378,7 @@ impl Sweep {
 /// Every owner's requests old enough for `sweep`, a page at a time (owners,
 /// then each one's requests, by key range); the due ones done each in its
 /// own transaction. Returns how many.
-async fn sweep_all(db: &Surreal<Any>, sweep: Sweep, now_ms: u64) -> Result<usize, SyncStoreError> {
+async fn sweep_all(db: &Surreal<Any>, sweep: Sweep, now_ms: u64) -> Result<usize, StoreError> {
     let before_ms = now_ms.saturating_sub(sweep.days() * DAY_MS).saturating_add(1);
     let mut done = 0;
     let mut after_owner: Option<String> = None;
@@ -406,7 +407,7 @@ async fn sweep_all(db: &Surreal<Any>, sweep: Sweep, now_ms: u64) -> Result<usize
 /// Lets go of requests that waited `UNANSWERED_DAYS` for her answer: each
 /// is deleted and its buyer forgotten, as a change her phones pull, so its
 /// place is free again. Returns how many.
-pub async fn expire_unanswered(db: &Surreal<Any>, now_ms: u64) -> Result<usize, SyncStoreError> {
+pub async fn expire_unanswered(db: &Surreal<Any>, now_ms: u64) -> Result<usize, StoreError> {
     sweep_all(db, Sweep::Expire, now_ms).await
 }
 
@@ -414,23 +415,18 @@ pub async fn expire_unanswered(db: &Surreal<Any>, now_ms: u64) -> Result<usize, 
 /// ago, whatever its status (the fields set to nothing by the server, as a
 /// change her phones pull, so her phones forget them too); the rest of the
 /// request stays for her figures. Returns how many.
-pub async fn forget_finished(db: &Surreal<Any>, now_ms: u64) -> Result<usize, SyncStoreError> {
+pub async fn forget_finished(db: &Surreal<Any>, now_ms: u64) -> Result<usize, StoreError> {
     sweep_all(db, Sweep::Forget, now_ms).await
 }
 
 /// Lets go of the requests `due` (as a page read them), each in its own
 /// transaction that reads it again and leaves it be unless it still
 /// waits: she may have answered it since. Returns how many.
-pub async fn expire(db: &Surreal<Any>, due: Vec<(Owner, RecordId)>, now_ms: u64) -> Result<usize, SyncStoreError> {
+pub async fn expire(db: &Surreal<Any>, due: Vec<(Owner, RecordId)>, now_ms: u64) -> Result<usize, StoreError> {
     act(db, Sweep::Expire, due, now_ms).await
 }
 
-async fn act(
-    db: &Surreal<Any>,
-    sweep: Sweep,
-    due: Vec<(Owner, RecordId)>,
-    now_ms: u64,
-) -> Result<usize, SyncStoreError> {
+async fn act(db: &Surreal<Any>, sweep: Sweep, due: Vec<(Owner, RecordId)>, now_ms: u64) -> Result<usize, StoreError> {
     let mut done = 0;
     for (owner, id) in due {
         if store::retrying(crate::infra::database::is_conflict, || act_on_one(db, sweep, &owner, id, now_ms)).await? {
@@ -446,7 +442,7 @@ async fn act_on_one(
     owner: &Owner,
     id: RecordId,
     now_ms: u64,
-) -> Result<bool, SyncStoreError> {
+) -> Result<bool, StoreError> {
     let transaction = db.clone().begin().await?;
     let body: Option<String> = transaction
         .query("(SELECT VALUE body FROM type::record('sync_record', [$owner, $key]))[0]")
@@ -457,7 +453,7 @@ async fn act_on_one(
         .take(0)?;
     let still_due = match body {
         Some(body) => {
-            let record: Record = serde_json::from_str(&body).map_err(|e| SyncStoreError::Corrupt(e.to_string()))?;
+            let record: Record = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             sweep.due(&record, now_ms)
         }
         None => false,

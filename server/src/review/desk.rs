@@ -22,7 +22,8 @@ use surrealdb::types::SurrealValue;
 use super::may_review;
 use crate::accounts::Account;
 use crate::approved;
-use crate::sync::store::{self, SyncStoreError};
+use crate::infra::database::StoreError;
+use crate::sync::store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -50,12 +51,12 @@ pub enum DeskError {
     #[error("refused by the database: {0}")]
     Refused(surrealdb::Error),
     #[error(transparent)]
-    Store(#[from] SyncStoreError),
+    Store(#[from] StoreError),
 }
 
 impl From<surrealdb::Error> for DeskError {
     fn from(error: surrealdb::Error) -> Self {
-        DeskError::Store(SyncStoreError::Database(error))
+        DeskError::Store(StoreError::Database(error))
     }
 }
 
@@ -356,14 +357,14 @@ async fn act(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId, act:
         attempt += 1;
         match act_once(db, who, owner, id, &act).await {
             // Another decision, or her push, committed first: read again.
-            Err(DeskError::Store(SyncStoreError::Database(error))) if crate::infra::database::is_conflict(&error) => {
+            Err(DeskError::Store(StoreError::Database(error))) if crate::infra::database::is_conflict(&error) => {
                 if attempt >= ATTEMPTS {
                     tracing::warn!(%error, attempts = attempt, "a decision kept conflicting");
                     return Err(DeskError::Busy(error));
                 }
                 tokio::time::sleep(backoff(attempt)).await;
             }
-            Err(DeskError::Store(SyncStoreError::Database(error))) => {
+            Err(DeskError::Store(StoreError::Database(error))) => {
                 tracing::warn!(%error, "the database refused a decision");
                 return Err(DeskError::Refused(error));
             }
@@ -403,7 +404,7 @@ async fn act_once(
     if !may_review(who, row.district.as_deref()) {
         return Err(DeskError::NotFound);
     }
-    let record: Record = serde_json::from_str(&body).map_err(|e| SyncStoreError::Corrupt(e.to_string()))?;
+    let record: Record = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let kind = record.kind();
     let review = Review::of(&record);
     let now = Utc::now().to_rfc3339();

@@ -20,7 +20,8 @@ use surrealdb::method::Transaction;
 use surrealdb::types::SurrealValue;
 
 use crate::approved;
-use crate::sync::store::{SyncStoreError, desk_clock};
+use crate::infra::database::StoreError;
+use crate::sync::store::desk_clock;
 
 /// What one push did to one reviewed item.
 pub enum Reviewed {
@@ -78,7 +79,7 @@ pub async fn submitted_lately(
     transaction: &Transaction<Any>,
     who: &Owner,
     records: Vec<String>,
-) -> Result<BTreeMap<RecordId, u32>, SyncStoreError> {
+) -> Result<BTreeMap<RecordId, u32>, StoreError> {
     let rows: Vec<Submissions> = transaction
         .query(
             "SELECT record, count() AS n FROM review_event
@@ -92,7 +93,7 @@ pub async fn submitted_lately(
         .take(0)?;
     let mut submitted = BTreeMap::new();
     for row in rows {
-        let record = row.record.parse::<RecordId>().map_err(|e| SyncStoreError::Corrupt(format!("{e:?}")))?;
+        let record = row.record.parse::<RecordId>().map_err(|e| StoreError::Corrupt(format!("{e:?}")))?;
         submitted.insert(record, row.n.max(0) as u32);
     }
     Ok(submitted)
@@ -196,7 +197,7 @@ pub async fn write_after_push(
     transaction: &Transaction<Any>,
     who: &Owner,
     reviewed: Vec<Reviewed>,
-) -> Result<(), SyncStoreError> {
+) -> Result<(), StoreError> {
     if reviewed.is_empty() {
         return Ok(());
     }
@@ -261,7 +262,7 @@ async fn category_of(
     transaction: &Transaction<Any>,
     who: &Owner,
     record: &Record,
-) -> Result<Option<String>, SyncStoreError> {
+) -> Result<Option<String>, StoreError> {
     if record.kind() == Kind::Storefront {
         return Ok(record.get("category").and_then(|v| v.as_str()).map(str::to_owned));
     }

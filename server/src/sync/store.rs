@@ -26,28 +26,18 @@ use app::rules::records::SawdaRules;
 use sawda_sync::limits::{Holdings, MAX_PULL_BYTES};
 use sawda_sync::protocol::{Epoch, Snapshot, admit_pull, admit_push};
 use sawda_sync::server::{AppliedMark, Loaded, Plan, Rules, Wants, plan_push, pull_limit, pull_page, unique_value};
-use sawda_sync::{
-    MutationId, Owner, PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId, SyncError,
-};
+use sawda_sync::{MutationId, Owner, PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::method::Transaction;
 use surrealdb::types::{Array, Number, RecordId as DbId, RecordIdKey, RecordIdKeyRange, SurrealValue, Value};
 
-#[derive(Debug, thiserror::Error)]
-pub enum SyncStoreError {
-    #[error("{0:?}")]
-    Protocol(SyncError),
-    #[error(transparent)]
-    Database(#[from] surrealdb::Error),
-    #[error("a stored record cannot be read: {0}")]
-    Corrupt(String),
-}
+use crate::infra::database::StoreError;
 
 /// CPU-heavy work (parsing and merging records) off the async workers, so
 /// that no push or pull holds one while other requests wait.
-async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, SyncStoreError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| SyncStoreError::Corrupt(format!("sync work stopped: {e}")))
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| StoreError::Corrupt(format!("sync work stopped: {e}")))
 }
 
 #[derive(SurrealValue)]
@@ -111,8 +101,8 @@ fn int(n: u64) -> Value {
     Value::Number(Number::Int(i64::try_from(n).unwrap_or(i64::MAX)))
 }
 
-fn corrupt(error: impl std::fmt::Display) -> SyncStoreError {
-    SyncStoreError::Corrupt(error.to_string())
+fn corrupt(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(error.to_string())
 }
 
 /// How many times a push is tried when another push of the same owner (her
@@ -133,7 +123,7 @@ pub trait PushHook: Copy + Send + Sync + 'static {
         transaction: &Transaction<Any>,
         who: &Owner,
         records: Vec<String>,
-    ) -> impl Future<Output = Result<Self::Pending, SyncStoreError>> + Send;
+    ) -> impl Future<Output = Result<Self::Pending, StoreError>> + Send;
     /// Off the async workers: her records as they were, before the plan …
     fn before(self, pending: &mut Self::Pending, records: &BTreeMap<RecordId, Snapshot>);
     /// … and the plan, which it may amend before it is written.
@@ -144,7 +134,7 @@ pub trait PushHook: Copy + Send + Sync + 'static {
         transaction: &Transaction<Any>,
         who: &Owner,
         pending: Self::Pending,
-    ) -> impl Future<Output = Result<(), SyncStoreError>> + Send;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A push by `who`, whose account has `role` (which kinds she may write).
@@ -154,8 +144,8 @@ pub async fn push(
     role: Role,
     request: &PushRequest,
     hook: impl PushHook,
-) -> Result<PushResponse, SyncStoreError> {
-    admit_push(who, request).map_err(SyncStoreError::Protocol)?;
+) -> Result<PushResponse, StoreError> {
+    admit_push(who, request).map_err(StoreError::Protocol)?;
     let request = std::sync::Arc::new(request.clone());
     // Two pushes claiming one storefront address at once: the loser's retry
     // reads the claim and refuses that field.
@@ -167,15 +157,15 @@ pub async fn push(
 
 /// `once`, tried again with backoff while it fails in a way `retryable` says
 /// another writer caused, up to `CONFLICT_ATTEMPTS` times.
-pub(crate) async fn retrying<T, F: Future<Output = Result<T, SyncStoreError>>>(
+pub(crate) async fn retrying<T, F: Future<Output = Result<T, StoreError>>>(
     retryable: impl Fn(&surrealdb::Error) -> bool,
     mut once: impl FnMut() -> F,
-) -> Result<T, SyncStoreError> {
+) -> Result<T, StoreError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         match once().await {
-            Err(SyncStoreError::Database(error)) if retryable(&error) && attempt < CONFLICT_ATTEMPTS => {
+            Err(StoreError::Database(error)) if retryable(&error) && attempt < CONFLICT_ATTEMPTS => {
                 tokio::time::sleep(backoff(attempt)).await;
             }
             outcome => return outcome,
@@ -191,7 +181,7 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(jitter + 1)
 }
 
-async fn epoch(db: &Surreal<Any>) -> Result<Epoch, SyncStoreError> {
+async fn epoch(db: &Surreal<Any>) -> Result<Epoch, StoreError> {
     let name: Option<String> = db.query("(SELECT VALUE name FROM sync_epoch:main)[0]").await?.check()?.take(0)?;
     Epoch::new(&name.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)
 }
@@ -202,7 +192,7 @@ async fn push_once(
     rules: SawdaRules,
     request: &std::sync::Arc<PushRequest>,
     hook: impl PushHook,
-) -> Result<PushResponse, SyncStoreError> {
+) -> Result<PushResponse, StoreError> {
     let wants = Wants::of(&rules, request);
     let applied_ids: Vec<DbId> =
         wants.ids.iter().map(|id| DbId::new("sync_applied", owner_key(who, Value::String(id.to_string())))).collect();
@@ -253,7 +243,7 @@ async fn push_once(
         }
         // Holders of the addresses asked for and of those the loaded records hold.
         let slugs: Vec<String> = wants.unique_values_with(&rules, &loaded.records).into_iter().collect();
-        Ok::<_, SyncStoreError>((loaded, slugs))
+        Ok::<_, StoreError>((loaded, slugs))
     })
     .await??;
     if !slugs.is_empty() {
@@ -332,7 +322,7 @@ async fn write(
     plan: &Plan,
     rows: Vec<Row>,
     marks: Vec<MarkRow>,
-) -> Result<(), SyncStoreError> {
+) -> Result<(), StoreError> {
     transaction
         .query(
             "UPSERT $scope SET seq = $seq, records = $records, bytes = $bytes, open_requests = $open_requests;
@@ -375,7 +365,7 @@ pub async fn set_server_fields(
     owner: &Owner,
     id: RecordId,
     fields: sawda_sync::Fields,
-) -> Result<Option<Record>, SyncStoreError> {
+) -> Result<Option<Record>, StoreError> {
     change_by_server(transaction, owner, id, move |record, clock, now_ms| {
         sawda_sync::server::set_server_fields(clock, record, &fields, now_ms);
     })
@@ -391,7 +381,7 @@ pub async fn change_by_server(
     owner: &Owner,
     id: RecordId,
     change: impl FnOnce(&mut Record, &mut sawda_sync::Clock, u64) + Send + 'static,
-) -> Result<Option<Record>, SyncStoreError> {
+) -> Result<Option<Record>, StoreError> {
     let mut read = transaction
         .query("(SELECT seq, body FROM $record)[0]; (SELECT seq, records, bytes, open_requests FROM $scope)[0];")
         .bind(("record", DbId::new("sync_record", owner_key(owner, Value::String(id.to_string())))))
@@ -408,7 +398,7 @@ pub async fn change_by_server(
         change(&mut record, &mut desk_clock(), now_ms);
         let holdings = holdings.changed(Some(&before), &record);
         let body = serde_json::to_string(&record).expect("records serialise");
-        Ok::<_, SyncStoreError>((record, body, holdings))
+        Ok::<_, StoreError>((record, body, holdings))
     })
     .await??;
     let seq = scope.seq + 1;
@@ -446,13 +436,13 @@ pub enum Created {
 /// Makes `record` (a buyer's order request) in its owner's scope as a new
 /// change, so her phones pull it; within the bound of requests waiting for
 /// her, outside her room for her own work (`Holdings::take_request`).
-pub async fn create(db: &Surreal<Any>, record: Record) -> Result<Created, SyncStoreError> {
+pub async fn create(db: &Surreal<Any>, record: Record) -> Result<Created, StoreError> {
     let owner = record.owner().clone();
     let body = serde_json::to_string(&record).expect("records serialise");
     retrying(crate::infra::database::is_conflict, || create_once(db, &owner, &record, &body)).await
 }
 
-async fn create_once(db: &Surreal<Any>, owner: &Owner, record: &Record, body: &str) -> Result<Created, SyncStoreError> {
+async fn create_once(db: &Surreal<Any>, owner: &Owner, record: &Record, body: &str) -> Result<Created, StoreError> {
     let transaction = db.clone().begin().await?;
     let mut read = transaction
         .query("(SELECT VALUE seq FROM $record)[0]; (SELECT seq, records, bytes, open_requests FROM $scope)[0];")
@@ -494,7 +484,7 @@ async fn create_once(db: &Surreal<Any>, owner: &Owner, record: &Record, body: &s
 }
 
 /// The stored record `id` of `owner`, if any.
-pub async fn record(db: &Surreal<Any>, owner: &Owner, id: RecordId) -> Result<Option<Record>, SyncStoreError> {
+pub async fn record(db: &Surreal<Any>, owner: &Owner, id: RecordId) -> Result<Option<Record>, StoreError> {
     let body: Option<String> = db
         .query("(SELECT VALUE body FROM $record)[0]")
         .bind(("record", DbId::new("sync_record", owner_key(owner, Value::String(id.to_string())))))
@@ -537,8 +527,8 @@ struct Change {
 /// A page of the owner's change log after the cursor, read as a range of
 /// `sync_change:[owner, seq]` keys: scanned in key order, with no query plan
 /// that could skip a row and leave it behind the cursor for good.
-pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Result<PullResponse, SyncStoreError> {
-    admit_pull(who, request).map_err(SyncStoreError::Protocol)?;
+pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Result<PullResponse, StoreError> {
+    admit_pull(who, request).map_err(StoreError::Protocol)?;
     let limit = pull_limit(request);
     let range = RecordIdKeyRange {
         start: Bound::Excluded(owner_key(who, int(request.cursor))),
@@ -590,7 +580,7 @@ pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Resu
 /// Every photo a synced record or an approved revision points at, read owner by owner (her records
 /// as a key range), parsed off the async workers: what the daily photo
 /// sweep keeps.
-pub async fn photos_in_use(db: &Surreal<Any>) -> Result<std::collections::HashSet<String>, SyncStoreError> {
+pub async fn photos_in_use(db: &Surreal<Any>) -> Result<std::collections::HashSet<String>, StoreError> {
     let owners: Vec<String> = db.query("SELECT VALUE record::id(id) FROM sync_scope").await?.check()?.take(0)?;
     // Buyers still see the photos of approved revisions she has since replaced.
     let approved: Vec<String> = db.query("SELECT VALUE hash FROM approved_photo").await?.check()?.take(0)?;
@@ -607,7 +597,7 @@ pub async fn photos_in_use(db: &Surreal<Any>) -> Result<std::collections::HashSe
 
 /// Every record `owner` keeps (deleted ones too), read as one key range and
 /// parsed off the async workers.
-pub async fn records_of(db: &Surreal<Any>, owner: &Owner) -> Result<Vec<Record>, SyncStoreError> {
+pub async fn records_of(db: &Surreal<Any>, owner: &Owner) -> Result<Vec<Record>, StoreError> {
     read_records(db, owner, None).await
 }
 
@@ -617,7 +607,7 @@ pub async fn records_of_kind(
     db: &Surreal<Any>,
     owner: &Owner,
     kind: sawda_sync::Kind,
-) -> Result<Vec<Record>, SyncStoreError> {
+) -> Result<Vec<Record>, StoreError> {
     read_records(db, owner, Some(kind)).await
 }
 
@@ -625,7 +615,7 @@ async fn read_records(
     db: &Surreal<Any>,
     owner: &Owner,
     kind: Option<sawda_sync::Kind>,
-) -> Result<Vec<Record>, SyncStoreError> {
+) -> Result<Vec<Record>, StoreError> {
     // Record ids are ULIDs: every one sorts between "" and "~".
     let range = RecordIdKeyRange {
         start: Bound::Included(owner_key(owner, Value::String(String::new()))),
@@ -651,7 +641,7 @@ async fn read_records(
 /// send again what only they hold, the order requests she received since the
 /// backup included (made again from her phone's copy: `sync_epoch:restored`
 /// says when the restore was). Returns the new epoch.
-pub async fn new_epoch(db: &Surreal<Any>) -> Result<Epoch, SyncStoreError> {
+pub async fn new_epoch(db: &Surreal<Any>) -> Result<Epoch, StoreError> {
     let old = epoch(db).await?;
     let restored = ulid_now();
     let mut name = restored.clone();
