@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, signUpEntrepreneurs, signInOnPage, expectStatus, makePng,
-  openSection, approveAll, submitAralHoney, slowCpu,
+  setUp, tearDown, phone, ready, api, texts, signInOnPage, expectStatus, makePng, openSection, approveAll,
+  submitAralHoney, slowCpu,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -23,16 +23,10 @@ let browser;
 let admin;
 
 before(async () => {
-  sawda = await startSawda({ admin: ADMIN });
-  browser = await launchBrowser();
-  await signUpEntrepreneurs(sawda.url, ADMIN, [AYSULU]);
-  admin = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: ADMIN.phone, password: ADMIN.password } });
+  ({ sawda, browser, admin } = await setUp({ admin: ADMIN, people: [AYSULU], signInAdmin: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await sawda?.stop();
-});
+after(() => tearDown({ sawda, browser }));
 
 async function addPhoto(page, picker, png, name) {
   await page.locator(`${picker} input[type="file"]`).setInputFiles({ name, mimeType: 'image/png', buffer: png });

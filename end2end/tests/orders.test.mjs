@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
-  openSection, approveAll, submitAralHoney, typeInto, slowCpu,
+  setUp, tearDown, phone, ready, api, texts, outputDir, signInOnPage, expectStatus, openSection, approveAll,
+  submitAralHoney, typeInto, slowCpu,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -20,16 +20,10 @@ let browser;
 let admin;
 
 before(async () => {
-  sawda = await startSawda({ admin: ADMIN });
-  browser = await launchBrowser();
-  await signUpEntrepreneurs(sawda.url, ADMIN, [AYSULU]);
-  admin = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: ADMIN.phone, password: ADMIN.password } });
+  ({ sawda, browser, admin } = await setUp({ admin: ADMIN, people: [AYSULU], signInAdmin: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await sawda?.stop();
-});
+after(() => tearDown({ sawda, browser }));
 
 /** Her order requests as the server keeps them, read through sync as her. */
 async function ordersOnServer() {

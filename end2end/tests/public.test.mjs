@@ -5,8 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
-  approveAll, submitAralHoney,
+  setUp, tearDown, phone, ready, texts, outputDir, signInOnPage, expectStatus, approveAll, submitAralHoney,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -18,16 +17,10 @@ let browser;
 let admin;
 
 before(async () => {
-  sawda = await startSawda({ admin: ADMIN });
-  browser = await launchBrowser();
-  await signUpEntrepreneurs(sawda.url, ADMIN, [AYSULU]);
-  admin = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: ADMIN.phone, password: ADMIN.password } });
+  ({ sawda, browser, admin } = await setUp({ admin: ADMIN, people: [AYSULU], signInAdmin: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await sawda?.stop();
-});
+after(() => tearDown({ sawda, browser }));
 
 test('an approved storefront and product read with JavaScript off, with no script or wasm fetched', async () => {
   // Aysulu makes her storefront and a product in the studio and submits both.

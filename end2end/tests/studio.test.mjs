@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, signUpEntrepreneurs, signInOnPage, expectStatus,
-  openSection, approveAll, submitAralHoney, typeInto, slowCpu, makePng,
+  setUp, tearDown, phone, ready, api, texts, signInOnPage, expectStatus, openSection, approveAll,
+  submitAralHoney, typeInto, slowCpu, makePng,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -30,16 +30,11 @@ let olga;
 let bibigul;
 
 before(async () => {
-  sawda = await startSawda({ admin: ADMIN });
-  browser = await launchBrowser();
-  [aysulu, olga, bibigul] = await signUpEntrepreneurs(sawda.url, ADMIN, [AYSULU, OLGA, BIBIGUL]);
-  admin = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: ADMIN.phone, password: ADMIN.password } });
+  ({ sawda, browser, admin, people: [aysulu, olga, bibigul] } =
+    await setUp({ admin: ADMIN, people: [AYSULU, OLGA, BIBIGUL], signInAdmin: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await sawda?.stop();
-});
+after(() => tearDown({ sawda, browser }));
 
 /** Her records as the server's sync holds them, each as { id, kind, fields }. */
 async function recordsOnServer(person) {

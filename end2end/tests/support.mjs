@@ -201,6 +201,43 @@ export async function signUpEntrepreneurs(url, admin, people) {
   return accounts;
 }
 
+/**
+ * The set-up most test files share, in this order: a Sawda (with `admin`
+ * made first, as an operator would; in memory without one), a browser unless
+ * `browser` is false, `people` signed up as entrepreneurs, the admin signed
+ * in when `signInAdmin` is set or a `coordinator` is wanted, and that
+ * coordinator (with her districts) made by the admin. Call it in the file's
+ * `before`, and {@link tearDown} in its `after`; on a failure it stops what it
+ * started. Returns `{ sawda, browser, people (their accounts), admin (her
+ * sign-in answer) }`.
+ */
+export async function setUp({ admin, people = [], signInAdmin = false, coordinator, browser = true } = {}) {
+  const world = { sawda: await startSawda({ admin }), people: [] };
+  try {
+    if (browser) world.browser = await launchBrowser();
+    if (people.length > 0) world.people = await signUpEntrepreneurs(world.sawda.url, admin, people);
+    if (signInAdmin || coordinator) {
+      const body = { phone: admin.phone, password: admin.password };
+      world.admin = await api(world.sawda.url, 'POST', '/auth/sign-in', { body });
+      if (world.admin.status !== 200) throw new Error(`admin sign-in: ${JSON.stringify(world.admin.body)}`);
+    }
+    if (coordinator) {
+      const made = await api(world.sawda.url, 'POST', '/coordinators', { cookie: world.admin.cookie, body: coordinator });
+      if (made.status !== 201) throw new Error(`coordinators: ${JSON.stringify(made.body)}`);
+    }
+    return world;
+  } catch (error) {
+    await tearDown(world);
+    throw error;
+  }
+}
+
+/** Closes the browser and stops the Sawda that {@link setUp} started. */
+export async function tearDown({ sawda, browser } = {}) {
+  await browser?.close();
+  await sawda?.stop();
+}
+
 /** Signs in through the sign-in page, as a person does, and waits for where it leads. */
 export async function signInOnPage(page, url, who, landing = '**/studio') {
   await page.goto(`${url}/sign-in`);

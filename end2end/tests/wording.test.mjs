@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startSawda, launchBrowser, phone, ready, api, texts, signUpEntrepreneurs, signInOnPage, expectStatus,
-  openSection, approveAll, typeInto, slowCpu,
+  setUp, tearDown, phone, ready, texts, signInOnPage, expectStatus, openSection, approveAll, typeInto, slowCpu,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -30,16 +29,10 @@ let browser;
 let admin;
 
 before(async () => {
-  sawda = await startSawda({ admin: ADMIN });
-  browser = await launchBrowser();
-  await signUpEntrepreneurs(sawda.url, ADMIN, [GULNAR, ZIYADA]);
-  admin = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: ADMIN.phone, password: ADMIN.password } });
+  ({ sawda, browser, admin } = await setUp({ admin: ADMIN, people: [GULNAR, ZIYADA], signInAdmin: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await sawda?.stop();
-});
+after(() => tearDown({ sawda, browser }));
 
 const fill = (template, values) => Object.entries(values).reduce((t, [k, v]) => t.replaceAll(`{${k}}`, v), template);
 
