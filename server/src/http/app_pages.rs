@@ -15,11 +15,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use leptos::config::LeptosOptions;
 
-use crate::AppState;
-
 /// Any of the app's routes.
-pub async fn page(State(state): State<AppState>, request: Request) -> Response {
-    draw(state.leptos_options.clone(), request, || {}).await
+pub async fn page(State(options): State<LeptosOptions>, request: Request) -> Response {
+    draw(options, request, || {}).await
 }
 
 /// The app drawn for `request`, with `context` provided to it.
