@@ -21,9 +21,11 @@ pub mod orders;
 pub mod photos;
 pub mod public;
 pub mod review;
+pub mod router;
 pub mod serve;
 pub mod state;
 pub mod sync;
 
+pub use router::router;
 pub use serve::{ServeError, create_admin, new_sync_epoch, serve};
 pub use state::AppState;

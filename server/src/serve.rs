@@ -103,7 +103,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     // Every task holding a database handle is tracked, so all of them are gone before the close.
     let mut background = tokio::task::JoinSet::new();
     housekeeping::start(&mut background, &state, !applied.is_empty());
-    let router = http::router(state.clone(), &config.site);
+    let router = crate::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");
 

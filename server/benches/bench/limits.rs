@@ -21,7 +21,6 @@ use app::rules::people::Role;
 use app::rules::records::SawdaRules;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use sawda_server::http;
 use sawda_server::http::site::Site;
 use sawda_server::photos::Photos;
 use sawda_sync::limits::{MAX_RECORD_BYTES, record_bytes};
@@ -160,7 +159,7 @@ async fn server() -> Server {
     let photos = std::sync::Arc::new(Photos::on_disk(&database.dir.path().join("photos")));
     let state = sawda_server::AppState { photos, ..support::state(database.db.clone(), &site) }
         .with_site(Site { trust_proxy: true, ..Default::default() });
-    Server { router: http::router(state, &site), database }
+    Server { router: sawda_server::router(state, &site), database }
 }
 
 async fn person(db: &surrealdb::Surreal<surrealdb::engine::any::Any>, phone: &str) -> (Owner, String) {

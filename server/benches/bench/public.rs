@@ -600,7 +600,7 @@ pub async fn run() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState::new(db.clone(), http::leptos_options(&cli.config, addr), crate::support::scratch_photos());
-    let router = http::router(state, &cli.config.site);
+    let router = sawda_server::router(state, &cli.config.site);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let caps = http::listen::Caps { total: 1024, per_address: Some(http::listen::PER_ADDRESS) };
     let server = tokio::spawn(http::listen::serve(listener, router, Duration::from_secs(10), caps, async {

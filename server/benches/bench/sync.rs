@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use app::rules::people::Role;
 use axum::body::Body;
 use axum::http::Request;
-use sawda_server::http;
 use sawda_sync::protocol::Limits;
 use sawda_sync::{DeviceId, Fields, Kind, PullResponse, PushResponse, Replica};
 use serde_json::json;
@@ -51,7 +50,7 @@ async fn coming_online() {
     let gulnar = support::signed_in(&db, "+998901234567", "Gulnar", Role::Entrepreneur, &[], None).await;
     let cookie = gulnar.cookie;
     let site = std::env::temp_dir();
-    let router = http::router(support::state(db.clone(), &site), &site);
+    let router = sawda_server::router(support::state(db.clone(), &site), &site);
 
     let mut phone = Replica::new(DeviceId::new(1_760_000_000_000, [1; 10]), gulnar.id.parse().unwrap());
     for i in 0..1_000u64 {
@@ -129,7 +128,7 @@ async fn village_gets_signal(phones: usize) {
         people_and_pushes.push((cookie, body));
     }
     let site = std::env::temp_dir();
-    let router = http::router(support::state(db.clone(), &site), &site);
+    let router = sawda_server::router(support::state(db.clone(), &site), &site);
     let start = std::sync::Arc::new(tokio::sync::Barrier::new(phones));
     let began = Instant::now();
     let tasks: Vec<_> = people_and_pushes

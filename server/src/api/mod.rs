@@ -1,5 +1,8 @@
-//! The JSON API under `/api/v1/`, documented in `docs/api.md`.
+//! The JSON API under `/api/v1/`, documented in `docs/api.md`, and the
+//! sign-in, sign-up and reset forms the app's pages post without their
+//! script (`account_forms.rs`), under the same rules.
 
+pub mod account_forms;
 pub mod auth;
 pub mod error;
 pub mod invitations;

@@ -761,7 +761,7 @@ async fn behind_a_proxy(db: surrealdb::Surreal<surrealdb::engine::any::Any>) -> 
     let site = std::env::temp_dir();
     let state =
         support::state(db, &site).with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
-    sawda_server::http::router(state, &site)
+    sawda_server::router(state, &site)
 }
 
 async fn sign_in_from(router: &axum::Router, address: &str, phone: &str, password: &str) -> StatusCode {
@@ -860,7 +860,7 @@ async fn over_https_the_session_cookie_is_host_only() {
         public_url: Some("https://sawda.example".into()),
         ..Default::default()
     });
-    let router = sawda_server::http::router(state, &site);
+    let router = sawda_server::router(state, &site);
     support::entrepreneur(&db, "+998901000064").await;
     let request = Request::post("/api/v1/auth/sign-in")
         .header("content-type", "application/json")

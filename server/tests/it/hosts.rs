@@ -23,7 +23,7 @@ const PERSON: &str =
 fn served(shop: &Shop, site: Site) -> (AppState, Router) {
     let files = std::env::temp_dir();
     let state = support::state(shop.db.clone(), &files).with_site(site);
-    (state.clone(), sawda_server::http::router(state, &files))
+    (state.clone(), sawda_server::router(state, &files))
 }
 
 /// `GET path` from the client at `from`, a person's browser in English, with `headers` too.

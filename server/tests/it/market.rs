@@ -271,11 +271,11 @@ async fn a_withdrawn_product_leaves_the_sitemap_when_its_pages_are_next_built() 
     let address = format!("/s/gulnars-biscuits/{slug}");
     // Built and kept: one build serves every request until it is due again.
     let kept = support::state(shop.db.clone(), &std::env::temp_dir());
-    let kept = sawda_server::http::router(kept, &std::env::temp_dir());
+    let kept = sawda_server::router(kept, &std::env::temp_dir());
     // Built for every request: as when the keeping time has passed.
     let mut fresh = support::state(shop.db.clone(), &std::env::temp_dir());
     fresh.sitemap = std::sync::Arc::new(sawda_server::public::sitemap::Sitemap::kept_for(std::time::Duration::ZERO));
-    let fresh = sawda_server::http::router(fresh, &std::env::temp_dir());
+    let fresh = sawda_server::router(fresh, &std::env::temp_dir());
     for router in [&kept, &fresh] {
         let listed = sitemap(router).await;
         assert_eq!(listed.iter().filter(|url| url.ends_with(&address)).count(), 1, "{listed:?}");
@@ -298,7 +298,7 @@ async fn a_market_search_the_database_gives_up_on_asks_for_a_shorter_one_never_a
     let mut state = support::state(shop.db.clone(), &std::env::temp_dir());
     // Every query gives up at once, as a slow one does after `market::TIMEOUT`.
     state.market_timeout = std::time::Duration::ZERO;
-    let router = sawda_server::http::router(state, &std::env::temp_dir());
+    let router = sawda_server::router(state, &std::env::temp_dir());
     for filters in FILTERS {
         let (status, body) = page(&router, &format!("/market?q=sa7x{filters}")).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{filters}: {body}");
@@ -314,7 +314,7 @@ async fn a_flood_of_searches_holds_its_turns_and_no_more_kept_pages_still_answer
     let shop = pantry().await;
     let state = support::state(shop.db.clone(), &std::env::temp_dir());
     let turns = state.market_searches.clone();
-    let router = sawda_server::http::router(state, &std::env::temp_dir());
+    let router = sawda_server::router(state, &std::env::temp_dir());
     let (status, kept) = page(&router, "/market?q=melon").await;
     assert_eq!(status, StatusCode::OK, "{kept}");
     // Every turn held, as by searches still running.

@@ -86,7 +86,7 @@ fn behind_proxy(shop: &Shop) -> Router {
     let site = std::env::temp_dir();
     let state = support::state(shop.db.clone(), &site)
         .with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
-    sawda_server::http::router(state, &site)
+    sawda_server::router(state, &site)
 }
 
 /// What her room for products holds: (records, bytes).

@@ -71,7 +71,7 @@ async fn write_order_and_preview_pages() {
     let site = std::env::temp_dir();
     let state = support::state(open.db.clone(), &site)
         .with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
-    let router = sawda_server::http::router(state, &site);
+    let router = sawda_server::router(state, &site);
     let slug: Vec<String> = open.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
     let action = format!("/s/gulnars-biscuits/{}/order", slug[0]);
     let key = sawda_server::orders::form_token::key(&open.db).await.unwrap();

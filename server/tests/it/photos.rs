@@ -323,7 +323,7 @@ async fn photos_no_record_points_at_are_removed_a_week_later_and_the_others_stay
     let db = support::migrated_memory_db().await;
     let site = std::env::temp_dir();
     let state = support::state(db.clone(), &site);
-    let router = sawda_server::http::router(state.clone(), &site);
+    let router = sawda_server::router(state.clone(), &site);
     let gulnar = support::entrepreneur(&db, "+998901000035").await;
     let her = Phone { router: router.clone(), cookie: gulnar.cookie.clone() };
     let (used, unused) = (photo(300, 200, ImageFormat::Png), photo(310, 200, ImageFormat::Png));

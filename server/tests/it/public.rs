@@ -317,7 +317,7 @@ async fn views_are_counted_by_day_for_people_and_not_for_bots_and_shown_to_her_a
     // Each request from another address: one address counts once a day a page (tests/it/hosts.rs).
     let state = support::state(shop.db.clone(), &site)
         .with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
-    let router = sawda_server::http::router(state.clone(), &site);
+    let router = sawda_server::router(state.clone(), &site);
     let products: Vec<String> =
         shop.db.query("SELECT VALUE slug FROM approved_product").await.unwrap().take(0).unwrap();
     let product = format!("/s/gulnars-biscuits/{}", products[0]);

@@ -8,7 +8,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
 use sawda_server::config::DatabaseTarget;
-use sawda_server::http;
 use sawda_server::infra::{database, migrations};
 use serde_json::Value;
 use surrealdb::Surreal;
@@ -29,7 +28,7 @@ pub async fn migrated_memory_db() -> Surreal<Any> {
 }
 
 pub async fn router_with(db: Surreal<Any>, site: &Path) -> Router {
-    http::router(state(db, site), site)
+    sawda_server::router(state(db, site), site)
 }
 
 pub async fn router() -> Router {

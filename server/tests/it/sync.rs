@@ -579,7 +579,7 @@ async fn a_buyers_request_comes_back_after_a_restore_from_a_copy() {
     let behind_proxy = |db: &surrealdb::Surreal<surrealdb::engine::any::Any>| {
         let state = support::state(db.clone(), &site)
             .with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
-        sawda_server::http::router(state, &site)
+        sawda_server::router(state, &site)
     };
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("sawda.surql");

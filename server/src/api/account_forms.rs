@@ -17,10 +17,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::provide_context;
 
+use super::auth::{self, Entered};
+use super::error::ApiError;
+use super::same_site::form_from_another_site;
 use crate::AppState;
-use crate::api::auth::{self, Entered};
-use crate::api::error::ApiError;
-use crate::api::same_site::form_from_another_site;
+use crate::http::app_pages;
 use crate::http::client::Client;
 
 /// The forms hold a few short fields; a body beyond this is refused unread.
@@ -137,7 +138,7 @@ async fn again(state: &AppState, parts: Parts, error: ApiError, mut kept: Posted
     kept.fields =
         error.fields.iter().flatten().map(|(field, key)| ((*field).to_owned(), text(lang, *key).to_owned())).collect();
     let options = state.leptos_options.clone();
-    let render = move |request| super::app_pages::draw(options, request, move || provide_context(kept.clone()));
+    let render = move |request| app_pages::draw(options, request, move || provide_context(kept.clone()));
     let request = Request::from_parts(parts, Body::empty());
     // Until its first chunk, leptos_axum renders outside the arena sandbox that
     // its pages' signals live in (the page's title is read after a yield, on
