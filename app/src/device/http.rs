@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::i18n::{Key, Lang, text};
-pub use crate::wire::{AccountView, Problem};
+use crate::wire::Problem;
 
 impl Problem {
     fn offline(lang: Lang) -> Problem {
@@ -25,10 +25,26 @@ pub fn body<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_string(value).ok()
 }
 
-/// Starts an API call from an event handler. Events fire only in the browser.
+/// Starts an API call from an event handler or an effect (only in the browser).
+/// Started under a view, it ends with the view: an answer arriving after she
+/// has left the page must not set the page's signals, which are gone (that
+/// panics and stops the whole app).
 pub fn spawn(task: impl std::future::Future<Output = ()> + 'static) {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(task);
+    {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // Not `spawn_local_scoped_with_cancellation`: that also makes the
+        // effect track what the task reads, and a task that reads and then
+        // sets a signal would start its effect again and again.
+        let view_alive = Arc::new(AtomicBool::new(true));
+        let flag = Arc::clone(&view_alive);
+        leptos::prelude::on_cleanup(move || flag.store(false, Ordering::Relaxed));
+        let mut task = Box::pin(task);
+        leptos::task::spawn_local(std::future::poll_fn(move |cx| {
+            if view_alive.load(Ordering::Relaxed) { task.as_mut().poll(cx) } else { std::task::Poll::Ready(()) }
+        }));
+    }
     #[cfg(not(feature = "hydrate"))]
     drop(task);
 }

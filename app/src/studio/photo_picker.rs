@@ -173,7 +173,7 @@ pub(super) fn PhotoThumb(hash: String) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             let hash = hash.clone();
-            leptos::task::spawn_local(async move {
+            crate::device::http::spawn(async move {
                 let kept = crate::device::photos::kept_url(&hash, "thumb").await;
                 source.set(Some(kept.unwrap_or_else(|| crate::device::photos::address(&hash, "thumb"))));
             });

@@ -29,7 +29,7 @@ fn KeptLarge(photo: Photo) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             let hash = hash.clone();
-            leptos::task::spawn_local(async move {
+            crate::device::http::spawn(async move {
                 let kept = crate::device::photos::kept_url(&hash, "large").await;
                 source.set(Some(kept.unwrap_or_else(|| crate::device::photos::address(&hash, "large"))));
             });

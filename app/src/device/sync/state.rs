@@ -112,8 +112,13 @@ impl SyncState {
                 }
                 ON_THIS_PAGE.with(|kept| {
                     *kept.get_or_init(|| {
+                        // `new_root` also makes itself the current owner: the view's is put back.
+                        let view = Owner::current();
                         let owner = Owner::new_root(None);
                         let state = owner.with(SyncState::new);
+                        if let Some(view) = view {
+                            view.set();
+                        }
                         // Kept for the page's life: dropping the owner would dispose the signals.
                         std::mem::forget(owner);
                         state
