@@ -22,16 +22,16 @@ pub struct AppState {
     /// The order form's signing key, read from the database once.
     pub order_forms: Arc<crate::orders::form_token::FormKeys>,
     pub views: Arc<crate::approved::views::ViewCounter>,
-    /// Buyers' pages kept rendered (`public::cache`).
-    pub pages: Arc<crate::public::cache::PageCache>,
-    /// Pushes per account (`api::sync`).
-    pub push_limits: Arc<crate::api::sync::PushLimits>,
+    /// Buyers' pages kept rendered (`http::page_cache`).
+    pub pages: Arc<crate::http::page_cache::PageCache>,
+    /// Pushes per account (`sync::push_limits`).
+    pub push_limits: Arc<crate::sync::push_limits::PushLimits>,
     /// How long a market query may take before the buyer is asked for a shorter search.
     pub market_timeout: std::time::Duration,
     /// Turns for market searches that reach the database (`public::market`).
     pub market_searches: Arc<tokio::sync::Semaphore>,
     /// The sitemap's pages, built at most every few minutes (`public::sitemap`).
-    pub sitemap: Arc<crate::public::sitemap::Sitemap>,
+    pub sitemap: Arc<crate::http::page_cache::Rebuilt>,
 }
 
 impl AppState {
@@ -49,7 +49,7 @@ impl AppState {
             pages: Default::default(),
             push_limits: Default::default(),
             market_timeout: crate::approved::market::TIMEOUT,
-            market_searches: Arc::new(tokio::sync::Semaphore::new(crate::public::market::SEARCHES_AT_ONCE)),
+            market_searches: Arc::new(tokio::sync::Semaphore::new(crate::approved::market::SEARCHES_AT_ONCE)),
             sitemap: Default::default(),
         }
     }
@@ -62,5 +62,17 @@ impl AppState {
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
+    }
+}
+
+impl axum::extract::FromRef<AppState> for Arc<Site> {
+    fn from_ref(state: &AppState) -> Self {
+        state.site.clone()
+    }
+}
+
+impl axum::extract::FromRef<AppState> for Surreal<Any> {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
     }
 }

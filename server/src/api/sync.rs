@@ -2,8 +2,6 @@
 //! (`docs/sync.md`) for the signed-in person. Protocol errors answer in the
 //! protocol's own shape (`{"error": …}`), everything else as an `ApiError`.
 
-use std::time::{Duration, Instant};
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -21,72 +19,6 @@ use crate::sync::store;
 
 /// A push may carry up to 256 KiB (the protocol's own limit; the API default is 16 KiB).
 pub const MAX_PUSH_BODY: usize = 256 * 1024;
-
-/// Pushes one account may make in a minute, from all her phones together:
-/// a phone pushes at most once per pause in her typing.
-pub const PUSHES_A_MINUTE: usize = 60;
-/// Mutations one account may push in a day: twice her whole scope
-/// (`sawda_sync::limits`, 10,000 records, sent once each by a phone coming
-/// online after weeks away). Each one leaves an applied mark, kept 180 days.
-pub const MUTATIONS_A_DAY: usize = 20_000;
-
-/// What each account has pushed lately (kept in this process: with several
-/// servers each counts its own share, as the sign-in limits do).
-#[derive(Default)]
-pub struct PushLimits {
-    accounts: std::sync::Mutex<std::collections::HashMap<String, Pushed>>,
-}
-
-/// One account's pushes: those of the last minute, and its day's mutations.
-struct Pushed {
-    minute: std::collections::VecDeque<Instant>,
-    day_began: Instant,
-    mutations: usize,
-}
-
-const MINUTE: Duration = Duration::from_secs(60);
-const DAY: Duration = Duration::from_secs(24 * 60 * 60);
-
-impl PushLimits {
-    /// Counts a push of `mutations` by `who`; `Err(wait)` when it is over
-    /// either allowance (and then nothing is counted).
-    pub fn admit(&self, who: &Owner, mutations: usize) -> Result<(), Duration> {
-        self.admit_at(who.as_str(), mutations, Instant::now())
-    }
-
-    fn admit_at(&self, who: &str, mutations: usize, now: Instant) -> Result<(), Duration> {
-        let mut accounts = self.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let pushed = accounts.entry(who.to_owned()).or_insert_with(|| Pushed {
-            minute: Default::default(),
-            day_began: now,
-            mutations: 0,
-        });
-        if now.duration_since(pushed.day_began) >= DAY {
-            (pushed.day_began, pushed.mutations) = (now, 0);
-        }
-        while pushed.minute.front().is_some_and(|at| now.duration_since(*at) >= MINUTE) {
-            pushed.minute.pop_front();
-        }
-        if pushed.mutations + mutations > MUTATIONS_A_DAY {
-            return Err(DAY.saturating_sub(now.duration_since(pushed.day_began)));
-        }
-        if let Some(oldest) = pushed.minute.front().filter(|_| pushed.minute.len() >= PUSHES_A_MINUTE) {
-            return Err(MINUTE.saturating_sub(now.duration_since(*oldest)));
-        }
-        pushed.minute.push_back(now);
-        pushed.mutations += mutations;
-        Ok(())
-    }
-
-    /// Forgets accounts whose day has passed; how many.
-    pub fn prune(&self) -> usize {
-        let now = Instant::now();
-        let mut accounts = self.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let before = accounts.len();
-        accounts.retain(|_, pushed| now.duration_since(pushed.day_began) < DAY);
-        before - accounts.len()
-    }
-}
 
 /// Why a sync request got no answer of its kind.
 pub enum SyncFailure {
@@ -176,28 +108,4 @@ pub async fn pull(
     check_version(version).map_err(SyncFailure::Protocol)?;
     let Query(request) = Query::<PullRequest>::try_from_uri(&uri).map_err(bad)?;
     Ok(Json(store::pull(&state.db, &who, &request).await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_account_pushes_so_many_times_a_minute_and_so_many_mutations_a_day() {
-        let limits = PushLimits::default();
-        let start = Instant::now();
-        for _ in 0..PUSHES_A_MINUTE {
-            limits.admit_at("her", 1, start).unwrap();
-        }
-        assert!(limits.admit_at("her", 1, start).is_err(), "the minute's pushes are used");
-        assert!(limits.admit_at("another", 1, start).is_ok(), "accounts count apart");
-        let later = start + Duration::from_secs(61);
-        // The day's mutations: a push that would go over is refused whole, and says until when.
-        limits.admit_at("her", MUTATIONS_A_DAY - PUSHES_A_MINUTE - 10, later).unwrap();
-        let wait = limits.admit_at("her", 500, later).unwrap_err();
-        assert_eq!(wait, DAY - Duration::from_secs(61));
-        limits.admit_at("her", 10, later).expect("what fits still goes");
-        assert!(limits.admit_at("her", 1, later).is_err());
-        assert!(limits.admit_at("her", 500, start + DAY).is_ok(), "a new day");
-    }
 }

@@ -51,6 +51,11 @@ pub const QUERY_CHARS: usize = 100;
 pub const QUERY_WORDS: usize = 6;
 /// A market query that takes longer gives up, and the buyer is asked for a
 /// shorter search (`make bench`: a page takes well under 50 ms at 200,000 products).
+/// Searches that reach the database at once, one per core here: a flood of
+/// uncached searches from many addresses holds these turns and no more, so
+/// sign-ins, pushes and order requests keep the rest of the database.
+pub const SEARCHES_AT_ONCE: usize = 2;
+
 pub const TIMEOUT: Duration = Duration::from_millis(300);
 /// Longer cursors are not ours: the page starts from the beginning.
 const CURSOR_CHARS: usize = 200;

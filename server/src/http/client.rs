@@ -2,9 +2,11 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::ConnectInfo;
+use std::sync::Arc;
 
-use crate::AppState;
+use axum::extract::{ConnectInfo, FromRef};
+
+use super::site::Site;
 
 /// The client's address, for rate limits (see `Site::client_address`).
 pub struct Client(pub String);
@@ -15,15 +17,16 @@ pub struct Client(pub String);
 #[derive(Debug)]
 pub struct NotAnAddress;
 
-impl axum::extract::FromRequestParts<AppState> for Client {
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client
+where
+    Arc<Site>: FromRef<S>,
+{
     type Rejection = NotAnAddress;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &AppState,
-    ) -> Result<Self, NotAnAddress> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, NotAnAddress> {
         let socket = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
-        let address = state.site.client_address(&parts.headers, socket).map_err(|_| NotAnAddress)?;
+        let site = Arc::<Site>::from_ref(state);
+        let address = site.client_address(&parts.headers, socket).map_err(|_| NotAnAddress)?;
         Ok(Client(format!("client:{address}")))
     }
 }

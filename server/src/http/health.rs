@@ -9,13 +9,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::AppState;
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
 use crate::infra::migrations;
 
 const DATABASE_DEADLINE: Duration = Duration::from_secs(2);
 
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    let answer = tokio::time::timeout(DATABASE_DEADLINE, migrations::schema_version(&state.db)).await;
+pub async fn healthz(State(db): State<Surreal<Any>>) -> Response {
+    let answer = tokio::time::timeout(DATABASE_DEADLINE, migrations::schema_version(&db)).await;
     let (status, body) = match answer {
         Ok(Ok(schema_version)) => (
             StatusCode::OK,

@@ -11,6 +11,7 @@ pub mod client;
 pub mod health;
 pub mod language_choice;
 pub mod listen;
+pub mod page_cache;
 pub mod release;
 pub mod security_headers;
 pub mod site;

@@ -15,7 +15,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 
 /// Pages a phone keeps from its first visit, so they open with no network.
 pub const OFFLINE_PAGES: [&str; 3] = ["/", "/studio", "/offline"];
@@ -64,12 +63,12 @@ pub fn pkg_dir(site: &Path) -> String {
 /// `GET /sw.js`: the service worker of `public/sw.js`, told this release's
 /// name and files. Its bytes change with every release, which is how the
 /// browser notices an update.
-pub async fn service_worker(State(state): State<AppState>) -> Response {
-    let site = PathBuf::from(&*state.leptos_options.site_root);
+pub async fn service_worker(State(options): State<leptos::config::LeptosOptions>) -> Response {
+    let site = PathBuf::from(&*options.site_root);
     let Ok(script) = std::fs::read_to_string(site.join("sw.js")) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let pkg = format!("/{}", state.leptos_options.site_pkg_dir);
+    let pkg = format!("/{}", options.site_pkg_dir);
     let release = pkg.rsplit('/').next().unwrap_or_default().to_owned();
     let files: Vec<String> = bundle_files(&site)
         .into_iter()

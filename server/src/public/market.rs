@@ -21,10 +21,6 @@ use super::{Head, document, html, language, render};
 use crate::AppState;
 use crate::approved::market::{Asked, Filters, QUERY_CHARS, did_you_mean, page_within, timed_out};
 
-/// Searches that reach the database at once, one per core here: a flood of
-/// uncached searches from many addresses holds these turns and no more, so
-/// sign-ins, pushes and order requests keep the rest of the database.
-pub const SEARCHES_AT_ONCE: usize = 2;
 
 /// How long a search waits for a turn before the buyer is asked to try again.
 const TURN_WAIT: Duration = Duration::from_secs(2);
@@ -122,7 +118,7 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
     let origin = state.site.origin(&headers);
     let asked = Asked::from(&filters);
     // Kept like storefront pages, by what the market read: "SA 7x" and "sa7x" are one page.
-    let key = super::cache::key(lang, &origin, &format!("/market?{}", asked.key()));
+    let key = crate::http::page_cache::key(lang, &origin, &format!("/market?{}", asked.key()));
     if let Some(page) = state.pages.get(&key) {
         return page.response(&headers);
     }
@@ -254,5 +250,5 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
         }
     };
     let page = document(&state, lang, market_head(lang, &origin), body);
-    state.pages.put(key, stamp, super::cache::EVERYONE, "market", page).response(&headers)
+    state.pages.put(key, stamp, crate::http::page_cache::EVERYONE, "market", page).response(&headers)
 }

@@ -5,12 +5,13 @@
 //! languages; `/sitemap.xml` and `/robots.txt`. The listing is the same
 //! component the studio's preview and the review desk draw.
 
-pub mod cache;
 pub mod market;
 pub mod order;
 pub mod preview;
 pub mod sitemap;
 pub mod views;
+
+pub(crate) use crate::http::page_cache::html;
 
 use app::i18n::{Key, Lang, choose_language, text};
 use app::ui::{FieldMap, PlainSiteHeader, ProductListing, SiteFooter, StorefrontListing, served_photo};
@@ -25,6 +26,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::approved::{self, views::STOREFRONT_PAGE};
 use crate::http::client::Client;
+use crate::http::page_cache as cache;
 
 /// `?lang=ru` picks the language (the hreflang alternates), else the
 /// language cookie, else the browser's.
@@ -225,16 +227,6 @@ pub(crate) fn document<V: IntoView + 'static>(
             </html>
         }
     })
-}
-
-pub(crate) fn html(status: StatusCode, page: impl IntoResponse) -> Response {
-    let mut response = (status, page).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    // Public and the same for everyone in a language: caches may keep it a little.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
-    headers.insert(header::VARY, HeaderValue::from_static("accept-language, cookie"));
-    response
 }
 
 /// A page for one person only: kept by no cache as `cache_control` says, indexed by no crawler.

@@ -2,15 +2,13 @@
 //! of at most `PER_PAGE` addresses each (the market, every approved
 //! storefront, every product of a public storefront). The pages are built
 //! together from closed key ranges of the approved tables (one pass over
-//! them), at most once per `KEPT_FOR`, and kept gzipped until then: crawlers and floods alike cost
+//! them), at most once per `REBUILT_AFTER`, and kept gzipped until then: crawlers and floods alike cost
 //! one build every few minutes. A withdrawn listing leaves them when they
 //! are next built; until then its address answers 404.
 
-use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::ops::Bound;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -27,52 +25,10 @@ use crate::approved;
 /// Addresses on a page; the protocol allows 50,000, and a smaller page is
 /// quicker to build and to fetch on a bad line.
 pub const PER_PAGE: usize = 10_000;
-/// How long built pages are kept before the next request builds them again.
-pub const KEPT_FOR: Duration = Duration::from_secs(5 * 60);
 /// Crawlers may keep what they fetched an hour.
 const CACHE_CONTROL: &str = "public, max-age=3600";
-/// Origins kept at once (`Site::origin` allows only a few).
-const ORIGINS: usize = 8;
 /// Storefront owners whose products are read in one range.
 const OWNERS_A_READ: usize = 200;
-
-struct Built {
-    made: Instant,
-    /// Each page, gzipped.
-    pages: Vec<Bytes>,
-}
-
-pub struct Sitemap {
-    kept_for: Duration,
-    /// By origin. One build at a time: the others wait for it and take its pages.
-    built: tokio::sync::Mutex<HashMap<String, Arc<Built>>>,
-}
-
-impl Default for Sitemap {
-    fn default() -> Self {
-        Sitemap::kept_for(KEPT_FOR)
-    }
-}
-
-impl Sitemap {
-    pub fn kept_for(kept_for: Duration) -> Self {
-        Sitemap { kept_for, built: Default::default() }
-    }
-
-    async fn pages(&self, db: &Surreal<Any>, origin: &str) -> Result<Arc<Built>, surrealdb::Error> {
-        let mut built = self.built.lock().await;
-        if let Some(fresh) = built.get(origin).filter(|b| b.made.elapsed() < self.kept_for) {
-            return Ok(fresh.clone());
-        }
-        let fresh = Arc::new(build(db, origin).await?);
-        built.retain(|_, b| b.made.elapsed() < self.kept_for);
-        if built.len() >= ORIGINS {
-            built.clear();
-        }
-        built.insert(origin.to_owned(), fresh.clone());
-        Ok(fresh)
-    }
-}
 
 fn gzip(xml: &str) -> Bytes {
     let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(xml.len() / 8), flate2::Compression::new(6));
@@ -97,7 +53,7 @@ fn first_of(owner: &str) -> RecordIdKey {
 /// (`[first owner, ""]` up to the next group's first owner). Products of
 /// owners with no public storefront lie outside every range but the last,
 /// and are skipped where read.
-async fn build(db: &Surreal<Any>, origin: &str) -> Result<Built, surrealdb::Error> {
+async fn build(db: &Surreal<Any>, origin: &str) -> Result<Vec<Bytes>, surrealdb::Error> {
     let mut pages = Vec::new();
     let mut urls = vec![format!("{origin}/market")];
     let mut add = |urls: &mut Vec<String>, url: String| {
@@ -148,7 +104,7 @@ async fn build(db: &Surreal<Any>, origin: &str) -> Result<Built, surrealdb::Erro
     if !urls.is_empty() {
         pages.push(urlset(&urls));
     }
-    Ok(Built { made: Instant::now(), pages })
+    Ok(pages)
 }
 
 /// XML as kept, gzipped for the client that takes it.
@@ -177,7 +133,7 @@ fn xml(gzipped: Bytes, headers: &HeaderMap) -> Response {
 /// `/sitemap.xml`: the index of the pages.
 pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let origin = state.site.origin(&headers);
-    let Ok(built) = state.sitemap.pages(&state.db, &origin).await else {
+    let Ok(built) = state.sitemap.pages(&origin, || build(&state.db, &origin)).await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     let pages: String = (1..=built.pages.len())
@@ -197,7 +153,7 @@ pub async fn page(State(state): State<AppState>, Path(file): Path<String>, heade
         return StatusCode::NOT_FOUND.into_response();
     };
     let origin = state.site.origin(&headers);
-    let Ok(built) = state.sitemap.pages(&state.db, &origin).await else {
+    let Ok(built) = state.sitemap.pages(&origin, || build(&state.db, &origin)).await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     match built.pages.get(n - 1) {

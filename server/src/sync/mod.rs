@@ -3,4 +3,5 @@
 //! `app::rules::records` (the fields of each kind). The HTTP endpoints are in
 //! `api::sync`.
 
+pub mod push_limits;
 pub mod store;

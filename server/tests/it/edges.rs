@@ -143,7 +143,7 @@ async fn pushes_beyond_the_accounts_allowance_are_told_when_to_come_back() {
     let her = support::entrepreneur(&db, "+998901002311").await;
     let other = support::entrepreneur(&db, "+998901002312").await;
     let empty = |who: &Person| json!({"version": 3, "account": who.id, "device": sawda_sync::DeviceId::new(T, [1; 10]).to_string(), "mutations": []});
-    let allowed = sawda_server::api::sync::PUSHES_A_MINUTE;
+    let allowed = sawda_server::sync::push_limits::PUSHES_A_MINUTE;
     for n in 0..allowed {
         let (status, answer) = api(&router, &her, Method::POST, "/sync/push", Some(empty(&her))).await;
         assert_eq!(status, StatusCode::OK, "push {n}: {answer}");

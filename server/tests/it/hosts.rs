@@ -115,7 +115,7 @@ async fn a_page_read_before_a_withdrawal_is_never_put_back_after_it() {
     let shop = shop(true).await;
     let (state, router) = served(&shop, Site::default());
     let product = product_path(&shop).await;
-    let key = sawda_server::public::cache::key(app::i18n::Lang::En, "http://localhost", &product);
+    let key = sawda_server::http::page_cache::key(app::i18n::Lang::En, "http://localhost", &product);
     // A buyer's request misses the cache and reads the approved product …
     assert!(state.pages.get(&key).is_none());
     let since = state.pages.stamp();

@@ -274,7 +274,7 @@ async fn a_withdrawn_product_leaves_the_sitemap_when_its_pages_are_next_built() 
     let kept = sawda_server::router(kept, &std::env::temp_dir());
     // Built for every request: as when the keeping time has passed.
     let mut fresh = support::state(shop.db.clone(), &std::env::temp_dir());
-    fresh.sitemap = std::sync::Arc::new(sawda_server::public::sitemap::Sitemap::kept_for(std::time::Duration::ZERO));
+    fresh.sitemap = std::sync::Arc::new(sawda_server::http::page_cache::Rebuilt::kept_for(std::time::Duration::ZERO));
     let fresh = sawda_server::router(fresh, &std::env::temp_dir());
     for router in [&kept, &fresh] {
         let listed = sitemap(router).await;
@@ -318,7 +318,7 @@ async fn a_flood_of_searches_holds_its_turns_and_no_more_kept_pages_still_answer
     let (status, kept) = page(&router, "/market?q=melon").await;
     assert_eq!(status, StatusCode::OK, "{kept}");
     // Every turn held, as by searches still running.
-    let held = turns.acquire_many_owned(sawda_server::public::market::SEARCHES_AT_ONCE as u32).await.unwrap();
+    let held = turns.acquire_many_owned(sawda_server::approved::market::SEARCHES_AT_ONCE as u32).await.unwrap();
     let response = support::get(&router, "/market?q=honey", &[]).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(support::header(&response, "retry-after"), "5");

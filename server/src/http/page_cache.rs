@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use app::i18n::Lang;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 pub const KEPT_FOR: Duration = Duration::from_secs(60);
@@ -92,7 +92,7 @@ impl Cached {
     pub fn response(&self, headers: &HeaderMap) -> Response {
         let gzip = accepts_gzip(headers);
         let body = if gzip { self.gzip.clone() } else { self.html.clone() };
-        let mut response = super::html(StatusCode::OK, body);
+        let mut response = html(StatusCode::OK, body);
         let out = response.headers_mut();
         if gzip {
             out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -180,6 +180,68 @@ fn make_room(pages: &mut HashMap<String, Arc<Cached>>) {
     by_use.select_nth_unstable(EVICTED_AT_ONCE - 1);
     for (_, key) in &by_use[..EVICTED_AT_ONCE] {
         pages.remove(key);
+    }
+}
+
+/// A buyers' page as an answer: the same for everyone in a language, so
+/// caches may keep it a little.
+pub fn html(status: StatusCode, page: impl IntoResponse) -> Response {
+    let mut response = (status, page).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-language, cookie"));
+    response
+}
+
+/// How long pages built together (the sitemap) are kept before the next request builds them again.
+pub const REBUILT_AFTER: Duration = Duration::from_secs(5 * 60);
+/// Origins kept at once (`Site::origin` allows only a few).
+const ORIGINS: usize = 8;
+
+/// Pages built together from one pass over the database, per origin.
+pub struct Built {
+    made: Instant,
+    /// Each page, gzipped.
+    pub pages: Vec<Bytes>,
+}
+
+/// Pages built together at most once per `kept_for` (the sitemap): crawlers
+/// and floods alike cost one build every few minutes.
+pub struct Rebuilt {
+    kept_for: Duration,
+    /// By origin. One build at a time: the others wait for it and take its pages.
+    built: tokio::sync::Mutex<HashMap<String, Arc<Built>>>,
+}
+
+impl Default for Rebuilt {
+    fn default() -> Self {
+        Rebuilt::kept_for(REBUILT_AFTER)
+    }
+}
+
+impl Rebuilt {
+    pub fn kept_for(kept_for: Duration) -> Self {
+        Rebuilt { kept_for, built: Default::default() }
+    }
+
+    /// The pages for `origin`: kept ones while fresh, else those `build` makes.
+    pub async fn pages<E, F: Future<Output = Result<Vec<Bytes>, E>>>(
+        &self,
+        origin: &str,
+        build: impl FnOnce() -> F,
+    ) -> Result<Arc<Built>, E> {
+        let mut built = self.built.lock().await;
+        if let Some(fresh) = built.get(origin).filter(|b| b.made.elapsed() < self.kept_for) {
+            return Ok(fresh.clone());
+        }
+        let fresh = Arc::new(Built { made: Instant::now(), pages: build().await? });
+        built.retain(|_, b| b.made.elapsed() < self.kept_for);
+        if built.len() >= ORIGINS {
+            built.clear();
+        }
+        built.insert(origin.to_owned(), fresh.clone());
+        Ok(fresh)
     }
 }
 
