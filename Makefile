@@ -13,22 +13,35 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 SAWDA := $(CARGO_TARGET_DIR)/release/sawda
 ARGS ?=
 
-.PHONY: run test tools build test-rust test-browser size bench
+.PHONY: run test check tools build test-rust test-browser size bench help
 
 ## run: install what is missing, build a release, start Sawda on 127.0.0.1:3000
 run: tools build
 	@echo "==> starting Sawda (embedded database under $${SAWDA_DATA:-./data})"
 	"$(SAWDA)" $(ARGS)
 
-## test: install what is missing, then run every test (Rust, then the browser)
-test: tools build test-rust test-browser
+## test: install what is missing, check the code, then run every test (Rust, then the browser)
+test: tools check build test-rust test-browser
+
+## check: formatting, clippy (warnings are errors) on every target and on the
+## browser half (wasm, `hydrate`), and no loop between the folders' imports
+check: | tools
+	@echo "==> checking: rustfmt, clippy (server and tests; the browser half as wasm), the import drawing"
+	cargo fmt --all --check
+	python3 scripts/module-graph.py --check > /dev/null || { python3 scripts/module-graph.py; exit 1; }
+	cargo clippy --release --workspace --all-targets -- -D warnings
+	cargo clippy --release -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+## help: this list
+help:
+	@grep -E '^## ' Makefile | sed 's/^## /  /'
 
 tools:
 	@scripts/install-tools.sh
 
 # Order holds under `make -j` too: tools, then the build, then the tests.
 build: | tools
-test-rust test-browser: | build
+test-rust test-browser: | build check
 test-browser: | test-rust
 
 build:
@@ -50,10 +63,8 @@ size: tools build
 ## bench: what syncing costs (wire bytes; 1,000 queued mutations coming online),
 ## what the bounds on records buy (the worst record; requests during attacks),
 ## how fast the review desk's queue is with thousands waiting, and the buyers'
-## side at scale (the market over 200,000 products; a product page against nginx)
+## side at scale (the market over 200,000 products; a product page against nginx);
+## one binary, whose parts (sync limits review public) PARTS picks: `make bench PARTS=review`
 bench:
 	@scripts/install-tools.sh --bench
-	cargo bench -p sawda-server --bench sync
-	cargo bench -p sawda-server --bench limits
-	cargo bench -p sawda-server --bench review
-	cargo bench -p sawda-server --bench public
+	cargo bench -p sawda-server --bench bench -- $(PARTS)

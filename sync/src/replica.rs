@@ -922,7 +922,7 @@ mod tests {
         assert_eq!(record.get("name"), Some(&json!("Melon jam")));
         assert_eq!(record.get("price"), Some(&json!(7)));
         assert_eq!(a.outbox().len(), 1);
-        assert_eq!(a.outbox().refused()[0].reasons, [rejection.clone()]);
+        assert_eq!(a.outbox().refused()[0].reasons, std::slice::from_ref(&rejection));
         a.dismiss(second.mutations[0].id);
         assert!(a.outbox().refused().is_empty());
 
@@ -1005,7 +1005,7 @@ mod tests {
         );
         assert!(a.outbox().is_empty() && a.confirmed.is_empty());
         let refused = &a.outbox().refused()[0];
-        assert_eq!(refused.reasons, [taken.clone()]);
+        assert_eq!(refused.reasons, std::slice::from_ref(&taken));
         assert_eq!(refused.mutation.action, Action::Set(fields(&[("slug", json!("aral-honey"))])));
         assert_eq!(refused.reason_for("slug"), Some(&taken));
         assert_eq!(refused.reason_for("name"), None);
@@ -1285,7 +1285,7 @@ mod tests {
             more: false,
         });
         // ... then takes in the other tab's copy, which wrote last.
-        let mut merged = old_tab.clone();
+        let mut merged = old_tab;
         merged.merge(&a).unwrap();
         for copy in [&mut a, &mut merged] {
             // The restored server gave the address to someone else meanwhile.
@@ -1352,7 +1352,7 @@ mod tests {
             (r.head(), r.records().cloned().collect::<Vec<_>>(), r.server_copies().cloned().collect::<Vec<_>>())
         };
         let (head, records, copies) = parts(&a);
-        let back = Replica::from_parts(head.clone(), records.clone(), copies.clone(), a.outbox().clone()).unwrap();
+        let back = Replica::from_parts(head.clone(), records.clone(), copies, a.outbox().clone()).unwrap();
         assert_eq!(back, a);
         // Another person's record, or one twice, is refused.
         let other = Record::new(RecordId::new(9, [9; 10]), Kind::Product, "user:bahadir".parse().unwrap());

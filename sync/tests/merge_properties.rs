@@ -134,7 +134,7 @@ proptest! {
         let (ra, rb, rc) = (apply_all(&a), apply_all(&b), apply_all(&c));
         prop_assert_eq!(joined(&ra, &rb), joined(&rb, &ra));
         prop_assert_eq!(joined(&joined(&ra, &rb), &rc), joined(&ra, &joined(&rb, &rc)));
-        prop_assert_eq!(joined(&ra, &ra), ra.clone());
+        prop_assert_eq!(&joined(&ra, &ra), &ra);
         // Joining copies is applying all their mutations.
         prop_assert_eq!(joined(&joined(&ra, &rb), &rc), apply_all(a.iter().chain(&b).chain(&c)));
     }
@@ -145,7 +145,7 @@ proptest! {
         let (current, history, deleted) = model(&ms);
         let got: BTreeMap<String, (Value, Stamp)> =
             record.fields().iter().map(|(k, f)| (k.clone(), (f.value.clone(), f.at))).collect();
-        prop_assert_eq!(got, current.clone());
+        prop_assert_eq!(&got, &current);
         prop_assert_eq!(record.history(), &history[..]);
         prop_assert_eq!(record.deleted_at(), deleted);
         // Deleted exactly when no owner-editable field is newer than the tombstone

@@ -12,6 +12,15 @@ use crate::ui::PageTitle;
 use crate::ui::encode_component;
 use crate::wire::{AccountView, SignIn};
 
+/// What a sign-in or sign-up form shows while it is sent and after a refusal:
+/// busy, the problem below the form, and (sign-up) each field's problem.
+#[derive(Clone, Copy)]
+pub struct Shown {
+    pub busy: RwSignal<bool>,
+    pub problem: RwSignal<Option<String>>,
+    pub fields: Option<RwSignal<BTreeMap<String, String>>>,
+}
+
 /// Sends a sign-in or a sign-up; once signed in, opens the page that sent her
 /// to sign in (`next`), else the person's start page; on a refusal shows the
 /// server's (translated) reason.
@@ -20,11 +29,10 @@ pub fn enter(
     path: &'static str,
     body: Option<String>,
     next: Option<String>,
-    busy: RwSignal<bool>,
-    problem: RwSignal<Option<String>>,
-    fields: Option<RwSignal<BTreeMap<String, String>>>,
+    shown: Shown,
     navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
 ) {
+    let Shown { busy, problem, fields } = shown;
     busy.set(true);
     spawn(async move {
         let result = call::<AccountView>(lang, "POST", path, body).await;
@@ -33,7 +41,7 @@ pub fn enter(
             Ok(account) => {
                 #[cfg(feature = "hydrate")]
                 crate::device::account::remember(&account);
-                navigate(next.as_deref().unwrap_or(account.role.home()), Default::default())
+                navigate(next.as_deref().unwrap_or(account.role.home()), Default::default());
             }
             // Problems of single fields go beside them (sign-up), the rest below the form.
             Err(error) => match fields {
@@ -45,7 +53,7 @@ pub fn enter(
                     if let Some(fields) = fields {
                         fields.set(BTreeMap::new());
                     }
-                    problem.set(Some(error.message))
+                    problem.set(Some(error.message));
                 }
             },
         }
@@ -74,9 +82,7 @@ pub fn SignInPage() -> impl IntoView {
             "/api/v1/auth/sign-in",
             body,
             next.clone(),
-            busy,
-            problem,
-            None,
+            Shown { busy, problem, fields: None },
             navigate.clone(),
         );
     };

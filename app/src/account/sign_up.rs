@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::form::{Field, posted, typed};
-use super::sign_in::enter;
+use super::sign_in::{Shown, enter};
 use crate::device::http::body;
 use crate::i18n::{Key, use_language};
 use crate::ui::PageTitle;
@@ -48,9 +48,7 @@ pub fn SignUpPage() -> impl IntoView {
             "/api/v1/auth/sign-up",
             body,
             None,
-            busy,
-            problem,
-            Some(fields),
+            Shown { busy, problem, fields: Some(fields) },
             navigate.clone(),
         );
     };

@@ -106,7 +106,7 @@ async fn blob_bytes(blob: &Blob) -> Result<Vec<u8>, JsValue> {
 
 async fn sha256_hex(bytes: &[u8]) -> Result<String, JsValue> {
     let subtle = window().crypto()?.subtle();
-    let digest = JsFuture::from(subtle.digest_with_str_and_u8_array("SHA-256", &mut bytes.to_vec())?).await?;
+    let digest = JsFuture::from(subtle.digest_with_str_and_u8_array("SHA-256", bytes)?).await?;
     Ok(Uint8Array::new(&digest).to_vec().iter().map(|b| format!("{b:02x}")).collect())
 }
 

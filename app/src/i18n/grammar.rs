@@ -91,7 +91,7 @@ fn pick<'a>(back: bool, hard: &'a str, soft: &'a str) -> &'a str {
 /// The name's last word without closing quotes or brackets after it, and
 /// those closing marks.
 fn last_word(name: &str) -> Option<(&str, &str)> {
-    let trimmed = name.trim_end_matches(|c: char| matches!(c, '"' | '”' | '»' | '’'));
+    let trimmed = name.trim_end_matches(['"', '”', '»', '’']);
     let closing = &name[trimmed.len()..];
     let word = trimmed.rsplit(|c: char| c.is_whitespace() || c == '-' || c == '«' || c == '“' || c == '"').next()?;
     (!word.is_empty()).then_some((word, closing))

@@ -50,7 +50,7 @@ impl Language {
     }
 
     pub fn set(self, lang: Lang) {
-        self.0.set(lang)
+        self.0.set(lang);
     }
 
     /// A reactive text: re-renders when the language changes.

@@ -21,7 +21,7 @@ pub fn InvitationsPage() -> impl IntoView {
                 Ok(list) => invitations.set(list),
                 Err(error) => problem.set(Some(error.message)),
             }
-        })
+        });
     };
     Effect::new(move |_| refresh());
 
@@ -90,7 +90,7 @@ pub fn InvitationsPage() -> impl IntoView {
                     <select id="field-district" name="district" on:change=move |ev| district.set(event_target_value(&ev))>
                         {move || districts().into_iter().map(|id| {
                             let selected = district.get() == id;
-                            view! { <option value=id.clone() selected=selected>{district_name(language.get(), &id)}</option> }
+                            view! { <option value=id selected=selected>{district_name(language.get(), &id)}</option> }
                         }).collect_view()}
                     </select>
                 </div>

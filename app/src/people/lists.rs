@@ -21,7 +21,7 @@ fn load_list(path: &'static str) -> (RwSignal<Vec<AccountView>>, RwSignal<Option
                 Ok(list) => people.set(list),
                 Err(error) => message.set(Some(error.message)),
             }
-        })
+        });
     };
     Effect::new(move |_| refresh());
     (people, message, refresh)
@@ -51,7 +51,7 @@ pub fn EntrepreneursPage() -> impl IntoView {
             let path = format!("/api/v1/accounts/{}/end-sessions", person.id);
             match call::<()>(lang, "POST", &path, None).await {
                 Ok(()) => {
-                    message.set(Some(fill(text(lang, Key::EntrepreneursSessionsEnded), &[("name", &person.name)])))
+                    message.set(Some(fill(text(lang, Key::EntrepreneursSessionsEnded), &[("name", &person.name)])));
                 }
                 Err(error) => message.set(Some(error.message)),
             }
@@ -142,7 +142,7 @@ pub fn CoordinatorsPage() -> impl IntoView {
                     <legend>{language.t(Key::AccountDistricts)}</legend>
                     {move || {
                         let lang = language.get();
-                        District::ALL.into_iter().map(|district| {
+                        District::ALL.iter().map(|district| {
                             let id = district.id().to_string();
                             let checked = chosen.with(|c| c.contains(&id));
                             view! {

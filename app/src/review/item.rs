@@ -106,7 +106,7 @@ pub fn ReviewItemPage() -> impl IntoView {
                 Ok(view) => item.set(Some(view)),
                 Err(problem) => {
                     not_hers.set(problem.code == "forbidden");
-                    message.set(Some(problem.message))
+                    message.set(Some(problem.message));
                 }
             }
         });
@@ -233,7 +233,7 @@ fn ItemView(
                                 }
                             };
                             view! {
-                                <tr data-field=change.field.clone()>
+                                <tr data-field=change.field>
                                     <th>{move || label.map(|k| text(language.get(), k)).unwrap_or_default()}</th>
                                     {cell(change.before.clone())}
                                     {cell(change.after.clone())}
@@ -269,7 +269,7 @@ fn ItemView(
                 view! {
                     <li>
                         <strong>{language.t(action)}</strong>" · "{event.by_name.clone()}" · "
-                        <time datetime=event.at.clone()>{event.at.chars().take(16).collect::<String>().replace('T', " ")}</time>
+                        <time datetime=event.at>{event.at.chars().take(16).collect::<String>().replace('T', " ")}</time>
                         {(!failed.is_empty() || !comments.is_empty()).then(|| view! {
                             <ul class="failed">
                                 {failed.into_iter().map(|(point, comment)| view! {
@@ -347,7 +347,7 @@ fn DecisionForm(
     let busy = RwSignal::new(false);
     let path = format!("/api/v1/review/items/{}/{}/decision", item.owner, item.record);
     let revision = item.review.revision;
-    let this_item = (item.owner.clone(), item.record.clone());
+    let this_item = (item.owner.clone(), item.record);
     let checks_for_send = checks.clone();
     let checks_all_good = checks.clone();
     // Most items pass every point: one tap marks them all, then each can be changed.
@@ -408,7 +408,7 @@ fn DecisionForm(
                         <label class="choice"><input type="radio" name=name.clone() value="pass"
                             prop:checked=move || pass.get() == Some(true)
                             on:change=move |_| pass.set(Some(true))/>{language.t(Key::ReviewCheckPass)}</label>
-                        <label class="choice"><input type="radio" name=name.clone() value="needs_work"
+                        <label class="choice"><input type="radio" name=name value="needs_work"
                             prop:checked=move || pass.get() == Some(false)
                             on:change=move |_| pass.set(Some(false))/>{language.t(Key::ReviewCheckNeedsWork)}</label>
                         <label class="point-comment" for=comment_id.clone()>{language.t(Key::DeskComment)}</label>
@@ -452,7 +452,7 @@ fn WithdrawForm(
     let language = use_language();
     let reason = RwSignal::new(String::new());
     let path = format!("/api/v1/review/items/{}/{}/withdraw", item.owner, item.record);
-    let this_item = (item.owner.clone(), item.record.clone());
+    let this_item = (item.owner.clone(), item.record);
     let withdraw = move |_| {
         let path = path.clone();
         let this_item = this_item.clone();

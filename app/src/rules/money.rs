@@ -20,7 +20,7 @@ pub fn group_digits(amount: i64, lang: Lang) -> String {
         grouped.push('-');
     }
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(separator);
         }
         grouped.push(digit);

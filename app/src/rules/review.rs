@@ -577,7 +577,7 @@ mod tests {
     fn what_the_kinds_rules_require_must_be_there_to_submit() {
         let blank = Record::new(RecordId::new(1, [1; 10]), Kind::Storefront, "u1".parse::<Owner>().unwrap());
         assert_eq!(missing(&blank), ["name", "slug", "district", "category", "payment", "delivery"]);
-        let mut shop = blank.clone();
+        let mut shop = blank;
         let fields: Fields = serde_json::from_value(json!({
             "name": "  ", "slug": "gulnar", "district": "chimbay", "category": "food",
             "payment": [], "delivery": ["pickup"],
@@ -619,7 +619,7 @@ mod tests {
         let taken = after_push(&draft, &sent, "t").unwrap();
         assert_eq!((taken.state, taken.submission.as_deref()), (Approved, Some("n2")));
         // Never public (or withdrawn): nothing to go back to.
-        let withdrawn = Review { state: Withdrawn, public_revision: None, ..approved.clone() };
+        let withdrawn = Review { state: Withdrawn, public_revision: None, ..approved };
         assert_eq!(after_push(&withdrawn, &back, "t"), None);
         // The text marked holds reviewed fields only, in one order.
         let a = BTreeMap::from([("name".to_owned(), json!("Samsa")), ("price_som".to_owned(), json!(5000))]);

@@ -147,7 +147,7 @@ fn open(studio: Studio, language: crate::i18n::Language) {
                     remember(&now);
                     open_for(&now);
                 }
-            })
+            });
         };
         if let Some(account) = recall() {
             open_for(&account);

@@ -124,7 +124,7 @@ pub fn PhotoPicker(target: Target, field: &'static str, max: usize, many: bool) 
                             }
                         };
                         view! {
-                            <li class="photo" data-hash=hash.clone() data-state=data_state>
+                            <li class="photo" data-hash=hash data-state=data_state>
                                 <PhotoThumb hash=hash.clone()/>
                                 <span class="photo-state">{state}</span>
                                 <Show when=main.clone()>

@@ -75,14 +75,14 @@ pub fn SyncStatusBar() -> impl IntoView {
                     let can_put_back = refusal.typed.is_some() && field.is_some();
                     let shown = refusal.clone();
                     let put_back = {
-                        let (mutation, field) = (mutation.clone(), field.clone().unwrap_or_default());
+                        let (mutation, field) = (mutation.clone(), field.unwrap_or_default());
                         move |_| studio.put_back(mutation.clone(), field.clone())
                     };
                     view! {
                         <li class="refusal" role="alert">
                             <span>{move || refusal_text(language.get(), &shown).0}</span>
                             {
-                                let shown = refusal.clone();
+                                let shown = refusal;
                                 move || refusal_text(language.get(), &shown).1.map(|typed| view! {
                                     <span class="refusal-typed">{typed}</span>
                                 })

@@ -24,12 +24,12 @@ pub fn load_account() -> RwSignal<Option<AccountView>> {
                     #[cfg(feature = "hydrate")]
                     crate::device::account::remember(&me);
                     super::menu_for(me.role);
-                    account.set(Some(me))
+                    account.set(Some(me));
                 }
                 Err(problem) if problem.code == "not_signed_in" => {
                     let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
                     let here = if search.is_empty() { path } else { format!("{path}?{search}") };
-                    navigate(&format!("/sign-in?next={}", encode_component(&here)), Default::default())
+                    navigate(&format!("/sign-in?next={}", encode_component(&here)), Default::default());
                 }
                 // No connection: the person this phone remembers, as last seen.
                 Err(_) => {

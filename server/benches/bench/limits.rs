@@ -93,7 +93,7 @@ fn worst_product() -> Record {
 /// fields, each set by `devices` invented devices (so with history).
 fn worst_generic(devices: u8) -> Record {
     let owner = owner();
-    let mut record = Record::new(RecordId::new(NOW, [6; 10]), Kind::Product, owner.clone());
+    let mut record = Record::new(RecordId::new(NOW, [6; 10]), Kind::Product, owner);
     let mut n = 0u64;
     while record_bytes(&record) < MAX_RECORD_BYTES - 10_000 {
         let fields: sawda_sync::Fields = (0..5).map(|i| (format!("f{n}_{i}"), json!("v"))).collect();

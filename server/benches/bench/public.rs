@@ -382,7 +382,7 @@ async fn flood(
                     return answers;
                 }
                 let from = std::net::Ipv4Addr::new(127, run_octet(), 1 + (n % 200 / 100) as u8, 2 + (n % 100) as u8);
-                let request = if n % 2 == 0 {
+                let request = if n.is_multiple_of(2) {
                     let q = ["sa7x", "kg+5", "sa+mo+qa+ko+ba+to+de", "samsa+qurt+honey+kilem+doppi+bread"][n / 2 % 4];
                     let filter = ["", "&district=chimbay&category=food", "&category=textiles"][n / 8 % 3];
                     format!(

@@ -219,7 +219,7 @@ pub fn timed_out(error: &surrealdb::Error) -> bool {
         || error.to_string().contains("exceeded the timeout")
 }
 
-fn known<'a>(value: &'a Option<String>, valid: impl Fn(&str) -> bool) -> Option<&'a str> {
+fn known(value: &Option<String>, valid: impl Fn(&str) -> bool) -> Option<&str> {
     value.as_deref().filter(|v| !v.is_empty() && valid(v))
 }
 

@@ -201,12 +201,12 @@ async fn product_slug(
 
 /// The owner an address was ever approved for, if any.
 pub async fn address_owner(transaction: &Transaction<Any>, address: &str) -> Result<Option<String>, surrealdb::Error> {
-    Ok(transaction
+    transaction
         .query("(SELECT VALUE owner FROM type::record('approved_address', $address))[0]")
         .bind(("address", address.to_owned()))
         .await?
         .check()?
-        .take(0)?)
+        .take(0)
 }
 
 /// Price, availability, stock and order go public at once on an approved product.

@@ -9,9 +9,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::infra::migrations;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
-use crate::infra::migrations;
 
 const DATABASE_DEADLINE: Duration = Duration::from_secs(2);
 

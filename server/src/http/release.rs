@@ -15,7 +15,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-
 /// Pages a phone keeps from its first visit, so they open with no network.
 pub const OFFLINE_PAGES: [&str; 3] = ["/", "/studio", "/offline"];
 /// Public files every page uses, and each language's texts (for switching offline).
@@ -84,6 +83,19 @@ pub async fn service_worker(State(options): State<leptos::config::LeptosOptions>
     response
 }
 
+/// `GET /texts/{code}.json`: a language's texts, in the app's key order.
+pub async fn texts(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let lang = file.strip_suffix(".json").and_then(app::i18n::Lang::from_code);
+    let Some(lang) = lang.filter(|lang| file == format!("{}.json", lang.code())) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mut response = app::i18n::page_texts::json(lang).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,17 +121,4 @@ mod tests {
         assert_eq!(release_id(empty.path()).len(), 16);
         assert!(bundle_files(empty.path()).is_empty());
     }
-}
-
-/// `GET /texts/{code}.json`: a language's texts, in the app's key order.
-pub async fn texts(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
-    let lang = file.strip_suffix(".json").and_then(app::i18n::Lang::from_code);
-    let Some(lang) = lang.filter(|lang| file == format!("{}.json", lang.code())) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let mut response = app::i18n::page_texts::json(lang).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
 }

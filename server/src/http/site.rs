@@ -191,7 +191,7 @@ mod tests {
         let evil = headers(&[("host", "evil.example")]);
         let site = Site { public_url: Some("https://sawda.uz".into()), ..Default::default() };
         assert_eq!(site.origin(&evil), "https://sawda.uz");
-        let named = Site { hosts: vec!["sawda.uz".into(), "www.sawda.uz".into()], ..site.clone() };
+        let named = Site { hosts: vec!["sawda.uz".into(), "www.sawda.uz".into()], ..site };
         assert_eq!(named.origin(&headers(&[("host", "WWW.sawda.uz")])), "https://www.sawda.uz");
         assert_eq!(named.origin(&evil), "https://sawda.uz");
         let names_only = Site { hosts: vec!["sawda.uz".into(), "sawda.local:8080".into()], ..Default::default() };

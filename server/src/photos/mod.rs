@@ -241,6 +241,25 @@ impl Photos {
 /// How long the pieces of an upload nobody continues are kept.
 pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 60 * 60);
 
+/// One writer per photo at a time; the turn ends when it is dropped.
+struct Turn<'a> {
+    busy: &'a Mutex<HashSet<String>>,
+    hash: String,
+}
+
+impl<'a> Turn<'a> {
+    fn take(busy: &'a Mutex<HashSet<String>>, hash: &str) -> Option<Turn<'a>> {
+        let mut set = busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        set.insert(hash.to_owned()).then(|| Turn { busy, hash: hash.to_owned() })
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.hash);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,24 +301,5 @@ mod tests {
         assert_eq!(photos.forget_abandoned(ABANDONED_AFTER).await.unwrap(), 1);
         assert_eq!(photos.progress(&who, &old).await.unwrap().received, 0);
         assert_eq!(photos.progress(&who, &fresh).await.unwrap().received, 11);
-    }
-}
-
-/// One writer per photo at a time; the turn ends when it is dropped.
-struct Turn<'a> {
-    busy: &'a Mutex<HashSet<String>>,
-    hash: String,
-}
-
-impl<'a> Turn<'a> {
-    fn take(busy: &'a Mutex<HashSet<String>>, hash: &str) -> Option<Turn<'a>> {
-        let mut set = busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        set.insert(hash.to_owned()).then(|| Turn { busy, hash: hash.to_owned() })
-    }
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        self.busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.hash);
     }
 }

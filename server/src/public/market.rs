@@ -21,7 +21,6 @@ use super::{Head, document, html, language, render};
 use crate::AppState;
 use crate::approved::market::{Asked, Filters, QUERY_CHARS, did_you_mean, page_within, timed_out};
 
-
 /// How long a search waits for a turn before the buyer is asked to try again.
 const TURN_WAIT: Duration = Duration::from_secs(2);
 

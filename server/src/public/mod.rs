@@ -112,7 +112,7 @@ impl AttributeValue for HeadValue {
     }
 
     fn rebuild(self, key: &str, state: &mut Self::State) {
-        AttributeValue::rebuild(self.0, key, state)
+        AttributeValue::rebuild(self.0, key, state);
     }
 
     fn into_cloneable(self) -> Self {

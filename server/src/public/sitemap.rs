@@ -9,7 +9,6 @@
 use std::io::{Read, Write};
 use std::ops::Bound;
 
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

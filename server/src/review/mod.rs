@@ -24,6 +24,8 @@ use crate::infra::database::StoreError;
 use crate::sync::store::desk_clock;
 
 /// What one push did to one reviewed item.
+// A push holds a few of these, briefly: boxing the large variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Reviewed {
     /// Its review changed (submitted, or a draft again); the record as stored.
     Review { record: Record, review: Review, submitted: bool },

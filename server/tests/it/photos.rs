@@ -89,7 +89,7 @@ async fn a_cut_upload_resumes_and_the_photo_is_kept_redrawn() {
     let phone = phone().await;
     let bytes = photo(1600, 1200, ImageFormat::Png);
     let hash = hash_of(&bytes);
-    assert_eq!(phone.missing(&[&hash]).await, [hash.clone()]);
+    assert_eq!(phone.missing(&[&hash]).await, std::slice::from_ref(&hash));
 
     // Two pieces arrive, then the connection drops mid-way.
     let piece = 64 * 1024;
@@ -174,7 +174,7 @@ async fn bad_files_are_refused_with_a_reason_and_nothing_is_kept() {
         let (got, answer) = phone.upload(&hash, &bytes, 64 * 1024).await;
         assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{what}: {answer}");
         assert!(!answer["message"].as_str().unwrap().is_empty(), "{what}");
-        assert_eq!(phone.missing(&[&hash]).await, [hash.clone()], "{what}: nothing kept");
+        assert_eq!(phone.missing(&[&hash]).await, std::slice::from_ref(&hash), "{what}: nothing kept");
         let (_, progress) =
             phone.call("GET", &format!("/api/v1/photos/{hash}/upload"), "application/json", vec![]).await;
         assert_eq!(progress["received"], 0, "{what}: no pieces left behind");

@@ -343,7 +343,7 @@ fn a_server_killed_during_pushes_keeps_whole_batches_only() {
     // Batches of 100 products, pushed one after another while the server is killed.
     let batches: Vec<String> = (0..20u8).map(|seed| product_push(&owner, seed + 10, 100)).collect();
     let pusher = {
-        let (address, cookie, batches) = (address.clone(), cookie.clone(), batches.clone());
+        let (address, cookie, batches) = (address, cookie.clone(), batches.clone());
         std::thread::spawn(move || {
             // Batches the server answered "applied" for: saved, as far as her phone knows.
             let mut acknowledged = 0;

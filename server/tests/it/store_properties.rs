@@ -132,9 +132,16 @@ impl World {
             .iter()
             .map(|(p, request)| {
                 let (db, who, request) = (self.db.clone(), owner_of(*p), request.clone());
-                tokio::spawn(
-                    async move { store::push(&db, &who, app::rules::people::Role::Entrepreneur, &request, sawda_server::after_push::AfterPush).await },
-                )
+                tokio::spawn(async move {
+                    store::push(
+                        &db,
+                        &who,
+                        app::rules::people::Role::Entrepreneur,
+                        &request,
+                        sawda_server::after_push::AfterPush,
+                    )
+                    .await
+                })
             })
             .collect();
         for ((p, request), task) in requests.iter().zip(tasks) {

@@ -369,7 +369,7 @@ fn a_bad_field_is_refused_and_the_others_applied() {
     assert_eq!(record.get("price"), None);
     // A retry gets the same answer and changes nothing.
     let seq = server.last_seq(&amina());
-    assert_eq!(apply(&mut server, &amina(), &push(vec![m.clone()])), outcome);
+    assert_eq!(apply(&mut server, &amina(), &push(vec![m])), outcome);
     assert_eq!(server.last_seq(&amina()), seq);
     // Every field refused: nothing is made, and the answer says why.
     let bad = edit(2, 2, amina(), json!({"price": "cheap", "review_state": "approved", "Bad": 1}));

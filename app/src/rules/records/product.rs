@@ -216,7 +216,7 @@ mod tests {
             (AVAILABILITY, json!("made_to_order")),
             (STOCK, json!(12)),
             (HANDMADE, json!(true)),
-            (PHOTOS, json!([photo.clone(), json!("c".repeat(64))])),
+            (PHOTOS, json!([photo, json!("c".repeat(64))])),
             (POSITION, json!(1.5)),
         ] {
             assert_eq!(check_field(field, &value), Ok(()), "{field} {value}");
@@ -237,7 +237,7 @@ mod tests {
             (AVAILABILITY, json!("maybe"), FieldProblem::NotInList),
             (STOCK, json!(2_000_000), FieldProblem::OutOfRange { min: 0, max: MAX_STOCK }),
             (HANDMADE, json!("yes"), FieldProblem::WrongType),
-            (PHOTOS, json!(vec![photo.clone(); 2]), FieldProblem::Repeated),
+            (PHOTOS, json!(vec![photo; 2]), FieldProblem::Repeated),
             (
                 PHOTOS,
                 json!((0..7).map(|i| format!("{i:064x}")).collect::<Vec<_>>()),
