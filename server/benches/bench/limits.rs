@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use sha2::Digest;
 use tower::ServiceExt;
 
-use crate::support::{self, Embedded, PASSWORD, ms, sign_in_request as sign_in};
+use crate::support::{self, Embedded, PASSWORD, device_cookie_of, ms, sign_in_request as sign_in};
 
 const NOW: u64 = 1_760_000_000_000;
 
@@ -199,14 +199,7 @@ async fn during(name: &str, attack: Attack) {
     let path = format!("/api/v1/sync/pull?version=3&account={gulnar}&cursor=0&limit=200");
     // Her phone signed in before, so it is a known device (`known_devices`).
     let first = router.clone().oneshot(sign_in("10.1.1.1", "+998901000001", PASSWORD, None)).await.unwrap();
-    let device = first
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("sawda_device="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .expect("a device cookie");
+    let device = device_cookie_of(&first).expect("a device cookie");
     let prepared = attack.prepare();
     let attacking = tokio::spawn({
         let router = router.clone();

@@ -715,13 +715,7 @@ async fn device_cookie(
 ) -> Option<String> {
     let response = support::send(router, sign_in_request(address, phone, password, cookie)).await;
     assert_eq!(response.status(), StatusCode::OK);
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("sawda_device="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
+    support::device_cookie_of(&response)
 }
 
 #[tokio::test]

@@ -100,6 +100,17 @@ pub fn sign_in_request(address: &str, phone: &str, password: &str, cookie: Optio
     request.body(Body::from(serde_json::json!({"phone": phone, "password": password}).to_string())).unwrap()
 }
 
+/// The device cookie a sign-in answer set, as `name=value`.
+pub fn device_cookie_of(response: &axum::http::Response<Body>) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sawda_device="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
 /// A PNG of a few dozen bytes that claims 100,000 × (100,000 + `n`) pixels
 /// (10 GB decoded); `n` makes each one new.
 pub fn decompression_bomb(n: u32) -> Vec<u8> {
