@@ -17,9 +17,10 @@ use axum::response::Response;
 use leptos::prelude::*;
 use serde_json::json;
 
-use super::{Head, document, html, language, render};
+use super::{Head, document, language, render};
 use crate::AppState;
 use crate::approved::market::{Asked, Filters, QUERY_CHARS, did_you_mean, page_within, timed_out};
+use crate::http::page_cache::{self as cache, html};
 
 /// How long a search waits for a turn before the buyer is asked to try again.
 const TURN_WAIT: Duration = Duration::from_secs(2);
@@ -117,7 +118,7 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
     let origin = state.site.origin(&headers);
     let asked = Asked::from(&filters);
     // Kept like storefront pages, by what the market read: "SA 7x" and "sa7x" are one page.
-    let key = crate::http::page_cache::key(lang, &origin, &format!("/market?{}", asked.key()));
+    let key = cache::key(lang, &origin, &format!("/market?{}", asked.key()));
     if let Some(page) = state.pages.get(&key) {
         return page.response(&headers);
     }
@@ -249,5 +250,5 @@ pub async fn market(State(state): State<AppState>, Query(filters): Query<Filters
         }
     };
     let page = document(&state, lang, market_head(lang, &origin), body);
-    state.pages.put(key, stamp, crate::http::page_cache::EVERYONE, "market", page).response(&headers)
+    state.pages.put(key, stamp, cache::EVERYONE, "market", page).response(&headers)
 }

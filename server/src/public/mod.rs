@@ -11,8 +11,6 @@ pub mod preview;
 pub mod sitemap;
 pub mod views;
 
-pub(crate) use crate::http::page_cache::html;
-
 use app::i18n::{Key, Lang, choose_language, text};
 use app::ui::{FieldMap, PlainSiteHeader, ProductListing, SiteFooter, StorefrontListing, served_photo};
 use axum::extract::{Path, Query, RawQuery, State};
@@ -26,7 +24,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::approved::{self, views::STOREFRONT_PAGE};
 use crate::http::client::Client;
-use crate::http::page_cache as cache;
+use crate::http::page_cache::{self as cache, html};
 
 /// `?lang=ru` picks the language (the hreflang alternates), else the
 /// language cookie, else the browser's.
