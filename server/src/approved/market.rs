@@ -231,13 +231,19 @@ fn known(value: &Option<String>, valid: impl Fn(&str) -> bool) -> Option<&str> {
 /// her storefront is not public. With them, its words as the filters find
 /// them (`filtered_words`). Run after any change to her approved rows.
 pub fn market_order(only: &str) -> String {
+    market_order_of("approved_product", &format!("WHERE {only}"))
+}
+
+/// `market_order` on what an `UPDATE` names: `$key` and no condition for one
+/// product, read by its key, or the table and `WHERE …`.
+pub fn market_order_of(target: &str, condition: &str) -> String {
     let key = |prefix: &str| {
         format!(
             "IF storefront_slug = NONE {{ NONE }} ELSE {{ string::concat({prefix}<string> (10000000000000 - time::millis(approved_at)), '|', <string> id) }}"
         )
     };
     format!(
-        "UPDATE approved_product SET market_all = {}, market_d = {}, market_c = {}, market_dc = {}, search_filtered = {} WHERE {only};",
+        "UPDATE {target} SET market_all = {}, market_d = {}, market_c = {}, market_dc = {}, search_filtered = {} {condition} RETURN NONE;",
         key(""),
         key("district, '|', "),
         key("category, '|', "),

@@ -1,10 +1,14 @@
 //! The coordinators' desk: the queue of submitted items of her districts,
 //! one item with its diff and audit log, decisions and withdrawals. A
 //! decision is one transaction (the review on her record, the queue row,
-//! the audit line, the approved revision); two at once conflict, and the
-//! one retried finds the item decided and says by whom.
+//! the audit line, the approved revision): a product's reads and writes its
+//! rows by key, so it costs the same in a storefront of 1 or 1,000 products
+//! (`make bench`); a storefront's also moves all her products. Decisions on
+//! one person's items take turns (`turn_of`); of two on one item, the
+//! second finds it decided and says by whom.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock, PoisonError, Weak};
 use std::time::Duration;
 
 use app::rules::review::{self as rules, Decision, Refused, Review, ReviewState};
@@ -347,11 +351,30 @@ pub async fn withdraw(
     act(db, who, owner, id, Act::Withdraw(reason)).await
 }
 
-/// Tries of one decision while others on the same person's items (each
-/// writes her scope and her approved products) or her pushes commit first.
+/// Tries of one decision while her pushes, or decisions on her items in
+/// another server process, commit first (each writes her sync scope).
 const ATTEMPTS: u32 = 12;
 
+/// Decisions on one person's items take turns in this process: each writes
+/// her sync scope (`sync_scope:<owner>`, the sequence her phones pull by),
+/// so two at once conflict and one would be done again after the other.
+fn turn_of(owner: &Owner) -> Arc<tokio::sync::Mutex<()>> {
+    type Turns = HashMap<String, Weak<tokio::sync::Mutex<()>>>;
+    static TURNS: LazyLock<std::sync::Mutex<Turns>> = LazyLock::new(Default::default);
+    let mut turns = TURNS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(turn) = turns.get(owner.as_str()).and_then(Weak::upgrade) {
+        return turn;
+    }
+    // Only people with a decision under way are kept.
+    turns.retain(|_, turn| turn.strong_count() > 0);
+    let turn = Arc::new(tokio::sync::Mutex::new(()));
+    turns.insert(owner.to_string(), Arc::downgrade(&turn));
+    turn
+}
+
 async fn act(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId, act: Act) -> Result<Review, DeskError> {
+    let turn = turn_of(owner);
+    let _turn = turn.lock().await;
     let mut attempt = 0;
     loop {
         attempt += 1;

@@ -774,3 +774,79 @@ async fn an_approved_listing_edited_back_to_its_approved_content_is_approved_aga
     assert_eq!(queue["total"], 0, "{queue}");
     assert_eq!(approved_product(&desk.db, &desk).await.unwrap()["name"], "Sesame biscuits");
 }
+
+/// Issue 26: four coordinators deciding at once on one seller's items (her
+/// storefront and three products, two of them named alike) all go through,
+/// and the approved rows are as one after another would leave them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_coordinators_deciding_at_once_on_one_sellers_items_all_go_through() {
+    // On disk, as served.
+    let dir = tempfile::tempdir().unwrap();
+    let target = sawda_server::config::DatabaseTarget::Embedded(dir.path().join("db"));
+    let db = sawda_server::infra::database::connect(&target, "sawda", "desk").await.unwrap();
+    sawda_server::infra::migrations::migrate(&db, sawda_server::infra::migrations::MIGRATIONS).await.unwrap();
+    let mut desk = desk_on(db).await;
+    let mut items = vec![desk.shop, desk.biscuits];
+    for n in 0..2u8 {
+        let record = RecordId::new(T + 10 + u64::from(n), [40 + n; 10]);
+        let fields = product_fields(&desk.gulnar, "Melon jam", 30_000);
+        desk.phone.put(record, Kind::Product, fields, T + 10 + u64::from(n), [40 + n; 10]).unwrap();
+        submit(&mut desk.phone, record, T + 20 + u64::from(n), 50 + n);
+        items.push(record);
+    }
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let fifth = support::signed_in(&desk.db, "+998901000206", "Nodira", Role::Coordinator, &["chimbay"], None).await;
+    let coordinators = [&desk.dilnoza, &desk.aziz, &desk.admin, &fifth];
+    let tasks: Vec<_> = items
+        .iter()
+        .zip(coordinators)
+        .map(|(record, coordinator)| {
+            let router = desk.router.clone();
+            let coordinator = Person { id: coordinator.id.clone(), cookie: coordinator.cookie.clone() };
+            let path = format!("/api/v1/review/items/{}/{record}/decision", desk.gulnar.id);
+            let body = decision_body(1, json!("approve"));
+            tokio::spawn(
+                async move { support::call(&router, Some(&coordinator), Method::POST, &path, Some(body)).await },
+            )
+        })
+        .collect();
+    for task in tasks {
+        let (status, answer) = task.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+    let rows = approved_products(&desk).await;
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let mut slugs: Vec<&str> = rows.iter().map(|r| r["slug"].as_str().unwrap()).collect();
+    slugs.sort();
+    assert_eq!(slugs, ["melon-jam", "melon-jam-2", "sesame-biscuits"], "two of one name, two addresses");
+    for row in &rows {
+        // Whichever came first, each product takes her storefront's fields and its market places.
+        assert_eq!(row["storefront_name"], "Gulnar's biscuits", "{row}");
+        assert_eq!(row["storefront_slug"], "gulnars-biscuits", "{row}");
+        assert_eq!((row["district"].as_str(), row["category"].as_str()), (Some("chimbay"), Some("food")), "{row}");
+        assert!(row["market_all"].as_str().is_some_and(|m| m.ends_with(row["id"].as_str().unwrap())), "{row}");
+    }
+
+    // She renames her storefront: its approval still moves all her products.
+    let name: Fields = serde_json::from_value(json!({"name": "Gulnar's sweets"})).unwrap();
+    desk.phone.edit(desk.shop, name, T + 30, [60; 10]).unwrap();
+    submit(&mut desk.phone, desk.shop, T + 31, 61);
+    sync_phone(&desk.router, &desk.gulnar, &mut desk.phone).await;
+    let (status, answer) = decide(&desk, &desk.dilnoza, desk.shop, 2, json!("approve")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let rows = approved_products(&desk).await;
+    assert!(rows.iter().all(|r| r["storefront_name"] == "Gulnar's sweets"), "{rows:?}");
+}
+
+/// Her approved products, their id as text.
+async fn approved_products(desk: &Desk) -> Vec<Value> {
+    let rows: Vec<surrealdb::types::Value> = desk
+        .db
+        .query("SELECT *, <string> id AS id FROM approved_product WHERE owner = $owner")
+        .bind(("owner", desk.gulnar.id.clone()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    rows.into_iter().map(|r| r.into_json_value()).collect()
+}
