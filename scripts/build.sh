@@ -14,13 +14,21 @@ STAMP=target/front-inputs.sha256
 front_inputs() {
   {
     find app sync style public -type f -not -name '*.proptest-regressions' -print0 | sort -z | xargs -0 sha256sum
-    sha256sum Cargo.toml Cargo.lock .cargo/config.toml
+    sha256sum Cargo.toml Cargo.lock .cargo/config.toml scripts/build.sh
     rustc --version
     cargo leptos --version
     wasm-bindgen --version
     wasm-opt --version 2>/dev/null || true
   } | sha256sum | cut -d' ' -f1
 }
+
+# Panic locations in the wasm name dependencies' files by their path in the
+# registry's folder: machine-specific, long, and downloaded by every phone.
+wasm_flags=""
+for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+  wasm_flags+=" --remap-path-prefix=$registry="
+done
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${wasm_flags# }"
 
 wanted=$(front_inputs)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ] && [ -d "$SITE/pkg" ]; then
