@@ -100,6 +100,15 @@ fn main() {
         }
         out.push_str("];\n");
     } else {
+        // The keys the first module's views name (the site's frame and the
+        // pages outside lazy routes): the home page carries only these, and
+        // a lazy page fetches the rest before it is drawn.
+        out.push_str("/// Keys named by the views outside lazy routes (see `i18n::page_texts`).\n");
+        out.push_str("pub static SHELL_KEYS: &[Key] = &[");
+        for key in shell_keys(&keys) {
+            write!(out, "Key::{key}, ").unwrap();
+        }
+        out.push_str("];\n\n");
         out.push_str("/// Texts by language (in `Lang` order), then by `Key as usize`.\n");
         out.push_str("pub static TEXTS: [[&str; KEY_COUNT]; 4] = [\n");
         for table in &tables {
@@ -114,6 +123,41 @@ fn main() {
 
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("texts.rs");
     std::fs::write(dest, out).unwrap();
+}
+
+/// Where the views outside lazy routes live: the site's frame and pages, the
+/// route table, the document and what they fetch with.
+const SHELL_SOURCES: [&str; 6] =
+    ["src/ui", "src/site", "src/routes.rs", "src/shell.rs", "src/i18n", "src/device/http.rs"];
+
+/// The `Key::…` variants named in `SHELL_SOURCES`, each once, in `keys` order.
+fn shell_keys(keys: &[&String]) -> Vec<String> {
+    let mut named = BTreeSet::new();
+    let mut files = Vec::new();
+    for source in SHELL_SOURCES {
+        println!("cargo:rerun-if-changed={source}");
+        collect_rust_files(Path::new(source), &mut files);
+    }
+    for file in files {
+        let code = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+        for (at, _) in code.match_indices("Key::") {
+            let name: String = code[at + "Key::".len()..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            named.insert(name);
+        }
+    }
+    keys.iter().map(|key| variant(key)).filter(|name| named.contains(name)).collect()
+}
+
+fn collect_rust_files(path: &Path, files: &mut Vec<std::path::PathBuf>) {
+    if path.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for entry in entries {
+            collect_rust_files(&entry, files);
+        }
+    } else if path.extension().is_some_and(|e| e == "rs") {
+        files.push(path.to_path_buf());
+    }
 }
 
 /// `home.buyers.title` -> `HomeBuyersTitle`

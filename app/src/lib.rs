@@ -19,6 +19,9 @@ macro_rules! lazy_page {
         #[leptos_router::lazy_route]
         impl leptos_router::LazyRoute for $route {
             fn data() -> Self {
+                // The page's texts beyond the site's frame, fetched beside its code.
+                #[cfg(feature = "hydrate")]
+                crate::device::language::fetch_page_texts();
                 $route
             }
 

@@ -36,11 +36,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The page's language's texts, for the browser (see `i18n::page_texts`).
+/// The page's language's texts, for the browser (see `i18n::page_texts`):
+/// the home and offline pages, drawn without a lazy route, carry only theirs.
 fn page_texts_json(lang: Lang) -> String {
     #[cfg(not(feature = "hydrate"))]
     {
-        crate::i18n::page_texts::json_for_page(lang)
+        #[cfg(feature = "ssr")]
+        let shell_only =
+            use_context::<http::request::Parts>().is_some_and(|parts| matches!(parts.uri.path(), "/" | "/offline"));
+        #[cfg(not(feature = "ssr"))]
+        let shell_only = false;
+        crate::i18n::page_texts::json_for_page(lang, shell_only)
     }
     #[cfg(feature = "hydrate")]
     {

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startSawda, launchBrowser, phone, waitForHydration, texts, outputDir } from './support.mjs';
+import { startSawda, launchBrowser, phone, waitForHydration, texts, outputDir, slowCpu } from './support.mjs';
 
 let sawda;
 let browser;
@@ -63,6 +63,28 @@ test('switching language changes the text in place and survives a reload', async
   assert.equal(await heading(page), texts.en['studio.title']);
   // The studio asks the server who is signed in: nobody, a 401 the browser logs.
   await page.waitForSelector('a.button[href="/sign-in"]');
+  assert.deepEqual(problems.filter((p) => !p.includes('401 (Unauthorized)')), []);
+  await context.close();
+});
+
+test('the home page carries only its own texts, and pages opened from it have all of theirs (4x CPU)', async () => {
+  const { context, page, problems } = await phone(browser, { locale: 'de-DE' });
+  await slowCpu(page);
+  await page.goto(sawda.url);
+  await waitForHydration(page);
+  const carried = JSON.parse(await page.textContent('#sawda-texts'));
+  const given = carried.filter((t) => t !== null).length;
+  assert.ok(given > 0 && given * 3 < carried.length, `the home page carries ${given} of ${carried.length} texts`);
+
+  // Studio, then sign-in: lazy pages, drawn after their texts came with their code.
+  await page.click('.main-nav a[href="/studio"]');
+  await page.waitForURL('**/studio');
+  assert.equal(await heading(page), texts.kaa['studio.title']);
+  await page.click('a.button[href="/sign-in"]');
+  await page.waitForURL('**/sign-in');
+  assert.equal(await heading(page), texts.kaa['sign_in.title']);
+  assert.equal((await page.textContent('label[for="field-phone"]')).trim(), texts.kaa['form.phone']);
+  assert.equal((await page.textContent('form button[type="submit"]')).trim(), texts.kaa['sign_in.submit']);
   assert.deepEqual(problems.filter((p) => !p.includes('401 (Unauthorized)')), []);
   await context.close();
 });

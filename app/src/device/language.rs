@@ -12,6 +12,14 @@ const STORAGE_KEY: &str = "sawda.language";
 const ONE_YEAR_SECONDS: u32 = 365 * 24 * 60 * 60;
 
 pub fn keep_in_step(language: Language) {
+    // The home page carries only its own texts; any other is fetched when first needed.
+    page_texts::fetch_missing_with(|lang| {
+        leptos::task::spawn_local(async move {
+            if !load_texts(lang).await {
+                page_texts::ask_again(lang);
+            }
+        })
+    });
     // A cookie can be lost (cleared, expired) while the device store keeps the choice.
     Effect::new(move |previous: Option<()>| {
         let current = language.get();
@@ -31,6 +39,20 @@ pub fn keep_in_step(language: Language) {
         }
         remember(current);
     });
+}
+
+/// Starts fetching the whole table of the language shown as a lazy page's
+/// code is fetched (the home page carries only the site frame's texts); a
+/// text drawn before it arrives is drawn again then.
+pub fn fetch_page_texts() {
+    if let Some(language) = use_context::<Language>() {
+        let lang = language.get_untracked();
+        if !page_texts::is_loaded(lang) {
+            leptos::task::spawn_local(async move {
+                load_texts(lang).await;
+            });
+        }
+    }
 }
 
 /// Makes `lang`'s texts available, fetching them if this page lacks them;

@@ -5,9 +5,14 @@
 //! only when she switches to it (the service worker keeps all four for
 //! offline use). This keeps four languages of texts out of the wasm everyone
 //! downloads first.
+//!
+//! The home page and the offline page carry only the texts of the views
+//! outside lazy routes (`SHELL_KEYS`, the rest as `null`): a lazy page fetches
+//! the whole table before it is drawn, and a text missing anyway is fetched
+//! with the table and drawn when it arrives, never shown as a key.
 
 #[cfg(not(feature = "hydrate"))]
-use super::texts::TEXTS;
+use super::texts::{SHELL_KEYS, TEXTS};
 use super::{Key, Lang};
 
 /// The element id of the page's texts.
@@ -19,33 +24,66 @@ pub fn json(lang: Lang) -> String {
     serde_json::to_string(&TEXTS[lang as usize][..]).expect("texts are strings")
 }
 
-/// The same, safe inside a `<script>` element.
+/// Only the texts of the views outside lazy routes, the others `null`.
 #[cfg(not(feature = "hydrate"))]
-pub fn json_for_page(lang: Lang) -> String {
-    json(lang).replace("</", "<\\/")
+pub fn shell_json(lang: Lang) -> String {
+    let mut texts: Vec<Option<&str>> = vec![None; TEXTS[lang as usize].len()];
+    for key in SHELL_KEYS {
+        texts[*key as usize] = Some(TEXTS[lang as usize][*key as usize]);
+    }
+    serde_json::to_string(&texts).expect("texts are strings")
+}
+
+/// The page's texts (all of them, or the shell's), safe inside a `<script>` element.
+#[cfg(not(feature = "hydrate"))]
+pub fn json_for_page(lang: Lang, shell_only: bool) -> String {
+    let json = if shell_only { shell_json(lang) } else { json(lang) };
+    json.replace("</", "<\\/")
 }
 
 #[cfg(feature = "hydrate")]
 mod loaded {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
+
+    use leptos::prelude::{ArcTrigger, Notify, Track};
 
     use super::{ELEMENT_ID, Key, Lang};
     use crate::i18n::texts::KEY_COUNT;
 
-    thread_local! {
-        static TABLES: RefCell<[Option<&'static [&'static str]>; 4]> = const { RefCell::new([None; 4]) };
-        static READ_PAGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// A language's texts as kept: all of them, or the shell's with gaps.
+    #[derive(Clone, Copy)]
+    struct Table {
+        texts: &'static [Option<&'static str>],
+        whole: bool,
     }
 
-    /// Takes in a language's texts; refuses a table of another build.
+    thread_local! {
+        static TABLES: RefCell<[Option<Table>; 4]> = const { RefCell::new([None; 4]) };
+        static READ_PAGE: Cell<bool> = const { Cell::new(false) };
+        /// Moves when a table arrives, so a view that met a missing text draws it then.
+        static ARRIVED: ArcTrigger = ArcTrigger::new();
+        /// Fetches a language's whole table (set by `device::language`: this module imports nothing above it).
+        static FETCH: Cell<Option<fn(Lang)>> = const { Cell::new(None) };
+        static ASKED: Cell<[bool; 4]> = const { Cell::new([false; 4]) };
+    }
+
+    /// Takes in a language's texts; refuses a table of another build, and
+    /// never lets the shell's texts replace a whole table.
     pub fn keep(lang: Lang, json: &str) -> bool {
-        let Ok(texts) = serde_json::from_str::<Vec<String>>(json) else { return false };
+        let Ok(texts) = serde_json::from_str::<Vec<Option<String>>>(json) else { return false };
         if texts.len() != KEY_COUNT {
             return false;
         }
-        // Kept for the page's life, at most once per language.
-        let texts: Vec<&'static str> = texts.into_iter().map(|t| &*Box::leak(t.into_boxed_str())).collect();
-        TABLES.with(|tables| tables.borrow_mut()[lang as usize] = Some(Box::leak(texts.into_boxed_slice())));
+        let whole = texts.iter().all(Option::is_some);
+        if !whole && is_loaded(lang) {
+            return true;
+        }
+        // Kept for the page's life, at most twice per language (the shell's, then all).
+        let texts: Vec<Option<&'static str>> =
+            texts.into_iter().map(|t| t.map(|t| &*Box::leak(t.into_boxed_str()))).collect();
+        let table = Table { texts: Box::leak(texts.into_boxed_slice()), whole };
+        TABLES.with(|tables| tables.borrow_mut()[lang as usize] = Some(table));
+        ARRIVED.with(ArcTrigger::notify);
         true
     }
 
@@ -60,21 +98,81 @@ mod loaded {
         }
     }
 
+    /// Whether `lang`'s whole table is here.
     pub fn is_loaded(lang: Lang) -> bool {
         read_page();
-        TABLES.with(|tables| tables.borrow()[lang as usize].is_some())
+        TABLES.with(|tables| tables.borrow()[lang as usize].is_some_and(|t| t.whole))
+    }
+
+    /// Names the function that fetches a whole table when a text is missing.
+    pub fn fetch_missing_with(fetch: fn(Lang)) {
+        FETCH.with(|f| f.set(Some(fetch)));
+    }
+
+    /// After a fetch that failed: the next missing text asks again.
+    pub fn ask_again(lang: Lang) {
+        ASKED.with(|asked| {
+            let mut all = asked.get();
+            all[lang as usize] = false;
+            asked.set(all);
+        });
     }
 
     pub fn get(lang: Lang, key: Key) -> &'static str {
         read_page();
-        TABLES.with(|tables| tables.borrow()[lang as usize].and_then(|t| t.get(key as usize).copied()).unwrap_or(""))
+        let found =
+            TABLES.with(|tables| tables.borrow()[lang as usize].and_then(|t| t.texts.get(key as usize).copied()));
+        if let Some(Some(text)) = found {
+            return text;
+        }
+        // Drawn empty for a moment, then again once the whole table is here.
+        ARRIVED.with(ArcTrigger::track);
+        let asked = ASKED.with(|asked| {
+            let mut all = asked.get();
+            let before = std::mem::replace(&mut all[lang as usize], true);
+            asked.set(all);
+            before
+        });
+        if !asked && let Some(fetch) = FETCH.with(Cell::get) {
+            fetch(lang);
+        }
+        ""
     }
 }
 
 #[cfg(feature = "hydrate")]
-pub use loaded::{get, is_loaded, keep};
+pub use loaded::{ask_again, fetch_missing_with, get, is_loaded, keep};
 
 #[cfg(not(feature = "hydrate"))]
 pub fn get(lang: Lang, key: Key) -> &'static str {
     TEXTS[lang as usize][key as usize]
+}
+
+#[cfg(all(test, not(feature = "hydrate")))]
+mod tests {
+    use super::*;
+    use crate::i18n::texts::SHELL_KEYS;
+
+    #[test]
+    fn the_home_page_carries_the_site_frames_texts_and_no_others() {
+        for lang in Lang::ALL {
+            let texts: Vec<Option<String>> = serde_json::from_str(&shell_json(lang)).unwrap();
+            assert_eq!(texts.len(), Key::ALL.len());
+            for key in Key::ALL {
+                assert_eq!(texts[key as usize].is_some(), SHELL_KEYS.contains(&key), "{lang:?} {}", key.name());
+            }
+            // The header's and the home page's own words are among them.
+            for key in [Key::AppName, Key::MetaDescription] {
+                assert_eq!(texts[key as usize].as_deref(), Some(TEXTS[lang as usize][key as usize]));
+            }
+            assert!(shell_json(lang).len() * 3 < json(lang).len(), "the shell's texts are a small part of all");
+        }
+    }
+
+    #[test]
+    fn a_page_script_cannot_be_closed_by_a_text() {
+        for shell_only in [true, false] {
+            assert!(!json_for_page(Lang::En, shell_only).contains("</"));
+        }
+    }
 }
