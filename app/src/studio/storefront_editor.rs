@@ -68,7 +68,8 @@ fn SlugInput(target: Target) -> impl IntoView {
                 on:input=move |event| {
                     let typed = event_target_value(&event);
                     typing.typed(typed.clone());
-                    studio.set(target, SLUG, Value::String(typed.trim().to_lowercase()));
+                    // An address is ASCII: other letters are refused as typed, whatever their case.
+                    studio.set(target, SLUG, Value::String(typed.trim().to_ascii_lowercase()));
                 }/>
             {move || suggestion().map(|suggested| {
                 let label = fill(text(language.get(), Key::StorefrontSlugUse), &[("slug", &suggested)]);

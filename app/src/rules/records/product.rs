@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::field::{self, FieldSpec, Shape};
 use crate::i18n::Key;
 use crate::rules::choices::choices;
+use crate::rules::latin;
 use crate::rules::problem::FieldProblem;
 
 pub const STOREFRONT: &str = "storefront";
@@ -87,7 +88,7 @@ pub fn parse_whole(typed: &str, max: u64) -> Result<u64, FieldProblem> {
     if typed.starts_with(['-', '\u{2212}']) && typed.chars().any(|c| c.is_ascii_digit()) {
         return Err(FieldProblem::Negative);
     }
-    if typed.chars().any(char::is_alphabetic) {
+    if typed.chars().any(latin::is_letter) {
         return Err(
             in_words(typed, max).map_or(FieldProblem::WholeNumber, |number| FieldProblem::NumberInWords { number })
         );
@@ -164,9 +165,15 @@ const NUMBER_WORDS: [(&str, u64); 19] = [
 /// "150 тыс" → 150 000, "1,5 млн" → 1 500 000, "35 000 so'm" → 35 000: a
 /// number followed by one of [`NUMBER_WORDS`], when it makes a whole number up to `max`.
 fn in_words(typed: &str, max: u64) -> Option<u64> {
-    let split = typed.find(char::is_alphabetic)?;
+    let split = typed.find(latin::is_letter)?;
     let (number, word) = typed.split_at(split);
-    let word = word.trim().trim_end_matches('.').to_lowercase().replace(['ʻ', '‘', '’', 'ʼ', '`'], "'");
+    let word = word
+        .trim()
+        .trim_end_matches('.')
+        .chars()
+        .map(latin::lower)
+        .collect::<String>()
+        .replace(['ʻ', '‘', '’', 'ʼ', '`'], "'");
     let (_, times) = NUMBER_WORDS.iter().find(|(name, _)| *name == word)?;
     let (groups, last_mark) = digit_groups(number.trim())?;
     // "1,5 млн": the mark before the last group is a decimal one when the group is not three digits.

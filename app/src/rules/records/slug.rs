@@ -46,7 +46,7 @@ pub fn suggest(name: &str) -> String {
         let piece: Option<String> = if c.is_ascii_alphanumeric() {
             Some(c.to_ascii_lowercase().to_string())
         } else {
-            latin::for_address(c.to_lowercase().next().unwrap_or(c)).map(str::to_owned)
+            latin::for_address(latin::lower(c)).map(str::to_owned)
         };
         match piece {
             Some(piece) if piece.is_empty() => {}
