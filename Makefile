@@ -20,8 +20,9 @@ run: tools build
 	@echo "==> starting Sawda (embedded database under $${SAWDA_DATA:-./data})"
 	"$(SAWDA)" $(ARGS)
 
-## test: install what is missing, check the code, then run every test (Rust, then the browser)
-test: tools check build test-rust test-browser
+## test: install what is missing, check the code, then run every test (Rust,
+## the first visit's size against its budget, then the browser)
+test: tools check build test-rust size test-browser
 
 ## check: formatting, clippy (warnings are errors) on every target and on the
 ## browser half (wasm, `hydrate`), and no loop between the folders' imports
@@ -43,6 +44,7 @@ tools:
 build: | tools
 test-rust test-browser: | build check
 test-browser: | test-rust
+test-browser: | size
 
 build:
 	@echo "==> building Sawda (release: server, wasm, CSS; the first build takes a while)"
@@ -56,8 +58,8 @@ test-browser:
 	@echo "==> browser tests (Chromium) against a running Sawda"
 	cd end2end && SAWDA_BIN="$(SAWDA)" SAWDA_SITE="$(CURDIR)/target/site" npm test
 
-## size: what the first visit downloads, raw and as served (brotli)
-size: tools build
+## size: what the first visit downloads, raw and as served (brotli); fails over 200,000 B
+size: | tools build
 	@scripts/size-report.sh "$(SAWDA)"
 
 ## bench: what syncing costs (wire bytes; 1,000 queued mutations coming online),
