@@ -102,8 +102,8 @@ fn search_only(c: char) -> Option<&'static str> {
 /// in the wasm everyone downloads first.
 pub fn lower(c: char) -> char {
     let n = c as u32;
-    let even_pair = |n: u32| if n % 2 == 0 { n + 1 } else { n };
-    let odd_pair = |n: u32| if n % 2 == 1 { n + 1 } else { n };
+    let even_pair = |n: u32| if n.is_multiple_of(2) { n + 1 } else { n };
+    let odd_pair = |n: u32| if n.is_multiple_of(2) { n } else { n + 1 };
     let lowered = match n {
         0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE | 0x410..=0x42F => n + 0x20,
         0x100..=0x12F | 0x132..=0x137 | 0x14A..=0x177 | 0x460..=0x481 | 0x48A..=0x4BF | 0x4D0..=0x52F => even_pair(n),
