@@ -3,8 +3,8 @@
 //! and requests for a phone coming online with 1,000 queued mutations, over the
 //! embedded database (target: at most 1 s and 3 requests); and a village getting
 //! signal at once: N phones (50, 200, 500) each pushing 20 new products at the
-//! same moment (target: no errors), with the server time per push (p50, p95,
-//! max) and pushes per second. A report, not a test:
+//! same moment (target: no errors, p95 at most 2 s), with the server time per
+//! push (p50, p95, max) and pushes per second. A report, not a test:
 //! `cargo bench -p sawda-server --bench bench -- sync` (or `make bench`).
 
 use std::time::{Duration, Instant};
@@ -104,6 +104,9 @@ async fn coming_online() {
     Embedded { db, dir }.close().await;
 }
 
+/// A village's pushes: the slowest 5 % of pushes answered within this (issue #26).
+const VILLAGE_P95_MS: u128 = 2_000;
+
 /// N entrepreneurs' phones, each with 20 new products, push at the same moment.
 async fn village_gets_signal(phones: usize) {
     let Embedded { db, dir } = Embedded::new().await;
@@ -161,12 +164,15 @@ async fn village_gets_signal(phones: usize) {
     let wall = began.elapsed();
     times.sort();
     let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1].as_millis();
+    let p95 = at(0.95);
+    let within = errors == 0 && p95 <= VILLAGE_P95_MS;
     println!(
-        "  {phones:>3} phones x 20 edits: errors {errors}, per push p50 {} ms, p95 {} ms, max {} ms, {:.0} pushes/s",
+        "  {phones:>3} phones x 20 edits: errors {errors}, per push p50 {} ms, p95 {p95} ms, max {} ms, {:.0} pushes/s \
+         (budget: p95 <= {VILLAGE_P95_MS} ms, 0 errors: {})",
         at(0.50),
-        at(0.95),
         at(1.0),
-        phones as f64 / wall.as_secs_f64()
+        phones as f64 / wall.as_secs_f64(),
+        if within { "within" } else { "OVER" }
     );
     drop(router);
     Embedded { db, dir }.close().await;

@@ -40,6 +40,11 @@ async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 's
     tokio::task::spawn_blocking(work).await.map_err(|e| StoreError::Corrupt(format!("sync work stopped: {e}")))
 }
 
+/// Stored records' JSON up to this many bytes is parsed on the async worker:
+/// that takes tens of microseconds, less than the hop to the blocking pool
+/// (which, with hundreds of pushes at once, also starts threads).
+const PARSED_ON_THE_WORKER: usize = 16 * 1024;
+
 #[derive(SurrealValue)]
 struct Stored {
     seq: i64,
@@ -74,22 +79,40 @@ struct Holder {
     slug: String,
 }
 
+/// A `sync_record` row as written.
 #[derive(SurrealValue)]
 struct Row {
-    key: String,
+    id: DbId,
     owner: String,
     kind: String,
     seq: i64,
-    replaced: Option<i64>,
     body: String,
     slug: Option<String>,
 }
 
+/// A `sync_change` row: the record's latest change in its owner's log.
+#[derive(SurrealValue)]
+struct ChangeRow {
+    id: DbId,
+    record: String,
+}
+
+/// A `sync_applied` row.
 #[derive(SurrealValue)]
 struct MarkRow {
-    id: String,
+    id: DbId,
     hash: String,
     refused: Option<String>,
+}
+
+/// What a plan writes, as rows: each kind goes in one statement with an array
+/// bound, not a statement per row (`write`).
+struct Rows {
+    records: Vec<Row>,
+    changes: Vec<ChangeRow>,
+    /// The change-log entries the changed records leave.
+    gone: Vec<DbId>,
+    marks: Vec<MarkRow>,
 }
 
 /// A key `[owner, n]` of an owner's rows.
@@ -225,6 +248,7 @@ async fn push_once(
         loaded.applied.insert(id, AppliedMark { hash: mark.hash.parse().map_err(corrupt)?, refused });
     }
     let stored: Vec<Stored> = read.take(1)?;
+    let stored_bytes: usize = stored.iter().map(|row| row.body.len()).sum();
     if let Some(scope) = read.take::<Option<Scope>>(2)? {
         loaded.last_seq = scope.seq as u64;
         loaded.holdings = scope.holdings();
@@ -235,8 +259,7 @@ async fn push_once(
         loaded.restored_at = Some(restored.parse::<sawda_sync::ids::Ulid>().map_err(corrupt)?.unix_ms());
     }
     let mut pending = hook.read(&transaction, who, wants.records.iter().map(ToString::to_string).collect()).await?;
-    // Parsing checks each record's canonical form: off the async workers.
-    let (mut loaded, slugs) = off_the_workers(move || {
+    let load = move || {
         for row in stored {
             let record: Record = serde_json::from_str(&row.body).map_err(corrupt)?;
             loaded.records.insert(record.id(), Snapshot { seq: row.seq as u64, record });
@@ -244,8 +267,12 @@ async fn push_once(
         // Holders of the addresses asked for and of those the loaded records hold.
         let slugs: Vec<String> = wants.unique_values_with(&rules, &loaded.records).into_iter().collect();
         Ok::<_, StoreError>((loaded, slugs))
-    })
-    .await??;
+    };
+    // Parsing checks each record's canonical form: off the async workers,
+    // unless there is little to parse (new records: nothing), when the hop to
+    // the blocking pool would cost more than the work.
+    let (mut loaded, slugs) =
+        if stored_bytes <= PARSED_ON_THE_WORKER { load()? } else { off_the_workers(load).await?? };
     if !slugs.is_empty() {
         let approved: Vec<DbId> = slugs.iter().map(|slug| DbId::new("approved_address", slug.clone())).collect();
         let mut read = transaction
@@ -271,81 +298,89 @@ async fn push_once(
 
     let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
     let (who_owned, request) = (who.clone(), request.clone());
-    let (plan, rows, marks, pending) = off_the_workers(move || {
+    let (plan, rows, pending) = off_the_workers(move || {
         hook.before(&mut pending, &loaded.records);
         let mut plan = plan_push(&rules, &who_owned, &request, loaded, &epoch, now_ms);
         hook.amend(&mut pending, &mut plan, now_ms);
-        let (rows, marks) = rows_of(&rules, &plan);
-        (plan, rows, marks, pending)
+        let rows = rows_of(&rules, &who_owned, &plan);
+        (plan, rows, pending)
     })
     .await?;
     if !plan.writes_nothing() {
-        write(&transaction, who, &plan, rows, marks).await?;
+        write(&transaction, who, &plan, rows).await?;
         hook.write(&transaction, who, pending).await?;
     }
     transaction.commit().await?;
     Ok(plan.response)
 }
 
-/// The rows a plan writes: its records and its applied marks.
-fn rows_of(rules: &dyn Rules, plan: &Plan) -> (Vec<Row>, Vec<MarkRow>) {
-    let rows = plan
-        .changes
-        .iter()
-        .map(|change| Row {
-            key: change.record.id().to_string(),
+/// The rows a plan writes: its records, their change-log entries (new and
+/// gone) and its applied marks.
+fn rows_of(rules: &dyn Rules, who: &Owner, plan: &Plan) -> Rows {
+    let key = |table: &str, n: Value| DbId::new(table, owner_key(who, n));
+    let mut rows = Rows {
+        records: Vec::with_capacity(plan.changes.len()),
+        changes: Vec::with_capacity(plan.changes.len()),
+        gone: Vec::new(),
+        marks: Vec::with_capacity(plan.applied.len()),
+    };
+    for change in &plan.changes {
+        let id = change.record.id().to_string();
+        rows.gone.extend(change.replaced.map(|seq| key("sync_change", int(seq))));
+        rows.changes.push(ChangeRow { id: key("sync_change", int(change.seq)), record: id.clone() });
+        rows.records.push(Row {
+            id: key("sync_record", Value::String(id)),
             owner: change.record.owner().to_string(),
             kind: change.record.kind().name().to_string(),
             seq: change.seq as i64,
-            replaced: change.replaced.map(|seq| seq as i64),
             body: serde_json::to_string(&change.record).expect("records serialise"),
             // A deleted storefront frees its address.
             slug: unique_value(rules, &change.record).map(str::to_owned),
-        })
-        .collect();
-    let marks = plan
+        });
+    }
+    rows.marks = plan
         .applied
         .iter()
         .map(|(id, mark)| MarkRow {
-            id: id.to_string(),
+            id: key("sync_applied", Value::String(id.to_string())),
             hash: mark.hash.to_string(),
             refused: (!mark.refused.is_empty())
                 .then(|| serde_json::to_string(&mark.refused).expect("rejections serialise")),
         })
         .collect();
-    (rows, marks)
+    rows
 }
 
-async fn write(
-    transaction: &Transaction<Any>,
-    who: &Owner,
-    plan: &Plan,
-    rows: Vec<Row>,
-    marks: Vec<MarkRow>,
-) -> Result<(), StoreError> {
+/// Writes a plan's rows: a statement per table, each row bound in an array
+/// (a statement per row made a push of 20 records some 80 statements).
+async fn write(transaction: &Transaction<Any>, who: &Owner, plan: &Plan, rows: Rows) -> Result<(), StoreError> {
+    let mut text = String::from(
+        "UPSERT $scope SET seq = $seq, records = $records, bytes = $bytes, open_requests = $open_requests;",
+    );
+    if !rows.gone.is_empty() {
+        text.push_str("DELETE $gone;");
+    }
+    if !rows.records.is_empty() {
+        text.push_str(
+            "INSERT INTO sync_record $rows ON DUPLICATE KEY UPDATE
+                 owner = $input.owner, kind = $input.kind, seq = $input.seq, body = $input.body, slug = $input.slug;
+             INSERT INTO sync_change $changes;",
+        );
+    }
+    if !rows.marks.is_empty() {
+        text.push_str("INSERT INTO sync_applied $marks;");
+    }
     transaction
-        .query(
-            "UPSERT $scope SET seq = $seq, records = $records, bytes = $bytes, open_requests = $open_requests;
-             FOR $row IN $rows {
-                 IF $row.replaced != NONE {
-                     DELETE type::record('sync_change', [$owner, $row.replaced]);
-                 };
-                 UPSERT type::record('sync_record', [$owner, $row.key])
-                     CONTENT { owner: $row.owner, kind: $row.kind, seq: $row.seq, body: $row.body, slug: $row.slug };
-                 CREATE type::record('sync_change', [$owner, $row.seq]) SET record = $row.key;
-             };
-             FOR $mark IN $marks {
-                 CREATE type::record('sync_applied', [$owner, $mark.id]) SET hash = $mark.hash, refused = $mark.refused;
-             };",
-        )
+        .query(text)
         .bind(("scope", DbId::new("sync_scope", who.to_string())))
         .bind(("seq", plan.last_seq as i64))
         .bind(("records", plan.holdings.records as i64))
         .bind(("bytes", plan.holdings.bytes as i64))
         .bind(("open_requests", plan.holdings.open_requests as i64))
-        .bind(("owner", who.to_string()))
-        .bind(("rows", rows))
-        .bind(("marks", marks))
+        .bind(("gone", rows.gone))
+        .bind(("rows", rows.records))
+        .bind(("changes", rows.changes))
+        .bind(("marks", rows.marks))
         .await?
         .check()?;
     Ok(())
