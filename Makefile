@@ -64,9 +64,13 @@ size: | tools build
 
 ## bench: what syncing costs (wire bytes; 1,000 queued mutations coming online),
 ## what the bounds on records buy (the worst record; requests during attacks),
-## how fast the review desk's queue is with thousands waiting, and the buyers'
-## side at scale (the market over 200,000 products; a product page against nginx);
-## one binary, whose parts (sync limits review public) PARTS picks: `make bench PARTS=review`
-bench:
+## how fast the review desk's queue and decisions are, the buyers' side at scale
+## (the market over 200,000 products; a product page against nginx), and the
+## phone (first visit on a slow link and CPU, offline cold start; Chromium);
+## parts (sync limits review public phone) picked by PARTS: `make bench PARTS=review`
+bench: | tools build
 	@scripts/install-tools.sh --bench
-	cargo bench -p sawda-server --bench bench -- $(PARTS)
+	@if [ -z "$(PARTS)" ] || [ -n "$(filter-out phone,$(PARTS))" ]; then \
+	  cargo bench -p sawda-server --bench bench -- $(filter-out phone,$(PARTS)); fi
+	@if [ -z "$(PARTS)" ] || [ -n "$(filter phone,$(PARTS))" ]; then \
+	  cd end2end && SAWDA_BIN="$(SAWDA)" SAWDA_SITE="$(CURDIR)/target/site" node bench/phone.mjs; fi

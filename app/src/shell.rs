@@ -11,6 +11,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = crate::i18n::choose_for_request();
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    #[cfg(feature = "ssr")]
+    provide_split_manifest(&options);
     // The bundle's folder is named by this release (see the server's `release`).
     let stylesheet = format!("/{}/sawda.css", options.site_pkg_dir);
     view! {
@@ -52,6 +54,31 @@ fn page_texts_json(lang: Lang) -> String {
     {
         let _ = lang;
         String::new()
+    }
+}
+
+/// The split's manifest (which chunks each lazy page needs), so the page of a
+/// lazy route preloads its chunks beside the first module instead of after it
+/// (one round trip per few chunks on a 400 ms link). Leptos reads it only at
+/// `<site>/<site_pkg_dir>/`, and this server names the bundle's folder by
+/// release (`/pkg/<release>/`, served from `<site>/pkg/`); so it is given here.
+#[cfg(feature = "ssr")]
+fn provide_split_manifest(options: &LeptosOptions) {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use leptos::WasmSplitManifest;
+
+    static READ: OnceLock<Mutex<HashMap<String, Option<WasmSplitManifest>>>> = OnceLock::new();
+    let mut read = READ.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let manifest = read.entry(format!("{}|{}", options.site_root, options.site_pkg_dir)).or_insert_with(|| {
+        let path = std::path::Path::new(&*options.site_root).join("pkg").join("__wasm_split_manifest.json");
+        let chunks: HashMap<String, Vec<String>> = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+        let split_js = "__wasm_split.______________________.js".to_owned();
+        Some(WasmSplitManifest(ArcStoredValue::new((format!("/{}", options.site_pkg_dir), chunks, split_js))))
+    });
+    if let Some(manifest) = manifest {
+        provide_context(manifest.clone());
     }
 }
 

@@ -6,7 +6,8 @@
 //! - `sync`: what syncing costs on the wire, a phone coming online with 1,000
 //!   queued mutations, a village's phones pushing at once;
 //! - `limits`: the worst record the bounds allow, and a normal pull during attacks;
-//! - `review`: the review desk's queue with thousands of items waiting;
+//! - `review`: the review desk's queue with thousands of items waiting, and a
+//!   decision in a storefront of 1 to 1,000 approved products (four coordinators at once too);
 //! - `public`: the market over 200,000 products and a product page against
 //!   nginx (the seeded database is kept in `~/.cache/sawda`; minutes of both cores).
 

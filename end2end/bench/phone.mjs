@@ -1,0 +1,149 @@
+// The phone's figures, each printed with its budget (`make bench PARTS=phone`):
+// - the first visit to the home page and to sign-in on a cheap phone on a slow
+//   link (50 KB/s down, 400 ms round trip, CPU slowed 4x): the HTML on screen
+//   (first contentful paint) and hydrated, with where the time went (the
+//   bundle's download, the wasm's compile and start, hydration);
+// - the studio's cold start offline at 4x CPU: from the address opened to her
+//   storefront's name in its field.
+// Sawda and Chromium run on loopback, bounded in time; the medians of RUNS runs.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startSawda, launchBrowser, phone, persistentPhone, killProfile, signUpEntrepreneurs, signInOnPage, ready,
+  expectStatus, typeInto, texts, slowCpu,
+} from '../tests/support.mjs';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
+const AYSULU = { phone: '+998903001122', name: 'Aysulu', password: 'aral-honey-2026' };
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+// In the page, before its scripts: when the wasm was compiled and started, and when hydration ended.
+function instrument() {
+  window.__sawda = { instantiated: [] };
+  for (const name of ['instantiateStreaming', 'instantiate']) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = async (...args) => {
+      const start = performance.now();
+      const result = await original.apply(WebAssembly, args);
+      window.__sawda.instantiated.push({ start, end: performance.now() });
+      return result;
+    };
+  }
+  new MutationObserver(() => {
+    if (document.documentElement.dataset.hydrated === 'true' && !window.__sawda.hydrated) {
+      window.__sawda.hydrated = performance.now();
+    }
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
+}
+
+async function slowLink(page) {
+  const session = await page.context().newCDPSession(page);
+  await session.send('Network.enable');
+  await session.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 400, downloadThroughput: 50 * 1024, uploadThroughput: 25 * 1024,
+  });
+  await session.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+}
+
+async function firstVisit(browser, url) {
+  const { context, page } = await phone(browser, { locale: 'kaa' });
+  await page.addInitScript(instrument);
+  await slowLink(page);
+  await page.goto(url, { waitUntil: 'commit', timeout: 120_000 });
+  await page.waitForFunction(() => window.__sawda?.hydrated, null, { timeout: 120_000, polling: 100 });
+  const figures = await page.evaluate(() => {
+    const paint = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN;
+    const resources = performance.getEntriesByType('resource');
+    const main = resources.find((r) => r.name.endsWith('/sawda.wasm'));
+    const wasm = resources.filter((r) => r.name.endsWith('.wasm'));
+    const started = window.__sawda.instantiated[0];
+    return {
+      paint,
+      hydrated: window.__sawda.hydrated,
+      wasmDownloaded: main?.responseEnd ?? NaN,
+      lastWasmDownloaded: Math.max(...wasm.map((r) => r.responseEnd)),
+      wasmFiles: wasm.length,
+      started: started?.end ?? NaN,
+      startTook: started ? started.end - Math.max(started.start, main?.responseEnd ?? started.start) : NaN,
+    };
+  });
+  await context.close();
+  return figures;
+}
+
+async function firstVisits(browser, base) {
+  console.log('First visit, 360 px phone, 50 KB/s down, 400 ms round trip, CPU 4x slower (median of', RUNS, 'runs):');
+  for (const path of ['/', '/sign-in']) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await firstVisit(browser, `${base}${path}`));
+    const m = (key) => median(runs.map((r) => r[key]));
+    console.log(`  ${path.padEnd(9)} HTML on screen ${seconds(m('paint'))} (budget 1.5 s); hydrated ${seconds(m('hydrated'))} (budget 4 s)`);
+    console.log(`            where the time went: first module downloaded at ${seconds(m('wasmDownloaded'))}, `
+      + `compiled and started ${seconds(m('startTook'))} later (at ${seconds(m('started'))}), `
+      + `${m('wasmFiles')} wasm files (last at ${seconds(m('lastWasmDownloaded'))}), `
+      + `hydration done ${seconds(m('hydrated') - Math.max(m('started'), m('lastWasmDownloaded')))} after the last`);
+  }
+}
+
+async function offlineColdStart(browser, url) {
+  await signUpEntrepreneurs(url, ADMIN, [AYSULU]);
+  const profile = mkdtempSync(join(tmpdir(), 'sawda-bench-phone-'));
+  try {
+    let { context, page } = await persistentPhone(profile, { locale: 'en-GB' });
+    await signInOnPage(page, url, AYSULU);
+    await ready(page);
+    await typeInto(page, '#storefront-name', 'Aral honey');
+    await expectStatus(page, texts.en['sync.all_saved']);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await context.close();
+
+    const times = [];
+    const phases = [];
+    for (let i = 0; i < RUNS; i++) {
+      ({ context, page } = await persistentPhone(profile, { locale: 'en-GB' }));
+      await context.addInitScript(instrument);
+      await context.setOffline(true);
+      await slowCpu(page);
+      await page.goto(`${url}/studio`, { waitUntil: 'commit' });
+      const shown = await page.waitForFunction(() => {
+        const field = document.querySelector('#storefront-name');
+        return field && field.value === 'Aral honey' ? performance.now() : null;
+      }, null, { polling: 'raf', timeout: 60_000 });
+      const at = await shown.jsonValue();
+      times.push(at);
+      phases.push(await page.evaluate(() => ({
+        paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+        started: window.__sawda.instantiated.at(-1)?.end ?? NaN,
+        hydrated: window.__sawda.hydrated ?? NaN,
+      })));
+      await killProfile(profile);
+    }
+    console.log(`Offline cold start of the studio, CPU 4x slower: her storefront on screen after ${seconds(median(times))} `
+      + `(median of ${RUNS}; runs ${times.map((t) => seconds(t)).join(', ')}; budget 0.5 s)`);
+    const m = (key) => median(phases.map((p) => p[key]));
+    console.log(`  where the time went: HTML on screen at ${seconds(m('paint'))}, wasm started at ${seconds(m('started'))}, `
+      + `hydrated at ${seconds(m('hydrated'))}, her storefront read from the phone's store and shown at ${seconds(median(times))}`);
+  } finally {
+    // Chromium may still be writing its profile for a moment after SIGKILL.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (error) {
+      console.error(`left ${profile}: ${error.message}`);
+    }
+  }
+}
+
+const sawda = await startSawda({ admin: ADMIN, seconds: 900 });
+const browser = await launchBrowser();
+try {
+  if (!process.env.ONLY || process.env.ONLY === 'first') await firstVisits(browser, sawda.url);
+  if (!process.env.ONLY || process.env.ONLY === 'offline') await offlineColdStart(browser, sawda.url);
+} finally {
+  await browser.close();
+  await sawda.stop();
+}
