@@ -18,7 +18,7 @@ pub fn keep_in_step(language: Language) {
             if !load_texts(lang).await {
                 page_texts::ask_again(lang);
             }
-        })
+        });
     });
     // A cookie can be lost (cleared, expired) while the device store keeps the choice.
     Effect::new(move |previous: Option<()>| {
