@@ -3,11 +3,12 @@
 //! desk takes what she submitted (so a submission commits with its edit).
 //! The sync store runs it through [`PushHook`] and knows neither.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use app::rules::review as rules;
 use sawda_sync::protocol::Snapshot;
 use sawda_sync::server::Plan;
-use sawda_sync::{Owner, Record, RecordId};
+use sawda_sync::{Action, Mutation, Owner, Record, RecordId};
 use surrealdb::engine::any::Any;
 use surrealdb::method::Transaction;
 
@@ -34,9 +35,20 @@ impl PushHook for AfterPush {
         self,
         transaction: &Transaction<Any>,
         who: &Owner,
-        records: Vec<String>,
+        mutations: &[Mutation],
     ) -> Result<Pending, StoreError> {
-        let submitted_lately = review::submitted_lately(transaction, who, records).await?;
+        // Only a push that sets an item's submission can be held by the day's
+        // count: the others (most pushes) skip reading it.
+        let submitting: BTreeSet<String> = mutations
+            .iter()
+            .filter(|m| matches!(&m.action, Action::Set(fields) if fields.contains_key(rules::SUBMITTED)))
+            .map(|m| m.record.to_string())
+            .collect();
+        let submitted_lately = if submitting.is_empty() {
+            BTreeMap::new()
+        } else {
+            review::submitted_lately(transaction, who, submitting.into_iter().collect()).await?
+        };
         Ok(Pending { submitted_lately, before: BTreeMap::new(), reviewed: Vec::new() })
     }
 

@@ -26,6 +26,8 @@ pub struct AppState {
     pub pages: Arc<crate::http::page_cache::PageCache>,
     /// Pushes per account (`sync::push_limits`).
     pub push_limits: Arc<crate::sync::push_limits::PushLimits>,
+    /// Turns for writing pushes (`sync::push_limits::pushes_at_once`).
+    pub push_turns: Arc<tokio::sync::Semaphore>,
     /// How long a market query may take before the buyer is asked for a shorter search.
     pub market_timeout: std::time::Duration,
     /// Turns for market searches that reach the database (`public::market`).
@@ -48,6 +50,7 @@ impl AppState {
             views: Default::default(),
             pages: Default::default(),
             push_limits: Default::default(),
+            push_turns: Arc::new(tokio::sync::Semaphore::new(crate::sync::push_limits::pushes_at_once())),
             market_timeout: crate::approved::market::TIMEOUT,
             market_searches: Arc::new(tokio::sync::Semaphore::new(crate::approved::market::SEARCHES_AT_ONCE)),
             sitemap: Default::default(),

@@ -82,6 +82,14 @@ pub async fn push(
     let request = PushRequest::from_json(&body).map_err(SyncFailure::Protocol)?;
     // Over her allowance: the phone keeps her edits queued and tries again later.
     state.push_limits.admit(&who, request.mutations.len()).map_err(ApiError::rate_limited)?;
+    // Pushes take turns, one per core: a village coming online at once is
+    // served at the database's pace instead of slowing every push down (see
+    // `sync::push_limits::PUSHES_AT_ONCE`); past the wait, her phone tries again.
+    // Pushes take turns, one per core: a village coming online at once is
+    // served at the database's pace instead of every push slowing the others
+    // (`sync::push_limits::pushes_at_once`). The wait is bounded by the
+    // connections Sawda accepts and her phone's own timeout, which retries.
+    let _turn = state.push_turns.acquire().await.map_err(|_| ApiError::BUSY)?;
     let answer = store::push(&state.db, &who, role, &request, crate::after_push::AfterPush).await?;
     // Her public pages may show what she just changed (a price, a deletion).
     if request.mutations.iter().any(|m| app::rules::review::is_reviewed_kind(m.kind)) {

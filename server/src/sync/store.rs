@@ -26,7 +26,7 @@ use app::rules::records::SawdaRules;
 use sawda_sync::limits::{Holdings, MAX_PULL_BYTES};
 use sawda_sync::protocol::{Epoch, Snapshot, admit_pull, admit_push};
 use sawda_sync::server::{AppliedMark, Loaded, Plan, Rules, Wants, plan_push, pull_limit, pull_page, unique_value};
-use sawda_sync::{MutationId, Owner, PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId};
+use sawda_sync::{Mutation, MutationId, Owner, PullRequest, PullResponse, PushRequest, PushResponse, Record, RecordId};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::method::Transaction;
@@ -139,13 +139,13 @@ const CONFLICT_ATTEMPTS: u32 = 8;
 pub trait PushHook: Copy + Send + Sync + 'static {
     /// What it carries from one step of a push to the next.
     type Pending: Send + 'static;
-    /// Reads what it needs in the push's transaction, before the plan;
-    /// `records`: the ids of the records the push touches.
+    /// Reads what it needs in the push's transaction, before the plan, from
+    /// what the push's `mutations` say.
     fn read(
         self,
         transaction: &Transaction<Any>,
         who: &Owner,
-        records: Vec<String>,
+        mutations: &[Mutation],
     ) -> impl Future<Output = Result<Self::Pending, StoreError>> + Send;
     /// Off the async workers: her records as they were, before the plan …
     fn before(self, pending: &mut Self::Pending, records: &BTreeMap<RecordId, Snapshot>);
@@ -258,7 +258,7 @@ async fn push_once(
     if let Some(restored) = read.take::<Option<String>>(4)? {
         loaded.restored_at = Some(restored.parse::<sawda_sync::ids::Ulid>().map_err(corrupt)?.unix_ms());
     }
-    let mut pending = hook.read(&transaction, who, wants.records.iter().map(ToString::to_string).collect()).await?;
+    let mut pending = hook.read(&transaction, who, &request.mutations).await?;
     let load = move || {
         for row in stored {
             let record: Record = serde_json::from_str(&row.body).map_err(corrupt)?;
