@@ -75,8 +75,14 @@ mod tests {
         assert_eq!(photos_of(&product), [a.clone(), b.clone()]);
         let storefront = make(Kind::Storefront, Fields::from([("cover_photo".into(), json!(a))]));
         assert_eq!(photos_of(&storefront), std::slice::from_ref(&a));
-        let post = make(Kind::AdPost, Fields::from([("photos".into(), json!([a]))]));
-        assert!(photos_of(&post).is_empty());
+        // An ad's photo and its uploaded card; a field its kind does not have names none.
+        let post = make(
+            Kind::AdPost,
+            Fields::from([("photos".into(), json!([a])), ("photo".into(), json!(a)), ("card_photo".into(), json!(b))]),
+        );
+        assert_eq!(photos_of(&post), [a.clone(), b.clone()]);
+        let comment = make(Kind::ReviewComment, Fields::from([("photo".into(), json!(a))]));
+        assert!(photos_of(&comment).is_empty());
 
         // Deleted: the phone no longer shows them; the server keeps them in
         // case a later edit brings the record back, for half a year.

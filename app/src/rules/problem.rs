@@ -49,6 +49,13 @@ pub enum FieldProblem {
         max: usize,
     },
     Photo,
+    /// A hashtag with a character no platform keeps in a tag, or longer than `max`.
+    Hashtag {
+        max: usize,
+    },
+    TooManyHashtags {
+        max: usize,
+    },
     SlugCharacters,
     SlugHyphens,
     SlugReserved,
@@ -86,6 +93,8 @@ impl FieldProblem {
             FieldProblem::Contact => t(Key::FieldContact),
             FieldProblem::TooManyPhotos { max } => with(Key::FieldTooManyPhotos, "max", max.to_string()),
             FieldProblem::Photo => t(Key::FieldPhoto),
+            FieldProblem::Hashtag { max } => with(Key::FieldHashtag, "max", max.to_string()),
+            FieldProblem::TooManyHashtags { max } => with(Key::FieldTooManyHashtags, "max", max.to_string()),
             FieldProblem::SlugCharacters => t(Key::FieldSlugCharacters),
             FieldProblem::SlugHyphens => t(Key::FieldSlugHyphens),
             FieldProblem::SlugReserved => t(Key::FieldSlugReserved),
@@ -151,6 +160,8 @@ mod tests {
             FieldProblem::Instagram,
             FieldProblem::TooManyPhotos { max: 6 },
             FieldProblem::Photo,
+            FieldProblem::Hashtag { max: 30 },
+            FieldProblem::TooManyHashtags { max: 30 },
             FieldProblem::SlugCharacters,
             FieldProblem::SlugHyphens,
             FieldProblem::SlugReserved,

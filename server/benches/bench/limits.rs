@@ -326,13 +326,15 @@ async fn attack_with(
                 pushes += 1;
             }
         }
-        Prepared::WideAdPost => {
+        Prepared::WideComment => {
             let id = RecordId::new(NOW, [9; 10]);
             for n in 0..150u64 {
                 let fields: serde_json::Map<String, Value> =
                     (0..120).map(|i| (format!("f{n}_{i}"), json!("x".repeat(300)))).collect();
-                let request =
-                    post(&cookie, &push(&mallory, vec![set(&mallory, n, 1, id, Kind::AdPost, Value::Object(fields))]));
+                let request = post(
+                    &cookie,
+                    &push(&mallory, vec![set(&mallory, n, 1, id, Kind::ReviewComment, Value::Object(fields))]),
+                );
                 tally(send(&router, request).await.1);
                 pushes += 1;
             }
@@ -344,7 +346,7 @@ async fn attack_with(
 #[derive(Clone, Copy)]
 enum Attack {
     GrowRecord,
-    WideAdPost,
+    WideComment,
     HeavyPhotos,
     DecompressionBombs,
     SignInFlood,
@@ -353,7 +355,7 @@ enum Attack {
 /// An attack with its files made before the clock starts.
 enum Prepared {
     GrowRecord,
-    WideAdPost,
+    WideComment,
     Photos(Vec<Vec<u8>>),
     SignInFlood,
 }
@@ -362,7 +364,7 @@ impl Attack {
     fn prepare(self) -> Prepared {
         match self {
             Attack::GrowRecord => Prepared::GrowRecord,
-            Attack::WideAdPost => Prepared::WideAdPost,
+            Attack::WideComment => Prepared::WideComment,
             Attack::HeavyPhotos => Prepared::Photos((0..16).map(heaviest_photo).collect()),
             Attack::DecompressionBombs => Prepared::Photos((0..200).map(support::decompression_bomb).collect()),
             Attack::SignInFlood => Prepared::SignInFlood,
@@ -377,7 +379,7 @@ pub async fn run() {
     report("any-field record, 21 devices (were a kind to allow it)", &worst_generic(21));
     println!("A normal pull by another person during an attack (embedded SurrealKV):");
     during("growing one product from invented devices", Attack::GrowRecord).await;
-    during("an ad post of 120 fields a push, 150 pushes", Attack::WideAdPost).await;
+    during("a review comment (a kind without rules) of 120 fields a push, 150 pushes", Attack::WideComment).await;
     during("16 photos of 4,000 x 3,000 px, 8 uploads at once", Attack::HeavyPhotos).await;
     during("200 tiny PNGs that decode to 10 GB, 8 at once", Attack::DecompressionBombs).await;
     during("600 wrong sign-ins from 600 addresses, 64 at once", Attack::SignInFlood).await;

@@ -3,6 +3,7 @@
 //! SurrealDB, in memory or on disk.
 
 mod accounts;
+mod ads;
 mod edges;
 mod hosts;
 mod http;

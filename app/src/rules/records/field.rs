@@ -39,6 +39,9 @@ pub enum Shape {
     Telegram,
     /// A phone number.
     Phone,
+    /// Up to `max` hashtags ([`check_hashtag`], each of at most `tag_max`
+    /// characters), none twice in any letter case.
+    Hashtags { max: usize, tag_max: usize },
     /// An Instagram user name, without the `@`.
     Instagram,
     /// `[{"method": …, "note": …}]`: each method of the list once, with her own
@@ -87,6 +90,7 @@ impl FieldSpec {
             Shape::Instagram => 31,
             Shape::Phone => 20,
             Shape::Payment { note_max, .. } => note_max,
+            Shape::Hashtags { tag_max, .. } => tag_max,
             _ => 0,
         }
     }
@@ -113,6 +117,7 @@ impl FieldSpec {
             Shape::Phone => normalise_phone(text(value)?).map(|_| ()).ok_or(FieldProblem::Phone),
             Shape::Instagram => check_instagram(text(value)?),
             Shape::Payment { methods, note_max } => check_payment(value, methods, note_max),
+            Shape::Hashtags { max, tag_max } => check_hashtags(value, max, tag_max),
         }
     }
 }
@@ -211,6 +216,46 @@ fn check_payment(value: &Value, methods: &[&str], note_max: usize) -> Result<(),
         }
     }
     Ok(())
+}
+
+fn check_hashtags(value: &Value, max: usize, tag_max: usize) -> Result<(), FieldProblem> {
+    let tags = value.as_array().ok_or(FieldProblem::WrongType)?;
+    if tags.len() > max {
+        return Err(FieldProblem::TooManyHashtags { max });
+    }
+    let mut seen: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let tag = text(tag)?;
+        check_hashtag(tag, tag_max)?;
+        // #Qawın and #qawın are one tag to a buyer who taps it.
+        let folded = tag.to_lowercase();
+        if seen.contains(&folded) {
+            return Err(FieldProblem::Repeated);
+        }
+        seen.push(folded);
+    }
+    Ok(())
+}
+
+/// One hashtag as stored, without its `#`: 1 to `max` of letters of the
+/// four languages' alphabets (Latin with Karakalpak's and Uzbek's letters,
+/// Cyrillic), digits and `_`, with at least one letter. A space, a `#`, an
+/// apostrophe or a hyphen would end the tag where Instagram, Telegram and
+/// Facebook make it a link, so the rest of it would be plain text.
+pub fn check_hashtag(tag: &str, max: usize) -> Result<(), FieldProblem> {
+    let length = tag.chars().count();
+    let ok = (1..=max).contains(&length)
+        && tag.chars().all(|c| c == '_' || c.is_ascii_digit() || is_hashtag_letter(c))
+        && tag.chars().any(is_hashtag_letter);
+    if ok { Ok(()) } else { Err(FieldProblem::Hashtag { max }) }
+}
+
+/// A letter of the Latin alphabets of Karakalpak, Uzbek and English, or of
+/// the Cyrillic alphabets of Russian, Uzbek and Karakalpak.
+pub fn is_hashtag_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || matches!(c, 'á' | 'Á' | 'ó' | 'Ó' | 'ú' | 'Ú' | 'ı' | 'İ' | 'í' | 'Í' | 'ǵ' | 'Ǵ' | 'ń' | 'Ń')
+        || (('\u{0400}'..='\u{04FF}').contains(&c) && c.is_alphabetic())
 }
 
 /// Telegram's rules: 5–32 of Latin letters, digits and `_`, starting with a

@@ -3,6 +3,7 @@
 //! saves it, and the server checks every pushed edit again (a phone may run an
 //! old or a broken app). The dispatch on the kind is here, and only here.
 
+pub mod ad_post;
 pub mod field;
 pub mod order_request;
 pub mod product;
@@ -17,13 +18,14 @@ use crate::rules::problem::FieldProblem;
 use field::FieldSpec;
 
 /// The fields of a kind; `None` for a kind whose rules come with its feature
-/// (ad posts, order requests, review comments).
+/// (review comments).
 pub fn fields_of(kind: Kind) -> Option<&'static [FieldSpec]> {
     match kind {
         Kind::Storefront => Some(&storefront::FIELDS),
         Kind::Product => Some(&product::FIELDS),
+        Kind::AdPost => Some(&ad_post::FIELDS),
         Kind::OrderRequest => Some(&order_request::FIELDS),
-        _ => None,
+        Kind::ReviewComment => None,
     }
 }
 
@@ -47,10 +49,11 @@ pub fn check_fields(kind: Kind, fields: &Fields) -> Result<(), (String, FieldPro
 }
 
 /// The app's rules as the sync protocol's push core asks for them, for a
-/// push by someone of `role`: only entrepreneurs keep storefronts, products
-/// and order requests (coordinators and admins review the first two; order
-/// requests are made by the server when a buyer sends one, and her phones
-/// only move them on), and a product goes on its owner's own storefront.
+/// push by someone of `role`: only entrepreneurs keep storefronts, products,
+/// ad posts and order requests (coordinators and admins review the first two;
+/// order requests are made by the server when a buyer sends one, and her
+/// phones only move them on), and a product or an ad goes on its owner's own
+/// storefront.
 #[derive(Clone, Copy, Debug)]
 pub struct SawdaRules {
     pub role: Role,
@@ -63,8 +66,8 @@ impl SawdaRules {
 /// The kinds each role's phones write.
 fn writes(role: Role, kind: Kind) -> bool {
     match kind {
-        Kind::Storefront | Kind::Product | Kind::OrderRequest => role == Role::Entrepreneur,
-        _ => false,
+        Kind::Storefront | Kind::Product | Kind::AdPost | Kind::OrderRequest => role == Role::Entrepreneur,
+        Kind::ReviewComment => false,
     }
 }
 
@@ -78,12 +81,14 @@ impl sawda_sync::server::Rules for SawdaRules {
     ) -> Result<(), Rejection> {
         let Some(specs) = fields_of(kind) else { return Ok(()) };
         field::check_in(specs, name, value).map_err(|problem| rejection(name, problem))?;
-        if kind == Kind::Product && name == product::STOREFRONT {
+        let on_storefront = (kind == Kind::Product && name == product::STOREFRONT)
+            || (kind == Kind::AdPost && name == ad_post::STOREFRONT);
+        if on_storefront {
             let hers = storefront::storefront_id(owner).to_string();
             if value.as_str() != Some(hers.as_str()) {
                 return Err(Rejection::new(
                     RejectCode::NotOwner,
-                    format!("{name}: a product goes on its owner's storefront"),
+                    format!("{name}: {kind} records go on their owner's storefront"),
                 ));
             }
         }
@@ -144,7 +149,11 @@ mod tests {
             check_fields(Kind::Product, &fields(&[("price_som", json!(2.5))])),
             Err(("price_som".into(), FieldProblem::WholeNumber))
         );
-        assert_eq!(check_fields(Kind::AdPost, &fields(&[("anything", json!(1))])), Ok(()));
+        assert_eq!(
+            check_fields(Kind::AdPost, &fields(&[("headline", json!("New")), ("price_som", json!(1))])),
+            Err(("price_som".into(), FieldProblem::UnknownField))
+        );
+        assert_eq!(check_fields(Kind::ReviewComment, &fields(&[("anything", json!(1))])), Ok(()));
         let refused = rejection("price_som", FieldProblem::WholeNumber);
         assert_eq!(refused.code, RejectCode::InvalidValue);
         assert!(refused.message.starts_with("price_som: "), "{}", refused.message);
@@ -164,6 +173,7 @@ mod tests {
         assert_eq!(unlabelled(Kind::Storefront), ["submitted"]);
         assert_eq!(unlabelled(Kind::Product), ["storefront", "position", "submitted"]);
         assert_eq!(unlabelled(Kind::OrderRequest), ["status"]);
+        assert_eq!(unlabelled(Kind::AdPost), ["storefront", "card_photo"]);
         assert_eq!(label_of(Kind::Storefront, storefront::COVER_PHOTO), Some(Key::PhotosCover));
         assert_eq!(label_of(Kind::Product, "colour"), None);
     }
@@ -178,10 +188,10 @@ mod tests {
         assert_eq!(refused.code, RejectCode::InvalidValue);
         assert!(rules.check_field(&owner, Kind::Storefront, "colour", &json!("red")).is_err());
         assert!(rules.writable(Kind::Product));
-        assert!(!rules.writable(Kind::AdPost), "no rules yet, so no writes");
+        assert!(rules.writable(Kind::AdPost), "hers to make and publish");
         assert!(rules.writable(Kind::OrderRequest), "she moves her orders on");
         assert!(Kind::OrderRequest.made_by_server() && !Kind::Product.made_by_server());
-        assert!(!rules.writable(Kind::ReviewComment));
+        assert!(!rules.writable(Kind::ReviewComment), "no rules yet, so no writes");
         assert_eq!(rules.unique_field(Kind::Storefront), Some("slug"));
         assert_eq!(rules.unique_field(Kind::Product), None);
         assert_eq!(rules.fixed_id(Kind::Storefront, &owner), Some(storefront::storefront_id(&owner)));
@@ -204,6 +214,22 @@ mod tests {
             rules.check_field(&amina, Kind::Product, product::STOREFRONT, &any).unwrap_err().code,
             RejectCode::NotOwner
         );
+    }
+
+    #[test]
+    fn an_ad_is_made_from_its_owners_storefront_only() {
+        use sawda_sync::server::Rules;
+        let (amina, bahadir): (sawda_sync::Owner, sawda_sync::Owner) =
+            ("user:amina".parse().unwrap(), "user:bahadir".parse().unwrap());
+        let rules = SawdaRules::ENTREPRENEUR;
+        let hers = json!(storefront::storefront_id(&amina).to_string());
+        assert!(rules.check_field(&amina, Kind::AdPost, ad_post::STOREFRONT, &hers).is_ok());
+        let refused = rules.check_field(&bahadir, Kind::AdPost, ad_post::STOREFRONT, &hers).unwrap_err();
+        assert_eq!(refused.code, RejectCode::NotOwner);
+        assert!(refused.message.contains("ad_post"), "{}", refused.message);
+        let refused = rules.check_field(&amina, Kind::AdPost, ad_post::HASHTAGS, &json!(["#sale"])).unwrap_err();
+        assert_eq!(refused.code, RejectCode::InvalidValue);
+        assert!(refused.message.starts_with("hashtags: "), "{}", refused.message);
     }
 
     #[test]
