@@ -220,6 +220,12 @@ fn goods_of(word: &str) -> Vec<usize> {
     goods
 }
 
+/// The goods a word names, in any spelling or with an ending ("Qawın",
+/// "múrabbası", "дыни"): an ad's hashtags say them in the ad's language.
+pub fn goods_named(word: &str) -> Vec<&'static Good> {
+    goods_of(&normalise(word)).into_iter().map(|good| &GOODS[good]).collect()
+}
+
 /// What the market searches for one word of her search (already in its
 /// search spelling): the word itself and, when it names a good, that good's
 /// other words in the four languages. None is the start of another, since

@@ -3,6 +3,7 @@
 //! no Leptos, no browser types, so the server checks every push by the very
 //! code the studio checks as she types.
 
+pub mod ads;
 pub mod choices;
 pub mod goods_words;
 pub mod latin;
