@@ -35,6 +35,7 @@ macro_rules! lazy_page {
 pub(crate) use lazy_page;
 
 pub mod account;
+pub mod ads;
 pub mod content_security_policy;
 pub mod device;
 pub mod i18n;

@@ -14,7 +14,7 @@ use leptos_router::{
 use crate::i18n::{Key, initial_language, provide_language};
 use crate::site::{HomePage, NotFoundPage, OfflinePage};
 use crate::ui::{NewVersionNotice, SiteFooter, SiteHeader};
-use crate::{account, people, review, studio};
+use crate::{account, ads, people, review, studio};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -33,6 +33,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("studio") view={Lazy::<studio::StudioRoute>::new()}/>
+                    <Route path=(StaticSegment("studio"), StaticSegment("ads")) view={Lazy::<ads::AdStudioRoute>::new()}/>
                     <Route path=StaticSegment("review") view={Lazy::<review::ReviewQueueRoute>::new()}/>
                     <Route path=(StaticSegment("review"), ParamSegment("owner"), ParamSegment("record"))
                         view={Lazy::<review::ReviewItemRoute>::new()}/>

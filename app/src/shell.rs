@@ -25,6 +25,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="stylesheet" href=stylesheet/>
+                {first_screen()}
                 // Outside the hydrated body: the page's texts for the browser.
                 <script type="application/json" id=crate::i18n::page_texts::ELEMENT_ID data-lang=lang.code()
                     inner_html=page_texts_json(lang)></script>
@@ -36,6 +37,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The studio's first screen, drawn from the phone's store before the app has
+/// loaded (`first_screen.js`). Inline, early in the head: it starts reading
+/// the store while the page is still being parsed, with no file to fetch.
+fn first_screen() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let studio = use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path() == "/studio");
+    #[cfg(not(feature = "ssr"))]
+    let studio = false;
+    let nonce = leptos::nonce::use_nonce().map(|nonce| nonce.to_string());
+    studio.then(|| view! { <script nonce=nonce inner_html=include_str!("first_screen.js")></script> })
 }
 
 /// The page's language's texts, for the browser (see `i18n::page_texts`):

@@ -601,3 +601,58 @@ test('a shared phone: her preview is never kept by the service worker, and signi
   assert.ok(!body.includes('Kelin embroidery') && !body.includes('Preview: only you see this page'), body);
   await context.close();
 });
+
+test('offline on a cold start, her storefront and products are on screen as text before the app, and nothing there takes typing', async () => {
+  const GULNARA = { phone: '+998903001144', name: 'Gulnara', password: 'kegeyli-felt-2026' };
+  await signUpEntrepreneurs(sawda.url, ADMIN, [GULNARA]);
+  const { context, page, problems } = await phone(browser, { locale: 'en-GB' });
+  await signInOnPage(page, sawda.url, GULNARA);
+  await ready(page);
+  await typeInto(page, '#storefront-name', 'Kegeyli felt');
+  await openSection(page, en['studio.section.products']);
+  await page.click(`button:has-text("${en['products.add']}")`);
+  await typeInto(page, '#product-name', 'Qaraqalpaq kiyiz');
+  await expectStatus(page, en['sync.all_saved']);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+
+  // The app's wasm is held back until the test lets it go: what is on screen
+  // before it is the first screen alone.
+  await holdBackTheApp(context);
+  await context.setOffline(true);
+  await page.goto(`${sawda.url}/studio`, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('#studio-first-screen .first-screen-name');
+  assert.equal(await page.textContent('#studio-first-screen .first-screen-name'), 'Kegeyli felt');
+  assert.deepEqual(await page.locator('#studio-first-screen li').allTextContents(), ['Qaraqalpaq kiyiz']);
+  assert.equal(await page.locator('main input, main textarea, main select').count(), 0, 'no field to type into yet');
+  await page.screenshot({ path: join(outputDir, 'studio-first-screen-360.png'), fullPage: true });
+
+  // The app takes over: the same storefront, now in its fields, and hydration had nothing to complain of.
+  await page.evaluate(() => window.__startApp());
+  await ready(page);
+  assert.equal(await page.inputValue('#storefront-name'), 'Kegeyli felt');
+  assert.equal(await page.locator('#studio-first-screen').count(), 0);
+  assert.deepEqual(problems.filter((p) => !p.includes('net::ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+
+  // A phone with no store: the first screen shows nothing and makes no database.
+  const stranger = await phone(browser, { locale: 'en-GB' });
+  await holdBackTheApp(stranger.context);
+  await stranger.page.goto(`${sawda.url}/studio`);
+  await stranger.page.waitForFunction(() => window.__firstScreenDone);
+  assert.equal(await stranger.page.locator('#studio-first-screen *').count(), 0);
+  assert.deepEqual(await stranger.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), []);
+  await stranger.context.close();
+});
+
+/** Holds the app's wasm back in every page of `context` until the page calls `__startApp()`. */
+async function holdBackTheApp(context) {
+  await context.addInitScript(() => {
+    let release;
+    window.__appMayStart = new Promise((resolve) => { release = resolve; });
+    window.__startApp = () => release();
+    for (const name of ['instantiateStreaming', 'instantiate']) {
+      const original = WebAssembly[name];
+      WebAssembly[name] = async (...args) => { await window.__appMayStart; return original.apply(WebAssembly, args); };
+    }
+  });
+}

@@ -2,7 +2,7 @@
 //! not there is a signal, with the state of her changes always in view;
 //! buyers' order requests, and the views of her public pages.
 
-mod inputs;
+pub(crate) mod inputs;
 mod orders;
 mod page;
 mod photo_picker;
@@ -16,7 +16,9 @@ mod storefront_editor;
 mod sync_bar;
 mod views;
 
-pub use page::StudioPage;
+pub use inputs::RefusedTyping;
+pub use page::{StudioPage, open_store};
 pub use state::{Phase, ProductLine, Section, Studio, Target};
+pub use sync_bar::SyncStatusBar;
 
 crate::lazy_page!(StudioRoute, StudioPage);

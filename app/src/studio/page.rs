@@ -27,13 +27,18 @@ pub fn StudioPage() -> impl IntoView {
     let read_only =
         move || matches!(studio.sync.status.get(), SyncStatus::SignedOut(_) | SyncStatus::Store(StoreProblem::Removed));
     // Effects run only in the browser, after hydration.
-    Effect::new(move |_| open(studio, language));
+    Effect::new(move |_| open_store(studio, language));
     view! {
         <section class="page narrow studio">
             <PageTitle page=Key::StudioTitle/>
             <h1>{language.t(Key::StudioTitle)}</h1>
             {move || match studio.phase.get() {
-                Phase::Opening => view! { <p class="studio-opening">{language.t(Key::StudioOpening)}</p> }.into_any(),
+                // The first screen (first_screen.js, inline in the page) writes her storefront into the empty
+                // element before the app has loaded; hydration claims it and leaves its text alone.
+                Phase::Opening => view! {
+                    <p class="studio-opening">{language.t(Key::StudioOpening)}</p>
+                    <div id="studio-first-screen"></div>
+                }.into_any(),
                 Phase::NoAccount => view! {
                     <p>{language.t(Key::StudioSignInFirst)}</p>
                     <a class="button" href="/sign-in">{language.t(Key::SignInTitle)}</a>
@@ -47,6 +52,8 @@ pub fn StudioPage() -> impl IntoView {
                             <SectionTab section=Section::Products label=Key::StudioSectionProducts/>
                             <SectionTab section=Section::Orders label=Key::StudioSectionOrders/>
                             <SectionTab section=Section::Feedback label=Key::StudioSectionFeedback/>
+                            // Its own page, whose code and card font load when she opens it.
+                            <a class="section-tab" href="/studio/ads">{language.t(Key::StudioSectionAds)}</a>
                         </nav>
                     </div>
                     {move || read_only().then(|| view! { <p class="read-only-notice">{language.t(Key::StudioReadOnly)}</p> })}
@@ -117,7 +124,7 @@ fn SectionTab(section: Section, label: Key) -> impl IntoView {
 
 /// Opens the store of the person this device remembers at once (offline
 /// too); asks the server who is signed in when the device does not know.
-fn open(studio: Studio, language: crate::i18n::Language) {
+pub fn open_store(studio: Studio, language: crate::i18n::Language) {
     #[cfg(feature = "hydrate")]
     {
         use crate::device::account::{recall, recall_kept, remember};

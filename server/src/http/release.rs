@@ -16,17 +16,34 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 /// Pages a phone keeps from its first visit, so they open with no network.
-pub const OFFLINE_PAGES: [&str; 3] = ["/", "/studio", "/offline"];
-/// Public files every page uses, and each language's texts (for switching offline).
-const SHELL_FILES: [&str; 6] =
-    ["/favicon.svg", "/manifest.webmanifest", "/texts/kaa.json", "/texts/uz.json", "/texts/ru.json", "/texts/en.json"];
+pub const OFFLINE_PAGES: [&str; 4] = ["/", "/studio", "/studio/ads", "/offline"];
+/// Public files the pages use, and each language's texts (for switching offline).
+const SHELL_FILES: [&str; 9] = [
+    "/favicon.svg",
+    "/manifest.webmanifest",
+    // The ad studio's styles and its cards' font (2 × 15 KB), so it works offline too.
+    "/ads.css",
+    "/fonts/noto-sans-400.woff2",
+    "/fonts/noto-sans-700.woff2",
+    "/texts/kaa.json",
+    "/texts/uz.json",
+    "/texts/ru.json",
+    "/texts/en.json",
+];
 
 /// The content hash naming this release: 16 hex digits of the SHA-256 of the
-/// bundle's file names and bytes, and of the texts (served apart from it).
+/// bundle's file names and bytes, the texts (served apart from it), the
+/// service worker's script and the public files it keeps.
 pub fn release_id(site: &Path) -> String {
     let mut hash = Sha256::new();
     for lang in app::i18n::Lang::ALL {
         hash.update(app::i18n::page_texts::json(lang).as_bytes());
+    }
+    // The service worker and the public files it keeps belong to the release too
+    // (a file that is not on disk, as the texts, hashes as empty).
+    for path in SHELL_FILES.iter().chain(&["/sw.js"]) {
+        hash.update(path.as_bytes());
+        hash.update(std::fs::read(site.join(path.trim_start_matches('/'))).unwrap_or_default());
     }
     for name in bundle_files(site) {
         let bytes = std::fs::read(site.join("pkg").join(&name)).unwrap_or_default();

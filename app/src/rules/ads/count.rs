@@ -419,10 +419,8 @@ mod tests {
         ));
         let long = Post { body: "ы".repeat(1_100), ..post() };
         let found = warnings(&long, Some(&jam()), &aral_honey());
-        let over: Vec<Platform> = found
-            .iter()
-            .filter_map(|w| matches!(w, Warning::OverLimit { .. }).then(|| w.platform().unwrap()))
-            .collect();
+        let over: Vec<Platform> =
+            found.iter().filter(|w| matches!(w, Warning::OverLimit { .. })).map(|w| w.platform().unwrap()).collect();
         assert_eq!(over, [Platform::TelegramCaption], "{found:?}");
     }
 
