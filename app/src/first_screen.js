@@ -79,8 +79,24 @@
   }
 
   const found = read().catch(() => null);
+  let done;
+  const shown = new Promise((resolve) => { done = resolve; });
   // `__firstScreenDone` tells the browser tests it has finished, drawn or not.
-  const drawn = () => found.then(show).finally(() => { window.__firstScreenDone = true; });
+  const drawn = () => found.then(show).finally(() => { window.__firstScreenDone = true; done(); });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', drawn, { once: true });
   else drawn();
+
+  // The app's start (its wasm instance, then hydration) runs on the page's one
+  // thread, and the store's answer would wait behind it: on a slow phone the
+  // app itself was on screen before this. So the app's first module compiles
+  // as it arrives, off the page's thread, and starts once this screen is drawn
+  // (or after a short wait at most). Only the first module's start waits.
+  const streaming = WebAssembly.instantiateStreaming;
+  const ready = Promise.race([shown, new Promise((resolve) => { setTimeout(resolve, 400); })]);
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    WebAssembly.instantiateStreaming = streaming;
+    const module = await WebAssembly.compileStreaming(source);
+    await ready;
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
 })();
