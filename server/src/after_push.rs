@@ -1,6 +1,7 @@
 //! What a push from her phone does beyond her records, in the push's own
-//! transaction: a deleted order request forgets its buyer, and the review
-//! desk takes what she submitted (so a submission commits with its edit).
+//! transaction: a deleted order request forgets its buyer, the review
+//! desk takes what she submitted (so a submission commits with its edit),
+//! and her ads' public pages follow her ads (`ads`).
 //! The sync store runs it through [`PushHook`] and knows neither.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,7 +15,7 @@ use surrealdb::method::Transaction;
 
 use crate::infra::database::StoreError;
 use crate::sync::store::PushHook;
-use crate::{orders, review};
+use crate::{ads, orders, review};
 
 /// The hook every push from a phone runs with.
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,6 +27,7 @@ pub struct Pending {
     /// The reviewed records as they were before the push.
     before: BTreeMap<RecordId, Record>,
     reviewed: Vec<review::Reviewed>,
+    ads: Vec<ads::AdChange>,
 }
 
 impl PushHook for AfterPush {
@@ -49,7 +51,7 @@ impl PushHook for AfterPush {
         } else {
             review::submitted_lately(transaction, who, submitting.into_iter().collect()).await?
         };
-        Ok(Pending { submitted_lately, before: BTreeMap::new(), reviewed: Vec::new() })
+        Ok(Pending { submitted_lately, before: BTreeMap::new(), reviewed: Vec::new(), ads: Vec::new() })
     }
 
     fn before(self, pending: &mut Pending, records: &BTreeMap<RecordId, Snapshot>) {
@@ -59,9 +61,11 @@ impl PushHook for AfterPush {
     fn amend(self, pending: &mut Pending, plan: &mut Plan, now_ms: u64) {
         orders::forget_deleted(plan, now_ms);
         pending.reviewed = review::after_push(plan, &pending.before, &pending.submitted_lately, now_ms);
+        pending.ads = ads::after_push(plan);
     }
 
     async fn write(self, transaction: &Transaction<Any>, who: &Owner, pending: Pending) -> Result<(), StoreError> {
-        review::write_after_push(transaction, who, pending.reviewed).await
+        review::write_after_push(transaction, who, pending.reviewed).await?;
+        ads::write_after_push(transaction, who, pending.ads).await
     }
 }

@@ -1,6 +1,6 @@
 //! The jobs that run beside the server: every minute, rate-limit keys whose
 //! window passed are forgotten; every half minute, the page views gathered
-//! in memory are written; and daily, the housekeeping (old applied mutation
+//! in memory (and ads' results) are written; and daily, the housekeeping (old applied mutation
 //! ids, photo uploads and photos nothing points at, order requests, expired
 //! sessions, reset codes and invitations).
 
@@ -37,6 +37,9 @@ async fn write_view_counts(state: AppState) {
         every.tick().await;
         if let Err(error) = state.views.flush(&state.db).await {
             tracing::warn!(%error, "could not write view counts; kept for the next time");
+        }
+        if let Err(error) = state.ad_results.flush(&state.db).await {
+            tracing::warn!(%error, "could not write ads' results; kept for the next time");
         }
     }
 }

@@ -10,6 +10,7 @@
 //! - [`public`]: buyers' pages, plain HTML: storefronts, products, the market, order forms.
 
 pub mod accounts;
+pub mod ads;
 pub mod after_push;
 pub mod api;
 pub mod approved;

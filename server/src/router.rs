@@ -77,6 +77,7 @@ pub fn router(state: AppState, site: &Path) -> Router {
         .route("/sw.js", get(release::service_worker))
         .route("/texts/{file}", get(release::texts))
         .route("/photos/{hash}/{file}", get(api::photos::serve))
+        .route("/a/{id}", get(crate::public::ad::page))
         .route("/s/{address}", get(crate::public::storefront))
         .route("/s/{address}/{product}", get(crate::public::product))
         .route(

@@ -124,6 +124,9 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     if let Err(error) = state.views.flush(&state.db).await {
         tracing::warn!(%error, "could not write the last view counts");
     }
+    if let Err(error) = state.ad_results.flush(&state.db).await {
+        tracing::warn!(%error, "could not write the last ads' results");
+    }
     let AppState { db, .. } = state;
     if database::close(db, &target).await {
         tracing::info!("stopped");

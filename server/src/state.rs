@@ -22,6 +22,8 @@ pub struct AppState {
     /// The order form's signing key, read from the database once.
     pub order_forms: Arc<crate::orders::form_token::FormKeys>,
     pub views: Arc<crate::approved::views::ViewCounter>,
+    /// Results per ad, gathered in memory (`ads::results`).
+    pub ad_results: Arc<crate::ads::results::AdResults>,
     /// Buyers' pages kept rendered (`http::page_cache`).
     pub pages: Arc<crate::http::page_cache::PageCache>,
     /// Pushes per account (`sync::push_limits`).
@@ -48,6 +50,7 @@ impl AppState {
             order_limits: Default::default(),
             order_forms: Default::default(),
             views: Default::default(),
+            ad_results: Default::default(),
             pages: Default::default(),
             push_limits: Default::default(),
             push_turns: Arc::new(tokio::sync::Semaphore::new(crate::sync::push_limits::pushes_at_once())),

@@ -55,7 +55,17 @@ impl Kind {
                 "orders_turned_away",
             ],
             Kind::Product => &["review", "review_state", "reviewed_by", "approved_at", "view_count", "order_count"],
-            Kind::AdPost => &["review", "review_state", "reviewed_by", "approved_at", "view_count", "share_count"],
+            // Results of its public page (`/a/{id}`): opens, listing visits and order requests through it.
+            Kind::AdPost => &[
+                "review",
+                "review_state",
+                "reviewed_by",
+                "approved_at",
+                "view_count",
+                "share_count",
+                "product_visits",
+                "order_requests",
+            ],
             // Everything the buyer wrote: her phones only move the order on.
             Kind::OrderRequest => &[
                 "received_at",

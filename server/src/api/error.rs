@@ -91,6 +91,8 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, "not_under_review", Key::ErrorNotUnderReview);
     pub const BAD_FEEDBACK: ApiError =
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_feedback", Key::ErrorBadFeedback);
+    /// A take-down without a reason, or with one too long (`ads::MAX_REASON_CHARS`).
+    pub const BAD_REASON: ApiError = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_reason", Key::ErrorBadReason);
     /// A storefront's address was approved for another person's storefront before.
     pub const ADDRESS_TAKEN: ApiError = ApiError::new(StatusCode::CONFLICT, "address_taken", Key::ErrorAddressTaken);
     /// The database refused a decision (a unique index, a schema rule): nothing changed.

@@ -3,6 +3,7 @@
 //! script (`account_forms.rs`), under the same rules.
 
 pub mod account_forms;
+pub mod ads;
 pub mod auth;
 pub mod error;
 pub mod invitations;
@@ -50,6 +51,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/review/items/{owner}/{record}", get(review::item)),
         (Method::POST, "/review/items/{owner}/{record}/decision", post(review::decide)),
         (Method::POST, "/review/items/{owner}/{record}/withdraw", post(review::withdraw)),
+        (Method::POST, "/ads/{id}/take-down", post(ads::take_down)),
         (Method::GET, "/studio/views", get(studio::views)),
         (Method::POST, "/photos/missing", post(photos::missing)),
         (Method::GET, "/photos/{hash}/upload", get(photos::progress)),

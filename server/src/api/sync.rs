@@ -91,8 +91,12 @@ pub async fn push(
     // connections Sawda accepts and her phone's own timeout, which retries.
     let _turn = state.push_turns.acquire().await.map_err(|_| ApiError::BUSY)?;
     let answer = store::push(&state.db, &who, role, &request, crate::after_push::AfterPush).await?;
-    // Her public pages may show what she just changed (a price, a deletion).
-    if request.mutations.iter().any(|m| app::rules::review::is_reviewed_kind(m.kind)) {
+    // Her public pages may show what she just changed (a price, a deletion, an ad).
+    if request
+        .mutations
+        .iter()
+        .any(|m| app::rules::review::is_reviewed_kind(m.kind) || m.kind == sawda_sync::Kind::AdPost)
+    {
         state.pages.forget(who.as_str());
     }
     Ok(Json(answer))

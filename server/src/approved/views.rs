@@ -87,18 +87,24 @@ impl ViewCounter {
     /// Counts a view of `page` of `owner`'s by a person, if `client`
     /// (`Site::client_address`) has not been counted on it today.
     pub fn count(&self, client: &str, owner: &str, page: &str) {
-        let today = today();
-        {
-            let mut seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if seen.day != today {
-                *seen = Seen { day: today.clone(), ..Default::default() };
-            }
-            if !seen.first_view(client, owner, page) {
-                return;
-            }
+        if !self.first_today(client, owner, page) {
+            return;
         }
+        let today = today();
         let mut pending = self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *pending.entry((owner.to_owned(), today, page.to_owned())).or_default() += 1;
+    }
+
+    /// Whether this is `client`'s first view of `page` of `owner`'s today,
+    /// within its pages for the day: the same rule for the ads' results
+    /// (`ads::results`), which are written elsewhere.
+    pub fn first_today(&self, client: &str, owner: &str, page: &str) -> bool {
+        let today = today();
+        let mut seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if seen.day != today {
+            *seen = Seen { day: today, ..Default::default() };
+        }
+        seen.first_view(client, owner, page)
     }
 
     /// Writes the counts gathered so far; on failure they are kept for the next time.

@@ -176,6 +176,12 @@ pub const MIGRATIONS: &[Migration] = &[
         chunked: &[Chunked { table: "approved_product", rows: CHUNK_ROWS, step: data::filtered_search }],
         ..Migration::PLAIN
     },
+    Migration {
+        version: 18,
+        name: "ads' public pages; the desk's take-down of one in the review log",
+        script: include_str!("../../migrations/0018_public_ads.surql"),
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

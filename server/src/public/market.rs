@@ -86,6 +86,7 @@ fn market_head(lang: Lang, origin: &str) -> Head {
         description: text(lang, Key::MarketBody).to_owned(),
         canonical: format!("{origin}/market"),
         image: None,
+        image_size: None,
         og_type: "website",
         price_som: None,
         json_ld: json!({"@context": "https://schema.org", "@type": "WebSite", "name": "Sawda", "url": format!("{origin}/market")}),

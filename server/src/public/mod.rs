@@ -5,6 +5,7 @@
 //! languages; `/sitemap.xml` and `/robots.txt`. The listing is the same
 //! component the studio's preview and the review desk draw.
 
+pub mod ad;
 pub mod market;
 pub mod order;
 pub mod preview;
@@ -148,6 +149,8 @@ pub(crate) struct Head {
     /// The page's address without the language, absolute.
     pub canonical: String,
     pub image: Option<String>,
+    /// The image's width and height, when the page knows them (an ad's card).
+    pub image_size: Option<(u32, u32)>,
     pub og_type: &'static str,
     pub price_som: Option<u64>,
     pub json_ld: Value,
@@ -157,7 +160,16 @@ impl Head {
     /// A page with no preview image, price or structured data: a 404, a
     /// confirmation, her preview.
     pub(crate) fn plain(title: String, description: String, canonical: String) -> Head {
-        Head { title, description, canonical, image: None, og_type: "website", price_som: None, json_ld: json!({}) }
+        Head {
+            title,
+            description,
+            canonical,
+            image: None,
+            image_size: None,
+            og_type: "website",
+            price_som: None,
+            json_ld: json!({}),
+        }
     }
 }
 
@@ -174,7 +186,7 @@ pub(crate) fn document<V: IntoView + 'static>(
     head: Head,
     body: impl FnOnce() -> V + 'static,
 ) -> String {
-    let Head { title, description, canonical, image, og_type, price_som, json_ld } = head;
+    let Head { title, description, canonical, image, image_size, og_type, price_som, json_ld } = head;
     let stylesheet = format!("/{}/sawda.css", state.leptos_options.site_pkg_dir);
     let card = if image.is_some() { "summary_large_image" } else { "summary" };
     render(lang, move || {
@@ -186,6 +198,12 @@ pub(crate) fn document<V: IntoView + 'static>(
             view! {
                 {meta_property("og:image", HeadValue(image.clone()))}
                 <meta name="twitter:image" content=HeadValue(image)/>
+            }
+        });
+        let image_size = image_size.map(|(width, height)| {
+            view! {
+                {meta_property("og:image:width", width.to_string())}
+                {meta_property("og:image:height", height.to_string())}
             }
         });
         let price = price_som.map(|som| {
@@ -204,6 +222,7 @@ pub(crate) fn document<V: IntoView + 'static>(
                     {meta_property("og:type", og_type)}
                     {meta_property("og:url", HeadValue(canonical.clone()))}
                     {image}
+                    {image_size}
                     {price}
                     {meta_property("og:site_name", "Sawda")}
                     <meta name="twitter:card" content=card/>
@@ -314,15 +333,23 @@ pub async fn storefront(
     State(state): State<AppState>,
     Path(address): Path<String>,
     Query(query): Query<Language>,
+    Query(through): Query<ad::Through>,
     RawQuery(raw): RawQuery,
     Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
     let lang = language(&query, &headers);
     let origin = state.site.origin(&headers);
-    let key = cache::key(lang, &origin, &format!("/s/{address}"));
+    let path = format!("/s/{address}");
+    // A page reached through an ad is kept apart (its links carry the ad),
+    // and only for an ad that leads here: ads' ids cannot fill the cache.
+    let through = through.ad();
+    let key = cache::key(lang, &origin, &ad::path_through(&path, through.as_deref()));
     if let Some(page) = state.pages.get(&key) {
         views::count(&state, &headers, &client, &page.owner, &page.page);
+        if let Some(id) = &through {
+            ad::count_visit(&state, &headers, &client, &page.owner, id, &page.page);
+        }
         return page.response(&headers);
     }
     let since = state.pages.stamp();
@@ -336,17 +363,23 @@ pub async fn storefront(
         }
         return not_found(&state, lang, &origin);
     };
+    let through = ad::leading_here(&state, &shop.owner, through, None).await;
+    let key = if through.is_some() { key } else { cache::key(lang, &origin, &path) };
     views::count(&state, &headers, &client, &shop.owner, STOREFRONT_PAGE);
+    if let Some(id) = &through {
+        ad::count_visit(&state, &headers, &client, &shop.owner, id, STOREFRONT_PAGE);
+    }
     let canonical = format!("{origin}/s/{}", shop.slug);
     let name = shop.name.clone();
     let story = shop.story.clone().unwrap_or_default();
-    // Each product's name links to its own page.
+    // Each product's name links to its own page (carrying the ad it came through).
     let products: Vec<FieldMap> = shop
         .products
         .iter()
         .map(|p| {
             let mut fields = p.fields();
-            fields.insert("href".into(), Value::String(format!("/s/{}/{}", shop.slug, p.slug)));
+            let href = ad::path_through(&format!("/s/{}/{}", shop.slug, p.slug), through.as_deref());
+            fields.insert("href".into(), Value::String(href));
             fields
         })
         .collect();
@@ -365,6 +398,7 @@ pub async fn storefront(
         description: summary(&story, 200),
         canonical,
         image,
+        image_size: None,
         og_type: "website",
         price_som: None,
         json_ld,
@@ -377,15 +411,21 @@ pub async fn product(
     State(state): State<AppState>,
     Path((address, product)): Path<(String, String)>,
     Query(query): Query<Language>,
+    Query(through): Query<ad::Through>,
     RawQuery(raw): RawQuery,
     Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
     let lang = language(&query, &headers);
     let origin = state.site.origin(&headers);
-    let key = cache::key(lang, &origin, &format!("/s/{address}/{product}"));
+    let path = format!("/s/{address}/{product}");
+    let through = through.ad();
+    let key = cache::key(lang, &origin, &ad::path_through(&path, through.as_deref()));
     if let Some(page) = state.pages.get(&key) {
         views::count(&state, &headers, &client, &page.owner, &page.page);
+        if let Some(id) = &through {
+            ad::count_visit(&state, &headers, &client, &page.owner, id, &page.page);
+        }
         return page.response(&headers);
     }
     let since = state.pages.stamp();
@@ -399,9 +439,17 @@ pub async fn product(
     let Some(item) = shop.products.iter().find(|p| p.slug == product) else {
         return not_found(&state, lang, &origin);
     };
+    let through = ad::leading_here(&state, &shop.owner, through, Some(&item.record)).await;
+    let key = if through.is_some() { key } else { cache::key(lang, &origin, &path) };
     views::count(&state, &headers, &client, &shop.owner, &item.record);
+    if let Some(id) = &through {
+        ad::count_visit(&state, &headers, &client, &shop.owner, id, &item.record);
+    }
     // The form's token carries its render time: a page kept rendered stays good.
-    let page = product_page(&state, lang, &origin, &shop, item, &order::Filled::fresh(&state, &shop, item).await);
+    // It carries the ad too, so an order sent from it counts for the ad.
+    let mut filled = order::Filled::fresh(&state, &shop, item).await;
+    filled.form.ad = through.unwrap_or_default();
+    let page = product_page(&state, lang, &origin, &shop, item, &filled);
     state.pages.put(key, since, &shop.owner, &item.record, page).response(&headers)
 }
 
@@ -451,6 +499,7 @@ pub(crate) fn product_page(
         description: summary(&description, 200),
         canonical,
         image,
+        image_size: None,
         og_type: "product",
         price_som: price,
         json_ld,

@@ -147,6 +147,7 @@ pub fn form(lang: Lang, action: &str, filled: &Filled) -> impl IntoView + use<> 
             <form class="stack order-form" method="post" action=format!("{action}#order") accept-charset="utf-8">
                 <input type="hidden" name="lang" value=lang.code()/>
                 <input type="hidden" name="token" value=filled.token.clone()/>
+                {(!f.ad.is_empty()).then(|| view! { <input type="hidden" name="ad" value=f.ad.clone()/> })}
                 {fields}
                 <div class="field">
                     <label for="order-message">{text(lang, Key::PublicOrderFormMessage)}</label>
@@ -349,6 +350,7 @@ pub async fn order(
     }
     match crate::orders::receive(&state.db, &shop, item, &order, lang.code()).await {
         Ok((Created::New, id)) => {
+            super::ad::count_order(&state, &shop.owner, &form.ad, &item.record).await;
             if let Err(error) = crate::orders::sent_by(&state.db, &key, &shop.owner, &client, id).await {
                 tracing::warn!(%error, "who sent an order request could not be noted");
             }

@@ -92,6 +92,14 @@ impl World {
             .unwrap();
         support::submit(&mut phone, shop, t + 1, 4);
         support::submit(&mut phone, product, t + 1, 5);
+        // Her published ad of the product, for the desk's take-down.
+        let ad = serde_json::from_value(json!({
+            "storefront": shop.to_string(), "product": product.to_string(), "headline": "Biscuits",
+            "language": "en", "template": "new_product", "layout": "photo_top", "theme": "melon",
+            "card_photo": "d".repeat(64), "published": true,
+        }))
+        .unwrap();
+        phone.put(World::ad(), sawda_sync::Kind::AdPost, ad, t + 2, [6; 10]).unwrap();
         support::sync_phone(&router, her, &mut phone).await;
         let admin =
             people::find_by_id(&db, &ids.iter().find(|(w, _)| *w == Who::Admin).unwrap().1).await.unwrap().unwrap();
@@ -126,6 +134,11 @@ impl World {
             app::rules::records::storefront::storefront_id(&owner.parse().unwrap())
         };
         format!("/review/items/{owner}/{record}")
+    }
+
+    /// Her published ad's id.
+    fn ad() -> sawda_sync::RecordId {
+        sawda_sync::RecordId::new(1_760_000_000_000, [9; 10])
     }
 
     fn id(&self, who: Who) -> &str {
@@ -182,6 +195,7 @@ fn expectations(method: &Method, path: &str) -> Option<[Expect; 6]> {
         ("GET", "/review/items/{owner}/{record}") => [U, D, D, A, D, A],
         ("POST", "/review/items/{owner}/{record}/decision") => [U, D, D, A, D, A],
         ("POST", "/review/items/{owner}/{record}/withdraw") => [U, D, D, A, D, A],
+        ("POST", "/ads/{id}/take-down") => [U, D, D, A, D, A],
         ("GET", "/studio/views") => [U, A, A, D, D, D],
         ("POST", "/photos/missing") => [U, A, A, A, A, A],
         ("GET", "/photos/{hash}/upload") => [U, A, A, A, A, A],
@@ -246,6 +260,7 @@ fn request_for(world: &World, who: Who, path: &str) -> (String, Option<Value>) {
         "/review/items/{owner}/{record}/withdraw" => {
             (format!("{}/withdraw", world.review_item(true)), Some(json!({"reason": "Not her photos"})))
         }
+        "/ads/{id}/take-down" => (format!("/ads/{}/take-down", World::ad()), Some(json!({"reason": "Not her photo"}))),
         // A first piece of a larger photo: taken, not yet checked.
         "/photos/{hash}/upload" => (format!("/photos/{}/upload?offset=0&total=1000", "c".repeat(64)), None),
         _ => (path.into(), None),

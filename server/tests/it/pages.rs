@@ -112,6 +112,36 @@ async fn write_order_and_preview_pages() {
     }
 }
 
+/// An ad's page (`/a/{id}`), the 404 of one not shown, and her product's
+/// page reached through the ad (its form carries the ad), in four languages.
+#[tokio::test]
+#[ignore = "writes pages for a person or a checker to read"]
+async fn write_ad_pages() {
+    let Ok(dir) = std::env::var("SAWDA_PAGES_DIR") else { panic!("set SAWDA_PAGES_DIR") };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut studio = crate::ads::page::studio(true).await;
+    let ad = studio.publish(Some(studio.jam), 10).await;
+    let whole = studio.publish(None, 11).await;
+    let product = studio.product_path().await;
+    let paths = [
+        ("ad", format!("/a/{ad}")),
+        ("ad-storefront", format!("/a/{whole}")),
+        ("ad-not-shown", format!("/a/{}", sawda_sync::RecordId::new(1, [1; 10]))),
+        ("ad-product", format!("{product}?ad={ad}")),
+    ];
+    for language in ["kaa", "uz", "ru", "en"] {
+        for (name, path) in &paths {
+            let response = support::get(&studio.router, path, &[("accept-language", language)]).await;
+            let status = response.status();
+            let body = without_form_token(&support::body_text(response).await);
+            let file = dir.join(format!("{language}-{name}.html"));
+            std::fs::write(&file, &body).unwrap();
+            println!("{status} {path} ({language}) -> {}", file.display());
+        }
+    }
+}
+
 /// The order form's token holds the time it was made: written as one word so pages compare.
 fn without_form_token(body: &str) -> String {
     const AT: &str = r#"name="token" value=""#;

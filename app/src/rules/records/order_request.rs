@@ -143,6 +143,10 @@ pub struct OrderForm {
     /// The page's signed token: the form was shown by this site, and when.
     #[serde(default)]
     pub token: String,
+    /// The ad the buyer came through (`/a/{id}`), for the ad's results only;
+    /// the server counts it only for a live ad of this listing.
+    #[serde(default)]
+    pub ad: String,
 }
 
 /// Unicode format characters (general category Cf, Unicode 15.1): bidi
