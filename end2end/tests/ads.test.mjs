@@ -2,14 +2,16 @@
 // four languages, its text with the price and the way to order, each
 // platform's preview and counter, and both image cards drawn at their sizes
 // with the Karakalpak and Cyrillic letters in the shipped font (compared with
-// a reference drawing of the same text, and against the browser's own font).
+// a reference drawing of the same text, and against the browser's own font);
+// online, an ad of an approved product published and its page opened with no
+// script, its link preview the card.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   startSawda, launchBrowser, phone, ready, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, openSection,
-  typeInto, makePng, slowCpu,
+  typeInto, makePng, slowCpu, api, approveAll, submitAralHoney,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -150,5 +152,54 @@ test('offline, an ad is made from a product in a minute: text with price and ord
   await page.click(`button:has-text("${en['ads.back_to_list']}")`);
   assert.equal(await page.locator('.ad-list li').count(), 4);
   assert.deepEqual(problems.filter((p) => !p.includes('net::ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
+test('online, an ad of an approved product is published: its page works with no script and its link preview is the card', async () => {
+  const SHIRIN = { phone: '+998903001155', name: 'Shirin', password: 'kelin-stitch-2026' };
+  await signUpEntrepreneurs(sawda.url, ADMIN, [SHIRIN]);
+  const admin = await api(sawda.url, 'POST', '/auth/sign-in', { body: { phone: ADMIN.phone, password: ADMIN.password } });
+  const { context, page, problems } = await phone(browser, { locale: 'en-GB' });
+  await signInOnPage(page, sawda.url, SHIRIN);
+  await ready(page);
+  await submitAralHoney(page);
+
+  // Not approved yet: the ad can be made, not published.
+  await page.click(`a.section-tab[href="/studio/ads"]`);
+  await page.waitForSelector('#new-ad-from option:nth-child(2)', { state: 'attached' });
+  await page.selectOption('#new-ad-from', { label: 'Tugai flower honey' });
+  await page.click(`button:has-text("${en['ads.make']}")`);
+  await page.waitForSelector('#ad-post-headline');
+  assert.equal(await page.textContent('.ad-publish .hint'), en['ads.needs_approval']);
+
+  assert.equal(await approveAll(sawda.url, admin.cookie), 2);
+  await page.reload();
+  await ready(page);
+  await page.click('.ad-list .ad-line');
+  await cardsDrawn(page);
+  await page.click(`.ad-publish button:has-text("${en['ads.publish']}")`);
+  await expectStatus(page, en['sync.all_saved']);
+  const address = await page.getAttribute('.ad-publish a.ad-address', 'href');
+  assert.match(address, /\/a\/[0-9A-Z]{26}$/);
+
+  // A buyer from a chat link, with no script: the card, the text, the way to the product.
+  // The page is there once the card has reached the server (uploaded after the ad's fields).
+  const buyer = await phone(browser, { locale: 'en-GB', javaScriptEnabled: false });
+  let opened = await buyer.page.goto(address);
+  for (let i = 0; i < 60 && opened.status() === 404; i++) {
+    await buyer.page.waitForTimeout(500);
+    opened = await buyer.page.goto(address);
+  }
+  assert.equal(opened.status(), 200);
+  const image = await buyer.page.getAttribute('meta[property="og:image"]', 'content');
+  assert.match(image, /^http:\/\/127\.0\.0\.1:\d+\/.+/);
+  assert.equal(await buyer.page.getAttribute('meta[name="twitter:card"]', 'content'), 'summary_large_image');
+  assert.equal(await buyer.page.locator('script:not([type="application/ld+json"])').count(), 0, 'no script but data');
+  const card = await fetch(image);
+  assert.equal(card.status, 200);
+  assert.match(card.headers.get('content-type'), /^image\/jpeg/);
+  await buyer.page.screenshot({ path: join(outputDir, 'ad-page-360.png'), fullPage: true });
+  await buyer.context.close();
+  assert.deepEqual(problems, []);
   await context.close();
 });

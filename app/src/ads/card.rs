@@ -510,11 +510,18 @@ mod browser {
         };
         set(context, "fillStyle", colours.ground);
         fill(0.0, 0.0, f64::from(width), f64::from(height));
-        let (photo_area, text_area) = areas(layout, size);
+        // With no photo, the text has the whole card rather than half of an empty one.
+        let (photo_area, text_area) = match photo {
+            Some(_) => areas(layout, size),
+            None => {
+                let whole = Area { x: 0.0, y: 0.0, width: f64::from(width), height: f64::from(height) };
+                (whole, whole)
+            }
+        };
         if let Some(photo) = photo {
             cover(context, photo, photo_area);
         }
-        if layout == Layout::PhotoFull {
+        if layout == Layout::PhotoFull && photo.is_some() {
             set(context, "globalAlpha", 0.88);
             set(context, "fillStyle", colours.ground);
             fill(text_area.x, text_area.y, text_area.width, text_area.height);

@@ -9,6 +9,7 @@ use super::facts::{ad, product_facts, storefront_facts};
 use super::list::has_texts;
 use super::page::OpenAd;
 use super::preview::Previews;
+use super::publish::PublishPanel;
 use crate::i18n::{Key, use_language};
 use crate::rules::ads::hashtags::{clean, merge, suggest};
 use crate::rules::records::ad_post::{
@@ -48,6 +49,7 @@ pub fn AdEditor(target: Target) -> impl IntoView {
         </form>
         <Previews target/>
         <Cards target/>
+        <PublishPanel target/>
         <p>
             <button class="button danger" type="button" on:click=move |_| {
                 studio.delete(target.record);

@@ -11,6 +11,7 @@ mod facts;
 mod list;
 mod page;
 mod preview;
+mod publish;
 
 pub use page::AdStudioPage;
 
