@@ -118,7 +118,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_release_id_follows_the_bundle_content_only() {
+    fn the_release_id_follows_the_bundle_and_what_the_worker_keeps() {
         let site = tempfile::tempdir().unwrap();
         let pkg = site.path().join("pkg");
         std::fs::create_dir_all(&pkg).unwrap();
@@ -133,6 +133,13 @@ mod tests {
         assert_eq!(bundle_files(site.path()), ["sawda.js", "sawda.wasm"]);
         std::fs::write(pkg.join("sawda.js"), "two").unwrap();
         assert_ne!(release_id(site.path()), first);
+        // The worker and the public files it keeps belong to the release too.
+        let bundle_only = release_id(site.path());
+        std::fs::write(site.path().join("sw.js"), "worker").unwrap();
+        let with_worker = release_id(site.path());
+        assert_ne!(with_worker, bundle_only);
+        std::fs::write(site.path().join("ads.css"), "a {}").unwrap();
+        assert_ne!(release_id(site.path()), with_worker);
         // Nothing built: still a name, and no files.
         let empty = tempfile::tempdir().unwrap();
         assert_eq!(release_id(empty.path()).len(), 16);

@@ -208,6 +208,8 @@ async fn the_service_worker_names_this_release_and_its_files() {
         std::fs::write(pkg.join(name), name).unwrap();
     }
     let router = support::router_with(support::migrated_memory_db().await, site.path()).await;
+    // The release is named as the server starts, from the site as it is then.
+    let release = sawda_server::http::release::release_id(site.path());
     // No worker script in the site: none is served.
     assert_eq!(support::get(&router, "/sw.js", &[]).await.status(), StatusCode::NOT_FOUND);
 
@@ -221,7 +223,6 @@ async fn the_service_worker_names_this_release_and_its_files() {
     assert_eq!(rest, "self.addEventListener('fetch', () => {});");
     let preamble: serde_json::Value =
         serde_json::from_str(first.strip_prefix("const SAWDA = ").unwrap().trim_end_matches(';')).unwrap();
-    let release = sawda_server::http::release::release_id(site.path());
     assert_eq!(preamble["release"], release.as_str());
     let files: Vec<&str> = preamble["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
     let bundle = |name: &str| format!("/pkg/{release}/{name}");
@@ -234,13 +235,16 @@ async fn the_service_worker_names_this_release_and_its_files() {
             &bundle("sawda.wasm"),
             "/favicon.svg",
             "/manifest.webmanifest",
+            "/ads.css",
+            "/fonts/noto-sans-400.woff2",
+            "/fonts/noto-sans-700.woff2",
             "/texts/kaa.json",
             "/texts/uz.json",
             "/texts/ru.json",
             "/texts/en.json"
         ]
     );
-    assert_eq!(preamble["pages"], serde_json::json!(["/", "/studio", "/offline"]));
+    assert_eq!(preamble["pages"], serde_json::json!(["/", "/studio", "/studio/ads", "/offline"]));
 }
 
 #[tokio::test]
