@@ -81,7 +81,7 @@ async function tabsLayout(page) {
   });
 }
 
-test('the four tabs, counts and all, fit on a 360 px phone and a laptop in all four languages', async () => {
+test('the four tabs, counts and all, and the ad studio\'s link fit on a 360 px phone and a laptop in all four languages', async () => {
   // Aysulu's storefront and product are public; a buyer ordered; the
   // coordinator took the product back down, which asks something of her.
   const her = await phone(browser, { locale: 'en-GB' });
@@ -109,8 +109,10 @@ test('the four tabs, counts and all, fit on a 360 px phone and a laptop in all f
       const layout = await tabsLayout(page);
       await page.screenshot({ path: join(SHOTS, `tabs-${lang}-${width}.png`) });
       const t = texts[lang];
+      // The four tabs, then the link to the ad studio in a row of its own.
       const labels = ['studio.section.storefront', 'studio.section.products', 'studio.section.orders', 'studio.section.feedback'];
-      assert.deepEqual(layout.tabs.map((tab) => tab.text), labels.map((key, i) => t[key] + (i >= 2 ? '1' : '')), lang);
+      assert.deepEqual(layout.tabs.map((tab) => tab.text),
+        [...labels.map((key, i) => t[key] + (i >= 2 ? '1' : '')), t['studio.section.ads']], lang);
       assert.equal(layout.navScrolls, false, `${lang} at ${width}: the tabs scroll sideways: ${JSON.stringify(layout)}`);
       for (const tab of layout.tabs) {
         assert.ok(tab.left >= 0 && tab.right <= layout.viewport, `${lang} at ${width}: "${tab.text}" is out of view: ${JSON.stringify(layout)}`);
