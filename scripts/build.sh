@@ -28,6 +28,14 @@ wasm_flags=""
 for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
   wasm_flags+=" --remap-path-prefix=$registry="
 done
+# At -O1 and above the linker merges identical strings and tail-merges them,
+# so data symbols of different split modules share bytes; the splitter then
+# finds a segment longer than it was and leaves all of it, every chunk's
+# constant data, in the first module. Which way it falls flipped with small
+# code changes: 176 or 217 KB served (leptos-rs/cargo-leptos#679). Unmerged
+# strings cost the first module about 900 bytes, where unmerged segments
+# (--no-merge-data-segments) cost 5,600.
+wasm_flags+=" -C link-arg=-O0"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${wasm_flags# }"
 
 wanted=$(front_inputs)

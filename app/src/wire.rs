@@ -275,7 +275,18 @@ pub struct ReviewItemView {
     /// A storefront's products, in her order, with where each one's review stands.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<StorefrontProduct>,
+    /// Her ads whose public pages are up: all of hers on a storefront, the
+    /// product's own on a product. Published without review; the desk may take one down.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ads: Vec<DeskAd>,
     pub log: Vec<ReviewEvent>,
+}
+
+/// One of her ads with a public page (`/a/{record}`), as the desk lists it.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+pub struct DeskAd {
+    pub record: String,
+    pub headline: String,
 }
 
 /// One product of a storefront the desk shows.

@@ -4,7 +4,8 @@
 // with the Karakalpak and Cyrillic letters in the shipped font (compared with
 // a reference drawing of the same text, and against the browser's own font);
 // online, an ad of an approved product published and its page opened with no
-// script, its link preview the card.
+// script, its link preview the card; the desk takes the page down and she
+// reads why.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import {
   startSawda, launchBrowser, phone, ready, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, openSection,
   typeInto, makePng, slowCpu, api, approveAll, submitAralHoney,
+  keptForOffline,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -65,7 +67,7 @@ test('offline, an ad is made from a product in a minute: text with price and ord
     .setInputFiles({ name: 'jam.png', mimeType: 'image/png', buffer: makePng(800, 600, 7) });
   await page.locator('.product-editor .photo[data-state="on-phone"], .product-editor .photo[data-state="sent"]').first().waitFor();
   await expectStatus(page, en['sync.all_saved']);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(page);
 
   await context.setOffline(true);
   await slowCpu(page, 4);
@@ -172,6 +174,8 @@ test('online, an ad of an approved product is published: its page works with no 
   await page.waitForSelector('#ad-post-headline');
   assert.equal(await page.textContent('.ad-publish .hint'), en['ads.needs_approval']);
 
+  const queued = await api(sawda.url, 'GET', '/review/queue', { cookie: admin.cookie });
+  const product = queued.body.items.find((item) => item.kind === 'product');
   assert.equal(await approveAll(sawda.url, admin.cookie), 2);
   await page.reload();
   await ready(page);
@@ -199,7 +203,33 @@ test('online, an ad of an approved product is published: its page works with no 
   assert.equal(card.status, 200);
   assert.match(card.headers.get('content-type'), /^image\/jpeg/);
   await buyer.page.screenshot({ path: join(outputDir, 'ad-page-360.png'), fullPage: true });
+
+  // The desk lists the page on her product's review and takes it down with a reason.
+  const desk = await phone(browser, { locale: 'en-GB' });
+  await signInOnPage(desk.page, sawda.url, ADMIN, /\/(account|review)$/);
+  await desk.page.goto(`${sawda.url}/review/${product.owner}/${product.record}`);
+  await ready(desk.page);
+  const listed = desk.page.locator('.desk-ads li a');
+  assert.equal(await listed.getAttribute('href'), new URL(address).pathname);
+  assert.equal(await listed.textContent(), await page.inputValue('#ad-post-headline'));
+  await desk.page.click(`.desk-ads summary`);
+  await typeInto(desk.page, '.desk-ads textarea', 'The price differs from the storefront');
+  await desk.page.screenshot({ path: join(outputDir, 'desk-ad-take-down-360.png'), fullPage: true });
+  await desk.page.click(`.desk-ads button:has-text("${en['desk.ads.take_down']}")`);
+  await desk.page.waitForSelector(`.desk-decided .notice:has-text("${en['desk.ads.taken_down']}")`);
+  await desk.page.waitForSelector('.desk-ads', { state: 'detached' });
+  assert.deepEqual(desk.problems, []);
+  await desk.context.close();
   await buyer.context.close();
+  // Gone from the server at once (a browser may keep its copy for the minute its page allows).
+  assert.equal((await fetch(address)).status, 404);
+
+  // She reads why in her studio, on its next pull.
+  await page.reload();
+  await ready(page);
+  await page.click('.ad-list .ad-line');
+  await page.waitForSelector(`.ad-publish .feedback:has-text("${en['ads.taken_down']}")`);
+  assert.equal(await page.textContent('.ad-publish .feedback q'), 'The price differs from the storefront');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   startSawda, persistentPhone, killProfile, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage,
   expectStatus, makePng, typeInto,
+  keptForOffline,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -47,7 +48,7 @@ async function studioOnProfile(profile) {
   await signInOnPage(phone.page, sawda.url, AYSULU);
   await ready(phone.page);
   await expectStatus(phone.page, en['sync.all_saved']);
-  await phone.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(phone.page);
   return phone;
 }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, openSection, typeInto,
+  keptForOffline,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -84,7 +85,7 @@ async function studioPhone() {
   await signInOnPage(device.page, sawda.url, AYSULU);
   await ready(device.page);
   await expectStatus(device.page, en['sync.all_saved']);
-  await device.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(device.page);
   return device;
 }
 
@@ -390,6 +391,8 @@ test('the studio and its status speak Karakalpak', async () => {
   await openSection(page, texts.kaa['studio.section.products']);
   assert.equal(await page.locator('.products h2').textContent(), texts.kaa['products.heading']);
   await openSection(page, texts.kaa['studio.section.storefront']);
+  // Offline, the other languages' texts come from what the service worker kept.
+  await keptForOffline(page);
   await context.setOffline(true);
   await typeInto(page, '#storefront-name', 'Aral balı');
   await expectStatus(page, texts.kaa['sync.offline'].replace('{count}', 1));
@@ -578,7 +581,7 @@ test('a shared phone: her preview is never kept by the service worker, and signi
   const { context, page } = await phone(browser, { locale: 'en-GB' });
   await signInOnPage(page, sawda.url, DILBAR);
   await ready(page);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(page);
   await typeInto(page, '#storefront-name', 'Kelin embroidery');
   await page.click('button.suggestion');
   await expectStatus(page, en['sync.all_saved']);
@@ -613,7 +616,7 @@ test('offline on a cold start, her storefront and products are on screen as text
   await page.click(`button:has-text("${en['products.add']}")`);
   await typeInto(page, '#product-name', 'Qaraqalpaq kiyiz');
   await expectStatus(page, en['sync.all_saved']);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(page);
 
   // The app's wasm is held back until the test lets it go: what is on screen
   // before it is the first screen alone.

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus, makePng, openSection, typeInto,
+  keptForOffline,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -39,7 +40,7 @@ test('a storefront with two products and photos is made offline and reaches the 
   await signInOnPage(page, sawda.url, GULNAR);
   await ready(page);
   await expectStatus(page, en['sync.all_saved']);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(page);
   await context.setOffline(true);
 
   await typeInto(page, '#storefront-name', 'Sesame biscuits of Chimbay');

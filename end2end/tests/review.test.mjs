@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   startSawda, launchBrowser, phone, ready, api, texts, outputDir, signUpEntrepreneurs, signInOnPage, expectStatus,
   openSection, typeInto, slowCpu,
+  keptForOffline,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -49,7 +50,7 @@ test('submitted offline, changes asked at the desk, read offline, fixed, resubmi
   await signInOnPage(page, sawda.url, GULNAR);
   await ready(page);
   await expectStatus(page, en['sync.all_saved']);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(page);
 
   // Offline: her storefront, then "submit for review".
   await her.context.setOffline(true);

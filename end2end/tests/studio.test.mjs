@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import {
   setUp, tearDown, phone, ready, api, texts, signInOnPage, expectStatus, openSection, approveAll,
   submitAralHoney, typeInto, slowCpu, makePng,
+  keptForOffline,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -226,7 +227,7 @@ test('the smaller ones: cash, a new product, six photos at once, offline with no
     .setInputFiles({ name: 'cover.png', mimeType: 'image/png', buffer: makePng(1200, 800, 5) });
   await page.locator('.storefront-editor .photo[data-state="uploaded"]').waitFor({ timeout: 60_000 });
   await expectStatus(page, kaa['sync.all_saved'], 60_000);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(page);
   await context.setOffline(true);
   // Offline with everything sent: no "changes waiting: 0" (nor after a failed try).
   const nothingWaiting = () => page.waitForFunction((texts) => texts.includes(document.querySelector('.sync-status-text')?.textContent),

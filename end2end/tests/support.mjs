@@ -173,6 +173,14 @@ export async function api(url, method, path, { body, cookie } = {}) {
   };
 }
 
+/**
+ * Waits until the service worker controls the page: it has kept the whole
+ * release (every language's texts, the fonts, each page's code) for offline use.
+ */
+export async function keptForOffline(page) {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+}
+
 /** Waits until the page is interactive and any lazily loaded page code has arrived. */
 export async function ready(page) {
   await waitForHydration(page);

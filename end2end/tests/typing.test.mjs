@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import {
   startSawda, launchBrowser, phone, persistentPhone, killProfile, ready, api, texts, outputDir, signUpEntrepreneurs,
   signInOnPage, expectStatus, openSection, typeInto, slowCpu, makePng,
+  keptForOffline,
 } from './support.mjs';
 
 const ADMIN = { phone: '+998901000001', name: 'Programme admin', password: 'admin-password-1' };
@@ -143,7 +144,7 @@ test('after a cold offline start on a slow phone, what she types at once lands w
   await ready(page);
   await typeInto(page, '#storefront-story', 'Felt slippers from Boztau.');
   await expectStatus(page, en['sync.all_saved']);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(page);
   await context.close();
 
   ({ context, page } = await persistentPhone(profile, { locale: 'en-GB', offline: true }));
@@ -237,7 +238,7 @@ test('a name that lost to her other phone is shown beside the field, and "use th
     await signInOnPage(page, sawda.url, SANOBAR);
     await ready(page);
     await expectStatus(page, en['sync.all_saved']);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+    await keptForOffline(page);
   }
   await first.context.setOffline(true);
   await second.context.setOffline(true);

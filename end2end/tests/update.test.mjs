@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSawda, launchBrowser, phone, ready, texts, outputDir, repoRoot } from './support.mjs';
+import { startSawda, launchBrowser, phone, ready, texts, outputDir, repoRoot, keptForOffline } from './support.mjs';
 
 let browser;
 let site;
@@ -30,7 +30,7 @@ test('the next release is picked up on the next visit with a notice', async () =
   const { context, page, problems } = await phone(browser, { locale: 'en-GB' });
   await page.goto(`${sawda.url}/`);
   await ready(page);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await keptForOffline(page);
   const first = await releaseOf(page);
   assert.match(first, /^[0-9a-f]{16}$/);
   await sawda.stop();

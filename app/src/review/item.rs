@@ -16,7 +16,7 @@ use crate::rules::people::Role;
 use crate::rules::records::{label_of, product, spec_of, storefront};
 use crate::rules::review::{Check, CheckPoint, Decision, Review, ReviewState, is_reviewed};
 use crate::ui::{PageTitle, ProductListing, StorefrontListing, district_name, load_account, served_photo};
-use crate::wire::{DecisionRequest, ReviewItemView, ReviewQueue, WithdrawRequest};
+use crate::wire::{DecisionRequest, DeskAd, ReviewItemView, ReviewQueue, WithdrawRequest};
 
 fn kind_of(item: &ReviewItemView) -> Kind {
     if item.kind == "product" { Kind::Product } else { Kind::Storefront }
@@ -249,6 +249,7 @@ fn ItemView(
             <DecisionForm item=item.clone() message decided reload/>
         })}
         {review.public_revision.is_some().then(|| view! { <WithdrawForm item=item.clone() message decided reload/> })}
+        {(!item.ads.is_empty()).then(|| view! { <DeskAds ads=item.ads.clone() message decided reload/> })}
         <h2>{language.t(Key::DeskLog)}</h2>
         <ol class="review-log">
             {item.log.clone().into_iter().map(|event| {
@@ -480,5 +481,60 @@ fn WithdrawForm(
             </div>
             <button class="button danger" type="button" on:click=withdraw>{language.t(Key::DeskWithdraw)}</button>
         </details>
+    }
+}
+
+/// Her ads whose pages are up, each with the desk's take-down: ads are
+/// published without review, so this is how a page that breaks the
+/// programme's rules goes.
+#[component]
+fn DeskAds(
+    ads: Vec<DeskAd>,
+    message: RwSignal<Option<String>>,
+    decided: Decided,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let language = use_language();
+    view! {
+        <section class="desk-ads">
+            <h2>{language.t(Key::DeskAds)}</h2>
+            <p class="hint">{language.t(Key::DeskAdsHint)}</p>
+            <ul>
+                {ads.into_iter().map(|ad| {
+                    let reason = RwSignal::new(String::new());
+                    let field = format!("take-down-{}", ad.record);
+                    let path = format!("/api/v1/ads/{}/take-down", ad.record);
+                    let take_down = move |_| {
+                        let path = path.clone();
+                        let request = WithdrawRequest { reason: reason.get_untracked() };
+                        spawn(async move {
+                            let lang = language.get_untracked();
+                            match call::<Value>(lang, "POST", &path, body(&request)).await {
+                                Ok(_) => {
+                                    message.set(None);
+                                    decided.saved.set(Some(text(lang, Key::DeskAdsTakenDown).to_owned()));
+                                    reload.run(());
+                                }
+                                Err(problem) => message.set(Some(problem.message)),
+                            }
+                        });
+                    };
+                    view! {
+                        <li>
+                            <a href=format!("/a/{}", ad.record)>{ad.headline}</a>
+                            <details class="withdraw">
+                                <summary>{language.t(Key::DeskAdsTakeDown)}</summary>
+                                <div class="field">
+                                    <label for=field.clone()>{language.t(Key::DeskWithdrawReason)}</label>
+                                    <textarea id=field name="take-down-reason" rows="2" maxlength="1000"
+                                        prop:value=move || reason.get() on:input=move |e| reason.set(event_target_value(&e))></textarea>
+                                </div>
+                                <button class="button danger" type="button" on:click=take_down>{language.t(Key::DeskAdsTakeDown)}</button>
+                            </details>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }

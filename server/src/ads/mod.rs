@@ -195,6 +195,32 @@ pub async fn leads_to(
     Ok(row.is_some_and(|row| row.product.is_none() || (product.is_some() && row.product.as_deref() == product)))
 }
 
+#[derive(SurrealValue)]
+struct PageRow {
+    record: String,
+    headline: String,
+}
+
+/// The desk's list of her ads whose pages are up, first published first:
+/// with `product`, that product's own; without, all of hers.
+pub async fn pages_of(
+    db: &Surreal<Any>,
+    owner: &Owner,
+    product: Option<RecordId>,
+) -> Result<Vec<app::wire::DeskAd>, surrealdb::Error> {
+    let rows: Vec<PageRow> = db
+        .query(
+            "SELECT record, headline, published_at FROM public_ad
+             WHERE owner = $owner AND (!$product OR product = $product) ORDER BY published_at",
+        )
+        .bind(("owner", owner.to_string()))
+        .bind(("product", product.map(|p| p.to_string())))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(rows.into_iter().map(|r| app::wire::DeskAd { record: r.record, headline: r.headline }).collect())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TakeDownError {
     /// No such ad page.

@@ -182,6 +182,12 @@ pub const MIGRATIONS: &[Migration] = &[
         script: include_str!("../../migrations/0018_public_ads.surql"),
         ..Migration::PLAIN
     },
+    Migration {
+        version: 19,
+        name: "a seller's ad pages, for the desk",
+        script: include_str!("../../migrations/0019_public_ads_by_owner.surql"),
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

@@ -255,6 +255,11 @@ pub async fn item(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId)
     } else {
         None
     };
+    let ads = match kind {
+        Kind::Storefront => crate::ads::pages_of(db, owner, None).await?,
+        Kind::Product => crate::ads::pages_of(db, owner, Some(id)).await?,
+        _ => Vec::new(),
+    };
     Ok(ReviewItemView {
         owner: owner.to_string(),
         record: id.to_string(),
@@ -268,6 +273,7 @@ pub async fn item(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId)
         changes,
         storefront,
         products,
+        ads,
         log: log(db, owner, id).await?,
     })
 }

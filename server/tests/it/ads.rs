@@ -495,6 +495,36 @@ pub mod page {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 
+    #[tokio::test]
+    async fn the_desk_lists_her_ad_pages_on_her_storefront_and_on_each_product_until_one_is_taken_down() {
+        let mut studio = studio(true).await;
+        let whole = studio.publish(None, 10).await;
+        let jam = studio.publish(Some(studio.jam), 11).await;
+        let shop = storefront_id(&studio.her.owner());
+        let listed = |item: RecordId| {
+            let path = format!("/api/v1/review/items/{}/{item}", studio.her.id);
+            let router = studio.router.clone();
+            let coordinator = &studio.coordinator;
+            async move {
+                let (status, answer) = support::call(&router, Some(coordinator), Method::GET, &path, None).await;
+                assert_eq!(status, StatusCode::OK, "{answer}");
+                let ads = answer["ads"].as_array().cloned().unwrap_or_default();
+                ads.iter().map(|ad| ad["record"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+            }
+        };
+        // Her storefront lists both, first published first; her jam only its own.
+        assert_eq!(listed(shop).await, [whole.to_string(), jam.to_string()]);
+        assert_eq!(listed(studio.jam).await, [jam.to_string()]);
+
+        let take_down = format!("/api/v1/ads/{jam}/take-down");
+        let reason = Some(json!({"reason": "Not her jam"}));
+        let (status, answer) =
+            support::call(&studio.router, Some(&studio.coordinator), Method::POST, &take_down, reason).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(listed(shop).await, [whole.to_string()]);
+        assert!(listed(studio.jam).await.is_empty());
+    }
+
     /// The hidden `token` of the order form on `page`.
     fn form_value<'a>(page: &'a str, name: &str) -> Option<&'a str> {
         let marker = format!(r#"<input type="hidden" name="{name}" value=""#);
