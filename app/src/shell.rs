@@ -43,12 +43,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// loaded (`first_screen.js`). Inline, early in the head: it starts reading
 /// the store while the page is still being parsed, with no file to fetch.
 fn first_screen() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    let studio = use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path() == "/studio");
-    #[cfg(not(feature = "ssr"))]
-    let studio = false;
+    let studio = request_path_is(&["/studio"]);
     let nonce = leptos::nonce::use_nonce().map(|nonce| nonce.to_string());
     studio.then(|| view! { <script nonce=nonce inner_html=include_str!("first_screen.js")></script> })
+}
+
+/// Whether the page being drawn on the server is one of `paths` (never in the browser).
+fn request_path_is(paths: &[&str]) -> bool {
+    #[cfg(feature = "ssr")]
+    return use_context::<http::request::Parts>().is_some_and(|parts| paths.contains(&parts.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = paths;
+        false
+    }
 }
 
 /// The page's language's texts, for the browser (see `i18n::page_texts`):
@@ -56,12 +64,7 @@ fn first_screen() -> impl IntoView {
 fn page_texts_json(lang: Lang) -> String {
     #[cfg(not(feature = "hydrate"))]
     {
-        #[cfg(feature = "ssr")]
-        let shell_only =
-            use_context::<http::request::Parts>().is_some_and(|parts| matches!(parts.uri.path(), "/" | "/offline"));
-        #[cfg(not(feature = "ssr"))]
-        let shell_only = false;
-        crate::i18n::page_texts::json_for_page(lang, shell_only)
+        crate::i18n::page_texts::json_for_page(lang, request_path_is(&["/", "/offline"]))
     }
     #[cfg(feature = "hydrate")]
     {

@@ -16,15 +16,20 @@ fn storefront_address(record: &Record) -> String {
     if slug.is_empty() {
         return String::new();
     }
+    format!("{}/s/{slug}", site_origin())
+}
+
+/// The site's origin (`https://sawda.uz`), as the page was opened; empty
+/// where there is no page (server rendering).
+pub fn site_origin() -> String {
     // By name: one more web-sys method would add to every first visit (see `card`).
     #[cfg(feature = "hydrate")]
-    let origin = js_sys::Reflect::get(&leptos::prelude::window().location(), &"origin".into())
+    return js_sys::Reflect::get(&leptos::prelude::window().location(), &"origin".into())
         .ok()
         .and_then(|origin| origin.as_string())
         .unwrap_or_default();
     #[cfg(not(feature = "hydrate"))]
-    let origin = String::new();
-    format!("{origin}/s/{slug}")
+    String::new()
 }
 
 pub fn storefront_facts(id: RecordId) -> StorefrontFacts {

@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 use sawda_sync::{Kind, RecordId};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::card::Drawn;
 use super::facts::ad;
@@ -41,11 +41,8 @@ fn taken_down(record: RecordId) -> Option<String> {
     if state.as_str() != Some("taken_down") {
         return None;
     }
-    Some(match sync::field(record, "review") {
-        Some(Value::String(reason)) => reason,
-        Some(Value::Object(review)) => review.get("reason").and_then(Value::as_str).unwrap_or_default().to_owned(),
-        _ => String::new(),
-    })
+    // On an ad, the desk's `review` is its reason (`server/src/ads`).
+    Some(sync::field(record, "review").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
 }
 
 #[component]
@@ -60,16 +57,7 @@ pub fn PublishPanel(target: Target) -> impl IntoView {
         let ad = ad(target.record)?;
         Some((ad.published, listing_is_public(studio, ad.product), taken_down(target.record)))
     });
-    let address = move || {
-        #[cfg(feature = "hydrate")]
-        let origin = js_sys::Reflect::get(&window().location(), &"origin".into())
-            .ok()
-            .and_then(|origin| origin.as_string())
-            .unwrap_or_default();
-        #[cfg(not(feature = "hydrate"))]
-        let origin = String::new();
-        format!("{origin}/a/{}", target.record)
-    };
+    let address = move || format!("{}/a/{}", super::facts::site_origin(), target.record);
     // The card as drawn now becomes a photo of hers (uploaded with her other
     // photos when there is a signal), and the ad is marked published.
     let publish = move |_| {
