@@ -40,7 +40,7 @@ for _ in $(seq 1 300); do
 done
 [ -n "$url" ] || { echo "sawda did not start" >&2; exit 2; }
 for lang in kaa uz ru en; do
-  for path in / /sign-in /sign-up /reset-password /studio /review /review/someone/something /account \
+  for path in / /sign-in /sign-up /reset-password /studio /studio/ads /review /review/someone/something /account \
     /invitations /entrepreneurs /coordinators /offline /no-such-page; do
     name=$(printf '%s' "${path#/}" | tr '/' '-')
     curl -s -H "Accept-Language: $lang" -o "$pages/app/$lang-${name:-home}.html" "$url$path"
