@@ -80,9 +80,14 @@
 
   const found = read().catch(() => null);
   let done;
+  let waitedEnough;
   const shown = new Promise((resolve) => { done = resolve; });
+  const cap = new Promise((resolve) => { waitedEnough = resolve; });
   // `__firstScreenDone` tells the browser tests it has finished, drawn or not.
-  const drawn = () => found.then(show).finally(() => { window.__firstScreenDone = true; done(); });
+  const drawn = () => {
+    setTimeout(waitedEnough, 400);
+    found.then(show).finally(() => { window.__firstScreenDone = true; done(); });
+  };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', drawn, { once: true });
   else drawn();
 
@@ -90,9 +95,11 @@
   // thread, and the store's answer would wait behind it: on a slow phone the
   // app itself was on screen before this. So the app's first module compiles
   // as it arrives, off the page's thread, and starts once this screen is drawn
-  // (or after a short wait at most). Only the first module's start waits.
+  // (or at most 0.4 s after the page was parsed, should the store not answer;
+  // counted from the parse, not from here, which on a slow phone was a race
+  // with the store's answer). Only the first module's start waits.
   const streaming = WebAssembly.instantiateStreaming;
-  const ready = Promise.race([shown, new Promise((resolve) => { setTimeout(resolve, 400); })]);
+  const ready = Promise.race([shown, cap]);
   WebAssembly.instantiateStreaming = async (source, imports) => {
     WebAssembly.instantiateStreaming = streaming;
     const module = await WebAssembly.compileStreaming(source);
