@@ -66,11 +66,15 @@ size: | tools build
 ## what the bounds on records buy (the worst record; requests during attacks),
 ## how fast the review desk's queue and decisions are, the buyers' side at scale
 ## (the market over 200,000 products; a product page against nginx), and the
-## phone (first visit on a slow link and CPU, offline cold start; Chromium);
-## parts (sync limits review public phone) picked by PARTS: `make bench PARTS=review`
+## phone (first visit on a slow link and CPU, offline cold start; Chromium),
+## Lighthouse's mobile score of home and sign-in; parts (sync limits review
+## public phone lighthouse) picked by PARTS: `make bench PARTS=review`
 bench: | tools build
 	@scripts/install-tools.sh --bench
-	@if [ -z "$(PARTS)" ] || [ -n "$(filter-out phone,$(PARTS))" ]; then \
-	  cargo bench -p sawda-server --bench bench -- $(filter-out phone,$(PARTS)); fi
+	@if [ -z "$(PARTS)" ] || [ -n "$(filter-out phone lighthouse,$(PARTS))" ]; then \
+	  cargo bench -p sawda-server --bench bench -- $(filter-out phone lighthouse,$(PARTS)); fi
 	@if [ -z "$(PARTS)" ] || [ -n "$(filter phone,$(PARTS))" ]; then \
 	  cd end2end && SAWDA_BIN="$(SAWDA)" SAWDA_SITE="$(CURDIR)/target/site" node bench/phone.mjs; fi
+	@if [ -z "$(PARTS)" ] || [ -n "$(filter lighthouse,$(PARTS))" ]; then \
+	  cd end2end && SAWDA_BIN="$(SAWDA)" SAWDA_SITE="$(CURDIR)/target/site" \
+	  LIGHTHOUSE="$${SAWDA_CACHE:-$$HOME/.cache/sawda}/lighthouse-12.2.3/node_modules/.bin/lighthouse" node bench/lighthouse.mjs; fi

@@ -96,4 +96,16 @@ else
   say "installing end2end npm packages"
   (cd end2end && npm ci --no-audit --no-fund)
 fi
+# Lighthouse, for `make bench PARTS=lighthouse` only: outside the clone, in
+# the build cache, so `make test` never downloads it.
+if $bench; then
+  lighthouse_dir="${SAWDA_CACHE:-$HOME/.cache/sawda}/lighthouse-12.2.3"
+  if [ -x "$lighthouse_dir/node_modules/.bin/lighthouse" ]; then
+    say "lighthouse is installed"
+  else
+    say "installing lighthouse 12.2.3 (once, for the bench)"
+    mkdir -p "$lighthouse_dir"
+    npm install --prefix "$lighthouse_dir" --no-audit --no-fund --no-save lighthouse@12.2.3
+  fi
+fi
 say "tools ready"

@@ -21,7 +21,7 @@ export const texts = Object.fromEntries(
   ]),
 );
 
-const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
