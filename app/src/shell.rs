@@ -24,8 +24,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#0b5d4b"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
-                <link rel="stylesheet" href=stylesheet/>
+                // Before the stylesheet: an inline script waits for the
+                // stylesheets above it, and this one starts the store's read.
                 {first_screen()}
+                <link rel="stylesheet" href=stylesheet/>
                 // Outside the hydrated body: the page's texts for the browser.
                 <script type="application/json" id=crate::i18n::page_texts::ELEMENT_ID data-lang=lang.code()
                     inner_html=page_texts_json(lang)></script>
