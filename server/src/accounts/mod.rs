@@ -49,6 +49,16 @@ impl Account {
         self.role() == Some(Role::Admin)
     }
 
+    /// Whether an item of `district` is one she may review (and an ad's page
+    /// she may take down): an admin all, a coordinator those of her districts.
+    pub fn may_review(&self, district: Option<&str>) -> bool {
+        match self.role() {
+            Some(Role::Admin) => true,
+            Some(Role::Coordinator) => district.is_some_and(|d| self.districts.iter().any(|mine| mine == d)),
+            _ => false,
+        }
+    }
+
     /// Coordinators act only in their districts; admins everywhere.
     pub fn manages_district(&self, district: &str) -> bool {
         match self.role() {

@@ -290,7 +290,7 @@ async fn take_down_once(
         .check()?
         .take(0)?;
     let district = facts.and_then(|f| f.district);
-    if !crate::review::may_review(who, district.as_deref()) {
+    if !who.may_review(district.as_deref()) {
         return Err(TakeDownError::NotYours);
     }
     let owner: Owner = owner.parse().map_err(|_| StoreError::Corrupt(format!("an ad of {owner}")))?;

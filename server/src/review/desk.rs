@@ -23,7 +23,6 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::SurrealValue;
 
-use super::may_review;
 use crate::accounts::Account;
 use crate::approved;
 use crate::infra::database::StoreError;
@@ -223,7 +222,7 @@ fn fields_of_json(json: Option<&str>) -> BTreeMap<String, Value> {
 /// One item as a coordinator reviews it.
 pub async fn item(db: &Surreal<Any>, who: &Account, owner: &Owner, id: RecordId) -> Result<ReviewItemView, DeskError> {
     let row = item_row(db, owner, id).await?.ok_or(DeskError::NotFound)?;
-    if !may_review(who, row.district.as_deref()) {
+    if !who.may_review(row.district.as_deref()) {
         return Err(DeskError::NotFound);
     }
     let record = store::record(db, owner, id).await?.ok_or(DeskError::NotFound)?;
@@ -430,7 +429,7 @@ async fn act_once(
     let row: Option<ItemRow> = read.take(0)?;
     let body: Option<String> = read.take(1)?;
     let (Some(row), Some(body)) = (row, body) else { return Err(DeskError::NotFound) };
-    if !may_review(who, row.district.as_deref()) {
+    if !who.may_review(row.district.as_deref()) {
         return Err(DeskError::NotFound);
     }
     let record: Record = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;

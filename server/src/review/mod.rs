@@ -282,17 +282,6 @@ async fn category_of(
     Ok(category)
 }
 
-/// Whether an item is one a coordinator may see: an admin sees all, a
-/// coordinator those of her districts.
-pub fn may_review(account: &crate::accounts::Account, district: Option<&str>) -> bool {
-    use app::rules::people::Role;
-    match account.role() {
-        Some(Role::Admin) => true,
-        Some(Role::Coordinator) => district.is_some_and(|d| account.districts.iter().any(|mine| mine == d)),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
