@@ -13,7 +13,7 @@ use leptos_router::{
 
 use crate::i18n::{Key, initial_language, provide_language};
 use crate::site::{HomePage, NotFoundPage, OfflinePage};
-use crate::ui::{NewVersionNotice, SiteFooter, SiteHeader};
+use crate::ui::{NewVersionNotice, SiteFooter, SiteHeader, title_text};
 use crate::{account, ads, people, review, studio};
 
 #[component]
@@ -24,7 +24,7 @@ pub fn App() -> impl IntoView {
     crate::device::language::keep_in_step(language);
 
     view! {
-        <Title text=language.t(Key::AppName)/>
+        <Title text=title_text(move || language.t(Key::AppName)().to_owned())/>
         <Meta name="description" content=language.t(Key::MetaDescription)/>
         <Router>
             <SiteHeader/>

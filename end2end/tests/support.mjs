@@ -53,6 +53,8 @@ export async function startSawda({ seconds = 600, admin, site, addr = '127.0.0.1
     SAWDA_DATA: data,
     SAWDA_SITE: site ?? process.env.SAWDA_SITE ?? join(repoRoot, 'target', 'site'),
     RUST_LOG: 'warn',
+    // A panic in the server prints where it came from, for a failure seen once in CI.
+    RUST_BACKTRACE: '1',
   };
   if (admin) {
     const created = spawnSync(binary, ['admin', 'create', '--phone', admin.phone, '--name', admin.name], {

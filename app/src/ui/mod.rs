@@ -14,7 +14,7 @@ pub use form_field::FormField;
 pub use language_switcher::{LanguageLinks, LanguageSwitcher};
 pub use listing::{FieldMap, Photo, PhotoView, ProductListing, Shown, StorefrontListing, contact_links, served_photo};
 pub use new_version_notice::NewVersionNotice;
-pub use page_title::{PageTitle, page_title};
+pub use page_title::{PageTitle, page_title, title_text};
 pub use session::load_account;
 pub use site_footer::SiteFooter;
 pub use site_header::{PlainSiteHeader, SiteHeader, menu_for};
