@@ -88,6 +88,11 @@ async fn send_raw(
         init.set_body(body);
     }
     init.set_headers(&headers);
+    // A task whose view is gone is dropped mid-way (`spawn`): its fetch is
+    // aborted with it, so no answer is left half-read, holding a connection.
+    let controller = web_sys::AbortController::new().map_err(|_| NoAnswer)?;
+    init.set_signal(Some(&controller.signal()));
+    let _abort_if_dropped = AbortOnDrop(controller);
     let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| NoAnswer)?;
     let window = leptos::prelude::window();
     let response: web_sys::Response =
@@ -96,6 +101,17 @@ async fn send_raw(
     // A body cut off mid-way is no answer either.
     let text = JsFuture::from(promise).await.map_err(|_| NoAnswer)?.as_string().unwrap_or_default();
     Ok((response.status(), text))
+}
+
+/// Aborts its fetch when dropped; a finished fetch is not affected.
+#[cfg(feature = "hydrate")]
+struct AbortOnDrop(web_sys::AbortController);
+
+#[cfg(feature = "hydrate")]
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// `method` `path` with an optional JSON body; a 204 reads as JSON `null`.
