@@ -3,16 +3,17 @@
 //! stays in its HttpOnly cookie; this is only the name and the account id.
 //! Runs only in the browser.
 
-use gloo_storage::{LocalStorage, Storage};
 use sawda_sync::Owner;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::device::http::{body, send};
 use crate::device::indexed_db;
-use crate::device::local_storage::available;
+use crate::device::local_storage;
 use crate::device::old_store;
 use crate::device::photos::kept_bytes;
 use crate::device::store::{ACCOUNT_KEY, StoreProblem, photos_named_in};
 use crate::i18n::Lang;
+use crate::rules::people::Role;
 use crate::rules::photos::photos_of;
 use crate::wire::{AccountView, MissingPhotos, PhotoHashes};
 
@@ -20,23 +21,42 @@ const KEY: &str = "sawda.account";
 
 pub fn remember(account: &AccountView) {
     crate::device::sync::signed_in(account);
+    let Ok(text) = serde_json::to_string(account) else { return };
     // Storage may be full or off: the studio then asks the server instead.
-    if available() {
-        let _ = LocalStorage::set(KEY, account);
-    }
+    local_storage::set(KEY, &text);
     // Local storage reaches the disk seconds late: IndexedDB keeps it durably.
-    if let Ok(text) = serde_json::to_string(account) {
-        leptos::task::spawn_local(async move {
-            if let Ok(db) = indexed_db::open().await {
-                let _ = indexed_db::keep_device(&db, ACCOUNT_KEY, Some(&text)).await;
-            }
-        });
-    }
+    leptos::task::spawn_local(async move {
+        if let Ok(db) = indexed_db::open().await {
+            let _ = indexed_db::keep_device(&db, ACCOUNT_KEY, Some(&text)).await;
+        }
+    });
 }
 
 /// The account remembered on this phone, from local storage at once.
 pub fn recall() -> Option<AccountView> {
-    available().then(|| LocalStorage::get(KEY).ok()).flatten()
+    account_of(&js_sys::JSON::parse(&local_storage::get(KEY)?).ok()?)
+}
+
+/// An account as `remember` wrote it, read by the browser's own JSON parser:
+/// a parser in Rust here would sit in the download every first visit pays for.
+fn account_of(json: &JsValue) -> Option<AccountView> {
+    let field = |name: &str| js_sys::Reflect::get(json, &JsValue::from_str(name)).ok();
+    let text = |name: &str| field(name)?.as_string();
+    let districts = match field("districts") {
+        Some(list) if list.is_array() => {
+            list.unchecked_into::<js_sys::Array>().iter().map(|d| d.as_string()).collect::<Option<_>>()?
+        }
+        Some(missing) if missing.is_undefined() => Vec::new(),
+        _ => return None,
+    };
+    Some(AccountView {
+        id: text("id")?,
+        phone: text("phone")?,
+        name: text("name")?,
+        role: Role::from_id(&text("role")?)?,
+        district: text("district"),
+        districts,
+    })
 }
 
 /// The account remembered on this phone, from IndexedDB (where it survives
@@ -113,8 +133,6 @@ pub async fn forget(account: &AccountView) -> Result<(), StoreProblem> {
         hers.retain(|hash| !others.contains(hash));
         let _ = crate::device::photos::remove(&hers).await;
     }
-    if available() {
-        LocalStorage::delete(KEY);
-    }
+    local_storage::remove(KEY);
     Ok(())
 }

@@ -2,10 +2,10 @@
 //! server reads, and in `<html lang>`; fetches another language's texts when
 //! she switches to it. Runs only in the browser, after hydration.
 
-use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::device::local_storage;
 use crate::i18n::{LANGUAGE_COOKIE, Lang, Language, language_from_cookies, page_texts};
 
 const STORAGE_KEY: &str = "sawda.language";
@@ -69,7 +69,8 @@ pub async fn load_texts(lang: Lang) -> bool {
 }
 
 fn saved_language() -> Option<Lang> {
-    let code = LocalStorage::get::<String>(STORAGE_KEY).ok()?;
+    // Kept as a JSON string by earlier releases too.
+    let code = js_sys::JSON::parse(&local_storage::get(STORAGE_KEY)?).ok()?.as_string()?;
     Lang::from_code(&code)
 }
 
@@ -79,7 +80,9 @@ fn remember(lang: Lang) {
         let _ = root.set_attribute("lang", lang.code());
     }
     // Storage can be full or disabled; the cookie still carries the choice then.
-    let _ = LocalStorage::set(STORAGE_KEY, lang.code());
+    if let Ok(json) = js_sys::JSON::stringify(&lang.code().into()) {
+        local_storage::set(STORAGE_KEY, &String::from(json));
+    }
     if let Some(html) = document.dyn_ref::<web_sys::HtmlDocument>() {
         let _ = html.set_cookie(&format!(
             "{LANGUAGE_COOKIE}={}; Path=/; Max-Age={ONE_YEAR_SECONDS}; SameSite=Lax",

@@ -29,20 +29,19 @@ pub fn read(text: &str, owner: &Owner) -> Option<Replica> {
 mod in_browser {
     use std::collections::BTreeSet;
 
-    use gloo_storage::{LocalStorage, Storage};
     use sawda_sync::{Owner, Replica};
     use wasm_bindgen::JsValue;
     use web_sys::IdbDatabase;
 
     use super::{KEY_PREFIX, key_for, read};
     use crate::device::indexed_db::{self, code, uncode, write_lock};
-    use crate::device::local_storage::available;
+    use crate::device::local_storage;
     use crate::device::locks;
     use crate::device::store::{StoreProblem, changes, photos_named_in};
 
     /// Her old store's text, if local storage holds one.
     fn text(owner: &Owner) -> Option<String> {
-        available().then(|| LocalStorage::raw().get_item(&key_for(owner)).ok().flatten()).flatten()
+        local_storage::get(&key_for(owner))
     }
 
     /// Her store of the previous release, not moved in yet.
@@ -52,14 +51,10 @@ mod in_browser {
 
     /// Stores of the previous release still in local storage, not moved in yet.
     fn texts() -> Vec<String> {
-        if !available() {
-            return Vec::new();
-        }
-        let storage = LocalStorage::raw();
-        (0..storage.length().unwrap_or(0))
-            .filter_map(|i| storage.key(i).ok().flatten())
+        local_storage::keys()
+            .into_iter()
             .filter(|key| key.starts_with(KEY_PREFIX))
-            .filter_map(|key| storage.get_item(&key).ok().flatten())
+            .filter_map(|key| local_storage::get(&key))
             .collect()
     }
 
@@ -79,9 +74,7 @@ mod in_browser {
 
     /// Signing out of a shared phone: her old store leaves the device too.
     pub fn forget(owner: &Owner) {
-        if available() {
-            LocalStorage::delete(key_for(owner));
-        }
+        local_storage::remove(&key_for(owner));
     }
 
     /// Before her store is opened: her old store, if there is one, is moved
@@ -92,7 +85,7 @@ mod in_browser {
             return Err(StoreProblem::Unreadable);
         };
         move_rows(db, &old).await?;
-        LocalStorage::raw().remove_item(&key_for(owner)).map_err(|_| StoreProblem::Unavailable)
+        if local_storage::remove(&key_for(owner)) { Ok(()) } else { Err(StoreProblem::Unavailable) }
     }
 
     /// Writes an old store as rows, reads them back and compares, and only

@@ -46,6 +46,7 @@ mod loaded {
     use std::cell::{Cell, RefCell};
 
     use leptos::prelude::{ArcTrigger, Notify, Track};
+    use wasm_bindgen::JsCast;
 
     use super::{ELEMENT_ID, Key, Lang};
     use crate::i18n::texts::KEY_COUNT;
@@ -70,7 +71,7 @@ mod loaded {
     /// Takes in a language's texts; refuses a table of another build, and
     /// never lets the shell's texts replace a whole table.
     pub fn keep(lang: Lang, json: &str) -> bool {
-        let Ok(texts) = serde_json::from_str::<Vec<Option<String>>>(json) else { return false };
+        let Some(texts) = parse(json) else { return false };
         if texts.len() != KEY_COUNT {
             return false;
         }
@@ -85,6 +86,19 @@ mod loaded {
         TABLES.with(|tables| tables.borrow_mut()[lang as usize] = Some(table));
         ARRIVED.with(ArcTrigger::notify);
         true
+    }
+
+    /// An array of texts and nulls, read by the browser's own JSON parser: a
+    /// parser in Rust here would sit in the download every first visit pays for.
+    fn parse(json: &str) -> Option<Vec<Option<String>>> {
+        let array = js_sys::JSON::parse(json).ok()?.dyn_into::<js_sys::Array>().ok()?;
+        array
+            .iter()
+            .map(|item| match item.as_string() {
+                Some(text) => Some(Some(text)),
+                None => item.is_null().then_some(None),
+            })
+            .collect()
     }
 
     fn read_page() {
