@@ -167,7 +167,7 @@ async fn village_gets_signal(phones: usize) {
     let p95 = at(0.95);
     let within = errors == 0 && p95 <= VILLAGE_P95_MS;
     println!(
-        "  {phones:>3} phones x 20 edits: errors {errors}, per push p50 {} ms, p95 {p95} ms, max {} ms, {:.0} pushes/s \
+        "  {phones:>3} phones x 20 new products: errors {errors}, per push p50 {} ms, p95 {p95} ms, max {} ms, {:.0} pushes/s \
          (budget: p95 <= {VILLAGE_P95_MS} ms, 0 errors: {})",
         at(0.50),
         at(1.0),
