@@ -12,13 +12,28 @@
 (() => {
   const SHOWN_PRODUCTS = 6;
 
-  function whoIsHere(db) {
+  // Whom the server's session on this phone is for (the cookie `sawda_who`,
+  // app::wire::SIGNED_IN_COOKIE): someone signed in with a form posted before
+  // the script arrived is not the person this phone remembers, and must not
+  // see that person's storefront.
+  function signedInHere() {
+    const pair = document.cookie.split(';').map((p) => p.trim().split('=')).find(([name]) => name === 'sawda_who');
+    return pair && pair[1] ? pair[1] : null;
+  }
+
+  function remembered(db) {
     try {
-      const remembered = JSON.parse(localStorage.getItem('sawda.account') || 'null');
-      if (remembered && typeof remembered.id === 'string') return Promise.resolve(remembered.id);
+      const account = JSON.parse(localStorage.getItem('sawda.account') || 'null');
+      if (account && typeof account.id === 'string') return Promise.resolve(account.id);
     } catch (_) { /* local storage off: IndexedDB below */ }
     return request(db.transaction('device').objectStore('device').get('account'))
       .then((text) => (typeof text === 'string' ? JSON.parse(text).id : null));
+  }
+
+  async function whoIsHere(db) {
+    const id = await remembered(db);
+    const session = signedInHere();
+    return session && session !== id ? null : id;
   }
 
   function request(req) {

@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::rules::choices::choices;
 use crate::rules::people::Role;
 
+/// The cookie naming whom the session is for, readable by the page's scripts
+/// (`first_screen.js` names it too): the phone shows the person it remembers
+/// only if this names nobody or her.
+pub const SIGNED_IN_COOKIE: &str = "sawda_who";
+
 /// An account as the API shows it (and as this device remembers it).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub struct AccountView {

@@ -296,8 +296,20 @@ test('signed in without the script on a phone that remembers someone else, the s
   const { context, page, problems } = await phone(browser, { locale: 'en-GB', serviceWorkers: 'block' });
   // Her sister signed in on this family phone with the script; her session has since ended.
   await signInOnPage(page, sawda.url, { phone: first.phone, password: 'walnut-halva-1' });
+  await ready(page);
+  await typeInto(page, '#storefront-name', 'Feruza walnut halva');
   await expectStatus(page, en['sync.all_saved']);
   await context.clearCookies();
+  // From now on, every frame: her sister's storefront is never on screen, not
+  // even for a moment (as text before the app, or in the app's field).
+  await page.addInitScript(() => {
+    const watch = () => {
+      const shown = [document.querySelector('.first-screen-name')?.textContent, document.querySelector('#storefront-name')?.value];
+      if (shown.includes('Feruza walnut halva')) sessionStorage.setItem('sister-seen', location.pathname);
+      requestAnimationFrame(watch);
+    };
+    requestAnimationFrame(watch);
+  });
 
   // The sign-in page's script never arrives; the studio's does.
   const refuse = (route) => route.abort();
@@ -313,6 +325,8 @@ test('signed in without the script on a phone that remembers someone else, the s
   await expectStatus(page, en['sync.all_saved']);
   const remembered = await page.evaluate(() => JSON.parse(localStorage.getItem('sawda.account')));
   assert.equal(remembered.id, second.id, 'the phone now remembers who signed in');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('sister-seen')), null, "her sister's storefront was shown");
+  assert.equal(await page.inputValue('#storefront-name'), '');
   assert.deepEqual(realProblems(problems), []);
   await context.close();
 });

@@ -15,7 +15,7 @@ use crate::device::store::{ACCOUNT_KEY, StoreProblem, photos_named_in};
 use crate::i18n::Lang;
 use crate::rules::people::Role;
 use crate::rules::photos::photos_of;
-use crate::wire::{AccountView, MissingPhotos, PhotoHashes};
+use crate::wire::{AccountView, MissingPhotos, PhotoHashes, SIGNED_IN_COOKIE};
 
 const KEY: &str = "sawda.account";
 
@@ -34,7 +34,25 @@ pub fn remember(account: &AccountView) {
 
 /// The account remembered on this phone, from local storage at once.
 pub fn recall() -> Option<AccountView> {
-    account_of(&js_sys::JSON::parse(&local_storage::get(KEY)?).ok()?)
+    account_of(&js_sys::JSON::parse(&local_storage::get(KEY)?).ok()?).and_then(if_signed_in_here)
+}
+
+/// `account`, unless the session on this phone is someone else's: she signed
+/// in with a form posted before the script arrived, which this code never saw.
+fn if_signed_in_here(account: AccountView) -> Option<AccountView> {
+    match signed_in_here() {
+        Some(id) if id != account.id => None,
+        _ => Some(account),
+    }
+}
+
+/// Whom the server's session on this phone is for, if it said (`SIGNED_IN_COOKIE`).
+fn signed_in_here() -> Option<String> {
+    let cookies = leptos::prelude::document().dyn_into::<web_sys::HtmlDocument>().ok()?.cookie().ok()?;
+    cookies.split(';').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        (name.trim() == SIGNED_IN_COOKIE && !value.trim().is_empty()).then(|| value.trim().to_owned())
+    })
 }
 
 /// An account as `remember` wrote it, read by the browser's own JSON parser:
@@ -64,7 +82,7 @@ fn account_of(json: &JsValue) -> Option<AccountView> {
 pub async fn recall_kept() -> Option<AccountView> {
     let db = indexed_db::open().await.ok()?;
     let text = indexed_db::device(&db, ACCOUNT_KEY).await.ok().flatten()?;
-    serde_json::from_str(&text).ok()
+    serde_json::from_str(&text).ok().and_then(if_signed_in_here)
 }
 
 /// Edits of `account` on this device that the server has not confirmed

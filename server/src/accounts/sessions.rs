@@ -112,6 +112,24 @@ pub fn cookie(token: Option<&str>, secure: bool) -> String {
     }
 }
 
+/// Who the session is for, readable by the page's scripts (the account id
+/// only, which the phone keeps anyway): a form posted without the script
+/// signs someone in without the phone's code seeing it, and this is how the
+/// phone learns not to show the person it remembers instead. Set and cleared
+/// with the session cookie, for as long.
+pub fn who_cookie(account_id: Option<&str>, secure: bool) -> String {
+    let name = app::wire::SIGNED_IN_COOKIE;
+    let secure = if secure { "; Secure" } else { "" };
+    // Account ids are cookie-safe (letters, digits, `_:.-`); another would read as nobody.
+    match account_id.filter(|id| id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_:.-".contains(&b))) {
+        Some(id) => {
+            let max_age = LIFETIME_DAYS * 24 * 60 * 60;
+            format!("{name}={id}; Path=/; Max-Age={max_age}; SameSite=Lax{secure}")
+        }
+        None => format!("{name}=; Path=/; Max-Age=0; SameSite=Lax{secure}"),
+    }
+}
+
 /// The session token in a `Cookie:` header: over https only the `__Host-`
 /// cookie counts (a plain one there may come from a sibling subdomain).
 pub fn token_from_cookies(header: &str, secure: bool) -> Option<&str> {

@@ -5,7 +5,7 @@ use app::wire::{AccountView, Reset, SignIn, SignUp};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 
 use super::error::{ApiError, JsonBody};
 use super::signed_in::{MaybeSignedIn, SignedIn};
@@ -49,7 +49,7 @@ impl Entered {
     /// Her session starts, and a device seen for the first time becomes known to her limits.
     async fn start(state: &AppState, account: Account, secure: bool, new_device: bool) -> Result<Entered, ApiError> {
         let token = sessions::start(&state.db, &account.id).await?;
-        let mut cookies = vec![sessions::cookie(Some(&token), secure)];
+        let mut cookies = vec![sessions::cookie(Some(&token), secure), sessions::who_cookie(Some(&account.id), secure)];
         if new_device {
             let device = known_devices::remember(&state.db, &account.id).await?;
             cookies.push(known_devices::cookie(&device, secure));
@@ -217,8 +217,9 @@ pub async fn sign_out(
     if let Some(signed_in) = signed_in {
         sessions::end(&state.db, &signed_in.session_id).await?;
     }
-    let cookie = sessions::cookie(None, state.site.secure_cookies(&headers));
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+    let secure = state.site.secure_cookies(&headers);
+    let cookies = [sessions::cookie(None, secure), sessions::who_cookie(None, secure)];
+    Ok((StatusCode::NO_CONTENT, AppendHeaders(cookies.map(|cookie| (header::SET_COOKIE, cookie)))).into_response())
 }
 
 pub async fn me(signed_in: SignedIn) -> Json<AccountView> {

@@ -27,15 +27,18 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         },
         None => None,
     };
-    let renewed_token = session.as_ref().filter(|(s, _)| s.renewed).map(|(_, token)| token.clone());
+    let renewed = session.as_ref().filter(|(s, _)| s.renewed).map(|(s, token)| (token.clone(), s.account.id.clone()));
     request.extensions_mut().insert(CurrentSession(session.map(|(s, _)| Arc::new(s))));
     let mut response = next.run(request).await;
     // A renewed session gets a fresh cookie lifetime too, unless the handler set its own.
-    if let Some(token) = renewed_token
+    if let Some((token, account)) = renewed
         && !response.headers().contains_key(header::SET_COOKIE)
-        && let Ok(value) = HeaderValue::from_str(&sessions::cookie(Some(&token), secure))
     {
-        response.headers_mut().append(header::SET_COOKIE, value);
+        for cookie in [sessions::cookie(Some(&token), secure), sessions::who_cookie(Some(&account), secure)] {
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
     }
     response
 }

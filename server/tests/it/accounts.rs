@@ -552,6 +552,56 @@ async fn sign_out_ends_the_session_on_the_server() {
     assert_eq!(world.call(Who::Coordinator, Method::GET, "/me", None).await.0, StatusCode::OK, "others stay signed in");
 }
 
+/// The `set-cookie` lines of `response` that start with `name=`.
+fn cookies_named<'r>(response: &'r axum::response::Response, name: &str) -> Vec<&'r str> {
+    let prefix = format!("{name}=");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .filter(|c| c.starts_with(&prefix))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_session_names_its_person_to_the_page_and_sign_out_clears_it() {
+    let world = World::new().await;
+    let who = app::wire::SIGNED_IN_COOKIE;
+    // A form posted before the script signs her in: the page's scripts learn who from this cookie.
+    let response =
+        post_form(&world.router, "/sign-in", &[("phone", "90 100 00 04"), ("password", PASSWORD)], &[]).await;
+    let id = world.id(Who::Entrepreneur).to_string();
+    let named = cookies_named(&response, who);
+    assert_eq!(named.len(), 1, "{named:?}");
+    assert!(named[0].starts_with(&format!("{who}={id}; Path=/; Max-Age=7776000")), "{named:?}");
+    assert!(!named[0].contains("HttpOnly"), "the page's scripts read it: {named:?}");
+    // The script's sign-in too.
+    let request = Request::post("/api/v1/auth/sign-in")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"phone": "+998901000004", "password": PASSWORD}).to_string()))
+        .unwrap();
+    let response = support::send(&world.router, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(cookies_named(&response, who)[0].starts_with(&format!("{who}={id};")));
+    // A renewed session renews it (sessions of the previous release get it this way).
+    world.db.query("UPDATE session SET renewed_at = time::now() - 2d").await.unwrap().check().unwrap();
+    let token = world.token(Who::Entrepreneur).unwrap();
+    let me = Request::get("/api/v1/me").header("cookie", format!("sawda_session={token}")).body(Body::empty()).unwrap();
+    let response = support::send(&world.router, me).await;
+    assert!(cookies_named(&response, who)[0].starts_with(&format!("{who}={id}; Path=/; Max-Age=7776000")));
+    // Signing out clears it with the session.
+    let out = Request::post("/api/v1/auth/sign-out")
+        .header("cookie", format!("sawda_session={token}"))
+        .header("content-type", "application/json")
+        .body(Body::empty())
+        .unwrap();
+    let response = support::send(&world.router, out).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(cookies_named(&response, who), [format!("{who}=; Path=/; Max-Age=0; SameSite=Lax")]);
+    assert!(cookies_named(&response, "sawda_session")[0].contains("Max-Age=0"));
+}
+
 #[tokio::test]
 async fn a_coordinator_can_end_all_sessions_of_an_entrepreneur() {
     let world = World::new().await;
