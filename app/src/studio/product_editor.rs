@@ -13,8 +13,8 @@ use crate::i18n::{Key, Lang, use_language};
 use crate::rules::money::group_digits;
 use crate::rules::problem::FieldProblem;
 use crate::rules::records::product::{
-    AVAILABILITY, Availability, DESCRIPTION, HANDMADE, MATERIALS, MAX_PHOTOS, NAME, PHOTOS, PRICE_SOM, PRICE_USD_CENTS,
-    SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_stock, parse_usd_cents,
+    AVAILABILITY, Availability, DESCRIPTION, DESCRIPTION_EN, HANDMADE, MATERIALS, MAX_PHOTOS, NAME, NAME_EN, PHOTOS,
+    PRICE_SOM, PRICE_USD_CENTS, SHELF_LIFE, STOCK, STORAGE, UNIT, parse_som, parse_stock, parse_usd_cents,
 };
 use crate::rules::records::storefront::CATEGORY;
 
@@ -29,6 +29,9 @@ pub fn ProductEditor(target: Target) -> impl IntoView {
             <TextInput target field=NAME hint=Key::ProductNameHint/>
             <PhotoPicker target field=PHOTOS max=MAX_PHOTOS many=true/>
             <TextInput target field=DESCRIPTION hint=Key::ProductDescriptionHint
+                optional=true multiline=true/>
+            <TextInput target field=NAME_EN hint=Key::ProductEnglishHint optional=true/>
+            <TextInput target field=DESCRIPTION_EN hint=Key::StorefrontOptional
                 optional=true multiline=true/>
             <NumberInput target field=PRICE_SOM hint=Key::ProductPriceSomHint
                 parse=parse_som show=|n, lang| group_digits(n as i64, lang)/>

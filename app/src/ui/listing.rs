@@ -215,9 +215,11 @@ pub fn ProductListing(
         (Key::ProductMaterials, product::MATERIALS),
         (Key::ProductShelfLife, product::SHELF_LIFE),
         (Key::ProductStorage, product::STORAGE),
+        (Key::ProductNameEn, product::NAME_EN),
+        (Key::ProductDescriptionEn, product::DESCRIPTION_EN),
     ]
     .into_iter()
-    .filter(|(_, field)| food || *field == product::MATERIALS)
+    .filter(|(_, field)| food || ![product::SHELF_LIFE, product::STORAGE].contains(field))
     .map(|(key, field)| (key, text_of(&p, field)))
     .filter(|(_, value)| !value.is_empty())
     .collect();

@@ -49,6 +49,8 @@ pub struct Product {
     pub slug: String,
     pub name: String,
     pub description: Option<String>,
+    pub name_en: Option<String>,
+    pub description_en: Option<String>,
     pub unit: String,
     pub materials: Option<String>,
     pub shelf_life: Option<String>,
@@ -109,6 +111,8 @@ impl Product {
         let mut fields = FieldMap::new();
         put(&mut fields, "name", Some(self.name.as_str()));
         put(&mut fields, "description", self.description.as_deref());
+        put(&mut fields, "name_en", self.name_en.as_deref());
+        put(&mut fields, "description_en", self.description_en.as_deref());
         put(&mut fields, "unit", Some(self.unit.as_str()));
         put(&mut fields, "materials", self.materials.as_deref());
         put(&mut fields, "shelf_life", self.shelf_life.as_deref());

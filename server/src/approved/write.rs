@@ -134,6 +134,8 @@ pub fn row_of(
                 "storefront": text(fields, product::STOREFRONT),
                 "name": text(fields, product::NAME),
                 "description": text(fields, product::DESCRIPTION),
+                "name_en": text(fields, product::NAME_EN),
+                "description_en": text(fields, product::DESCRIPTION_EN),
                 "unit": text(fields, product::UNIT),
                 "materials": text(fields, product::MATERIALS),
                 "shelf_life": text(fields, product::SHELF_LIFE),
@@ -156,7 +158,17 @@ pub fn row_of(
     };
     match kind {
         Kind::Product => {
-            row.insert("search_text".into(), words(&[product::NAME, product::DESCRIPTION, product::MATERIALS]).into());
+            row.insert(
+                "search_text".into(),
+                words(&[
+                    product::NAME,
+                    product::DESCRIPTION,
+                    product::MATERIALS,
+                    product::NAME_EN,
+                    product::DESCRIPTION_EN,
+                ])
+                .into(),
+            );
         }
         _ => {
             row.insert("search_text".into(), words(&[storefront::NAME, storefront::STORY]).into());

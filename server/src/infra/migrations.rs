@@ -188,6 +188,12 @@ pub const MIGRATIONS: &[Migration] = &[
         script: include_str!("../../migrations/0019_public_ads_by_owner.surql"),
         ..Migration::PLAIN
     },
+    Migration {
+        version: 20,
+        name: "a product's name and description in English",
+        script: include_str!("../../migrations/0020_products_in_english.surql"),
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

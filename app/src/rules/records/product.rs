@@ -12,6 +12,9 @@ use crate::rules::problem::FieldProblem;
 pub const STOREFRONT: &str = "storefront";
 pub const NAME: &str = "name";
 pub const DESCRIPTION: &str = "description";
+/// Her words in English, if she gives them: for buyers abroad and the OVOP export.
+pub const NAME_EN: &str = "name_en";
+pub const DESCRIPTION_EN: &str = "description_en";
 pub const PRICE_SOM: &str = "price_som";
 pub const PRICE_USD_CENTS: &str = "price_usd_cents";
 pub const UNIT: &str = "unit";
@@ -40,10 +43,12 @@ choices!(
 );
 
 /// Every field of a product; any other is refused.
-pub static FIELDS: [FieldSpec; 15] = [
+pub static FIELDS: [FieldSpec; 17] = [
     FieldSpec::required(STOREFRONT, Shape::Record),
     FieldSpec::required(NAME, Shape::Text { min: 2, max: 80 }).labelled(Key::ProductName),
     FieldSpec::optional(DESCRIPTION, Shape::Text { min: 0, max: 2_000 }).labelled(Key::ProductDescription),
+    FieldSpec::optional(NAME_EN, Shape::Text { min: 2, max: 80 }).labelled(Key::ProductNameEn),
+    FieldSpec::optional(DESCRIPTION_EN, Shape::Text { min: 0, max: 2_000 }).labelled(Key::ProductDescriptionEn),
     FieldSpec::required(PRICE_SOM, Shape::WholeNumber { max: MAX_PRICE_SOM }).labelled(Key::ProductPriceSom),
     FieldSpec::optional(PRICE_USD_CENTS, Shape::WholeNumber { max: MAX_PRICE_USD_CENTS })
         .labelled(Key::ProductPriceUsd),
@@ -215,6 +220,9 @@ mod tests {
         for (field, value) in [
             (STOREFRONT, json!("01J1W7EGG0248H248H248H248H")),
             (NAME, json!("Melon jam")),
+            (NAME_EN, json!("Melon jam")),
+            (NAME_EN, Value::Null),
+            (DESCRIPTION_EN, json!("Sweet melon jam from Chimbay, cooked in a copper pot.")),
             (PRICE_SOM, json!(25_000)),
             (PRICE_SOM, json!(0)),
             (PRICE_USD_CENTS, json!(250)),
@@ -235,6 +243,9 @@ mod tests {
         let photo = json!("b".repeat(64));
         for (field, value, problem) in [
             (STOREFRONT, json!("shop"), FieldProblem::WrongType),
+            (NAME_EN, json!("M"), FieldProblem::TooShort { min: 2 }),
+            (NAME_EN, json!("m".repeat(81)), FieldProblem::TooLong { max: 80 }),
+            (DESCRIPTION_EN, json!(7), FieldProblem::WrongType),
             (PRICE_SOM, json!(25_000.5), FieldProblem::WholeNumber),
             (PRICE_SOM, json!(-1), FieldProblem::WholeNumber),
             (PRICE_SOM, json!("25000"), FieldProblem::WrongType),
