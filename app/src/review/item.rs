@@ -502,14 +502,22 @@ fn DeskAds(
             <ul>
                 {ads.into_iter().map(|ad| {
                     let reason = RwSignal::new(String::new());
+                    // One request at a time: a second tap would only answer "not found".
+                    let busy = RwSignal::new(false);
                     let field = format!("take-down-{}", ad.record);
                     let path = format!("/api/v1/ads/{}/take-down", ad.record);
                     let take_down = move |_| {
+                        if busy.get_untracked() {
+                            return;
+                        }
+                        busy.set(true);
                         let path = path.clone();
                         let request = WithdrawRequest { reason: reason.get_untracked() };
                         spawn(async move {
                             let lang = language.get_untracked();
-                            match call::<Value>(lang, "POST", &path, body(&request)).await {
+                            let answer = call::<Value>(lang, "POST", &path, body(&request)).await;
+                            busy.set(false);
+                            match answer {
                                 Ok(_) => {
                                     message.set(None);
                                     decided.saved.set(Some(text(lang, Key::DeskAdsTakenDown).to_owned()));
@@ -529,7 +537,9 @@ fn DeskAds(
                                     <textarea id=field name="take-down-reason" rows="2" maxlength="1000"
                                         prop:value=move || reason.get() on:input=move |e| reason.set(event_target_value(&e))></textarea>
                                 </div>
-                                <button class="button danger" type="button" on:click=take_down>{language.t(Key::DeskAdsTakeDown)}</button>
+                                <button class="button danger" type="button" disabled=move || busy.get() on:click=take_down>
+                                    {language.t(Key::DeskAdsTakeDown)}
+                                </button>
                             </details>
                         </li>
                     }
