@@ -358,7 +358,7 @@ async fn goods() -> Shop {
 #[tokio::test]
 async fn a_goods_word_finds_the_same_good_written_in_the_other_languages() {
     let shop = goods().await;
-    let cases: [(&str, &[&str]); 12] = [
+    let cases: [(&str, &[&str]); 13] = [
         ("қовун", &["Qawın", "Дыня торпеда"]),
         ("qovun", &["Qawın", "Дыня торпеда"]),
         ("ДЫНЯ", &["Qawın", "Дыня торпеда"]),
@@ -368,6 +368,8 @@ async fn a_goods_word_finds_the_same_good_written_in_the_other_languages() {
         ("варенье", &["Úy múrabbası"]),
         ("печенье", &["Kunjut pechenyesi"]),
         ("печенье кунжут", &["Kunjut pechenyesi"]),
+        // Her name in English finds her product too (`shop`'s product is "Teatime treats" in English).
+        ("teatime", &["&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; \"quoted\""]),
         // Every other word still holds: melons from Chimbay only.
         ("qovun shimbay", &["Qawın"]),
         // Honey is not "bal" here: that starts "balıq", fish.

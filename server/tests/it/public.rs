@@ -49,8 +49,8 @@ pub async fn shop(approved: bool) -> Shop {
     let product = RecordId::new(T, [3; 10]);
     let mut fields = product_fields(&her, HOSTILE, 25_000);
     fields.insert("photos".into(), json!(["a".repeat(64)]));
-    fields.insert("name_en".into(), json!("Walnut <b>biscuits</b>"));
-    fields.insert("description_en".into(), json!("Baked in Chimbay with walnuts from the garden."));
+    fields.insert("name_en".into(), json!("Teatime <b>treats</b>"));
+    fields.insert("description_en".into(), json!("Baked in Chimbay, the old family way."));
     phone.put(product, Kind::Product, fields, T + 1, [3; 10]).unwrap();
     submit(&mut phone, shop, T + 2, 4);
     submit(&mut phone, product, T + 3, 5);
@@ -134,8 +134,8 @@ async fn an_approved_storefront_and_product_render_with_previews_and_no_script()
     assert!(body.contains("https://wa.me/998901234567?text=Hello%21%20I%20would%20like%20to%20order%20"), "{body}");
     assert!(body.contains("https://t.me/gulnar_bakes") && body.contains("tel:+998901234567"));
     // Her words in English, reviewed with the rest, for buyers abroad.
-    assert!(body.contains("<dt>Name in English</dt><dd>Walnut &lt;b&gt;biscuits&lt;/b&gt;</dd>"), "{body}");
-    assert!(body.contains("<dd>Baked in Chimbay with walnuts from the garden.</dd>"));
+    assert!(body.contains("<dt>Name in English</dt><dd>Teatime &lt;b&gt;treats&lt;/b&gt;</dd>"), "{body}");
+    assert!(body.contains("<dd>Baked in Chimbay, the old family way.</dd>"));
     assert!(body.len() < 30_000, "well under 30 KB before compression: {}", body.len());
 }
 
