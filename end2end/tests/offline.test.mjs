@@ -659,3 +659,23 @@ async function holdBackTheApp(context) {
     }
   });
 }
+
+test('offline before the service worker has kept another language, a tap on it says so and she stays on her page', async () => {
+  const { context, page, problems } = await phone(browser, { locale: 'en-GB', serviceWorkers: 'block' });
+  await page.goto(sawda.url);
+  await ready(page);
+  await context.setOffline(true);
+  await page.click('.language-switcher a[hreflang="ru"]');
+  await page.waitForSelector(`.language-offline:has-text("${en['language.offline']}")`);
+  await page.screenshot({ path: join(outputDir, 'language-offline-360.png') });
+  assert.equal(new URL(page.url()).pathname, '/', 'still on her page, not the browser error page');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  // Back online, the same tap switches in place.
+  await context.setOffline(false);
+  await page.click('.language-switcher a[hreflang="ru"]');
+  await page.waitForFunction(() => document.documentElement.lang === 'ru');
+  assert.equal(await page.locator('.language-offline').isHidden(), true, 'the notice is gone');
+  // The refused fetch of the texts while offline is expected; nothing else.
+  assert.deepEqual(problems.filter((p) => !/Failed to load resource|net::ERR_INTERNET_DISCONNECTED/.test(p)), []);
+  await context.close();
+});

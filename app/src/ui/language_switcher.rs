@@ -11,6 +11,8 @@ use crate::i18n::{Key, Lang, text, use_language};
 pub fn LanguageSwitcher() -> impl IntoView {
     let language = use_language();
     let location = use_location();
+    // Set when a tap found no connection and no kept texts for that language.
+    let unavailable = RwSignal::new(false);
     let options = Lang::ALL.map(|option| {
         let href = move || format!("/language/{}?next={}", option.code(), encode_path(&location.pathname.get()));
         view! {
@@ -23,7 +25,7 @@ pub fn LanguageSwitcher() -> impl IntoView {
                 aria-current=move || (language.get() == option).then_some("true")
                 on:click=move |event| {
                     event.prevent_default();
-                    switch_to(language, option);
+                    switch_to(language, option, unavailable);
                 }
             >
                 {text(option, Key::LanguageShort)}
@@ -34,6 +36,9 @@ pub fn LanguageSwitcher() -> impl IntoView {
         <nav class="language-switcher" aria-label=language.t(Key::LanguageLabel)>
             {options.into_iter().collect_view()}
         </nav>
+        <p class="language-offline" role="status">
+            {move || unavailable.get().then(|| language.t(Key::LanguageOffline)())}
+        </p>
     }
 }
 
@@ -59,20 +64,25 @@ pub fn LanguageLinks() -> impl IntoView {
     view! { <nav class="language-switcher">{links.into_iter().collect_view()}</nav> }
 }
 
-/// Switches in place once the language's texts are here; without them (no
-/// network, not kept yet) the link's own way through the server is taken.
-fn switch_to(language: crate::i18n::Language, option: Lang) {
+/// Switches in place once the language's texts are here. Without them and
+/// online, the link's own way through the server is taken; offline (the
+/// service worker has not kept them yet) she stays where she is and is told,
+/// rather than sent to the browser's error page.
+fn switch_to(language: crate::i18n::Language, option: Lang, unavailable: RwSignal<bool>) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         if crate::device::language::load_texts(option).await {
+            unavailable.set(false);
             language.set(option);
+        } else if !window().navigator().on_line() {
+            unavailable.set(true);
         } else {
             let next = encode_path(&window().location().pathname().unwrap_or_default());
             let _ = window().location().set_href(&format!("/language/{}?next={next}", option.code()));
         }
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (language, option);
+    let _ = (language, option, unavailable);
 }
 
 #[cfg(test)]
