@@ -36,8 +36,8 @@ pub fn LanguageSwitcher() -> impl IntoView {
         <nav class="language-switcher" aria-label=language.t(Key::LanguageLabel)>
             {options.into_iter().collect_view()}
         </nav>
-        <p class="language-offline" role="status">
-            {move || unavailable.get().then(|| language.t(Key::LanguageOffline)())}
+        <p class="language-offline" role="status" hidden=move || !unavailable.get()>
+            {language.t(Key::LanguageOffline)}
         </p>
     }
 }
