@@ -100,7 +100,7 @@ pub async fn end_all(db: &Surreal<Any>, account_id: &str) -> Result<(), surreald
 }
 
 /// The `Set-Cookie` value that carries a session (or clears it with `None`).
-pub fn cookie(token: Option<&str>, secure: bool) -> String {
+fn cookie(token: Option<&str>, secure: bool) -> String {
     let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
     match token {
@@ -117,7 +117,7 @@ pub fn cookie(token: Option<&str>, secure: bool) -> String {
 /// signs someone in without the phone's code seeing it, and this is how the
 /// phone learns not to show the person it remembers instead. Set and cleared
 /// with the session cookie, for as long.
-pub fn who_cookie(account_id: Option<&str>, secure: bool) -> String {
+fn who_cookie(account_id: Option<&str>, secure: bool) -> String {
     let name = app::wire::SIGNED_IN_COOKIE;
     let secure = if secure { "; Secure" } else { "" };
     // Account ids are cookie-safe (letters, digits, `_:.-`); another would read as nobody.
@@ -128,6 +128,12 @@ pub fn who_cookie(account_id: Option<&str>, secure: bool) -> String {
         }
         None => format!("{name}=; Path=/; Max-Age=0; SameSite=Lax{secure}"),
     }
+}
+
+/// The two cookies of a session (`Some((token, account id))`), or the two
+/// that clear them (`None`): always set and cleared together.
+pub fn cookies(session: Option<(&str, &str)>, secure: bool) -> [String; 2] {
+    [cookie(session.map(|(token, _)| token), secure), who_cookie(session.map(|(_, id)| id), secure)]
 }
 
 /// The session token in a `Cookie:` header: over https only the `__Host-`

@@ -49,7 +49,7 @@ impl Entered {
     /// Her session starts, and a device seen for the first time becomes known to her limits.
     async fn start(state: &AppState, account: Account, secure: bool, new_device: bool) -> Result<Entered, ApiError> {
         let token = sessions::start(&state.db, &account.id).await?;
-        let mut cookies = vec![sessions::cookie(Some(&token), secure), sessions::who_cookie(Some(&account.id), secure)];
+        let mut cookies = sessions::cookies(Some((&token, &account.id)), secure).to_vec();
         if new_device {
             let device = known_devices::remember(&state.db, &account.id).await?;
             cookies.push(known_devices::cookie(&device, secure));
@@ -218,7 +218,7 @@ pub async fn sign_out(
         sessions::end(&state.db, &signed_in.session_id).await?;
     }
     let secure = state.site.secure_cookies(&headers);
-    let cookies = [sessions::cookie(None, secure), sessions::who_cookie(None, secure)];
+    let cookies = sessions::cookies(None, secure);
     Ok((StatusCode::NO_CONTENT, AppendHeaders(cookies.map(|cookie| (header::SET_COOKIE, cookie)))).into_response())
 }
 

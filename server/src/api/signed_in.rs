@@ -34,7 +34,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
     if let Some((token, account)) = renewed
         && !response.headers().contains_key(header::SET_COOKIE)
     {
-        for cookie in [sessions::cookie(Some(&token), secure), sessions::who_cookie(Some(&account), secure)] {
+        for cookie in sessions::cookies(Some((&token, &account)), secure) {
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
