@@ -8,7 +8,8 @@
 // (server/src/http/release.rs). Each release has its own cache, so a page of one
 // release never gets another release's wasm.
 //
-// - Install: keep the release's files and pages, all or nothing.
+// - Install: keep the release's files and pages, all or nothing, asking
+//   again when a request fails.
 // - Update: a new worker waits until the page asks it to take over (the
 //   "new version" notice), so an open page is never switched under its feet.
 // - Pages: from the network when it answers within a few seconds (and kept,
@@ -25,11 +26,27 @@
 const CACHE = `sawda-${SAWDA.release}`;
 const PAGE_TIMEOUT_MS = 4000;
 
+// A request of the install that fails (a dropped connection on 2G, a socket
+// the server closed) fails the whole install, and the browser throws the
+// worker away; so the install asks again, a few times, before it gives up.
+const INSTALL_ATTEMPTS = 4;
+
+async function keepAll(cache, paths) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await cache.addAll(paths);
+    } catch (error) {
+      if (attempt >= INSTALL_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll(SAWDA.files);
-    await cache.addAll(SAWDA.pages);
+    await keepAll(cache, SAWDA.files);
+    await keepAll(cache, SAWDA.pages);
     // The first worker takes over at once: there is nothing to be out of step with.
     if (!self.registration.active) await self.skipWaiting();
   })());

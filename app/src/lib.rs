@@ -50,7 +50,7 @@ pub mod ui;
 pub mod wire;
 
 pub use routes::App;
-pub use shell::shell;
+pub use shell::{PAGES_WITHOUT_THE_APP, shell};
 
 /// The browser's entry point, called by the hydration script once the wasm is loaded.
 /// Hydration waits for the code of a lazily loaded page when the address needs one.

@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("invitations") view={Lazy::<people::InvitationsRoute>::new()}/>
                     <Route path=StaticSegment("entrepreneurs") view={Lazy::<people::EntrepreneursRoute>::new()}/>
                     <Route path=StaticSegment("coordinators") view={Lazy::<people::CoordinatorsRoute>::new()}/>
+                    <Route path=StaticSegment("partner-access") view={Lazy::<people::PartnerAccessRoute>::new()}/>
                 </Routes>
             </main>
             <SiteFooter/>

@@ -11,8 +11,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = crate::i18n::choose_for_request();
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    let runs_app = !request_path_is(&PAGES_WITHOUT_THE_APP);
     #[cfg(feature = "ssr")]
-    provide_split_manifest(&options);
+    if runs_app {
+        provide_split_manifest(&options);
+    }
     // The bundle's folder is named by this release (see the server's `release`).
     let stylesheet = format!("/{}/sawda.css", options.site_pkg_dir);
     view! {
@@ -28,10 +31,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // stylesheets above it, and this one starts the store's read.
                 {first_screen()}
                 <link rel="stylesheet" href=stylesheet/>
-                // Outside the hydrated body: the page's texts for the browser.
-                <script type="application/json" id=crate::i18n::page_texts::ELEMENT_ID data-lang=lang.code()
-                    inner_html=page_texts_json(lang)></script>
-                <HydrationScripts options/>
+                {if runs_app {
+                    view! {
+                        // Outside the hydrated body: the page's texts for the browser.
+                        <script type="application/json" id=crate::i18n::page_texts::ELEMENT_ID data-lang=lang.code()
+                            inner_html=page_texts_json(lang)></script>
+                        <HydrationScripts options/>
+                    }
+                    .into_any()
+                } else {
+                    without_the_app(lang).into_any()
+                }}
                 <MetaTags/>
             </head>
             <body>
@@ -39,6 +49,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Pages that work fully as the server draws them, so a first visit downloads
+/// no app: the home page and the account forms, which the server answers
+/// itself (`server/src/http/account_forms.rs`). On a 50 KB/s link the app's
+/// first module alone takes three seconds; these pages are usable as soon as
+/// they are on screen, and the app arrives for the service worker meanwhile.
+/// Opened from within the app (a tap, not a page load), they are the app's.
+pub const PAGES_WITHOUT_THE_APP: [&str; 4] = ["/", "/sign-in", "/sign-up", "/reset-password"];
+
+/// What a page without the app runs (`without_the_app.js`): the service worker
+/// registers once the page has loaded, so the release is kept for offline
+/// use while she reads or types; the language follows the device; a form is
+/// sent without leaving the page, so a refusal keeps what she typed.
+fn without_the_app(lang: Lang) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce().map(|nonce| nonce.to_string());
+    let offline = crate::i18n::text(lang, crate::i18n::Key::ErrorOffline);
+    view! { <script nonce=nonce data-offline=offline inner_html=include_str!("without_the_app.js")></script> }
 }
 
 /// The studio's first screen, drawn from the phone's store before the app has

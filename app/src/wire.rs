@@ -92,6 +92,33 @@ pub struct ResetCode {
     pub valid_hours: i64,
 }
 
+/// `POST /export/tokens`: a partner system's token, named for whom it is.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct NewExportToken {
+    pub name: String,
+}
+
+/// The answer of `POST /export/tokens`: the token, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CreatedExportToken {
+    pub id: String,
+    pub name: String,
+    pub token: String,
+    pub created_at: String,
+}
+
+/// One of `GET /export/tokens` (never the token itself). Times are RFC 3339.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ExportToken {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub uses: i64,
+}
+
 /// `POST /invitations`
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct NewWorkshop {

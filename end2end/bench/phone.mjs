@@ -1,8 +1,10 @@
 // The phone's figures, each printed with its budget (`make bench PARTS=phone`):
-// - the first visit to the home page and to sign-in on a cheap phone on a slow
-//   link (50 KB/s down, 400 ms round trip, CPU slowed 4x): the HTML on screen
-//   (first contentful paint) and hydrated, with where the time went (the
-//   bundle's download, the wasm's compile and start, hydration);
+// - the first visit to the home page, to sign-in and to the studio on a cheap
+//   phone on a slow link (50 KB/s down, 400 ms round trip, CPU slowed 4x): the
+//   HTML on screen (first contentful paint) and usable: the home page and
+//   sign-in are drawn without the app (app/src/shell.rs) and usable once loaded;
+//   the studio is hydrated, with where the time went (the bundle's download,
+//   the wasm's compile and start, hydration);
 // - the studio's cold start offline at 4x CPU: from the address opened to her
 //   storefront's name on screen (as text before the app, app/src/first_screen.js),
 //   and then in its field to edit.
@@ -56,8 +58,22 @@ async function firstVisit(browser, url) {
   await page.addInitScript(instrument);
   await slowLink(page);
   await page.goto(url, { waitUntil: 'commit', timeout: 120_000 });
-  await page.waitForFunction(() => window.__sawda?.hydrated, null, { timeout: 120_000, polling: 100 });
+  // A page drawn without the app (app/src/shell.rs) is usable once loaded: its form posts itself.
+  await page.waitForFunction(() => window.__sawda?.hydrated
+    || (document.readyState === 'complete' && !document.querySelector('link[href$="/sawda.wasm"]')
+      && performance.getEntriesByName('first-contentful-paint').length > 0),
+  null, { timeout: 120_000, polling: 100 });
   const figures = await page.evaluate(() => {
+    const navigation = performance.getEntriesByType('navigation')[0];
+    if (!window.__sawda.hydrated) {
+      return {
+        withoutApp: true,
+        paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+        usable: navigation.loadEventEnd || performance.now(),
+        bytes: performance.getEntriesByType('resource').concat([navigation])
+          .filter((r) => !r.name.endsWith('/sw.js')).reduce((sum, r) => sum + (r.transferSize || 0), 0),
+      };
+    }
     const paint = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN;
     const resources = performance.getEntriesByType('resource');
     const main = resources.find((r) => r.name.endsWith('/sawda.wasm'));
@@ -79,11 +95,18 @@ async function firstVisit(browser, url) {
 
 async function firstVisits(browser, base) {
   console.log('First visit, 360 px phone, 50 KB/s down, 400 ms round trip, CPU 4x slower (median of', RUNS, 'runs):');
-  for (const path of ['/', '/sign-in']) {
+  for (const path of ['/', '/sign-in', '/studio']) {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await firstVisit(browser, `${base}${path}`));
     const m = (key) => median(runs.map((r) => r[key]));
-    console.log(`  ${path.padEnd(9)} HTML on screen ${seconds(m('paint'))} (budget 1.5 s); hydrated ${seconds(m('hydrated'))} (budget 4 s)`);
+    if (runs[0].withoutApp) {
+      console.log(`  ${path.padEnd(9)} HTML on screen ${seconds(m('paint'))} (budget 1.5 s); usable ${seconds(m('usable'))} `
+        + `(budget for hydrated 4 s): drawn without the app, nothing to hydrate; ${m('bytes')} bytes over the link `
+        + '(the service worker then keeps the release in the background)');
+      continue;
+    }
+    console.log(`  ${path.padEnd(9)} HTML on screen ${seconds(m('paint'))} (budget 1.5 s); hydrated ${seconds(m('hydrated'))}`
+      + `${path === '/studio' ? ' (no budget: the first page that runs the app)' : ' (budget 4 s)'}`);
     console.log(`            where the time went: first module downloaded at ${seconds(m('wasmDownloaded'))}, `
       + `compiled and started ${seconds(m('startTook'))} later (at ${seconds(m('started'))}), `
       + `${m('wasmFiles')} wasm files (last at ${seconds(m('lastWasmDownloaded'))}), `

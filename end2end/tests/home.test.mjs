@@ -1,7 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startSawda, launchBrowser, phone, waitForHydration, texts, outputDir, slowCpu } from './support.mjs';
+import {
+  startSawda, launchBrowser, phone, waitForHydration, texts, outputDir, slowCpu, chooseLanguage,
+} from './support.mjs';
 
 let sawda;
 let browser;
@@ -18,14 +20,25 @@ after(async () => {
 
 const heading = (page) => page.locator('h1').first().textContent();
 
-test('a first visit with no known language is in Karakalpak and hydrates cleanly', async () => {
+test('a first visit with no known language is in Karakalpak, downloads no app, and keeps it for offline', async () => {
   const { context, page, problems } = await phone(browser, { locale: 'de-DE' });
   await page.goto(sawda.url);
   await waitForHydration(page);
   assert.equal(await page.getAttribute('html', 'lang'), 'kaa');
   assert.equal(await heading(page), texts.kaa['home.title']);
   assert.match(await page.textContent('.example'), /35\u00a0000 swm/);
-  assert.deepEqual(problems, [], 'no console errors (hydration, CSP, missing files)');
+  // Usable as drawn (app/src/shell.rs, PAGES_WITHOUT_THE_APP): the page itself fetched no wasm or app script.
+  const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name));
+  assert.deepEqual(fetched.filter((name) => /\.(wasm|js)$/.test(name) && !name.endsWith('/sw.js')), []);
+  // The service worker keeps the release meanwhile: the studio opens offline afterwards.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+  await context.setOffline(true);
+  await page.click('.main-nav a[href="/studio"]');
+  await page.waitForURL('**/studio');
+  await waitForHydration(page);
+  assert.equal(await heading(page), texts.kaa['studio.title']);
+  assert.deepEqual(problems.filter((p) => !p.includes('401 (Unauthorized)') && !p.includes('ERR_INTERNET_DISCONNECTED')), [],
+    'no console errors (CSP, missing files, hydration)');
   await context.close();
 });
 
@@ -37,46 +50,45 @@ test('the browser language decides the first visit', async () => {
   await context.close();
 });
 
-test('switching language changes the text in place and survives a reload', async () => {
+test('a language tapped on the home page is drawn by the server, then the app switches in place', async () => {
   const { context, page, problems } = await phone(browser, { locale: 'de-DE' });
   await page.goto(sawda.url);
   await waitForHydration(page);
-  // Marks this document: a full page load would lose the mark.
-  await page.evaluate(() => { window.sawdaMark = 'still here'; });
-
-  await page.click('.language-switcher a[hreflang="en"]');
-  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  await chooseLanguage(page, 'en');
   assert.equal(await heading(page), texts.en['home.title']);
-  assert.equal(await page.evaluate(() => window.sawdaMark), 'still here', 'switched without a reload');
   assert.equal(await page.getAttribute('.language-switcher a[hreflang="en"]', 'aria-current'), 'true');
   assert.equal(await page.evaluate(() => localStorage.getItem('sawda.language')), '"en"');
   assert.equal(await page.title(), `${texts.en['app.name']} — ${texts.en['app.tagline']}`);
 
-  await page.reload();
-  await waitForHydration(page);
-  assert.equal(await page.getAttribute('html', 'lang'), 'en', 'the server renders the chosen language');
-  assert.equal(await heading(page), texts.en['home.title']);
-
-  // Client-side navigation keeps the language.
+  // The studio runs the app: a tap switches in place, with no reload.
   await page.click(`.main-nav a[href="/studio"]`);
   await page.waitForURL('**/studio');
+  await waitForHydration(page);
   assert.equal(await heading(page), texts.en['studio.title']);
+  await page.evaluate(() => { window.sawdaMark = 'still here'; });
+  await chooseLanguage(page, 'ru');
+  assert.equal(await heading(page), texts.ru['studio.title']);
+  assert.equal(await page.evaluate(() => window.sawdaMark), 'still here', 'switched without a reload');
+  assert.equal(await page.evaluate(() => localStorage.getItem('sawda.language')), '"ru"');
+  await page.reload();
+  await waitForHydration(page);
+  assert.equal(await page.getAttribute('html', 'lang'), 'ru', 'the server renders the chosen language');
   // The studio asks the server who is signed in: nobody, a 401 the browser logs.
   await page.waitForSelector('a.button[href="/sign-in"]');
   assert.deepEqual(problems.filter((p) => !p.includes('401 (Unauthorized)')), []);
   await context.close();
 });
 
-test('the home page carries only its own texts, and pages opened from it have all of theirs (4x CPU)', async () => {
+test('the offline page carries only its own texts, and pages opened from it have all of theirs (4x CPU)', async () => {
   const { context, page, problems } = await phone(browser, { locale: 'de-DE' });
   await slowCpu(page);
-  await page.goto(sawda.url);
+  await page.goto(`${sawda.url}/offline`);
   await waitForHydration(page);
   const carried = JSON.parse(await page.textContent('#sawda-texts'));
   const given = carried.filter((t) => t !== null).length;
-  assert.ok(given > 0 && given * 3 < carried.length, `the home page carries ${given} of ${carried.length} texts`);
+  assert.ok(given > 0 && given * 3 < carried.length, `the offline page carries ${given} of ${carried.length} texts`);
 
-  // Studio, then sign-in: lazy pages, drawn after their texts came with their code.
+  // Studio, then sign-in, within the app: lazy pages, drawn after their texts came with their code.
   await page.click('.main-nav a[href="/studio"]');
   await page.waitForURL('**/studio');
   assert.equal(await heading(page), texts.kaa['studio.title']);
@@ -93,12 +105,10 @@ test('a language chosen on the device comes back even if the cookie is lost', as
   const { context, page } = await phone(browser, { locale: 'de-DE' });
   await page.goto(sawda.url);
   await waitForHydration(page);
-  await page.click('.language-switcher a[hreflang="uz"]');
-  await page.waitForFunction(() => document.documentElement.lang === 'uz');
+  await chooseLanguage(page, 'uz');
   await context.clearCookies();
   await page.reload();
-  await waitForHydration(page);
-  await page.waitForFunction(() => document.documentElement.lang === 'uz');
+  await page.waitForFunction(() => document.documentElement.lang === 'uz' && document.readyState === 'complete');
   assert.equal(await heading(page), texts.uz['home.title']);
   const cookies = await context.cookies();
   assert.ok(cookies.some((c) => c.name === 'sawda_lang' && c.value === 'uz'), 'the cookie is written again');
@@ -128,8 +138,7 @@ test('screenshots of the home page at 360 px in every language', async () => {
     const { context, page, problems } = await phone(browser, { locale: 'de-DE' });
     await page.goto(sawda.url);
     await waitForHydration(page);
-    await page.click(`.language-switcher a[hreflang="${lang}"]`);
-    await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    await chooseLanguage(page, lang);
     assert.equal(await heading(page), texts[lang]['home.title']);
     // Nothing may be wider than the phone.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -44,7 +44,7 @@ function sawdaBinary() {
  * that admin created first by `sawda admin create`, as an operator would.
  * `site` serves another build of the web files; `addr` a chosen address.
  */
-export async function startSawda({ seconds = 600, admin, site, addr = '127.0.0.1:0' } = {}) {
+export async function startSawda({ seconds = 600, admin, site, addr = '127.0.0.1:0', env: extra = {} } = {}) {
   const binary = sawdaBinary();
   const data = mkdtempSync(join(tmpdir(), 'sawda-e2e-'));
   const env = {
@@ -55,6 +55,7 @@ export async function startSawda({ seconds = 600, admin, site, addr = '127.0.0.1
     RUST_LOG: 'warn',
     // A panic in the server prints where it came from, for a failure seen once in CI.
     RUST_BACKTRACE: '1',
+    ...extra,
   };
   if (admin) {
     const created = spawnSync(binary, ['admin', 'create', '--phone', admin.phone, '--name', admin.name], {
@@ -152,8 +153,34 @@ export async function phone(browser, options = {}) {
   return { context, page, problems };
 }
 
+/**
+ * The page is interactive: the app has hydrated it, or it is a page drawn
+ * without the app (app/src/shell.rs, PAGES_WITHOUT_THE_APP), which works as
+ * soon as it has loaded.
+ */
 export async function waitForHydration(page) {
-  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+  await page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true'
+    || (document.readyState === 'complete' && !document.querySelector('link[href$="/sawda.wasm"]')),
+  null, { timeout: 30_000, polling: 50 });
+}
+
+/**
+ * Taps a language in the header: the app switches in place; a page drawn
+ * without it is drawn again by the server in that language.
+ */
+export async function chooseLanguage(page, lang) {
+  const link = `.language-switcher a[hreflang="${lang}"]`;
+  if (await runsApp(page)) {
+    await page.click(link);
+  } else {
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(link)]);
+  }
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}
+
+/** Whether the page runs the app (else it is drawn without it, and forms post themselves). */
+export async function runsApp(page) {
+  return page.evaluate(() => document.querySelector('link[href$="/sawda.wasm"]') !== null);
 }
 
 /** Calls the JSON API from the test itself (as a script would); returns status, body and cookie. */
@@ -180,7 +207,16 @@ export async function api(url, method, path, { body, cookie } = {}) {
  * release (every language's texts, the fonts, each page's code) for offline use.
  */
 export async function keptForOffline(page) {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  try {
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  } catch (error) {
+    const state = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      const [installing, waiting, active] = ['installing', 'waiting', 'active'].map((w) => registration?.[w]?.state);
+      return { registered: Boolean(registration), installing, waiting, active };
+    });
+    throw new Error(`the service worker controls no page after 30 s: ${JSON.stringify(state)}`, { cause: error });
+  }
 }
 
 /** Waits until the page is interactive and any lazily loaded page code has arrived. */

@@ -121,6 +121,11 @@ pub struct Config {
     #[arg(long, env = "SAWDA_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub max_connections: u64,
 
+    /// Seconds the export feed waits before it hands out a change: longer than
+    /// any transaction takes (`docs/export.md`).
+    #[arg(long, env = "SAWDA_EXPORT_SETTLE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub export_settle_seconds: u64,
+
     /// Log format: readable text, or one JSON object per line for log collectors.
     #[arg(long, env = "SAWDA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -15,6 +15,7 @@ pub mod after_push;
 pub mod api;
 pub mod approved;
 pub mod config;
+pub mod export;
 pub mod housekeeping;
 pub mod http;
 pub mod infra;

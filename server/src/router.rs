@@ -99,7 +99,7 @@ pub fn router(state: AppState, site: &Path) -> Router {
             "/reset-password",
             post(account_forms::reset).layer(DefaultBodyLimit::max(account_forms::MAX_FORM_BYTES)),
         )
-        .leptos_routes_with_handler(routes, app_pages::page)
+        .leptos_routes_with_handler(routes, api::pages::page)
         .fallback_service(static_files)
         .layer(axum::middleware::map_response(security_headers::add))
         .layer(tower::util::option_layer(

@@ -98,8 +98,9 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     );
 
     let photos = photos::Photos::on_disk(&config.data.join("photos"));
-    let state = AppState::new(db, http::leptos_options(&config, addr), photos)
+    let mut state = AppState::new(db, http::leptos_options(&config, addr), photos)
         .with_site(http::site::Site::from_config(&config, addr));
+    state.export_settle = std::time::Duration::from_secs(config.export_settle_seconds);
     // Every task holding a database handle is tracked, so all of them are gone before the close.
     let mut background = tokio::task::JoinSet::new();
     housekeeping::start(&mut background, &state, !applied.is_empty());

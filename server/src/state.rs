@@ -36,6 +36,10 @@ pub struct AppState {
     pub market_searches: Arc<tokio::sync::Semaphore>,
     /// The sitemap's pages, built at most every few minutes (`public::sitemap`).
     pub sitemap: Arc<crate::http::page_cache::Rebuilt>,
+    /// How long the export feed waits for changes to settle (`export::feed::SETTLE`).
+    pub export_settle: std::time::Duration,
+    /// Requests per partner token (`api::export`).
+    pub export_limit: Arc<crate::infra::rate_limit::RateLimit>,
 }
 
 impl AppState {
@@ -57,6 +61,11 @@ impl AppState {
             market_timeout: crate::approved::market::TIMEOUT,
             market_searches: Arc::new(tokio::sync::Semaphore::new(crate::approved::market::SEARCHES_AT_ONCE)),
             sitemap: Default::default(),
+            export_settle: crate::export::feed::SETTLE,
+            export_limit: Arc::new(crate::infra::rate_limit::RateLimit::new(
+                crate::export::feed::REQUESTS_PER_MINUTE,
+                std::time::Duration::from_secs(60),
+            )),
         }
     }
 

@@ -76,7 +76,10 @@ pub fn AccountPage() -> impl IntoView {
                             <a class="button" href="/invitations">{text(lang, Key::InvitationsTitle)}</a>
                             <a class="button" href="/entrepreneurs">{text(lang, Key::EntrepreneursTitle)}</a>
                         })}
-                        {is_admin.then(|| view! { <a class="button" href="/coordinators">{text(lang, Key::CoordinatorsTitle)}</a> })}
+                        {is_admin.then(|| view! {
+                            <a class="button" href="/coordinators">{text(lang, Key::CoordinatorsTitle)}</a>
+                            <a class="button" href="/partner-access">{text(lang, Key::PartnersTitle)}</a>
+                        })}
                     </nav>
                 }.into_any()
             })}

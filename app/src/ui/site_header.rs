@@ -39,8 +39,10 @@ pub fn SiteHeader() -> impl IntoView {
         });
         role.into()
     };
+    // A page drawn without the app is drawn for whoever is signed in: the
+    // server provides her role (never on the app's pages, which phones keep).
     #[cfg(not(feature = "hydrate"))]
-    let role = Signal::<Option<Role>>::stored(None);
+    let role = Signal::<Option<Role>>::stored(use_context::<Role>());
     let reviews = move || matches!(role.get(), Some(Role::Coordinator | Role::Admin));
     view! {
         <header class="site-header">

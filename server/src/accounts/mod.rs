@@ -3,6 +3,7 @@
 pub mod admin_command;
 pub mod invitations;
 pub mod known_devices;
+pub mod partner_tokens;
 pub mod passwords;
 pub mod people;
 pub mod rate_limit;

@@ -98,6 +98,12 @@ impl ApiError {
     /// The database refused a decision (a unique index, a schema rule): nothing changed.
     pub const DECISION_REFUSED: ApiError =
         ApiError::new(StatusCode::CONFLICT, "decision_refused", Key::ErrorDecisionRefused);
+    /// A partner's export token that is wrong or revoked (`accounts::partner_tokens`).
+    pub const BAD_TOKEN: ApiError = ApiError::new(StatusCode::UNAUTHORIZED, "bad_token", Key::ErrorBadToken);
+    pub const BAD_TOKEN_NAME: ApiError =
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_token_name", Key::ErrorBadTokenName);
+    /// An export cursor this server did not make (`export::feed::Cursor`).
+    pub const BAD_CURSOR: ApiError = ApiError::new(StatusCode::BAD_REQUEST, "bad_cursor", Key::ErrorBadCursor);
     pub const INTERNAL: ApiError = ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", Key::ErrorInternal);
 
     pub fn upload_offset(received: u64) -> ApiError {

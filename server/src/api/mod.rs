@@ -6,7 +6,9 @@ pub mod account_forms;
 pub mod ads;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod invitations;
+pub mod pages;
 pub mod people;
 pub mod photos;
 pub mod review;
@@ -53,6 +55,11 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/review/items/{owner}/{record}/withdraw", post(review::withdraw)),
         (Method::POST, "/ads/{id}/take-down", post(ads::take_down)),
         (Method::GET, "/studio/views", get(studio::views)),
+        (Method::GET, "/export/products.json", get(export::products_json)),
+        (Method::GET, "/export/products.csv", get(export::products_csv)),
+        (Method::POST, "/export/tokens", post(export::create_token)),
+        (Method::GET, "/export/tokens", get(export::list_tokens)),
+        (Method::POST, "/export/tokens/{id}/revoke", post(export::revoke_token)),
         (Method::POST, "/photos/missing", post(photos::missing)),
         (Method::GET, "/photos/{hash}/upload", get(photos::progress)),
         (

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -16,31 +16,59 @@ use crate::accounts::{Account, sessions};
 struct CurrentSession(Option<Arc<sessions::Session>>);
 
 pub async fn resolve_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let secure = state.site.secure_cookies(request.headers());
-    // Every `Cookie:` line: HTTP/2 may send one per cookie.
-    let cookies: Vec<&str> = request.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
-    let token = cookies.iter().find_map(|line| sessions::token_from_cookies(line, secure)).map(str::to_string);
-    let session = match token {
-        Some(token) => match sessions::find(&state.db, &token).await {
-            Ok(found) => found.map(|session| (session, token)),
-            Err(error) => return ApiError::from(error).into_response(),
-        },
-        None => None,
+    let session = match session_of(&state, request.headers()).await {
+        Ok(session) => session,
+        Err(error) => return ApiError::from(error).into_response(),
     };
-    let renewed = session.as_ref().filter(|(s, _)| s.renewed).map(|(s, token)| (token.clone(), s.account.id.clone()));
+    let renewal = Renewal::of(&state, request.headers(), session.as_ref());
     request.extensions_mut().insert(CurrentSession(session.map(|(s, _)| Arc::new(s))));
     let mut response = next.run(request).await;
-    // A renewed session gets a fresh cookie lifetime too, unless the handler set its own.
-    if let Some((token, account)) = renewed
-        && !response.headers().contains_key(header::SET_COOKIE)
-    {
-        for cookie in sessions::cookies(Some((&token, &account)), secure) {
+    if let Some(renewal) = renewal {
+        renewal.send(&mut response);
+    }
+    response
+}
+
+/// The session the request's cookie names, and its token.
+pub async fn session_of(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(sessions::Session, String)>, surrealdb::Error> {
+    let secure = state.site.secure_cookies(headers);
+    // Every `Cookie:` line: HTTP/2 may send one per cookie.
+    let cookies: Vec<&str> = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+    let Some(token) = cookies.iter().find_map(|line| sessions::token_from_cookies(line, secure)) else {
+        return Ok(None);
+    };
+    let token = token.to_string();
+    Ok(sessions::find(&state.db, &token).await?.map(|session| (session, token)))
+}
+
+/// A session this request renewed: its cookies are sent again, with a fresh lifetime.
+pub struct Renewal {
+    token: String,
+    account: String,
+    secure: bool,
+}
+
+impl Renewal {
+    pub fn of(state: &AppState, headers: &HeaderMap, session: Option<&(sessions::Session, String)>) -> Option<Self> {
+        let (session, token) = session.filter(|(session, _)| session.renewed)?;
+        let secure = state.site.secure_cookies(headers);
+        Some(Renewal { token: token.clone(), account: session.account.id.clone(), secure })
+    }
+
+    /// Unless the handler set cookies of its own (a sign-in or sign-out).
+    pub fn send(self, response: &mut Response) {
+        if response.headers().contains_key(header::SET_COOKIE) {
+            return;
+        }
+        for cookie in sessions::cookies(Some((&self.token, &self.account)), self.secure) {
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
         }
     }
-    response
 }
 
 /// The signed-in person; answers 401 `not_signed_in` when there is none.

@@ -15,6 +15,7 @@ use surrealdb::engine::any::Any;
 use surrealdb::method::Transaction;
 
 use super::market::market_order_of;
+use crate::export::changes;
 
 fn text(fields: &BTreeMap<String, Value>, name: &str) -> Option<String> {
     fields.get(name).and_then(Value::as_str).map(str::to_owned)
@@ -84,8 +85,12 @@ pub async fn publish(
              LET $shop = (SELECT slug, name, district, category FROM approved_storefront WHERE owner = $owner LIMIT 1)[0];
              UPDATE {products} SET storefront_slug = $shop.slug, storefront_name = $shop.name,
                  district = $shop.district, category = $shop.category {hers} RETURN NONE;
-             {order}",
-            order = market_order_of(products, hers)
+             {order}
+             LET $at = time::now();
+             {export}",
+            order = market_order_of(products, hers),
+            // Her storefront moves every product of hers in the export feed; a product, itself.
+            export = if storefront { changes::stamp_hers() } else { changes::stamp("$record") },
         ))
         .bind(("table", table))
         .bind(("owner", owner.to_string()))
@@ -268,13 +273,16 @@ pub async fn update_public_fields(
     }
     let (usd, stock) = (number(&fields, product::PRICE_USD_CENTS), number(&fields, product::STOCK));
     transaction
-        .query(
+        .query(format!(
             "LET $key = type::record('approved_product', [$owner, $record]);
-             IF record::exists($key) {
-                 UPDATE $key MERGE $set;
-                 UPDATE $key SET price_usd_cents = $usd, stock = $stock;
-             };",
-        )
+                 LET $at = time::now();
+                 IF record::exists($key) {{
+                     UPDATE $key MERGE $set;
+                     UPDATE $key SET price_usd_cents = $usd, stock = $stock;
+                     {}
+                 }};",
+            changes::stamp("$record")
+        ))
         .bind(("owner", owner.to_string()))
         .bind(("record", record.id().to_string()))
         .bind(("set", Value::Object(set)))
@@ -298,18 +306,24 @@ pub async fn unpublish(
         _ => return Ok(()),
     };
     // Her products leave the market with her storefront; a product taken off leaves no row.
+    // Either way the export feed says so (withdrawn, `export::feed`).
     let products = if table == "approved_storefront" {
         format!(
             "UPDATE approved_product SET storefront_slug = NONE, storefront_name = NONE WHERE owner = $owner RETURN NONE;
+             {}
              {}",
-            market_order_of("approved_product", "WHERE owner = $owner")
+            market_order_of("approved_product", "WHERE owner = $owner"),
+            changes::stamp_hers()
         )
     } else {
-        String::new()
+        // Only a product that was public: one never approved is nothing to the feed.
+        format!("IF $was_public {{ {} }};", changes::stamp("$record"))
     };
     transaction
         .query(format!(
-            "DELETE type::record($table, [$owner, $record]);
+            "LET $at = time::now();
+             LET $was_public = record::exists(type::record($table, [$owner, $record]));
+             DELETE type::record($table, [$owner, $record]);
              DELETE approved_photo WHERE owner = $owner AND item = $record;
              {products}"
         ))

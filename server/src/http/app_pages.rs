@@ -10,15 +10,10 @@
 //! W3C checker passes the page (`scripts/check-html.sh`).
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use leptos::config::LeptosOptions;
-
-/// Any of the app's routes.
-pub async fn page(State(options): State<LeptosOptions>, request: Request) -> Response {
-    draw(options, request, || {}).await
-}
 
 /// The app drawn for `request`, with `context` provided to it.
 pub async fn draw(

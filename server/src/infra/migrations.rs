@@ -194,6 +194,14 @@ pub const MIGRATIONS: &[Migration] = &[
         script: include_str!("../../migrations/0020_products_in_english.surql"),
         ..Migration::PLAIN
     },
+    Migration {
+        version: 21,
+        name: "the export feed for partner systems, and their tokens",
+        script: include_str!("../../migrations/0021_export_feed.surql"),
+        // The products approved before it, at the time of their approval.
+        chunked: &[Chunked { table: "approved_product", rows: CHUNK_ROWS, step: data::export_changes }],
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";
@@ -566,6 +574,30 @@ pub mod data {
             Value::String(owner.to_owned()),
             Value::String(id.to_owned()),
         ]))
+    }
+
+    /// Migration 21: every approved product in the export feed, at its approval.
+    pub fn export_changes(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            // As `export::changes::stamp` wrote it then (a migration stays as released).
+            transaction
+                .query(
+                    "FOR $id IN $ids {
+                         LET $at = (SELECT VALUE approved_at FROM ONLY $id);
+                         LET $owner = record::id($id)[0];
+                         LET $record = record::id($id)[1];
+                         LET $export_id = crypto::sha256(string::concat($owner, '/', $record));
+                         UPSERT type::record('export_change', [$owner, $record]) CONTENT {
+                             owner: $owner, record: $record, changed_at: $at,
+                             position: string::concat(<string> time::nano($at), '|', $export_id)
+                         } RETURN NONE;
+                     };",
+                )
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
     }
 
     /// Migration 14: every approved product's places in the market's orders.

@@ -43,6 +43,7 @@ struct World {
     workshop: String,
     open_codes: Vec<String>,
     reset_code: String,
+    export_token: String,
 }
 
 impl World {
@@ -114,6 +115,8 @@ impl World {
             comments: Default::default(),
         };
         sawda_server::review::desk::decide(&db, &admin, &her.owner(), product, approve).await.unwrap();
+        let export_token =
+            sawda_server::accounts::partner_tokens::create(&db, "OVOP market", &admin.name).await.unwrap().id;
         World {
             db,
             router,
@@ -122,6 +125,7 @@ impl World {
             workshop: workshop.id,
             open_codes: codes.into_iter().map(|c| c.code).collect(),
             reset_code,
+            export_token,
         }
     }
 
@@ -200,6 +204,11 @@ fn expectations(method: &Method, path: &str) -> Option<[Expect; 6]> {
         ("POST", "/photos/missing") => [U, A, A, A, A, A],
         ("GET", "/photos/{hash}/upload") => [U, A, A, A, A, A],
         ("PUT", "/photos/{hash}/upload") => [U, A, A, A, A, A],
+        ("GET", "/export/products.json") => [U, D, D, A, A, A],
+        ("GET", "/export/products.csv") => [U, D, D, A, A, A],
+        ("POST", "/export/tokens") => [U, D, D, D, D, A],
+        ("GET", "/export/tokens") => [U, D, D, D, D, A],
+        ("POST", "/export/tokens/{id}/revoke") => [U, D, D, D, D, A],
         _ => return None,
     })
 }
@@ -247,6 +256,8 @@ fn request_for(world: &World, who: Who, path: &str) -> (String, Option<Value>) {
             (format!("/sync/pull?version={}&account={account}&cursor=0", sawda_sync::PROTOCOL_VERSION), None)
         }
         "/photos/missing" => (path.into(), Some(json!({"hashes": ["c".repeat(64)]}))),
+        "/export/tokens" => (path.into(), Some(json!({"name": "JETRO OVOP market"}))),
+        "/export/tokens/{id}/revoke" => (format!("/export/tokens/{}/revoke", world.export_token), None),
         // Her storefront waits for review; her product is approved.
         "/review/items/{owner}/{record}" => (world.review_item(false), None),
         "/review/items/{owner}/{record}/decision" => {

@@ -109,7 +109,7 @@ async fn pages_carry_security_headers_and_a_matching_script_nonce() {
     assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
     let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce");
     let html = support::body_text(response).await;
-    assert!(html.contains(&format!(r#"nonce="{nonce}""#)), "the hydration script carries the nonce");
+    assert!(html.contains(&format!(r#"nonce="{nonce}""#)), "the page's script carries the nonce");
 
     let other = support::get(&router, "/", &[]).await;
     assert_ne!(support::header(&other, "content-security-policy"), policy, "a fresh nonce per response");
@@ -177,9 +177,13 @@ async fn the_bundle_is_served_under_its_release_precompressed_and_cached_for_goo
     let router = support::router_with(support::migrated_memory_db().await, site.path()).await;
     let release = sawda_server::http::release::release_id(site.path());
 
-    let page = support::body_text(support::get(&router, "/", &[]).await).await;
+    let page = support::body_text(support::get(&router, "/studio", &[]).await).await;
     assert!(page.contains(&format!("/pkg/{release}/sawda.js")), "{page}");
     assert!(page.contains(&format!("/pkg/{release}/sawda.css")), "{page}");
+    // The home page is drawn without the app (`app::PAGES_WITHOUT_THE_APP`): its stylesheet only.
+    let home = support::body_text(support::get(&router, "/", &[]).await).await;
+    assert!(home.contains(&format!("/pkg/{release}/sawda.css")), "{home}");
+    assert!(!home.contains("sawda.js") && !home.contains(".wasm"), "{home}");
 
     let path = format!("/pkg/{release}/sawda.js");
     let response = support::get(&router, &path, &[("accept-encoding", "br")]).await;
@@ -269,7 +273,45 @@ async fn each_language_s_texts_are_served_and_the_page_carries_its_own() {
     for bad in ["/texts/de.json", "/texts/ru", "/texts/RU.json", "/texts/ru.json.br"] {
         assert_eq!(support::get(&router, bad, &[]).await.status(), StatusCode::NOT_FOUND, "{bad}");
     }
-    let page = support::body_text(support::get(&router, "/", &[("accept-language", "uz")]).await).await;
+    let page = support::body_text(support::get(&router, "/offline", &[("accept-language", "uz")]).await).await;
     assert!(page.contains(r#"id="sawda-texts" data-lang="uz""#), "{page}");
-    assert!(page.contains(&serde_json::to_string(text(Lang::Uz, Key::HomeTitle)).unwrap()));
+    assert!(page.contains(&serde_json::to_string(text(Lang::Uz, Key::OfflineTitle)).unwrap()));
+    // A page drawn without the app has no use for them.
+    let home = support::body_text(support::get(&router, "/", &[("accept-language", "uz")]).await).await;
+    assert!(!home.contains("sawda-texts"), "{home}");
+}
+
+/// The home page and the account forms are drawn without the app, so the
+/// server draws the menu for whoever is signed in: a coordinator is offered
+/// her desk, an entrepreneur and anyone else the studio.
+#[tokio::test]
+async fn pages_without_the_app_draw_the_menu_of_whoever_is_signed_in() {
+    use app::rules::people::Role;
+    let db = support::migrated_memory_db().await;
+    let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
+    let coordinator = support::signed_in(&db, "+998901000601", "Dilnoza", Role::Coordinator, &["chimbay"], None).await;
+    let entrepreneur = support::entrepreneur(&db, "+998901000602").await;
+    let menu =
+        |html: &str| html.split(r#"class="main-nav">"#).nth(1).unwrap().split("</nav>").next().unwrap().to_owned();
+    for path in ["/", "/sign-in", "/sign-up", "/reset-password"] {
+        let page = |cookie: Option<String>| {
+            let router = router.clone();
+            async move {
+                let headers: Vec<(&str, &str)> = cookie.as_deref().map(|c| ("cookie", c)).into_iter().collect();
+                support::body_text(support::get(&router, path, &headers).await).await
+            }
+        };
+        let desk = menu(&page(Some(coordinator.cookie.clone())).await);
+        assert!(desk.contains(r#"href="/review""#) && !desk.contains(r#"href="/studio""#), "{path}: {desk}");
+        for someone in [Some(entrepreneur.cookie.clone()), None, Some("sawda_session=not-a-session".into())] {
+            let studio = menu(&page(someone.clone()).await);
+            assert!(
+                studio.contains(r#"href="/studio""#) && !studio.contains(r#"href="/review""#),
+                "{path} {someone:?}"
+            );
+        }
+    }
+    // An app page is drawn for anyone, whoever asks: phones keep it.
+    let studio = support::body_text(support::get(&router, "/studio", &[("cookie", &coordinator.cookie)]).await).await;
+    assert!(menu(&studio).contains(r#"href="/studio""#));
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod ads;
 mod edges;
+mod export;
 mod hosts;
 mod http;
 mod limits;

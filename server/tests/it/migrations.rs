@@ -455,6 +455,15 @@ async fn products_approved_before_migration_12_are_listed_in_the_market_after_it
     }
     let shops = page(&db, &Filters { q: Some("tugai".into()), ..Default::default() }).await.unwrap();
     assert!(shops.storefronts.iter().any(|(slug, _, _)| slug == "aral-honey"), "her storefront is found by its story");
+    // Migration 21 put it in the export feed, at the time it was approved.
+    use sawda_server::export::feed;
+    let exported = feed::page(&db, None, 10, std::time::Duration::ZERO, "https://sawda.test").await.unwrap();
+    let [feed::Item::Approved(product)] = exported.items.as_slice() else { panic!("{:?}", exported.items) };
+    assert_eq!(
+        (product.name.as_str(), product.url.as_str()),
+        ("Tugai honey", "https://sawda.test/s/aral-honey/tugai-honey")
+    );
+    assert_eq!(product.changed_at, product.approved_at);
     assert!(database::close(db, &target).await);
 }
 
