@@ -89,12 +89,13 @@ test('the offline page carries only its own texts, and pages opened from it have
   assert.ok(given > 0 && given * 3 < carried.length, `the offline page carries ${given} of ${carried.length} texts`);
 
   // Studio, then sign-in, within the app: lazy pages, drawn after their texts came with their code.
+  const headed = (title) => page.waitForFunction((t) => document.querySelector('h1')?.textContent === t, title);
   await page.click('.main-nav a[href="/studio"]');
   await page.waitForURL('**/studio');
-  assert.equal(await heading(page), texts.kaa['studio.title']);
+  await headed(texts.kaa['studio.title']);
   await page.click('a.button[href="/sign-in"]');
   await page.waitForURL('**/sign-in');
-  assert.equal(await heading(page), texts.kaa['sign_in.title']);
+  await headed(texts.kaa['sign_in.title']);
   assert.equal((await page.textContent('label[for="field-phone"]')).trim(), texts.kaa['form.phone']);
   assert.equal((await page.textContent('form button[type="submit"]')).trim(), texts.kaa['sign_in.submit']);
   assert.deepEqual(problems.filter((p) => !p.includes('401 (Unauthorized)')), []);
