@@ -62,6 +62,9 @@ test('an admin gives a partner a token on her phone, the partner reads the feed 
   assert.match(token, /^sawda_export_[0-9a-f]{64}$/);
   await page.waitForSelector('li.partner-token');
   assert.match(await page.textContent('li.partner-token'), /JETRO OVOP market/);
+  const overflow = await page.evaluate(() => Math.max(...[...document.querySelectorAll('main *')]
+    .map((element) => element.getBoundingClientRect().right)) - window.innerWidth);
+  assert.ok(overflow < 1, `the page is ${overflow}px wider than the phone`);
   await page.screenshot({ path: join(outputDir, 'partner-access-360-en.png'), fullPage: true });
 
   const read = await feed(token);

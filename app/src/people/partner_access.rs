@@ -71,7 +71,7 @@ pub fn PartnerAccessPage() -> impl IntoView {
             <PageTitle page=Key::PartnersTitle/>
             <h1>{language.t(Key::PartnersTitle)}</h1>
             <p>{language.t(Key::PartnersLead)}</p>
-            <p class="hint">{feed}</p>
+            <p class="hint partner-feed">{feed}</p>
             {move || created.get().map(|made| view! {
                 <div class="card new-token" role="status">
                     <p>{move || fill(text(language.get(), Key::PartnersCreated), &[("name", &made.name)])}</p>
