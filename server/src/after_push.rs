@@ -1,7 +1,8 @@
 //! What a push from her phone does beyond her records, in the push's own
 //! transaction: a deleted order request forgets its buyer, the review
 //! desk takes what she submitted (so a submission commits with its edit),
-//! and her ads' public pages follow her ads (`ads`).
+//! her ads' public pages follow her ads (`ads`), and the programme counts
+//! what it reports (`programme`).
 //! The sync store runs it through [`PushHook`] and knows neither.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,7 +16,7 @@ use surrealdb::method::Transaction;
 
 use crate::infra::database::StoreError;
 use crate::sync::store::PushHook;
-use crate::{ads, orders, review};
+use crate::{ads, orders, programme, review};
 
 /// The hook every push from a phone runs with.
 #[derive(Clone, Copy, Debug, Default)]
@@ -28,6 +29,9 @@ pub struct Pending {
     before: BTreeMap<RecordId, Record>,
     reviewed: Vec<review::Reviewed>,
     ads: Vec<ads::AdChange>,
+    /// The records the programme's counts read, as they were before the push.
+    counted_before: BTreeMap<RecordId, Record>,
+    pushed: programme::Pushed,
 }
 
 impl PushHook for AfterPush {
@@ -51,21 +55,31 @@ impl PushHook for AfterPush {
         } else {
             review::submitted_lately(transaction, who, submitting.into_iter().collect()).await?
         };
-        Ok(Pending { submitted_lately, before: BTreeMap::new(), reviewed: Vec::new(), ads: Vec::new() })
+        Ok(Pending {
+            submitted_lately,
+            before: BTreeMap::new(),
+            reviewed: Vec::new(),
+            ads: Vec::new(),
+            counted_before: BTreeMap::new(),
+            pushed: programme::Pushed::default(),
+        })
     }
 
     fn before(self, pending: &mut Pending, records: &BTreeMap<RecordId, Snapshot>) {
         pending.before = review::reviewed_records(records);
+        pending.counted_before = programme::before_push(records);
     }
 
     fn amend(self, pending: &mut Pending, plan: &mut Plan, now_ms: u64) {
         orders::forget_deleted(plan, now_ms);
         pending.reviewed = review::after_push(plan, &pending.before, &pending.submitted_lately, now_ms);
         pending.ads = ads::after_push(plan);
+        pending.pushed = programme::of_push(plan, &pending.counted_before);
     }
 
     async fn write(self, transaction: &Transaction<Any>, who: &Owner, pending: Pending) -> Result<(), StoreError> {
         review::write_after_push(transaction, who, pending.reviewed).await?;
-        ads::write_after_push(transaction, who, pending.ads).await
+        ads::write_after_push(transaction, who, pending.ads).await?;
+        programme::write_push(transaction, who, pending.pushed).await
     }
 }

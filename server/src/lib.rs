@@ -7,7 +7,8 @@
 //! - [`api`]: the JSON API under `/api/v1/`;
 //! - the stores behind it: [`accounts`], [`photos`], the server's half of sync, [`sync`], the OVOP
 //!   [`review`] and buyers' order requests, [`orders`]; what a push does beside her records, [`after_push`];
-//! - [`public`]: buyers' pages, plain HTML: storefronts, products, the market, order forms.
+//! - [`public`]: buyers' pages, plain HTML: storefronts, products, the market, order forms;
+//! - [`programme`]: the programme's figures, counted as things happen, and their page.
 
 pub mod accounts;
 pub mod ads;
@@ -21,6 +22,7 @@ pub mod http;
 pub mod infra;
 pub mod orders;
 pub mod photos;
+pub mod programme;
 pub mod public;
 pub mod review;
 pub mod router;

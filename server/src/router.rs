@@ -90,6 +90,9 @@ pub fn router(state: AppState, site: &Path) -> Router {
         .route("/sitemap/{file}", get(crate::public::sitemap::page))
         .route("/market", get(crate::public::market::market))
         .route("/robots.txt", get(crate::public::robots))
+        // The programme's figures: before the app's routes (`/review/{owner}/{record}` needs two segments).
+        .route("/review/dashboard", get(api::dashboard::dashboard))
+        .route("/review/dashboard.csv", get(api::dashboard::dashboard_csv))
         .nest_service(&bundle_path, bundle)
         .nest("/api/v1", api::router(state.clone()))
         // The pages' forms, posted before their script is here (or without it).

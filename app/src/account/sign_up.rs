@@ -7,6 +7,7 @@ use super::form::{Field, posted, typed};
 use super::sign_in::{Shown, enter};
 use crate::device::http::body;
 use crate::i18n::{Key, use_language};
+use crate::rules::people::SelfDescription;
 use crate::ui::PageTitle;
 use crate::wire::SignUp;
 
@@ -17,7 +18,13 @@ pub fn SignUpPage() -> impl IntoView {
     // The QR code on the printed slip opens this page with the code in its address.
     let from_link = use_query_map().get_untracked().get("code").unwrap_or_default();
     let first_code = if posted.code.is_empty() { from_link.clone() } else { posted.code };
-    let [code, phone, name, password, gender] = std::array::from_fn(|_| NodeRef::<Input>::new());
+    let [code, phone, name, password] = std::array::from_fn(|_| NodeRef::<Input>::new());
+    // Her answer: not saying (empty), or one of the choices.
+    let answers: Vec<(&'static str, Key)> = std::iter::once(("", Key::FormGenderNone))
+        .chain(SelfDescription::ALL.iter().map(|choice| (choice.id(), choice.name_key())))
+        .collect();
+    let gender: [NodeRef<Input>; 4] = std::array::from_fn(|_| NodeRef::new());
+    let posted_gender = posted.gender.clone();
     // Each field's problem beside it; the general ones (too many tries) below the form.
     let fields = RwSignal::new(posted.fields.clone());
     let problem = RwSignal::new(posted.problem.filter(|_| posted.fields.is_empty()));
@@ -35,7 +42,10 @@ pub fn SignUpPage() -> impl IntoView {
     // Without the script (not loaded yet, or off) the browser posts the form itself.
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let gender = typed(gender);
+        let gender = gender
+            .iter()
+            .find_map(|answer| answer.get_untracked().filter(|input| input.checked()).map(|input| input.value()))
+            .unwrap_or_default();
         let body = body(&SignUp {
             code: typed(code),
             phone: typed(phone),
@@ -62,7 +72,22 @@ pub fn SignUpPage() -> impl IntoView {
                 <Field label=Key::FormPhone name="phone" field=phone value=posted.phone kind="tel" hint=Key::FormPhoneHint autocomplete="tel" inputmode="tel" problems=fields/>
                 <Field label=Key::FormName name="name" field=name value=posted.name autocomplete="name" problems=fields/>
                 <Field label=Key::FormPassword name="password" field=password kind="password" hint=Key::FormPasswordHint autocomplete="new-password" problems=fields/>
-                <Field label=Key::FormGender name="gender" field=gender value=posted.gender required=false problems=fields/>
+                <fieldset class="field choices">
+                    <legend>{language.t(Key::FormGender)}</legend>
+                    {answers
+                        .iter()
+                        .zip(gender.iter())
+                        .map(|((id, key), answer)| {
+                            view! {
+                                <label class="choice">
+                                    <input type="radio" name="gender" value=*id checked=posted_gender == *id node_ref=*answer/>
+                                    {language.t(*key)}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                    {move || fields.with(|f| f.get("gender").cloned()).map(|text| view! { <p class="problem field-problem">{text}</p> })}
+                </fieldset>
                 <p class="problem" role="alert">{move || problem.get()}</p>
                 <button class="button" type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { language.t(Key::FormWorking)() } else { language.t(Key::SignUpSubmit)() }}

@@ -8,17 +8,19 @@
 //! - `limits`: the worst record the bounds allow, and a normal pull during attacks;
 //! - `review`: the review desk's queue with thousands of items waiting, and a
 //!   decision in a storefront of 1 to 1,000 approved products (four coordinators at once too);
+//! - `programme`: the programme's figures for 10,000 storefronts over two years;
 //! - `public`: the market over 200,000 products and a product page against
 //!   nginx (the seeded database is kept in `~/.cache/sawda`; minutes of both cores).
 
 mod limits;
+mod programme;
 mod public;
 mod review;
 mod support;
 mod sync;
 
 /// The parts, in the order `make bench` runs them.
-const PARTS: [&str; 4] = ["sync", "limits", "review", "public"];
+const PARTS: [&str; 5] = ["sync", "limits", "review", "programme", "public"];
 
 #[tokio::main]
 async fn main() {
@@ -37,6 +39,9 @@ async fn main() {
     }
     if wanted("review") {
         review::run().await;
+    }
+    if wanted("programme") {
+        programme::run().await;
     }
     if wanted("public") {
         public::run().await;

@@ -117,6 +117,10 @@ pub async fn create_workshop(
              name: $name, district: $district, date: $date, seats: $seats,
              created_by: type::record('account', $by) };
          INSERT INTO invitation $rows;
+         -- The programme's figures count the codes made (`programme::tally`).
+         -- The programme's day (UTC+5), as `programme::tally::day_of` reads it.
+         UPSERT type::record('programme_day', [$district, time::format(time::now() + 5h, '%Y-%m-%d')])
+             SET invited += $seats RETURN NONE;
          COMMIT TRANSACTION;",
     )
     .bind(("key", workshop_key.clone()))

@@ -113,13 +113,18 @@ pub async fn sign_up(
     gender: Option<String>,
 ) -> Result<Account, AccountError> {
     let query = "BEGIN TRANSACTION;
-        LET $invitation = (SELECT id, district FROM invitation
+        LET $invitation = (SELECT id, district, workshop FROM invitation
             WHERE code = $code AND used_by = NONE AND revoked_at = NONE AND expires_at > time::now())[0];
         IF $invitation = NONE { THROW 'invitation_invalid' };
         LET $account = CREATE ONLY account CONTENT {
             phone: $phone, name: $name, role: 'entrepreneur', password_hash: $hash,
             district: $invitation.district, gender: $gender, invitation: $invitation.id };
         UPDATE $invitation.id SET used_by = $account.id, used_at = time::now();
+        -- The programme's figures (`programme::tally`): the district's day and the workshop.
+        -- The programme's day (UTC+5), as `programme::tally::day_of` reads it.
+        UPSERT type::record('programme_day', [$invitation.district, time::format(time::now() + 5h, '%Y-%m-%d')])
+            SET signed_up += 1 RETURN NONE;
+        UPDATE $invitation.workshop SET signed_up += 1 RETURN NONE;
         COMMIT TRANSACTION;";
     let mut attempt = 0;
     loop {

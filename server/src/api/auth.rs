@@ -1,6 +1,6 @@
 //! Sign-up with an invitation, sign-in, sign-out, who am I, and password reset.
 
-use app::rules::people::{check_name, check_password, normalise_invitation_code, normalise_phone};
+use app::rules::people::{SelfDescription, check_name, check_password, normalise_invitation_code, normalise_phone};
 use app::wire::{AccountView, Reset, SignIn, SignUp};
 use axum::Json;
 use axum::extract::State;
@@ -14,8 +14,6 @@ use crate::accounts::people::{self, AccountError};
 use crate::accounts::{Account, known_devices, passwords, reset_codes, sessions};
 use crate::http::client::Client;
 use crate::infra::rate_limit::Counted;
-
-const MAX_GENDER_CHARS: usize = 50;
 
 /// Counts an attempt for `phone` (`what`: "password" or "reset") from this
 /// client before the work it costs, so that parallel requests cannot pass the
@@ -93,8 +91,8 @@ pub async fn sign_up_with(
     let phone = normalise_phone(&form.phone);
     let name = check_name(&form.name);
     let gender = form.gender.map(|g| g.trim().to_string()).filter(|g| !g.is_empty());
-    let bad_gender =
-        gender.as_ref().is_some_and(|g| g.chars().count() > MAX_GENDER_CHARS || g.chars().any(char::is_control));
+    // One of the form's choices: the programme counts them, never reads words.
+    let bad_gender = gender.as_deref().is_some_and(|g| SelfDescription::from_id(g).is_none());
     let mut problems = Vec::new();
     if phone.is_none() {
         problems.push(("phone", ApiError::BAD_PHONE));

@@ -5,6 +5,7 @@
 pub mod account_forms;
 pub mod ads;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod export;
 pub mod invitations;

@@ -83,7 +83,8 @@ fn row(item: &Item) -> Vec<String> {
     }
 }
 
-fn line(out: &mut String, fields: impl Iterator<Item = String>) {
+/// One row, its fields made safe by [`field_text`], CRLF at its end.
+pub fn line(out: &mut String, fields: impl Iterator<Item = String>) {
     for (i, field) in fields.enumerate() {
         if i > 0 {
             out.push(',');

@@ -12,6 +12,7 @@ pub mod health;
 pub mod language_choice;
 pub mod listen;
 pub mod page_cache;
+pub mod plain_html;
 pub mod release;
 pub mod security_headers;
 pub mod site;

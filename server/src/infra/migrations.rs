@@ -202,6 +202,20 @@ pub const MIGRATIONS: &[Migration] = &[
         chunked: &[Chunked { table: "approved_product", rows: CHUNK_ROWS, step: data::export_changes }],
         ..Migration::PLAIN
     },
+    Migration {
+        version: 22,
+        name: "the programme's figures, counted as things happen",
+        script: include_str!("../../migrations/0022_programme_figures.surql"),
+        // What happened before it, counted once from the records.
+        chunked: &[
+            Chunked { table: "invitation", rows: CHUNK_ROWS, step: data::count_invitations },
+            Chunked { table: "account", rows: CHUNK_ROWS, step: data::count_sign_ups },
+            Chunked { table: "review_event", rows: CHUNK_ROWS, step: data::count_decisions },
+            Chunked { table: "public_ad", rows: CHUNK_ROWS, step: data::count_ads },
+            Chunked { table: "sync_record", rows: CHUNK_ROWS, step: data::count_records },
+        ],
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";
@@ -594,6 +608,207 @@ pub mod data {
                      };",
                 )
                 .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    /// Migration 22: the programme's day of a datetime, as `programme::tally::day_of` counts it (UTC+5).
+    const PROGRAMME_DAY: &str = "time::format($at + 5h, '%Y-%m-%d')";
+
+    /// Migration 22: invitation codes made, on the day each was made.
+    pub fn count_invitations(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            transaction
+                .query(format!(
+                    "FOR $id IN $ids {{
+                         LET $i = (SELECT district, created_at FROM ONLY $id);
+                         LET $at = $i.created_at;
+                         UPSERT type::record('programme_day', [$i.district, {PROGRAMME_DAY}]) SET invited += 1 RETURN NONE;
+                     }};"
+                ))
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    /// Migration 22: entrepreneurs signed up, per district and day and per workshop.
+    pub fn count_sign_ups(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            transaction
+                .query(format!(
+                    "FOR $id IN $ids {{
+                         LET $a = (SELECT district, created_at, invitation, role FROM ONLY $id);
+                         LET $at = $a.created_at;
+                         IF $a.role = 'entrepreneur' AND $a.district != NONE {{
+                             UPSERT type::record('programme_day', [$a.district, {PROGRAMME_DAY}]) SET signed_up += 1 RETURN NONE;
+                         }};
+                         IF $a.invitation != NONE {{
+                             LET $workshop = (SELECT VALUE workshop FROM ONLY $a.invitation);
+                             UPDATE $workshop SET signed_up = (signed_up ?? 0) + 1 RETURN NONE;
+                         }};
+                     }};"
+                ))
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    /// Migration 22: the desk's decisions with their minutes from the submission
+    /// before each, and the products approved.
+    pub fn count_decisions(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            transaction
+                .query(format!(
+                    "FOR $id IN $ids {{
+                         LET $e = (SELECT owner, record, kind, district, action, at FROM ONLY $id);
+                         LET $at = $e.at;
+                         IF $e.district != NONE AND $e.action IN ['approved', 'changes_requested'] {{
+                             LET $submitted = (SELECT VALUE at FROM review_event
+                                 WHERE owner = $e.owner AND record = $e.record AND at <= $e.at AND action = 'submitted'
+                                 ORDER BY at DESC LIMIT 1)[0];
+                             LET $minutes = IF $submitted = NONE {{ [] }} ELSE {{
+                                 [math::max([0, math::floor(duration::mins($e.at - $submitted))])] }};
+                             LET $product = IF $e.kind = 'product' AND $e.action = 'approved' {{ 1 }} ELSE {{ 0 }};
+                             UPSERT type::record('programme_day', [$e.district, {PROGRAMME_DAY}]) SET
+                                 decided += array::len($minutes), decision_minutes += $minutes, products_approved += $product
+                                 RETURN NONE;
+                         }};
+                     }};"
+                ))
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    /// Migration 22: ads' pages live, on the day each was first published.
+    pub fn count_ads(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        Box::pin(async move {
+            transaction
+                .query(format!(
+                    "FOR $id IN $ids {{
+                         LET $ad = (SELECT owner, published_at FROM ONLY $id);
+                         LET $at = $ad.published_at;
+                         LET $district = (SELECT VALUE district FROM ONLY type::record('account', $ad.owner));
+                         IF $district != NONE {{
+                             UPSERT type::record('programme_day', [$district, {PROGRAMME_DAY}]) SET ads_published += 1 RETURN NONE;
+                         }};
+                     }};"
+                ))
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+            Ok(transaction)
+        })
+    }
+
+    #[derive(SurrealValue)]
+    struct Kept {
+        owner: String,
+        body: String,
+        district: Option<String>,
+        gender: Option<String>,
+    }
+
+    /// Migration 22: from the synced records, read as the code of the time
+    /// reads them: storefronts by state and by who leads them; order requests
+    /// received (the day in their id) and done (the day of the status); each
+    /// entrepreneur's last day with an edit of her own.
+    pub fn count_records(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
+        use app::rules::people::LedBy;
+        use app::rules::records::order_request::{STATUS, Status};
+        use app::rules::review::Review;
+        use sawda_sync::Record;
+
+        Box::pin(async move {
+            let rows: Vec<Kept> = transaction
+                .query(
+                    "SELECT owner, body, type::record('account', owner).district AS district,
+                         type::record('account', owner).gender AS gender
+                         FROM $ids WHERE kind IN ['storefront', 'order_request', 'product', 'ad_post']",
+                )
+                .bind(("ids", ids))
+                .await?
+                .check()?
+                .take(0)?;
+            let day = |ms: u64| {
+                chrono::DateTime::from_timestamp_millis(ms as i64)
+                    .map(|at| (at + chrono::Duration::hours(5)).format("%Y-%m-%d").to_string())
+            };
+            let (mut days, mut now, mut active) = (Vec::new(), Vec::new(), BTreeMap::<String, (String, String)>::new());
+            for row in rows {
+                let Some(district) = row.district else { continue };
+                let Ok(record) = serde_json::from_str::<Record>(&row.body) else { continue };
+                if record.is_deleted() {
+                    continue;
+                }
+                match record.kind() {
+                    Kind::Storefront => {
+                        now.push(serde_json::json!([district, format!("state:{}", Review::of(&record).state.id())]));
+                        now.push(serde_json::json!([
+                            district,
+                            format!("led:{}", LedBy::of(row.gender.as_deref()).id())
+                        ]));
+                    }
+                    Kind::OrderRequest => {
+                        if let Some(d) = day(record.id().ulid().unix_ms()) {
+                            days.push(
+                                serde_json::json!({ "district": district, "day": d, "field": "orders_received" }),
+                            );
+                        }
+                        let status = record.fields().get(STATUS);
+                        if let Some(status) = status.filter(|f| f.value.as_str() == Some(Status::Done.id()))
+                            && let Some(d) = day(status.at.wall_ms())
+                        {
+                            days.push(serde_json::json!({ "district": district, "day": d, "field": "orders_done" }));
+                        }
+                    }
+                    _ => {}
+                }
+                // Her own edits: the fields she writes (not the server's), on a record she made.
+                if record.kind() != Kind::OrderRequest {
+                    let last = record
+                        .fields()
+                        .iter()
+                        .filter(|(name, _)| !record.kind().is_server_field(name))
+                        .map(|(_, f)| f.at.wall_ms())
+                        .max();
+                    if let Some(d) = last.and_then(day) {
+                        let entry = active.entry(row.owner.clone()).or_insert_with(|| (district.clone(), d.clone()));
+                        if d > entry.1 {
+                            entry.1 = d;
+                        }
+                    }
+                }
+            }
+            let active: Vec<Value> = active
+                .into_iter()
+                .map(|(owner, (district, day))| serde_json::json!({ "owner": owner, "district": district, "day": day }))
+                .collect();
+            transaction
+                .query(
+                    "FOR $n IN $now { UPSERT type::record('programme_now', $n) SET n += 1 RETURN NONE; };
+                     FOR $d IN $days {
+                         UPSERT type::record('programme_day', [$d.district, $d.day]) SET
+                             orders_received += IF $d.field = 'orders_received' { 1 } ELSE { 0 },
+                             orders_done += IF $d.field = 'orders_done' { 1 } ELSE { 0 }
+                             RETURN NONE;
+                     };
+                     FOR $a IN $active {
+                         UPSERT type::record('programme_active', $a.owner) SET district = $a.district,
+                             day = IF day != NONE AND day > $a.day { day } ELSE { $a.day } RETURN NONE;
+                     };",
+                )
+                .bind(("now", now))
+                .bind(("days", days))
+                .bind(("active", active))
                 .await?
                 .check()?;
             Ok(transaction)

@@ -176,7 +176,14 @@ async fn receive_with_id(
     let fields = order.fields(&product.record, name, &address, lang, &crate::review::rfc3339(now_ms));
     let id = request_id(&shop.owner, &product.record, order, now_ms);
     let record = sawda_sync::server::server_record(&mut desk_clock(), id, Kind::OrderRequest, owner, &fields, now_ms);
-    Ok((store::create(db, record).await?, id))
+    // Counted for the programme with the request itself.
+    let district = shop.district.clone();
+    let created = store::create(db, record, move |transaction| {
+        let district = district.clone();
+        Box::pin(async move { crate::programme::order_received(transaction, &district, now_ms).await })
+    })
+    .await?;
+    Ok((created, id))
 }
 
 /// A key `[owner, …]` of an owner's rows.

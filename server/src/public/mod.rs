@@ -12,7 +12,7 @@ pub mod preview;
 pub mod sitemap;
 pub mod views;
 
-use app::i18n::{Key, Lang, choose_language, text};
+use app::i18n::{Key, Lang, text};
 use app::ui::{FieldMap, PlainSiteHeader, ProductListing, SiteFooter, StorefrontListing, served_photo};
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -26,6 +26,7 @@ use crate::AppState;
 use crate::approved::{self, views::STOREFRONT_PAGE};
 use crate::http::client::Client;
 use crate::http::page_cache::{self as cache, html};
+pub(crate) use crate::http::plain_html::render;
 
 /// `?lang=ru` picks the language (the hreflang alternates), else the
 /// language cookie, else the browser's.
@@ -35,44 +36,15 @@ pub struct Language {
 }
 
 pub(crate) fn language(query: &Language, headers: &HeaderMap) -> Lang {
-    query.lang.as_deref().and_then(Lang::from_code).unwrap_or_else(|| {
-        let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-        choose_language(header(header::COOKIE), header(header::ACCEPT_LANGUAGE))
-    })
+    crate::http::plain_html::language(query.lang.as_deref(), headers)
 }
 
-/// Text made safe for XML (the sitemap) and HTML text and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::http::plain_html::escape;
 
 /// JSON safe inside `<script type="application/ld+json">`: no `<`, `>` or
 /// `&` can end the element or start markup.
 pub fn script_json(value: &Value) -> String {
     serde_json::to_string(value).expect("JSON").replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
-}
-
-/// Renders a view to HTML with the buyer's language in context. Leptos
-/// marks where text nodes and lists meet with `<!>` for hydration: these
-/// pages are never hydrated, and it is not valid HTML, so it goes. Text and
-/// attribute values are escaped (no `<`), so every `<!>` is such a marker.
-fn render<V: RenderHtml + 'static>(lang: Lang, view: impl FnOnce() -> V) -> String {
-    let owner = Owner::new();
-    owner.with(|| {
-        app::i18n::provide_language(lang);
-        view().to_html().replace("<!>", "")
-    })
 }
 
 /// A value of the page's head (the tags link previews and search engines

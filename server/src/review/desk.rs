@@ -189,6 +189,7 @@ struct ItemRow {
     approved_snapshot: Option<String>,
     decided_by_name: Option<String>,
     decided_at: Option<DateTime<Utc>>,
+    submitted_at: Option<DateTime<Utc>>,
 }
 
 #[derive(SurrealValue)]
@@ -205,7 +206,8 @@ struct EventRow {
 async fn item_row(db: &Surreal<Any>, owner: &Owner, id: RecordId) -> Result<Option<ItemRow>, DeskError> {
     Ok(db
         .query(
-            "SELECT kind, name, owner_name, district, category, snapshot, approved_snapshot, decided_by_name, decided_at
+            "SELECT kind, name, owner_name, district, category, snapshot, approved_snapshot, decided_by_name, decided_at,
+                 submitted_at
              FROM type::record('review_item', [$owner, $record])",
         )
         .bind(("owner", owner.to_string()))
@@ -418,7 +420,8 @@ async fn act_once(
     let transaction = db.clone().begin().await?;
     let mut read = transaction
         .query(
-            "SELECT kind, name, owner_name, district, category, snapshot, approved_snapshot, decided_by_name, decided_at
+            "SELECT kind, name, owner_name, district, category, snapshot, approved_snapshot, decided_by_name, decided_at,
+                     submitted_at
                  FROM type::record('review_item', [$owner, $record]);
              (SELECT VALUE body FROM type::record('sync_record', [$owner, $record]))[0];",
         )
@@ -517,6 +520,15 @@ async fn act_once(
         .bind(("reason", reason))
         .await?
         .check()?;
+    let decision = matches!(act, Act::Decide(_));
+    let at_the_desk = crate::programme::AtTheDesk {
+        district: row.district.as_deref(),
+        kind,
+        from: review.state,
+        to: next.state,
+        submitted_at: if decision { row.submitted_at } else { None },
+    };
+    crate::programme::write_desk(&transaction, at_the_desk).await?;
     match next.state {
         ReviewState::Approved => {
             let snapshot = fields_of_json(row.snapshot.as_deref());

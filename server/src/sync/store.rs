@@ -458,6 +458,9 @@ pub async fn change_by_server(
     Ok(Some(record))
 }
 
+/// What a caller writes with a record the server makes, in its transaction.
+pub type WithIt<'t> = std::pin::Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 't>>;
+
 /// What became of a record the server makes itself.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Created {
@@ -471,13 +474,24 @@ pub enum Created {
 /// Makes `record` (a buyer's order request) in its owner's scope as a new
 /// change, so her phones pull it; within the bound of requests waiting for
 /// her, outside her room for her own work (`Holdings::take_request`).
-pub async fn create(db: &Surreal<Any>, record: Record) -> Result<Created, StoreError> {
+/// `also` writes what goes with it, in its transaction (what the caller counts).
+pub async fn create(
+    db: &Surreal<Any>,
+    record: Record,
+    also: impl for<'t> Fn(&'t Transaction<Any>) -> WithIt<'t> + Send + Sync,
+) -> Result<Created, StoreError> {
     let owner = record.owner().clone();
     let body = serde_json::to_string(&record).expect("records serialise");
-    retrying(crate::infra::database::is_conflict, || create_once(db, &owner, &record, &body)).await
+    retrying(crate::infra::database::is_conflict, || create_once(db, &owner, &record, &body, &also)).await
 }
 
-async fn create_once(db: &Surreal<Any>, owner: &Owner, record: &Record, body: &str) -> Result<Created, StoreError> {
+async fn create_once(
+    db: &Surreal<Any>,
+    owner: &Owner,
+    record: &Record,
+    body: &str,
+    also: &(impl for<'t> Fn(&'t Transaction<Any>) -> WithIt<'t> + Send + Sync),
+) -> Result<Created, StoreError> {
     let transaction = db.clone().begin().await?;
     let mut read = transaction
         .query("(SELECT VALUE seq FROM $record)[0]; (SELECT seq, records, bytes, open_requests FROM $scope)[0];")
@@ -514,6 +528,7 @@ async fn create_once(db: &Surreal<Any>, owner: &Owner, record: &Record, body: &s
         .bind(("body", body.to_owned()))
         .await?
         .check()?;
+    also(&transaction).await?;
     transaction.commit().await?;
     Ok(Created::New)
 }

@@ -15,6 +15,7 @@ mod orders;
 mod pages;
 mod photos;
 mod process;
+mod programme;
 mod public;
 mod review;
 mod store_properties;
