@@ -52,10 +52,10 @@ async function withoutScript(viewport) {
   return { context, page };
 }
 
-/** The page's widest element: nothing runs off the screen (tables scroll inside their own box). */
+/** The page's widest element: nothing runs off the screen (tables and charts scroll inside their own box). */
 async function widest(page) {
   return page.evaluate(() => Math.max(...[...document.querySelectorAll('body *')]
-    .filter((el) => !el.closest('.table-wrap'))
+    .filter((el) => !el.parentElement?.closest('.table-wrap, .chart'))
     .map((el) => el.getBoundingClientRect().right)));
 }
 

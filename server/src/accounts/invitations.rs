@@ -121,6 +121,8 @@ pub async fn create_workshop(
          -- The programme's day (UTC+5), as `programme::tally::day_of` reads it.
          UPSERT type::record('programme_day', [$district, time::format(time::now() + 5h, '%Y-%m-%d')])
              SET invited += $seats RETURN NONE;
+         UPSERT type::record('programme_month', [$district, time::format(time::now() + 5h, '%Y-%m')])
+             SET invited += $seats RETURN NONE;
          COMMIT TRANSACTION;",
     )
     .bind(("key", workshop_key.clone()))

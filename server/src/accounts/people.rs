@@ -124,6 +124,8 @@ pub async fn sign_up(
         -- The programme's day (UTC+5), as `programme::tally::day_of` reads it.
         UPSERT type::record('programme_day', [$invitation.district, time::format(time::now() + 5h, '%Y-%m-%d')])
             SET signed_up += 1 RETURN NONE;
+        UPSERT type::record('programme_month', [$invitation.district, time::format(time::now() + 5h, '%Y-%m')])
+            SET signed_up += 1 RETURN NONE;
         UPDATE $invitation.workshop SET signed_up += 1 RETURN NONE;
         COMMIT TRANSACTION;";
     let mut attempt = 0;

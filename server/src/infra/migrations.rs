@@ -614,8 +614,9 @@ pub mod data {
         })
     }
 
-    /// Migration 22: the programme's day of a datetime, as `programme::tally::day_of` counts it (UTC+5).
+    /// Migration 22: the programme's day and month of a datetime, as `programme::tally::day_of` counts them (UTC+5).
     const PROGRAMME_DAY: &str = "time::format($at + 5h, '%Y-%m-%d')";
+    const PROGRAMME_MONTH: &str = "time::format($at + 5h, '%Y-%m')";
 
     /// Migration 22: invitation codes made, on the day each was made.
     pub fn count_invitations(transaction: super::Transaction<super::Any>, ids: Vec<RecordId>) -> StepFuture {
@@ -625,7 +626,10 @@ pub mod data {
                     "FOR $id IN $ids {{
                          LET $i = (SELECT district, created_at FROM ONLY $id);
                          LET $at = $i.created_at;
-                         UPSERT type::record('programme_day', [$i.district, {PROGRAMME_DAY}]) SET invited += 1 RETURN NONE;
+                         FOR $row IN [type::record('programme_day', [$i.district, {PROGRAMME_DAY}]),
+                                      type::record('programme_month', [$i.district, {PROGRAMME_MONTH}])] {{
+                             UPSERT $row SET invited += 1 RETURN NONE;
+                         }};
                      }};"
                 ))
                 .bind(("ids", ids))
@@ -644,7 +648,10 @@ pub mod data {
                          LET $a = (SELECT district, created_at, invitation, role FROM ONLY $id);
                          LET $at = $a.created_at;
                          IF $a.role = 'entrepreneur' AND $a.district != NONE {{
-                             UPSERT type::record('programme_day', [$a.district, {PROGRAMME_DAY}]) SET signed_up += 1 RETURN NONE;
+                             FOR $row IN [type::record('programme_day', [$a.district, {PROGRAMME_DAY}]),
+                                          type::record('programme_month', [$a.district, {PROGRAMME_MONTH}])] {{
+                                 UPSERT $row SET signed_up += 1 RETURN NONE;
+                             }};
                          }};
                          IF $a.invitation != NONE {{
                              LET $workshop = (SELECT VALUE workshop FROM ONLY $a.invitation);
@@ -675,9 +682,11 @@ pub mod data {
                              LET $minutes = IF $submitted = NONE {{ [] }} ELSE {{
                                  [math::max([0, math::floor(duration::mins($e.at - $submitted))])] }};
                              LET $product = IF $e.kind = 'product' AND $e.action = 'approved' {{ 1 }} ELSE {{ 0 }};
-                             UPSERT type::record('programme_day', [$e.district, {PROGRAMME_DAY}]) SET
-                                 decided += array::len($minutes), decision_minutes += $minutes, products_approved += $product
-                                 RETURN NONE;
+                             FOR $row IN [type::record('programme_day', [$e.district, {PROGRAMME_DAY}]),
+                                          type::record('programme_month', [$e.district, {PROGRAMME_MONTH}])] {{
+                                 UPSERT $row SET decided += array::len($minutes), decision_minutes += $minutes,
+                                     products_approved += $product RETURN NONE;
+                             }};
                          }};
                      }};"
                 ))
@@ -698,7 +707,10 @@ pub mod data {
                          LET $at = $ad.published_at;
                          LET $district = (SELECT VALUE district FROM ONLY type::record('account', $ad.owner));
                          IF $district != NONE {{
-                             UPSERT type::record('programme_day', [$district, {PROGRAMME_DAY}]) SET ads_published += 1 RETURN NONE;
+                             FOR $row IN [type::record('programme_day', [$district, {PROGRAMME_DAY}]),
+                                          type::record('programme_month', [$district, {PROGRAMME_MONTH}])] {{
+                                 UPSERT $row SET ads_published += 1 RETURN NONE;
+                             }};
                          }};
                      }};"
                 ))
@@ -796,10 +808,13 @@ pub mod data {
                 .query(
                     "FOR $n IN $now { UPSERT type::record('programme_now', $n) SET n += 1 RETURN NONE; };
                      FOR $d IN $days {
-                         UPSERT type::record('programme_day', [$d.district, $d.day]) SET
-                             orders_received += IF $d.field = 'orders_received' { 1 } ELSE { 0 },
-                             orders_done += IF $d.field = 'orders_done' { 1 } ELSE { 0 }
-                             RETURN NONE;
+                         FOR $row IN [type::record('programme_day', [$d.district, $d.day]),
+                                      type::record('programme_month', [$d.district, string::slice($d.day, 0, 7)])] {
+                             UPSERT $row SET
+                                 orders_received += IF $d.field = 'orders_received' { 1 } ELSE { 0 },
+                                 orders_done += IF $d.field = 'orders_done' { 1 } ELSE { 0 }
+                                 RETURN NONE;
+                         };
                      };
                      FOR $a IN $active {
                          UPSERT type::record('programme_active', $a.owner) SET district = $a.district,

@@ -8,7 +8,7 @@ use std::ops::Bound;
 
 use app::rules::people::LedBy;
 use app::rules::review::ReviewState;
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::{Array, RecordId as DbId, RecordIdKey, RecordIdKeyRange, SurrealValue, Value as DbValue};
@@ -131,7 +131,8 @@ pub struct Figures {
     /// One per district asked for, in the order asked.
     pub districts: Vec<DistrictFigures>,
     pub total: DistrictFigures,
-    /// Every day of the range, summed over the districts (for the charts).
+    /// Every day of the range, summed over the districts (for the charts); a
+    /// range read by months has each whole month at its first day.
     pub days: Vec<(NaiveDate, Counts)>,
     pub workshops: Vec<Workshop>,
 }
@@ -179,6 +180,58 @@ fn text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
+/// Ranges up to this many days are read day by day (and charted by day or
+/// week); longer ones read the months they cover whole from the month rows.
+pub const DAILY_UP_TO: i64 = 190;
+
+/// Which rows a range reads: spans of days, and a span of whole months (by their first days).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Spans {
+    pub days: Vec<(NaiveDate, NaiveDate)>,
+    pub months: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl Range {
+    pub fn spans(self) -> Spans {
+        let whole = Spans { days: vec![(self.from, self.to)], months: None };
+        if (self.to - self.from).num_days() < DAILY_UP_TO {
+            return whole;
+        }
+        let first_of = |day: NaiveDate| day.with_day(1).expect("day 1");
+        let next_month = |day: NaiveDate| first_of(day).checked_add_months(Months::new(1)).expect("a month on");
+        // The first whole month, and the first day after the last whole one.
+        let first = if self.from.day() == 1 { self.from } else { next_month(self.from) };
+        let after = if next_month(self.to) == self.to.succ_opt().unwrap_or(self.to) {
+            next_month(self.to)
+        } else {
+            first_of(self.to)
+        };
+        if first >= after {
+            return whole;
+        }
+        let mut days = Vec::new();
+        if self.from < first {
+            days.push((self.from, first.pred_opt().expect("a day before")));
+        }
+        if after <= self.to {
+            days.push((after, self.to));
+        }
+        let last_month = first_of(after.pred_opt().expect("a day before"));
+        Spans { days, months: Some((first, last_month)) }
+    }
+}
+
+fn month_text(day: NaiveDate) -> String {
+    day.format("%Y-%m").to_string()
+}
+
+/// A row's day (`YYYY-MM-DD`) or month (`YYYY-MM`, as its first day).
+fn row_date(key: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(key, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d"))
+        .ok()
+}
+
 /// Reads the figures of `districts` over `range`; "active" counts the 30 days to `today`.
 pub async fn read(
     db: &Surreal<Any>,
@@ -187,44 +240,73 @@ pub async fn read(
     today: NaiveDate,
 ) -> Result<Figures, StoreError> {
     let since = text(today.checked_sub_days(Days::new(29)).unwrap_or(today));
-    // Three statements per district, one round trip in all.
+    let spans = range.spans();
+    // Per district: its spans of rows, its active count and its workshops; one round trip in all.
+    let per_district = spans.days.len() + usize::from(spans.months.is_some()) + 2;
     let mut query =
         String::from("SELECT record::id(id)[0] AS district, record::id(id)[1] AS figure, n FROM programme_now;");
+    const COUNTS: &str = "SELECT record::id(id)[1] AS day, invited, signed_up, decided, decision_minutes,
+        products_approved, ads_published, orders_received, orders_done FROM";
     for i in 0..districts.len() {
+        for k in 0..spans.days.len() {
+            query.push_str(&format!("{COUNTS} $days_{i}_{k};"));
+        }
+        if spans.months.is_some() {
+            query.push_str(&format!("{COUNTS} $months_{i};"));
+        }
         query.push_str(&format!(
-            "SELECT record::id(id)[1] AS day, invited, signed_up, decided, decision_minutes, products_approved,
-                 ads_published, orders_received, orders_done FROM $days_{i};
-             (SELECT count() AS n FROM programme_active WHERE district = $district_{i} AND day >= $since GROUP ALL)[0].n;
+            "(SELECT count() AS n FROM programme_active WHERE district = $district_{i} AND day >= $since GROUP ALL)[0].n;
              SELECT name, district, date, seats, signed_up ?? 0 AS signed_up FROM workshop
                  WHERE district = $district_{i} AND date >= $from AND date <= $to ORDER BY date, name;"
         ));
     }
     let mut call = db.query(query).bind(("since", since)).bind(("from", text(range.from))).bind(("to", text(range.to)));
+    let span = |table: &str, district: &str, from: String, to: String| {
+        let keys =
+            RecordIdKeyRange { start: Bound::Included(key(district, &from)), end: Bound::Included(key(district, &to)) };
+        DbId::new(table, RecordIdKey::from(keys))
+    };
     for (i, district) in districts.iter().enumerate() {
-        let span = RecordIdKeyRange {
-            start: Bound::Included(key(district, &text(range.from))),
-            end: Bound::Included(key(district, &text(range.to))),
-        };
-        call = call
-            .bind((format!("days_{i}"), DbId::new("programme_day", RecordIdKey::from(span))))
-            .bind((format!("district_{i}"), district.clone()));
+        for (k, (from, to)) in spans.days.iter().enumerate() {
+            call = call.bind((format!("days_{i}_{k}"), span("programme_day", district, text(*from), text(*to))));
+        }
+        if let Some((first, last)) = spans.months {
+            call = call
+                .bind((format!("months_{i}"), span("programme_month", district, month_text(first), month_text(last))));
+        }
+        call = call.bind((format!("district_{i}"), district.clone()));
     }
     let mut answer = call.await?.check()?;
     let now: Vec<NowRow> = answer.take(0)?;
-    let mut per_day: BTreeMap<NaiveDate, Counts> = range.days().map(|day| (day, Counts::default())).collect();
+    // The charts' points: each day read, and each whole month read at its first day.
+    let mut per_day: BTreeMap<NaiveDate, Counts> = BTreeMap::new();
+    for (from, to) in &spans.days {
+        per_day.extend(Range { from: *from, to: *to }.days().map(|day| (day, Counts::default())));
+    }
+    if let Some((first, last)) = spans.months {
+        let mut month = first;
+        while month <= last {
+            per_day.insert(month, Counts::default());
+            month = month.checked_add_months(Months::new(1)).expect("a month on");
+        }
+    }
     let mut figures = Vec::with_capacity(districts.len());
     let mut workshops = Vec::new();
     for (i, district) in districts.iter().enumerate() {
-        let rows: Vec<DayRow> = answer.take(1 + 3 * i)?;
-        let active: Option<i64> = answer.take(2 + 3 * i)?;
-        let held: Vec<Workshop> = answer.take(3 + 3 * i)?;
+        let at = 1 + per_district * i;
+        let mut rows: Vec<DayRow> = Vec::new();
+        for k in 0..per_district - 2 {
+            rows.extend(answer.take::<Vec<DayRow>>(at + k)?);
+        }
+        let active: Option<i64> = answer.take(at + per_district - 2)?;
+        let held: Vec<Workshop> = answer.take(at + per_district - 1)?;
         let mut mine =
             DistrictFigures { district: district.clone(), active: active.unwrap_or(0), ..Default::default() };
         for row in rows {
             let counts = row.counts();
             mine.counts.add(&counts);
             mine.decision_minutes.extend(row.decision_minutes.unwrap_or_default());
-            if let Ok(day) = NaiveDate::parse_from_str(&row.day, "%Y-%m-%d")
+            if let Some(day) = row_date(&row.day)
                 && let Some(sum) = per_day.get_mut(&day)
             {
                 sum.add(&counts);
@@ -275,5 +357,36 @@ mod tests {
         assert_eq!(Range::new(day("2026-01-01"), day("2026-01-01")).unwrap().days().count(), 1);
         assert_eq!(Range::new(day("2024-01-01"), day("2024-12-31")).unwrap().days().count(), 366);
         assert!(Range::new(day("2010-01-01"), day("2026-01-01")).is_none());
+    }
+
+    #[test]
+    fn a_long_range_reads_its_whole_months_from_month_rows_and_its_edges_day_by_day() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let spans = |from: &str, to: &str| Range::new(day(from), day(to)).unwrap().spans();
+        // Short: every day.
+        assert_eq!(spans("2026-01-10", "2026-03-10").days, [(day("2026-01-10"), day("2026-03-10"))]);
+        assert_eq!(spans("2026-01-10", "2026-03-10").months, None);
+        // Long, with ragged ends.
+        let long = spans("2025-01-10", "2026-12-06");
+        assert_eq!(long.days, [(day("2025-01-10"), day("2025-01-31")), (day("2026-12-01"), day("2026-12-06"))]);
+        assert_eq!(long.months, Some((day("2025-02-01"), day("2026-11-01"))));
+        // Long, on whole months: no days at all.
+        let whole = spans("2025-01-01", "2025-12-31");
+        assert_eq!((whole.days.len(), whole.months), (0, Some((day("2025-01-01"), day("2025-12-01")))));
+        // Every day is read once, from a day row or its month's row.
+        for (from, to) in [("2024-02-15", "2026-03-01"), ("2025-06-30", "2026-01-01"), ("2025-01-01", "2025-12-31")] {
+            let s = spans(from, to);
+            let mut covered: Vec<NaiveDate> =
+                s.days.iter().flat_map(|(a, b)| Range { from: *a, to: *b }.days()).collect();
+            if let Some((first, last)) = s.months {
+                let (mut m, end) = (first, last.checked_add_months(Months::new(1)).unwrap());
+                while m < end {
+                    covered.push(m);
+                    m = m.succ_opt().unwrap();
+                }
+            }
+            covered.sort();
+            assert_eq!(covered, Range::new(day(from), day(to)).unwrap().days().collect::<Vec<_>>(), "{from}..{to}");
+        }
     }
 }

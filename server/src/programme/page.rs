@@ -558,12 +558,12 @@ const APPROVED: &str = "#b3460b";
 const STATE_COLOURS: [&str; 5] = ["#9a9a9a", "#ffbf47", "#0b5d4b", "#b3460b", "#5a3e8a"];
 
 /// Buckets of the range for the activity chart: days up to two months, then
-/// weeks up to 62 of them, then months.
+/// weeks while the range is read day by day, then months.
 fn buckets(figures: &Figures) -> (Key, Vec<(NaiveDate, i64, i64)>) {
-    let days = figures.days.len();
+    let days = (figures.range.to - figures.range.from).num_days() + 1;
     let (key, start_of): (Key, fn(NaiveDate, NaiveDate) -> NaiveDate) = if days <= 62 {
         (Key::DashboardChartActivity, |day, _| day)
-    } else if days <= 62 * 7 {
+    } else if days <= figures::DAILY_UP_TO {
         (Key::DashboardChartActivityWeeks, |day, from| {
             from.checked_add_days(Days::new(((day - from).num_days() / 7 * 7) as u64)).unwrap_or(day)
         })

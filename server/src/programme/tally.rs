@@ -1,4 +1,5 @@
-//! The counts behind the figures, added in the transaction of what they
+//! The counts behind the figures (per district and day, and per month
+//! beside it), added in the transaction of what they
 //! count (a sign-up, a decision, an order request…), so a figure never
 //! disagrees with what happened and a view never scans the records.
 
@@ -65,6 +66,7 @@ impl Standing {
 struct DayRow {
     district: String,
     day: String,
+    month: String,
     invited: i64,
     signed_up: i64,
     decided: i64,
@@ -98,6 +100,7 @@ impl Tally {
         let row = self.days.entry((district.to_owned(), day)).or_insert_with(|| DayRow {
             district: district.to_owned(),
             day: day.format("%Y-%m-%d").to_string(),
+            month: day.format("%Y-%m").to_string(),
             ..DayRow::default()
         });
         match event {
@@ -152,12 +155,15 @@ impl Tally {
         transaction
             .query(
                 "FOR $d IN $days {
-                     UPSERT type::record('programme_day', [$d.district, $d.day]) SET
-                         invited += $d.invited, signed_up += $d.signed_up, decided += $d.decided,
-                         decision_minutes += $d.decision_minutes, products_approved += $d.products_approved,
-                         ads_published += $d.ads_published, orders_received += $d.orders_received,
-                         orders_done += $d.orders_done
-                         RETURN NONE;
+                     FOR $row IN [type::record('programme_day', [$d.district, $d.day]),
+                                  type::record('programme_month', [$d.district, $d.month])] {
+                         UPSERT $row SET
+                             invited += $d.invited, signed_up += $d.signed_up, decided += $d.decided,
+                             decision_minutes += $d.decision_minutes, products_approved += $d.products_approved,
+                             ads_published += $d.ads_published, orders_received += $d.orders_received,
+                             orders_done += $d.orders_done
+                             RETURN NONE;
+                     };
                  };
                  FOR $n IN $now {
                      UPSERT type::record('programme_now', [$n.district, $n.figure]) SET n += $n.by RETURN NONE;

@@ -142,6 +142,34 @@ async fn write_ad_pages() {
     }
 }
 
+/// The programme's figures as an admin sees them (every district, a long range
+/// read by months too), a coordinator's with one district, and a bad range, in four languages.
+#[tokio::test]
+#[ignore = "writes pages for a person or a checker to read"]
+async fn write_dashboard_pages() {
+    let Ok(dir) = std::env::var("SAWDA_PAGES_DIR") else { panic!("set SAWDA_PAGES_DIR") };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (db, router, coordinators) = crate::programme::seeded().await;
+    let admin = crate::programme::person(&db, "+998901000409").await;
+    let paths = [
+        ("dashboard", &admin, "/review/dashboard".to_owned()),
+        ("dashboard-years", &admin, "/review/dashboard?from=2025-01-15&to=2026-12-06".to_owned()),
+        ("dashboard-coordinator", &coordinators["chimbay"], "/review/dashboard?district=chimbay".to_owned()),
+        ("dashboard-bad-range", &admin, "/review/dashboard?from=2026-02-01&to=2026-01-01".to_owned()),
+    ];
+    for language in ["kaa", "uz", "ru", "en"] {
+        for (name, who, path) in &paths {
+            let headers = [("accept-language", language), ("cookie", who.cookie.as_str())];
+            let response = support::get(&router, path, &headers).await;
+            let status = response.status();
+            let file = dir.join(format!("{language}-{name}.html"));
+            std::fs::write(&file, support::body_text(response).await).unwrap();
+            println!("{status} {path} ({language}) -> {}", file.display());
+        }
+    }
+}
+
 /// The order form's token holds the time it was made: written as one word so pages compare.
 fn without_form_token(body: &str) -> String {
     const AT: &str = r#"name="token" value=""#;

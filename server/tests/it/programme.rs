@@ -179,7 +179,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
-async fn person(db: &Surreal<Any>, phone: &str) -> Person {
+pub async fn person(db: &Surreal<Any>, phone: &str) -> Person {
     let account = sawda_server::accounts::people::find_by_phone(db, phone).await.unwrap().unwrap();
     let token = sessions::start(db, &account.id).await.unwrap();
     Person { id: account.id, cookie: format!("sawda_session={token}") }
@@ -227,7 +227,7 @@ async fn csv_rows(router: &Router, who: &Person, query: &str) -> (StatusCode, Ve
 }
 
 /// The scenario, seeded through the real endpoints and stores.
-async fn seeded() -> (Surreal<Any>, Router, BTreeMap<&'static str, Person>) {
+pub async fn seeded() -> (Surreal<Any>, Router, BTreeMap<&'static str, Person>) {
     let db = support::migrated_memory_db().await;
     let router = support::router_with(db.clone(), &std::env::temp_dir()).await;
     support::signed_in(&db, "+998901000409", "Admin", Role::Admin, &[], None).await;
@@ -438,7 +438,7 @@ async fn a_database_from_before_the_counts_is_counted_once_from_its_records_by_m
     let admin = person(&db, "+998901000409").await;
     // As it was before migration 22: the events are there, the counts are not.
     db.query(
-        "REMOVE TABLE programme_day; REMOVE TABLE programme_now; REMOVE TABLE programme_active;
+        "REMOVE TABLE programme_day; REMOVE TABLE programme_month; REMOVE TABLE programme_now; REMOVE TABLE programme_active;
          REMOVE INDEX workshop_district_date ON workshop; REMOVE FIELD signed_up ON workshop;
          UPDATE workshop UNSET signed_up;
          DELETE schema_migration WHERE version = 22; DELETE schema_migration_progress WHERE record::id(id) = 22;",
