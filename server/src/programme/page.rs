@@ -381,6 +381,7 @@ fn document(state: &Site, lang: Lang, who: &Account, asked: &Asked, read: Result
                     <meta name="robots" content="noindex"/>
                     <title>{title}</title>
                     <link rel="stylesheet" href=stylesheet/>
+                    <link rel="stylesheet" href="/dashboard.css"/>
                     <link rel="icon" href="/favicon.svg"/>
                 </head>
                 <body>
