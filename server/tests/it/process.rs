@@ -251,17 +251,21 @@ fn entrepreneur_session(address: &str) -> (String, String) {
     session_of(&raw_request(address, "POST", "/api/v1/auth/sign-up", None, Some(&sign_up)))
 }
 
+/// The raw answer; none (empty) when the server is gone, killed between two
+/// requests, as a phone would find it.
 fn raw_request(address: &str, method: &str, path: &str, cookie: Option<&str>, body: Option<&str>) -> String {
-    let mut stream = TcpStream::connect(address).unwrap();
+    let Ok(mut stream) = TcpStream::connect(address) else { return String::new() };
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let body = body.unwrap_or("");
     let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
-    write!(
+    let sent = write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{cookie}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .unwrap();
+    );
+    if sent.is_err() {
+        return String::new();
+    }
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     response
