@@ -21,13 +21,15 @@ use super::tally;
 use crate::accounts::{Account, sessions};
 use crate::http::plain_html::{escape, language, render};
 
-/// The view asked for: `?from=YYYY-MM-DD&to=YYYY-MM-DD&district=<id>&lang=<code>`.
+/// The view asked for: `?from=YYYY-MM-DD&to=YYYY-MM-DD&district=<id>&lang=<code>`;
+/// the CSV's `table=workshops` gives the workshops' table instead of the districts'.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Asked {
     pub from: Option<String>,
     pub to: Option<String>,
     pub district: Option<String>,
     pub lang: Option<String>,
+    pub table: Option<String>,
 }
 
 /// Days shown when none are asked for: the last 30, today included.
@@ -148,7 +150,8 @@ pub async fn dashboard(state: Site, headers: HeaderMap, asked: Asked) -> Respons
     private(status, "text/html; charset=utf-8", page)
 }
 
-/// `GET /review/dashboard.csv`: a row per district and the total.
+/// `GET /review/dashboard.csv`: a row per district and the total (or, with
+/// `table=workshops`, a row per workshop).
 pub async fn dashboard_csv(state: Site, headers: HeaderMap, asked: Asked) -> Response {
     let (lang, _, read) = match figures_for(&state, &headers, &asked).await {
         Ok(found) => found,
@@ -158,12 +161,40 @@ pub async fn dashboard_csv(state: Site, headers: HeaderMap, asked: Asked) -> Res
         Ok(figures) => figures,
         Err(key) => return private(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", text(lang, key).to_owned()),
     };
-    let mut response = private(StatusCode::OK, "text/csv; charset=utf-8", csv(lang, &figures));
-    let name = format!("attachment; filename=\"sawda-{}-{}.csv\"", figures.range.from, figures.range.to);
+    let workshops = asked.table.as_deref() == Some("workshops");
+    let body = if workshops { workshops_csv(lang, &figures) } else { csv(lang, &figures) };
+    let mut response = private(StatusCode::OK, "text/csv; charset=utf-8", body);
+    let part = if workshops { "-workshops" } else { "" };
+    let name = format!("attachment; filename=\"sawda{part}-{}-{}.csv\"", figures.range.from, figures.range.to);
     if let Ok(value) = HeaderValue::from_str(&name) {
         response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
     response
+}
+
+/// The workshops held in the range: name, district, date, codes made, sign-ups.
+fn workshops_csv(lang: Lang, figures: &Figures) -> String {
+    use crate::export::csv::line;
+    let head = [
+        Key::DashboardWorkshop,
+        Key::DashboardDistrict,
+        Key::DashboardDate,
+        Key::DashboardInvited,
+        Key::DashboardSignedUp,
+    ];
+    let mut out = String::from("\u{feff}");
+    line(&mut out, head.iter().map(|key| text(lang, *key).to_owned()));
+    for w in &figures.workshops {
+        let row = [
+            w.name.clone(),
+            district_name(lang, &w.district),
+            w.date.clone(),
+            w.seats.to_string(),
+            w.signed_up.to_string(),
+        ];
+        line(&mut out, row.into_iter());
+    }
+    out
 }
 
 /// The columns of the CSV, in the viewer's language: the period's, then today's.
@@ -257,8 +288,11 @@ fn with_language(asked: &Asked, lang: Lang) -> String {
     format!("?{}", query.finish())
 }
 
-fn csv_address(figures: &Figures, asked: &Asked, lang: Lang) -> String {
+fn csv_address(figures: &Figures, asked: &Asked, lang: Lang, table: Option<&str>) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(table) = table {
+        query.append_pair("table", table);
+    }
     query.append_pair("from", &figures.range.from.to_string());
     query.append_pair("to", &figures.range.to.to_string());
     if let Some(district) = asked.district.as_deref().filter(|d| !d.is_empty()) {
@@ -400,7 +434,8 @@ fn document(state: &Site, lang: Lang, who: &Account, asked: &Asked, read: Result
 }
 
 fn figures_view(lang: Lang, asked: &Asked, figures: Figures) -> impl IntoView + use<> {
-    let csv = csv_address(&figures, asked, lang);
+    let csv = csv_address(&figures, asked, lang, None);
+    let workshops_csv = csv_address(&figures, asked, lang, Some("workshops"));
     let period = text(lang, Key::DashboardPeriod)
         .replace("{from}", &figures.range.from.to_string())
         .replace("{to}", &figures.range.to.to_string());
@@ -532,6 +567,7 @@ fn figures_view(lang: Lang, asked: &Asked, figures: Figures) -> impl IntoView + 
     view! {
         <p class="dashboard-actions">
             <a class="button secondary" href=csv download="">{text(lang, Key::DashboardCsv)}</a>
+            <a class="button secondary" href=workshops_csv download="">{text(lang, Key::DashboardWorkshopsCsv)}</a>
             <span class="hint">{text(lang, Key::DashboardPrint)}</span>
         </p>
         <section aria-labelledby="period">

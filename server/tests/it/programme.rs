@@ -365,6 +365,11 @@ async fn the_figures_of_each_district_and_the_total_are_what_happened() {
             assert_eq!(row[column], value, "{name}, {column}");
         }
     }
+    // The workshops' table: one per district, its codes and who signed up with them.
+    let (_, workshops) = csv_rows(&router, &admin, "&table=workshops").await;
+    let held: Vec<(&str, &str, &str)> =
+        workshops.iter().map(|w| (w["District"].as_str(), w["Invited"].as_str(), w["Signed up"].as_str())).collect();
+    assert_eq!(held, [("Chimbay", "4", "3"), ("Karauzyak", "3", "2")]);
     let nukus = rows.iter().find(|r| r["District"] == "Nukus city").unwrap();
     assert!(
         nukus
