@@ -31,6 +31,17 @@ pub enum Command {
     /// The sync protocol's upkeep.
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// Write a backup (the database and every photo) into a new directory, with the server stopped.
+    Backup {
+        /// A new or empty directory.
+        dir: PathBuf,
+    },
+    /// Restore a backup into an empty database and photo store (a new SAWDA_DATA), with the
+    /// server stopped; the database gets a new sync epoch.
+    Restore {
+        /// A directory `sawda backup` wrote.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]

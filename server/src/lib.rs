@@ -15,6 +15,7 @@ pub mod ads;
 pub mod after_push;
 pub mod api;
 pub mod approved;
+pub mod backup;
 pub mod config;
 pub mod export;
 pub mod housekeeping;
@@ -31,5 +32,5 @@ pub mod state;
 pub mod sync;
 
 pub use router::router;
-pub use serve::{ServeError, create_admin, new_sync_epoch, serve};
+pub use serve::{ServeError, backup_or_restore, create_admin, new_sync_epoch, serve};
 pub use state::AppState;

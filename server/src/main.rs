@@ -14,6 +14,12 @@ async fn main() -> ExitCode {
                 println!("admin {phone} created");
             })
         }
+        Command::Backup { dir } => {
+            sawda_server::backup_or_restore(cli.config, &dir, false).await.map(|done| println!("{done}"))
+        }
+        Command::Restore { dir } => {
+            sawda_server::backup_or_restore(cli.config, &dir, true).await.map(|done| println!("{done}"))
+        }
         Command::Sync(SyncCommand::NewEpoch) => sawda_server::new_sync_epoch(cli.config).await.map(|epoch| {
             println!("sync epoch is now {epoch}: phones will pull again from the start");
         }),

@@ -26,6 +26,8 @@ pub enum ServeError {
     Admin(#[from] accounts::admin_command::AdminError),
     #[error("{0}")]
     Store(#[from] crate::infra::database::StoreError),
+    #[error("{0}")]
+    Backup(crate::backup::BackupError),
 }
 
 /// `sawda admin create`: opens the configured database, brings the schema up to
@@ -43,6 +45,37 @@ pub async fn create_admin(config: Config, phone: &str, name: &str) -> Result<Str
     };
     database::close(db, &target).await;
     created
+}
+
+/// `sawda backup <dir>` and `sawda restore <dir>` (`backup`), with the server
+/// stopped: the embedded store is one process's files. Returns what was done, to print.
+pub async fn backup_or_restore(config: Config, dir: &std::path::Path, restoring: bool) -> Result<String, ServeError> {
+    let target = config.database_target()?;
+    if let config::DatabaseTarget::Remote { url, .. } = &target {
+        // SurrealDB's client exports over its http and embedded engines only, not ws.
+        return Err(ServeError::Backup(crate::backup::BackupError::Unsupported(url.clone())));
+    }
+    data_directory::ensure_writable(&config.data)?;
+    let db = database::connect(&target, &config.db_ns, &config.db_name).await?;
+    let photos = crate::photos::store::DiskPhotoStore::new(config.data.join("photos"));
+    let done = if restoring {
+        crate::backup::restore(&db, &photos, dir).await.map(|(manifest, epoch)| {
+            format!(
+                "restored {} (made {} by Sawda {}, {} photos); sync epoch is now {epoch}: phones will pull again from the start",
+                dir.display(),
+                manifest.made_at,
+                manifest.sawda,
+                manifest.photos
+            )
+        })
+    } else {
+        migrations::migrate(&db, migrations::MIGRATIONS).await?;
+        crate::backup::backup(&db, &photos, dir).await.map(|manifest| {
+            format!("backed up to {} (schema {}, {} photos)", dir.display(), manifest.schema, manifest.photos)
+        })
+    };
+    database::close(db, &target).await;
+    done.map_err(ServeError::Backup)
 }
 
 /// `sawda sync new-epoch`: gives a database restored from a backup a new sync

@@ -32,7 +32,7 @@ impl Size {
         }
     }
 
-    fn file_name(self) -> &'static str {
+    pub fn file_name(self) -> &'static str {
         match self {
             Size::Large => "large.jpg",
             Size::Thumb => "thumb.jpg",

@@ -204,7 +204,7 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(jitter + 1)
 }
 
-async fn epoch(db: &Surreal<Any>) -> Result<Epoch, StoreError> {
+pub async fn epoch(db: &Surreal<Any>) -> Result<Epoch, StoreError> {
     let name: Option<String> = db.query("(SELECT VALUE name FROM sync_epoch:main)[0]").await?.check()?.take(0)?;
     Epoch::new(&name.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)
 }

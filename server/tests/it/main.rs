@@ -4,6 +4,7 @@
 
 mod accounts;
 mod ads;
+mod backup;
 mod edges;
 mod export;
 mod hosts;
