@@ -1,6 +1,8 @@
 //! Starting Sawda: `sawda` (serve), `sawda admin create` and `sawda sync
 //! new-epoch`. The jobs that run beside the server are in `housekeeping`.
 
+use std::sync::Arc;
+
 use std::future::Future;
 
 use crate::config::{self, Config};
@@ -162,6 +164,9 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         tracing::warn!(%error, "could not write the last ads' results");
     }
     let AppState { db, .. } = state;
+    // The last `Arc` of the shared handle, once every task is gone; if one is
+    // still held, `close` says so after waiting.
+    let db = Arc::try_unwrap(db).unwrap_or_else(|shared| (*shared).clone());
     if database::close(db, &target).await {
         tracing::info!("stopped");
     }

@@ -10,10 +10,12 @@ use crate::accounts::rate_limit::RateLimits;
 use crate::http::site::Site;
 use crate::photos::Photos;
 
-/// What every request handler may reach.
+/// What every request handler may reach. Cloned for every request, so the
+/// database handle is shared behind an `Arc`: cloning a `Surreal` handle opens
+/// a session of its own (surrealdb#7526; over ws it signs in again).
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Surreal<Any>,
+    pub db: Arc<Surreal<Any>>,
     pub leptos_options: leptos::config::LeptosOptions,
     pub rate_limits: Arc<RateLimits>,
     pub site: Arc<Site>,
@@ -46,7 +48,7 @@ impl AppState {
     /// `photos`: where photos are kept (the data directory's; a test's own).
     pub fn new(db: Surreal<Any>, leptos_options: leptos::config::LeptosOptions, photos: Photos) -> Self {
         AppState {
-            db,
+            db: Arc::new(db),
             leptos_options,
             rate_limits: Default::default(),
             site: Default::default(),
@@ -86,7 +88,7 @@ impl axum::extract::FromRef<AppState> for Arc<Site> {
     }
 }
 
-impl axum::extract::FromRef<AppState> for Surreal<Any> {
+impl axum::extract::FromRef<AppState> for Arc<Surreal<Any>> {
     fn from_ref(state: &AppState) -> Self {
         state.db.clone()
     }

@@ -9,9 +9,11 @@
 //! - `review`: the review desk's queue with thousands of items waiting, and a
 //!   decision in a storefront of 1 to 1,000 approved products (four coordinators at once too);
 //! - `programme`: the programme's figures for 10,000 storefronts over two years;
+//! - `handle`: requests a second through the router, for what the database handle costs a request;
 //! - `public`: the market over 200,000 products and a product page against
 //!   nginx (the seeded database is kept in `~/.cache/sawda`; minutes of both cores).
 
+mod handle;
 mod limits;
 mod programme;
 mod public;
@@ -20,7 +22,7 @@ mod support;
 mod sync;
 
 /// The parts, in the order `make bench` runs them.
-const PARTS: [&str; 5] = ["sync", "limits", "review", "programme", "public"];
+const PARTS: [&str; 6] = ["sync", "limits", "review", "programme", "handle", "public"];
 
 #[tokio::main]
 async fn main() {
@@ -42,6 +44,9 @@ async fn main() {
     }
     if wanted("programme") {
         programme::run().await;
+    }
+    if wanted("handle") {
+        handle::run().await;
     }
     if wanted("public") {
         public::run().await;

@@ -15,7 +15,7 @@ use surrealdb::engine::any::Any;
 
 const DATABASE_DEADLINE: Duration = Duration::from_secs(2);
 
-pub async fn healthz(State(db): State<Surreal<Any>>) -> Response {
+pub async fn healthz(State(db): State<std::sync::Arc<Surreal<Any>>>) -> Response {
     let answer = tokio::time::timeout(DATABASE_DEADLINE, migrations::schema_version(&db)).await;
     let (status, body) = match answer {
         Ok(Ok(schema_version)) => (

@@ -77,7 +77,7 @@ fn decide(who: &Account, asked: &Asked, today: NaiveDate) -> View {
 /// What the page needs of the site: its database, stylesheet, and whether
 /// cookies are the secure ones here (the handlers in `api::dashboard` give it).
 pub struct Site {
-    pub db: Surreal<Any>,
+    pub db: std::sync::Arc<Surreal<Any>>,
     pub stylesheet: String,
     pub secure_cookies: bool,
 }
