@@ -139,6 +139,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     // Every task holding a database handle is tracked, so all of them are gone before the close.
     let mut background = tokio::task::JoinSet::new();
     housekeeping::start(&mut background, &state, !applied.is_empty());
+    background.spawn(http::public_changes::follow(state.db.clone(), state.pages.clone()));
     let router = crate::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");

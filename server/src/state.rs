@@ -82,6 +82,18 @@ impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
     }
 }
 
+impl AppState {
+    /// Something of `owner`'s that buyers see changed: her pages are dropped
+    /// here at once, and on every other server of a cluster within seconds.
+    pub async fn public_changed(&self, owner: &str) {
+        self.pages.forget(owner);
+        if let Err(error) = crate::http::public_changes::announce(&self.db, owner).await {
+            // The other servers' caches still let her pages go within their minute.
+            tracing::warn!(%error, "could not tell the other servers of a public change");
+        }
+    }
+}
+
 impl axum::extract::FromRef<AppState> for Arc<Site> {
     fn from_ref(state: &AppState) -> Self {
         state.site.clone()

@@ -36,6 +36,6 @@ pub async fn take_down(
     }
     let owner = ads::take_down(&state.db, &signed_in.account, &id, &request.reason).await?;
     // Gone at once from this server's kept pages (others within `page_cache::KEPT_FOR`).
-    state.pages.forget(owner.as_str());
+    state.public_changed(owner.as_str()).await;
     Ok(Json(json!({ "ad": id, "review_state": ads::TAKEN_DOWN })))
 }

@@ -85,7 +85,7 @@ pub async fn decide(
     let who = reviewer(&signed_in).map_err(IntoResponse::into_response)?;
     let (owner, record) = item_key(&owner, &record).map_err(IntoResponse::into_response)?;
     let decided = desk::decide(&state.db, who, &owner, record, request).await.map_err(desk_failure)?;
-    state.pages.forget(owner.as_str());
+    state.public_changed(owner.as_str()).await;
     Ok(Json(decided))
 }
 
@@ -98,6 +98,6 @@ pub async fn withdraw(
     let who = reviewer(&signed_in).map_err(IntoResponse::into_response)?;
     let (owner, record) = item_key(&owner, &record).map_err(IntoResponse::into_response)?;
     let withdrawn = desk::withdraw(&state.db, who, &owner, record, request.reason).await.map_err(desk_failure)?;
-    state.pages.forget(owner.as_str());
+    state.public_changed(owner.as_str()).await;
     Ok(Json(withdrawn))
 }

@@ -97,7 +97,7 @@ pub async fn push(
         .iter()
         .any(|m| app::rules::review::is_reviewed_kind(m.kind) || m.kind == sawda_sync::Kind::AdPost)
     {
-        state.pages.forget(who.as_str());
+        state.public_changed(who.as_str()).await;
     }
     Ok(Json(answer))
 }

@@ -13,6 +13,7 @@ pub mod language_choice;
 pub mod listen;
 pub mod page_cache;
 pub mod plain_html;
+pub mod public_changes;
 pub mod release;
 pub mod security_headers;
 pub mod site;

@@ -2,9 +2,9 @@
 //! so a link shared in a chat that a hundred people open costs one render.
 //! An entry is dropped when anything of its owner's that buyers see may
 //! have changed on this server (her push of a storefront or product, a
-//! decision at the desk), and after `KEPT_FOR` in any case: another server
-//! of a cluster learns of a change within that time, as buyers' own caches
-//! do (`Cache-Control: max-age=60`).
+//! decision at the desk), on another server of a cluster within seconds
+//! (`public_changes`), and after `KEPT_FOR` in any case, as buyers' own
+//! caches do (`Cache-Control: max-age=60`).
 //!
 //! A page is keyed by its language, the origin its links name (one of the
 //! few `Site::origin` allows) and its path, so the keys are bounded by the

@@ -216,6 +216,12 @@ pub const MIGRATIONS: &[Migration] = &[
         ],
         ..Migration::PLAIN
     },
+    Migration {
+        version: 23,
+        name: "public pages' changes, followed by every server",
+        script: include_str!("../../migrations/0023_public_changes.surql"),
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

@@ -19,6 +19,7 @@ mod process;
 mod programme;
 mod public;
 mod review;
+mod servers;
 mod store_properties;
 mod support;
 mod sync;
