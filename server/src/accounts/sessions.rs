@@ -136,6 +136,23 @@ pub fn cookies(session: Option<(&str, &str)>, secure: bool) -> [String; 2] {
     [cookie(session.map(|(token, _)| token), secure), who_cookie(session.map(|(_, id)| id), secure)]
 }
 
+/// The session a request's cookie names, and its token. Every `Cookie:` line
+/// is read (HTTP/2 may send one per cookie); `secure`: the request came over https.
+pub async fn of_request(
+    db: &Surreal<Any>,
+    headers: &axum::http::HeaderMap,
+    secure: bool,
+) -> Result<Option<(Session, String)>, surrealdb::Error> {
+    let token = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|line| token_from_cookies(line, secure))
+        .map(str::to_owned);
+    let Some(token) = token else { return Ok(None) };
+    Ok(find(db, &token).await?.map(|session| (session, token)))
+}
+
 /// The session token in a `Cookie:` header: over https only the `__Host-`
 /// cookie counts (a plain one there may come from a sibling subdomain).
 pub fn token_from_cookies(header: &str, secure: bool) -> Option<&str> {

@@ -34,14 +34,7 @@ pub async fn session_of(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(sessions::Session, String)>, surrealdb::Error> {
-    let secure = state.site.secure_cookies(headers);
-    // Every `Cookie:` line: HTTP/2 may send one per cookie.
-    let cookies: Vec<&str> = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
-    let Some(token) = cookies.iter().find_map(|line| sessions::token_from_cookies(line, secure)) else {
-        return Ok(None);
-    };
-    let token = token.to_string();
-    Ok(sessions::find(&state.db, &token).await?.map(|session| (session, token)))
+    sessions::of_request(&state.db, headers, state.site.secure_cookies(headers)).await
 }
 
 /// A session this request renewed: its cookies are sent again, with a fresh lifetime.

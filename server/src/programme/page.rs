@@ -84,16 +84,8 @@ pub struct Site {
 
 /// The signed-in person, if any.
 async fn viewer(state: &Site, headers: &HeaderMap) -> Result<Option<Account>, Response> {
-    let secure = state.secure_cookies;
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|line| sessions::token_from_cookies(line, secure))
-        .map(str::to_owned);
-    let Some(token) = token else { return Ok(None) };
-    match sessions::find(&state.db, &token).await {
-        Ok(session) => Ok(session.map(|s| s.account)),
+    match sessions::of_request(&state.db, headers, state.secure_cookies).await {
+        Ok(session) => Ok(session.map(|(s, _)| s.account)),
         Err(error) => {
             tracing::error!(%error, "the dashboard's session could not be read");
             Err(StatusCode::SERVICE_UNAVAILABLE.into_response())

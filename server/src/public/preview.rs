@@ -6,7 +6,7 @@
 use app::i18n::{Key, Lang, text};
 use app::rules::records::storefront;
 use app::ui::{FieldMap, StorefrontListing, served_photo};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use leptos::prelude::*;
 use sawda_sync::{Kind, Owner};
@@ -20,13 +20,7 @@ use crate::accounts::sessions;
 /// if this request is hers: her storefront is read alone, by its fixed id,
 /// so an unknown address costs one record, never all of hers.
 async fn her_storefront(state: &AppState, headers: &HeaderMap, address: &str) -> Option<(Owner, sawda_sync::Record)> {
-    let secure = state.site.secure_cookies(headers);
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|line| sessions::token_from_cookies(line, secure))?;
-    let session = sessions::find(&state.db, token).await.ok()??;
+    let (session, _) = sessions::of_request(&state.db, headers, state.site.secure_cookies(headers)).await.ok()??;
     let owner: Owner = session.account.id.parse().ok()?;
     let id = storefront::storefront_id(&owner);
     let hers = crate::sync::store::record(&state.db, &owner, id).await.ok()??;
