@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 SAWDA := $(CARGO_TARGET_DIR)/release/sawda
 ARGS ?=
 
-.PHONY: run test check tools build test-rust test-browser size bench help
+.PHONY: run test check tools build test-rust test-browser size bench cluster cluster-check help
 
 ## run: install what is missing, build a release, start Sawda on 127.0.0.1:3000
 run: tools build
@@ -32,6 +32,20 @@ check: | tools
 	python3 scripts/module-graph.py --check > /dev/null || { python3 scripts/module-graph.py; exit 1; }
 	cargo clippy --release --workspace --all-targets -- -D warnings
 	cargo clippy --release -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+## cluster: three Sawda servers on SurrealDB's own server (SurrealKV files),
+## photos in an S3-compatible store, nginx in front; Ctrl-C stops all. Builds
+## SurrealDB's server once (the better part of an hour on 2 cores)
+cluster: | tools build
+	@scripts/install-tools.sh --bench
+	@scripts/cluster.sh
+
+## cluster-check: 500 phones and 100 buyers for 60 s against the cluster with
+## a server killed, the database and the S3 store restarted; then the same
+## load against one Sawda on the embedded database; prints the figures
+cluster-check: | tools build
+	@scripts/install-tools.sh --bench
+	@scripts/cluster-check.sh
 
 ## help: this list
 help:

@@ -47,10 +47,8 @@ pub enum BackupError {
         "the database to restore into already holds data: restore into a new, empty one (a new SAWDA_DATA, or a new database on the SurrealDB server)"
     )]
     DatabaseNotEmpty,
-    #[error(
-        "{0} is a SurrealDB server: back it up with its own `surreal export` and the photo store's copy (docs/operations.md)"
-    )]
-    Unsupported(String),
+    #[error("the SurrealDB server's {0}: {1}")]
+    Server(&'static str, String),
     #[error("the backup's photo {0} is damaged (a size is missing)")]
     DamagedPhoto(String),
     #[error("{path}: {source}")]
@@ -73,15 +71,71 @@ fn is_hash(name: &str) -> bool {
     name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// Writes a backup of `db` and `photos` into `dir`, which must be new or empty.
-pub async fn backup(db: &Surreal<Any>, photos: &dyn PhotoStore, dir: &Path) -> Result<Manifest, BackupError> {
+/// A SurrealDB server's own export and import (its HTTP `/export` and
+/// `/import`): the SDK exports only from the embedded store, not over ws.
+#[derive(Clone)]
+pub struct Server {
+    /// `http://host:port` (from `ws://host:port`; `https` from `wss`).
+    pub url: String,
+    pub ns: String,
+    pub db: String,
+    pub credentials: Option<(String, String)>,
+}
+
+impl Server {
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url))
+            .header("surreal-ns", &self.ns)
+            .header("surreal-db", &self.db)
+            .header("accept", "application/octet-stream");
+        match &self.credentials {
+            Some((user, pass)) => request.basic_auth(user, Some(pass)),
+            None => request,
+        }
+    }
+
+    /// Sends `request` (the server's `what`: export or import) and reads its whole answer.
+    async fn exchange(what: &'static str, request: reqwest::RequestBuilder) -> Result<bytes::Bytes, BackupError> {
+        let failed = |error: reqwest::Error| BackupError::Server(what, error.to_string());
+        let answer = request.send().await.map_err(failed)?;
+        let status = answer.status();
+        let body = answer.bytes().await.map_err(failed)?;
+        if !status.is_success() {
+            return Err(BackupError::Server(what, format!("{status}: {}", String::from_utf8_lossy(&body))));
+        }
+        Ok(body)
+    }
+
+    async fn export(&self, file: &Path) -> Result<(), BackupError> {
+        let dump = Self::exchange("export", self.request(reqwest::Method::GET, "/export")).await?;
+        std::fs::write(file, dump).map_err(files(file))
+    }
+
+    async fn import(&self, file: &Path) -> Result<(), BackupError> {
+        let dump = std::fs::read(file).map_err(files(file))?;
+        Self::exchange("import", self.request(reqwest::Method::POST, "/import").body(dump)).await.map(|_| ())
+    }
+}
+
+/// Writes a backup of `db` (through `server`'s export when it is a SurrealDB
+/// server) and `photos` into `dir`, which must be new or empty.
+pub async fn backup(
+    db: &Surreal<Any>,
+    server: Option<&Server>,
+    photos: &dyn PhotoStore,
+    dir: &Path,
+) -> Result<Manifest, BackupError> {
     std::fs::create_dir_all(dir).map_err(files(dir))?;
     if std::fs::read_dir(dir).map_err(files(dir))?.next().is_some() {
         return Err(BackupError::NotEmpty(dir.to_owned()));
     }
     let schema: Option<i64> =
         db.query("math::max(SELECT VALUE version FROM schema_migration)").await?.check()?.take(0)?;
-    db.export(dir.join(DATABASE)).await?;
+    match server {
+        Some(server) => server.export(&dir.join(DATABASE)).await?,
+        None => db.export(dir.join(DATABASE)).await?,
+    }
     let hashes = photos.list().await.map_err(BackupError::Photos)?;
     for hash in &hashes {
         let place = dir.join(PHOTOS).join(&hash[..2]).join(hash);
@@ -129,6 +183,7 @@ pub fn manifest(dir: &Path) -> Result<Manifest, BackupError> {
 /// schema up to date and gives it a new sync epoch. Returns the manifest and the epoch.
 pub async fn restore(
     db: &Surreal<Any>,
+    server: Option<&Server>,
     photos: &dyn PhotoStore,
     dir: &Path,
 ) -> Result<(Manifest, String), BackupError> {
@@ -139,7 +194,10 @@ pub async fn restore(
     if has_tables {
         return Err(BackupError::DatabaseNotEmpty);
     }
-    db.import(dir.join(DATABASE)).await?;
+    match server {
+        Some(server) => server.import(&dir.join(DATABASE)).await?,
+        None => db.import(dir.join(DATABASE)).await?,
+    }
     let root = dir.join(PHOTOS);
     let fan_outs = match std::fs::read_dir(&root) {
         Ok(entries) => entries.collect::<Result<Vec<_>, _>>().map_err(files(&root))?,

@@ -137,6 +137,26 @@ pub struct Config {
     #[arg(long, env = "SAWDA_EXPORT_SETTLE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub export_settle_seconds: u64,
 
+    /// Where photos are kept. Unset: files under the data directory (one server).
+    /// `s3://BUCKET`: an S3-compatible bucket every server shares, with
+    /// SAWDA_S3_ACCESS_KEY and SAWDA_S3_SECRET_KEY (always: the client never
+    /// looks for keys elsewhere) and, for a store of your own, SAWDA_S3_ENDPOINT.
+    #[arg(long, env = "SAWDA_PHOTOS", verbatim_doc_comment)]
+    pub photos: Option<String>,
+
+    /// The S3-compatible store's address, e.g. `http://127.0.0.1:8014`; unset for AWS.
+    #[arg(long, env = "SAWDA_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    #[arg(long, env = "SAWDA_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    #[arg(long, env = "SAWDA_S3_ACCESS_KEY")]
+    pub s3_access_key: Option<String>,
+
+    #[arg(long, env = "SAWDA_S3_SECRET_KEY", hide_env_values = true)]
+    pub s3_secret_key: Option<String>,
+
     /// Log format: readable text, or one JSON object per line for log collectors.
     #[arg(long, env = "SAWDA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -195,8 +215,41 @@ impl DatabaseTarget {
     }
 }
 
+/// Where photos are kept, decided once from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoTarget {
+    /// Files under this directory (`<data>/photos`).
+    Disk(PathBuf),
+    /// A bucket every server shares.
+    S3(S3Target),
+}
+
+/// An S3-compatible bucket and the keys to it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Target {
+    pub bucket: String,
+    /// `http://127.0.0.1:8014` for a store of your own; unset for AWS itself.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for S3Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret stays out of logs and error messages.
+        f.debug_struct("S3Target").field("bucket", &self.bucket).field("endpoint", &self.endpoint).finish()
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
+    #[error("SAWDA_PHOTOS `{0}` is not supported: use nothing (files under SAWDA_DATA) or `s3://BUCKET`")]
+    UnsupportedPhotos(String),
+    #[error("SAWDA_PHOTOS=s3://… needs SAWDA_S3_ACCESS_KEY and SAWDA_S3_SECRET_KEY")]
+    NoS3Keys,
+    #[error("SAWDA_S3_ENDPOINT `{0}` is not an address: give it like http://127.0.0.1:8014")]
+    BadS3Endpoint(String),
     #[error(
         "SAWDA_DB `{0}` is not supported: use nothing (embedded), `mem://`, `surrealkv://PATH`, `ws://HOST:PORT` or `wss://HOST:PORT`"
     )]
@@ -228,6 +281,33 @@ impl Config {
             return Err(ConfigError::NoPublicAddress("SAWDA_TRUST_PROXY says Sawda is behind a proxy".into()));
         }
         Ok(())
+    }
+
+    pub fn photo_target(&self) -> Result<PhotoTarget, ConfigError> {
+        let Some(url) = self.photos.as_deref().map(str::trim).filter(|url| !url.is_empty()) else {
+            return Ok(PhotoTarget::Disk(self.data.join("photos")));
+        };
+        let bucket = url.strip_prefix("s3://").map(|rest| rest.trim_end_matches('/')).unwrap_or_default();
+        let bucket_ok = (3..=63).contains(&bucket.len())
+            && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        if !bucket_ok {
+            return Err(ConfigError::UnsupportedPhotos(url.to_string()));
+        }
+        let (Some(access_key), Some(secret_key)) = (&self.s3_access_key, &self.s3_secret_key) else {
+            return Err(ConfigError::NoS3Keys);
+        };
+        if let Some(endpoint) = &self.s3_endpoint
+            && parse_public_url(endpoint).is_err()
+        {
+            return Err(ConfigError::BadS3Endpoint(endpoint.clone()));
+        }
+        Ok(PhotoTarget::S3(S3Target {
+            bucket: bucket.to_string(),
+            endpoint: self.s3_endpoint.as_ref().map(|endpoint| endpoint.trim_end_matches('/').to_string()),
+            region: self.s3_region.clone(),
+            access_key: access_key.clone(),
+            secret_key: secret_key.clone(),
+        }))
     }
 
     pub fn database_target(&self) -> Result<DatabaseTarget, ConfigError> {
@@ -305,6 +385,34 @@ mod tests {
             assert_eq!(error, ConfigError::UnsupportedDatabase(url.into()));
             assert!(error.to_string().contains("mem://"), "{error}");
         }
+    }
+
+    #[test]
+    fn photos_are_files_by_default_or_a_bucket_with_its_keys() {
+        assert_eq!(config(&["--data", "/srv/sawda"]).photo_target(), Ok(PhotoTarget::Disk("/srv/sawda/photos".into())));
+        let keys = ["--s3-access-key", "k", "--s3-secret-key", "s"];
+        let with = |args: &[&str]| config(&[args, &keys[..]].concat()).photo_target();
+        let Ok(PhotoTarget::S3(target)) =
+            with(&["--photos", "s3://sawda-photos", "--s3-endpoint", "http://127.0.0.1:8014/"])
+        else {
+            panic!("a bucket")
+        };
+        assert_eq!(
+            (target.bucket.as_str(), target.endpoint.as_deref()),
+            ("sawda-photos", Some("http://127.0.0.1:8014"))
+        );
+        assert!(!format!("{target:?}").contains("\"s\""), "the secret is not printed");
+        for bad in ["s3://", "s3://Bad_Bucket", "gs://photos", "/srv/photos"] {
+            assert_eq!(with(&["--photos", bad]), Err(ConfigError::UnsupportedPhotos(bad.into())));
+        }
+        assert_eq!(
+            with(&["--photos", "s3://sawda", "--s3-endpoint", "127.0.0.1:8014"]),
+            Err(ConfigError::BadS3Endpoint("127.0.0.1:8014".into()))
+        );
+        assert_eq!(
+            config(&["--photos", "s3://sawda", "--s3-access-key", "k"]).photo_target(),
+            Err(ConfigError::NoS3Keys)
+        );
     }
 
     #[test]

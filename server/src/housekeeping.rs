@@ -18,15 +18,16 @@ pub fn start(background: &mut JoinSet<()>, state: &AppState, migrated: bool) {
     background.spawn(write_view_counts(state.clone()));
 }
 
-/// Every minute: rate-limit keys whose window passed (a flood of made-up
-/// phone numbers leaves one key each).
+/// Every minute: rate-limit counts whose window passed (a flood of made-up
+/// phone numbers leaves one row each). Several servers may do it at once:
+/// deleting what another deleted is nothing.
 async fn prune_rate_limits(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         every.tick().await;
-        state.rate_limits.prune();
-        state.order_limits.prune();
-        state.push_limits.prune();
+        if let Err(error) = crate::infra::rate_limit::prune(&state.db).await {
+            tracing::warn!(%error, "could not forget rate-limit counts whose window passed");
+        }
     }
 }
 
@@ -101,40 +102,64 @@ async fn daily_housekeeping(state: AppState, migrated: bool) {
     let day = std::time::Duration::from_secs(24 * 60 * 60);
     let first = tokio::time::Instant::now() + if migrated { day } else { FIRST_DAILY_RUN_AFTER };
     let mut daily = tokio::time::interval_at(first, day);
+    let this_server = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4());
     loop {
         daily.tick().await;
-        match sync::store::forget_applied(&state.db, sync::store::APPLIED_KEPT_DAYS).await {
-            Ok(0) => {}
-            Ok(forgotten) => tracing::info!(forgotten, "forgot old applied mutation ids"),
-            // Several servers may run it at once; a conflict is tried again tomorrow.
-            Err(error) => tracing::warn!(%error, "could not forget old applied mutation ids"),
+        daily_pass(&state, &this_server).await;
+    }
+}
+
+/// How long the server that takes the day's housekeeping holds it: less
+/// than a day, so tomorrow's is free whoever took today's.
+const DAILY_LEASE: std::time::Duration = std::time::Duration::from_secs(20 * 60 * 60);
+
+/// The day's housekeeping, by the one server of a cluster that takes its
+/// lease (`infra::lease`); whether this one did it. Each step is harmless
+/// twice too (a lease that lapsed mid-run, a server that stalled past it).
+pub async fn daily_pass(state: &AppState, this_server: &str) -> bool {
+    match crate::infra::lease::take(&state.db, "daily_housekeeping", this_server, DAILY_LEASE).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!("another server does today's housekeeping");
+            return false;
         }
-        match state.photos.forget_abandoned(photos::ABANDONED_AFTER).await {
-            Ok(0) => {}
-            Ok(forgotten) => tracing::info!(forgotten, "forgot abandoned photo uploads"),
-            Err(error) => tracing::warn!(%error, "could not forget abandoned photo uploads"),
-        }
-        match clean_up_photos(&state).await {
-            Ok(done) => tracing::info!(?done, "cleaned up photos"),
-            Err(error) => tracing::warn!(%error, "could not clean up photos"),
-        }
-        let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
-        match crate::orders::expire_unanswered(&state.db, now_ms).await {
-            Ok(0) => {}
-            Ok(expired) => tracing::info!(expired, "let go of order requests never answered"),
-            Err(error) => tracing::warn!(%error, "could not let go of order requests never answered"),
-        }
-        match crate::orders::forget_finished(&state.db, now_ms).await {
-            Ok(0) => {}
-            Ok(forgotten) => tracing::info!(forgotten, "forgot the buyers of order requests that arrived long ago"),
-            Err(error) => tracing::warn!(%error, "could not forget the buyers of order requests that arrived long ago"),
-        }
-        if let Err(error) = crate::orders::forget_senders(&state.db).await {
-            tracing::warn!(%error, "could not forget who sent old order requests");
-        }
-        match crate::accounts::purge_expired(&state.db).await {
-            Ok(purged) => tracing::info!(?purged, "purged expired sessions, reset codes and invitations"),
-            Err(error) => tracing::warn!(%error, "could not purge expired sessions, reset codes and invitations"),
+        Err(error) => {
+            tracing::warn!(%error, "could not take today's housekeeping; tried again tomorrow");
+            return false;
         }
     }
+    match sync::store::forget_applied(&state.db, sync::store::APPLIED_KEPT_DAYS).await {
+        Ok(0) => {}
+        Ok(forgotten) => tracing::info!(forgotten, "forgot old applied mutation ids"),
+        // Several servers may run it at once; a conflict is tried again tomorrow.
+        Err(error) => tracing::warn!(%error, "could not forget old applied mutation ids"),
+    }
+    match state.photos.forget_abandoned(photos::ABANDONED_AFTER).await {
+        Ok(0) => {}
+        Ok(forgotten) => tracing::info!(forgotten, "forgot abandoned photo uploads"),
+        Err(error) => tracing::warn!(%error, "could not forget abandoned photo uploads"),
+    }
+    match clean_up_photos(state).await {
+        Ok(done) => tracing::info!(?done, "cleaned up photos"),
+        Err(error) => tracing::warn!(%error, "could not clean up photos"),
+    }
+    let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    match crate::orders::expire_unanswered(&state.db, now_ms).await {
+        Ok(0) => {}
+        Ok(expired) => tracing::info!(expired, "let go of order requests never answered"),
+        Err(error) => tracing::warn!(%error, "could not let go of order requests never answered"),
+    }
+    match crate::orders::forget_finished(&state.db, now_ms).await {
+        Ok(0) => {}
+        Ok(forgotten) => tracing::info!(forgotten, "forgot the buyers of order requests that arrived long ago"),
+        Err(error) => tracing::warn!(%error, "could not forget the buyers of order requests that arrived long ago"),
+    }
+    if let Err(error) = crate::orders::forget_senders(&state.db).await {
+        tracing::warn!(%error, "could not forget who sent old order requests");
+    }
+    match crate::accounts::purge_expired(&state.db).await {
+        Ok(purged) => tracing::info!(?purged, "purged expired sessions, reset codes and invitations"),
+        Err(error) => tracing::warn!(%error, "could not purge expired sessions, reset codes and invitations"),
+    }
+    true
 }

@@ -28,6 +28,8 @@ use crate::http::{app_pages, health, language_choice, release, security_headers}
 
 /// Requests carry small JSON; photos will have their own, chunked route.
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
+/// A request not answered by then (its database gone for longer than a
+/// restart takes) is answered 503: the server, not the client, was slow.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState, site: &Path) -> Router {
@@ -69,7 +71,7 @@ pub fn router(state: AppState, site: &Path) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_DEADLINE));
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_DEADLINE));
 
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -30,6 +30,8 @@ pub enum ServeError {
     Store(#[from] crate::infra::database::StoreError),
     #[error("{0}")]
     Backup(crate::backup::BackupError),
+    #[error("cannot open the photo store: {0}")]
+    Photos(std::io::Error),
 }
 
 /// `sawda admin create`: opens the configured database, brings the schema up to
@@ -53,15 +55,24 @@ pub async fn create_admin(config: Config, phone: &str, name: &str) -> Result<Str
 /// stopped: the embedded store is one process's files. Returns what was done, to print.
 pub async fn backup_or_restore(config: Config, dir: &std::path::Path, restoring: bool) -> Result<String, ServeError> {
     let target = config.database_target()?;
-    if let config::DatabaseTarget::Remote { url, .. } = &target {
-        // SurrealDB's client exports over its http and embedded engines only, not ws.
-        return Err(ServeError::Backup(crate::backup::BackupError::Unsupported(url.clone())));
-    }
-    data_directory::ensure_writable(&config.data)?;
+    // A SurrealDB server is exported and imported by the server itself (the SDK cannot over ws).
+    let server = match &target {
+        config::DatabaseTarget::Remote { url, credentials } => Some(crate::backup::Server {
+            url: url.replacen("ws", "http", 1),
+            ns: config.db_ns.clone(),
+            db: config.db_name.clone(),
+            credentials: credentials.clone(),
+        }),
+        _ => {
+            data_directory::ensure_writable(&config.data)?;
+            None
+        }
+    };
+    let photos = photos::Photos::open(&config.photo_target()?).map_err(ServeError::Photos)?;
     let db = database::connect(&target, &config.db_ns, &config.db_name).await?;
-    let photos = crate::photos::store::DiskPhotoStore::new(config.data.join("photos"));
+    let photos = photos.store();
     let done = if restoring {
-        crate::backup::restore(&db, &photos, dir).await.map(|(manifest, epoch)| {
+        crate::backup::restore(&db, server.as_ref(), photos, dir).await.map(|(manifest, epoch)| {
             format!(
                 "restored {} (made {} by Sawda {}, {} photos); sync epoch is now {epoch}: phones will pull again from the start",
                 dir.display(),
@@ -72,7 +83,7 @@ pub async fn backup_or_restore(config: Config, dir: &std::path::Path, restoring:
         })
     } else {
         migrations::migrate(&db, migrations::MIGRATIONS).await?;
-        crate::backup::backup(&db, &photos, dir).await.map(|manifest| {
+        crate::backup::backup(&db, server.as_ref(), photos, dir).await.map(|manifest| {
             format!("backed up to {} (schema {}, {} photos)", dir.display(), manifest.schema, manifest.photos)
         })
     };
@@ -100,6 +111,7 @@ pub async fn new_sync_epoch(config: Config) -> Result<String, ServeError> {
 /// requests in flight are finished, then the database is closed.
 pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
     let target = config.database_target()?;
+    let photos = photos::Photos::open(&config.photo_target()?).map_err(ServeError::Photos)?;
     config.check_reach()?;
     data_directory::ensure_writable(&config.data)?;
 
@@ -116,7 +128,12 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     })?;
     let addr = listener.local_addr().map_err(ServeError::Server)?;
 
-    let db = database::connect(&target, &config.db_ns, &config.db_name).await?;
+    // A database server may come up after Sawda (both started at boot): wait for it.
+    let mut shutdown = Box::pin(shutdown);
+    let db = tokio::select! {
+        db = database::connect_when_up(&target, &config.db_ns, &config.db_name) => db?,
+        () = &mut shutdown => return Ok(()),
+    };
     let applied = match migrations::migrate(&db, migrations::MIGRATIONS).await {
         Ok(applied) => applied,
         Err(error) => {
@@ -132,7 +149,6 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         "database ready"
     );
 
-    let photos = photos::Photos::on_disk(&config.data.join("photos"));
     let mut state = AppState::new(db, http::leptos_options(&config, addr), photos)
         .with_site(http::site::Site::from_config(&config, addr));
     state.export_settle = std::time::Duration::from_secs(config.export_settle_seconds);
@@ -140,6 +156,8 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     let mut background = tokio::task::JoinSet::new();
     housekeeping::start(&mut background, &state, !applied.is_empty());
     background.spawn(http::public_changes::follow(state.db.clone(), state.pages.clone()));
+    let sign_in = database::SignIn { target: target.clone(), ns: config.db_ns.clone(), db: config.db_name.clone() };
+    background.spawn(database::watch(state.db.clone(), state.database.clone(), sign_in, state.sessions.clone()));
     let router = crate::router(state.clone(), &config.site);
     tracing::info!("Sawda is listening on http://{addr}");
     println!("Sawda is running at http://{addr}/ (Ctrl-C stops it)");
@@ -164,7 +182,9 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
     if let Err(error) = state.ad_results.flush(&state.db).await {
         tracing::warn!(%error, "could not write the last ads' results");
     }
-    let AppState { db, .. } = state;
+    let AppState { db, sessions, .. } = state;
+    // The pooled sessions are handles too: gone before the close.
+    drop(sessions);
     // The last `Arc` of the shared handle, once every task is gone; if one is
     // still held, `close` says so after waiting.
     let db = Arc::try_unwrap(db).unwrap_or_else(|shared| (*shared).clone());

@@ -16,6 +16,10 @@ use crate::photos::Photos;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Arc<Surreal<Any>>,
+    /// Sessions for transactions, reused (`infra::database::begin`).
+    pub sessions: crate::infra::database::Pool,
+    /// Whether the database answers now (`infra::database::watch`).
+    pub database: Arc<crate::infra::database::Reachability>,
     pub leptos_options: leptos::config::LeptosOptions,
     pub rate_limits: Arc<RateLimits>,
     pub site: Arc<Site>,
@@ -41,14 +45,18 @@ pub struct AppState {
     /// How long the export feed waits for changes to settle (`export::feed::SETTLE`).
     pub export_settle: std::time::Duration,
     /// Requests per partner token (`api::export`).
-    pub export_limit: Arc<crate::infra::rate_limit::RateLimit>,
+    pub export_limit: crate::infra::rate_limit::RateLimit,
 }
 
 impl AppState {
     /// `photos`: where photos are kept (the data directory's; a test's own).
     pub fn new(db: Surreal<Any>, leptos_options: leptos::config::LeptosOptions, photos: Photos) -> Self {
+        let db = Arc::new(db);
+        let sessions = crate::infra::database::pool_sessions(&db);
         AppState {
-            db: Arc::new(db),
+            db,
+            sessions,
+            database: Default::default(),
             leptos_options,
             rate_limits: Default::default(),
             site: Default::default(),
@@ -64,10 +72,11 @@ impl AppState {
             market_searches: Arc::new(tokio::sync::Semaphore::new(crate::approved::market::SEARCHES_AT_ONCE)),
             sitemap: Default::default(),
             export_settle: crate::export::feed::SETTLE,
-            export_limit: Arc::new(crate::infra::rate_limit::RateLimit::new(
-                crate::export::feed::REQUESTS_PER_MINUTE,
+            export_limit: crate::infra::rate_limit::RateLimit::new(
+                "export",
+                crate::export::feed::REQUESTS_PER_MINUTE as u64,
                 std::time::Duration::from_secs(60),
-            )),
+            ),
         }
     }
 

@@ -275,7 +275,7 @@ async fn take_down_once(
     record_id: RecordId,
     reason: &str,
 ) -> Result<Owner, TakeDownError> {
-    let transaction = db.clone().begin().await?;
+    let transaction = crate::infra::database::begin(db).await?;
     let owner: Option<String> = transaction
         .query("(SELECT VALUE owner FROM public_ad WHERE record = $id ORDER BY published_at LIMIT 1)[0]")
         .bind(("id", id.to_owned()))
@@ -318,7 +318,7 @@ async fn take_down_once(
         .bind(("reason", reason.to_owned()))
         .await?
         .check()?;
-    transaction.commit().await?;
+    crate::infra::database::commit(db, transaction).await?;
     tracing::info!(owner = %owner, ad = id, by = who.id, "an ad page was taken down");
     Ok(owner)
 }

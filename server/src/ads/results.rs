@@ -93,7 +93,7 @@ fn number(record: &sawda_sync::Record, name: &str) -> u64 {
 /// One ad's counts added to its server fields, as a change her phones pull.
 async fn add_to_record(db: &Surreal<Any>, who: &Owner, id: RecordId, counts: Counts) -> Result<(), StoreError> {
     store::retrying(crate::infra::database::is_conflict, || async {
-        let transaction = db.clone().begin().await?;
+        let transaction = crate::infra::database::begin(db).await?;
         store::change_by_server(&transaction, who, id, move |record, clock, now_ms| {
             if record.is_deleted() {
                 return;
@@ -106,7 +106,7 @@ async fn add_to_record(db: &Surreal<Any>, who: &Owner, id: RecordId, counts: Cou
             sawda_sync::server::set_server_fields(clock, record, &fields, now_ms);
         })
         .await?;
-        transaction.commit().await?;
+        crate::infra::database::commit(db, transaction).await?;
         Ok(())
     })
     .await

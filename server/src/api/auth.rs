@@ -20,20 +20,20 @@ use crate::infra::rate_limit::Counted;
 /// limit together (`RateLimits`); taken back when it succeeds. A sign-in
 /// (`Some(device)`: the key of a known device, if it is one) also counts
 /// against the limit on successful sign-ins.
-fn count_attempt<'a>(
-    state: &'a AppState,
+async fn count_attempt(
+    state: &AppState,
     what: &str,
     phone: &str,
     client: &Client,
     sign_in: Option<Option<&str>>,
-) -> Result<Counted<'a>, ApiError> {
+) -> Result<Counted, ApiError> {
     let limits = &state.rate_limits;
     let failures = match sign_in {
         Some(Some(device)) => limits.for_known_device(phone, device),
         _ => limits.for_phone(what, phone, &client.0),
     };
     let successes = if sign_in.is_some() { limits.for_sign_in(phone) } else { Vec::new() };
-    Counted::attempt(failures, successes).map_err(ApiError::rate_limited)
+    Counted::attempt(&state.db, failures, successes).await?.map_err(ApiError::rate_limited)
 }
 
 /// A sign-in or sign-up that succeeded: who she is, and the cookies that keep
@@ -112,7 +112,7 @@ pub async fn sign_up_with(
             .unwrap_or(ApiError::BAD_PHONE));
     };
     // Counted per phone before the code is looked up, whatever else is wrong.
-    let counted = count_attempt(state, "password", &phone, client, None)?;
+    let counted = count_attempt(state, "password", &phone, client, None).await?;
     let open = match &code {
         Some(code) => people::invitation_open(&state.db, code).await?,
         None => false,
@@ -140,7 +140,7 @@ pub async fn sign_up_with(
     } else {
         already_signed_up(state, &code, &phone, form.password).await?
     };
-    counted.succeeded();
+    counted.succeeded().await?;
     Entered::start(state, account, state.site.secure_cookies(headers), true).await
 }
 
@@ -186,7 +186,7 @@ pub async fn sign_in_with(
         Some(token) => known_devices::known(&state.db, token, &phone).await?,
         None => None,
     };
-    let counted = count_attempt(state, "password", &phone, client, Some(device.as_deref()))?;
+    let counted = count_attempt(state, "password", &phone, client, Some(device.as_deref())).await?;
     // Refused before the lookup, so that its speed says nothing about the phone.
     if form.password.len() > app::rules::people::MAX_PASSWORD_BYTES {
         return Err(ApiError::INVALID_CREDENTIALS);
@@ -203,7 +203,7 @@ pub async fn sign_in_with(
     if !verified {
         return Err(ApiError::INVALID_CREDENTIALS);
     }
-    counted.succeeded();
+    counted.succeeded().await?;
     Entered::start(state, account, secure, device.is_none()).await
 }
 
@@ -237,7 +237,7 @@ pub async fn reset_password(
 /// the API and the reset page's form alike.
 pub async fn reset_with(state: &AppState, client: &Client, form: Reset) -> Result<(), ApiError> {
     let phone = normalise_phone(&form.phone).ok_or(ApiError::BAD_PHONE)?;
-    let counted = count_attempt(state, "reset", &phone, client, None)?;
+    let counted = count_attempt(state, "reset", &phone, client, None).await?;
     let code = normalise_invitation_code(&form.code).ok_or(ApiError::RESET_CODE_INVALID)?;
     if !check_password(&form.password) {
         return Err(ApiError::WEAK_PASSWORD);
@@ -248,7 +248,7 @@ pub async fn reset_with(state: &AppState, client: &Client, form: Reset) -> Resul
     }
     let hash = passwords::try_hash(form.password).await?;
     if reset_codes::redeem(&state.db, &phone, &code, hash).await? {
-        counted.succeeded();
+        counted.succeeded().await?;
         Ok(())
     } else {
         Err(ApiError::RESET_CODE_INVALID)

@@ -116,6 +116,13 @@ impl ApiError {
         ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", Key::ErrorBusy)
     };
 
+    /// The database does not answer (restarting, unreachable): nothing was
+    /// changed that the caller cannot send again.
+    pub const TRY_AGAIN: ApiError = ApiError {
+        retry_after_seconds: Some(5),
+        ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "try_again", Key::ErrorTryAgain)
+    };
+
     pub fn rate_limited(wait: std::time::Duration) -> ApiError {
         ApiError {
             retry_after_seconds: Some(wait.as_secs().max(1)),
@@ -134,7 +141,7 @@ impl From<crate::accounts::passwords::Busy> for ApiError {
 impl From<surrealdb::Error> for ApiError {
     fn from(error: surrealdb::Error) -> Self {
         tracing::error!(%error, "database error in an API request");
-        ApiError::INTERNAL
+        if error.is_connection() { ApiError::TRY_AGAIN } else { ApiError::INTERNAL }
     }
 }
 
@@ -188,6 +195,16 @@ impl IntoResponse for NotAnAddress {
     fn into_response(self) -> Response {
         ApiError::BAD_REQUEST.into_response()
     }
+}
+
+/// While the database does not answer, every API request is told at once to
+/// try again, rather than wait behind a database server that is restarting.
+pub async fn database_answers(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if state.database.is_up() { next.run(request).await } else { ApiError::TRY_AGAIN.into_response() }
 }
 
 /// Who decided a review first, sent with `already_decided`.

@@ -64,10 +64,13 @@ async fn products(
     };
     let answer = match &reader {
         // Counted before its work, like every limit here.
-        Reader::Partner(token) => match state.export_limit.attempt(token) {
-            Ok(()) => answer(&state, &headers, &asked, format).await,
-            Err(wait) => Err(ApiError::rate_limited(wait)),
-        },
+        Reader::Partner(token) => {
+            match crate::infra::rate_limit::take(&state.db, &[state.export_limit.on(token)]).await {
+                Ok(Ok(())) => answer(&state, &headers, &asked, format).await,
+                Ok(Err(wait)) => Err(ApiError::rate_limited(wait)),
+                Err(error) => Err(error.into()),
+            }
+        }
         Reader::Staff => answer(&state, &headers, &asked, format).await,
     };
     let (response, items) = match answer {

@@ -83,7 +83,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::http::HeaderValue::from_static("no-store"),
         ))
         .layer(DefaultBodyLimit::max(MAX_API_BODY))
-        .layer(axum::middleware::from_fn_with_state(state, signed_in::resolve_session))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), signed_in::resolve_session))
+        .layer(axum::middleware::from_fn_with_state(state, error::database_answers))
         .layer(axum::middleware::from_fn(same_site::only_same_site_writes))
         .layer(axum::middleware::from_fn(error::localise))
 }

@@ -81,7 +81,12 @@ pub async fn push(
     let role = signed_in.account.role().ok_or(ApiError::FORBIDDEN)?;
     let request = PushRequest::from_json(&body).map_err(SyncFailure::Protocol)?;
     // Over her allowance: the phone keeps her edits queued and tries again later.
-    state.push_limits.admit(&who, request.mutations.len()).map_err(ApiError::rate_limited)?;
+    state
+        .push_limits
+        .admit(&state.db, &who, request.mutations.len())
+        .await
+        .map_err(ApiError::from)?
+        .map_err(ApiError::rate_limited)?;
     // Pushes take turns, one per core: a village coming online at once is
     // served at the database's pace instead of slowing every push down (see
     // `sync::push_limits::PUSHES_AT_ONCE`); past the wait, her phone tries again.

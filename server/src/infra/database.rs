@@ -15,6 +15,8 @@ pub enum DatabaseError {
     Connect { address: String, source: surrealdb::Error },
     #[error("the database server at {address} refused the user name or password: {source}")]
     SignIn { address: String, source: surrealdb::Error },
+    #[error("the database at {address} did not open within 10 s")]
+    Timeout { address: String },
     #[error("cannot select namespace `{ns}` and database `{db}`: {source}")]
     Select { ns: String, db: String, source: surrealdb::Error },
 }
@@ -62,6 +64,185 @@ pub async fn connect(target: &DatabaseTarget, ns: &str, db_name: &str) -> Result
         return Err(DatabaseError::Select { ns: ns.to_string(), db: db_name.to_string(), source });
     }
     Ok(db)
+}
+
+/// Connects, and while a database server is not up yet (refused, or not
+/// answering), tries again every few seconds, saying so. A refused password or
+/// namespace is final; so is any failure of an embedded store.
+pub async fn connect_when_up(target: &DatabaseTarget, ns: &str, db_name: &str) -> Result<Surreal<Any>, DatabaseError> {
+    let mut tries = 0u32;
+    loop {
+        let attempt = tokio::time::timeout(CONNECT_AT_MOST, connect(target, ns, db_name)).await;
+        let why = match attempt {
+            Ok(Ok(db)) => return Ok(db),
+            Ok(Err(DatabaseError::Connect { source, .. })) if matches!(target, DatabaseTarget::Remote { .. }) => {
+                source.to_string()
+            }
+            Ok(Err(error)) => return Err(error),
+            Err(_) if matches!(target, DatabaseTarget::Remote { .. }) => "no answer".to_string(),
+            Err(_) => return Err(DatabaseError::Timeout { address: target.address() }),
+        };
+        tries += 1;
+        let wait = Duration::from_secs(u64::from(tries.min(5)));
+        tracing::warn!(address = %target.address(), %why, "the database server is not up yet; trying again in {} s", wait.as_secs());
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// How long one attempt to reach the database may take.
+const CONNECT_AT_MOST: Duration = Duration::from_secs(10);
+
+/// Whether the database answered its last ping (`watch`). While it does not,
+/// the API answers "try again" at once instead of queueing behind a server
+/// that is restarting.
+#[derive(Debug)]
+pub struct Reachability {
+    up: std::sync::atomic::AtomicBool,
+}
+
+impl Default for Reachability {
+    fn default() -> Self {
+        Reachability { up: std::sync::atomic::AtomicBool::new(true) }
+    }
+}
+
+impl Reachability {
+    pub fn is_up(&self) -> bool {
+        self.up.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn set(&self, up: bool) -> bool {
+        self.up.swap(up, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// How often the database is pinged, how long an answer may take, and how
+/// many pings in a row go unanswered before it counts as gone: a database that
+/// is only slow (a burst of pushes) is waited for, not turned into refusals.
+pub const PING_EVERY: Duration = Duration::from_secs(1);
+const PING_AT_MOST: Duration = Duration::from_secs(5);
+const MISSED_PINGS: u32 = 2;
+
+/// Where the shared handle signs in again, should a reconnect lose it.
+pub struct SignIn {
+    pub target: DatabaseTarget,
+    pub ns: String,
+    pub db: String,
+}
+
+/// Pings the database for ever, keeping `reach` true while it answers. The
+/// SDK reconnects by itself after a server restart; should the session come
+/// back without its sign-in (queries refused as not allowed, seen after a
+/// restart here), this signs in again and lets the pooled sessions go.
+pub async fn watch(db: std::sync::Arc<Surreal<Any>>, reach: std::sync::Arc<Reachability>, sign_in: SignIn, pool: Pool) {
+    let mut missed = 0;
+    loop {
+        let answer = tokio::time::timeout(PING_AT_MOST, async { db.query("RETURN 1").await?.check() }).await;
+        missed = match &answer {
+            Ok(Ok(_)) => 0,
+            Ok(Err(error)) if error.is_not_allowed() => {
+                tracing::warn!(%error, "the database session lost its sign-in: signing in again");
+                if let Err(error) = again(&db, &sign_in).await {
+                    tracing::warn!(%error, "could not sign in to the database again");
+                }
+                pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+                missed + 1
+            }
+            _ => missed + 1,
+        };
+        let up = missed < MISSED_PINGS;
+        match (reach.set(up), up) {
+            (true, false) => tracing::error!("the database does not answer: the API answers \"try again\" meanwhile"),
+            (false, true) => tracing::warn!("the database answers again"),
+            _ => {}
+        }
+        tokio::time::sleep(PING_EVERY).await;
+    }
+}
+
+async fn again(db: &Surreal<Any>, sign_in: &SignIn) -> Result<(), surrealdb::Error> {
+    if let DatabaseTarget::Remote { credentials: Some((username, password)), .. } = &sign_in.target {
+        db.signin(Root { username: username.clone(), password: password.clone() }).await?;
+    }
+    db.use_ns(&sign_in.ns).use_db(&sign_in.db).await.map(|_| ())
+}
+
+/// Sessions kept open for transactions. `begin` takes the handle it is
+/// given, so each transaction needs a handle of its own, and a cloned handle
+/// is a new session: over ws one that signs in again, which the server checks
+/// with its password hash (surrealdb#7526; `make cluster-check` measured a
+/// handle cloned per query at 53 queries/s against 10,771 on one shared). A
+/// committed or cancelled transaction gives its session back for the next.
+pub type Pool = std::sync::Arc<std::sync::Mutex<Vec<Surreal<Any>>>>;
+
+/// Sessions kept per pooled handle, at most.
+const POOLED_SESSIONS: usize = 32;
+
+/// The handles whose transactions reuse sessions: a handle is known by its
+/// address while its `Arc` lives (the `Weak` says so), never by a dead one's.
+/// The pool itself is held by whoever asked for it (the server's state): once
+/// that is gone, so are its sessions, and the store can close.
+type Pools = Vec<(std::sync::Weak<Surreal<Any>>, std::sync::Weak<std::sync::Mutex<Vec<Surreal<Any>>>>)>;
+static POOLS: std::sync::Mutex<Pools> = std::sync::Mutex::new(Vec::new());
+
+/// Transactions on `db` (a server's shared handle) reuse their sessions while
+/// the returned pool is held.
+pub fn pool_sessions(db: &std::sync::Arc<Surreal<Any>>) -> Pool {
+    let pool = Pool::default();
+    let mut pools = POOLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    pools.retain(|(handle, pool)| handle.strong_count() > 0 && pool.strong_count() > 0);
+    pools.push((std::sync::Arc::downgrade(db), std::sync::Arc::downgrade(&pool)));
+    pool
+}
+
+fn pool_of(db: &Surreal<Any>) -> Option<Pool> {
+    let pools = POOLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    pools
+        .iter()
+        .find(|(handle, _)| handle.strong_count() > 0 && std::ptr::eq(handle.as_ptr(), db))
+        .and_then(|(_, pool)| pool.upgrade())
+}
+
+/// Begins a transaction on a session of `db`'s: a pooled one if there is one
+/// free (one that fails to begin, lost in a reconnect, is let go), else a new one.
+pub async fn begin(db: &Surreal<Any>) -> Result<surrealdb::method::Transaction<Any>, surrealdb::Error> {
+    let pool = pool_of(db);
+    while let Some(session) =
+        pool.as_ref().and_then(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop())
+    {
+        match session.begin().await {
+            Ok(transaction) => return Ok(transaction),
+            Err(error) => tracing::debug!(%error, "a pooled database session could not begin: let go"),
+        }
+    }
+    db.clone().begin().await
+}
+
+fn give_back(db: &Surreal<Any>, session: Surreal<Any>) {
+    if let Some(pool) = pool_of(db) {
+        let mut free = pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if free.len() < POOLED_SESSIONS {
+            free.push(session);
+        }
+    }
+}
+
+/// Commits, and gives the session back to `db`'s pool.
+pub async fn commit(
+    db: &Surreal<Any>,
+    transaction: surrealdb::method::Transaction<Any>,
+) -> Result<(), surrealdb::Error> {
+    give_back(db, transaction.commit().await?);
+    Ok(())
+}
+
+/// Cancels, and gives the session back to `db`'s pool.
+pub async fn cancel(
+    db: &Surreal<Any>,
+    transaction: surrealdb::method::Transaction<Any>,
+) -> Result<(), surrealdb::Error> {
+    give_back(db, transaction.cancel().await?);
+    Ok(())
 }
 
 /// How long a closing embedded store may take to flush and let go of its files.

@@ -222,6 +222,12 @@ pub const MIGRATIONS: &[Migration] = &[
         script: include_str!("../../migrations/0023_public_changes.surql"),
         ..Migration::PLAIN
     },
+    Migration {
+        version: 24,
+        name: "limits and the daily job's lease shared by every server",
+        script: include_str!("../../migrations/0024_shared_limits.surql"),
+        ..Migration::PLAIN
+    },
 ];
 
 const LEDGER: &str = "schema_migration";

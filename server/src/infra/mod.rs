@@ -3,6 +3,7 @@
 
 pub mod data_directory;
 pub mod database;
+pub mod lease;
 pub mod logging;
 pub mod migrations;
 pub mod rate_limit;

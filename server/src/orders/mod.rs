@@ -35,7 +35,7 @@ use surrealdb::types::{Array, RecordId as DbId, RecordIdKey, RecordIdKeyRange, S
 
 use crate::approved;
 use crate::infra::database::StoreError;
-use crate::infra::rate_limit::RateLimit;
+use crate::infra::rate_limit::{self, RateLimit};
 use crate::sync::store::{self, Created, desk_clock};
 
 const MINUTES_10: Duration = Duration::from_secs(10 * 60);
@@ -62,11 +62,11 @@ pub struct OrderLimits {
 impl Default for OrderLimits {
     fn default() -> Self {
         OrderLimits {
-            at_storefront: RateLimit::new(5, MINUTES_10),
-            at_storefront_daily: RateLimit::new(20, DAY),
-            per_client: RateLimit::new(30, MINUTES_10),
-            per_client_daily: RateLimit::new(100, DAY),
-            invalid: RateLimit::new(20, MINUTES_10),
+            at_storefront: RateLimit::new("order_here", 5, MINUTES_10),
+            at_storefront_daily: RateLimit::new("order_here_daily", 20, DAY),
+            per_client: RateLimit::new("order_client", 30, MINUTES_10),
+            per_client_daily: RateLimit::new("order_client_daily", 100, DAY),
+            invalid: RateLimit::new("order_invalid", 20, MINUTES_10),
         }
     }
 }
@@ -74,40 +74,31 @@ impl Default for OrderLimits {
 impl OrderLimits {
     /// Whether `client` sent so many invalid posts lately that it is held
     /// back for a while (checked before any work).
-    pub fn held_back(&self, client: &str) -> bool {
-        self.invalid.check(client).is_err()
+    pub async fn held_back(&self, db: &Surreal<Any>, client: &str) -> Result<bool, surrealdb::Error> {
+        Ok(rate_limit::check(db, &[self.invalid.on(client)]).await?.is_err())
     }
 
     /// Counts one invalid post from `client`.
-    pub fn invalid(&self, client: &str) {
-        let _ = self.invalid.attempt(client);
+    pub async fn invalid(&self, db: &Surreal<Any>, client: &str) -> Result<(), surrealdb::Error> {
+        rate_limit::take(db, &[self.invalid.on(client)]).await.map(|_| ())
     }
 
     /// Counts one request from `client` to the storefront of `owner`; `Err`
     /// (nothing counted) once either has used its allowance.
-    pub fn attempt(&self, client: &str, owner: &str) -> Result<(), Duration> {
+    pub async fn attempt(
+        &self,
+        db: &Surreal<Any>,
+        client: &str,
+        owner: &str,
+    ) -> Result<Result<(), Duration>, surrealdb::Error> {
         let here = format!("{owner}|{client}");
-        let limits = [
-            (&self.at_storefront, here.as_str()),
-            (&self.at_storefront_daily, here.as_str()),
-            (&self.per_client, client),
-            (&self.per_client_daily, client),
+        let charges = [
+            self.at_storefront.on(here.as_str()),
+            self.at_storefront_daily.on(here.as_str()),
+            self.per_client.on(client),
+            self.per_client_daily.on(client),
         ];
-        for (limit, key) in limits {
-            limit.check(key)?;
-        }
-        for (limit, key) in limits {
-            limit.attempt(key)?;
-        }
-        Ok(())
-    }
-
-    pub fn prune(&self) -> usize {
-        self.at_storefront.prune()
-            + self.at_storefront_daily.prune()
-            + self.per_client.prune()
-            + self.per_client_daily.prune()
-            + self.invalid.prune()
+        rate_limit::take(db, &charges).await
     }
 }
 
@@ -252,7 +243,7 @@ pub async fn forget_senders(db: &Surreal<Any>) -> Result<usize, surrealdb::Error
 pub async fn tell_her(db: &Surreal<Any>, owner: &Owner, now_ms: u64) -> Result<(), StoreError> {
     let storefront = app::rules::records::storefront::storefront_id(owner);
     store::retrying(crate::infra::database::is_conflict, || async {
-        let transaction = db.clone().begin().await?;
+        let transaction = crate::infra::database::begin(db).await?;
         let told = store::change_by_server(&transaction, owner, storefront, move |record, clock, now| {
             let previous = TurnedAway::of(record.get(rules::TURNED_AWAY));
             let last_ms = previous
@@ -265,7 +256,7 @@ pub async fn tell_her(db: &Surreal<Any>, owner: &Owner, now_ms: u64) -> Result<(
             sawda_sync::server::set_server_fields(clock, record, &fields, now);
         })
         .await?;
-        transaction.commit().await?;
+        crate::infra::database::commit(db, transaction).await?;
         Ok(told.is_some())
     })
     .await
@@ -450,7 +441,7 @@ async fn act_on_one(
     id: RecordId,
     now_ms: u64,
 ) -> Result<bool, StoreError> {
-    let transaction = db.clone().begin().await?;
+    let transaction = crate::infra::database::begin(db).await?;
     let body: Option<String> = transaction
         .query("(SELECT VALUE body FROM type::record('sync_record', [$owner, $key]))[0]")
         .bind(("owner", owner.to_string()))
@@ -466,7 +457,7 @@ async fn act_on_one(
         None => false,
     };
     if !still_due {
-        transaction.cancel().await?;
+        crate::infra::database::cancel(db, transaction).await?;
         return Ok(false);
     }
     let changed = store::change_by_server(&transaction, owner, id, move |record, clock, now| {
@@ -477,7 +468,7 @@ async fn act_on_one(
     })
     .await?
     .is_some();
-    transaction.commit().await?;
+    crate::infra::database::commit(db, transaction).await?;
     Ok(changed)
 }
 
@@ -485,29 +476,39 @@ async fn act_on_one(
 mod tests {
     use super::*;
 
-    #[test]
-    fn strangers_spend_only_their_own_allowance() {
+    #[tokio::test]
+    async fn strangers_spend_only_their_own_allowance() {
+        let db =
+            crate::infra::database::connect(&crate::config::DatabaseTarget::Memory, "sawda", "test").await.unwrap();
+        crate::infra::migrations::migrate(&db, crate::infra::migrations::MIGRATIONS).await.unwrap();
         let limits = OrderLimits::default();
+        let attempt = |client: String, owner: String| {
+            let (db, limits) = (&db, &limits);
+            async move { limits.attempt(db, &client, &owner).await.unwrap().is_ok() }
+        };
         // One client at one storefront.
         for n in 0..5 {
-            assert!(limits.attempt("1.1.1.1", "account:a").is_ok(), "request {n}");
+            assert!(attempt("1.1.1.1".into(), "account:a".into()).await, "request {n}");
         }
-        assert!(limits.attempt("1.1.1.1", "account:a").is_err());
-        assert!(limits.attempt("1.1.1.1", "account:b").is_ok(), "the same client at another storefront");
-        // A thousand other clients at the same storefront: each its own.
-        for n in 0..1_000 {
-            assert!(limits.attempt(&format!("10.0.{}.{}", n / 256, n % 256), "account:a").is_ok(), "client {n}");
+        assert!(!attempt("1.1.1.1".into(), "account:a".into()).await);
+        assert!(attempt("1.1.1.1".into(), "account:b".into()).await, "the same client at another storefront");
+        // Two hundred other clients at the same storefront: each its own.
+        for n in 0..200 {
+            assert!(attempt(format!("10.0.{}.{}", n / 256, n % 256), "account:a".into()).await, "client {n}");
         }
         // One address at many storefronts (a village behind one carrier address): higher, but bounded.
-        let taken = (0..40).filter(|s| limits.attempt("3.3.3.3", &format!("account:{s}")).is_ok()).count();
+        let mut taken = 0;
+        for s in 0..40 {
+            taken += usize::from(attempt("3.3.3.3".into(), format!("account:{s}")).await);
+        }
         assert_eq!(taken, 30);
         // Invalid posts count apart, per client.
         for _ in 0..20 {
-            assert!(!limits.held_back("4.4.4.4"));
-            limits.invalid("4.4.4.4");
+            assert!(!limits.held_back(&db, "4.4.4.4").await.unwrap());
+            limits.invalid(&db, "4.4.4.4").await.unwrap();
         }
-        assert!(limits.held_back("4.4.4.4"));
-        assert!(!limits.held_back("4.4.4.5"));
-        assert!(limits.attempt("4.4.4.5", "account:a").is_ok());
+        assert!(limits.held_back(&db, "4.4.4.4").await.unwrap());
+        assert!(!limits.held_back(&db, "4.4.4.5").await.unwrap());
+        assert!(attempt("4.4.4.5".into(), "account:a".into()).await);
     }
 }

@@ -82,7 +82,7 @@ where
 /// Her upload of `hash` starts (or goes on, if she started it before).
 pub async fn start(db: &Surreal<Any>, who: &Owner, hash: &str) -> Result<Result<(), Refused>, surrealdb::Error> {
     retried(|| async {
-        let transaction = db.clone().begin().await?;
+        let transaction = crate::infra::database::begin(db).await?;
         let mut read = transaction
             .query("(SELECT uploads, photos, bytes FROM $holding)[0]; RETURN record::exists($upload);")
             .bind(("holding", holding_of(who)))
@@ -109,7 +109,7 @@ pub async fn start(db: &Surreal<Any>, who: &Owner, hash: &str) -> Result<Result<
                 .check()?;
             None
         };
-        transaction.commit().await?;
+        crate::infra::database::commit(db, transaction).await?;
         Ok(refused.map_or(Ok(()), Err))
     })
     .await
@@ -118,7 +118,7 @@ pub async fn start(db: &Surreal<Any>, who: &Owner, hash: &str) -> Result<Result<
 /// Her upload of `hash` ended: kept with `kept` bytes, or refused (`None`).
 pub async fn ended(db: &Surreal<Any>, who: &Owner, hash: &str, kept: Option<u64>) -> Result<(), surrealdb::Error> {
     retried(|| async {
-        let transaction = db.clone().begin().await?;
+        let transaction = crate::infra::database::begin(db).await?;
         let mut read = transaction
             .query(
                 "(SELECT uploads, photos, bytes FROM $holding)[0];
@@ -158,7 +158,7 @@ pub async fn ended(db: &Surreal<Any>, who: &Owner, hash: &str, kept: Option<u64>
             .bind(("bytes", holding.bytes))
             .await?
             .check()?;
-        transaction.commit().await?;
+        crate::infra::database::commit(db, transaction).await?;
         Ok(())
     })
     .await
@@ -245,7 +245,7 @@ pub async fn sweep(db: &Surreal<Any>, referenced: &HashSet<String>) -> Result<Sw
 /// gone, so a photo counted is never missing from the store.
 pub async fn removed(db: &Surreal<Any>, hash: &str) -> Result<(), surrealdb::Error> {
     retried(|| async {
-        let transaction = db.clone().begin().await?;
+        let transaction = crate::infra::database::begin(db).await?;
         let row: Option<OwnedPhoto> = transaction
             .query("(SELECT owner, bytes FROM $photo)[0]")
             .bind(("photo", photo_of(hash)))
@@ -271,7 +271,7 @@ pub async fn removed(db: &Surreal<Any>, hash: &str) -> Result<(), surrealdb::Err
                 .check()?;
         }
         transaction.query("DELETE $photo").bind(("photo", photo_of(hash))).await?.check()?;
-        transaction.commit().await?;
+        crate::infra::database::commit(db, transaction).await?;
         Ok(())
     })
     .await

@@ -2,19 +2,21 @@
 //! the SHA-256 of their bytes (so the same photo is never stored twice),
 //! checked and redrawn (`checks`) before they are kept (`store`).
 
+pub mod bucket;
 pub mod checks;
 pub mod ledger;
+pub mod pieces;
 pub mod store;
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use sawda_sync::Owner;
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 
 use checks::{PhotoProblem, check_and_redraw};
+use pieces::{DiskPieces, Pieces};
 use store::{DiskPhotoStore, PhotoStore, Size};
 
 /// A phone shrinks a photo to about 200 KB; the original of a camera is
@@ -52,10 +54,10 @@ pub enum UploadError {
 
 pub struct Photos {
     store: Box<dyn PhotoStore>,
-    /// Pieces received so far, one file per person and photo:
-    /// `<owner in hex>-<hash>.part`, so nobody's pieces touch another's.
-    uploads: PathBuf,
-    /// Photos a request is writing now: a second writer waits its turn.
+    /// Pieces received so far, per person and photo: `<owner in hex>-<hash>`.
+    pieces: Box<dyn Pieces>,
+    /// Photos a request of this server is writing now: a second writer waits
+    /// its turn (across servers, a piece is written only where none is).
     busy: Mutex<HashSet<String>>,
     /// Turns to decode a finished upload ([`checks::PARALLEL_DECODES`]).
     decodes: std::sync::Arc<tokio::sync::Semaphore>,
@@ -66,9 +68,37 @@ pub struct Photos {
 impl Photos {
     /// Photos kept under `dir` (`<data>/photos` in production).
     pub fn on_disk(dir: &Path) -> Photos {
+        Photos::new(
+            Box::new(DiskPhotoStore::new(Photos::kept_under(dir))),
+            Box::new(DiskPieces::new(dir.join("uploads"))),
+        )
+    }
+
+    /// Photos where the configuration says (`SAWDA_PHOTOS`).
+    pub fn open(target: &crate::config::PhotoTarget) -> std::io::Result<Photos> {
+        match target {
+            crate::config::PhotoTarget::Disk(dir) => Ok(Photos::on_disk(dir)),
+            crate::config::PhotoTarget::S3(target) => Ok(Photos::in_bucket(bucket::open(target)?)),
+        }
+    }
+
+    /// Where `on_disk` keeps checked photos (what a backup reads).
+    pub fn kept_under(dir: &Path) -> std::path::PathBuf {
+        dir.join("kept")
+    }
+
+    /// Photos and upload pieces in a bucket every server shares.
+    pub fn in_bucket(bucket: std::sync::Arc<dyn object_store::ObjectStore>) -> Photos {
+        Photos::new(
+            Box::new(bucket::BucketPhotoStore::new(bucket.clone())),
+            Box::new(bucket::BucketPieces::new(bucket)),
+        )
+    }
+
+    fn new(store: Box<dyn PhotoStore>, pieces: Box<dyn Pieces>) -> Photos {
         Photos {
-            store: Box::new(DiskPhotoStore::new(dir.join("kept"))),
-            uploads: dir.join("uploads"),
+            store,
+            pieces,
             busy: Mutex::new(HashSet::new()),
             decodes: std::sync::Arc::new(tokio::sync::Semaphore::new(checks::PARALLEL_DECODES)),
             previews: tokio::sync::Semaphore::new(checks::PARALLEL_PREVIEWS),
@@ -86,16 +116,17 @@ impl Photos {
         Ok(missing)
     }
 
-    fn part(&self, who: &Owner, hash: &str) -> PathBuf {
-        self.uploads.join(format!("{}-{hash}.part", hex::encode(who.as_str())))
+    /// The kept photos, for a backup.
+    pub fn store(&self) -> &dyn PhotoStore {
+        self.store.as_ref()
+    }
+
+    fn upload(who: &Owner, hash: &str) -> String {
+        format!("{}-{hash}", hex::encode(who.as_str()))
     }
 
     async fn received(&self, who: &Owner, hash: &str) -> std::io::Result<u64> {
-        match tokio::fs::metadata(self.part(who, hash)).await {
-            Ok(meta) => Ok(meta.len()),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(0),
-            Err(error) => Err(error),
-        }
+        self.pieces.received(&Self::upload(who, hash)).await
     }
 
     /// Whether the photo is kept.
@@ -139,9 +170,10 @@ impl Photos {
         if offset != received {
             return Err(UploadError::Offset { received });
         }
+        let upload = Self::upload(who, hash);
         let now = received + piece.len() as u64;
         if now > total {
-            let _ = tokio::fs::remove_file(self.part(who, hash)).await;
+            let _ = self.pieces.forget(&upload).await;
             return Err(UploadError::BadLength);
         }
         // The last piece waits for a turn to decode before it is written: a
@@ -151,17 +183,16 @@ impl Photos {
             true => Some(self.decodes.clone().acquire_owned().await.expect("the semaphore is never closed")),
             false => None,
         };
-        tokio::fs::create_dir_all(&self.uploads).await?;
-        let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(self.part(who, hash)).await?;
-        file.write_all(piece).await?;
-        file.sync_data().await?;
-        drop(file);
+        // Another server took this piece first: the phone asks where the upload is.
+        if !piece.is_empty() && !self.pieces.add(&upload, offset, piece).await? {
+            return Err(UploadError::Offset { received: self.received(who, hash).await? });
+        }
         if now < total {
             return Ok(Received { progress: Progress { received: now, done: false }, kept_bytes: None });
         }
-        let whole = tokio::fs::read(self.part(who, hash)).await?;
+        let whole = self.pieces.whole(&upload).await?;
         // Whatever the outcome, the pieces are done with.
-        let _ = tokio::fs::remove_file(self.part(who, hash)).await;
+        let _ = self.pieces.forget(&upload).await;
         if hex::encode(Sha256::digest(&whole)) != hash {
             return Err(UploadError::Mismatch);
         }
@@ -179,10 +210,7 @@ impl Photos {
 
     /// Forgets the pieces of her upload of `hash`.
     pub async fn forget_upload(&self, who: &Owner, hash: &str) -> std::io::Result<()> {
-        match tokio::fs::remove_file(self.part(who, hash)).await {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
-            _ => Ok(()),
-        }
+        self.pieces.forget(&Self::upload(who, hash)).await
     }
 
     /// Every photo kept.
@@ -220,21 +248,7 @@ impl Photos {
     /// Forgets uploads no piece has reached for `idle`: a phone that gave up
     /// (the photo was removed before it was sent) leaves its pieces behind.
     pub async fn forget_abandoned(&self, idle: std::time::Duration) -> std::io::Result<usize> {
-        let mut entries = match tokio::fs::read_dir(&self.uploads).await {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(error) => return Err(error),
-        };
-        let mut forgotten = 0;
-        while let Some(entry) = entries.next_entry().await? {
-            let modified = entry.metadata().await?.modified()?;
-            let idle_for = modified.elapsed().unwrap_or_default();
-            if entry.file_name().to_string_lossy().ends_with(".part") && idle_for > idle {
-                tokio::fs::remove_file(entry.path()).await?;
-                forgotten += 1;
-            }
-        }
-        Ok(forgotten)
+        self.pieces.forget_idle(idle).await
     }
 }
 
@@ -294,7 +308,7 @@ mod tests {
         let eight_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(8 * 24 * 60 * 60);
         std::fs::File::options()
             .write(true)
-            .open(photos.part(&who, &old))
+            .open(DiskPieces::new(dir.path().join("uploads")).part(&Photos::upload(&who, &old)))
             .unwrap()
             .set_modified(eight_days_ago)
             .unwrap();

@@ -197,6 +197,13 @@ fn from_elsewhere(headers: &HeaderMap, origin: &str) -> bool {
     headers.get(header::ORIGIN).is_some_and(|sent| sent.to_str().map_or(true, |sent| sent != origin))
 }
 
+/// Counts a post that was no request (its limit holds a client back a while).
+async fn count_invalid(state: &AppState, client: &str) {
+    if let Err(error) = state.order_limits.invalid(&state.db, client).await {
+        tracing::warn!(%error, "an invalid order post could not be counted");
+    }
+}
+
 pub async fn order(
     State(state): State<AppState>,
     Path((address, product)): Path<(String, String)>,
@@ -221,7 +228,7 @@ pub async fn order(
     };
     let market = format!("{origin}/market");
     // Before any work: a client that sent many posts that were no request lately.
-    if state.order_limits.held_back(&client) {
+    if state.order_limits.held_back(&state.db, &client).await.unwrap_or(false) {
         let back = text(lang, Key::NavMarket).to_owned();
         return page(
             StatusCode::TOO_MANY_REQUESTS,
@@ -232,7 +239,7 @@ pub async fn order(
         );
     }
     if from_elsewhere(&headers, &origin) {
-        state.order_limits.invalid(&client);
+        count_invalid(&state, &client).await;
         tracing::info!(client, "an order request from another site was refused");
         let back = text(lang, Key::NavMarket).to_owned();
         return page(
@@ -249,11 +256,11 @@ pub async fn order(
         if let Some(moved) = super::moved(&state, &address, &rest, None).await {
             return moved;
         }
-        state.order_limits.invalid(&client);
+        count_invalid(&state, &client).await;
         return not_found(&state, lang, &origin);
     };
     let Some(item) = shop.products.iter().find(|p| p.slug == product) else {
-        state.order_limits.invalid(&client);
+        count_invalid(&state, &client).await;
         return not_found(&state, lang, &origin);
     };
     let canonical = format!("{origin}/s/{}/{}", shop.slug, item.slug);
@@ -261,7 +268,7 @@ pub async fn order(
         |filled: Filled, status| private(status, super::product_page(&state, lang, &origin, &shop, item, &filled));
     let Ok(Form(form)) = form else {
         // Not a form at all (or far too big): the page again, with the form empty.
-        state.order_limits.invalid(&client);
+        count_invalid(&state, &client).await;
         let problems = vec![("name", FieldProblem::Required)];
         let token = token_now(&state, &shop, item).await;
         return again(Filled { problems, token, ..Filled::default() }, StatusCode::BAD_REQUEST);
@@ -283,7 +290,7 @@ pub async fn order(
     let checked = key.check(&form.token, &shop.owner, &item.record, now_ms());
     if checked == Token::Bad {
         // Not from this site's page, or open too long: what she typed, on a fresh form.
-        state.order_limits.invalid(&client);
+        count_invalid(&state, &client).await;
         let token = key.sign(&shop.owner, &item.record, now_ms());
         let filled = Filled {
             form: OrderForm { token: String::new(), ..form },
@@ -297,7 +304,7 @@ pub async fn order(
     // types: a bot, or autofill. Nothing is kept, and she is not told it was sent:
     // her form again, the hidden field empty, to send again.
     if form.from_a_bot() || checked == Token::TooSoon {
-        state.order_limits.invalid(&client);
+        count_invalid(&state, &client).await;
         tracing::info!(client, bot = form.from_a_bot(), "an order request that looked like a bot's was not kept");
         let token = form.token.clone();
         let filled = OrderForm { website: String::new(), token: String::new(), ..form };
@@ -309,22 +316,14 @@ pub async fn order(
     let order = match form.check() {
         Ok(order) => order,
         Err(problems) => {
-            state.order_limits.invalid(&client);
+            count_invalid(&state, &client).await;
             let token = form.token.clone();
             return again(Filled { form, problems, token, ..Filled::default() }, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
     let name = product_name(item);
     let back = || fill(text(lang, Key::PublicOrderSentBack), &[("product", name)]);
-    if state.order_limits.attempt(&client, &shop.owner).is_err() {
-        return page(
-            StatusCode::TOO_MANY_REQUESTS,
-            Key::PublicOrderLimitedTitle,
-            Key::PublicOrderLimitedBody,
-            &canonical,
-            back(),
-        );
-    }
+    let limited = state.order_limits.attempt(&state.db, &client, &shop.owner).await;
     let failed = |error: &dyn std::fmt::Display| {
         tracing::error!(%error, "an order request could not be kept");
         page(
@@ -335,6 +334,20 @@ pub async fn order(
             back(),
         )
     };
+    match limited {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => {
+            return page(
+                StatusCode::TOO_MANY_REQUESTS,
+                Key::PublicOrderLimitedTitle,
+                Key::PublicOrderLimitedBody,
+                &canonical,
+                back(),
+            );
+        }
+        Err(error) => return failed(&error),
+    }
+
     match crate::orders::open_from(&state.db, &key, &shop.owner, &client).await {
         Ok(open) if open >= crate::orders::OPEN_PER_CLIENT => {
             return page(

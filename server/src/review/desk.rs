@@ -417,7 +417,7 @@ async fn act_once(
     id: RecordId,
     act: &Act,
 ) -> Result<Review, DeskError> {
-    let transaction = db.clone().begin().await?;
+    let transaction = crate::infra::database::begin(db).await?;
     let mut read = transaction
         .query(
             "SELECT kind, name, owner_name, district, category, snapshot, approved_snapshot, decided_by_name, decided_at,
@@ -538,6 +538,6 @@ async fn act_once(
         ReviewState::Withdrawn => approved::write::unpublish(&transaction, owner, kind, id).await?,
         _ => {}
     }
-    transaction.commit().await?;
+    crate::infra::database::commit(db, transaction).await?;
     Ok(next)
 }

@@ -2,7 +2,12 @@
 //! allowance the push is refused with how long to wait, and her phone keeps
 //! her edits and tries again (`docs/api.md`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+use crate::infra::rate_limit::{self, RateLimit};
 
 use sawda_sync::Owner;
 
@@ -24,61 +29,32 @@ pub fn pushes_at_once() -> usize {
 /// online after weeks away). Each one leaves an applied mark, kept 180 days.
 pub const MUTATIONS_A_DAY: usize = 20_000;
 
-/// What each account has pushed lately (kept in this process: with several
-/// servers each counts its own share, as the sign-in limits do).
-#[derive(Default)]
+/// What each account may push, counted in the database for every server together.
 pub struct PushLimits {
-    accounts: std::sync::Mutex<std::collections::HashMap<String, Pushed>>,
+    pushes: RateLimit,
+    mutations: RateLimit,
 }
 
-/// One account's pushes: those of the last minute, and its day's mutations.
-struct Pushed {
-    minute: std::collections::VecDeque<Instant>,
-    day_began: Instant,
-    mutations: usize,
+impl Default for PushLimits {
+    fn default() -> Self {
+        PushLimits {
+            pushes: RateLimit::new("pushes", PUSHES_A_MINUTE as u64, Duration::from_secs(60)),
+            mutations: RateLimit::new("mutations", MUTATIONS_A_DAY as u64, Duration::from_secs(24 * 60 * 60)),
+        }
+    }
 }
-
-const MINUTE: Duration = Duration::from_secs(60);
-const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl PushLimits {
     /// Counts a push of `mutations` by `who`; `Err(wait)` when it is over
     /// either allowance (and then nothing is counted).
-    pub fn admit(&self, who: &Owner, mutations: usize) -> Result<(), Duration> {
-        self.admit_at(who.as_str(), mutations, Instant::now())
-    }
-
-    fn admit_at(&self, who: &str, mutations: usize, now: Instant) -> Result<(), Duration> {
-        let mut accounts = self.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let pushed = accounts.entry(who.to_owned()).or_insert_with(|| Pushed {
-            minute: Default::default(),
-            day_began: now,
-            mutations: 0,
-        });
-        if now.duration_since(pushed.day_began) >= DAY {
-            (pushed.day_began, pushed.mutations) = (now, 0);
-        }
-        while pushed.minute.front().is_some_and(|at| now.duration_since(*at) >= MINUTE) {
-            pushed.minute.pop_front();
-        }
-        if pushed.mutations + mutations > MUTATIONS_A_DAY {
-            return Err(DAY.saturating_sub(now.duration_since(pushed.day_began)));
-        }
-        if let Some(oldest) = pushed.minute.front().filter(|_| pushed.minute.len() >= PUSHES_A_MINUTE) {
-            return Err(MINUTE.saturating_sub(now.duration_since(*oldest)));
-        }
-        pushed.minute.push_back(now);
-        pushed.mutations += mutations;
-        Ok(())
-    }
-
-    /// Forgets accounts whose day has passed; how many.
-    pub fn prune(&self) -> usize {
-        let now = Instant::now();
-        let mut accounts = self.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let before = accounts.len();
-        accounts.retain(|_, pushed| now.duration_since(pushed.day_began) < DAY);
-        before - accounts.len()
+    pub async fn admit(
+        &self,
+        db: &Surreal<Any>,
+        who: &Owner,
+        mutations: usize,
+    ) -> Result<Result<(), Duration>, surrealdb::Error> {
+        let charges = [self.pushes.on(who.as_str()), self.mutations.costing(who.as_str(), mutations as u64)];
+        rate_limit::take(db, &charges).await
     }
 }
 
@@ -86,22 +62,33 @@ impl PushLimits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_account_pushes_so_many_times_a_minute_and_so_many_mutations_a_day() {
+    #[tokio::test]
+    async fn an_account_pushes_so_many_times_a_minute_and_so_many_mutations_a_day() {
+        let db =
+            crate::infra::database::connect(&crate::config::DatabaseTarget::Memory, "sawda", "test").await.unwrap();
+        crate::infra::migrations::migrate(&db, crate::infra::migrations::MIGRATIONS).await.unwrap();
         let limits = PushLimits::default();
-        let start = Instant::now();
-        for _ in 0..PUSHES_A_MINUTE {
-            limits.admit_at("her", 1, start).unwrap();
-        }
-        assert!(limits.admit_at("her", 1, start).is_err(), "the minute's pushes are used");
-        assert!(limits.admit_at("another", 1, start).is_ok(), "accounts count apart");
-        let later = start + Duration::from_secs(61);
+        let her: Owner = "account:her".parse().unwrap();
         // The day's mutations: a push that would go over is refused whole, and says until when.
-        limits.admit_at("her", MUTATIONS_A_DAY - PUSHES_A_MINUTE - 10, later).unwrap();
-        let wait = limits.admit_at("her", 500, later).unwrap_err();
-        assert_eq!(wait, DAY - Duration::from_secs(61));
-        limits.admit_at("her", 10, later).expect("what fits still goes");
-        assert!(limits.admit_at("her", 1, later).is_err());
-        assert!(limits.admit_at("her", 500, start + DAY).is_ok(), "a new day");
+        limits.admit(&db, &her, MUTATIONS_A_DAY - 10).await.unwrap().unwrap();
+        let wait = limits.admit(&db, &her, 500).await.unwrap().unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(24 * 60 * 60), "{wait:?}");
+        for _ in 0..10 {
+            limits.admit(&db, &her, 1).await.unwrap().expect("what fits still goes");
+        }
+        assert!(limits.admit(&db, &her, 1).await.unwrap().is_err());
+        // Pushes a minute, apart from the mutations (tried again should the minute turn during the loop).
+        let mut admitted = 0;
+        for turn in 0..2 {
+            let another: Owner = format!("account:another{turn}").parse().unwrap();
+            admitted = 0;
+            for _ in 0..PUSHES_A_MINUTE + 5 {
+                admitted += usize::from(limits.admit(&db, &another, 0).await.unwrap().is_ok());
+            }
+            if admitted == PUSHES_A_MINUTE {
+                break;
+            }
+        }
+        assert_eq!(admitted, PUSHES_A_MINUTE);
     }
 }

@@ -224,7 +224,7 @@ async fn push_once(
         .iter()
         .map(|id| DbId::new("sync_record", owner_key(who, Value::String(id.to_string()))))
         .collect();
-    let transaction = db.clone().begin().await?;
+    let transaction = crate::infra::database::begin(db).await?;
     let mut read = transaction
         .query(
             "SELECT record::id(id)[1] AS id, hash, refused FROM $applied;
@@ -310,7 +310,7 @@ async fn push_once(
         write(&transaction, who, &plan, rows).await?;
         hook.write(&transaction, who, pending).await?;
     }
-    transaction.commit().await?;
+    crate::infra::database::commit(db, transaction).await?;
     Ok(plan.response)
 }
 
@@ -492,7 +492,7 @@ async fn create_once(
     body: &str,
     also: &(impl for<'t> Fn(&'t Transaction<Any>) -> WithIt<'t> + Send + Sync),
 ) -> Result<Created, StoreError> {
-    let transaction = db.clone().begin().await?;
+    let transaction = crate::infra::database::begin(db).await?;
     let mut read = transaction
         .query("(SELECT VALUE seq FROM $record)[0]; (SELECT seq, records, bytes, open_requests FROM $scope)[0];")
         .bind(("record", DbId::new("sync_record", owner_key(owner, Value::String(record.id().to_string())))))
@@ -500,13 +500,13 @@ async fn create_once(
         .await?
         .check()?;
     if read.take::<Option<i64>>(0)?.is_some() {
-        transaction.cancel().await?;
+        crate::infra::database::cancel(db, transaction).await?;
         return Ok(Created::AlreadyThere);
     }
     let scope = read.take::<Option<Scope>>(1)?;
     let (seq, holdings) = scope.map_or((0, Holdings::default()), |s| (s.seq, s.holdings()));
     let Some(holdings) = holdings.take_request(record) else {
-        transaction.cancel().await?;
+        crate::infra::database::cancel(db, transaction).await?;
         return Ok(Created::Full);
     };
     let seq = seq + 1;
@@ -529,7 +529,7 @@ async fn create_once(
         .await?
         .check()?;
     also(&transaction).await?;
-    transaction.commit().await?;
+    crate::infra::database::commit(db, transaction).await?;
     Ok(Created::New)
 }
 
@@ -585,7 +585,7 @@ pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Resu
         end: Bound::Included(owner_key(who, int(u64::MAX))),
     };
     // The change log and the epoch in one snapshot.
-    let transaction = db.clone().begin().await?;
+    let transaction = crate::infra::database::begin(db).await?;
     let mut read = transaction
         .query(
             "SELECT record::id(id)[1] AS seq, type::record('sync_record', [$owner, record]).body AS body FROM $range LIMIT $limit;
@@ -599,7 +599,7 @@ pub async fn pull(db: &Surreal<Any>, who: &Owner, request: &PullRequest) -> Resu
     let name: Option<String> = read.take(1)?;
     let epoch = Epoch::new(&name.ok_or_else(|| corrupt("no sync epoch"))?).map_err(corrupt)?;
     let rows: Vec<Change> = read.take(0)?;
-    transaction.cancel().await?;
+    crate::infra::database::cancel(db, transaction).await?;
     let (who, request) = (who.clone(), request.clone());
     off_the_workers(move || {
         let mut log = Vec::with_capacity(rows.len());

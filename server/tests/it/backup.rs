@@ -49,7 +49,7 @@ async fn a_backup_restored_into_a_new_database_is_what_was_backed_up_and_her_pho
 
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("backup");
-    let manifest = backup::backup(&shop.db, &photos, &target).await.unwrap();
+    let manifest = backup::backup(&shop.db, None, &photos, &target).await.unwrap();
     assert_eq!((manifest.format, manifest.photos), (backup::FORMAT, 2));
     assert!(manifest.schema >= 22, "{manifest:?}");
 
@@ -64,7 +64,7 @@ async fn a_backup_restored_into_a_new_database_is_what_was_backed_up_and_her_pho
     let restored = support::memory_db().await;
     let new_data = tempfile::tempdir().unwrap();
     let new_photos = DiskPhotoStore::new(new_data.path().join("photos"));
-    let (read, epoch) = backup::restore(&restored, &new_photos, &target).await.unwrap();
+    let (read, epoch) = backup::restore(&restored, None, &new_photos, &target).await.unwrap();
     assert_eq!(read, manifest);
     assert_eq!(sorted(store::records_of(&restored, &owner).await.unwrap()), records_then);
     assert_eq!(accounts(&restored).await, accounts_then);
@@ -95,19 +95,19 @@ async fn a_backup_goes_only_into_a_new_directory_and_is_restored_only_whole_into
     let photos = DiskPhotoStore::new(kept.path().join("photos"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("something.txt"), "hers").unwrap();
-    assert!(matches!(backup::backup(&shop.db, &photos, dir.path()).await, Err(BackupError::NotEmpty(_))));
+    assert!(matches!(backup::backup(&shop.db, None, &photos, dir.path()).await, Err(BackupError::NotEmpty(_))));
     assert_eq!(std::fs::read_to_string(dir.path().join("something.txt")).unwrap(), "hers", "nothing of hers touched");
 
     let target = dir.path().join("backup");
-    backup::backup(&shop.db, &photos, &target).await.unwrap();
+    backup::backup(&shop.db, None, &photos, &target).await.unwrap();
     // Into a database that holds data: refused, and it is unchanged.
     let before = accounts(&shop.db).await;
-    assert!(matches!(backup::restore(&shop.db, &photos, &target).await, Err(BackupError::DatabaseNotEmpty)));
+    assert!(matches!(backup::restore(&shop.db, None, &photos, &target).await, Err(BackupError::DatabaseNotEmpty)));
     assert_eq!(accounts(&shop.db).await, before);
     // An unfinished backup (no manifest) is never restored.
     std::fs::remove_file(target.join("manifest.json")).unwrap();
     let empty = support::memory_db().await;
-    assert!(matches!(backup::restore(&empty, &photos, &target).await, Err(BackupError::Unfinished(_))));
+    assert!(matches!(backup::restore(&empty, None, &photos, &target).await, Err(BackupError::Unfinished(_))));
     let info: Option<serde_json::Value> = empty.query("INFO FOR DB").await.unwrap().take(0).unwrap();
     let tables = info.unwrap()["tables"].as_object().map(|t| t.len()).unwrap_or(0);
     assert_eq!(tables, 0, "nothing imported");

@@ -23,10 +23,8 @@ fn router(shop: &Shop, settle: Duration, requests_per_minute: usize) -> Router {
     let site = std::env::temp_dir();
     let mut state = support::state(shop.db.clone(), &site);
     state.export_settle = settle;
-    state.export_limit = std::sync::Arc::new(sawda_server::infra::rate_limit::RateLimit::new(
-        requests_per_minute,
-        Duration::from_secs(60),
-    ));
+    state.export_limit =
+        sawda_server::infra::rate_limit::RateLimit::new("export", requests_per_minute as u64, Duration::from_secs(60));
     sawda_server::router(state, &site)
 }
 

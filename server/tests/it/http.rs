@@ -52,6 +52,33 @@ async fn healthz_is_503_when_the_database_does_not_answer() {
 }
 
 #[tokio::test]
+async fn while_the_database_does_not_answer_the_api_says_try_again_at_once() {
+    // The watcher saw the database go (a SurrealDB server restarting).
+    let db = support::migrated_memory_db().await;
+    let person = support::entrepreneur(&db, "+998901000072").await;
+    let site = std::env::temp_dir();
+    let state = support::state(db, &site);
+    state.database.set(false);
+    let router = sawda_server::router(state.clone(), &site);
+    let response = support::get(&router, "/api/v1/me", &[("cookie", &person.cookie), ("accept-language", "ru")]).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(support::header(&response, "retry-after"), "5");
+    let body: serde_json::Value = serde_json::from_str(&support::body_text(response).await).unwrap();
+    assert_eq!(body["code"], "try_again", "{body}");
+    assert_eq!(body["message"], text(Lang::Ru, Key::ErrorTryAgain), "{body}");
+    // Back: served again, with no restart.
+    state.database.set(true);
+    let response = support::get(&router, "/api/v1/me", &[("cookie", &person.cookie)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // A query that fails for want of a connection says the same, not "internal".
+    let lost = support::router_with(Surreal::<Any>::init(), &site).await;
+    let response = support::get(&lost, "/api/v1/me", &[("cookie", &person.cookie)]).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = serde_json::from_str(&support::body_text(response).await).unwrap();
+    assert_eq!(body["code"], "try_again", "{body}");
+}
+
+#[tokio::test]
 async fn the_home_page_speaks_karakalpak_unless_told_otherwise() {
     let router = support::router().await;
     let response = support::get(&router, "/", &[("accept-language", "de-DE,de;q=0.9")]).await;

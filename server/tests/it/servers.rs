@@ -53,3 +53,47 @@ async fn a_product_withdrawn_on_one_server_is_off_the_others_pages_within_second
     // Without following, it stays for the cache's minute: what this fixes.
     assert_eq!(page(&unaware, &product).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn of_servers_starting_the_daily_housekeeping_at_once_exactly_one_does_it() {
+    let db = support::migrated_memory_db().await;
+    let site = std::env::temp_dir();
+    // Three servers' states on one database (each with its own handle, as each process has).
+    let states: Vec<_> = (0..3).map(|_| support::state(db.clone(), &site)).collect();
+    let passes = states
+        .iter()
+        .enumerate()
+        .map(|(n, state)| async move { sawda_server::housekeeping::daily_pass(state, &format!("server-{n}")).await });
+    let done = futures_util::future::join_all(passes).await;
+    assert_eq!(done.iter().filter(|did| **did).count(), 1, "{done:?}");
+    // The next start of the day's job (the same day): nobody does it again.
+    for (n, state) in states.iter().enumerate() {
+        let did = sawda_server::housekeeping::daily_pass(state, &format!("server-late-{n}")).await;
+        assert!(!did, "server {n}");
+    }
+}
+
+#[tokio::test]
+async fn sign_in_guesses_spread_over_servers_count_against_one_allowance() {
+    let db = support::migrated_memory_db().await;
+    let site = std::env::temp_dir();
+    let servers: Vec<Router> = (0..3)
+        .map(|_| {
+            let state = support::state(db.clone(), &site)
+                .with_site(sawda_server::http::site::Site { trust_proxy: true, ..Default::default() });
+            sawda_server::router(state, &site)
+        })
+        .collect();
+    support::account(&db, "+998901000497", "Gulnar", Role::Entrepreneur, &[]).await;
+    // A stranger's guesses from one address, each to the next server in turn:
+    // five wrong passwords in all, then refused on every server.
+    for n in 0..5 {
+        let request = support::sign_in_request("203.0.113.7", "+998901000497", "wrong-password", None);
+        let status = support::send(&servers[n % 3], request).await.status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    for server in &servers {
+        let request = support::sign_in_request("203.0.113.7", "+998901000497", "wrong-password", None);
+        assert_eq!(support::send(server, request).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}
