@@ -148,12 +148,15 @@ pub struct Config {
     #[arg(long, env = "SAWDA_S3_ENDPOINT")]
     pub s3_endpoint: Option<String>,
 
+    /// The bucket's region (an S3-compatible store of your own takes any).
     #[arg(long, env = "SAWDA_S3_REGION", default_value = "us-east-1")]
     pub s3_region: String,
 
+    /// The bucket's access key.
     #[arg(long, env = "SAWDA_S3_ACCESS_KEY")]
     pub s3_access_key: Option<String>,
 
+    /// The bucket's secret key.
     #[arg(long, env = "SAWDA_S3_SECRET_KEY", hide_env_values = true)]
     pub s3_secret_key: Option<String>,
 
@@ -482,6 +485,10 @@ mod tests {
             "SAWDA_DB_NAME",
             "SAWDA_PUBLIC_URL",
             "SAWDA_HOSTS",
+            "SAWDA_PHOTOS",
+            "SAWDA_S3_ENDPOINT",
+            "SAWDA_S3_ACCESS_KEY",
+            "SAWDA_S3_SECRET_KEY",
         ] {
             assert!(help.contains(variable), "help lacks {variable}:\n{help}");
         }

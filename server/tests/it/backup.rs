@@ -112,3 +112,26 @@ async fn a_backup_goes_only_into_a_new_directory_and_is_restored_only_whole_into
     let tables = info.unwrap()["tables"].as_object().map(|t| t.len()).unwrap_or(0);
     assert_eq!(tables, 0, "nothing imported");
 }
+
+#[tokio::test]
+async fn the_command_backs_up_the_photos_where_the_server_keeps_them_and_restores_them_there() {
+    // A server's data directory: its embedded database and a photo it keeps.
+    let data = tempfile::tempdir().unwrap();
+    let config = |data: &std::path::Path| {
+        let cli: sawda_server::config::Cli = clap::Parser::parse_from(["sawda", "--data", data.to_str().unwrap()]);
+        cli.config
+    };
+    let photos = sawda_server::photos::Photos::open(&config(data.path()).photo_target().unwrap()).unwrap();
+    let (hash, sizes) = photo(7);
+    let thumb = sizes.thumb.clone();
+    photos.store().put(&hash, sizes).await.unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let target = backups.path().join("backup");
+    let said = sawda_server::backup_or_restore(config(data.path()), &target, false).await.unwrap();
+    assert!(said.contains("1 photos"), "{said}");
+    // Restored into a new data directory, the server finds it where it looks.
+    let restored = tempfile::tempdir().unwrap();
+    sawda_server::backup_or_restore(config(restored.path()), &target, true).await.unwrap();
+    let photos = sawda_server::photos::Photos::open(&config(restored.path()).photo_target().unwrap()).unwrap();
+    assert_eq!(photos.get(&hash, Size::Thumb).await.unwrap(), Some(thumb));
+}
