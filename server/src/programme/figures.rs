@@ -176,6 +176,14 @@ fn key(district: &str, day: &str) -> RecordIdKey {
     RecordIdKey::from(Array::from(vec![DbValue::String(district.to_owned()), DbValue::String(day.to_owned())]))
 }
 
+fn key_of_shard(district: &str, day: &str, shard: i64) -> RecordIdKey {
+    RecordIdKey::from(Array::from(vec![
+        DbValue::String(district.to_owned()),
+        DbValue::String(day.to_owned()),
+        DbValue::Number(shard.into()),
+    ]))
+}
+
 fn text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
@@ -262,8 +270,9 @@ pub async fn read(
     }
     let mut call = db.query(query).bind(("since", since)).bind(("from", text(range.from))).bind(("to", text(range.to)));
     let span = |table: &str, district: &str, from: String, to: String| {
-        let keys =
-            RecordIdKeyRange { start: Bound::Included(key(district, &from)), end: Bound::Included(key(district, &to)) };
+        // Every shard of the last day too: `[district, to, shard]` sorts after `[district, to]`.
+        let end = key_of_shard(district, &to, i64::from(super::tally::SHARDS));
+        let keys = RecordIdKeyRange { start: Bound::Included(key(district, &from)), end: Bound::Included(end) };
         DbId::new(table, RecordIdKey::from(keys))
     };
     for (i, district) in districts.iter().enumerate() {
