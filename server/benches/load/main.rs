@@ -30,6 +30,8 @@ use tower::ServiceExt;
 #[path = "../../tests/it/support/builders.rs"]
 #[allow(dead_code)]
 mod builders;
+#[path = "../../tests/it/support/records.rs"]
+mod records;
 
 const T: u64 = 1_760_000_000_000;
 
@@ -112,21 +114,15 @@ async fn seed(args: &[String]) {
         let mut phone = Replica::new(DeviceId::new(T, [s as u8; 10]), owner.clone());
         let shop = storefront_id(&owner);
         let slug = format!("load-shop-{s}");
-        let fields: Fields = serde_json::from_value(json!({
-            "name": format!("Shop {s}"), "slug": slug, "story": "Baked in Chimbay from my grandmother's recipe",
-            "district": "chimbay", "category": "food",
-            "payment": [{"method": "cash_on_delivery"}], "delivery": ["pickup"],
-        }))
-        .unwrap();
+        let fields = records::storefront_fields(&format!("Shop {s}"), &slug);
         phone.put(shop, Kind::Storefront, fields, T, [1; 10]).unwrap();
-        submit(&mut phone, shop, T + 1);
+        records::submit(&mut phone, shop, T + 1, 7);
         let mut records = vec![shop];
         for p in 0..3u64 {
             let record = RecordId::new(T + 10 + p, [p as u8 + 2; 10]);
-            phone
-                .put(record, Kind::Product, product(&shop, &format!("Samsa {s}-{p}"), p), T + 10 + p, [9; 10])
-                .unwrap();
-            submit(&mut phone, record, T + 20 + p);
+            let fields = records::product_fields_of(&owner, &format!("Samsa {s}-{p}"), 9_000 + p);
+            phone.put(record, Kind::Product, fields, T + 10 + p, [9; 10]).unwrap();
+            records::submit(&mut phone, record, T + 20 + p, 7);
             records.push(record);
         }
         while let Some(push) = phone.push_request(Limits::DEFAULT) {
@@ -162,19 +158,6 @@ async fn seed(args: &[String]) {
     database::close(db, &target).await;
     std::fs::write(&out, serde_json::to_vec(&seed).unwrap()).unwrap();
     println!("  seeded {phones} phones and {shops} approved storefronts in {:.1} s", started.elapsed().as_secs_f64());
-}
-
-fn submit(phone: &mut Replica, record: RecordId, now_ms: u64) {
-    let fields = Fields::from([(app::rules::review::SUBMITTED.to_owned(), json!(format!("submission-{now_ms}")))]);
-    phone.edit(record, fields, now_ms, [7; 10]).unwrap();
-}
-
-fn product(shop: &RecordId, name: &str, n: u64) -> Fields {
-    serde_json::from_value(json!({
-        "storefront": shop.to_string(), "name": name, "description": "Sesame, flour, butter",
-        "price_som": 9_000 + n, "unit": "box of 12", "availability": "in_stock", "position": n as f64 + 1.0,
-    }))
-    .unwrap()
 }
 
 async fn in_process<B: Serialize>(
@@ -364,14 +347,14 @@ async fn phone_run(load: Arc<Load>, n: u64, who: Account) -> (bool, bool, bool) 
     };
     let mut synced = load.sync(&who, &mut phone).await;
     let mut photo_kept = false;
-    let shop = storefront_id(phone.owner());
     let mut products = Vec::new();
     let now = || chrono::Utc::now().timestamp_millis() as u64;
     let mut edits = 0u64;
     while load.going() {
         if products.len() < 3 {
             let name = format!("Product {n}-{}", products.len());
-            let id = phone.create(Kind::Product, product(&shop, &name, n), now(), next()).unwrap();
+            let fields = records::product_fields_of(phone.owner(), &name, 9_000 + n);
+            let id = phone.create(Kind::Product, fields, now(), next()).unwrap();
             products.push(id);
         } else {
             edits += 1;

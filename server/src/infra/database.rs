@@ -173,7 +173,8 @@ async fn again(db: &Surreal<Any>, sign_in: &SignIn) -> Result<(), surrealdb::Err
 /// with its password hash (surrealdb#7526; `make cluster-check` measured a
 /// handle cloned per query at 53 queries/s against 10,771 on one shared). A
 /// committed or cancelled transaction gives its session back for the next.
-pub type Pool = std::sync::Arc<std::sync::Mutex<Vec<Surreal<Any>>>>;
+pub type Pool = std::sync::Arc<Sessions>;
+type Sessions = std::sync::Mutex<Vec<Surreal<Any>>>;
 
 /// Sessions kept per pooled handle, at most.
 const POOLED_SESSIONS: usize = 32;
@@ -182,7 +183,7 @@ const POOLED_SESSIONS: usize = 32;
 /// address while its `Arc` lives (the `Weak` says so), never by a dead one's.
 /// The pool itself is held by whoever asked for it (the server's state): once
 /// that is gone, so are its sessions, and the store can close.
-type Pools = Vec<(std::sync::Weak<Surreal<Any>>, std::sync::Weak<std::sync::Mutex<Vec<Surreal<Any>>>>)>;
+type Pools = Vec<(std::sync::Weak<Surreal<Any>>, std::sync::Weak<Sessions>)>;
 static POOLS: std::sync::Mutex<Pools> = std::sync::Mutex::new(Vec::new());
 
 /// Transactions on `db` (a server's shared handle) reuse their sessions while

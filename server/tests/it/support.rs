@@ -16,6 +16,13 @@ use tower::ServiceExt;
 
 mod builders;
 pub use builders::*;
+mod records;
+pub use records::*;
+
+/// A complete product on `person`'s storefront.
+pub fn product_fields(person: &Person, name: &str, price: u64) -> sawda_sync::Fields {
+    product_fields_of(&person.owner(), name, price)
+}
 
 pub async fn memory_db() -> Surreal<Any> {
     database::connect(&DatabaseTarget::Memory, "sawda", "test").await.expect("in-memory database")
@@ -110,34 +117,4 @@ pub async fn sync_phone(router: &Router, person: &Person, phone: &mut sawda_sync
             break;
         }
     }
-}
-
-/// A complete storefront as the studio writes it.
-pub fn storefront_fields(name: &str, slug: &str) -> sawda_sync::Fields {
-    serde_json::from_value(serde_json::json!({
-        "name": name, "slug": slug, "story": "Baked in Chimbay from my grandmother's recipe",
-        "district": "chimbay", "category": "food",
-        "payment": [{"method": "cash_on_delivery"}], "delivery": ["pickup"],
-    }))
-    .unwrap()
-}
-
-/// A complete product on `person`'s storefront.
-pub fn product_fields(person: &Person, name: &str, price: u64) -> sawda_sync::Fields {
-    let storefront = app::rules::records::storefront::storefront_id(&person.owner());
-    serde_json::from_value(serde_json::json!({
-        "storefront": storefront.to_string(), "name": name, "description": "Sesame, flour, butter",
-        "price_som": price, "unit": "box of 12", "availability": "in_stock", "position": 1.0,
-        "shelf_life": "2 weeks", "storage": "dry and cool",
-    }))
-    .unwrap()
-}
-
-/// Asks for a review on the phone (a fresh `submitted` value), as the studio's button does.
-pub fn submit(phone: &mut sawda_sync::Replica, record: sawda_sync::RecordId, now_ms: u64, nonce: u8) {
-    let fields = sawda_sync::Fields::from([(
-        app::rules::review::SUBMITTED.to_owned(),
-        serde_json::json!(format!("submission-{now_ms}-{nonce}")),
-    )]);
-    phone.edit(record, fields, now_ms, [nonce; 10]).unwrap();
 }
